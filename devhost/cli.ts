@@ -1,0 +1,131 @@
+// npm start and the local host's command line.
+//   start      Azurite + (Prism when no real Twilio credentials) + `func start`, or this host when func is absent
+//   serve      this host only, on the current settings (tests and benchmarks use it)
+//   functions  print what the app registers, as JSON
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadApp, startLocalHost, type LocalHost } from './host';
+import { applyLocalSettings, readLocalSettings } from './localSettings';
+import { isListening, MOCK_TWILIO_CREDENTIALS, startAzurite, startPrism, type RunningService } from './services';
+
+const appRoot = process.env.DEVHOST_APP_ROOT || join(__dirname, '..');
+const DEFAULT_PORT = 7071;
+const AZURITE_PORTS = { blobPort: 10000, queuePort: 10001, tablePort: 10002 };
+const PRISM_PORT = 4010;
+
+function option(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index > 0 ? process.argv[index + 1] : undefined;
+}
+
+function hasFunc(): boolean {
+  if (process.env.DEVHOST_IGNORE_FUNC === '1') return false;
+  return spawnSync(process.platform === 'win32' ? 'where' : 'which', ['func'], { stdio: 'ignore' }).status === 0;
+}
+
+function loadSettings(): number | undefined {
+  // Tests describe their whole environment and must not pick up a developer's local.settings.json.
+  if (process.env.DEVHOST_SKIP_LOCAL_SETTINGS === '1') return undefined;
+  const local = readLocalSettings(appRoot);
+  applyLocalSettings(local);
+  return local.localHttpPort;
+}
+
+function banner(lines: string[]): void {
+  const width = Math.max(...lines.map((l) => l.length)) + 4;
+  console.log(`\n${'*'.repeat(width)}\n${lines.map((l) => `* ${l.padEnd(width - 4)} *`).join('\n')}\n${'*'.repeat(width)}\n`);
+}
+
+async function start(): Promise<void> {
+  const settingsFile = join(appRoot, 'local.settings.json');
+  if (!existsSync(settingsFile)) {
+    copyFileSync(join(appRoot, 'local.settings.sample.json'), settingsFile);
+    console.log('Created local.settings.json from local.settings.sample.json (embedded local defaults).');
+  }
+  const localPort = loadSettings();
+  const services: RunningService[] = [];
+  const stopAll = async () => {
+    await Promise.all(services.map((s) => s.stop()));
+  };
+
+  if (process.env.AzureWebJobsStorage === 'UseDevelopmentStorage=true') {
+    if (await isListening(AZURITE_PORTS.queuePort)) {
+      console.log('Azurite (or another storage emulator) is already listening on 10001; using it.');
+    } else {
+      const location = join(appRoot, '.azurite');
+      mkdirSync(location, { recursive: true });
+      services.push(await startAzurite({ ...AZURITE_PORTS, location }));
+      console.log(`Azurite started (data in ${location}).`);
+    }
+  }
+
+  const hasRealCredentials = Boolean(process.env.KEY_VAULT_URL || (process.env.TWILIO_ACCOUNT_SID && process.env.TWILIO_AUTH_TOKEN));
+  if (!process.env.TWILIO_API_BASE_URL && !hasRealCredentials) {
+    const prism = await startPrism({ port: PRISM_PORT });
+    services.push(prism);
+    Object.assign(process.env, MOCK_TWILIO_CREDENTIALS, { TWILIO_API_BASE_URL: prism.url });
+    banner([
+      'OFFLINE TWILIO MOCK: no Twilio credentials are configured.',
+      `REST calls go to Stoplight Prism at ${prism.url}, serving Twilio's`,
+      'OpenAPI spec (API v2010) with test credentials. Nothing is really sent.',
+      'Set TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN (or KEY_VAULT_URL) for real Twilio.',
+    ]);
+  } else if (process.env.TWILIO_API_BASE_URL) {
+    console.log(`Twilio REST calls go to TWILIO_API_BASE_URL=${process.env.TWILIO_API_BASE_URL}`);
+  }
+
+  if (hasFunc()) {
+    console.log('Starting Azure Functions Core Tools (func start)...');
+    const func = spawn('func', ['start', '--port', String(option('port') ?? localPort ?? DEFAULT_PORT)], { stdio: 'inherit', env: process.env });
+    const shutdown = () => func.kill('SIGINT');
+    process.once('SIGINT', shutdown).once('SIGTERM', shutdown);
+    func.once('exit', async (code) => {
+      await stopAll();
+      process.exit(code ?? 0);
+    });
+    return;
+  }
+
+  console.log('Azure Functions Core Tools (func) not found; using the project\'s local host.');
+  let host: LocalHost;
+  try {
+    host = await startLocalHost({ appRoot, port: Number(option('port') ?? localPort ?? DEFAULT_PORT), hostname: 'localhost' });
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  const shutdown = async () => {
+    await host.stop();
+    await stopAll();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown).once('SIGTERM', shutdown);
+}
+
+async function serve(): Promise<void> {
+  const localPort = loadSettings();
+  const host = await startLocalHost({ appRoot, port: Number(option('port') ?? process.env.DEVHOST_PORT ?? localPort ?? DEFAULT_PORT) });
+  const shutdown = async () => {
+    await host.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown).once('SIGTERM', shutdown);
+}
+
+function functions(): void {
+  loadSettings();
+  const registry = loadApp(appRoot, () => undefined);
+  console.log(JSON.stringify(registry.functions.map((f) => f.metadata), null, 2));
+}
+
+const commands: Record<string, () => void | Promise<void>> = { start, serve, functions };
+const command = commands[process.argv[2] ?? 'start'];
+if (!command) {
+  console.error(`Unknown command "${process.argv[2]}". Use one of: ${Object.keys(commands).join(', ')}`);
+  process.exit(2);
+}
+Promise.resolve(command()).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});

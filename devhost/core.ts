@@ -1,0 +1,131 @@
+// The local host's stand-in for `@azure/functions-core`, the module the Azure Functions Node worker gives
+// the app. @azure/functions registers functions and runs invocations through it; outside the worker it
+// silently registers nothing. Installing this module lets the real @azure/functions code run unchanged:
+// registration metadata, argument conversion (HttpRequest, triggerMetadata) and response conversion.
+import Module from 'node:module';
+import { randomUUID } from 'node:crypto';
+
+export interface RpcTypedData {
+  string?: string | null;
+  json?: string | null;
+  bytes?: Uint8Array | null;
+  int?: number | null;
+  http?: RpcHttpData | null;
+}
+
+export interface RpcHttpData {
+  method?: string | null;
+  url?: string | null;
+  headers?: Record<string, string> | null;
+  body?: RpcTypedData | null;
+  params?: Record<string, string> | null;
+  query?: Record<string, string> | null;
+  statusCode?: string | null;
+}
+
+export interface BindingInfo {
+  type: string;
+  direction: 'in' | 'out';
+  route?: string;
+  methods?: string[];
+  authLevel?: string;
+  queueName?: string;
+  connection?: string;
+  [key: string]: unknown;
+}
+
+export interface FunctionMetadata {
+  name: string;
+  bindings: Record<string, BindingInfo>;
+  [key: string]: unknown;
+}
+
+type FunctionCallback = (...args: unknown[]) => unknown;
+
+export interface RegisteredFunction {
+  metadata: FunctionMetadata;
+  callback: FunctionCallback;
+  triggerName: string;
+  trigger: BindingInfo;
+}
+
+interface InvocationModel {
+  getArguments(): Promise<{ context: unknown; inputs: unknown[] }>;
+  invokeFunction(context: unknown, inputs: unknown[], handler: FunctionCallback): Promise<unknown>;
+  getResponse(context: unknown, result: unknown): Promise<{ returnValue?: RpcTypedData | null; outputData?: unknown[] }>;
+}
+
+interface ProgrammingModel {
+  name: string;
+  version: string;
+  getInvocationModel(coreContext: unknown): InvocationModel;
+}
+
+export type LogLevel = 'trace' | 'debug' | 'information' | 'warning' | 'error' | 'critical' | 'none';
+export type LogSink = (functionName: string, level: LogLevel, category: string, message: string) => void;
+
+export class FunctionRegistry {
+  readonly functions: RegisteredFunction[] = [];
+  #programmingModel: ProgrammingModel | undefined;
+
+  constructor(private readonly logSink: LogSink) {}
+
+  /** The object the app receives from `require('@azure/functions-core')`. */
+  readonly coreApi = {
+    version: '3.10.1',
+    registerFunction: (metadata: FunctionMetadata, callback: FunctionCallback) => {
+      const triggerEntry = Object.entries(metadata.bindings).find(([, b]) => b.type.endsWith('Trigger'));
+      if (!triggerEntry) throw new Error(`Function "${metadata.name}" has no trigger binding`);
+      if (this.functions.some((f) => f.metadata.name === metadata.name)) {
+        throw new Error(`A function with the name "${metadata.name}" has already been registered.`);
+      }
+      this.functions.push({ metadata, callback, triggerName: triggerEntry[0], trigger: triggerEntry[1] });
+      return { dispose: () => this.functions.splice(this.functions.findIndex((f) => f.metadata === metadata), 1) };
+    },
+    registerHook: () => ({ dispose: () => undefined }),
+    setProgrammingModel: (model: ProgrammingModel) => {
+      this.#programmingModel = model;
+    },
+    getProgrammingModel: () => this.#programmingModel,
+    log: (level: LogLevel, category: string, message: string) => this.logSink('host', level, category, message),
+  };
+
+  /** Makes `require('@azure/functions-core')` resolve to this registry's API, as the worker does. */
+  install(): void {
+    const id = '@azure/functions-core';
+    const moduleInternals = Module as unknown as {
+      _resolveFilename: (request: string, ...rest: unknown[]) => string;
+      _cache: Record<string, unknown>;
+    };
+    const resolve = moduleInternals._resolveFilename;
+    moduleInternals._resolveFilename = function (request: string, ...rest: unknown[]) {
+      return request === id ? id : resolve.call(this, request, ...rest);
+    };
+    const coreModule = new Module(id);
+    coreModule.exports = this.coreApi;
+    coreModule.loaded = true;
+    moduleInternals._cache[id] = coreModule;
+  }
+
+  /** Runs one invocation the way the worker does: through the library's own InvocationModel. */
+  async invoke(
+    fn: RegisteredFunction,
+    triggerData: RpcTypedData,
+    triggerMetadata: Record<string, RpcTypedData>,
+  ): Promise<RpcTypedData | null | undefined> {
+    if (!this.#programmingModel) throw new Error('The app did not set a programming model (is @azure/functions loaded?)');
+    const invocationId = randomUUID();
+    const name = fn.metadata.name;
+    const model = this.#programmingModel.getInvocationModel({
+      invocationId,
+      metadata: fn.metadata,
+      request: { invocationId, functionId: name, inputData: [{ name: fn.triggerName, data: triggerData }], triggerMetadata },
+      state: undefined,
+      log: (level: LogLevel, category: string, message: string) => this.logSink(name, level, category, message),
+    });
+    const { context, inputs } = await model.getArguments();
+    const result = await model.invokeFunction(context, inputs, fn.callback);
+    const response = await model.getResponse(context, result);
+    return response.returnValue;
+  }
+}

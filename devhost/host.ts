@@ -1,0 +1,91 @@
+// The local Functions host: loads the built app with @azure/functions-core provided, serves its HTTP
+// functions and drives its queue triggers from storage, following host.json.
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { FunctionRegistry, type LogSink } from './core';
+import { readHostConfig, type HostConfig } from './hostConfig';
+import { createHttpServer, httpRoutes } from './httpServer';
+import { QueueListener } from './queueListener';
+
+export interface LocalHostOptions {
+  appRoot: string;
+  port: number;
+  hostname?: string;
+  log?: (line: string) => void;
+}
+
+export interface LocalHost {
+  registry: FunctionRegistry;
+  config: HostConfig;
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+
+const defaultLog = (line: string) => console.log(line);
+
+function logSink(log: (line: string) => void): LogSink {
+  return (functionName, level, _category, message) => log(`[${functionName}] ${level === 'information' ? '' : `${level}: `}${message}`);
+}
+
+/** Loads the app named by package.json "main" and returns what it registered. */
+export function loadApp(appRoot: string, log: (line: string) => void = defaultLog): FunctionRegistry {
+  const registry = new FunctionRegistry(logSink(log));
+  registry.install();
+  const { main } = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { main: string };
+  require(join(appRoot, main));
+  return registry;
+}
+
+async function queueService(connectionSetting: string) {
+  const { QueueServiceClient } = await import('@azure/storage-queue');
+  const connectionString = process.env[connectionSetting];
+  if (connectionString) return QueueServiceClient.fromConnectionString(connectionString);
+  const serviceUri = process.env[`${connectionSetting}__queueServiceUri`];
+  if (!serviceUri) throw new Error(`Queue trigger connection "${connectionSetting}" is not set (neither ${connectionSetting} nor ${connectionSetting}__queueServiceUri)`);
+  const { DefaultAzureCredential } = await import('@azure/identity');
+  return new QueueServiceClient(serviceUri, new DefaultAzureCredential());
+}
+
+export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
+  const log = options.log ?? defaultLog;
+  const hostname = options.hostname ?? '127.0.0.1';
+  process.env.AZURE_FUNCTIONS_ENVIRONMENT ??= 'Development';
+  const config = readHostConfig(options.appRoot);
+  const registry = loadApp(options.appRoot, log);
+
+  const server: Server = createHttpServer(registry, config.routePrefix, log);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, hostname, resolve);
+  });
+  const { port } = server.address() as { port: number };
+  const baseUrl = `http://localhost:${port}`;
+
+  const listeners: QueueListener[] = [];
+  for (const fn of registry.functions.filter((f) => f.trigger.type === 'queueTrigger')) {
+    const service = await queueService(String(fn.trigger.connection ?? 'AzureWebJobsStorage'));
+    const listener = new QueueListener(registry, fn, service, config.queues, { log });
+    listener.start();
+    listeners.push(listener);
+  }
+
+  log('\nFunctions:\n');
+  for (const route of httpRoutes(registry)) {
+    log(`\t${route.fn.metadata.name}: [${route.methods.join(',')}] ${baseUrl}/${config.routePrefix ? `${config.routePrefix}/` : ''}${route.route.template}\n`);
+  }
+  for (const fn of registry.functions.filter((f) => f.trigger.type !== 'httpTrigger')) {
+    log(`\t${fn.metadata.name}: ${fn.trigger.type}${fn.trigger.queueName ? ` (queue ${String(fn.trigger.queueName)})` : ''}\n`);
+  }
+  log('Host started');
+
+  return {
+    registry,
+    config,
+    baseUrl,
+    async stop() {
+      await Promise.all(listeners.map((l) => l.stop()));
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// The parts of host.json the local host follows, with the Functions host's defaults.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface QueueOptions {
+  batchSize: number;
+  newBatchThreshold: number;
+  maxDequeueCount: number;
+  visibilityTimeoutMs: number;
+  maxPollingIntervalMs: number;
+  messageEncoding: 'base64' | 'none';
+}
+
+export interface HostConfig {
+  routePrefix: string;
+  queues: QueueOptions;
+}
+
+/** "hh:mm:ss" or "d.hh:mm:ss(.fff)" to milliseconds. */
+export function parseTimeSpan(value: string): number {
+  const match = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(value.trim());
+  if (!match) throw new Error(`host.json: "${value}" is not a time span (hh:mm:ss)`);
+  const [, days = '0', h, m, s, fraction = '0'] = match;
+  return ((Number(days) * 24 + Number(h)) * 60 + Number(m)) * 60_000 + Number(s) * 1000 + Number(`0.${fraction}`) * 1000;
+}
+
+export function parseHostConfig(hostJson: Record<string, any>): HostConfig {
+  const http = hostJson.extensions?.http ?? {};
+  const queues = hostJson.extensions?.queues ?? {};
+  const batchSize = Math.min(queues.batchSize ?? 16, 32);
+  const encoding = String(queues.messageEncoding ?? 'base64').toLowerCase();
+  if (encoding !== 'base64' && encoding !== 'none') throw new Error(`host.json: messageEncoding must be base64 or none, got "${encoding}"`);
+  return {
+    routePrefix: String(http.routePrefix ?? 'api').replace(/^\/+|\/+$/g, ''),
+    queues: {
+      batchSize,
+      newBatchThreshold: queues.newBatchThreshold ?? Math.floor(batchSize / 2),
+      maxDequeueCount: queues.maxDequeueCount ?? 5,
+      visibilityTimeoutMs: queues.visibilityTimeout ? parseTimeSpan(queues.visibilityTimeout) : 0,
+      maxPollingIntervalMs: queues.maxPollingInterval ? parseTimeSpan(queues.maxPollingInterval) : 60_000,
+      messageEncoding: encoding,
+    },
+  };
+}
+
+export function readHostConfig(appRoot: string): HostConfig {
+  return parseHostConfig(JSON.parse(readFileSync(join(appRoot, 'host.json'), 'utf8')));
+}

@@ -1,0 +1,141 @@
+// Local stand-ins the app talks to, started from npm packages: Azurite (storage) and Stoplight Prism
+// serving Twilio's OpenAPI spec for API v2010. Used by `npm start`, the tests and the benchmarks.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { dirname, join } from 'node:path';
+
+export interface RunningService {
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function isListening(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export async function waitForPort(port: number, timeoutMs: number, child?: ChildProcess, what = `port ${port}`): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before listening`);
+    if (await isListening(port)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not listen on ${port} within ${timeoutMs} ms`);
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+    });
+}
+
+function packageBin(pkg: string, relative: string): string {
+  return join(dirname(require.resolve(`${pkg}/package.json`)), relative);
+}
+
+export interface AzuriteOptions {
+  /** Folder for Azurite's data; omit to keep everything in memory. */
+  location?: string;
+  blobPort?: number;
+  queuePort?: number;
+  tablePort?: number;
+  stdio?: 'ignore' | 'inherit';
+}
+
+export interface RunningAzurite extends RunningService {
+  connectionString: string;
+}
+
+export const AZURITE_ACCOUNT = 'devstoreaccount1';
+// Azurite's well-known development key: public, documented, and only accepted by the emulator.
+export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export function azuriteConnectionString(blobPort: number, queuePort: number, tablePort: number): string {
+  const base = `http://127.0.0.1`;
+  return [
+    'DefaultEndpointsProtocol=http',
+    `AccountName=${AZURITE_ACCOUNT}`,
+    `AccountKey=${AZURITE_KEY}`,
+    `BlobEndpoint=${base}:${blobPort}/${AZURITE_ACCOUNT}`,
+    `QueueEndpoint=${base}:${queuePort}/${AZURITE_ACCOUNT}`,
+    `TableEndpoint=${base}:${tablePort}/${AZURITE_ACCOUNT}`,
+  ].join(';');
+}
+
+export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
+  const blobPort = options.blobPort ?? (await freePort());
+  const queuePort = options.queuePort ?? (await freePort());
+  const tablePort = options.tablePort ?? (await freePort());
+  const args = [
+    packageBin('azurite', 'dist/src/azurite.js'),
+    '--silent',
+    '--skipApiVersionCheck',
+    '--loose',
+    '--blobHost', '127.0.0.1', '--blobPort', String(blobPort),
+    '--queueHost', '127.0.0.1', '--queuePort', String(queuePort),
+    '--tableHost', '127.0.0.1', '--tablePort', String(tablePort),
+    ...(options.location ? ['--location', options.location] : ['--inMemoryPersistence']),
+  ];
+  const child = spawn(process.execPath, args, { stdio: options.stdio ?? 'ignore' });
+  await Promise.all([blobPort, queuePort, tablePort].map((p) => waitForPort(p, 20_000, child, 'Azurite')));
+  return {
+    url: `http://127.0.0.1:${queuePort}`,
+    connectionString: azuriteConnectionString(blobPort, queuePort, tablePort),
+    process: child,
+    stop: stopper(child),
+  };
+}
+
+/** Where @twilio-alpha/mcp ships Twilio's official OpenAPI spec for API v2010. */
+export function twilioApiSpecPath(): string {
+  return packageBin('@twilio-alpha/mcp', 'twilio-oai/spec/json/twilio_api_v2010.json');
+}
+
+export interface PrismOptions {
+  port?: number;
+  stdio?: 'ignore' | 'inherit';
+}
+
+/** Prism validates each request against the spec (422 when it is not allowed) and answers with the spec's examples. */
+export async function startPrism(options: PrismOptions = {}): Promise<RunningService> {
+  const port = options.port ?? (await freePort());
+  const child = spawn(
+    process.execPath,
+    [packageBin('@stoplight/prism-cli', 'dist/index.js'), 'mock', '--host', '127.0.0.1', '--port', String(port), twilioApiSpecPath()],
+    { stdio: options.stdio ?? 'ignore' },
+  );
+  await waitForPort(port, 60_000, child, 'Prism');
+  return { url: `http://127.0.0.1:${port}`, process: child, stop: stopper(child) };
+}
+
+/** Test credentials for the offline mock: well-formed, and accepted by nothing but the mock. */
+export const MOCK_TWILIO_CREDENTIALS = {
+  TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
+  TWILIO_AUTH_TOKEN: 'offline-mock-auth-token',
+  TWILIO_FROM_NUMBER: '+15005550006',
+} as const;

@@ -1,0 +1,63 @@
+// Parsing of Twilio webhook and twimlet parameters. Pure: no I/O.
+
+/** Parameters as Twilio sends them: a repeated key keeps every value, in order. */
+export type WebhookParams = Record<string, string | string[]>;
+
+/** Collects URLSearchParams into WebhookParams, keeping repeated keys as arrays (the signature covers every value). */
+export function paramsFromSearch(search: URLSearchParams): WebhookParams {
+  const params: WebhookParams = {};
+  for (const [key, value] of search) {
+    const existing = params[key];
+    if (existing === undefined) params[key] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else params[key] = [existing, value];
+  }
+  return params;
+}
+
+/** Query and body parameters merged; body values follow query values of the same key. */
+export function mergeParams(...sources: WebhookParams[]): WebhookParams {
+  const merged: WebhookParams = {};
+  for (const source of sources) {
+    for (const [key, value] of Object.entries(source)) {
+      const values = [...asList(merged[key]), ...asList(value)];
+      merged[key] = values.length === 1 ? values[0]! : values;
+    }
+  }
+  return merged;
+}
+
+function asList(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** The first value of a parameter, or undefined. */
+export function first(params: WebhookParams, key: string): string | undefined {
+  return asList(params[key])[0];
+}
+
+/**
+ * A twimlet list parameter: `X`, `X[]=a&X[]=b` and `X[0]=a&X[1]=b` all count.
+ * Indexed entries come in index order, then `X[]` entries, with a plain `X` first.
+ */
+export function list(params: WebhookParams, name: string): string[] {
+  const indexed: Array<[number, string]> = [];
+  for (const [key, value] of Object.entries(params)) {
+    const match = key.startsWith(`${name}[`) && /^\[(\d+)\]$/.exec(key.slice(name.length));
+    if (match) for (const v of asList(value)) indexed.push([Number(match[1]), v]);
+  }
+  indexed.sort((a, b) => a[0] - b[0]);
+  return [...asList(params[name]), ...indexed.map(([, v]) => v), ...asList(params[`${name}[]`])];
+}
+
+/** A map parameter such as `Options[1]=url`: key inside the brackets to the first value. */
+export function keyed(params: WebhookParams, name: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const [key, value] of Object.entries(params)) {
+    const match = key.startsWith(`${name}[`) && /^\[([^\]]+)\]$/.exec(key.slice(name.length));
+    const firstValue = asList(value)[0];
+    if (match && firstValue !== undefined) map.set(match[1]!, firstValue);
+  }
+  return map;
+}

@@ -1,0 +1,199 @@
+// Every setting the app reads, declared once with its documentation, then parsed and validated once.
+// Functions call settings(); nothing else in the app reads process.env.
+
+export interface SettingSpec {
+  description: string;
+  /** Value used when the setting is absent. Absent and no default means optional. */
+  default?: string;
+  /** Set by infra/main.bicep on the deployed Function App. Local-only settings are false. */
+  deployed: boolean;
+}
+
+export const SETTINGS = {
+  AzureWebJobsStorage: {
+    description:
+      'Storage for the Functions host, the outbound queue, the ledger and the opt-out table. Locally `UseDevelopmentStorage=true` (Azurite). In Azure it is identity-based: AzureWebJobsStorage__queueServiceUri, __tableServiceUri, __blobServiceUri, __credential=managedidentity and __clientId.',
+    deployed: true,
+  },
+  OUTBOUND_QUEUE: { description: 'Name of the storage queue the outbound function reads.', default: 'twilio-outbound', deployed: true },
+  OUTBOUND_LEDGER: { description: 'Name of the table that records each outbound message once (the ledger).', default: 'outboundledger', deployed: true },
+  OPTOUT_TABLE: { description: 'Name of the table of numbers that replied STOP.', default: 'optouts', deployed: true },
+  KEY_VAULT_URL: { description: 'Key Vault holding the Twilio credentials, e.g. https://kv-name.vault.azure.net. When absent the TWILIO_* credential settings are used.', deployed: true },
+  AZURE_CLIENT_ID: { description: 'Client ID of the user-assigned managed identity used for Key Vault and storage in Azure.', deployed: true },
+  SECRETS_CACHE_TTL_SECONDS: { description: 'How long Twilio credentials read from Key Vault are cached per instance.', default: '300', deployed: true },
+  TWILIO_ACCOUNT_SID: { description: 'Twilio Account SID (AC...). Local development only; in Azure it lives in Key Vault.', deployed: false },
+  TWILIO_AUTH_TOKEN: { description: 'Twilio auth token; checks webhook signatures. Local development only; in Azure it lives in Key Vault.', deployed: false },
+  TWILIO_API_KEY_SID: { description: 'Optional Twilio API key SID (SK...) used for REST calls instead of the auth token.', deployed: false },
+  TWILIO_API_KEY_SECRET: { description: 'Secret of TWILIO_API_KEY_SID.', deployed: false },
+  TWILIO_API_BASE_URL: { description: 'Overrides https://api.twilio.com, e.g. a local Prism mock. Leave unset in production.', deployed: false },
+  TWILIO_FROM_NUMBER: { description: 'Default E.164 sender for outbound SMS and calls.', deployed: true },
+  TWILIO_MESSAGING_SERVICE_SID: { description: 'Default Messaging Service (MG...) for outbound SMS; used when no from number is given.', deployed: true },
+  WEBHOOK_BASE_URL: { description: 'Public base URL exactly as configured in Twilio (e.g. https://calls.example.com). Used for signature checks and for callback URLs.', deployed: true },
+  TWILIO_VALIDATE_SIGNATURES: { description: 'Set to false to skip X-Twilio-Signature checks. Allowed only when AZURE_FUNCTIONS_ENVIRONMENT=Development.', default: 'true', deployed: false },
+  AZURE_FUNCTIONS_ENVIRONMENT: { description: 'Set by the Functions host; `Development` when running locally.', deployed: false },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+  constructor(
+    readonly setting: SettingName,
+    problem: string,
+  ) {
+    super(`Setting ${setting} ${problem}`);
+  }
+}
+
+export type StorageConnection =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'identity'; queueServiceUri: string; tableServiceUri: string; clientId?: string };
+
+export interface Settings {
+  storage: StorageConnection;
+  outboundQueue: string;
+  outboundLedger: string;
+  optOutTable: string;
+  keyVaultUrl?: string;
+  azureClientId?: string;
+  secretsCacheTtlMs: number;
+  twilio: {
+    accountSid?: string;
+    authToken?: string;
+    apiKeySid?: string;
+    apiKeySecret?: string;
+    apiBaseUrl?: string;
+    fromNumber?: string;
+    messagingServiceSid?: string;
+  };
+  webhookBaseUrl?: string;
+  validateSignatures: boolean;
+  isDevelopment: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: SettingName): string | undefined {
+  const value = env[name]?.trim();
+  if (value) return value;
+  const spec: SettingSpec = SETTINGS[name];
+  return spec.default;
+}
+
+function readUrl(env: Env, name: SettingName): string | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new SettingsError(name, `is not a valid absolute URL: "${value}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new SettingsError(name, `must be an http(s) URL: "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function readBoolean(env: Env, name: SettingName): boolean {
+  const value = read(env, name)?.toLowerCase();
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new SettingsError(name, `must be true or false, got "${value}"`);
+}
+
+function readPositiveInt(env: Env, name: SettingName): number {
+  const value = read(env, name) ?? '';
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new SettingsError(name, `must be a positive whole number, got "${value}"`);
+  return parsed;
+}
+
+const QUEUE_NAME = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
+const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
+
+function readName(env: Env, name: SettingName, pattern: RegExp, what: string): string {
+  const value = read(env, name) ?? '';
+  if (!pattern.test(value)) throw new SettingsError(name, `is not a valid ${what} name: "${value}"`);
+  return value;
+}
+
+function readStorage(env: Env): StorageConnection {
+  const connectionString = env.AzureWebJobsStorage?.trim();
+  if (connectionString) return { kind: 'connectionString', connectionString };
+  const queueServiceUri = env.AzureWebJobsStorage__queueServiceUri?.trim();
+  const tableServiceUri = env.AzureWebJobsStorage__tableServiceUri?.trim();
+  const accountName = env.AzureWebJobsStorage__accountName?.trim();
+  if (queueServiceUri && tableServiceUri) {
+    return { kind: 'identity', queueServiceUri, tableServiceUri, clientId: env.AzureWebJobsStorage__clientId?.trim() };
+  }
+  if (accountName) {
+    return {
+      kind: 'identity',
+      queueServiceUri: `https://${accountName}.queue.core.windows.net`,
+      tableServiceUri: `https://${accountName}.table.core.windows.net`,
+      clientId: env.AzureWebJobsStorage__clientId?.trim(),
+    };
+  }
+  throw new SettingsError(
+    'AzureWebJobsStorage',
+    'is missing: set a connection string (UseDevelopmentStorage=true locally) or AzureWebJobsStorage__queueServiceUri and __tableServiceUri',
+  );
+}
+
+const KEY_VAULT_REFERENCE = /^@Microsoft\.KeyVault\(/i;
+
+export function parseSettings(env: Env): Settings {
+  const isDevelopment = read(env, 'AZURE_FUNCTIONS_ENVIRONMENT') === 'Development';
+  const validateSignatures = readBoolean(env, 'TWILIO_VALIDATE_SIGNATURES');
+  if (!validateSignatures && !isDevelopment) {
+    throw new SettingsError(
+      'TWILIO_VALIDATE_SIGNATURES',
+      'may be false only when AZURE_FUNCTIONS_ENVIRONMENT=Development; refusing to start with signature checks off',
+    );
+  }
+  const credential = (name: SettingName): string | undefined => {
+    const value = read(env, name);
+    if (value && KEY_VAULT_REFERENCE.test(value)) {
+      throw new SettingsError(
+        name,
+        'is an unresolved Key Vault reference: the platform could not read the secret. Check that the app identity has the Key Vault Secrets User role and that the reference URI is right',
+      );
+    }
+    return value;
+  };
+  return {
+    storage: readStorage(env),
+    outboundQueue: readName(env, 'OUTBOUND_QUEUE', QUEUE_NAME, 'storage queue'),
+    outboundLedger: readName(env, 'OUTBOUND_LEDGER', TABLE_NAME, 'table'),
+    optOutTable: readName(env, 'OPTOUT_TABLE', TABLE_NAME, 'table'),
+    keyVaultUrl: readUrl(env, 'KEY_VAULT_URL'),
+    azureClientId: read(env, 'AZURE_CLIENT_ID'),
+    secretsCacheTtlMs: readPositiveInt(env, 'SECRETS_CACHE_TTL_SECONDS') * 1000,
+    twilio: {
+      accountSid: credential('TWILIO_ACCOUNT_SID'),
+      authToken: credential('TWILIO_AUTH_TOKEN'),
+      apiKeySid: credential('TWILIO_API_KEY_SID'),
+      apiKeySecret: credential('TWILIO_API_KEY_SECRET'),
+      apiBaseUrl: readUrl(env, 'TWILIO_API_BASE_URL'),
+      fromNumber: read(env, 'TWILIO_FROM_NUMBER'),
+      messagingServiceSid: read(env, 'TWILIO_MESSAGING_SERVICE_SID'),
+    },
+    webhookBaseUrl: readUrl(env, 'WEBHOOK_BASE_URL'),
+    validateSignatures,
+    isDevelopment,
+  };
+}
+
+let cachedSettings: Settings | undefined;
+
+/** The process's settings, parsed on first use. A bad setting throws SettingsError naming it. */
+export function settings(): Settings {
+  cachedSettings ??= parseSettings(process.env);
+  return cachedSettings;
+}
+
+/** Tests change process.env between cases; this forgets the parsed copy. */
+export function resetSettingsForTests(): void {
+  cachedSettings = undefined;
+}

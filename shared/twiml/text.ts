@@ -1,0 +1,16 @@
+// XML 1.0 cannot carry most C0 control characters, lone surrogates or U+FFFE/U+FFFF; the TwiML builder
+// throws on them. Caller-supplied text is cleaned here so a hostile parameter gets TwiML, not a 500.
+const NOT_XML_CHAR = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+export function xmlSafe(text: string): string {
+  return text.replace(NOT_XML_CHAR, '');
+}
+
+/** A twimlet message value: trimmed; http(s) URLs are played, anything else non-empty is said. */
+export type Spoken = { kind: 'play'; url: string } | { kind: 'say'; text: string };
+
+export function spoken(value: string): Spoken | undefined {
+  const text = xmlSafe(value).trim();
+  if (!text) return undefined;
+  return /^http/i.test(text) ? { kind: 'play', url: text } : { kind: 'say', text };
+}

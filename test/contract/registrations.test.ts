@@ -1,0 +1,53 @@
+// What the Functions host receives when it loads the built app: captured through the local host's
+// @azure/functions-core, exactly as `func start` or Azure would see it.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from '../support/localHost';
+
+interface Binding {
+  type: string;
+  direction: string;
+  route?: string;
+  methods?: string[];
+  authLevel?: string;
+  queueName?: string;
+  connection?: string;
+}
+
+function registrations(env: Record<string, string> = {}): Array<{ name: string; bindings: Record<string, Binding> }> {
+  const out = execFileSync(process.execPath, [join(repoRoot, 'build/devhost.js'), 'functions'], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH, AzureWebJobsStorage: 'UseDevelopmentStorage=true', DEVHOST_APP_ROOT: '', DEVHOST_SKIP_LOCAL_SETTINGS: '1', ...env },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out);
+}
+
+function trigger(name: string, env?: Record<string, string>): Binding {
+  const fn = registrations(env).find((f) => f.name === name);
+  if (!fn) throw new Error(`function ${name} is not registered`);
+  return Object.values(fn.bindings).find((b) => b.type.endsWith('Trigger'))!;
+}
+
+test('message is an anonymous GET/POST HTTP function at /api/message returning HTTP', () => {
+  const fn = registrations().find((f) => f.name === 'message')!;
+  const bindings = Object.values(fn.bindings);
+  expect(bindings.find((b) => b.type === 'httpTrigger')).toMatchObject({ direction: 'in', route: 'message', methods: ['GET', 'POST'], authLevel: 'anonymous' });
+  expect(bindings.find((b) => b.type === 'http')).toMatchObject({ direction: 'out' });
+});
+
+test('outbound is triggered by the OUTBOUND_QUEUE queue on AzureWebJobsStorage, twilio-outbound by default', () => {
+  expect(trigger('outbound')).toMatchObject({ type: 'queueTrigger', direction: 'in', queueName: 'twilio-outbound', connection: 'AzureWebJobsStorage' });
+  expect(trigger('outbound', { OUTBOUND_QUEUE: 'other-queue' }).queueName).toBe('other-queue');
+});
+
+test('loading the app without storage settings fails fast and names the setting', () => {
+  expect(() =>
+    execFileSync(process.execPath, [join(repoRoot, 'build/devhost.js'), 'functions'], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH, DEVHOST_APP_ROOT: '', DEVHOST_SKIP_LOCAL_SETTINGS: '1' },
+      encoding: 'utf8',
+      stdio: 'pipe',
+    }),
+  ).toThrow(/Setting AzureWebJobsStorage is missing/);
+});

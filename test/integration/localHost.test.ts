@@ -1,0 +1,102 @@
+// The local host itself, checked against a fixture app: queue semantics from host.json and HTTP request shape.
+import { join } from 'node:path';
+import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
+import { startAzurite, type RunningAzurite } from '../../devhost/services';
+import { startHost, type RunningHost } from '../support/localHost';
+
+let azurite: RunningAzurite;
+let host: RunningHost;
+let queue: QueueClient;
+let poison: QueueClient;
+
+interface Seen {
+  item: Record<string, unknown> | string;
+  meta: Record<string, unknown>;
+  inFlight: number;
+}
+
+function seen(): Seen[] {
+  return host
+    .output()
+    .split('\n')
+    .filter((l) => l.includes('SEEN '))
+    .map((l) => JSON.parse(l.slice(l.indexOf('SEEN ') + 5)) as Seen);
+}
+
+const base64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
+
+beforeAll(async () => {
+  azurite = await startAzurite();
+  const service = QueueServiceClient.fromConnectionString(azurite.connectionString);
+  queue = service.getQueueClient('fixture-work');
+  poison = service.getQueueClient('fixture-work-poison');
+  await queue.create();
+  host = await startHost({ AzureWebJobsStorage: azurite.connectionString }, { appRoot: join(__dirname, '..', 'fixtures', 'queue-app') });
+});
+
+afterAll(async () => {
+  await host?.stop();
+  await azurite?.stop();
+});
+
+async function until(predicate: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`Timed out. Host output:\n${host.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('prints each HTTP function URL at start, as func does', () => {
+  expect(host.output()).toMatch(/echoRequest: \[GET,POST\] http:\/\/localhost:\d+\/fixture\/things\/\{id\}/);
+  expect(host.output()).toMatch(/work: queueTrigger/);
+});
+
+test('serves HTTP functions under the host.json route prefix with route params, query and body', async () => {
+  const response = await fetch(`${host.baseUrl}/fixture/things/42?a=1&a=2&b=`, { method: 'POST', body: 'x=y', headers: { 'x-test': 'yes' } });
+  expect(response.status).toBe(200);
+  const body = await response.json();
+  expect(body).toMatchObject({ method: 'POST', params: { id: '42' }, body: 'x=y', header: 'yes' });
+  expect(body.url).toMatch(/\/fixture\/things\/42\?a=1&a=2&b=$/);
+  // Like the Functions host, repeated query keys arrive joined and empty values are dropped.
+  expect(body.query).toEqual({ a: '1,2' });
+  expect((await fetch(`${host.baseUrl}/api/things/42`)).status).toBe(404);
+  expect((await fetch(`${host.baseUrl}/fixture/things/42`, { method: 'DELETE' })).status).toBe(404);
+});
+
+test('a base64 message is decoded, handed over with trigger metadata, and deleted on success', async () => {
+  const sent = await queue.sendMessage(base64({ hello: 'world', id: 'payload-id' }));
+  await until(() => seen().some((s) => typeof s.item === 'object' && s.item.hello === 'world'));
+  const entry = seen().find((s) => typeof s.item === 'object' && s.item.hello === 'world')!;
+  expect(entry.meta).toMatchObject({ dequeueCount: 1, popReceipt: expect.any(String), insertionTime: expect.any(String), expirationTime: expect.any(String), nextVisibleTime: expect.any(String), hello: 'world' });
+  // The payload's own "id" hides the queue message id, as in the real host.
+  expect(entry.meta.id).toBe('payload-id');
+  expect(sent.messageId).not.toBe('payload-id');
+  await until(async () => (await queue.getProperties()).approximateMessagesCount === 0);
+});
+
+test('a failing message is retried after visibilityTimeout, then moved to the poison queue at maxDequeueCount', async () => {
+  const started = Date.now();
+  await queue.sendMessage(base64({ fail: true, tag: 'poison-me' }));
+  await until(async () => (await poison.exists()) && (await poison.peekMessages()).peekedMessageItems.length > 0);
+  const attempts = seen().filter((s) => typeof s.item === 'object' && s.item.tag === 'poison-me');
+  expect(attempts.map((a) => a.meta.dequeueCount)).toEqual([1, 2]);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(1000); // visibilityTimeout 00:00:01 between the attempts
+  const [poisoned] = (await poison.receiveMessages()).receivedMessageItems;
+  expect(JSON.parse(Buffer.from(poisoned!.messageText, 'base64').toString())).toEqual({ fail: true, tag: 'poison-me' });
+  expect(host.output()).toMatch(/has reached MaxDequeueCount of 2\. Moving message to queue 'fixture-work-poison'/);
+});
+
+test('a message that is not base64 fails decoding and ends in the poison queue, not lost', async () => {
+  await queue.sendMessage('{not base64}');
+  await until(async () => (await poison.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.some((m) => m.messageText === '{not base64}'));
+});
+
+test('in-flight work never exceeds batchSize + newBatchThreshold', async () => {
+  // One long message holds a slot while short ones finish, so the host must top up to the limit.
+  await queue.sendMessage(base64({ sleepMs: 2000, batch: 0 }));
+  await Promise.all(Array.from({ length: 7 }, (_, i) => queue.sendMessage(base64({ sleepMs: 300, batch: i + 1 }))));
+  await until(() => seen().filter((s) => typeof s.item === 'object' && 'batch' in s.item).length === 8);
+  const peak = Math.max(...seen().filter((s) => typeof s.item === 'object' && 'batch' in s.item).map((s) => s.inFlight));
+  expect(peak).toBe(3);
+});
