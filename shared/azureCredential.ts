@@ -1,0 +1,28 @@
+// The one Azure credential per process, shared by Key Vault and storage clients.
+// In Azure: the user-assigned managed identity directly (DefaultAzureCredential's probing chain costs
+// seconds on a cold start). Locally: DefaultAzureCredential, i.e. the developer's az/azd/VS Code login.
+import type { TokenCredential } from '@azure/core-auth';
+import { settings } from './settings';
+
+let credential: Promise<TokenCredential> | undefined;
+
+/** True inside App Service / Functions, where the platform's managed identity endpoint exists. */
+export function runningInAzure(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER);
+}
+
+async function createCredential(): Promise<TokenCredential> {
+  const identity = await import('@azure/identity');
+  const clientId = settings().azureClientId;
+  if (runningInAzure()) return new identity.ManagedIdentityCredential(clientId ? { clientId } : {});
+  return new identity.DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+}
+
+export function azureCredential(): Promise<TokenCredential> {
+  credential ??= createCredential();
+  return credential;
+}
+
+export function resetAzureCredentialForTests(): void {
+  credential = undefined;
+}

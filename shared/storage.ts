@@ -1,0 +1,65 @@
+// Storage clients for the app's own tables and queues, on the same account as AzureWebJobsStorage:
+// a connection string locally (Azurite), the managed identity in Azure. Loaded on first use.
+import type { TableClient } from '@azure/data-tables';
+import type { QueueClient } from '@azure/storage-queue';
+import { azureCredential } from './azureCredential';
+import { settings } from './settings';
+
+const tables = new Map<string, Promise<TableClient>>();
+const queues = new Map<string, Promise<QueueClient>>();
+
+async function createTableClient(tableName: string): Promise<TableClient> {
+  const { TableClient } = await import('@azure/data-tables');
+  const storage = settings().storage;
+  const client =
+    storage.kind === 'connectionString'
+      ? TableClient.fromConnectionString(storage.connectionString, tableName, { allowInsecureConnection: true })
+      : new TableClient(storage.tableServiceUri, tableName, await azureCredential());
+  await createIfMissing(() => client.createTable());
+  return client;
+}
+
+async function createQueueClient(queueName: string): Promise<QueueClient> {
+  const { QueueClient } = await import('@azure/storage-queue');
+  const storage = settings().storage;
+  const client =
+    storage.kind === 'connectionString'
+      ? new QueueClient(storage.connectionString, queueName)
+      : new QueueClient(`${storage.queueServiceUri.replace(/\/+$/, '')}/${queueName}`, await azureCredential());
+  await createIfMissing(() => client.createIfNotExists());
+  return client;
+}
+
+/** Infra creates tables and queues in Azure; locally they are created on first use. */
+async function createIfMissing(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    // 409: already exists. 403: the identity may use but not create it (least privilege in Azure).
+    if (status !== 409 && status !== 403) throw error;
+  }
+}
+
+function cachedClient<T>(cache: Map<string, Promise<T>>, name: string, create: (name: string) => Promise<T>): Promise<T> {
+  let client = cache.get(name);
+  if (!client) {
+    client = create(name);
+    cache.set(name, client);
+    client.catch(() => cache.delete(name)); // a failed creation is retried on the next call
+  }
+  return client;
+}
+
+export function tableClient(tableName: string): Promise<TableClient> {
+  return cachedClient(tables, tableName, createTableClient);
+}
+
+export function queueClient(queueName: string): Promise<QueueClient> {
+  return cachedClient(queues, queueName, createQueueClient);
+}
+
+export function resetStorageClientsForTests(): void {
+  tables.clear();
+  queues.clear();
+}
