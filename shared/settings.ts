@@ -30,6 +30,13 @@ export const SETTINGS = {
   TWILIO_MESSAGING_SERVICE_SID: { description: 'Default Messaging Service (MG...) for outbound SMS; used when no from number is given.', deployed: true },
   WEBHOOK_BASE_URL: { description: 'Public base URL exactly as configured in Twilio (e.g. https://calls.example.com). Used for signature checks and for callback URLs.', deployed: true },
   TWILIO_VALIDATE_SIGNATURES: { description: 'Set to false to skip X-Twilio-Signature checks. Allowed only when AZURE_FUNCTIONS_ENVIRONMENT=Development.', default: 'true', deployed: false },
+  VOICE_GREETING: { description: 'What the voice webhook says (or plays, when it starts with http) to every caller first.', deployed: true },
+  VOICE_MODE: { description: 'What the voice webhook does after the greeting: message, forward, voicemail or menu.', default: 'message', deployed: true },
+  VOICE_FORWARD_TO: { description: 'E.164 number that VOICE_MODE=forward dials (and menu options may dial).', deployed: true },
+  VOICE_MENU_OPTIONS: { description: 'JSON object for VOICE_MODE=menu: digit keys to an E.164 number to dial or an http(s) URL to redirect to.', deployed: true },
+  VOICEMAIL_NOTIFY: { description: 'E.164 number that gets an SMS with each voicemail recording link and transcription.', deployed: true },
+  SMS_AUTO_REPLY: { description: 'Reply text for incoming SMS; {from} and {body} are replaced. Empty sends no reply.', deployed: true },
+  SMS_FORWARD_TO: { description: 'E.164 number incoming SMS are relayed to through the outbound queue.', deployed: true },
   AZURE_FUNCTIONS_ENVIRONMENT: { description: 'Set by the Functions host; `Development` when running locally.', deployed: false },
 } as const satisfies Record<string, SettingSpec>;
 

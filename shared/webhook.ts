@@ -10,9 +10,11 @@ export interface WebhookRequest {
 }
 
 export type TwimlBuilder = (request: WebhookRequest) => string | Promise<string>;
+export type WebhookHandler = (request: WebhookRequest) => HttpResponseInit | Promise<HttpResponseInit>;
 
 async function readParams(request: HttpRequest): Promise<WebhookParams> {
-  const query = paramsFromSearch(request.query);
+  // From the URL, not request.query: the host joins repeated query keys into one comma-separated value.
+  const query = paramsFromSearch(new URL(request.url).searchParams);
   if (request.method !== 'POST') return query;
   const body = await request.text();
   return mergeParams(query, paramsFromSearch(new URLSearchParams(body)));
@@ -22,9 +24,15 @@ export function twimlResponse(twiml: string): HttpResponseInit {
   return { status: 200, headers: { 'Content-Type': 'text/xml; charset=utf-8' }, body: twiml };
 }
 
-export function twimlWebhook(build: TwimlBuilder): HttpHandler {
+/** Any Twilio webhook (TwiML or not, e.g. status callbacks): parameters in, response out. */
+export function twilioWebhook(handle: WebhookHandler): HttpHandler {
   return async (request, context) => {
     const params = await readParams(request);
-    return twimlResponse(await build({ params, url: new URL(request.url), context }));
+    return handle({ params, url: new URL(request.url), context });
   };
+}
+
+/** A Twilio webhook that answers TwiML. */
+export function twimlWebhook(build: TwimlBuilder): HttpHandler {
+  return twilioWebhook(async (request) => twimlResponse(await build(request)));
 }
