@@ -16,4 +16,7 @@ const common = { supported: { 'dynamic-import': false }, bundle: true, platform:
 await Promise.all([
   build({ ...common, stdin: { contents: entry, resolveDir: root, sourcefile: 'main.ts', loader: 'ts' }, outfile: join(root, 'dist/main.js') }),
   build({ ...common, entryPoints: [join(root, 'devhost/cli.ts')], outfile: join(root, 'build/devhost.js') }),
+  // npm run send / npm run schema: the outbound CLI and the JSON Schema writer.
+  build({ ...common, entryPoints: [join(root, 'scripts/send.ts')], outfile: join(root, 'build/send.js') }),
+  build({ ...common, entryPoints: [join(root, 'scripts/schema.ts')], outfile: join(root, 'build/schema.js') }),
 ]);
