@@ -41,6 +41,17 @@ export interface TwilioProxy {
   stop(): Promise<void>;
 }
 
+// Prism reads a repeated form key as one value and then rejects array parameters ("must be array";
+// stoplightio/prism#2473). Twilio and its SDK use repeated keys, so the proxy forwards array parameters
+// as Prism understands them (Key[]=a&Key[]=b); what the app sent is recorded unchanged.
+const ARRAY_PARAMS = ['MediaUrl', 'StatusCallbackEvent'];
+
+function forPrism(form: URLSearchParams): string {
+  const rewritten = new URLSearchParams();
+  for (const [key, value] of form) rewritten.append(ARRAY_PARAMS.includes(key) ? `${key}[]` : key, value);
+  return rewritten.toString();
+}
+
 async function readAll(stream: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
@@ -102,8 +113,9 @@ export async function startTwilioProxy(targetUrl: string): Promise<TwilioProxy> 
       res.writeHead(fault.status, { 'content-type': 'application/json' }).end(responseBody);
       return;
     }
+    const upstreamBody = method === 'POST' ? Buffer.from(forPrism(form)) : body;
     const upstream = httpRequest(
-      { hostname: target.hostname, port: target.port, path, method, headers: { ...req.headers, host: target.host } },
+      { hostname: target.hostname, port: target.port, path, method, headers: { ...req.headers, host: target.host, 'content-length': String(upstreamBody.length) } },
       async (upstreamRes) => {
         let responseBody = (await readAll(upstreamRes)).toString('utf8');
         if (resourceKind && method === 'POST' && upstreamRes.statusCode === 201) responseBody = remember(resourceKind, form, responseBody);
@@ -122,7 +134,7 @@ export async function startTwilioProxy(targetUrl: string): Promise<TwilioProxy> 
       record(502, '');
       res.writeHead(502).end();
     });
-    upstream.end(body);
+    upstream.end(upstreamBody);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
