@@ -18,9 +18,8 @@ interface TwilioErrorInit {
   message: string;
 }
 
-/** Twilio refused the request for a reason retrying cannot fix (bad number, STOP, geo permission...). */
-export class TwilioPermanentError extends Error {
-  override name = 'TwilioPermanentError';
+/** An HTTP error answer from Twilio, with its status and Twilio error code. */
+abstract class TwilioAnswerError extends Error {
   readonly status?: number;
   readonly code?: number;
   constructor(init: TwilioErrorInit) {
@@ -30,16 +29,14 @@ export class TwilioPermanentError extends Error {
   }
 }
 
+/** Twilio refused the request for a reason retrying cannot fix (bad number, STOP, geo permission...). */
+export class TwilioPermanentError extends TwilioAnswerError {
+  override name = 'TwilioPermanentError';
+}
+
 /** Twilio rejected the credentials (401 / 20003): refresh them once, then retry. */
-export class TwilioAuthError extends Error {
+export class TwilioAuthError extends TwilioAnswerError {
   override name = 'TwilioAuthError';
-  readonly status?: number;
-  readonly code?: number;
-  constructor(init: TwilioErrorInit) {
-    super(init.message);
-    this.status = init.status;
-    this.code = init.code;
-  }
 }
 
 /** Worth retrying later: 429, 5xx, network errors, timeouts. */

@@ -86,9 +86,13 @@ function change(row: LedgerRow, fields: Partial<LedgerRow>, now: Date): LedgerRo
   return withoutUndefined({ ...row, ...fields, updatedAt: now.toISOString() });
 }
 
-/** POST /api/outbound and sendAt: the row exists, waiting for its send. */
+/** POST /api/outbound and sendAt: the row exists, waiting for its send. A rejected key is free again. */
 export function accepted(key: string, info: MessageInfo, now: Date): Transition {
-  return (row) => (row ? undefined : newRow(key, 'accepted', info, now));
+  return (row) => {
+    if (!row) return newRow(key, 'accepted', info, now);
+    if (row.status !== 'rejected') return undefined;
+    return change(row, { ...info, status: 'accepted', reason: undefined, completedAt: undefined }, now);
+  };
 }
 
 export interface ClaimRequest {

@@ -123,21 +123,15 @@ describe('Twilio errors', () => {
     expect(creates(to)).toHaveLength(1);
   });
 
-  test("a 429 is retried by the SDK's autoRetry within the same attempt", async () => {
-    const to = '+15550400002';
-    rig.planFaults(to, [injected(429, 20429)]);
+  test.each([
+    ["a 429 is retried by the SDK's autoRetry", '+15550400002', injected(429, 20429), 429],
+    ['a 401 (20003) refreshes the credentials once and retries', '+15550400003', injected(401, 20003), 401],
+  ])('%s, within the same attempt', async (_name, to, fault, status) => {
+    rig.planFaults(to, [fault]);
     const row = await rowWithStatus(await enqueue({ type: 'sms', to, body: 'x' }), 'sent');
-    expect(creates(to).map((r) => r.status)).toEqual([429, 201]);
+    expect(creates(to).map((r) => r.status)).toEqual([status, 201]);
     expect(row.attempts).toBe(1);
     expect(lookups(to)).toHaveLength(0);
-  });
-
-  test('a 401 (20003) refreshes the credentials once and retries', async () => {
-    const to = '+15550400003';
-    rig.planFaults(to, [injected(401, 20003)]);
-    const row = await rowWithStatus(await enqueue({ type: 'sms', to, body: 'x' }), 'sent');
-    expect(creates(to).map((r) => r.status)).toEqual([401, 201]);
-    expect(row.attempts).toBe(1);
   });
 
   test.concurrent.each([

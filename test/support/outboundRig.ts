@@ -40,7 +40,7 @@ export async function startOutboundRig(options: { queueName: string; leaseSecond
     OUTBOUND_QUEUE: options.queueName,
     OUTBOUND_LEDGER: 'ledgertest',
     OPTOUT_TABLE: 'optoutstest',
-    OUTBOUND_SEND_LEASE_SECONDS: String(options.leaseSeconds ?? 3),
+    OUTBOUND_SEND_LEASE_SECONDS: String(options.leaseSeconds ?? 5),
     TWILIO_API_BASE_URL: twilio.url,
     WEBHOOK_BASE_URL,
     ...MOCK_TWILIO_CREDENTIALS,

@@ -87,6 +87,13 @@ describe('the ledger state machine', () => {
     expect(retry.reason).toBeUndefined();
   });
 
+  test('a scheduled or HTTP-accepted message takes over a rejected key, but nothing else', () => {
+    const rejectedRow = rejected({ key: 'k', reason: 'bad', now: t0 })(undefined)!;
+    expect(accepted('k', info, at(1))(rejectedRow)).toMatchObject({ status: 'accepted', to: info.to });
+    expect(accepted('k', info, at(1))(accepted('k', info, t0)(undefined)!)).toBeUndefined();
+    expect(accepted('k', info, at(1))(claimBy('a')(undefined)!)).toBeUndefined();
+  });
+
   test('a rejection never overwrites a row something was sent for', () => {
     const done = run(undefined, claimBy('a'), sent({ sid: 'SM1', now: at(1) }))!;
     expect(rejected({ key: 'k', reason: 'invalid duplicate', now: at(2) })(done)).toBeUndefined();
