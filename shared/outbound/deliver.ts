@@ -48,6 +48,17 @@ function errorFields(error: unknown): { errorCode?: number | string; error: stri
   };
 }
 
+/**
+ * The Twilio resource for a claimed key: the one an earlier attempt created (looked up when `since` is given,
+ * i.e. an earlier attempt may have reached Twilio), or a new one, unless the recipient opted out.
+ */
+async function findOrCreate(request: TwilioRequest, since: Date | undefined): Promise<{ resource: TwilioResource; reconciled: boolean }> {
+  const found = since ? await findOnTwilio(request, since) : undefined;
+  if (found) return { resource: found, reconciled: true };
+  if (await isOptedOut(request.to)) throw new InvalidMessageError('the recipient opted out (replied STOP); nothing was sent');
+  return { resource: await createOnTwilio(request), reconciled: false };
+}
+
 export async function deliverOutbound(queueItem: unknown, triggerMetadata: Record<string, unknown> | undefined, log: DeliveryLog): Promise<void> {
   const now = new Date();
   const delivery = readDelivery(queueItem, triggerMetadata);
@@ -89,19 +100,12 @@ export async function deliverOutbound(queueItem: unknown, triggerMetadata: Recor
     return;
   }
 
+  const since = outcome.lookUpFirst ? new Date(Date.parse(outcome.row.firstAttemptAt!) - CLOCK_SKEW_MS) : undefined;
   let request: TwilioRequest;
-  let result: TwilioResource;
-  let reconciled = false;
+  let sendResult: { resource: TwilioResource; reconciled: boolean };
   try {
     request = twilioRequest(message, { key, defaults: { ...config.twilio, webhookBaseUrl: config.webhookBaseUrl } });
-    const found = outcome.lookUpFirst ? await findOnTwilio(request, new Date(Date.parse(outcome.row.firstAttemptAt!) - CLOCK_SKEW_MS)) : undefined;
-    if (found) {
-      result = found;
-      reconciled = true;
-    } else {
-      if (await isOptedOut(message.to)) throw new InvalidMessageError('the recipient opted out (replied STOP); nothing was sent');
-      result = await createOnTwilio(request);
-    }
+    sendResult = await findOrCreate(request, since);
   } catch (error) {
     const at = new Date();
     if (error instanceof InvalidMessageError) {
@@ -120,8 +124,9 @@ export async function deliverOutbound(queueItem: unknown, triggerMetadata: Recor
     logged({ outcome: poisoned ? 'poisoned' : 'will retry', ...fields });
     throw error;
   }
+  const { resource, reconciled } = sendResult;
   // Outside the try: if this write fails the row keeps this attempt's lease, and the retry that follows
   // takes over after it and finds the send on Twilio instead of sending again.
-  await updateLedgerRow(key, sent({ sid: result.sid, twilioStatus: result.status, now: new Date(), reconciled, from: request.from, messagingServiceSid: request.kind === 'sms' ? request.messagingServiceSid : undefined }));
-  logged({ outcome: reconciled ? 'reconciled (found on Twilio, not sent again)' : 'sent', sid: result.sid, attempts: outcome.row.attempts });
+  await updateLedgerRow(key, sent({ sid: resource.sid, twilioStatus: resource.status, now: new Date(), reconciled, from: request.from, messagingServiceSid: request.kind === 'sms' ? request.messagingServiceSid : undefined }));
+  logged({ outcome: reconciled ? 'reconciled (found on Twilio, not sent again)' : 'sent', sid: resource.sid, attempts: outcome.row.attempts });
 }
