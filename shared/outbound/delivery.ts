@@ -45,9 +45,11 @@ export function trustedQueueMetadata(queueItem: unknown, triggerMetadata: JsonOb
   const read = (name: (typeof RESERVED_FIELDS)[number]) => (merged.has(name.toLowerCase()) ? undefined : triggerMetadata?.[name]);
   const id = read('id');
   const dequeueCount = read('dequeueCount');
+  // The count may arrive as a number, a numeric string or a 64-bit integer object, depending on the host.
+  const count = dequeueCount === undefined || dequeueCount === null ? NaN : Number(String(dequeueCount));
   return {
     queueMessageId: typeof id === 'string' && id ? id : undefined,
-    dequeueCount: typeof dequeueCount === 'number' ? dequeueCount : undefined,
+    dequeueCount: Number.isInteger(count) && count > 0 ? count : undefined,
   };
 }
 

@@ -42,6 +42,10 @@ describe('reading a queue delivery', () => {
     expect(delivery.keySource).toBe('message hash');
   });
 
+  test('a dequeue count given as a numeric string is read as a number', () => {
+    expect(readDelivery(message, { ...queueMeta, dequeueCount: '4' }).dequeueCount).toBe(4);
+  });
+
   test('fields hidden in another case are not trusted either', () => {
     expect(readDelivery({ ...message, DequeueCount: 99 }, { ...queueMeta, DequeueCount: 99 }).dequeueCount).toBeUndefined();
   });
