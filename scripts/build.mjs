@@ -16,4 +16,7 @@ const common = { supported: { 'dynamic-import': false }, bundle: true, platform:
 await Promise.all([
   build({ ...common, stdin: { contents: entry, resolveDir: root, sourcefile: 'main.ts', loader: 'ts' }, outfile: join(root, 'dist/main.js') }),
   build({ ...common, entryPoints: [join(root, 'devhost/cli.ts')], outfile: join(root, 'build/devhost.js') }),
+  build({ ...common, entryPoints: [join(root, 'bench/run.ts')], outfile: join(root, 'build/bench.js') }),
+  build({ ...common, entryPoints: [join(root, 'bench/childLoadApp.ts')], outfile: join(root, 'build/bench-load.js') }),
+  build({ ...common, entryPoints: [join(root, 'bench/childFirstResponse.ts')], outfile: join(root, 'build/bench-first.js') }),
 ]);
