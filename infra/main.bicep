@@ -114,7 +114,9 @@ var names = {
   plan: 'plan-${resourceToken}'
   functionApp: 'func-${resourceToken}'
 }
-var webhookBaseUrlOverride = endsWith(webhookBaseUrl, '/') ? take(webhookBaseUrl, length(webhookBaseUrl) - 1) : webhookBaseUrl
+var webhookBaseUrlOverride = endsWith(webhookBaseUrl, '/')
+  ? take(webhookBaseUrl, length(webhookBaseUrl) - 1)
+  : webhookBaseUrl
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
