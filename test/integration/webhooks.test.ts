@@ -7,6 +7,7 @@ import { startAzurite, startPrism, MOCK_TWILIO_CREDENTIALS, type RunningAzurite,
 import { startHost, type RunningHost } from '../support/localHost';
 import { startTwilioProxy, type TwilioProxy } from '../support/twilioProxy';
 import { parseTwiml, verbs } from '../support/twiml';
+import { waitFor } from '../support/waitFor';
 import { CALLER, formBody, sign, smsParams, twilioPost, voiceCallParams } from '../support/twilioRequests';
 
 const TOKEN = MOCK_TWILIO_CREDENTIALS.TWILIO_AUTH_TOKEN;
@@ -39,17 +40,8 @@ afterAll(async () => {
   await Promise.all([twilio?.stop(), prism?.stop(), azurite?.stop()]);
 });
 
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out. Host output:\n${direct.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const sentSms = (to: string, body: RegExp) => twilio.requests.find((r) => r.path.endsWith('/Messages.json') && r.form.get('To') === to && body.test(r.form.get('Body') ?? ''));
+const waitForSms = (to: string, body: RegExp) => waitFor(() => sentSms(to, body), { context: () => direct.output() });
 
 describe('signature checks', () => {
   test('a signed incoming call with a function key in the URL gets TwiML whose actions keep the key', async () => {
@@ -165,7 +157,7 @@ describe('incoming SMS', () => {
     const url = `${direct.baseUrl}/api/sms`;
     const response = await fetch(url, twilioPost(TOKEN, url, smsParams({ Body: 'Is the shop open?', MessageSid: 'SM00000000000000000000000000000003' })));
     expect(verbs(parseTwiml(await response.text()))).toEqual([`Message: Thanks ${CALLER}!`]);
-    const relayed = await waitFor(() => sentSms(RELAY_TO, /Is the shop open\?/));
+    const relayed = await waitForSms(RELAY_TO, /Is the shop open\?/);
     expect(relayed.form.get('Body')).toBe(`From ${CALLER}: Is the shop open?`);
     expect(relayed.status).toBe(201);
   });
@@ -181,12 +173,12 @@ describe('voicemail', () => {
     };
     const record = await fetch(url, twilioPost(TOKEN, url, voiceCallParams({ CallStatus: 'in-progress', ...recording })));
     expect(verbs(parseTwiml(await record.text()))).toEqual(['Say: Thanks. Good bye.', 'Hangup']);
-    expect(await waitFor(() => sentSms(NOTIFY, /^New voicemail/))).toMatchObject({ status: 201 });
+    expect(await waitForSms(NOTIFY, /^New voicemail/)).toMatchObject({ status: 201 });
     expect(sentSms(NOTIFY, /^New voicemail/)!.form.get('Body')).toBe(`New voicemail from ${CALLER} (9 s): ${recording.RecordingUrl}`);
 
     const transcription = { ...recording, TranscriptionSid: 'TR00000000000000000000000000000001', TranscriptionStatus: 'completed', TranscriptionText: 'Please call me back.' };
     const callback = await fetch(url, twilioPost(TOKEN, url, voiceCallParams({ CallStatus: 'completed', ...transcription })));
     expect(callback.status).toBe(200);
-    expect((await waitFor(() => sentSms(NOTIFY, /transcribed/))).form.get('Body')).toBe(`Voicemail from ${CALLER}, transcribed: Please call me back.`);
+    expect((await waitForSms(NOTIFY, /transcribed/)).form.get('Body')).toBe(`Voicemail from ${CALLER}, transcribed: Please call me back.`);
   });
 });
