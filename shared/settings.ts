@@ -31,7 +31,7 @@ export const SETTINGS = {
   TWILIO_MESSAGING_SERVICE_SID: { description: 'Default Messaging Service (MG...) for outbound SMS; used when no from number is given.', deployed: true },
   WEBHOOK_BASE_URL: { description: 'Public base URL exactly as configured in Twilio (e.g. https://calls.example.com). Used for signature checks and for callback URLs.', deployed: true },
   TWILIO_VALIDATE_SIGNATURES: { description: 'Set to false to skip X-Twilio-Signature checks. Allowed only when AZURE_FUNCTIONS_ENVIRONMENT=Development.', default: 'true', deployed: false },
-  VOICE_GREETING: { description: 'What the voice webhook says (or plays, when it starts with http) to every caller first.', default: 'Thank you for calling.', deployed: true },
+  VOICE_GREETING: { description: 'What the voice webhook says (or plays, when it starts with http) to every caller first. Unset: "Thank you for calling."', deployed: true },
   VOICE_MODE: { description: 'What the voice webhook does after the greeting: message, forward, voicemail or menu.', default: 'message', deployed: true },
   VOICE_FORWARD_TO: { description: 'E.164 number that VOICE_MODE=forward dials (and menu options may dial).', deployed: true },
   VOICE_MENU_OPTIONS: { description: 'JSON object for VOICE_MODE=menu: digit keys to an E.164 number to dial or an http(s) URL to redirect to.', deployed: true },
@@ -82,6 +82,8 @@ export interface Settings {
 }
 
 export const VOICE_MODES = ['message', 'forward', 'voicemail', 'menu'] as const;
+/** Applied in code, not as a SETTINGS default: infra deploys VOICE_GREETING empty unless given, and its defaults match SETTINGS'. */
+export const DEFAULT_VOICE_GREETING = 'Thank you for calling.';
 export type VoiceMode = (typeof VOICE_MODES)[number];
 
 export interface VoiceSettings {
@@ -202,7 +204,7 @@ function readVoice(env: Env): VoiceSettings {
   const mode = read(env, 'VOICE_MODE')!.toLowerCase();
   if (!(VOICE_MODES as readonly string[]).includes(mode)) throw new SettingsError('VOICE_MODE', `must be one of ${VOICE_MODES.join(', ')}, got "${mode}"`);
   const voice: VoiceSettings = {
-    greeting: read(env, 'VOICE_GREETING')!,
+    greeting: read(env, 'VOICE_GREETING') ?? DEFAULT_VOICE_GREETING,
     mode: mode as VoiceMode,
     forwardTo: readPhoneNumber(env, 'VOICE_FORWARD_TO'),
     menuOptions: readMenuOptions(env),
