@@ -275,9 +275,9 @@ describe('conference', () => {
 });
 
 describe('echo', () => {
-  test('returns well-formed TwiML as it is', () => {
+  test('returns well-formed TwiML as it is', async () => {
     const twiml = '<?xml version="1.0" encoding="UTF-8"?>\n<!-- hi --><Response><Say voice="alice">Hello &amp; welcome</Say></Response>\n';
-    expect(echoTwiml(call('echo', `Twiml=${encodeURIComponent(twiml)}`).params)).toBe(twiml);
+    expect(await echoTwiml(call('echo', `Twiml=${encodeURIComponent(twiml)}`).params)).toBe(twiml);
   });
 
   test.each([
@@ -289,9 +289,9 @@ describe('echo', () => {
     ['an undefined entity', '<Response><Say>&bogus;</Say></Response>'],
     ['a DOCTYPE', '<!DOCTYPE Response [<!ENTITY x "y">]><Response><Say>&x;</Say></Response>'],
     ['nothing', ''],
-  ])('refuses %s', (_, twiml) => {
-    expect(isTwiml(twiml)).toBe(false);
-    expect(() => echoTwiml(call('echo', `Twiml=${encodeURIComponent(twiml)}`).params)).toThrow(TwimlInputError);
+  ])('refuses %s', async (_, twiml) => {
+    expect(await isTwiml(twiml)).toBe(false);
+    await expect(echoTwiml(call('echo', `Twiml=${encodeURIComponent(twiml)}`).params)).rejects.toThrow(TwimlInputError);
   });
 });
 
