@@ -67,8 +67,8 @@ test('an enqueued SMS is sent through Twilio with the account SID and API key fr
   expect(Object.values(NAMES).map((name) => chain.vault.readsOf(name))).toEqual([1, 1, 1, 1]);
 });
 
-test('no secret value appears in the host output', () => {
+test('no secret value appears in the host output', async () => {
+  await host.waitForOutput(/outbound sms sent/); // the app logs after Twilio's answer reached the proxy
   const output = host.output();
-  expect(output).toMatch(/outbound sms sent/);
   for (const value of Object.values(VALUES)) expect(output).not.toContain(value);
 });

@@ -208,7 +208,7 @@ test('an unreachable vault is retried with backoff, then fails with a clear mess
   expect(error).toBeInstanceOf(KeyVaultUnreachableError);
   expect((error as KeyVaultUnreachableError).attempts).toBe(4);
   expect(error.message).toMatch(
-    new RegExp(`^Key Vault ${chain.vault.url} could not be reached for secret twilio-[a-z-]+ after 4 attempts \\(ECONNRESET\\)\\. Check KEY_VAULT_URL`),
+    new RegExp(`^Key Vault ${chain.vault.url} could not be reached for secret twilio-[a-z-]+ after 4 attempts \\((ECONNRESET|EPIPE)\\)\\. Check KEY_VAULT_URL`),
   );
   expect(chain.vault.droppedConnections).toBeGreaterThanOrEqual(4 * 4); // four secrets, four attempts each, all within the load
 });
