@@ -28,7 +28,7 @@ export class SecretNotFoundError extends KeyVaultError {
     const { vaultUrl, secretName, detail = '' } = failure;
     super(
       failure,
-      `Key Vault ${vaultUrl} has no secret named ${secretName}${detail}. Add it: az keyvault secret set --vault-name ${vaultName(vaultUrl)} --name ${secretName} --value <value>`,
+      `Key Vault ${vaultUrl} has no secret named ${secretName}${detail}. Add it: az keyvault secret set --vault-name ${vaultName(vaultUrl)} --name ${secretName} --value <value> --output none`,
     );
   }
 }
