@@ -62,7 +62,7 @@ async function start(): Promise<void> {
 
   const hasRealCredentials = Boolean(process.env.KEY_VAULT_URL || (process.env.TWILIO_ACCOUNT_SID && process.env.TWILIO_AUTH_TOKEN));
   if (!process.env.TWILIO_API_BASE_URL && !hasRealCredentials) {
-    const prism = await startPrism({ port: PRISM_PORT });
+    const prism = await startPrism({ port: Number(option('mock-port') ?? PRISM_PORT) });
     services.push(prism);
     Object.assign(process.env, MOCK_TWILIO_CREDENTIALS, { TWILIO_API_BASE_URL: prism.url });
     banner([
@@ -77,7 +77,7 @@ async function start(): Promise<void> {
 
   if (hasFunc()) {
     console.log('Starting Azure Functions Core Tools (func start)...');
-    const func = spawn('func', ['start', '--port', String(option('port') ?? localPort ?? DEFAULT_PORT)], { stdio: 'inherit', env: process.env });
+    const func = spawn('func', ['start', '--port', String(option('port') ?? localPort ?? DEFAULT_PORT)], { stdio: 'inherit', env: process.env, cwd: appRoot });
     const shutdown = () => func.kill('SIGINT');
     process.once('SIGINT', shutdown).once('SIGTERM', shutdown);
     func.once('exit', async (code) => {

@@ -1,7 +1,7 @@
 // The local Functions host: loads the built app with @azure/functions-core provided, serves its HTTP
 // functions and drives its queue triggers from storage, following host.json.
 import type { Server } from 'node:http';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { FunctionRegistry, type LogSink } from './core';
 import { readHostConfig, type HostConfig } from './hostConfig';
@@ -33,7 +33,7 @@ export function loadApp(appRoot: string, log: (line: string) => void = defaultLo
   const registry = new FunctionRegistry(logSink(log));
   registry.install();
   const { main } = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { main: string };
-  require(join(appRoot, main));
+  require(resolve(appRoot, main));
   return registry;
 }
 

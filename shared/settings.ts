@@ -1,5 +1,6 @@
 // Every setting the app reads, declared once with its documentation, then parsed and validated once.
 // Functions call settings(); nothing else in the app reads process.env.
+import { isE164 } from './phone';
 
 export interface SettingSpec {
   description: string;
@@ -21,7 +22,7 @@ export const SETTINGS = {
     description:
       'How long one outbound send attempt may hold its ledger row. Another attempt for the same key waits this long before it takes over (looking the send up on Twilio first). Must exceed the longest possible Twilio request (30 s timeout, 429 retries) and functionTimeout.',
     default: '300',
-    deployed: true,
+    deployed: false,
   },
   OPTOUT_TABLE: { description: 'Name of the table of numbers that replied STOP.', default: 'optouts', deployed: true },
   KEY_VAULT_URL: { description: 'Key Vault holding the Twilio credentials, e.g. https://kv-name.vault.azure.net. When absent the TWILIO_* credential settings are used.', deployed: true },
@@ -36,7 +37,7 @@ export const SETTINGS = {
   TWILIO_MESSAGING_SERVICE_SID: { description: 'Default Messaging Service (MG...) for outbound SMS; used when no from number is given.', deployed: true },
   WEBHOOK_BASE_URL: { description: 'Public base URL exactly as configured in Twilio (e.g. https://calls.example.com). Used for signature checks and for callback URLs.', deployed: true },
   TWILIO_VALIDATE_SIGNATURES: { description: 'Set to false to skip X-Twilio-Signature checks. Allowed only when AZURE_FUNCTIONS_ENVIRONMENT=Development.', default: 'true', deployed: false },
-  VOICE_GREETING: { description: 'What the voice webhook says (or plays, when it starts with http) to every caller first.', deployed: true },
+  VOICE_GREETING: { description: 'What the voice webhook says (or plays, when it starts with http) to every caller first. Unset: "Thank you for calling."', deployed: true },
   VOICE_MODE: { description: 'What the voice webhook does after the greeting: message, forward, voicemail or menu.', default: 'message', deployed: true },
   VOICE_FORWARD_TO: { description: 'E.164 number that VOICE_MODE=forward dials (and menu options may dial).', deployed: true },
   VOICE_MENU_OPTIONS: { description: 'JSON object for VOICE_MODE=menu: digit keys to an E.164 number to dial or an http(s) URL to redirect to.', deployed: true },
@@ -83,6 +84,27 @@ export interface Settings {
   webhookBaseUrl?: string;
   validateSignatures: boolean;
   isDevelopment: boolean;
+  voice: VoiceSettings;
+  sms: SmsSettings;
+}
+
+export const VOICE_MODES = ['message', 'forward', 'voicemail', 'menu'] as const;
+/** Applied in code, not as a SETTINGS default: infra deploys VOICE_GREETING empty unless given, and its defaults match SETTINGS'. */
+export const DEFAULT_VOICE_GREETING = 'Thank you for calling.';
+export type VoiceMode = (typeof VOICE_MODES)[number];
+
+export interface VoiceSettings {
+  greeting: string;
+  mode: VoiceMode;
+  forwardTo?: string;
+  /** Digits pressed to an E.164 number to dial or an http(s) URL to redirect to. */
+  menuOptions?: Record<string, string>;
+  voicemailNotify?: string;
+}
+
+export interface SmsSettings {
+  autoReply?: string;
+  forwardTo?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -157,6 +179,58 @@ function readStorage(env: Env): StorageConnection {
 
 const KEY_VAULT_REFERENCE = /^@Microsoft\.KeyVault\(/i;
 
+function readPhoneNumber(env: Env, name: SettingName): string | undefined {
+  const value = read(env, name);
+  if (value !== undefined && !isE164(value)) throw new SettingsError(name, `must be an E.164 phone number such as +14155550100, got "${value}"`);
+  return value;
+}
+
+function readMenuOptions(env: Env): Record<string, string> | undefined {
+  const value = read(env, 'VOICE_MENU_OPTIONS');
+  if (value === undefined) return undefined;
+  const fail = (problem: string) => new SettingsError('VOICE_MENU_OPTIONS', `${problem}, e.g. {"1":"+14155550100","2":"https://example.com/twiml"}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw fail('is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw fail('must be a JSON object');
+  const entries = Object.entries(parsed);
+  if (entries.length === 0) throw fail('has no options');
+  for (const [digits, target] of entries) {
+    if (!/^\d{1,4}$/.test(digits)) throw fail(`has key "${digits}", which is not 1 to 4 digits`);
+    if (typeof target !== 'string' || !(isE164(target) || /^https?:\/\/\S+$/i.test(target))) {
+      throw fail(`option ${digits} must be an E.164 number or an http(s) URL`);
+    }
+  }
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
+function readVoice(env: Env): VoiceSettings {
+  const mode = read(env, 'VOICE_MODE')!.toLowerCase();
+  if (!(VOICE_MODES as readonly string[]).includes(mode)) throw new SettingsError('VOICE_MODE', `must be one of ${VOICE_MODES.join(', ')}, got "${mode}"`);
+  const voice: VoiceSettings = {
+    greeting: read(env, 'VOICE_GREETING') ?? DEFAULT_VOICE_GREETING,
+    mode: mode as VoiceMode,
+    forwardTo: readPhoneNumber(env, 'VOICE_FORWARD_TO'),
+    menuOptions: readMenuOptions(env),
+    voicemailNotify: readPhoneNumber(env, 'VOICEMAIL_NOTIFY'),
+  };
+  const required: Partial<Record<VoiceMode, [SettingName, unknown]>> = {
+    forward: ['VOICE_FORWARD_TO', voice.forwardTo],
+    menu: ['VOICE_MENU_OPTIONS', voice.menuOptions],
+    voicemail: ['VOICEMAIL_NOTIFY', voice.voicemailNotify],
+  };
+  const [name, value] = required[voice.mode] ?? [];
+  if (name && value === undefined) throw new SettingsError(name, `is missing: VOICE_MODE=${voice.mode} needs it`);
+  return voice;
+}
+
+function readSms(env: Env): SmsSettings {
+  return { autoReply: read(env, 'SMS_AUTO_REPLY'), forwardTo: readPhoneNumber(env, 'SMS_FORWARD_TO') };
+}
+
 export function parseSettings(env: Env): Settings {
   const isDevelopment = read(env, 'AZURE_FUNCTIONS_ENVIRONMENT') === 'Development';
   const validateSignatures = readBoolean(env, 'TWILIO_VALIDATE_SIGNATURES');
@@ -197,6 +271,8 @@ export function parseSettings(env: Env): Settings {
     webhookBaseUrl: readUrl(env, 'WEBHOOK_BASE_URL'),
     validateSignatures,
     isDevelopment,
+    voice: readVoice(env),
+    sms: readSms(env),
   };
 }
 

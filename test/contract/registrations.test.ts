@@ -36,6 +36,15 @@ test('message is an anonymous GET/POST HTTP function at /api/message returning H
   expect(bindings.find((b) => b.type === 'http')).toMatchObject({ direction: 'out' });
 });
 
+test('every webhook is an anonymous GET/POST HTTP function at /api/<name>: the signature is its authentication', () => {
+  const webhooks = ['message', 'forward', 'menu', 'whisper', 'callme', 'simulring', 'findme', 'voicemail', 'conference', 'echo', 'voice', 'sms'];
+  const registered = registrations();
+  for (const name of webhooks) {
+    const trigger = Object.values(registered.find((f) => f.name === name)?.bindings ?? {}).find((b) => b.type === 'httpTrigger');
+    expect([name, trigger]).toEqual([name, expect.objectContaining({ route: name, methods: ['GET', 'POST'], authLevel: 'anonymous' })]);
+  }
+});
+
 test('outbound is triggered by the OUTBOUND_QUEUE queue on AzureWebJobsStorage, twilio-outbound by default', () => {
   expect(trigger('outbound')).toMatchObject({ type: 'queueTrigger', direction: 'in', queueName: 'twilio-outbound', connection: 'AzureWebJobsStorage' });
   expect(trigger('outbound', { OUTBOUND_QUEUE: 'other-queue' }).queueName).toBe('other-queue');

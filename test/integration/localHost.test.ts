@@ -84,7 +84,7 @@ test('a failing message is retried after visibilityTimeout, then moved to the po
   expect(Date.now() - started).toBeGreaterThanOrEqual(1000); // visibilityTimeout 00:00:01 between the attempts
   const [poisoned] = (await poison.receiveMessages()).receivedMessageItems;
   expect(JSON.parse(Buffer.from(poisoned!.messageText, 'base64').toString())).toEqual({ fail: true, tag: 'poison-me' });
-  expect(host.output()).toMatch(/has reached MaxDequeueCount of 2\. Moving message to queue 'fixture-work-poison'/);
+  await host.waitForOutput(/has reached MaxDequeueCount of 2\. Moving message to queue 'fixture-work-poison'/);
 });
 
 test('a message that is not base64 fails decoding and ends in the poison queue, not lost', async () => {

@@ -56,4 +56,51 @@ describe('settings', () => {
   test('every declared setting is documented', () => {
     for (const [name, spec] of Object.entries(SETTINGS)) expect([name, spec.description.length > 10]).toEqual([name, true]);
   });
+
+  describe('voice and SMS webhooks', () => {
+    test('with nothing configured the voice webhook greets and SMS get no reply or relay', () => {
+      const s = parseSettings(base);
+      expect(s.voice).toEqual({ greeting: 'Thank you for calling.', mode: 'message', forwardTo: undefined, menuOptions: undefined, voicemailNotify: undefined });
+      expect(s.sms).toEqual({ autoReply: undefined, forwardTo: undefined });
+    });
+
+    test('a full voice and SMS configuration is read', () => {
+      const s = parseSettings({
+        ...base,
+        VOICE_GREETING: 'https://example.com/hello.mp3',
+        VOICE_MODE: 'Menu',
+        VOICE_FORWARD_TO: '+14155550100',
+        VOICE_MENU_OPTIONS: '{"1":"+14155550101","22":"https://example.com/twiml"}',
+        VOICEMAIL_NOTIFY: '+14155550102',
+        SMS_AUTO_REPLY: 'Thanks {from}',
+        SMS_FORWARD_TO: '+14155550103',
+      });
+      expect(s.voice).toEqual({
+        greeting: 'https://example.com/hello.mp3',
+        mode: 'menu',
+        forwardTo: '+14155550100',
+        menuOptions: { '1': '+14155550101', '22': 'https://example.com/twiml' },
+        voicemailNotify: '+14155550102',
+      });
+      expect(s.sms).toEqual({ autoReply: 'Thanks {from}', forwardTo: '+14155550103' });
+    });
+
+    test('a mode that needs a setting fails fast naming the missing setting', () => {
+      expect(() => parseSettings({ ...base, VOICE_MODE: 'forward' })).toThrow('Setting VOICE_FORWARD_TO is missing: VOICE_MODE=forward needs it');
+      expect(() => parseSettings({ ...base, VOICE_MODE: 'menu' })).toThrow('Setting VOICE_MENU_OPTIONS is missing: VOICE_MODE=menu needs it');
+      expect(() => parseSettings({ ...base, VOICE_MODE: 'voicemail' })).toThrow('Setting VOICEMAIL_NOTIFY is missing: VOICE_MODE=voicemail needs it');
+    });
+
+    test('malformed voice and SMS settings are rejected with the setting name', () => {
+      expect(() => parseSettings({ ...base, VOICE_MODE: 'queue' })).toThrow(/VOICE_MODE must be one of message, forward, voicemail, menu/);
+      expect(() => parseSettings({ ...base, VOICE_FORWARD_TO: '415-555-0100' })).toThrow(/VOICE_FORWARD_TO must be an E.164 phone number/);
+      expect(() => parseSettings({ ...base, SMS_FORWARD_TO: '0044 20 7946 0000' })).toThrow(/SMS_FORWARD_TO must be an E.164 phone number/);
+      expect(() => parseSettings({ ...base, VOICEMAIL_NOTIFY: 'me@example.com' })).toThrow(/VOICEMAIL_NOTIFY must be an E.164 phone number/);
+      expect(() => parseSettings({ ...base, VOICE_MENU_OPTIONS: '{1:"x"}' })).toThrow(/VOICE_MENU_OPTIONS is not valid JSON/);
+      expect(() => parseSettings({ ...base, VOICE_MENU_OPTIONS: '["+14155550100"]' })).toThrow(/VOICE_MENU_OPTIONS must be a JSON object/);
+      expect(() => parseSettings({ ...base, VOICE_MENU_OPTIONS: '{}' })).toThrow(/VOICE_MENU_OPTIONS has no options/);
+      expect(() => parseSettings({ ...base, VOICE_MENU_OPTIONS: '{"a":"+14155550100"}' })).toThrow(/VOICE_MENU_OPTIONS has key "a"/);
+      expect(() => parseSettings({ ...base, VOICE_MENU_OPTIONS: '{"1":"sales"}' })).toThrow(/VOICE_MENU_OPTIONS option 1 must be an E.164 number or an http\(s\) URL/);
+    });
+  });
 });

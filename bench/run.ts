@@ -1,0 +1,91 @@
+// npm run bench: every figure against a baseline measured in the same run. Prints a table and writes
+// bench/results.json. Not part of npm test.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HttpHandler } from '@azure/functions';
+import { FunctionRegistry } from '../devhost/core';
+import { MOCK_TWILIO_CREDENTIALS } from '../devhost/services';
+import { SMS_PARAMS, VOICE_CALL_PARAMS } from './signing';
+import { timeProcesses } from './stats';
+import { webhookCost } from './webhookCost';
+
+const root = join(__dirname, '..');
+const appMain = join(root, 'dist', 'main.js');
+const quick = process.argv.includes('--quick');
+
+const appEnv = {
+  ...process.env,
+  AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+  ...MOCK_TWILIO_CREDENTIALS,
+  KEY_VAULT_URL: '',
+  WEBHOOK_BASE_URL: '',
+  BENCH_APP_MAIN: appMain,
+};
+
+function coldStart() {
+  const runs = quick ? 5 : 21;
+  const medians = timeProcesses(
+    [
+      { name: 'bare', args: ['-e', '0'] },
+      { name: 'load', args: [join(root, 'build', 'bench-load.js')], env: appEnv },
+      { name: 'firstResponse', args: [join(root, 'build', 'bench-first.js')], env: { ...appEnv, BENCH_FUNCTION: process.env.BENCH_FIRST_FUNCTION ?? 'voice' } },
+    ],
+    runs,
+  );
+  return {
+    runs,
+    bareNodeMs: medians.bare,
+    loadMs: medians.load,
+    firstResponseMs: medians.firstResponse,
+    loadRatio: medians.load! / medians.bare!,
+    firstResponseRatio: medians.firstResponse! / medians.bare!,
+    goals: { loadRatio: 1.5, firstResponseRatio: 2 },
+  };
+}
+
+async function inProcessWebhooks() {
+  Object.assign(process.env, appEnv);
+  const registry = new FunctionRegistry(() => undefined);
+  registry.install();
+  require(appMain);
+  const handlers = new Map(registry.functions.map((f) => [f.metadata.name, f.callback as unknown as HttpHandler]));
+  const rows = await webhookCost(
+    handlers,
+    [
+      { name: 'voice', path: '/api/voice', params: VOICE_CALL_PARAMS },
+      { name: 'sms', path: '/api/sms', params: SMS_PARAMS },
+      { name: 'forward', path: '/api/forward?PhoneNumber=%2B14155550100', params: VOICE_CALL_PARAMS },
+      { name: 'menu', path: '/api/menu?Message=Press%201&Options%5B1%5D=https%3A%2F%2Fexample.com%2Fsales', params: VOICE_CALL_PARAMS },
+    ],
+    MOCK_TWILIO_CREDENTIALS.TWILIO_AUTH_TOKEN,
+    quick ? 2000 : 10000,
+  );
+  return { rows, goal: 0.5 };
+}
+
+function format(results: Record<string, any>): string {
+  const lines: string[] = [];
+  const c = results.coldStart;
+  lines.push('Cold start (median wall time of a fresh process)');
+  lines.push(`  bare node -e 0          ${c.bareNodeMs.toFixed(1)} ms`);
+  lines.push(`  load + register app     ${c.loadMs.toFixed(1)} ms   ${c.loadRatio.toFixed(2)}x bare (goal <= ${c.goals.loadRatio}x)`);
+  lines.push(`  first /api/voice TwiML  ${c.firstResponseMs.toFixed(1)} ms   ${c.firstResponseRatio.toFixed(2)}x bare (goal <= ${c.goals.firstResponseRatio}x)`);
+  lines.push('Webhook cost in process (signature check + TwiML), requests/s');
+  for (const row of results.webhooks.rows) {
+    lines.push(row.skipped ? `  ${row.name.padEnd(8)} skipped: ${row.skipped}` : `  ${row.name.padEnd(8)} app ${String(row.appRps).padStart(7)}  raw node ${String(row.baselineRps).padStart(7)}  ${row.ratio.toFixed(2)}x (goal >= ${results.webhooks.goal}x)`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const results: Record<string, unknown> = { node: process.version, date: new Date().toISOString(), quick };
+  results.coldStart = coldStart();
+  results.webhooks = await inProcessWebhooks();
+  console.log(format(results));
+  writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,78 @@
+// Webhook cost in process: signature check plus TwiML per request, against raw Node doing the same
+// HMAC-SHA1 check and returning a fixed TwiML string. Both start from already-built HttpRequest objects.
+import { timingSafeEqual } from 'node:crypto';
+import { HttpRequest, InvocationContext, type HttpHandler } from '@azure/functions';
+import { twilioSignature } from './signing';
+
+export interface WebhookCase {
+  name: string;
+  path: string;
+  params: Record<string, string>;
+}
+
+function buildRequests(url: string, params: Record<string, string>, authToken: string, count: number): HttpRequest[] {
+  const body = new URLSearchParams(params).toString();
+  const signature = twilioSignature(authToken, url, params);
+  return Array.from(
+    { length: count },
+    () =>
+      new HttpRequest({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+        body: { string: body },
+      }),
+  );
+}
+
+const FIXED_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello</Say></Response>';
+
+/** The baseline: what a hand-written handler with no framework around it would do. */
+function rawNodeHandler(authToken: string) {
+  return async (request: HttpRequest) => {
+    const body = await request.text();
+    const params: Record<string, string> = {};
+    for (const [key, value] of new URLSearchParams(body)) params[key] = value;
+    const expected = Buffer.from(twilioSignature(authToken, request.url, params));
+    const given = Buffer.from(request.headers.get('x-twilio-signature') ?? '');
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { status: 403 };
+    return { status: 200, headers: { 'Content-Type': 'text/xml' }, body: FIXED_TWIML };
+  };
+}
+
+async function requestsPerSecond(handler: (r: HttpRequest) => Promise<unknown>, requests: HttpRequest[], check: (result: unknown) => void): Promise<number> {
+  check(await handler(requests.pop()!)); // warm-up and correctness
+  for (let i = 0; i < 200; i++) await handler(requests.pop()!);
+  const started = process.hrtime.bigint();
+  const measured = requests.length;
+  while (requests.length) await handler(requests.pop()!);
+  return measured / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+export async function webhookCost(handlers: Map<string, HttpHandler>, cases: WebhookCase[], authToken: string, iterations: number) {
+  const rows = [];
+  const context = new InvocationContext({ functionName: 'bench', invocationId: 'bench', logHandler: () => undefined });
+  const expectOk = (result: unknown) => {
+    const status = (result as { status?: number }).status;
+    if (status !== 200) throw new Error(`webhook answered ${status}`);
+  };
+  for (const c of cases) {
+    const handler = handlers.get(c.name);
+    if (!handler) {
+      rows.push({ name: c.name, skipped: 'function not registered' });
+      continue;
+    }
+    const url = `https://bench.example.com${c.path}`;
+    // Alternate baseline and app runs so drift affects both alike; keep the best of three each.
+    const baseline: number[] = [];
+    const app: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      baseline.push(await requestsPerSecond(rawNodeHandler(authToken), buildRequests(url, c.params, authToken, iterations + 201), expectOk));
+      app.push(await requestsPerSecond((r) => handler(r, context) as Promise<unknown>, buildRequests(url, c.params, authToken, iterations + 201), expectOk));
+    }
+    const baselineRps = Math.max(...baseline);
+    const appRps = Math.max(...app);
+    rows.push({ name: c.name, baselineRps: Math.round(baselineRps), appRps: Math.round(appRps), ratio: appRps / baselineRps });
+  }
+  return rows;
+}

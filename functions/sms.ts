@@ -1,0 +1,24 @@
+import { app } from '@azure/functions';
+import { recordOptIn, recordOptOut } from '../shared/optOuts';
+import { enqueueOutbound } from '../shared/outboundQueue';
+import { settings } from '../shared/settings';
+import { inboundSms } from '../shared/twiml/sms';
+import { twimlWebhook } from '../shared/webhook';
+
+/**
+ * The number's incoming-SMS webhook: records STOP/START keywords in the opt-out table, relays to
+ * SMS_FORWARD_TO through the outbound queue, and answers SMS_AUTO_REPLY.
+ */
+export const sms = twimlWebhook(async ({ params, context }) => {
+  const result = inboundSms(params, settings().sms);
+  if (result.from && result.keyword?.kind === 'optOut') await recordOptOut(result.from, result.keyword.word);
+  if (result.from && result.keyword?.kind === 'optIn') await recordOptIn(result.from);
+  if (result.keyword) context.log(`sms keyword ${result.keyword.word} (${result.keyword.kind})`);
+  if (result.relay) {
+    await enqueueOutbound(result.relay);
+    context.log(`sms relay queued (${result.relay.idempotencyKey})`);
+  }
+  return result.twiml;
+});
+
+app.http('sms', { methods: ['GET', 'POST'], authLevel: 'anonymous', route: 'sms', handler: sms });

@@ -1,0 +1,9 @@
+import { app } from '@azure/functions';
+import { settings } from '../shared/settings';
+import { voiceTwiml } from '../shared/twiml/voice';
+import { twimlWebhook } from '../shared/webhook';
+
+/** The number's incoming-call webhook: VOICE_GREETING, then VOICE_MODE (message, forward, voicemail or menu). */
+export const voice = twimlWebhook(({ params, url }) => voiceTwiml(params, { url, voice: settings().voice }));
+
+app.http('voice', { methods: ['GET', 'POST'], authLevel: 'anonymous', route: 'voice', handler: voice });

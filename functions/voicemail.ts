@@ -1,0 +1,21 @@
+import { app } from '@azure/functions';
+import { enqueueOutbound } from '../shared/outboundQueue';
+import { settings } from '../shared/settings';
+import { voicemailTwiml } from '../shared/twiml/voicemail';
+import { twimlWebhook } from '../shared/webhook';
+
+/**
+ * Self-hosted twimlets.com/voicemail: records, transcribes, and texts the recording link and the transcription
+ * to Notify (or VOICEMAIL_NOTIFY) through the outbound queue.
+ */
+export const voicemail = twimlWebhook(async ({ params, url, context }) => {
+  const result = voicemailTwiml(params, { callbackUrl: url.toString(), defaultNotify: settings().voice.voicemailNotify });
+  if (result.sms) {
+    await enqueueOutbound(result.sms);
+    context.log(`voicemail notification queued (${result.sms.idempotencyKey})`);
+  }
+  if (result.unsent) context.warn(`voicemail notification not sent: ${result.unsent}`);
+  return result.twiml;
+});
+
+app.http('voicemail', { methods: ['GET', 'POST'], authLevel: 'anonymous', route: 'voicemail', handler: voicemail });

@@ -1,0 +1,260 @@
+// Provisions twilio-azure-functions: a Flex Consumption Function App running as one user-assigned managed
+// identity, its storage (queue, poison queue, ledger and opt-out tables, deployment container), a Key Vault for
+// the Twilio credentials, and Application Insights. Follows azd's conventions (azure.yaml, main.parameters.json).
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; names the resource group and seeds every resource name.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region for every resource. It must offer the Flex Consumption plan.')
+@metadata({ azd: { type: 'location' } })
+param location string
+
+@description('Object ID of the deploying user (azd sets AZURE_PRINCIPAL_ID). Gets queue, table-read and secret-setting access; empty skips that.')
+param principalId string = ''
+
+// Scale of the Function App.
+
+@description('Most instances the app scales out to. Each runs up to 24 outbound sends at once (host.json), so keep Twilio\'s ~100 concurrent REST requests per account in mind.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Memory of each instance, in MB.')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+// App settings (see shared/settings.ts for what each one means). Empty strings leave a setting to the app's default.
+
+@description('OUTBOUND_QUEUE: the queue the outbound function reads. Its poison queue is <name>-poison.')
+@minLength(3)
+@maxLength(56)
+param outboundQueueName string = 'twilio-outbound'
+
+@description('OUTBOUND_LEDGER: the table that records each outbound message once.')
+@minLength(3)
+@maxLength(63)
+param outboundLedgerTableName string = 'outboundledger'
+
+@description('OPTOUT_TABLE: the table of numbers that replied STOP.')
+@minLength(3)
+@maxLength(63)
+param optOutTableName string = 'optouts'
+
+@description('SECRETS_CACHE_TTL_SECONDS: how long each instance caches the Twilio credentials read from Key Vault.')
+@minValue(1)
+param secretsCacheTtlSeconds int = 300
+
+@description('WEBHOOK_BASE_URL: the public base URL exactly as configured in Twilio (custom domain, Front Door). Empty means the app\'s own https://<app>.azurewebsites.net.')
+param webhookBaseUrl string = ''
+
+@description('TWILIO_FROM_NUMBER: default E.164 sender for outbound SMS and calls.')
+param twilioFromNumber string = ''
+
+@description('TWILIO_MESSAGING_SERVICE_SID: default Messaging Service (MG...) for outbound SMS.')
+param twilioMessagingServiceSid string = ''
+
+@description('VOICE_GREETING: said (or played, when it starts with http) to every caller first.')
+param voiceGreeting string = ''
+
+@description('VOICE_MODE: what the voice webhook does after the greeting: message, forward, voicemail or menu.')
+param voiceMode string = 'message'
+
+@description('VOICE_FORWARD_TO: E.164 number that VOICE_MODE=forward dials.')
+param voiceForwardTo string = ''
+
+@description('VOICE_MENU_OPTIONS: JSON object for VOICE_MODE=menu, digit keys to an E.164 number or an http(s) URL.')
+param voiceMenuOptions string = ''
+
+@description('VOICEMAIL_NOTIFY: E.164 number that gets an SMS for each voicemail.')
+param voicemailNotify string = ''
+
+@description('SMS_AUTO_REPLY: reply text for incoming SMS; {from} and {body} are replaced. Empty sends no reply.')
+param smsAutoReply string = ''
+
+@description('SMS_FORWARD_TO: E.164 number incoming SMS are relayed to.')
+param smsForwardTo string = ''
+
+// Twilio credentials. Each is written to Key Vault only when given, and never output. They can also be set later
+// with `az keyvault secret set` (see the README).
+
+@secure()
+@description('Twilio Account SID (AC...), stored as the secret twilio-account-sid.')
+param twilioAccountSid string = ''
+
+@secure()
+@description('Twilio auth token, stored as the secret twilio-auth-token.')
+param twilioAuthToken string = ''
+
+@secure()
+@description('Optional Twilio API key SID (SK...), stored as the secret twilio-api-key-sid.')
+param twilioApiKeySid string = ''
+
+@secure()
+@description('Secret of the optional Twilio API key, stored as the secret twilio-api-key-secret.')
+param twilioApiKeySecret string = ''
+
+@description('Days a deleted vault or secret stays recoverable. With purge protection on, the vault name stays taken that long.')
+@minValue(7)
+@maxValue(90)
+param keyVaultSoftDeleteRetentionInDays int = 90
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+// Names are known before deployment (not taken from module outputs), so what-if can predict every change.
+var names = {
+  identity: 'id-${resourceToken}'
+  storage: 'st${resourceToken}'
+  keyVault: 'kv-${resourceToken}'
+  logAnalytics: 'log-${resourceToken}'
+  applicationInsights: 'appi-${resourceToken}'
+  plan: 'plan-${resourceToken}'
+  functionApp: 'func-${resourceToken}'
+}
+var webhookBaseUrlOverride = endsWith(webhookBaseUrl, '/')
+  ? take(webhookBaseUrl, length(webhookBaseUrl) - 1)
+  : webhookBaseUrl
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'core/identity.bicep' = {
+  scope: rg
+  params: {
+    name: names.identity
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'core/storage.bicep' = {
+  scope: rg
+  params: {
+    name: names.storage
+    location: location
+    tags: tags
+    queueNames: [outboundQueueName, '${outboundQueueName}-poison']
+    tableNames: [outboundLedgerTableName, optOutTableName]
+    deploymentContainerName: 'app-package'
+  }
+}
+
+module keyVault 'core/key-vault.bicep' = {
+  scope: rg
+  params: {
+    name: names.keyVault
+    location: location
+    tags: tags
+    softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
+  }
+}
+
+module twilioSecrets 'app/twilio-secrets.bicep' = {
+  scope: rg
+  params: {
+    keyVaultName: names.keyVault
+    accountSid: twilioAccountSid
+    authToken: twilioAuthToken
+    apiKeySid: twilioApiKeySid
+    apiKeySecret: twilioApiKeySecret
+  }
+}
+
+module monitoring 'core/monitoring.bicep' = {
+  scope: rg
+  params: {
+    logAnalyticsName: names.logAnalytics
+    applicationInsightsName: names.applicationInsights
+    location: location
+    tags: tags
+  }
+}
+
+module rbac 'app/rbac.bicep' = {
+  scope: rg
+  params: {
+    storageAccountName: names.storage
+    keyVaultName: names.keyVault
+    applicationInsightsName: names.applicationInsights
+    identityPrincipalId: identity.outputs.principalId
+    userPrincipalId: principalId
+  }
+}
+
+module functionApp 'app/function-app.bicep' = {
+  scope: rg
+  params: {
+    name: names.functionApp
+    planName: names.plan
+    location: location
+    tags: tags
+    serviceName: 'api'
+    identityId: identity.outputs.id
+    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+  }
+  // The host starts as soon as the app exists; give its identity its storage roles first.
+  dependsOn: [rbac]
+}
+
+var webhookBase = empty(webhookBaseUrlOverride) ? functionApp.outputs.url : webhookBaseUrlOverride
+
+module appSettings 'app/app-settings.bicep' = {
+  scope: rg
+  params: {
+    functionAppName: names.functionApp
+    appSettings: {
+      // Host storage through the managed identity: no connection string, no account key.
+      AzureWebJobsStorage__credential: 'managedidentity'
+      AzureWebJobsStorage__clientId: identity.outputs.clientId
+      AzureWebJobsStorage__blobServiceUri: storage.outputs.blobEndpoint
+      AzureWebJobsStorage__queueServiceUri: storage.outputs.queueEndpoint
+      AzureWebJobsStorage__tableServiceUri: storage.outputs.tableEndpoint
+      AZURE_CLIENT_ID: identity.outputs.clientId
+      APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.applicationInsightsConnectionString
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
+      // The Twilio credentials are read from here at run time; they are never app settings.
+      KEY_VAULT_URL: keyVault.outputs.uri
+      SECRETS_CACHE_TTL_SECONDS: string(secretsCacheTtlSeconds)
+      OUTBOUND_QUEUE: outboundQueueName
+      OUTBOUND_LEDGER: outboundLedgerTableName
+      OPTOUT_TABLE: optOutTableName
+      WEBHOOK_BASE_URL: webhookBase
+      TWILIO_FROM_NUMBER: twilioFromNumber
+      TWILIO_MESSAGING_SERVICE_SID: twilioMessagingServiceSid
+      VOICE_GREETING: voiceGreeting
+      VOICE_MODE: voiceMode
+      VOICE_FORWARD_TO: voiceForwardTo
+      VOICE_MENU_OPTIONS: voiceMenuOptions
+      VOICEMAIL_NOTIFY: voicemailNotify
+      SMS_AUTO_REPLY: smsAutoReply
+      SMS_FORWARD_TO: smsForwardTo
+    }
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AZURE_FUNCTION_APP_URL string = functionApp.outputs.url
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_KEY_VAULT_URL string = keyVault.outputs.uri
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_STORAGE_QUEUE_ENDPOINT string = storage.outputs.queueEndpoint
+output AZURE_STORAGE_TABLE_ENDPOINT string = storage.outputs.tableEndpoint
+output OUTBOUND_QUEUE string = outboundQueueName
+output OUTBOUND_LEDGER string = outboundLedgerTableName
+
+// Paste these into the Twilio console (Phone Numbers > your number, and Messaging status callbacks).
+output TWILIO_VOICE_WEBHOOK_URL string = '${webhookBase}/api/voice'
+output TWILIO_SMS_WEBHOOK_URL string = '${webhookBase}/api/sms'
+output TWILIO_STATUS_CALLBACK_URL string = '${webhookBase}/api/status'
+output TWILIO_MESSAGE_TWIMLET_URL string = '${webhookBase}/api/message'

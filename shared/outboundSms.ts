@@ -1,0 +1,23 @@
+// The outbound queue message a webhook asks for when it texts someone (SMS relay, voicemail notification).
+// Pure: shared/outboundQueue.ts sends it.
+
+/** Twilio refuses longer bodies (error 21617). */
+export const MAX_SMS_BODY = 1600;
+
+export interface OutboundSms {
+  type: 'sms';
+  to: string;
+  body: string;
+  /** Derived from the Twilio SID that caused it, so a repeated webhook does not text twice. */
+  idempotencyKey: string;
+}
+
+export function outboundSms(options: { to: string; body: string; idempotencyKey: string }): OutboundSms {
+  const body = options.body.length > MAX_SMS_BODY ? `${options.body.slice(0, MAX_SMS_BODY - 1)}…` : options.body;
+  return { type: 'sms', to: options.to, body, idempotencyKey: options.idempotencyKey };
+}
+
+/** A Twilio SID (CA..., RE..., SM...) usable in an idempotency key; anything else is not. */
+export function sidOrUndefined(value: string | undefined): string | undefined {
+  return value && /^[A-Za-z]{2}[0-9a-fA-F]{32}$/.test(value) ? value : undefined;
+}

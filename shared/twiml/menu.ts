@@ -1,0 +1,39 @@
+import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
+import { first, keyed, type WebhookParams } from '../params';
+import { speak } from './message';
+import { spoken, xmlSafe, type Spoken } from './text';
+
+export interface Menu {
+  /** Said or played inside the Gather. */
+  message?: Spoken;
+  /** Digits to the URL to redirect to. */
+  options: ReadonlyMap<string, string>;
+  /** What the caller pressed, on the request the Gather makes. */
+  digits?: string;
+}
+
+/**
+ * A digit menu: a Gather around the message, then an empty Redirect (the same URL again) when nothing is
+ * pressed. The Gather has no action, so the digits come back to this same URL.
+ */
+export function menuTwiml({ message, options, digits }: Menu): string {
+  const response = new VoiceResponse();
+  if (digits) {
+    const target = options.get(digits);
+    if (target) {
+      response.redirect(xmlSafe(target));
+      return response.toString();
+    }
+    response.say("I'm sorry, that wasn't a valid option.");
+  }
+  const numDigits = Math.max(1, ...[...options.keys()].map((key) => key.length));
+  const gather = response.gather({ numDigits });
+  if (message) speak(gather, message);
+  response.redirect('');
+  return response.toString();
+}
+
+/** The menu twimlet: Message and Options[<digits>]=<URL>. */
+export function menuTwimlet(params: WebhookParams): string {
+  return menuTwiml({ message: spoken(first(params, 'Message') ?? ''), options: keyed(params, 'Options'), digits: first(params, 'Digits') });
+}

@@ -1,0 +1,22 @@
+// URLs that lead Twilio back to this app: Dial and Record actions, whispers, menu options.
+// Built from the URL Twilio called (WEBHOOK_BASE_URL-based when set), so the host and an Azure function key
+// (`code`) carry over.
+
+export type Query = Record<string, string | string[] | undefined>;
+
+/**
+ * `function` names another function next to this one (e.g. `whisper` from `/api/simulring`); without it the URL
+ * is this function's own. Only the function key is kept from the current query; `query` adds the rest
+ * (undefined and empty values are left out; arrays become `X[0]`, `X[1]`, ...).
+ */
+export function appUrl(current: URL, query: Query = {}, options: { function?: string } = {}): string {
+  const url = new URL(options.function ?? current.pathname, current);
+  url.search = '';
+  const code = current.searchParams.get('code');
+  if (code !== null) url.searchParams.set('code', code);
+  for (const [key, value] of Object.entries(query)) {
+    if (Array.isArray(value)) value.forEach((v, i) => url.searchParams.append(`${key}[${i}]`, v));
+    else if (value) url.searchParams.append(key, value);
+  }
+  return url.toString();
+}

@@ -1,0 +1,67 @@
+import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
+import { outboundSms, sidOrUndefined, type OutboundSms } from '../outboundSms';
+import { first, type WebhookParams } from '../params';
+import { isE164 } from '../phone';
+import { flagParam, textParam } from './dial';
+import { TwimlInputError } from './errors';
+import { speak } from './message';
+import { spoken, type Spoken } from './text';
+
+export const DEFAULT_VOICEMAIL_PROMPT: Spoken = { kind: 'say', text: 'Please leave a message after the beep.' };
+
+/** What a voicemail request answers, and the notification SMS to enqueue, if any. */
+export interface VoicemailResult {
+  twiml: string;
+  sms?: OutboundSms;
+  /** Why no SMS goes out although one would have (for the log). */
+  unsent?: string;
+}
+
+/** The prompt, then a Record whose action (and transcription callback) is `callbackUrl`. */
+export function recordVoicemail(response: VoiceResponse, options: { prompts: Spoken[]; transcribe: boolean; callbackUrl: string }): void {
+  for (const prompt of options.prompts) speak(response, prompt);
+  response.record({ action: options.callbackUrl, ...(options.transcribe ? { transcribe: true, transcribeCallback: options.callbackUrl } : {}) });
+}
+
+export interface VoicemailOptions {
+  /** Where the Record action and the transcription callback go: the voicemail function's own URL. */
+  callbackUrl: string;
+  /** Who is texted when the request names no `Notify` (VOICEMAIL_NOTIFY). */
+  defaultNotify?: string;
+}
+
+/**
+ * The voicemail twimlet, in three requests: the call (prompt and Record), the Record action (recording link
+ * texted to Notify; "Thanks. Good bye."), and the transcription callback (transcription texted to Notify).
+ * The original e-mailed Email; we accept Email and send no e-mail.
+ */
+export function voicemailTwiml(params: WebhookParams, options: VoicemailOptions): VoicemailResult {
+  const notifyParam = textParam(params, 'Notify');
+  if (notifyParam !== undefined && !isE164(notifyParam)) throw new TwimlInputError('Notify must be an E.164 phone number such as +14155550100.');
+  const notify = notifyParam ?? options.defaultNotify;
+  const response = new VoiceResponse();
+  const recordingSid = sidOrUndefined(first(params, 'RecordingSid'));
+  const caller = textParam(params, 'From') ?? textParam(params, 'Caller') ?? 'an unknown number';
+  const text = (body: string, key: string): Pick<VoicemailResult, 'sms' | 'unsent'> => {
+    if (!notify) return { unsent: 'no Notify parameter and no VOICEMAIL_NOTIFY setting' };
+    if (!recordingSid) return { unsent: 'no valid RecordingSid to make the notification idempotent' };
+    return { sms: outboundSms({ to: notify, body, idempotencyKey: `voicemail-${key}-${recordingSid}` }) };
+  };
+
+  if (first(params, 'TranscriptionStatus') !== undefined) {
+    const transcription = textParam(params, 'TranscriptionText');
+    const result = first(params, 'TranscriptionStatus') === 'completed' && transcription ? text(`Voicemail from ${caller}, transcribed: ${transcription}`, 'transcription') : {};
+    return { twiml: response.toString(), ...result };
+  }
+  const recordingUrl = textParam(params, 'RecordingUrl');
+  if (recordingUrl) {
+    const duration = textParam(params, 'RecordingDuration');
+    const result = text(`New voicemail from ${caller}${duration ? ` (${duration} s)` : ''}: ${recordingUrl}`, 'recording');
+    response.say('Thanks. Good bye.');
+    response.hangup();
+    return { twiml: response.toString(), ...result };
+  }
+  const transcribe = first(params, 'Transcribe') === undefined || flagParam(params, 'Transcribe');
+  recordVoicemail(response, { prompts: [spoken(first(params, 'Message') ?? '') ?? DEFAULT_VOICEMAIL_PROMPT], transcribe, callbackUrl: options.callbackUrl });
+  return { twiml: response.toString() };
+}

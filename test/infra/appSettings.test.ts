@@ -1,0 +1,103 @@
+// The deployed app settings against shared/settings.ts, the one list of what the app reads.
+import { parseSettings, SETTINGS, type SettingName, type SettingSpec } from '../../shared/settings';
+import { loadMainTemplate, moduleCreating, onlyResource, resolve, rootParameter } from './armTemplate';
+
+const template = loadMainTemplate();
+const placed = onlyResource(template, 'Microsoft.Web/sites/config');
+const resolved = resolve(placed.deployment, placed.resource.properties);
+const appSettings = resolved.value as Record<string, unknown>;
+const settingsDeployment = resolved.deployment;
+
+const specs = Object.entries(SETTINGS) as [SettingName, SettingSpec][];
+const deployed = specs.filter(([, spec]) => spec.deployed).map(([name]) => name);
+
+// Settings the Functions host and platform read, not the app. They are no entry in SETTINGS.
+const PLATFORM = /^(AzureWebJobsStorage__(credential|clientId|blobServiceUri|queueServiceUri|tableServiceUri)|APPLICATIONINSIGHTS_(CONNECTION_STRING|AUTHENTICATION_STRING))$/;
+
+const identityModule = moduleCreating(template, 'Microsoft.ManagedIdentity/userAssignedIdentities');
+const storageModule = moduleCreating(template, 'Microsoft.Storage/storageAccounts');
+const vaultModule = moduleCreating(template, 'Microsoft.KeyVault/vaults');
+const identityClientId = `[reference('${identityModule}').outputs.clientId.value]`;
+
+test('the settings are one literal object, so every name can be checked here', () => {
+  expect(placed.resource.name).toContain("'appsettings'");
+  expect(typeof appSettings).toBe('object');
+  expect(Object.keys(appSettings).length).toBeGreaterThan(0);
+});
+
+test.each(deployed)('sets %s, which shared/settings.ts says infra deploys', (name) => {
+  // An identity-based connection is set as <name>__<property> settings instead of a connection string.
+  const set = Object.keys(appSettings).filter((key) => key === name || key.startsWith(`${name}__`));
+  expect(set).not.toEqual([]);
+});
+
+test('sets nothing the app does not read, apart from the host\'s own storage and telemetry settings', () => {
+  const unknown = Object.keys(appSettings).filter((key) => !PLATFORM.test(key) && !deployed.includes(key as SettingName));
+  expect(unknown).toEqual([]);
+});
+
+test('never makes a Twilio credential or another local-only setting an app setting', () => {
+  const localOnly = specs.filter(([, spec]) => !spec.deployed).map(([name]) => name);
+  expect(Object.keys(appSettings).filter((key) => localOnly.includes(key as SettingName))).toEqual([]);
+  const secureParameters = Object.entries(template.parameters ?? {}).filter(([, p]) => p.type.startsWith('secure')).map(([name]) => name);
+  const everything = JSON.stringify(appSettings);
+  for (const secure of secureParameters) expect(everything).not.toContain(`parameters('${secure}')`);
+});
+
+test('the host reaches storage through the managed identity, with no connection string or key', () => {
+  expect(appSettings).not.toHaveProperty('AzureWebJobsStorage');
+  expect(appSettings).toMatchObject({
+    AzureWebJobsStorage__credential: 'managedidentity',
+    AzureWebJobsStorage__clientId: identityClientId,
+    AzureWebJobsStorage__blobServiceUri: `[reference('${storageModule}').outputs.blobEndpoint.value]`,
+    AzureWebJobsStorage__queueServiceUri: `[reference('${storageModule}').outputs.queueEndpoint.value]`,
+    AzureWebJobsStorage__tableServiceUri: `[reference('${storageModule}').outputs.tableEndpoint.value]`,
+  });
+});
+
+test('AZURE_CLIENT_ID is the user-assigned identity, which also authenticates telemetry to Application Insights', () => {
+  expect(appSettings.AZURE_CLIENT_ID).toBe(identityClientId);
+  expect(appSettings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING).toBe(`[format('ClientId={0};Authorization=AAD', ${identityClientId.slice(1, -1)})]`);
+  expect(appSettings.APPLICATIONINSIGHTS_CONNECTION_STRING).toMatch(/^\[reference\('[^']+'\)\.outputs\.[A-Za-z]+\.value\]$/);
+});
+
+test('KEY_VAULT_URL is the URI of the vault that holds the secrets', () => {
+  expect(appSettings.KEY_VAULT_URL).toBe(`[reference('${vaultModule}').outputs.uri.value]`);
+  const vault = onlyResource(template, 'Microsoft.KeyVault/vaults');
+  expect(vault.deployment.template.outputs?.uri?.value).toMatch(/^\[reference\(resourceId\('Microsoft\.KeyVault\/vaults', parameters\('name'\)\), '[0-9-]+'\)\.vaultUri\]$/);
+});
+
+test('a setting taken from a parameter gets the same default in Bicep as in shared/settings.ts', () => {
+  const compared: string[] = [];
+  for (const [name, spec] of specs) {
+    const root = rootParameter(settingsDeployment, appSettings[name]);
+    if (!root) continue;
+    compared.push(name);
+    expect({ name, default: String(root.definition.defaultValue) }).toEqual({ name, default: spec.default ?? '' });
+  }
+  expect(compared).toEqual(expect.arrayContaining(['OUTBOUND_QUEUE', 'OUTBOUND_LEDGER', 'OPTOUT_TABLE', 'SECRETS_CACHE_TTL_SECONDS', 'VOICE_MODE']));
+});
+
+test('with the template defaults, the app parses the deployed settings without error', () => {
+  // Values Azure fills in at deployment time get realistic stand-ins; everything else comes from the template.
+  const standIns: Record<string, string> = {
+    AzureWebJobsStorage__blobServiceUri: 'https://stexample.blob.core.windows.net/',
+    AzureWebJobsStorage__queueServiceUri: 'https://stexample.queue.core.windows.net/',
+    AzureWebJobsStorage__tableServiceUri: 'https://stexample.table.core.windows.net/',
+    KEY_VAULT_URL: 'https://kv-example.vault.azure.net/',
+    WEBHOOK_BASE_URL: 'https://func-example.azurewebsites.net',
+  };
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(appSettings)) {
+    const root = rootParameter(settingsDeployment, value);
+    if (root) env[name] = String(root.definition.defaultValue);
+    else if (typeof value === 'string' && !value.startsWith('[')) env[name] = value;
+    else env[name] = standIns[name] ?? '00000000-0000-0000-0000-000000000000';
+  }
+  const parsed = parseSettings(env);
+  expect(parsed.storage).toMatchObject({ kind: 'identity', queueServiceUri: standIns.AzureWebJobsStorage__queueServiceUri });
+  expect(parsed.keyVaultUrl).toBe('https://kv-example.vault.azure.net');
+  expect(parsed.outboundQueue).toBe(SETTINGS.OUTBOUND_QUEUE.default);
+  expect(parsed.validateSignatures).toBe(true);
+  expect(parsed.twilio.authToken).toBeUndefined();
+});
