@@ -7,6 +7,7 @@ import { FunctionRegistry } from '../devhost/core';
 import { MOCK_TWILIO_CREDENTIALS } from '../devhost/services';
 import { SMS_PARAMS, VOICE_CALL_PARAMS } from './signing';
 import { timeProcesses } from './stats';
+import { keyVaultReads } from './keyVaultReads';
 import { webhookCost } from './webhookCost';
 
 const root = join(__dirname, '..');
@@ -74,6 +75,10 @@ function format(results: Record<string, any>): string {
   for (const row of results.webhooks.rows) {
     lines.push(row.skipped ? `  ${row.name.padEnd(8)} skipped: ${row.skipped}` : `  ${row.name.padEnd(8)} app ${String(row.appRps).padStart(7)}  raw node ${String(row.baselineRps).padStart(7)}  ${row.ratio.toFixed(2)}x (goal >= ${results.webhooks.goal}x)`);
   }
+  lines.push('Key Vault reads (real ManagedIdentityCredential + SecretClient against loopback fakes)');
+  for (const row of results.keyVault) {
+    lines.push(`  ${row.name.padEnd(42)} auth token reads ${row.authTokenReads}, account SID reads ${row.accountSidReads} (goal <= ${row.goalReadsPerSecret} per secret, ${row.elapsedS} s)`);
+  }
   return lines.join('\n');
 }
 
@@ -81,6 +86,7 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = { node: process.version, date: new Date().toISOString(), quick };
   results.coldStart = coldStart();
   results.webhooks = await inProcessWebhooks();
+  results.keyVault = await keyVaultReads(root, quick);
   console.log(format(results));
   writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 }
