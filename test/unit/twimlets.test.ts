@@ -289,6 +289,7 @@ describe('echo', () => {
     ['an undefined entity', '<Response><Say>&bogus;</Say></Response>'],
     ['a DOCTYPE', '<!DOCTYPE Response [<!ENTITY x "y">]><Response><Say>&x;</Say></Response>'],
     ['nothing', ''],
+    ['tags nested deeper than the XML parser goes', `<Response>${'<Say>'.repeat(20_000)}${'</Say>'.repeat(20_000)}</Response>`],
   ])('refuses %s', async (_, twiml) => {
     expect(await isTwiml(twiml)).toBe(false);
     await expect(echoTwiml(call('echo', `Twiml=${encodeURIComponent(twiml)}`).params)).rejects.toThrow(TwimlInputError);
