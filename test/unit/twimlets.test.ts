@@ -93,6 +93,12 @@ describe('menu', () => {
     expect(verbs(response)).toEqual(["Say: I'm sorry, that wasn't a valid option.", 'Gather', 'Redirect']);
     expect(response.children[1]).toMatchObject({ attrs: { numDigits: '1' }, children: [{ name: 'Play', text: 'https://example.com/menu.mp3' }] });
   });
+
+  test('a menu with hundreds of thousands of options still answers, gathering as many digits as the longest', () => {
+    const options = Array.from({ length: 200_000 }, (_, i) => `Options[${i}]=https%3A%2F%2Fexample.com%2F${i}`).join('&');
+    const response = parseTwiml(menuTwimlet(call('menu', options).params));
+    expect(response.children[0]!.attrs.numDigits).toBe('6');
+  });
 });
 
 describe('whisper', () => {
