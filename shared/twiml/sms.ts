@@ -1,5 +1,5 @@
 import MessagingResponse from 'twilio/lib/twiml/MessagingResponse';
-import { MAX_SMS_BODY, outboundSms, sidOrUndefined, type OutboundSms } from '../outboundSms';
+import { MAX_SMS_BODY, outboundSms, sidOrUndefined, truncate, type OutboundSms } from '../outboundSms';
 import { first, type WebhookParams } from '../params';
 import type { SmsSettings } from '../settings';
 import { xmlSafe } from './text';
@@ -60,7 +60,7 @@ export function inboundSms(params: WebhookParams, sms: SmsSettings): InboundSms 
   const keyword = smsKeyword(body);
   const response = new MessagingResponse();
   if (!keyword && sms.autoReply) {
-    response.message(xmlSafe(fill(sms.autoReply, { from: from ?? '', body })).slice(0, MAX_SMS_BODY));
+    response.message(truncate(xmlSafe(fill(sms.autoReply, { from: from ?? '', body })), MAX_SMS_BODY));
   }
   const messageSid = sidOrUndefined(first(params, 'MessageSid') ?? first(params, 'SmsSid'));
   const relay =

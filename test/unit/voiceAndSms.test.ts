@@ -112,4 +112,11 @@ describe('SMS webhook', () => {
     expect(parseTwiml(result.twiml).children[0]!.text).toBe('x'.repeat(1600));
     expect(result.relay!.body).toHaveLength(1600);
   });
+
+  test('a long text is never cut in the middle of an emoji, in the reply or in the relay', () => {
+    const reply = inboundSms(smsParams({ Body: `${'x'.repeat(1599)}😀😀` }), { autoReply: '{body}' });
+    expect(parseTwiml(reply.twiml).children[0]!.text).toBe('x'.repeat(1599));
+    const relay = inboundSms(smsParams({ Body: `${'x'.repeat(1599 - `From ${CALLER}: `.length - 1)}😀😀` }), { forwardTo: '+14155550199' }).relay!;
+    expect(relay.body).toBe(`From ${CALLER}: ${'x'.repeat(1599 - `From ${CALLER}: `.length - 1)}…`);
+  });
 });
