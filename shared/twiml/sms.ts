@@ -1,6 +1,7 @@
 import MessagingResponse from 'twilio/lib/twiml/MessagingResponse';
 import { MAX_SMS_BODY, outboundSms, sidOrUndefined, truncate, type OutboundSms } from '../outboundSms';
 import { first, type WebhookParams } from '../params';
+import { isSenderAddress } from '../phone';
 import type { SmsSettings } from '../settings';
 import { xmlSafe } from './text';
 
@@ -33,6 +34,7 @@ export function smsKeyword(body: string): Keyword | undefined {
 /** What to do with an incoming SMS: the TwiML answer, a keyword to record, a relay to enqueue. */
 export interface InboundSms {
   twiml: string;
+  /** The sender, when From is a sender address (see isSenderAddress): what a keyword is recorded under. */
   from?: string;
   keyword?: Keyword;
   relay?: OutboundSms;
@@ -67,5 +69,6 @@ export function inboundSms(params: WebhookParams, sms: SmsSettings): InboundSms 
     sms.forwardTo && messageSid
       ? outboundSms({ to: sms.forwardTo, body: relayBody(params, from ?? 'an unknown number', body), idempotencyKey: `sms-forward-${messageSid}` })
       : undefined;
-  return { twiml: response.toString(), from, keyword: from ? keyword : undefined, relay };
+  const sender = from && isSenderAddress(from) ? from : undefined;
+  return { twiml: response.toString(), from: sender, keyword: sender ? keyword : undefined, relay };
 }

@@ -99,6 +99,17 @@ describe('SMS webhook', () => {
     }
   });
 
+  test('a keyword from a From that is no sender address is not recorded (it cannot key the opt-out table), and still gets no reply', () => {
+    for (const from of ['+1415/555#0111?', 'a\\b', '\u0007+14155550111', `+1${'4'.repeat(200)}`]) {
+      const result = inboundSms(smsParams({ Body: 'STOP', From: from }), settings);
+      expect(result).toMatchObject({ from: undefined, keyword: undefined });
+      expect(parseTwiml(result.twiml).children).toEqual([]);
+    }
+    for (const from of ['+14155550111', 'whatsapp:+14155550111', '12345', 'MyBrand', 'messenger:1234567890']) {
+      expect(inboundSms(smsParams({ Body: 'STOP', From: from }), settings)).toMatchObject({ from, keyword: { kind: 'optOut' } });
+    }
+  });
+
   test('a relayed picture message carries the media links', () => {
     const result = inboundSms(
       smsParams({ Body: 'Look', NumMedia: '2', MediaUrl0: 'https://api.twilio.com/m/ME1', MediaContentType0: 'image/jpeg', MediaUrl1: 'https://api.twilio.com/m/ME2', MediaContentType1: 'image/png' }),
