@@ -50,12 +50,25 @@ function headerMap(request: IncomingMessage): Record<string, string> {
   return headers;
 }
 
+function requestUrl(request: IncomingMessage): URL | undefined {
+  try {
+    return new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
+  } catch {
+    return undefined;
+  }
+}
+
 export function createHttpServer(registry: FunctionRegistry, routePrefix: string, log: (line: string) => void): Server {
   const routes = httpRoutes(registry);
   const prefix = routePrefix ? `/${routePrefix}` : '';
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
+    const url = requestUrl(request);
+    if (!url) {
+      // A Host header no URL can be made from: the Functions host (Kestrel) refuses it with 400 too.
+      response.writeHead(400).end();
+      return;
+    }
     const method = (request.method ?? 'GET').toUpperCase();
     const lowerPath = url.pathname.toLowerCase();
     const path = prefix && (lowerPath === prefix || lowerPath.startsWith(`${prefix}/`)) ? url.pathname.slice(prefix.length) : prefix ? undefined : url.pathname;

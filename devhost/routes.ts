@@ -27,7 +27,7 @@ export function parseRoute(template: string): RouteTemplate {
 
 /** Route parameters when the path (below the route prefix) matches, otherwise undefined. */
 export function matchRoute(route: RouteTemplate, path: string): Record<string, string> | undefined {
-  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = path.split('/').filter(Boolean).map(decodeSegment);
   const params: Record<string, string> = {};
   for (let i = 0; i < route.segments.length; i++) {
     const segment = route.segments[i]!;
@@ -47,4 +47,13 @@ export function matchRoute(route: RouteTemplate, path: string): Record<string, s
     }
   }
   return parts.length <= route.segments.length ? params : undefined;
+}
+
+/** A malformed escape (`%ZZ`, cut-off UTF-8) stays as it is, as in Kestrel, instead of failing the request. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

@@ -33,4 +33,5 @@ await Promise.all([
   // npm run send / npm run schema: the outbound CLI and the JSON Schema writer.
   build({ ...common, entryPoints: [join(root, 'scripts/send.ts')], outfile: join(root, 'build/send.js') }),
   build({ ...common, entryPoints: [join(root, 'scripts/schema.ts')], outfile: join(root, 'build/schema.js') }),
+  build({ ...common, entryPoints: [join(root, 'bench/soak.ts')], outfile: join(root, 'build/soak.js') }),
 ]);

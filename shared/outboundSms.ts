@@ -12,8 +12,15 @@ export interface OutboundSms {
   idempotencyKey: string;
 }
 
+/** At most `max` UTF-16 code units, never ending in half a surrogate pair (half an emoji is not text XML or Twilio take). */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const lastKept = text.charCodeAt(max - 1);
+  return text.slice(0, lastKept >= 0xd800 && lastKept <= 0xdbff ? max - 1 : max);
+}
+
 export function outboundSms(options: { to: string; body: string; idempotencyKey: string }): OutboundSms {
-  const body = options.body.length > MAX_SMS_BODY ? `${options.body.slice(0, MAX_SMS_BODY - 1)}…` : options.body;
+  const body = options.body.length > MAX_SMS_BODY ? `${truncate(options.body, MAX_SMS_BODY - 1)}…` : options.body;
   return { type: 'sms', to: options.to, body, idempotencyKey: options.idempotencyKey };
 }
 

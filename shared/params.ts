@@ -3,9 +3,17 @@
 /** Parameters as Twilio sends them: a repeated key keeps every value, in order. */
 export type WebhookParams = Record<string, string | string[]>;
 
+/**
+ * No prototype: a parameter named `constructor`, `toString` or `__proto__` is an ordinary key. On a plain object
+ * it would read Object.prototype's member (or set the prototype) and the signature check would fail.
+ */
+function emptyParams(): WebhookParams {
+  return Object.create(null) as WebhookParams;
+}
+
 /** Collects URLSearchParams into WebhookParams, keeping repeated keys as arrays (the signature covers every value). */
 export function paramsFromSearch(search: URLSearchParams): WebhookParams {
-  const params: WebhookParams = {};
+  const params = emptyParams();
   for (const [key, value] of search) {
     const existing = params[key];
     if (existing === undefined) params[key] = value;
@@ -17,7 +25,7 @@ export function paramsFromSearch(search: URLSearchParams): WebhookParams {
 
 /** Query and body parameters merged; body values follow query values of the same key. */
 export function mergeParams(...sources: WebhookParams[]): WebhookParams {
-  const merged: WebhookParams = {};
+  const merged = emptyParams();
   for (const source of sources) {
     for (const key in source) {
       const value = source[key]!;

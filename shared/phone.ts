@@ -16,3 +16,14 @@ export function sameNumber(a: string, b: string): boolean {
   const digits = digitsOf(a);
   return digits !== '' && digits === digitsOf(b);
 }
+
+/**
+ * What Twilio sends as From: an E.164 number, a short code, an alphanumeric sender ID or a channel address such
+ * as whatsapp:+14155550100. Anything else (/, #, ?, control characters, kilobytes of text) is no sender, and
+ * cannot key a table row either.
+ */
+const SENDER_ADDRESS = /^[A-Za-z0-9+:._@ -]{1,128}$/;
+
+export function isSenderAddress(value: string): boolean {
+  return SENDER_ADDRESS.test(value);
+}

@@ -23,7 +23,13 @@ export async function isTwiml(text: string): Promise<boolean> {
   if (/<!DOCTYPE/i.test(text) || PREDEFINED_ENTITY.test(text) || validate(text) !== true) return false;
   const withoutProlog = text.replace(/<!--[\s\S]*?-->|<\?[\s\S]*?\?>/g, '').trim();
   if (!/^<Response[\s/>]/.test(withoutProlog) || !/(?:<\/Response\s*>|\/>)$/.test(withoutProlog)) return false;
-  const roots = (parser.parse(text) as Array<Record<string, unknown>>).flatMap((node) => Object.keys(node));
+  let parsed: Array<Record<string, unknown>>;
+  try {
+    parsed = parser.parse(text) as Array<Record<string, unknown>>;
+  } catch {
+    return false; // the validator passed it, but the parser refuses it (e.g. tags nested too deeply)
+  }
+  const roots = parsed.flatMap((node) => Object.keys(node));
   return roots.length === 1 && roots[0] === 'Response';
 }
 

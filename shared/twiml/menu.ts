@@ -26,7 +26,9 @@ export function menuTwiml({ message, options, digits }: Menu): string {
     }
     response.say("I'm sorry, that wasn't a valid option.");
   }
-  const numDigits = Math.max(1, ...[...options.keys()].map((key) => key.length));
+  // A loop, not Math.max(...keys): spreading a hostile request's hundred thousand options overflows the stack.
+  let numDigits = 1;
+  for (const key of options.keys()) numDigits = Math.max(numDigits, key.length);
   const gather = response.gather({ numDigits });
   if (message) speak(gather, message);
   response.redirect('');

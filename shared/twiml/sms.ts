@@ -1,6 +1,7 @@
 import MessagingResponse from 'twilio/lib/twiml/MessagingResponse';
-import { MAX_SMS_BODY, outboundSms, sidOrUndefined, type OutboundSms } from '../outboundSms';
+import { MAX_SMS_BODY, outboundSms, sidOrUndefined, truncate, type OutboundSms } from '../outboundSms';
 import { first, type WebhookParams } from '../params';
+import { isSenderAddress } from '../phone';
 import type { SmsSettings } from '../settings';
 import { xmlSafe } from './text';
 
@@ -33,6 +34,7 @@ export function smsKeyword(body: string): Keyword | undefined {
 /** What to do with an incoming SMS: the TwiML answer, a keyword to record, a relay to enqueue. */
 export interface InboundSms {
   twiml: string;
+  /** The sender, when From is a sender address (see isSenderAddress): what a keyword is recorded under. */
   from?: string;
   keyword?: Keyword;
   relay?: OutboundSms;
@@ -60,12 +62,13 @@ export function inboundSms(params: WebhookParams, sms: SmsSettings): InboundSms 
   const keyword = smsKeyword(body);
   const response = new MessagingResponse();
   if (!keyword && sms.autoReply) {
-    response.message(xmlSafe(fill(sms.autoReply, { from: from ?? '', body })).slice(0, MAX_SMS_BODY));
+    response.message(truncate(xmlSafe(fill(sms.autoReply, { from: from ?? '', body })), MAX_SMS_BODY));
   }
   const messageSid = sidOrUndefined(first(params, 'MessageSid') ?? first(params, 'SmsSid'));
   const relay =
     sms.forwardTo && messageSid
       ? outboundSms({ to: sms.forwardTo, body: relayBody(params, from ?? 'an unknown number', body), idempotencyKey: `sms-forward-${messageSid}` })
       : undefined;
-  return { twiml: response.toString(), from, keyword: from ? keyword : undefined, relay };
+  const sender = from && isSenderAddress(from) ? from : undefined;
+  return { twiml: response.toString(), from: sender, keyword: sender ? keyword : undefined, relay };
 }

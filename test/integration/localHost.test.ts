@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { startAzurite, type RunningAzurite } from '../../devhost/services';
 import { startHost, type RunningHost } from '../support/localHost';
+import { rawGet, rawRequest } from '../support/rawHttp';
 
 let azurite: RunningAzurite;
 let host: RunningHost;
@@ -62,6 +63,14 @@ test('serves HTTP functions under the host.json route prefix with route params, 
   expect(body.query).toEqual({ a: '1,2' });
   expect((await fetch(`${host.baseUrl}/api/things/42`)).status).toBe(404);
   expect((await fetch(`${host.baseUrl}/fixture/things/42`, { method: 'DELETE' })).status).toBe(404);
+});
+
+test('a path with a malformed escape is routed or not found, and a Host header that makes no URL is refused, never a 500', async () => {
+  const routed = await rawRequest(host.baseUrl, rawGet('/fixture/things/%ZZ'));
+  expect(routed.status).toBe(200);
+  expect(JSON.parse(routed.body)).toMatchObject({ params: { id: '%ZZ' } });
+  expect((await rawRequest(host.baseUrl, rawGet('/fixture/things%E0%A4%A'))).status).toBe(404);
+  expect((await rawRequest(host.baseUrl, rawGet('/fixture/things/1', '[::bad'))).status).toBe(400);
 });
 
 test('a base64 message is decoded, handed over with trigger metadata, and deleted on success', async () => {

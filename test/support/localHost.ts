@@ -1,9 +1,18 @@
 // Starts the built app under the local host in a child process, as `npm start` would, and captures its log.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { freePort, waitForPort } from '../../devhost/services';
 
-export const repoRoot = join(__dirname, '..', '..');
+/** The folder holding package.json: test/support/ under jest, build/ when bundled into a script (npm run soak). */
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
+
+export const repoRoot = packageRoot(__dirname);
 
 export interface RunningHost {
   baseUrl: string;

@@ -20,6 +20,12 @@ describe('local host route templates', () => {
   });
 });
 
+test('a malformed escape in the path is kept as it is instead of failing the request', () => {
+  expect(matchRoute(parseRoute('things/{id}'), '/things/%ZZ')).toEqual({ id: '%ZZ' });
+  expect(matchRoute(parseRoute('message'), '/message%E0%A4%A')).toBeUndefined();
+  expect(matchRoute(parseRoute('things/{id}'), '/things/caf%C3%A9')).toEqual({ id: 'café' });
+});
+
 describe('local host host.json reading', () => {
   test('uses the Functions host defaults when host.json says nothing', () => {
     expect(parseHostConfig({ version: '2.0' })).toEqual({

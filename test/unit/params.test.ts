@@ -33,4 +33,20 @@ describe('webhook parameters', () => {
       ]),
     );
   });
+
+  test('parameters named after Object.prototype members are ordinary parameters', () => {
+    const params = paramsFromSearch(new URLSearchParams('constructor=1&toString=2&__proto__=3&toString=4'));
+    expect(Object.entries(params)).toEqual([
+      ['constructor', '1'],
+      ['toString', ['2', '4']],
+      ['__proto__', '3'],
+    ]);
+    expect(first(params, 'constructor')).toBe('1');
+    expect(Object.entries(mergeParams(params, paramsFromSearch(new URLSearchParams('__proto__=5'))))).toEqual([
+      ['constructor', '1'],
+      ['toString', ['2', '4']],
+      ['__proto__', ['3', '5']],
+    ]);
+    expect(first(paramsFromSearch(new URLSearchParams('A=1')), 'hasOwnProperty')).toBeUndefined();
+  });
 });

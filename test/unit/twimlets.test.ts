@@ -93,6 +93,12 @@ describe('menu', () => {
     expect(verbs(response)).toEqual(["Say: I'm sorry, that wasn't a valid option.", 'Gather', 'Redirect']);
     expect(response.children[1]).toMatchObject({ attrs: { numDigits: '1' }, children: [{ name: 'Play', text: 'https://example.com/menu.mp3' }] });
   });
+
+  test('a menu with hundreds of thousands of options still answers, gathering as many digits as the longest', () => {
+    const options = Array.from({ length: 200_000 }, (_, i) => `Options[${i}]=https%3A%2F%2Fexample.com%2F${i}`).join('&');
+    const response = parseTwiml(menuTwimlet(call('menu', options).params));
+    expect(response.children[0]!.attrs.numDigits).toBe('6');
+  });
 });
 
 describe('whisper', () => {
@@ -289,6 +295,7 @@ describe('echo', () => {
     ['an undefined entity', '<Response><Say>&bogus;</Say></Response>'],
     ['a DOCTYPE', '<!DOCTYPE Response [<!ENTITY x "y">]><Response><Say>&x;</Say></Response>'],
     ['nothing', ''],
+    ['tags nested deeper than the XML parser goes', `<Response>${'<Say>'.repeat(20_000)}${'</Say>'.repeat(20_000)}</Response>`],
   ])('refuses %s', async (_, twiml) => {
     expect(await isTwiml(twiml)).toBe(false);
     await expect(echoTwiml(call('echo', `Twiml=${encodeURIComponent(twiml)}`).params)).rejects.toThrow(TwimlInputError);

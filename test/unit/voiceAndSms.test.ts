@@ -99,6 +99,17 @@ describe('SMS webhook', () => {
     }
   });
 
+  test('a keyword from a From that is no sender address is not recorded (it cannot key the opt-out table), and still gets no reply', () => {
+    for (const from of ['+1415/555#0111?', 'a\\b', '\u0007+14155550111', `+1${'4'.repeat(200)}`]) {
+      const result = inboundSms(smsParams({ Body: 'STOP', From: from }), settings);
+      expect(result).toMatchObject({ from: undefined, keyword: undefined });
+      expect(parseTwiml(result.twiml).children).toEqual([]);
+    }
+    for (const from of ['+14155550111', 'whatsapp:+14155550111', '12345', 'MyBrand', 'messenger:1234567890']) {
+      expect(inboundSms(smsParams({ Body: 'STOP', From: from }), settings)).toMatchObject({ from, keyword: { kind: 'optOut' } });
+    }
+  });
+
   test('a relayed picture message carries the media links', () => {
     const result = inboundSms(
       smsParams({ Body: 'Look', NumMedia: '2', MediaUrl0: 'https://api.twilio.com/m/ME1', MediaContentType0: 'image/jpeg', MediaUrl1: 'https://api.twilio.com/m/ME2', MediaContentType1: 'image/png' }),
@@ -111,5 +122,12 @@ describe('SMS webhook', () => {
     const result = inboundSms(smsParams({ Body: `\u0001${'x'.repeat(2000)}` }), { autoReply: '{body}', forwardTo: '+14155550199' });
     expect(parseTwiml(result.twiml).children[0]!.text).toBe('x'.repeat(1600));
     expect(result.relay!.body).toHaveLength(1600);
+  });
+
+  test('a long text is never cut in the middle of an emoji, in the reply or in the relay', () => {
+    const reply = inboundSms(smsParams({ Body: `${'x'.repeat(1599)}😀😀` }), { autoReply: '{body}' });
+    expect(parseTwiml(reply.twiml).children[0]!.text).toBe('x'.repeat(1599));
+    const relay = inboundSms(smsParams({ Body: `${'x'.repeat(1599 - `From ${CALLER}: `.length - 1)}😀😀` }), { forwardTo: '+14155550199' }).relay!;
+    expect(relay.body).toBe(`From ${CALLER}: ${'x'.repeat(1599 - `From ${CALLER}: `.length - 1)}…`);
   });
 });

@@ -54,3 +54,12 @@ test('with TWILIO_VALIDATE_SIGNATURES=false in Development, every request passes
     'TWILIO_VALIDATE_SIGNATURES=false: X-Twilio-Signature not checked for POST /api/test (Development only).',
   ]);
 });
+
+test('a signed request with parameters named constructor, toString or __proto__ is accepted with them', async () => {
+  env({ TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000', TWILIO_AUTH_TOKEN: 'token' });
+  const params = Object.fromEntries([['constructor', 'a'], ['toString', ['b', 'c']], ['__proto__', 'd']]) as Record<string, string | string[]>;
+  const response = await echoParams(post(formBody(params), { 'X-Twilio-Signature': sign('token', URL_CALLED, params) }), context().context);
+  expect(response.status).toBe(200);
+  const received = JSON.parse(String(response.body).slice('<Response>'.length, -'</Response>'.length));
+  expect(Object.entries(received)).toEqual([['code', 'k'], ...Object.entries(params)]);
+});

@@ -1,0 +1,54 @@
+// The part of autocannon 9's API the soak uses (the package ships no types; @types/autocannon is for 7.x).
+declare module 'autocannon' {
+  namespace autocannon {
+    interface Request {
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string | Buffer;
+      /** Called with every response to this request; the body is collected for it. */
+      onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) => void;
+    }
+
+    interface Options {
+      url: string;
+      connections?: number;
+      /** Seconds. */
+      duration?: number;
+      maxOverallRequests?: number;
+      /** Seconds to wait for a response. */
+      timeout?: number;
+      requests?: Request[];
+    }
+
+    interface Histogram {
+      average: number;
+      mean: number;
+      stddev: number;
+      min: number;
+      max: number;
+      total: number;
+      p50: number;
+      p90: number;
+      p99: number;
+    }
+
+    interface Result {
+      latency: Histogram;
+      requests: Histogram;
+      duration: number;
+      errors: number;
+      timeouts: number;
+      non2xx: number;
+      '1xx': number;
+      '2xx': number;
+      '3xx': number;
+      '4xx': number;
+      '5xx': number;
+      statusCodeStats?: Record<string, { count: number }>;
+    }
+  }
+
+  function autocannon(options: autocannon.Options): Promise<autocannon.Result>;
+  export = autocannon;
+}

@@ -1,0 +1,120 @@
+// npm run soak: the built app under the local host, on loopback only, put through phases one after another.
+// Prints a table, writes bench/soak-results.json, and exits non-zero when a phase found a problem.
+//   npm run soak -- --duration 5 --connections 10     a quick run
+// Phases share one running app. A new phase (the outbound fault injection of issue 8 is the next one) is a
+// SoakPhase added to PHASES.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { leakedSecrets } from '../test/support/secrets';
+import { startSoakApp, type SoakApp } from './soakApp';
+import { runWebhookLoad, type LoadResult } from './webhookLoad';
+
+interface SoakOptions {
+  connections: number;
+  durationSeconds: number;
+  maxRequests: number;
+}
+
+interface PhaseResult {
+  name: string;
+  /** Empty when the phase passed. */
+  problems: string[];
+  figures: unknown;
+  table: string[];
+}
+
+interface SoakPhase {
+  name: string;
+  run(app: SoakApp, options: SoakOptions): Promise<PhaseResult>;
+}
+
+const LIMITS = { connections: 500, durationSeconds: 600, maxRequests: 5_000_000 };
+
+function option(name: string, fallback: number, max: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  if (index < 0) return fallback;
+  const value = Number(process.argv[index + 1]);
+  if (!Number.isInteger(value) || value <= 0 || value > max) throw new Error(`--${name} must be a whole number from 1 to ${max}`);
+  return value;
+}
+
+const webhookLoad: SoakPhase = {
+  name: 'webhook load',
+  async run(app, options) {
+    const load = await runWebhookLoad(app.target, options);
+    return { name: this.name, problems: loadProblems(load), figures: load, table: loadTable(load) };
+  },
+};
+
+function loadProblems(load: LoadResult): string[] {
+  const problems = [];
+  if (load.requests === 0) problems.push('no request was answered');
+  if (load.wrongAnswers) problems.push(`${load.wrongAnswers} wrong answers, e.g. ${load.wrongExamples.join('; ')}`);
+  if (load.status5xx) problems.push(`${load.status5xx} answers with a 5xx status`);
+  if (load.errors) problems.push(`${load.errors} requests without an answer (${load.timeouts} timeouts)`);
+  return problems;
+}
+
+function loadTable(load: LoadResult): string[] {
+  const row = (label: string, value: string | number) => `  ${label.padEnd(26)} ${value}`;
+  return [
+    row('connections', load.connections),
+    row('duration', `${load.durationSeconds} s`),
+    row('requests answered', `${load.requests} (${load.requestsPerSecond}/s)`),
+    row('latency p50 / p90 / p99', `${load.latencyMs.p50} / ${load.latencyMs.p90} / ${load.latencyMs.p99} ms (max ${load.latencyMs.max} ms)`),
+    row('status codes', Object.entries(load.statusCounts).map(([status, count]) => `${status}: ${count}`).join(', ')),
+    row('5xx', load.status5xx),
+    row('wrong answers', load.wrongAnswers),
+    row('errors (no answer)', `${load.errors} (timeouts ${load.timeouts})`),
+    ...load.endpoints.map((e) => row(`  ${e.name}`, `${e.answered} answered, ${e.wrong} wrong`)),
+  ];
+}
+
+/** After every phase: the host's whole output, checked for credentials and for invocations that failed. */
+function hostOutputCheck(app: SoakApp): PhaseResult {
+  const output = app.host.output();
+  const leaked = leakedSecrets(output);
+  const failures = output.split('\n').filter((line) => /\(Failed\)|Request handling failed/.test(line));
+  return {
+    name: 'host output',
+    problems: [...leaked.map((name) => `${name} appears in the host output`), ...(failures.length ? [`${failures.length} failed invocations, e.g. ${failures[0]}`] : [])],
+    figures: { lines: output.split('\n').length, secretsFound: leaked, failedInvocations: failures.length },
+    table: [`  ${'secrets in the log'.padEnd(26)} ${leaked.length ? leaked.join(', ') : 'none'}`, `  ${'failed invocations'.padEnd(26)} ${failures.length}`],
+  };
+}
+
+const PHASES: SoakPhase[] = [webhookLoad];
+
+async function main(): Promise<void> {
+  const options: SoakOptions = {
+    connections: option('connections', 50, LIMITS.connections),
+    durationSeconds: option('duration', 30, LIMITS.durationSeconds),
+    maxRequests: option('max-requests', 1_000_000, LIMITS.maxRequests),
+  };
+  const app = await startSoakApp();
+  const results: PhaseResult[] = [];
+  try {
+    for (const phase of PHASES) {
+      console.log(`${phase.name}: ${options.connections} connections, ${options.durationSeconds} s ...`);
+      results.push(await phase.run(app, options));
+    }
+    results.push(hostOutputCheck(app));
+  } finally {
+    await app.stop();
+  }
+  for (const result of results) {
+    console.log(`\n${result.name}: ${result.problems.length ? 'FAILED' : 'passed'}`);
+    console.log(result.table.join('\n'));
+    for (const problem of result.problems) console.log(`  ! ${problem}`);
+  }
+  const file = join(__dirname, '..', 'bench', 'soak-results.json');
+  const report = { node: process.version, date: new Date().toISOString(), options, phases: results.map(({ table: _table, ...rest }) => rest) };
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nFigures written to ${file}`);
+  if (results.some((r) => r.problems.length)) process.exitCode = 1;
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,34 @@
+// Known, recognisable credential values, so a test can run the app with them and then prove none of them
+// appears where it must not: log lines, HTTP responses. Well-formed, so the SDK and the Twilio mock take them.
+export const SENTINEL_CREDENTIALS = {
+  TWILIO_ACCOUNT_SID: 'ACc0ffee5e1171e1c0ffee5e1171e1c0ff',
+  TWILIO_AUTH_TOKEN: 'sentinel-auth-token-5e1171e1',
+  TWILIO_API_KEY_SID: 'SKc0ffee5e1171e1c0ffee5e1171e1c0ff',
+  TWILIO_API_KEY_SECRET: 'sentinel-api-key-secret-5e1171e1',
+} as const;
+
+/**
+ * Every form a credential could leak in: as is, URL-encoded, and inside the Basic authorization header the
+ * REST client sends (base64 of `user:password`), for both the auth token and the API key.
+ */
+export function secretForms(credentials: typeof SENTINEL_CREDENTIALS = SENTINEL_CREDENTIALS): Array<{ name: string; value: string }> {
+  const { TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: token, TWILIO_API_KEY_SID: keySid, TWILIO_API_KEY_SECRET: keySecret } = credentials;
+  const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64');
+  return [
+    { name: 'TWILIO_ACCOUNT_SID', value: sid },
+    { name: 'TWILIO_AUTH_TOKEN', value: token },
+    { name: 'TWILIO_API_KEY_SECRET', value: keySecret },
+    { name: 'TWILIO_AUTH_TOKEN (URL-encoded)', value: encodeURIComponent(token) },
+    { name: 'TWILIO_API_KEY_SECRET (URL-encoded)', value: encodeURIComponent(keySecret) },
+    { name: 'Basic auth with the auth token', value: basic(sid, token) },
+    { name: 'Basic auth with the API key', value: basic(keySid, keySecret) },
+  ];
+}
+
+/** The names of the secrets found in `text` (a log, a response body, headers); [] when it is clean. */
+export function leakedSecrets(text: string): string[] {
+  const lower = text.toLowerCase();
+  return secretForms()
+    .filter(({ value }) => lower.includes(value.toLowerCase()))
+    .map(({ name }) => name);
+}
