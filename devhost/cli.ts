@@ -105,7 +105,9 @@ async function start(): Promise<void> {
 
 async function serve(): Promise<void> {
   const localPort = loadSettings();
-  const host = await startLocalHost({ appRoot, port: Number(option('port') ?? process.env.DEVHOST_PORT ?? localPort ?? DEFAULT_PORT) });
+  // DEVHOST_QUEUE_LEASE_SECONDS: tests that kill the host shorten the 10-minute lease a dead host leaves behind.
+  const queueLeaseSeconds = Number(process.env.DEVHOST_QUEUE_LEASE_SECONDS) || undefined;
+  const host = await startLocalHost({ appRoot, port: Number(option('port') ?? process.env.DEVHOST_PORT ?? localPort ?? DEFAULT_PORT), queueLeaseSeconds });
   const shutdown = async () => {
     await host.stop();
     process.exit(0);

@@ -13,6 +13,8 @@ export interface LocalHostOptions {
   port: number;
   hostname?: string;
   log?: (line: string) => void;
+  /** How long the queue listeners hold a message invisible before renewing (default 600 s, as the host). */
+  queueLeaseSeconds?: number;
 }
 
 export interface LocalHost {
@@ -65,7 +67,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const listeners: QueueListener[] = [];
   for (const fn of registry.functions.filter((f) => f.trigger.type === 'queueTrigger')) {
     const service = await queueService(String(fn.trigger.connection ?? 'AzureWebJobsStorage'));
-    const listener = new QueueListener(registry, fn, service, config.queues, { log });
+    const listener = new QueueListener(registry, fn, service, { ...config.queues, processingLeaseSeconds: options.queueLeaseSeconds }, { log });
     listener.start();
     listeners.push(listener);
   }

@@ -1,6 +1,8 @@
 // Drives a storage queue trigger the way the Functions host's queue listener does:
 // - fetches up to batchSize messages, and fetches again once in-flight work drops to newBatchThreshold;
 // - backs off polling exponentially up to maxPollingInterval while the queue is empty;
+// - holds each message invisible while its function runs, renewing that lease at half its length (10 min
+//   by default, as the host does), so a message whose host died comes back once the lease runs out;
 // - on success deletes the message; on failure makes it visible again after visibilityTimeout;
 // - once dequeueCount reaches maxDequeueCount, a failed message moves to <queue>-poison;
 // - decodes per messageEncoding and passes triggerMetadata (Id, DequeueCount, InsertionTime, ...,
@@ -10,12 +12,24 @@ import type { DequeuedMessageItem, QueueClient, QueueServiceClient } from '@azur
 import type { FunctionRegistry, RegisteredFunction, RpcTypedData } from './core';
 import type { QueueOptions } from './hostConfig';
 
-// The host holds a message invisible while its function runs; this is the lease it starts with.
-const PROCESSING_VISIBILITY_SECONDS = 600;
+// The host holds a message invisible while its function runs: 10 minutes, renewed while the function runs.
+export const DEFAULT_PROCESSING_LEASE_SECONDS = 600;
 const MIN_POLL_MS = 100;
 
 export interface QueueListenerEvents {
   log(line: string): void;
+}
+
+export interface QueueListenerOptions extends QueueOptions {
+  /** How long a received message stays invisible before its lease is renewed or runs out. */
+  processingLeaseSeconds?: number;
+}
+
+interface Lease {
+  /** The message's current pop receipt: each renewal changes it. */
+  popReceipt(): string;
+  /** Stops renewing and waits for a renewal in flight, so the receipt is final. */
+  end(): Promise<void>;
 }
 
 function json(value: unknown): RpcTypedData {
@@ -71,7 +85,7 @@ export class QueueListener {
     private readonly registry: FunctionRegistry,
     private readonly fn: RegisteredFunction,
     service: QueueServiceClient,
-    private readonly options: QueueOptions,
+    private readonly options: QueueListenerOptions,
     private readonly events: QueueListenerEvents,
   ) {
     const queueName = String(fn.trigger.queueName);
@@ -114,7 +128,7 @@ export class QueueListener {
       try {
         const result = await this.queue.receiveMessages({
           numberOfMessages: this.options.batchSize,
-          visibilityTimeout: PROCESSING_VISIBILITY_SECONDS,
+          visibilityTimeout: this.#leaseSeconds,
         });
         messages = result.receivedMessageItems;
       } catch (error) {
@@ -134,6 +148,33 @@ export class QueueListener {
     }
   }
 
+  get #leaseSeconds(): number {
+    return this.options.processingLeaseSeconds ?? DEFAULT_PROCESSING_LEASE_SECONDS;
+  }
+
+  /** Keeps a message invisible while its function runs by renewing its lease at half its length. */
+  #hold(message: DequeuedMessageItem): Lease {
+    let popReceipt = message.popReceipt;
+    let renewing: Promise<void> = Promise.resolve();
+    const renew = async () => {
+      try {
+        popReceipt = (await this.queue.updateMessage(message.messageId, popReceipt, undefined, this.#leaseSeconds)).popReceipt ?? popReceipt;
+      } catch (error) {
+        // Storage unreachable: the lease may run out and the message come back, as with the real host.
+        this.events.log(`Queue ${this.queue.name}: could not renew the lease on message ${message.messageId}: ${String(error)}`);
+      }
+    };
+    const timer = setInterval(() => (renewing = renewing.then(renew)), this.#leaseSeconds * 500);
+    timer.unref();
+    return {
+      popReceipt: () => popReceipt,
+      end: async () => {
+        clearInterval(timer);
+        await renewing;
+      },
+    };
+  }
+
   async #process(message: DequeuedMessageItem): Promise<void> {
     const name = this.fn.metadata.name;
     try {
@@ -142,6 +183,7 @@ export class QueueListener {
         return;
       }
       let succeeded = false;
+      const lease = this.#hold(message);
       try {
         const text = decode(message.messageText, this.options.messageEncoding);
         await this.registry.invoke(this.fn, { string: text }, triggerMetadata(this.fn, message, text));
@@ -149,13 +191,16 @@ export class QueueListener {
         this.events.log(`Executed '${name}' (Succeeded, Id=${message.messageId}, DequeueCount=${message.dequeueCount})`);
       } catch (error) {
         this.events.log(`Executed '${name}' (Failed, Id=${message.messageId}, DequeueCount=${message.dequeueCount}): ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        await lease.end();
       }
+      const held = { ...message, popReceipt: lease.popReceipt() };
       if (succeeded) {
-        await this.queue.deleteMessage(message.messageId, message.popReceipt);
+        await this.queue.deleteMessage(held.messageId, held.popReceipt);
       } else if (message.dequeueCount >= this.options.maxDequeueCount) {
-        await this.#moveToPoison(message);
+        await this.#moveToPoison(held);
       } else {
-        await this.queue.updateMessage(message.messageId, message.popReceipt, undefined, Math.round(this.options.visibilityTimeoutMs / 1000));
+        await this.queue.updateMessage(held.messageId, held.popReceipt, undefined, Math.round(this.options.visibilityTimeoutMs / 1000));
       }
     } catch (error) {
       // Storage unreachable: the lease expires and the message comes back, as with the real host.
