@@ -155,16 +155,21 @@ export class QueueListener {
   /** Keeps a message invisible while its function runs by renewing its lease at half its length. */
   #hold(message: DequeuedMessageItem): Lease {
     let popReceipt = message.popReceipt;
-    let renewing: Promise<void> = Promise.resolve();
+    let renewing: Promise<void> | undefined;
     const renew = async () => {
       try {
         popReceipt = (await this.queue.updateMessage(message.messageId, popReceipt, undefined, this.#leaseSeconds)).popReceipt ?? popReceipt;
       } catch (error) {
-        // Storage unreachable: the lease may run out and the message come back, as with the real host.
-        this.events.log(`Queue ${this.queue.name}: could not renew the lease on message ${message.messageId}: ${String(error)}`);
+        // Storage unreachable, or the lease already ran out and the message went to another receiver: it may
+        // be delivered again, as with the real host. A lost lease cannot be renewed any more.
+        const code = (error as { code?: string }).code;
+        if (code === 'PopReceiptMismatch' || code === 'MessageNotFound') clearInterval(timer);
+        this.events.log(`Queue ${this.queue.name}: could not renew the lease on message ${message.messageId} (${code ?? String(error)}); it may be delivered again`);
       }
     };
-    const timer = setInterval(() => (renewing = renewing.then(renew)), this.#leaseSeconds * 500);
+    const timer = setInterval(() => {
+      renewing ??= renew().finally(() => (renewing = undefined));
+    }, this.#leaseSeconds * 500);
     timer.unref();
     return {
       popReceipt: () => popReceipt,
