@@ -87,7 +87,9 @@ export async function deliverOutbound(queueItem: unknown, triggerMetadata: Recor
 
   const config = settings();
   const claimId = randomUUID();
-  const claimed = await updateLedgerRow(key, claim({ key, claimId, now, leaseMs: config.outboundSendLeaseMs, info, dequeueCount: delivery.dequeueCount }));
+  // After a failure of the last delivery, the host moves the message to the poison queue.
+  const lastTry = delivery.dequeueCount !== undefined && delivery.dequeueCount >= queueMaxDequeueCount();
+  const claimed = await updateLedgerRow(key, claim({ key, claimId, now, leaseMs: config.outboundSendLeaseMs, info, dequeueCount: delivery.dequeueCount, lastTry }));
   const outcome = claimOutcome(claimed.previous, claimed.row!, claimId);
   if (outcome.kind === 'done') {
     logged({ outcome: 'duplicate', status: outcome.row.status, sid: outcome.row.sid });
@@ -118,10 +120,9 @@ export async function deliverOutbound(queueItem: unknown, triggerMetadata: Recor
       logged({ outcome: 'failed', errorCode: error.code, status: error.status, error: error.message });
       return;
     }
-    const poisoned = delivery.dequeueCount !== undefined && delivery.dequeueCount >= queueMaxDequeueCount();
     const fields = errorFields(error);
-    await updateLedgerRow(key, released({ claimId, now: at, code: fields.errorCode, message: fields.error, poisoned }));
-    logged({ outcome: poisoned ? 'poisoned' : 'will retry', ...fields });
+    await updateLedgerRow(key, released({ claimId, now: at, code: fields.errorCode, message: fields.error, poisoned: lastTry }));
+    logged({ outcome: lastTry ? 'poisoned' : 'will retry', ...fields });
     throw error;
   }
   const { resource, reconciled } = sendResult;

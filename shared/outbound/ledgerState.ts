@@ -5,7 +5,7 @@
 //   accepted ──► sending ──► sent ──► delivered | undelivered | failed
 //      │            │ ▲
 //      │            ▼ │ (lease expired: take over, look the send up on Twilio first)
-//      │         poisoned
+//      │         poisoned (also while the queue's last delivery is under way: see claim)
 //      └──► rejected (invalid or opted out; nothing was sent, so a later message may claim the key again)
 //
 // Rows never move backwards: a late `sent` callback after `delivered` changes nothing.
@@ -102,11 +102,20 @@ export interface ClaimRequest {
   leaseMs: number;
   info: MessageInfo;
   dequeueCount?: number;
+  /**
+   * The queue's last delivery of this message. Should this attempt never finish (the process dies, storage is
+   * down when it ends), the host moves the message to the poison queue on its next receive without invoking the
+   * function again, so the row says `poisoned` from the start of the attempt.
+   */
+  lastTry?: boolean;
 }
+
+const lastTryReason = (deliveries: number | undefined) =>
+  `the last of ${deliveries ?? 'the'} deliveries the queue allows is under way; if it fails, the message is in the poison queue`;
 
 /** Take the row for one send attempt: new, accepted, rejected, or `sending`/`poisoned` with an expired lease. */
 export function claim(request: ClaimRequest): Transition {
-  const { claimId, now, leaseMs, info, dequeueCount } = request;
+  const { claimId, now, leaseMs, info, dequeueCount, lastTry } = request;
   return (row) => {
     const current = row ?? newRow(request.key, 'accepted', info, now);
     const takeOver = UNCERTAIN.has(current.status) && Date.parse(current.leaseUntil ?? '') <= now.getTime();
@@ -115,19 +124,22 @@ export function claim(request: ClaimRequest): Transition {
       current,
       {
         ...info,
-        status: 'sending',
+        status: lastTry ? 'poisoned' : 'sending',
         claimId,
         leaseUntil: new Date(now.getTime() + leaseMs).toISOString(),
         attempts: current.attempts + 1,
         dequeueCount,
         firstAttemptAt: current.firstAttemptAt ?? now.toISOString(),
-        reason: undefined,
+        reason: lastTry ? lastTryReason(dequeueCount) : undefined,
         completedAt: undefined,
       },
       now,
     );
   };
 }
+
+/** The attempt `claimId` holds the row: it claimed it and nothing has settled it since. */
+const holds = (row: LedgerRow | undefined, claimId: string) => row !== undefined && UNCERTAIN.has(row.status) && row.claimId === claimId;
 
 export type ClaimOutcome =
   | { kind: 'claimed'; row: LedgerRow; /** An earlier attempt may have reached Twilio. */ lookUpFirst: boolean }
@@ -136,7 +148,7 @@ export type ClaimOutcome =
 
 /** Reads the result of applying `claim`: did this attempt get the row, and if not, why. */
 export function claimOutcome(previous: LedgerRow | undefined, row: LedgerRow, claimId: string): ClaimOutcome {
-  if (row.status === 'sending' && row.claimId === claimId) return { kind: 'claimed', row, lookUpFirst: previous !== undefined && UNCERTAIN.has(previous.status) };
+  if (holds(row, claimId)) return { kind: 'claimed', row, lookUpFirst: previous !== undefined && UNCERTAIN.has(previous.status) };
   if (isFinal(row.status)) return { kind: 'done', row };
   return { kind: 'busy', row, until: new Date(row.leaseUntil ?? Date.now()) };
 }
@@ -184,7 +196,6 @@ export function sent(update: SentUpdate): Transition {
   };
 }
 
-const holds = (row: LedgerRow | undefined, claimId: string) => row?.status === 'sending' && row.claimId === claimId;
 
 /** Twilio refused the message for good. Only the attempt holding the claim decides that. */
 export function failed(update: { claimId: string; code?: number | string; message: string; now: Date }): Transition {

@@ -24,7 +24,7 @@ export interface OutboundRig {
   stop(): Promise<void>;
 }
 
-export async function startOutboundRig(options: { queueName: string; leaseSeconds?: number }): Promise<OutboundRig> {
+export async function startOutboundRig(options: { queueName: string; leaseSeconds?: number; hostEnv?: Record<string, string> }): Promise<OutboundRig> {
   const [azurite, prism] = await Promise.all([startAzurite(), startPrism()]);
   const twilio = await startTwilioProxy(prism.url);
   const planned = new Map<string, { faults: Fault[]; repeat: boolean }>();
@@ -44,6 +44,7 @@ export async function startOutboundRig(options: { queueName: string; leaseSecond
     TWILIO_API_BASE_URL: twilio.url,
     WEBHOOK_BASE_URL,
     ...MOCK_TWILIO_CREDENTIALS,
+    ...options.hostEnv,
   };
   const service = QueueServiceClient.fromConnectionString(azurite.connectionString);
   const queue = service.getQueueClient(options.queueName);

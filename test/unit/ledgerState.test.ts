@@ -72,6 +72,31 @@ describe('the ledger state machine', () => {
     expect(claimOutcome(poisoned, claimBy('b', at(600))(poisoned)!, 'b')).toMatchObject({ kind: 'claimed', lookUpFirst: true });
   });
 
+  test("the queue's last delivery claims the row as poisoned, so an attempt that never ends leaves it saying so", () => {
+    const lastTry = claim({ key: 'k', claimId: 'a', now: t0, leaseMs: LEASE_MS, info, dequeueCount: 5, lastTry: true });
+    const row = lastTry(undefined)!;
+    expect(row).toMatchObject({ status: 'poisoned', claimId: 'a', leaseUntil: at(60).toISOString(), reason: expect.stringMatching(/last of 5 deliveries.*poison queue/) });
+    expect(claimOutcome(undefined, row, 'a')).toMatchObject({ kind: 'claimed', lookUpFirst: false });
+    // Another delivery of the key waits for the lease, then takes over and looks the send up first.
+    expect(claimOutcome(row, row, 'b')).toMatchObject({ kind: 'busy', until: at(60) });
+    expect(claimOutcome(row, claimBy('b', at(61))(row)!, 'b')).toMatchObject({ kind: 'claimed', lookUpFirst: true });
+  });
+
+  test('the last delivery still settles its row: sent, failed, rejected, or released as poisoned with the error', () => {
+    const lastTry = claim({ key: 'k', claimId: 'a', now: t0, leaseMs: LEASE_MS, info, dequeueCount: 5, lastTry: true });
+    const sentRow = run(undefined, lastTry, sent({ sid: 'SM1', now: at(1) }))!;
+    expect(sentRow).toMatchObject({ status: 'sent', sid: 'SM1' });
+    expect(sentRow.reason).toBeUndefined();
+    expect(run(undefined, lastTry, failed({ claimId: 'a', code: 21211, message: 'bad To', now: at(1) }))).toMatchObject({ status: 'failed', errorCode: 21211 });
+    expect(run(undefined, lastTry, rejected({ key: 'k', reason: 'opted out', now: at(1), claimId: 'a' }))).toMatchObject({ status: 'rejected', reason: 'opted out' });
+    expect(run(undefined, lastTry, released({ claimId: 'a', now: at(2), code: 20500, message: 'Twilio 500', poisoned: true }))).toMatchObject({
+      status: 'poisoned',
+      errorCode: 20500,
+      leaseUntil: at(2).toISOString(),
+      reason: expect.stringMatching(/after 5 deliveries; the message is in the poison queue/),
+    });
+  });
+
   test('only the attempt holding the claim may fail, release or reject the row', () => {
     const taken = run(undefined, claimBy('a'), claimBy('b', at(61)))!;
     expect(failed({ claimId: 'a', message: 'x', now: at(62) })(taken)).toBeUndefined();
