@@ -1,11 +1,14 @@
 // npm run soak: the built app under the local host, on loopback only, put through phases one after another.
 // Prints a table, writes bench/soak-results.json, and exits non-zero when a phase found a problem.
 //   npm run soak -- --duration 5 --connections 10     a quick run
-// Phases share one running app. A new phase (the outbound fault injection of issue 8 is the next one) is a
-// SoakPhase added to PHASES.
-import { writeFileSync } from 'node:fs';
+//   npm run soak -- --phase faults --messages 100     one phase (by a word of its name), fewer messages
+// Phases share one running app (the outbound fault phase brings its own, see bench/outboundFaults.ts).
+// A new phase is a SoakPhase added to PHASES.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { leakedSecrets } from '../test/support/secrets';
+import { planTurns } from './faultPlan';
+import { faultTable, runOutboundFaults, SOAK_FAULT_SETTINGS } from './outboundFaults';
 import { startSoakApp, type SoakApp } from './soakApp';
 import { runWebhookLoad, type LoadResult } from './webhookLoad';
 
@@ -13,6 +16,9 @@ interface SoakOptions {
   connections: number;
   durationSeconds: number;
   maxRequests: number;
+  /** Outbound fault phase: how many messages, and the seed of its random choices. */
+  messages: number;
+  seed: number;
 }
 
 interface PhaseResult {
@@ -25,10 +31,11 @@ interface PhaseResult {
 
 interface SoakPhase {
   name: string;
+  describe(options: SoakOptions): string;
   run(app: SoakApp, options: SoakOptions): Promise<PhaseResult>;
 }
 
-const LIMITS = { connections: 500, durationSeconds: 600, maxRequests: 5_000_000 };
+const LIMITS = { connections: 500, durationSeconds: 600, maxRequests: 5_000_000, messages: 2000, seed: 1_000_000 };
 
 function option(name: string, fallback: number, max: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -40,6 +47,7 @@ function option(name: string, fallback: number, max: number): number {
 
 const webhookLoad: SoakPhase = {
   name: 'webhook load',
+  describe: (options) => `${options.connections} connections, ${options.durationSeconds} s`,
   async run(app, options) {
     const load = await runWebhookLoad(app.target, options);
     return { name: this.name, problems: loadProblems(load), figures: load, table: loadTable(load) };
@@ -83,19 +91,43 @@ function hostOutputCheck(app: SoakApp): PhaseResult {
   };
 }
 
-const PHASES: SoakPhase[] = [webhookLoad];
+/** Outbound messages under Twilio, storage, process and Key Vault faults: none lost, none sent twice. */
+const outboundFaults: SoakPhase = {
+  name: 'outbound faults',
+  describe: (options) => `${options.messages} messages, seed ${options.seed}`,
+  async run(_app, options) {
+    const turns = planTurns(6, options.seed);
+    const hostLogFile = join(__dirname, '..', 'bench', 'soak-faults-host.log');
+    const result = await runOutboundFaults({ ...SOAK_FAULT_SETTINGS, messages: options.messages, seed: options.seed, turns, hostLogFile, log: (line) => console.log(line) });
+    return { name: this.name, problems: result.problems, figures: result, table: [...faultTable(result), `  ${'host log'.padEnd(26)} ${hostLogFile}`] };
+  },
+};
+
+const PHASES: SoakPhase[] = [webhookLoad, outboundFaults];
+
+function chosenPhases(): SoakPhase[] {
+  const index = process.argv.indexOf('--phase');
+  if (index < 0) return PHASES;
+  const word = process.argv[index + 1] ?? '';
+  const chosen = PHASES.filter((phase) => phase.name.split(' ').includes(word));
+  if (!chosen.length) throw new Error(`--phase must be a word of a phase name: ${PHASES.map((p) => p.name).join(', ')}`);
+  return chosen;
+}
 
 async function main(): Promise<void> {
   const options: SoakOptions = {
     connections: option('connections', 50, LIMITS.connections),
     durationSeconds: option('duration', 30, LIMITS.durationSeconds),
     maxRequests: option('max-requests', 1_000_000, LIMITS.maxRequests),
+    messages: option('messages', 300, LIMITS.messages),
+    seed: option('seed', 1, LIMITS.seed),
   };
+  const phases = chosenPhases();
   const app = await startSoakApp();
   const results: PhaseResult[] = [];
   try {
-    for (const phase of PHASES) {
-      console.log(`${phase.name}: ${options.connections} connections, ${options.durationSeconds} s ...`);
+    for (const phase of phases) {
+      console.log(`${phase.name}: ${phase.describe(options)} ...`);
       results.push(await phase.run(app, options));
     }
     results.push(hostOutputCheck(app));
@@ -108,7 +140,10 @@ async function main(): Promise<void> {
     for (const problem of result.problems) console.log(`  ! ${problem}`);
   }
   const file = join(__dirname, '..', 'bench', 'soak-results.json');
-  const report = { node: process.version, date: new Date().toISOString(), options, phases: results.map(({ table: _table, ...rest }) => rest) };
+  // A run of some phases keeps the other phases' latest figures.
+  const ran = results.map(({ table: _table, ...rest }) => ({ ...rest, date: new Date().toISOString() }));
+  const kept = existsSync(file) ? ((JSON.parse(readFileSync(file, 'utf8')) as { phases?: Array<{ name: string }> }).phases ?? []).filter((p) => !ran.some((r) => r.name === p.name)) : [];
+  const report = { node: process.version, date: new Date().toISOString(), options, phases: [...ran, ...kept] };
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nFigures written to ${file}`);
   if (results.some((r) => r.problems.length)) process.exitCode = 1;

@@ -3,7 +3,7 @@
 // Prism has no state, so the proxy keeps the one piece the outbound sender relies on: each message or call
 // created through it gets its own SID and echoes what was asked for, and list requests (Messages.json /
 // Calls.json GETs, after Prism has validated them) are answered from those creates, newest first.
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 export interface RecordedRequest {
   method: string;
@@ -88,7 +88,7 @@ export async function startTwilioProxy(targetUrl: string): Promise<TwilioProxy> 
     return JSON.stringify(page);
   };
 
-  const server: Server = createServer(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readAll(req);
     const form = new URLSearchParams(body.toString('utf8'));
     const path = req.url ?? '/';
@@ -135,7 +135,9 @@ export async function startTwilioProxy(targetUrl: string): Promise<TwilioProxy> 
       res.writeHead(502).end();
     });
     upstream.end(upstreamBody);
-  });
+  };
+  // A caller killed halfway through sending its request leaves a stream that fails: drop that connection only.
+  const server: Server = createServer((req, res) => void handle(req, res).catch(() => req.socket.destroy()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   proxy.url = `http://127.0.0.1:${port}`;
