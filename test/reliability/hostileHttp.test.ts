@@ -126,7 +126,7 @@ describe('hostile input over HTTP', () => {
           expect(unacceptable(got, { echoes: webhook.name === 'echo' })).toBeUndefined();
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
     expectCleanHostOutput();
   });
@@ -136,8 +136,8 @@ describe('hostile input over HTTP', () => {
     fetch(url, { method: 'POST', headers: { ...headers, 'X-Twilio-Signature': sign(TOKEN, new URL(url).href, formParamsOf(Buffer.from(body))) }, body: new Uint8Array(Buffer.from(body)) });
 
   test.each([
-    ['an 8 MB body', () => signedPost(message(), `Message=${'a'.repeat(8_000_000)}`), 200],
-    ['200,000 parameters', () => signedPost(message(), Array.from({ length: 200_000 }, (_, i) => `P${i}=${i}`).join('&')), 200],
+    ['a 5 MB body', () => signedPost(message(), `Message=${'a'.repeat(5_000_000)}`), 200],
+    ['100,000 parameters', () => signedPost(message(), Array.from({ length: 100_000 }, (_, i) => `P${i}=${i}`).join('&')), 200],
     ['bytes that are not UTF-8 in the body', () => signedPost(message(), Buffer.from([0x4d, 0x65, 0x73, 0x73, 0x61, 0x67, 0x65, 0x3d, 0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80])), 200],
     ['broken escapes in the query and the body', () => signedPost(message('Message=%E0%A4%A&Message=%ZZ'), 'Message=%FF%&Message=%C3%28'), 200],
     ['no Content-Type', () => signedPost(message(), 'Message=Hello', {}), 200],

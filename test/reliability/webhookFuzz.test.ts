@@ -23,7 +23,7 @@ import { leakedSecrets, SENTINEL_CREDENTIALS } from '../support/secrets';
 import { sign, smsParams, voiceCallParams } from '../support/twilioRequests';
 
 /** Runs per property; FUZZ_RUNS=5000 npx jest test/reliability digs deeper than npm test has time for. */
-const RUNS = Number(process.env.FUZZ_RUNS) || 50;
+const RUNS = Number(process.env.FUZZ_RUNS) || 40;
 const ORIGIN = 'https://calls.example.com';
 const TOKEN = SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN;
 const CALL = voiceCallParams({ AccountSid: SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID });
@@ -162,9 +162,9 @@ describe.each(WEBHOOKS)('$name', (webhook) => {
   });
 
   test.each([
-    ['one 2 MB value', (key: string) => `${key}=${'a'.repeat(2_000_000)}`],
-    ['a key repeated 20,000 times', (key: string) => `${key}=1&`.repeat(20_000)],
-    ['20,000 different keys', (key: string) => Array.from({ length: 20_000 }, (_, i) => `${key}${i}=${i}`).join('&')],
+    ['one 1 MB value', (key: string) => `${key}=${'a'.repeat(1_000_000)}`],
+    ['a key repeated 10,000 times', (key: string) => `${key}=1&`.repeat(10_000)],
+    ['10,000 different keys', (key: string) => Array.from({ length: 10_000 }, (_, i) => `${key}${i}=${i}`).join('&')],
   ])('answers a huge body (%s) with TwiML or a clean 400', async (_, body) => {
     const outcome = await invoke(webhook, { method: 'POST', target: `/api/${webhook.name}`, body: Buffer.from(body(webhook.vocabulary[0]!)) });
     expect(problemWith(webhook, outcome)).toBeUndefined();
