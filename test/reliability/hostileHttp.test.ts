@@ -12,6 +12,8 @@ import { formBody, sign, smsParams } from '../support/twilioRequests';
 import { waitFor } from '../support/waitFor';
 
 const TOKEN = SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN;
+/** Runs per property; FUZZ_RUNS digs deeper (see README, Reliability). */
+const RUNS = Number(process.env.FUZZ_RUNS) || 40;
 let app: SentinelApp;
 
 beforeAll(async () => {
@@ -126,7 +128,7 @@ describe('hostile input over HTTP', () => {
           expect(unacceptable(got, { echoes: webhook.name === 'echo' })).toBeUndefined();
         },
       ),
-      { numRuns: 40 },
+      { numRuns: RUNS },
     );
     expectCleanHostOutput();
   });
@@ -197,7 +199,7 @@ describe('hostile input over HTTP', () => {
           expect(leakedSecrets(got.body)).toEqual([]);
         }
       }),
-      { numRuns: 40 },
+      { numRuns: RUNS },
     );
     expectCleanHostOutput();
   });
