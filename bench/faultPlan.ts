@@ -89,14 +89,15 @@ function invalidPayload(kind: InvalidKind, base: { to: string; idempotencyKey: s
   }
 }
 
-function validPayload(type: 'sms' | 'call', base: { to: string; idempotencyKey: string }, random: () => number, options: WorkloadOptions): Record<string, unknown> {
+function validPayload(type: 'sms' | 'call', base: { to: string; idempotencyKey: string }, index: number, random: () => number, options: WorkloadOptions): Record<string, unknown> {
   const variant = random();
   if (type === 'sms') {
     // Every body is distinct, so a lookup after a lost answer can only find this message (see README, limits).
     const body = `Order ${base.idempotencyKey} has shipped`;
     if (variant < 0.1) return { type, ...base, body, messagingServiceSid: MESSAGING_SERVICE };
     if (variant < 0.2) return { type, ...base, body, from: options.fromNumber };
-    if (variant < 0.3) return { type, ...base, body, sendAt: new Date(options.now.getTime() + 3000).toISOString() };
+    // Due a little after the message is likely enqueued (about 3 per second), so it waits in the queue first.
+    if (variant < 0.3) return { type, ...base, body, sendAt: new Date(options.now.getTime() + 5000 + index * 300).toISOString() };
     if (variant < 0.4) return { type, ...base, body, metadata: { orderId: base.idempotencyKey } };
     return { type, ...base, body };
   }
@@ -160,7 +161,7 @@ export function planWorkload(options: WorkloadOptions): Workload {
     if (expect === 'refuse') refused.push(to);
     const key = `soak-${options.seed}-${index}`;
     const base = { to, idempotencyKey: key };
-    const payload = invalid ? invalidPayload(invalid, base, options.now) : validPayload(type, base, random, options);
+    const payload = invalid ? invalidPayload(invalid, base, options.now) : validPayload(type, base, index, random, options);
     // Invalid messages come straight off the queue: POST /api/outbound would answer 400 and enqueue nothing.
     const producer = forced?.producer ?? (invalid ? 'queue-json' : PRODUCERS[Math.floor(random() * PRODUCERS.length)]!);
     const produced = produce(producer, payload, key, random, options.now);

@@ -131,90 +131,107 @@ export async function runOutboundFaults(options: FaultRunOptions): Promise<Fault
   }
 }
 
-async function run(rig: FaultRig, options: FaultRunOptions, log: (line: string) => void): Promise<FaultRunResult> {
-  const workload = planWorkload({ count: options.messages, seed: options.seed, fromNumber: FROM_NUMBER, now: new Date() });
-  const refused = new Set(workload.refused);
-  const twilioFaults = Object.fromEntries(TWILIO_FAULT_KINDS.map((k) => [k, 0])) as Record<TwilioFaultKind, number>;
-  let twilioRefusals = 0;
+type FaultCounts = Omit<FaultRunResult['faults'], 'turns' | 'vaultConnectionsDropped'>;
+
+/** Twilio's misbehaviour, request by request: the scripted refusals first, then the seeded random faults. */
+function injectTwilioFaults(rig: FaultRig, refusedRecipients: string[], options: FaultRunOptions, counts: FaultCounts): void {
+  const refused = new Set(refusedRecipients);
   const pick = twilioFaultPicker({ seed: options.seed, rate: options.twilioFaultRate });
   rig.twilio.fault = ({ method, path, form }) => {
     if (!/\/(Messages|Calls)\.json(\?|$)/.test(path)) return undefined;
     const create = method === 'POST';
     // Twilio refuses these recipients whatever else happens, so no fault may make it create one.
     if (create && refused.has(form.get('To') ?? '')) {
-      twilioRefusals++;
+      counts.twilioRefusals++;
       return REFUSAL;
     }
     const kind = pick({ create });
     if (!kind) return undefined;
-    twilioFaults[kind]++;
+    counts.twilio[kind]++;
     return proxyFault(kind);
   };
+}
 
+/** One turn's fault, while the wave's messages are being sent. */
+async function strike(rig: FaultRig, fault: TurnFault, options: FaultRunOptions, counts: FaultCounts): Promise<void> {
+  if (fault === 'app-kill') {
+    await rig.killHost();
+    counts.appKills++;
+    await rig.startHost();
+  } else if (fault === 'azurite-restart') {
+    await rig.restartAzurite(options.outageMs);
+    counts.azuriteRestarts++;
+  } else {
+    // The running host holds credentials and serves them stale when a re-read fails; a host started during the
+    // outage has none. Both happen: first the cache expires, then the host is replaced.
+    rig.vault.vault.mode = 'drop-connections';
+    counts.vaultOutages++;
+    await sleep(options.secretsCacheTtlSeconds * 1000 + 500);
+    await rig.killHost();
+    counts.appKills++;
+    await rig.startHost();
+    await sleep(options.outageMs);
+    rig.vault.vault.mode = 'up';
+  }
+}
+
+/** Where every message ended up, read once nothing runs any more. */
+async function auditRun(rig: FaultRig, messages: PlannedMessage[], keys: Map<PlannedMessage, string>): Promise<Audit> {
+  const textKeys = new Map(messages.map((m) => [m.text, keys.get(m)!]));
+  const poison = new Map<string, number>();
+  for (const text of await drainTexts(rig.poison)) {
+    // A message the app put back on the queue (deferred, scheduled) has new text with its key made explicit.
+    const key = textKeys.get(text) ?? readDelivery(text, undefined).key;
+    poison.set(key, (poison.get(key) ?? 0) + 1);
+  }
+  const creates: AuditCreate[] = successfulCreates(rig).map((r) => ({ key: statusCallbackKey(r.form), sid: (JSON.parse(r.responseBody) as { sid: string }).sid }));
+  return auditOutbound({ messages: messages.map((m) => ({ key: keys.get(m)!, expect: m.expect })), rows: await ledgerRows(rig), poison, creates });
+}
+
+const seconds = (ms: number) => Math.round(ms / 100) / 10;
+
+async function run(rig: FaultRig, options: FaultRunOptions, log: (line: string) => void): Promise<FaultRunResult> {
+  const workload = planWorkload({ count: options.messages, seed: options.seed, fromNumber: FROM_NUMBER, now: new Date() });
+  const counts: FaultCounts = {
+    twilio: Object.fromEntries(TWILIO_FAULT_KINDS.map((k) => [k, 0])) as Record<TwilioFaultKind, number>,
+    twilioRefusals: 0,
+    azuriteRestarts: 0,
+    appKills: 0,
+    vaultOutages: 0,
+  };
+  injectTwilioFaults(rig, workload.refused, options, counts);
   await optOut(rig, workload.optedOut);
   log(`  ${workload.optedOut.length} recipients opted out; ${options.messages} messages in ${options.turns.length} turns`);
 
   const started = Date.now();
-  const since = () => Math.round((Date.now() - started) / 100) / 10;
   const producers: ProducerStats = { deliveries: 0, retries: 0, byProducer: {}, refusedByHttp: [] };
   const keys = new Map<PlannedMessage, string>();
   const turns: TurnRecord[] = [];
-  const counts = { azuriteRestarts: 0, appKills: 0, vaultOutages: 0 };
   const waveSize = Math.ceil(options.messages / options.turns.length);
-
   for (const [turn, fault] of options.turns.entries()) {
     const wave = workload.messages.slice(turn * waveSize, (turn + 1) * waveSize);
     const createsBefore = successfulCreates(rig).length;
     const producing = produceWave(rig, wave, { keys, stats: producers, spreadMs: options.waveMs });
     // Strike in the middle of the batch: once part of this wave has reached Twilio.
-    const sends = wave.filter((m) => m.expect === 'send').length;
+    const enough = Math.max(1, Math.floor(wave.filter((m) => m.expect === 'send').length / 4));
     const deadline = Date.now() + 8000;
-    while (successfulCreates(rig).length - createsBefore < Math.max(1, Math.floor(sends / 4)) && Date.now() < deadline) await sleep(50);
-    const record: TurnRecord = { fault, atSeconds: since(), downSeconds: 0 };
-    const downFrom = Date.now();
-    if (fault === 'app-kill') {
-      await rig.killHost();
-      counts.appKills++;
-      await rig.startHost();
-    } else if (fault === 'azurite-restart') {
-      await rig.restartAzurite(options.outageMs);
-      counts.azuriteRestarts++;
-    } else {
-      // The running host holds credentials and serves them stale when a re-read fails; a host started during the
-      // outage has none. Both happen: first the cache expires, then the host is replaced.
-      rig.vault.vault.mode = 'drop-connections';
-      counts.vaultOutages++;
-      await sleep(options.secretsCacheTtlSeconds * 1000 + 500);
-      await rig.killHost();
-      counts.appKills++;
-      await rig.startHost();
-      await sleep(options.outageMs);
-      rig.vault.vault.mode = 'up';
-    }
-    record.downSeconds = Math.round((Date.now() - downFrom) / 100) / 10;
-    turns.push(record);
-    log(`  turn ${turn + 1}: ${fault} at ${record.atSeconds} s (${record.downSeconds} s)`);
+    while (successfulCreates(rig).length - createsBefore < enough && Date.now() < deadline) await sleep(50);
+    const struckAt = Date.now();
+    await strike(rig, fault, options, counts);
+    turns.push({ fault, atSeconds: seconds(struckAt - started), downSeconds: seconds(Date.now() - struckAt) });
+    log(`  turn ${turn + 1}: ${fault} at ${turns.at(-1)!.atSeconds} s (${turns.at(-1)!.downSeconds} s)`);
     await producing;
   }
 
   const drainStarted = Date.now();
   const drained = await waitForDrain(rig, options.drainTimeoutMs);
-  const drainSeconds = Math.round((Date.now() - drainStarted) / 100) / 10;
-  const runSeconds = since();
+  const drainSeconds = seconds(Date.now() - drainStarted);
+  const runSeconds = seconds(Date.now() - started);
   log(`  ${drained ? 'drained' : 'NOT drained'} ${drainSeconds} s after the last turn`);
   // Freeze the state: no host, nothing changes any more.
   await rig.stopHost();
   if (options.hostLogFile) writeFileSync(options.hostLogFile, rig.output());
-
-  const textKeys = new Map(workload.messages.map((m) => [m.text, keys.get(m)!]));
-  const poison = new Map<string, number>();
-  for (const text of await drainTexts(rig.poison)) {
-    const key = textKeys.get(text) ?? readDelivery(text, undefined).key;
-    poison.set(key, (poison.get(key) ?? 0) + 1);
-  }
-  const rows = await ledgerRows(rig);
-  const creates: AuditCreate[] = successfulCreates(rig).map((r) => ({ key: statusCallbackKey(r.form), sid: (JSON.parse(r.responseBody) as { sid: string }).sid }));
-  const audit = auditOutbound({ messages: workload.messages.map((m) => ({ key: keys.get(m)!, expect: m.expect })), rows, poison, creates });
+  const audit = await auditRun(rig, workload.messages, keys);
 
   const problems = auditProblems(audit);
   if (!drained) problems.push(`the queue did not drain within ${options.drainTimeoutMs / 1000} s of the last turn`);
@@ -222,20 +239,20 @@ async function run(rig: FaultRig, options: FaultRunOptions, log: (line: string) 
   if (leaked.length) problems.push(`secrets in the host output: ${leaked.join(', ')}`);
   if (rig.unexpectedExits.length) problems.push(`the host exited on its own: ${rig.unexpectedExits.join('; ')}`);
   for (const refusal of producers.refusedByHttp) problems.push(`POST /api/outbound refused a valid message: ${refusal}`);
-  const twilioPaths = rig.twilio.requests.filter((r) => /\/(Messages|Calls)\.json/.test(r.path));
+  const twilioRequests = rig.twilio.requests.filter((r) => /\/(Messages|Calls)\.json/.test(r.path));
   return {
     seed: options.seed,
     messages: options.messages,
     deliveries: producers.deliveries,
     producerRetries: producers.retries,
     byProducer: producers.byProducer,
-    faults: { twilio: twilioFaults, twilioRefusals, ...counts, vaultConnectionsDropped: rig.vault.vault.droppedConnections, turns },
+    faults: { ...counts, vaultConnectionsDropped: rig.vault.vault.droppedConnections, turns },
     outcomes: audit.outcomes,
     lost: audit.lost,
     duplicated: audit.duplicated,
     audit,
     log: logFigures(rig.output()),
-    twilioRequests: { creates: twilioPaths.filter((r) => r.method === 'POST').length, lookups: twilioPaths.filter((r) => r.method === 'GET').length },
+    twilioRequests: { creates: twilioRequests.filter((r) => r.method === 'POST').length, lookups: twilioRequests.filter((r) => r.method === 'GET').length },
     seconds: { run: runSeconds, drain: drainSeconds },
     drained,
     problems,

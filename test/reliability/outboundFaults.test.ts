@@ -17,18 +17,18 @@ beforeAll(async () => {
     drainTimeoutMs: 90_000,
     sendLeaseSeconds: 15,
     hostLeaseSeconds: 3,
-    visibilityTimeout: '00:00:01',
+    // The timeout fault's create reaches Twilio 0.3 s after the app gave up; the retry's lookup comes after this.
+    visibilityTimeout: '00:00:02',
     maxDequeueCount: 5,
     secretsCacheTtlSeconds: 2,
   });
 }, 180_000);
 
-afterAll(() => require('node:fs').writeFileSync('/tmp/faults-result.json', JSON.stringify(result, null, 1)));
-const report = () => JSON.stringify({ problems: result.problems, outcomes: result.outcomes, examples: result.audit.examples, faults: result.faults }, null, 2);
+/** What a failure message needs to explain itself. */
+const report = () => JSON.stringify({ problems: result.problems, outcomes: result.outcomes, examples: result.audit.examples, faults: result.faults, log: result.log }, null, 2);
 
 test('every fault kind was injected', () => {
-  for (const kind of TWILIO_FAULT_KINDS) expect({ kind, count: result.faults.twilio[kind] }).toEqual({ kind, count: expect.any(Number) });
-  expect(Math.min(...TWILIO_FAULT_KINDS.map((kind) => result.faults.twilio[kind]))).toBeGreaterThan(0);
+  expect(TWILIO_FAULT_KINDS.filter((kind) => !(result.faults.twilio[kind] > 0))).toEqual([]);
   expect(result.faults).toMatchObject({ azuriteRestarts: 1, appKills: 2, vaultOutages: 1 });
   expect(result.faults.vaultConnectionsDropped).toBeGreaterThan(0);
   expect(result.faults.twilioRefusals).toBeGreaterThan(0);
@@ -42,8 +42,7 @@ test('no message is lost and none is sent twice', () => {
 test('every message ends sent, rejected, failed or poisoned as the ledger records it, with nothing else wrong', () => {
   const accounted = Object.values(result.outcomes).reduce((sum, n) => sum + n, 0);
   expect(accounted).toBe(result.messages);
-  expect(result.problems).toEqual([]);
-  if (result.problems.length) console.log(report());
+  expect({ problems: result.problems, report: result.problems.length ? report() : '' }).toEqual({ problems: [], report: '' });
 });
 
 test('invalid messages and opted-out recipients are rejected, and Twilio refusals recorded as failed', () => {
