@@ -1,9 +1,16 @@
 // Starts the built app under the local host in a child process, as `npm start` would, and captures its log.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { freePort, waitForPort } from '../../devhost/services';
 
-export const repoRoot = join(__dirname, '..', '..');
+/** The checkout: the nearest folder up from here with a host.json (this file also runs bundled into build/). */
+export const repoRoot = findRepoRoot(__dirname);
+
+function findRepoRoot(start: string): string {
+  for (let dir = start; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'host.json'))) return dir;
+  throw new Error(`no host.json above ${start}`);
+}
 
 export interface RunningHost {
   baseUrl: string;

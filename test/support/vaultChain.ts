@@ -4,12 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { startKeyVaultFake, type KeyVaultFake } from './keyVaultFake';
+import { repoRoot } from './localHost';
 import { startManagedIdentityEndpoint, type ManagedIdentityEndpoint } from './managedIdentityEndpoint';
 import { createTestCertificate, type TestCertificate } from './testCertificate';
 
 export const VAULT_HOSTNAME = 'twilio-kv.vault.azure.test';
 export const VAULT_RESOURCE = 'https://vault.azure.test';
-export const LOOPBACK_DNS_PRELOAD = join(__dirname, 'loopbackDns.cjs');
+export const LOOPBACK_DNS_PRELOAD = join(repoRoot, 'test', 'support', 'loopbackDns.cjs');
 
 export interface VaultChain {
   vault: KeyVaultFake;
