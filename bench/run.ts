@@ -7,6 +7,8 @@ import { FunctionRegistry } from '../devhost/core';
 import { MOCK_TWILIO_CREDENTIALS } from '../devhost/services';
 import { SMS_PARAMS, VOICE_CALL_PARAMS } from './signing';
 import { timeProcesses } from './stats';
+import { keyVaultReads } from './keyVaultReads';
+import { outboundThroughput } from './outboundThroughput';
 import { webhookCost } from './webhookCost';
 
 const root = join(__dirname, '..');
@@ -74,6 +76,15 @@ function format(results: Record<string, any>): string {
   for (const row of results.webhooks.rows) {
     lines.push(row.skipped ? `  ${row.name.padEnd(8)} skipped: ${row.skipped}` : `  ${row.name.padEnd(8)} app ${String(row.appRps).padStart(7)}  raw node ${String(row.baselineRps).padStart(7)}  ${row.ratio.toFixed(2)}x (goal >= ${results.webhooks.goal}x)`);
   }
+  lines.push('Key Vault reads (real ManagedIdentityCredential + SecretClient against loopback fakes)');
+  for (const row of results.keyVault) {
+    lines.push(`  ${row.name.padEnd(42)} auth token reads ${row.authTokenReads}, account SID reads ${row.accountSidReads} (goal <= ${row.goalReadsPerSecret} per secret, ${row.elapsedS} s)`);
+  }
+  const o = results.outbound;
+  lines.push(`Outbound throughput (${o.zeroLatency.count} SMS, concurrency ${o.zeroLatency.concurrency}, zero-latency fake Twilio)`);
+  lines.push(`  queue function + ledger ${String(o.zeroLatency.appPerSecond).padStart(6)}/s  raw twilio SDK ${String(o.zeroLatency.baselinePerSecond).padStart(6)}/s  ${o.zeroLatency.ratio.toFixed(2)}x (goal >= ${o.zeroLatency.goal}x)`);
+  lines.push(`  with ${o.latencyMs} ms Twilio latency, by host.json batchSize/newBatchThreshold:`);
+  for (const row of o.scaling) lines.push(`    ${row.batchSize}/${row.newBatchThreshold} (concurrency ${row.concurrency})`.padEnd(36) + `${row.perSecond}/s`);
   return lines.join('\n');
 }
 
@@ -81,6 +92,8 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = { node: process.version, date: new Date().toISOString(), quick };
   results.coldStart = coldStart();
   results.webhooks = await inProcessWebhooks();
+  results.keyVault = await keyVaultReads(root, quick);
+  results.outbound = await outboundThroughput(quick);
   console.log(format(results));
   writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 }

@@ -18,6 +18,13 @@ async function createCredential(): Promise<TokenCredential> {
   return new identity.DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
 }
 
+/** Who azureCredential() authenticates as, in words an operator can act on (error messages name it). */
+export function describeAzureIdentity(): string {
+  const clientId = settings().azureClientId;
+  if (!runningInAzure()) return "the developer's login (DefaultAzureCredential: az login, azd auth login or VS Code)";
+  return clientId ? `the managed identity with client ID ${clientId} (AZURE_CLIENT_ID)` : "the app's system-assigned managed identity";
+}
+
 export function azureCredential(): Promise<TokenCredential> {
   credential ??= createCredential();
   return credential;

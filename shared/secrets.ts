@@ -1,5 +1,15 @@
 // The one place the app gets Twilio credentials. Webhooks need the auth token; REST calls use the API
-// key when there is one. This version reads settings; Key Vault support plugs in behind the same calls.
+// key when there is one. With KEY_VAULT_URL they come from Key Vault, otherwise from the TWILIO_* settings
+// (which App Service may fill from Key Vault references).
+//
+// The credentials live in a deliberate per-process cache (see refreshingCache.ts for the rules):
+// - at most one read of each secret per SECRETS_CACHE_TTL_SECONDS, shared by concurrent callers;
+// - refreshTwilioCredentials() re-reads after Twilio rejected them (rotation), at most once per
+//   FORCED_REFRESH_INTERVAL_MS, so forged webhooks failing their signature check cannot amplify Key Vault reads
+//   (the vault allows 4,000 secret GETs per 10 s, shared by everything that uses it);
+// - prefetchTwilioCredentials() starts the first read at start-up, without blocking it.
+import { readSecret, SecretNotFoundError } from './keyVault';
+import { RefreshingCache } from './refreshingCache';
 import { settings, SettingsError } from './settings';
 
 export interface TwilioCredentials {
@@ -9,6 +19,17 @@ export interface TwilioCredentials {
   apiKeySecret?: string;
 }
 
+export const TWILIO_SECRET_NAMES = {
+  accountSid: 'twilio-account-sid',
+  authToken: 'twilio-auth-token',
+  apiKeySid: 'twilio-api-key-sid',
+  apiKeySecret: 'twilio-api-key-secret',
+} as const;
+
+export const FORCED_REFRESH_INTERVAL_MS = 30_000;
+/** After a failed re-read, the previous credentials are used this long before the next try. */
+const RETRY_AFTER_FAILURE_MS = 30_000;
+
 function fromSettings(): TwilioCredentials {
   const { accountSid, authToken, apiKeySid, apiKeySecret } = settings().twilio;
   if (!accountSid) throw new SettingsError('TWILIO_ACCOUNT_SID', 'is missing: set it, or set KEY_VAULT_URL to read credentials from Key Vault');
@@ -17,11 +38,76 @@ function fromSettings(): TwilioCredentials {
   return { accountSid, authToken, apiKeySid, apiKeySecret: apiKeySid ? apiKeySecret : undefined };
 }
 
-export async function twilioCredentials(): Promise<TwilioCredentials> {
-  return fromSettings();
+async function fromKeyVault(vaultUrl: string): Promise<TwilioCredentials> {
+  const names = TWILIO_SECRET_NAMES;
+  // allSettled: when one read fails, the others still finish within this load, so no retries outlive it.
+  const results = await Promise.allSettled([
+    readSecret(vaultUrl, names.accountSid),
+    readSecret(vaultUrl, names.authToken),
+    readSecret(vaultUrl, names.apiKeySid, { optional: true }),
+    readSecret(vaultUrl, names.apiKeySecret, { optional: true }),
+  ]);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [accountSid, authToken, apiKeySid, apiKeySecret] = results.map((r) => (r as PromiseFulfilledResult<string | undefined>).value);
+  if (apiKeySid && !apiKeySecret) {
+    throw new SecretNotFoundError({ vaultUrl, secretName: names.apiKeySecret, detail: ` (needed because ${names.apiKeySid} is set)` });
+  }
+  return { accountSid: accountSid!, authToken: authToken!, apiKeySid, apiKeySecret: apiKeySid ? apiKeySecret : undefined };
 }
 
-/** Called after Twilio rejects the cached credentials (rotation); returns what the source holds now. */
+async function loadTwilioCredentials(): Promise<TwilioCredentials> {
+  const vaultUrl = settings().keyVaultUrl;
+  return vaultUrl ? fromKeyVault(vaultUrl) : fromSettings();
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+let cache: RefreshingCache<TwilioCredentials> | undefined;
+let clock: (() => number) | undefined;
+
+function credentialCache(): RefreshingCache<TwilioCredentials> {
+  cache ??= new RefreshingCache({
+    load: loadTwilioCredentials,
+    ttlMs: settings().secretsCacheTtlMs,
+    minRefreshIntervalMs: FORCED_REFRESH_INTERVAL_MS,
+    retryAfterFailureMs: RETRY_AFTER_FAILURE_MS,
+    onStaleServed: (error) => console.warn(`[secrets] Re-reading the Twilio credentials failed; using the cached ones for now. ${describeError(error)}`),
+    now: clock,
+  });
+  return cache;
+}
+
+/** The current Twilio credentials: the same object while cached. */
+export async function twilioCredentials(): Promise<TwilioCredentials> {
+  return credentialCache().get();
+}
+
+/**
+ * Called after Twilio rejected the cached credentials (401 / error 20003) or a webhook signature failed
+ * against the cached auth token: re-reads the source, unless a forced re-read started less than
+ * FORCED_REFRESH_INTERVAL_MS ago, in which case it returns that read's result (or the cache).
+ */
 export async function refreshTwilioCredentials(): Promise<TwilioCredentials> {
-  return fromSettings();
+  return credentialCache().refresh();
+}
+
+/**
+ * Starts reading the credentials from Key Vault so the first webhook does not pay the round trip. A failed
+ * read is not thrown but logged (without secret values), and the first caller of twilioCredentials() retries.
+ * Settings need no prefetch.
+ */
+export function prefetchTwilioCredentials(): void {
+  if (!settings().keyVaultUrl) return;
+  twilioCredentials().catch((error: unknown) =>
+    console.warn(`[secrets] Prefetching the Twilio credentials from Key Vault failed; the first request will retry. ${describeError(error)}`),
+  );
+}
+
+/** Forgets the cached credentials. Tests may pass a clock to step over the TTL and the refresh interval. */
+export function resetTwilioCredentialsForTests(options: { now?: () => number } = {}): void {
+  cache = undefined;
+  clock = options.now;
 }

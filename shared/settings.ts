@@ -18,6 +18,12 @@ export const SETTINGS = {
   },
   OUTBOUND_QUEUE: { description: 'Name of the storage queue the outbound function reads.', default: 'twilio-outbound', deployed: true },
   OUTBOUND_LEDGER: { description: 'Name of the table that records each outbound message once (the ledger).', default: 'outboundledger', deployed: true },
+  OUTBOUND_SEND_LEASE_SECONDS: {
+    description:
+      'How long one outbound send attempt may hold its ledger row. Another attempt for the same key waits this long before it takes over (looking the send up on Twilio first). Must exceed the longest possible Twilio request (30 s timeout, 429 retries) and functionTimeout.',
+    default: '300',
+    deployed: false,
+  },
   OPTOUT_TABLE: { description: 'Name of the table of numbers that replied STOP.', default: 'optouts', deployed: true },
   KEY_VAULT_URL: { description: 'Key Vault holding the Twilio credentials, e.g. https://kv-name.vault.azure.net. When absent the TWILIO_* credential settings are used.', deployed: true },
   AZURE_CLIENT_ID: { description: 'Client ID of the user-assigned managed identity used for Key Vault and storage in Azure.', deployed: true },
@@ -61,6 +67,7 @@ export interface Settings {
   storage: StorageConnection;
   outboundQueue: string;
   outboundLedger: string;
+  outboundSendLeaseMs: number;
   optOutTable: string;
   keyVaultUrl?: string;
   azureClientId?: string;
@@ -247,6 +254,7 @@ export function parseSettings(env: Env): Settings {
     storage: readStorage(env),
     outboundQueue: readName(env, 'OUTBOUND_QUEUE', QUEUE_NAME, 'storage queue'),
     outboundLedger: readName(env, 'OUTBOUND_LEDGER', TABLE_NAME, 'table'),
+    outboundSendLeaseMs: readPositiveInt(env, 'OUTBOUND_SEND_LEASE_SECONDS') * 1000,
     optOutTable: readName(env, 'OPTOUT_TABLE', TABLE_NAME, 'table'),
     keyVaultUrl: readUrl(env, 'KEY_VAULT_URL'),
     azureClientId: read(env, 'AZURE_CLIENT_ID'),

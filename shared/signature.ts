@@ -25,8 +25,8 @@ function pathAndQuery(url: string): string {
  */
 export type SignedBody = { kind: 'form'; params: WebhookParams } | { kind: 'hashed'; text: string };
 
-export function readSignedBody(url: string, text: string): SignedBody {
-  if (new URL(url).searchParams.has('bodySHA256')) return { kind: 'hashed', text };
+export function readSignedBody(url: URL, text: string): SignedBody {
+  if (url.searchParams.has('bodySHA256')) return { kind: 'hashed', text };
   return { kind: 'form', params: paramsFromSearch(new URLSearchParams(text)) };
 }
 

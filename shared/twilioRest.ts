@@ -6,6 +6,7 @@ import { twilioCredentials, type TwilioCredentials } from './secrets';
 import { settings } from './settings';
 
 const TWILIO_API_ORIGIN = 'https://api.twilio.com';
+export const TWILIO_REQUEST_TIMEOUT_MS = 10_000;
 
 interface CachedClient {
   credentials: TwilioCredentials;
@@ -22,7 +23,12 @@ async function createClient(credentials: TwilioCredentials): Promise<Twilio> {
   const baseUrl = settings().twilio.apiBaseUrl;
   // autoRetry covers 429 only, which Twilio guarantees was never processed, so it cannot duplicate a send.
   const retry = { autoRetry: true, maxRetries: 3, maxRetryDelay: 2000 };
-  const httpClient: RequestClientType = baseUrl ? new (rebasedClientClass(RequestClient, baseUrl))(retry) : new RequestClient(retry);
+  // A create normally answers in well under a second. The SDK's 30 s default would let one stuck attempt
+  // (with its 429 retries) outlast functionTimeout; 10 s fails it in time for the queue to retry.
+  const clientOptions = { ...retry, timeout: TWILIO_REQUEST_TIMEOUT_MS };
+  const httpClient: RequestClientType = baseUrl
+    ? new (rebasedClientClass(RequestClient, baseUrl))(clientOptions)
+    : new RequestClient(clientOptions);
   const username = credentials.apiKeySid ?? credentials.accountSid;
   const password = credentials.apiKeySid ? credentials.apiKeySecret! : credentials.authToken;
   return twilio(username, password, { accountSid: credentials.accountSid, httpClient, ...retry });

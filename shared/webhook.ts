@@ -43,8 +43,9 @@ export function twilioWebhook(handle: WebhookHandler): HttpHandler {
       return textResponse(400, 'Missing X-Twilio-Signature header.\n');
     }
     const url = signedUrl(request.url, webhookBaseUrl);
+    const parsedUrl = new URL(url);
     const text = await request.text();
-    const body = readSignedBody(url, text);
+    const body = readSignedBody(parsedUrl, text);
     if (!validateSignatures) {
       context.warn(`TWILIO_VALIDATE_SIGNATURES=false: X-Twilio-Signature not checked for ${describe(request)} (Development only).`);
     } else if (!(await verifySignature({ signature: signature!, url, body }, authTokens))) {
@@ -55,8 +56,8 @@ export function twilioWebhook(handle: WebhookHandler): HttpHandler {
       );
       return textResponse(403, 'Invalid X-Twilio-Signature.\n');
     }
-    const params = mergeParams(paramsFromSearch(new URL(url).searchParams), formParams(body));
-    return handle({ params, url: new URL(url), body: text, context });
+    const params = mergeParams(paramsFromSearch(parsedUrl.searchParams), formParams(body));
+    return handle({ params, url: parsedUrl, body: text, context });
   };
 }
 

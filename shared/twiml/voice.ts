@@ -17,9 +17,10 @@ import { DEFAULT_VOICEMAIL_PROMPT, recordVoicemail } from './voicemail';
 export function voiceTwiml(params: WebhookParams, options: { url: URL; voice: VoiceSettings }): string {
   const { url, voice } = options;
   const greeting = spoken(voice.greeting);
-  const voicemailUrl = appUrl(url, {}, { function: 'voicemail' });
+  // Built only in the modes that need them: this runs on every incoming call.
+  const voicemailUrl = () => appUrl(url, {}, { function: 'voicemail' });
   const forwardUrl = (number: string) =>
-    appUrl(url, { PhoneNumber: number, FailUrl: voice.voicemailNotify ? voicemailUrl : undefined }, { function: 'forward' });
+    appUrl(url, { PhoneNumber: number, FailUrl: voice.voicemailNotify ? voicemailUrl() : undefined }, { function: 'forward' });
 
   if (voice.mode === 'menu') {
     const options = new Map(Object.entries(voice.menuOptions ?? {}).map(([digits, target]) => [digits, isE164(target) ? forwardUrl(target) : target]));
@@ -27,7 +28,7 @@ export function voiceTwiml(params: WebhookParams, options: { url: URL; voice: Vo
   }
   const response = new VoiceResponse();
   if (voice.mode === 'voicemail') {
-    recordVoicemail(response, { prompts: [greeting, DEFAULT_VOICEMAIL_PROMPT].filter((p) => p !== undefined), transcribe: true, callbackUrl: voicemailUrl });
+    recordVoicemail(response, { prompts: [greeting, DEFAULT_VOICEMAIL_PROMPT].filter((p) => p !== undefined), transcribe: true, callbackUrl: voicemailUrl() });
     return response.toString();
   }
   if (greeting) speak(response, greeting);

@@ -47,6 +47,12 @@ describe('settings', () => {
     expect(parseSettings({ ...base, WEBHOOK_BASE_URL: 'https://calls.example.com/' }).webhookBaseUrl).toBe('https://calls.example.com');
   });
 
+  test('the outbound send lease is 300 s unless set, and must be a positive whole number', () => {
+    expect(parseSettings(base).outboundSendLeaseMs).toBe(300_000);
+    expect(parseSettings({ ...base, OUTBOUND_SEND_LEASE_SECONDS: '20' }).outboundSendLeaseMs).toBe(20_000);
+    expect(() => parseSettings({ ...base, OUTBOUND_SEND_LEASE_SECONDS: '0' })).toThrow(/OUTBOUND_SEND_LEASE_SECONDS must be a positive whole number/);
+  });
+
   test('every declared setting is documented', () => {
     for (const [name, spec] of Object.entries(SETTINGS)) expect([name, spec.description.length > 10]).toEqual([name, true]);
   });

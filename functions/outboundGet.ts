@@ -1,0 +1,14 @@
+import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { readLedgerRow } from '../shared/ledger';
+import { IDEMPOTENCY_KEY } from '../shared/outbound/fields';
+
+/** GET /api/outbound/{key}: the ledger row for an idempotency key, or 404. */
+export async function outboundGet(request: HttpRequest): Promise<HttpResponseInit> {
+  const key = request.params.key ?? '';
+  const row = IDEMPOTENCY_KEY.test(key) ? await readLedgerRow(key) : undefined;
+  if (!row) return { status: 404, jsonBody: { error: 'No outbound message with this key.', key } };
+  const { claimId: _claimId, ...visible } = row;
+  return { status: 200, jsonBody: visible };
+}
+
+app.http('outboundGet', { methods: ['GET'], authLevel: 'function', route: 'outbound/{key}', handler: outboundGet });

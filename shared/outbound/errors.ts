@@ -1,0 +1,83 @@
+// The outcomes a send can fail with, as types the sender branches on. Pure: classification only, no I/O.
+import type { SchemaIssue } from './schema';
+
+/** The message cannot be sent as it is (schema, number, opt-out): rejected, never retried. */
+export class InvalidMessageError extends Error {
+  override name = 'InvalidMessageError';
+  constructor(
+    readonly reason: string,
+    readonly issues: SchemaIssue[] = [],
+  ) {
+    super(reason);
+  }
+}
+
+interface TwilioErrorInit {
+  status?: number;
+  code?: number;
+  message: string;
+}
+
+/** An HTTP error answer from Twilio, with its status and Twilio error code. */
+abstract class TwilioAnswerError extends Error {
+  readonly status?: number;
+  readonly code?: number;
+  constructor(init: TwilioErrorInit) {
+    super(init.message);
+    this.status = init.status;
+    this.code = init.code;
+  }
+}
+
+/** Twilio refused the request for a reason retrying cannot fix (bad number, STOP, geo permission...). */
+export class TwilioPermanentError extends TwilioAnswerError {
+  override name = 'TwilioPermanentError';
+}
+
+/** Twilio rejected the credentials (401 / 20003): refresh them once, then retry. */
+export class TwilioAuthError extends TwilioAnswerError {
+  override name = 'TwilioAuthError';
+}
+
+/** Worth retrying later: 429, 5xx, network errors, timeouts. */
+export class TwilioTransientError extends Error {
+  override name = 'TwilioTransientError';
+  readonly status?: number;
+  readonly code?: number | string;
+  /** False only when Twilio certainly did not act on the request (429, connection refused). */
+  readonly mayHaveReachedTwilio: boolean;
+  constructor(init: { status?: number; code?: number | string; message: string; mayHaveReachedTwilio: boolean }) {
+    super(init.message);
+    this.status = init.status;
+    this.code = init.code;
+    this.mayHaveReachedTwilio = init.mayHaveReachedTwilio;
+  }
+}
+
+export type TwilioError = TwilioPermanentError | TwilioAuthError | TwilioTransientError;
+
+/** Network failures where the request never left this machine, so Twilio cannot have acted on it. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * What a failure from the twilio SDK means. The SDK throws RestException / TwilioServiceException with
+ * numeric `status` and `code` for HTTP errors, and axios errors with string `code`s for network failures.
+ */
+export function classifyTwilioError(error: unknown): TwilioError {
+  const e = (error ?? {}) as { status?: unknown; code?: unknown; message?: unknown };
+  const status = typeof e.status === 'number' ? e.status : undefined;
+  const numericCode = typeof e.code === 'number' ? e.code : undefined;
+  const message = typeof e.message === 'string' && e.message ? e.message : String(error);
+  if (status !== undefined) {
+    const init = { status, code: numericCode, message };
+    if (status === 401 || numericCode === 20003) return new TwilioAuthError(init);
+    if (status === 429 || numericCode === 20429) return new TwilioTransientError({ ...init, mayHaveReachedTwilio: false });
+    // 5xx: Twilio's own docs (error 20500) warn the request may still have been processed.
+    if (status >= 500 || status === 408) return new TwilioTransientError({ ...init, mayHaveReachedTwilio: true });
+    // Any other 4xx (21211 invalid To, 21610 STOP, 21408 geo permission, ...): Twilio validated and
+    // refused the request, and sending it again gets the same answer.
+    if (status >= 400) return new TwilioPermanentError(init);
+  }
+  const networkCode = typeof e.code === 'string' ? e.code : undefined;
+  return new TwilioTransientError({ code: networkCode, message, mayHaveReachedTwilio: !(networkCode && NEVER_SENT.has(networkCode)) });
+}

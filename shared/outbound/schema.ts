@@ -1,0 +1,141 @@
+// The outbound message: the one definition that validates queue messages, POST /api/outbound and the CLI,
+// and that generates schema/outbound-message.schema.json (a test keeps the file in step). Pure: no I/O.
+// zod costs ~100 ms to load, so functions import this module with `await import()` when they first need it.
+import { XMLValidator } from 'fast-xml-parser';
+import { z } from 'zod';
+import { E164, IDEMPOTENCY_KEY, MAX_METADATA_BYTES, MAX_SCHEDULE_MS, MAX_TWIML_LENGTH, RESERVED_FIELDS } from './fields';
+
+const e164 = (what: string) => z.string().regex(E164, { error: `must be an E.164 number such as +15551234567 (${what})` });
+// The regex states the protocol rule in the JSON Schema too (z.url's protocol option does not appear there).
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).regex(/^https?:\/\/\S+$/, { error: 'must be an absolute http(s) URL' });
+
+const common = {
+  to: e164('the recipient').describe('Recipient, E.164.'),
+  from: e164('the sender').optional().describe('Sender, E.164. Defaults to the setting TWILIO_FROM_NUMBER.'),
+  idempotencyKey: z
+    .string()
+    .regex(IDEMPOTENCY_KEY, { error: 'must be 1-200 characters of A-Z a-z 0-9 . _ : @ = -, starting with a letter or digit' })
+    .optional()
+    .describe('One send per key, ever. Defaults to the queue message id (the event id for Event Grid events).'),
+  statusCallback: httpUrl.optional().describe("Where Twilio posts status changes. Defaults to this app's /api/status, which keeps the ledger up to date."),
+  sendAt: z.iso
+    .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2030-01-01T09:00:00Z' })
+    .optional()
+    .describe('When to send, at most 7 days ahead. The message waits in the queue, invisible, until then.'),
+  metadata: z
+    .record(z.string(), z.unknown())
+    .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= MAX_METADATA_BYTES, { error: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` })
+    .optional()
+    .describe('Your own data, at most 1 KB as JSON, kept in the ledger row.'),
+};
+
+/** A refinement that also states itself in the generated JSON Schema, so the rule is declared once. */
+function requireFields<T extends z.ZodType>(schema: T, rule: 'anyOf' | 'oneOf', fields: string[], message: string): T {
+  const count = (value: unknown) => fields.filter((f) => typeof value === 'object' && value !== null && (value as Record<string, unknown>)[f] !== undefined).length;
+  const holds = rule === 'anyOf' ? (value: unknown) => count(value) >= 1 : (value: unknown) => count(value) === 1;
+  // `when` lets the rule report alongside other errors, so one answer lists every problem.
+  return schema.refine(holds, { error: message, when: () => true }).meta({ [rule]: fields.map((f) => ({ required: [f] })) }) as T;
+}
+
+const wellFormedXml = (text: string) => XMLValidator.validate(text) === true;
+
+export const smsMessageSchema = requireFields(
+  z.strictObject({
+    type: z.literal('sms'),
+    ...common,
+    messagingServiceSid: z
+      .string()
+      .regex(/^MG[0-9a-fA-F]{32}$/, { error: 'must be a Messaging Service SID (MG followed by 32 hex digits)' })
+      .optional()
+      .describe('Messaging Service to send through. Defaults to the setting TWILIO_MESSAGING_SERVICE_SID when no from is given.'),
+    body: z.string().min(1).max(1600).optional().describe('Text of the message.'),
+    mediaUrls: z.array(httpUrl).min(1).max(10).optional().describe('Up to 10 publicly reachable media URLs (MMS).'),
+  }),
+  'anyOf',
+  ['body', 'mediaUrls'],
+  'an sms needs body, mediaUrls or both',
+).meta({ title: 'SMS' });
+
+export const callMessageSchema = requireFields(
+  z.strictObject({
+    type: z.literal('call'),
+    ...common,
+    say: z.string().min(1).max(3000).optional().describe('Text spoken to the callee with <Say>.'),
+    twiml: z
+      .string()
+      .max(MAX_TWIML_LENGTH)
+      .refine(wellFormedXml, { error: 'must be well-formed XML, e.g. <Response><Say>Hi</Say></Response>' })
+      .optional()
+      .describe('TwiML the call runs, at most 4000 characters.'),
+    url: z
+      .union([httpUrl, z.string().regex(/^\/[^/]/)], { error: 'must be an absolute http(s) URL or a path of this app such as /api/message' })
+      .optional()
+      .describe('Where Twilio fetches the TwiML: an absolute URL, or a path of this app (e.g. /api/message?Message=Hi) resolved against WEBHOOK_BASE_URL.'),
+  }),
+  'oneOf',
+  ['say', 'twiml', 'url'],
+  'a call needs exactly one of say, twiml and url',
+).meta({ title: 'Call' });
+
+export const outboundMessageSchema = z.discriminatedUnion('type', [smsMessageSchema, callMessageSchema]).meta({
+  title: 'Outbound message',
+  description:
+    'A message on the outbound queue (or the body of POST /api/outbound): an SMS to send or a call to place. ' +
+    `Top-level fields other than these are rejected, in particular ${RESERVED_FIELDS.join(', ')}: the Functions host merges payload fields over the queue trigger metadata of those names.`,
+});
+
+export type OutboundMessage = z.infer<typeof outboundMessageSchema>;
+export type SmsMessage = z.infer<typeof smsMessageSchema>;
+export type CallMessage = z.infer<typeof callMessageSchema>;
+
+export interface SchemaIssue {
+  /** Dotted path of the field, '' for the message itself. */
+  path: string;
+  message: string;
+}
+
+export type Validation = { ok: true; message: OutboundMessage } | { ok: false; issues: SchemaIssue[] };
+
+function reservedIssues(input: unknown): SchemaIssue[] {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return [];
+  const reserved = new Set<string>(RESERVED_FIELDS.map((f) => f.toLowerCase()));
+  return Object.keys(input)
+    .filter((key) => reserved.has(key.toLowerCase()))
+    .map((key) => ({ path: key, message: `"${key}" is reserved: the Functions host would mix it up with the queue message's own ${key}. Use idempotencyKey or metadata instead` }));
+}
+
+function zodIssues(error: z.ZodError, reservedKeys: Set<string>): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      // Reserved names get their own, clearer issue; other unknown fields are probably typos.
+      for (const key of issue.keys.filter((k) => !reservedKeys.has(k))) issues.push({ path: key, message: `unknown field "${key}"` });
+      continue;
+    }
+    issues.push({ path: issue.path.map(String).join('.'), message: issue.message });
+  }
+  return issues;
+}
+
+/** Validates a message; `now` is needed because sendAt may be at most 7 days ahead of it. */
+export function validateOutboundMessage(input: unknown, options: { now: Date }): Validation {
+  const reserved = reservedIssues(input);
+  const parsed = outboundMessageSchema.safeParse(input);
+  const issues = [...reserved, ...(parsed.success ? [] : zodIssues(parsed.error, new Set(reserved.map((i) => i.path))))];
+  const sendAt = Date.parse(String((input as { sendAt?: unknown } | null)?.sendAt));
+  if (sendAt - options.now.getTime() > MAX_SCHEDULE_MS) {
+    issues.push({ path: 'sendAt', message: 'must be at most 7 days ahead (a storage queue hides a message for at most 7 days)' });
+  }
+  if (issues.length || !parsed.success) return { ok: false, issues };
+  return { ok: true, message: parsed.data };
+}
+
+/** Issues as one line, e.g. for the ledger's reason: "to: must be an E.164 number ...; an sms needs body ...". */
+export function describeIssues(issues: SchemaIssue[]): string {
+  return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+}
+
+/** The JSON Schema published as schema/outbound-message.schema.json. */
+export function outboundMessageJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(outboundMessageSchema, { target: 'draft-2020-12' }) as Record<string, unknown>;
+}

@@ -1,0 +1,246 @@
+// The Twilio credentials over the real chain, in process: shared/secrets.ts -> shared/keyVault.ts -> the real
+// SecretClient (@azure/keyvault-secrets) -> HTTPS with Key Vault's 401 challenge -> the real
+// ManagedIdentityCredential (@azure/identity, MSAL's App Service source) -> a loopback managed identity
+// endpoint. Only the two endpoints are fakes (test/support/vaultChain.ts).
+import { AzureLogger, setLogLevel } from '@azure/logger';
+import { resetAzureCredentialForTests } from '../../shared/azureCredential';
+import { KeyVaultAccessDeniedError, KeyVaultUnreachableError, resetKeyVaultForTests, SecretNotFoundError } from '../../shared/keyVault';
+import {
+  FORCED_REFRESH_INTERVAL_MS,
+  prefetchTwilioCredentials,
+  refreshTwilioCredentials,
+  resetTwilioCredentialsForTests,
+  twilioCredentials,
+  TWILIO_SECRET_NAMES as NAMES,
+} from '../../shared/secrets';
+import { resetSettingsForTests } from '../../shared/settings';
+import { installLoopbackDns } from '../support/loopbackDns.cjs';
+import { startVaultChain, VAULT_RESOURCE, type VaultChain } from '../support/vaultChain';
+import { waitFor } from '../support/waitFor';
+
+const VALUES = {
+  [NAMES.accountSid]: 'AC0123456789abcdef0123456789abcdef',
+  [NAMES.authToken]: 'auth-token-from-the-vault-0001',
+  [NAMES.apiKeySid]: 'SK0123456789abcdef0123456789abcdef',
+  [NAMES.apiKeySecret]: 'api-key-secret-from-the-vault-0001',
+};
+const ROTATED_AUTH_TOKEN = 'auth-token-after-rotation-0002';
+const SECRET_VALUES = [...Object.values(VALUES), ROTATED_AUTH_TOKEN];
+const TTL_SECONDS = 300;
+
+let chain: VaultChain;
+let uninstallDns: () => void;
+let now: number;
+let captured: string[];
+let restoreConsole: () => void;
+
+/** Everything the app and the Azure SDK logged, plus the messages of the errors the test saw. */
+function capture(text: unknown): void {
+  captured.push(text instanceof Error ? `${text.name}: ${text.message} ${String((text as { cause?: unknown }).cause)}` : String(text));
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: Error) => e,
+  );
+  capture(error);
+  return error;
+}
+
+beforeAll(async () => {
+  chain = await startVaultChain();
+  uninstallDns = installLoopbackDns([new URL(chain.vault.url).hostname]);
+  Object.assign(process.env, chain.identity.env, {
+    AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+    KEY_VAULT_URL: chain.vault.url,
+    AZURE_CLIENT_ID: chain.clientId,
+    SECRETS_CACHE_TTL_SECONDS: String(TTL_SECONDS),
+  });
+  resetSettingsForTests();
+  resetAzureCredentialForTests();
+  setLogLevel('info'); // the SDK logs requests and responses at info: they must not carry secrets either
+});
+
+afterAll(async () => {
+  setLogLevel('warning');
+  uninstallDns?.();
+  await chain?.stop();
+});
+
+beforeEach(() => {
+  for (const [name, value] of Object.entries(VALUES)) chain.vault.setSecret(name, value);
+  chain.vault.mode = 'up';
+  chain.vault.requests.length = 0;
+  chain.identity.requests.length = 0;
+  now = Date.parse('2030-01-01T00:00:00Z');
+  resetTwilioCredentialsForTests({ now: () => now });
+  // The test trusts the vault's throwaway certificate through the client's TLS options.
+  resetKeyVaultForTests({ clientOptions: { tlsOptions: { ca: chain.certificate.cert } }, retry: { firstDelayMs: 20 } });
+  captured = [];
+  AzureLogger.log = (...args: unknown[]) => args.forEach(capture);
+  const spies = (['log', 'info', 'warn', 'error'] as const).map((level) =>
+    jest.spyOn(console, level).mockImplementation((...args: unknown[]) => args.forEach(capture)),
+  );
+  restoreConsole = () => spies.forEach((spy) => spy.mockRestore());
+});
+
+afterEach(() => {
+  restoreConsole();
+  const everything = captured.join('\n');
+  for (const value of SECRET_VALUES) expect(everything).not.toContain(value);
+});
+
+function readsPerSecret(): Record<string, number> {
+  return Object.fromEntries(Object.values(NAMES).map((name) => [name, chain.vault.readsOf(name)]));
+}
+const once = Object.fromEntries(Object.values(NAMES).map((name) => [name, 1]));
+const twice = Object.fromEntries(Object.values(NAMES).map((name) => [name, 2]));
+
+test('reads all four secrets from the vault as the user-assigned managed identity, after the bearer challenge', async () => {
+  const credentials = await twilioCredentials();
+
+  expect(credentials).toEqual({
+    accountSid: VALUES[NAMES.accountSid],
+    authToken: VALUES[NAMES.authToken],
+    apiKeySid: VALUES[NAMES.apiKeySid],
+    apiKeySecret: VALUES[NAMES.apiKeySecret],
+  });
+  // MSAL's App Service protocol: api-version 2019-08-01, the challenge's resource, the user-assigned client id.
+  expect(chain.identity.requests[0]).toEqual({ apiVersion: '2019-08-01', resource: VAULT_RESOURCE, clientId: chain.clientId, status: 200 });
+  // The client sent its first request without a token and got Key Vault's challenge.
+  expect(chain.vault.requests[0]).toMatchObject({ status: 401, identity: undefined });
+  expect(chain.vault.requests.filter((r) => r.status === 200).every((r) => r.identity === chain.clientId)).toBe(true);
+  expect(captured.join('\n')).toMatch(/keyvault|GET/i); // the SDK's request log was captured, so the check after each test means something
+});
+
+test('concurrent first calls share one read of each secret and get the same object', async () => {
+  const all = await Promise.all(Array.from({ length: 20 }, () => twilioCredentials()));
+
+  expect(new Set(all).size).toBe(1);
+  expect(readsPerSecret()).toEqual(once);
+});
+
+test('within the TTL the vault is not read again; after it, each secret is read once more', async () => {
+  const first = await twilioCredentials();
+  now += (TTL_SECONDS - 1) * 1000;
+  expect(await twilioCredentials()).toBe(first);
+  expect(readsPerSecret()).toEqual(once);
+
+  now += 2000;
+  await Promise.all([twilioCredentials(), twilioCredentials(), twilioCredentials()]);
+  expect(readsPerSecret()).toEqual(twice);
+});
+
+test('without the optional API key secrets the auth token is used and the 404s are no error', async () => {
+  chain.vault.deleteSecret(NAMES.apiKeySid);
+  chain.vault.deleteSecret(NAMES.apiKeySecret);
+
+  const credentials = await twilioCredentials();
+
+  expect(credentials).toEqual({ accountSid: VALUES[NAMES.accountSid], authToken: VALUES[NAMES.authToken], apiKeySid: undefined, apiKeySecret: undefined });
+  expect(chain.vault.requests.filter((r) => r.status === 404).map((r) => r.secretName).sort()).toEqual([NAMES.apiKeySecret, NAMES.apiKeySid]);
+});
+
+test('an API key SID without its secret fails, naming the missing secret', async () => {
+  chain.vault.deleteSecret(NAMES.apiKeySecret);
+
+  const error = await failure(twilioCredentials());
+
+  expect(error).toBeInstanceOf(SecretNotFoundError);
+  expect(error.message).toContain(`has no secret named ${NAMES.apiKeySecret} (needed because ${NAMES.apiKeySid} is set)`);
+});
+
+test('a rotated auth token is picked up by refresh, and forced refreshes read the vault at most once per interval', async () => {
+  const before = await twilioCredentials();
+  chain.vault.setSecret(NAMES.authToken, ROTATED_AUTH_TOKEN);
+
+  expect((await twilioCredentials()).authToken).toBe(VALUES[NAMES.authToken]); // still cached
+  const refreshed = await Promise.all(Array.from({ length: 10 }, () => refreshTwilioCredentials()));
+  expect(new Set(refreshed).size).toBe(1);
+  expect(refreshed[0].authToken).toBe(ROTATED_AUTH_TOKEN);
+  expect(refreshed[0]).not.toBe(before);
+  expect(await twilioCredentials()).toBe(refreshed[0]);
+  expect(readsPerSecret()).toEqual(twice);
+
+  // A stream of forged webhooks failing their signature check: no further reads within the interval.
+  now += FORCED_REFRESH_INTERVAL_MS - 1000;
+  for (let i = 0; i < 50; i++) expect(await refreshTwilioCredentials()).toBe(refreshed[0]);
+  expect(readsPerSecret()).toEqual(twice);
+
+  now += 2000;
+  await refreshTwilioCredentials();
+  expect(chain.vault.readsOf(NAMES.authToken)).toBe(3);
+});
+
+test('a missing secret fails with an error naming the vault and the secret', async () => {
+  chain.vault.deleteSecret(NAMES.authToken);
+
+  const error = await failure(twilioCredentials());
+
+  expect(error).toBeInstanceOf(SecretNotFoundError);
+  expect(error.message).toBe(
+    `Key Vault ${chain.vault.url} has no secret named twilio-auth-token. Add it: az keyvault secret set --vault-name twilio-kv --name twilio-auth-token --value <value> --output none`,
+  );
+});
+
+test('a 403 names the identity and the role it needs', async () => {
+  chain.vault.mode = 'forbidden';
+
+  const error = await failure(twilioCredentials());
+
+  expect(error).toBeInstanceOf(KeyVaultAccessDeniedError);
+  expect(error.message).toContain(`refused the managed identity with client ID ${chain.clientId} (AZURE_CLIENT_ID) reading secret twilio-`);
+  expect(error.message).toContain('(403 ForbiddenByRbac). Grant that identity the Key Vault Secrets User role on the vault.');
+});
+
+test('an unreachable vault is retried with backoff, then fails with a clear message', async () => {
+  resetKeyVaultForTests({ clientOptions: { tlsOptions: { ca: chain.certificate.cert } } }); // the production backoff
+  await twilioCredentials(); // warm: the client holds keep-alive connections and a token
+  now += TTL_SECONDS * 1000;
+  resetTwilioCredentialsForTests({ now: () => now }); // nothing cached to fall back on
+  chain.vault.mode = 'drop-connections';
+
+  const error = await failure(twilioCredentials());
+
+  expect(error).toBeInstanceOf(KeyVaultUnreachableError);
+  expect((error as KeyVaultUnreachableError).attempts).toBe(4);
+  expect(error.message).toMatch(
+    new RegExp(`^Key Vault ${chain.vault.url} could not be reached for secret twilio-[a-z-]+ after 4 attempts \\((ECONNRESET|EPIPE)\\)\\. Check KEY_VAULT_URL`),
+  );
+  expect(chain.vault.droppedConnections).toBeGreaterThanOrEqual(4 * 4); // four secrets, four attempts each, all within the load
+});
+
+test('when the vault is unreachable after the TTL, the cached credentials are used and the failure is logged', async () => {
+  const first = await twilioCredentials();
+  now += TTL_SECONDS * 1000 + 1;
+  chain.vault.mode = 'drop-connections';
+
+  expect(await twilioCredentials()).toBe(first);
+  expect(captured.join('\n')).toMatch(/\[secrets\] Re-reading the Twilio credentials failed; using the cached ones for now\. KeyVaultUnreachableError/);
+
+  // The next try waits 30 s rather than hitting the vault on every call.
+  const dropped = chain.vault.droppedConnections;
+  expect(await twilioCredentials()).toBe(first);
+  expect(chain.vault.droppedConnections).toBe(dropped);
+});
+
+test('prefetch starts the read at start-up; the first caller shares it', async () => {
+  prefetchTwilioCredentials();
+  const credentials = await twilioCredentials();
+
+  expect(credentials.authToken).toBe(VALUES[NAMES.authToken]);
+  expect(readsPerSecret()).toEqual(once);
+});
+
+test('a failed prefetch is logged without throwing, and the first request reads again', async () => {
+  chain.vault.mode = 'forbidden';
+  prefetchTwilioCredentials();
+  await waitFor(() => (captured.some((line) => line.includes('Prefetching')) ? true : undefined), { timeoutMs: 5000 });
+  expect(captured.join('\n')).toMatch(/\[secrets\] Prefetching the Twilio credentials from Key Vault failed; the first request will retry\. KeyVaultAccessDeniedError/);
+
+  chain.vault.mode = 'up';
+  expect((await twilioCredentials()).accountSid).toBe(VALUES[NAMES.accountSid]);
+});
