@@ -43,8 +43,6 @@ export async function keyVaultReads(root: string, quick: boolean) {
         env: {
           PATH: process.env.PATH,
           ...chain.childEnv(),
-          // The chain names its DNS shim relative to its own source file, which this bundle has moved.
-          NODE_OPTIONS: `--require ${JSON.stringify(join(root, 'test', 'support', 'loopbackDns.cjs'))}`,
           AzureWebJobsStorage: 'UseDevelopmentStorage=true',
           SECRETS_CACHE_TTL_SECONDS: String(scenario.ttlSeconds),
           BENCH_APP_MAIN: join(root, 'dist', 'main.js'),

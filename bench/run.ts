@@ -8,6 +8,7 @@ import { MOCK_TWILIO_CREDENTIALS } from '../devhost/services';
 import { SMS_PARAMS, VOICE_CALL_PARAMS } from './signing';
 import { timeProcesses } from './stats';
 import { keyVaultReads } from './keyVaultReads';
+import { outboundThroughput } from './outboundThroughput';
 import { webhookCost } from './webhookCost';
 
 const root = join(__dirname, '..');
@@ -79,6 +80,11 @@ function format(results: Record<string, any>): string {
   for (const row of results.keyVault) {
     lines.push(`  ${row.name.padEnd(42)} auth token reads ${row.authTokenReads}, account SID reads ${row.accountSidReads} (goal <= ${row.goalReadsPerSecret} per secret, ${row.elapsedS} s)`);
   }
+  const o = results.outbound;
+  lines.push(`Outbound throughput (${o.zeroLatency.count} SMS, concurrency ${o.zeroLatency.concurrency}, zero-latency fake Twilio)`);
+  lines.push(`  queue function + ledger ${String(o.zeroLatency.appPerSecond).padStart(6)}/s  raw twilio SDK ${String(o.zeroLatency.baselinePerSecond).padStart(6)}/s  ${o.zeroLatency.ratio.toFixed(2)}x (goal >= ${o.zeroLatency.goal}x)`);
+  lines.push(`  with ${o.latencyMs} ms Twilio latency, by host.json batchSize/newBatchThreshold:`);
+  for (const row of o.scaling) lines.push(`    ${row.batchSize}/${row.newBatchThreshold} (concurrency ${row.concurrency})`.padEnd(36) + `${row.perSecond}/s`);
   return lines.join('\n');
 }
 
@@ -87,6 +93,7 @@ async function main(): Promise<void> {
   results.coldStart = coldStart();
   results.webhooks = await inProcessWebhooks();
   results.keyVault = await keyVaultReads(root, quick);
+  results.outbound = await outboundThroughput(quick);
   console.log(format(results));
   writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 }

@@ -29,9 +29,9 @@ await Promise.all([
   build({ ...common, entryPoints: [join(root, 'bench/run.ts')], outfile: join(root, 'build/bench.js') }),
   build({ ...common, entryPoints: [join(root, 'bench/childLoadApp.ts')], outfile: join(root, 'build/bench-load.js') }),
   build({ ...common, entryPoints: [join(root, 'bench/childFirstResponse.ts')], outfile: join(root, 'build/bench-first.js') }),
+  build({ ...common, entryPoints: [join(root, 'bench/soak.ts')], outfile: join(root, 'build/soak.js') }),
   build({ ...common, entryPoints: [join(root, 'bench/childWebhooks.ts')], outfile: join(root, 'build/bench-webhooks.js') }),
   // npm run send / npm run schema: the outbound CLI and the JSON Schema writer.
   build({ ...common, entryPoints: [join(root, 'scripts/send.ts')], outfile: join(root, 'build/send.js') }),
   build({ ...common, entryPoints: [join(root, 'scripts/schema.ts')], outfile: join(root, 'build/schema.js') }),
-  build({ ...common, entryPoints: [join(root, 'bench/soak.ts')], outfile: join(root, 'build/soak.js') }),
 ]);

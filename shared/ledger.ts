@@ -60,19 +60,31 @@ export interface LedgerUpdate {
   row?: LedgerRow;
   /** Whether this call wrote it. */
   changed: boolean;
+  /** The stored row's ETag, so the caller's next update can skip re-reading it. */
+  etag?: string;
 }
 
+/**
+ * What the caller believes is stored: `absent` for a key it expects to be new, or the row and ETag its last
+ * update left. The first try then writes without reading; if the belief was wrong the write is refused
+ * (409 or 412) and the update falls back to reading. This saves a table read per step on the send path.
+ */
+export type LedgerExpectation = 'absent' | { row: LedgerRow; etag: string };
+
 /** Applies a transition atomically: re-reads and re-applies it whenever another writer changed the row first. */
-export async function updateLedgerRow(key: string, transition: Transition): Promise<LedgerUpdate> {
+export async function updateLedgerRow(key: string, transition: Transition, options: { expect?: LedgerExpectation } = {}): Promise<LedgerUpdate> {
   const table = await ledgerTable();
+  let expectation = options.expect;
   for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
-    const current = await readEntity(key);
+    const current = expectation === undefined ? await readEntity(key) : expectation === 'absent' ? undefined : expectation;
+    expectation = undefined;
     const next = transition(current?.row);
-    if (!next) return { previous: current?.row, row: current?.row, changed: false };
+    if (!next) return { previous: current?.row, row: current?.row, changed: false, etag: current?.etag };
     try {
-      if (current) await table.updateEntity(toEntity(next), 'Replace', { etag: current.etag });
-      else await table.createEntity(toEntity(next));
-      return { previous: current?.row, row: next, changed: true };
+      const written = current
+        ? await table.updateEntity(toEntity(next), 'Replace', { etag: current.etag })
+        : await table.createEntity(toEntity(next));
+      return { previous: current?.row, row: next, changed: true, etag: written.etag };
     } catch (error) {
       // 409: someone inserted the row first; 412: someone changed it since we read it. Read again.
       const status = statusOf(error);

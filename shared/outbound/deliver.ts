@@ -89,8 +89,13 @@ export async function deliverOutbound(queueItem: unknown, triggerMetadata: Recor
   const claimId = randomUUID();
   // After a failure of the last delivery, the host moves the message to the poison queue.
   const lastTry = delivery.dequeueCount !== undefined && delivery.dequeueCount >= queueMaxDequeueCount();
-  const claimed = await updateLedgerRow(key, claim({ key, claimId, now, leaseMs: config.outboundSendLeaseMs, info, dequeueCount: delivery.dequeueCount, lastTry }));
+  // Most keys are new: try the conditional insert first, and read only when the row turns out to exist.
+  const claimed = await updateLedgerRow(key, claim({ key, claimId, now, leaseMs: config.outboundSendLeaseMs, info, dequeueCount: delivery.dequeueCount, lastTry }), {
+    expect: 'absent',
+  });
   const outcome = claimOutcome(claimed.previous, claimed.row!, claimId);
+  // The row as this claim wrote it: the next update replaces it by ETag without reading it again.
+  const ours = claimed.changed && claimed.etag ? { expect: { row: claimed.row!, etag: claimed.etag } } : {};
   if (outcome.kind === 'done') {
     logged({ outcome: 'duplicate', status: outcome.row.status, sid: outcome.row.sid });
     return;
@@ -111,23 +116,27 @@ export async function deliverOutbound(queueItem: unknown, triggerMetadata: Recor
   } catch (error) {
     const at = new Date();
     if (error instanceof InvalidMessageError) {
-      await updateLedgerRow(key, rejected({ key, reason: error.message, now: at, claimId }));
+      await updateLedgerRow(key, rejected({ key, reason: error.message, now: at, claimId }), ours);
       logged({ outcome: 'rejected', reason: error.message });
       return;
     }
     if (error instanceof TwilioPermanentError) {
-      await updateLedgerRow(key, failed({ claimId, code: error.code ?? error.status, message: error.message, now: at }));
+      await updateLedgerRow(key, failed({ claimId, code: error.code ?? error.status, message: error.message, now: at }), ours);
       logged({ outcome: 'failed', errorCode: error.code, status: error.status, error: error.message });
       return;
     }
     const fields = errorFields(error);
-    await updateLedgerRow(key, released({ claimId, now: at, code: fields.errorCode, message: fields.error, poisoned: lastTry }));
+    await updateLedgerRow(key, released({ claimId, now: at, code: fields.errorCode, message: fields.error, poisoned: lastTry }), ours);
     logged({ outcome: lastTry ? 'poisoned' : 'will retry', ...fields });
     throw error;
   }
   const { resource, reconciled } = sendResult;
   // Outside the try: if this write fails the row keeps this attempt's lease, and the retry that follows
   // takes over after it and finds the send on Twilio instead of sending again.
-  await updateLedgerRow(key, sent({ sid: resource.sid, twilioStatus: resource.status, now: new Date(), reconciled, from: request.from, messagingServiceSid: request.kind === 'sms' ? request.messagingServiceSid : undefined }));
+  await updateLedgerRow(
+    key,
+    sent({ sid: resource.sid, twilioStatus: resource.status, now: new Date(), reconciled, from: request.from, messagingServiceSid: request.kind === 'sms' ? request.messagingServiceSid : undefined }),
+    ours,
+  );
   logged({ outcome: reconciled ? 'reconciled (found on Twilio, not sent again)' : 'sent', sid: resource.sid, attempts: outcome.row.attempts });
 }

@@ -96,10 +96,12 @@ describe('bad webhooks', () => {
     expect(relays().map((r) => r.form.get('Body'))).toEqual([`From ${from}: STOP`]);
   });
 
-  test('a refused voicemail callback sends no notification; the genuine one then sends one', async () => {
+  test('a refused voicemail callback sends no notification, nor does a signed one with a bad Notify; the genuine one then sends one', async () => {
     const recording: GenuineWebhook = { name: 'voicemail', query: '', params: recordingCallback() };
     const seenBefore = app.twilio.requests.length;
     for (const bad of badVersions(recording)) await bad.send();
+    const badNotify = `${app.host.baseUrl}/api/voicemail?Notify=not-a-number`;
+    expect((await post(badNotify, recording.params, sign(TOKEN, badNotify, recording.params))).status).toBe(400);
     const url = webhookUrl(app.host.baseUrl, recording);
     expect((await post(url, recording.params, sign(TOKEN, url, recording.params))).status).toBe(200);
     const notifications = () =>

@@ -4,15 +4,13 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { freePort, waitForPort } from '../../devhost/services';
 
-/** The folder holding package.json: test/support/ under jest, build/ when bundled into a script (npm run soak). */
-function packageRoot(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
-  }
-}
+/** The checkout: the nearest folder up from here with a host.json (this file also runs bundled into build/). */
+export const repoRoot = findRepoRoot(__dirname);
 
-export const repoRoot = packageRoot(__dirname);
+function findRepoRoot(start: string): string {
+  for (let dir = start; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'host.json'))) return dir;
+  throw new Error(`no host.json above ${start}`);
+}
 
 export interface RunningHost {
   baseUrl: string;

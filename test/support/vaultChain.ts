@@ -10,7 +10,6 @@ import { createTestCertificate, type TestCertificate } from './testCertificate';
 
 export const VAULT_HOSTNAME = 'twilio-kv.vault.azure.test';
 export const VAULT_RESOURCE = 'https://vault.azure.test';
-// From the package root, so that it is found from a bundle in build/ (npm run soak) as from the sources.
 export const LOOPBACK_DNS_PRELOAD = join(repoRoot, 'test', 'support', 'loopbackDns.cjs');
 
 export interface VaultChain {

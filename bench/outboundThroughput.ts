@@ -1,0 +1,111 @@
+// Outbound throughput: messages per second through the queue function (local host, ledger and opt-out table on
+// Azurite) into a fake Twilio, against the raw twilio SDK sending the same number of messages at the same
+// concurrency to the same fake. Then, with added Twilio latency, how throughput follows host.json concurrency.
+import { QueueServiceClient } from '@azure/storage-queue';
+import twilio from 'twilio';
+import RequestClient from 'twilio/lib/base/RequestClient';
+import { MOCK_TWILIO_CREDENTIALS, startAzurite, type RunningAzurite } from '../devhost/services';
+import { appCopyWithQueues } from '../test/support/appCopy';
+import { startHost } from '../test/support/localHost';
+import { startFakeTwilio, type FakeTwilio } from './fakeTwilio';
+
+interface QueueConcurrency {
+  batchSize: number;
+  newBatchThreshold: number;
+}
+
+/** Creates per second between the first and the last create the fake saw (start-up excluded). */
+function rate(fake: FakeTwilio, from: number): number {
+  const times = fake.creates.slice(from);
+  return (times.length - 1) / ((times[times.length - 1]! - times[0]!) / 1000);
+}
+
+async function waitForCreates(fake: FakeTwilio, count: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (fake.creates.length < count) {
+    if (Date.now() > deadline) throw new Error(`only ${fake.creates.length} of ${count} creates arrived`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+let run = 0;
+
+async function throughQueueFunction(azurite: RunningAzurite, fake: FakeTwilio, concurrency: QueueConcurrency, count: number): Promise<number> {
+  run++;
+  const queueName = `bench-outbound-${run}`;
+  const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(queueName);
+  await queue.create();
+  for (let i = 0; i < count; i += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, count - i) }, (_, j) =>
+        queue.sendMessage(JSON.stringify({ type: 'sms', to: '+15551230000', body: `bench ${i + j}`, idempotencyKey: `bench-${run}-${i + j}` })),
+      ),
+    );
+  }
+  const app = appCopyWithQueues({ ...concurrency, maxPollingInterval: '00:00:00.1' });
+  const before = fake.creates.length;
+  const host = await startHost(
+    {
+      AzureWebJobsStorage: azurite.connectionString,
+      OUTBOUND_QUEUE: queueName,
+      OUTBOUND_LEDGER: `benchledger${run}`,
+      TWILIO_API_BASE_URL: fake.url,
+      WEBHOOK_BASE_URL: 'https://bench.example.test',
+      ...MOCK_TWILIO_CREDENTIALS,
+    },
+    { appRoot: app.root },
+  );
+  try {
+    await waitForCreates(fake, before + count, 120_000);
+    return rate(fake, before);
+  } finally {
+    await host.stop();
+    app.remove();
+  }
+}
+
+async function throughRawSdk(fake: FakeTwilio, concurrency: number, count: number): Promise<number> {
+  const baseUrl = fake.url;
+  class Rebased extends RequestClient {
+    override request<T>(opts: RequestClient.RequestOptions<T>) {
+      return super.request({ ...opts, uri: opts.uri.replace('https://api.twilio.com', baseUrl) });
+    }
+  }
+  const client = twilio(MOCK_TWILIO_CREDENTIALS.TWILIO_ACCOUNT_SID, MOCK_TWILIO_CREDENTIALS.TWILIO_AUTH_TOKEN, { httpClient: new Rebased() });
+  const before = fake.creates.length;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        await client.messages.create({ to: '+15551230000', from: MOCK_TWILIO_CREDENTIALS.TWILIO_FROM_NUMBER, body: `bench ${i}` });
+      }
+    }),
+  );
+  return rate(fake, before);
+}
+
+export async function outboundThroughput(quick: boolean) {
+  const [azurite, fake] = await Promise.all([startAzurite(), startFakeTwilio()]);
+  try {
+    const count = quick ? 200 : 600;
+    const defaults: QueueConcurrency = { batchSize: 16, newBatchThreshold: 8 };
+    const concurrency = defaults.batchSize + defaults.newBatchThreshold;
+    const baseline = await throughRawSdk(fake, concurrency, count);
+    const app = await throughQueueFunction(azurite, fake, defaults, count);
+    const zeroLatency = { count, concurrency, baselinePerSecond: Math.round(baseline), appPerSecond: Math.round(app), ratio: app / baseline, goal: 0.5 };
+
+    fake.latencyMs = 50;
+    const scaling = [];
+    const settingsToTry: QueueConcurrency[] = quick
+      ? [{ batchSize: 1, newBatchThreshold: 0 }, { batchSize: 16, newBatchThreshold: 8 }]
+      : [{ batchSize: 1, newBatchThreshold: 0 }, { batchSize: 4, newBatchThreshold: 2 }, { batchSize: 16, newBatchThreshold: 8 }, { batchSize: 32, newBatchThreshold: 16 }];
+    for (const setting of settingsToTry) {
+      const perSecond = await throughQueueFunction(azurite, fake, setting, Math.min(count, 40 * (setting.batchSize + setting.newBatchThreshold)));
+      scaling.push({ ...setting, concurrency: setting.batchSize + setting.newBatchThreshold, perSecond: Math.round(perSecond) });
+    }
+    return { zeroLatency, latencyMs: 50, scaling };
+  } finally {
+    await Promise.all([azurite.stop(), fake.stop()]);
+  }
+}
