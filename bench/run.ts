@@ -83,6 +83,7 @@ function format(results: Record<string, any>): string {
   const o = results.outbound;
   lines.push(`Outbound throughput (${o.zeroLatency.count} SMS, concurrency ${o.zeroLatency.concurrency}, zero-latency fake Twilio)`);
   lines.push(`  queue function + ledger ${String(o.zeroLatency.appPerSecond).padStart(6)}/s  raw twilio SDK ${String(o.zeroLatency.baselinePerSecond).padStart(6)}/s  ${o.zeroLatency.ratio.toFixed(2)}x (goal >= ${o.zeroLatency.goal}x)`);
+  lines.push(`  raw SDK + the same storage round trips by hand ${String(o.zeroLatency.rawWithLedgerPerSecond).padStart(6)}/s  app ${o.zeroLatency.ratioToRawWithLedger.toFixed(2)}x of it`);
   lines.push(`  with ${o.latencyMs} ms Twilio latency, by host.json batchSize/newBatchThreshold:`);
   for (const row of o.scaling) lines.push(`    ${row.batchSize}/${row.newBatchThreshold} (concurrency ${row.concurrency})`.padEnd(36) + `${row.perSecond}/s`);
   return lines.join('\n');

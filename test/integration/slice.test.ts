@@ -4,6 +4,7 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite, startPrism, MOCK_TWILIO_CREDENTIALS, type RunningAzurite, type RunningService } from '../../devhost/services';
 import { startHost, type RunningHost } from '../support/localHost';
 import { startTwilioProxy, type TwilioProxy } from '../support/twilioProxy';
+import { waitFor } from '../support/waitFor';
 
 let azurite: RunningAzurite;
 let prism: RunningService;
@@ -29,15 +30,7 @@ afterAll(async () => {
   await Promise.all([twilio?.stop(), prism?.stop(), azurite?.stop()]);
 });
 
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out. Host output:\n${host.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const hostOutput = { timeoutMs: 30_000, context: () => host.output() };
 
 test('GET /api/message?Message=Hello answers the TwiML that says Hello', async () => {
   const response = await fetch(`${host.baseUrl}/api/message?Message=Hello`);
@@ -51,7 +44,7 @@ test('an SMS message enqueued with @azure/storage-queue reaches the Twilio mock 
   await queue.createIfNotExists();
   await queue.sendMessage(JSON.stringify({ type: 'sms', to: '+15551234567', body: 'Hello from the queue' }));
 
-  const sent = await waitFor(() => twilio.requests.find((r) => r.path.endsWith('/Messages.json')));
+  const sent = await waitFor(() => twilio.requests.find((r) => r.path.endsWith('/Messages.json')), hostOutput);
   expect(sent.method).toBe('POST');
   expect(sent.path).toBe(`/2010-04-01/Accounts/${MOCK_TWILIO_CREDENTIALS.TWILIO_ACCOUNT_SID}/Messages.json`);
   expect(sent.form.get('To')).toBe('+15551234567');
@@ -62,7 +55,7 @@ test('an SMS message enqueued with @azure/storage-queue reaches the Twilio mock 
 test('a call message places a call through Calls.json', async () => {
   const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(queueName);
   await queue.sendMessage(JSON.stringify({ type: 'call', to: '+15551234567', url: `${host.baseUrl}/api/message?Message=Hi` }));
-  const placed = await waitFor(() => twilio.requests.find((r) => r.path.endsWith('/Calls.json')));
+  const placed = await waitFor(() => twilio.requests.find((r) => r.path.endsWith('/Calls.json')), hostOutput);
   expect(placed.form.get('Url')).toBe(`${host.baseUrl}/api/message?Message=Hi`);
   expect(placed.status).toBe(201);
 });
