@@ -196,7 +196,6 @@ export function sent(update: SentUpdate): Transition {
   };
 }
 
-
 /** Twilio refused the message for good. Only the attempt holding the claim decides that. */
 export function failed(update: { claimId: string; code?: number | string; message: string; now: Date }): Transition {
   return (row) =>
