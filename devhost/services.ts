@@ -96,6 +96,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     '--silent',
     '--skipApiVersionCheck',
     '--loose',
+    '--disableTelemetry', // no traffic off this machine
     '--blobHost', '127.0.0.1', '--blobPort', String(blobPort),
     '--queueHost', '127.0.0.1', '--queuePort', String(queuePort),
     '--tableHost', '127.0.0.1', '--tablePort', String(tablePort),
