@@ -10,13 +10,15 @@ export type Query = Record<string, string | string[] | undefined>;
  * (undefined and empty values are left out; arrays become `X[0]`, `X[1]`, ...).
  */
 export function appUrl(current: URL, query: Query = {}, options: { function?: string } = {}): string {
-  const url = new URL(options.function ?? current.pathname, current);
-  url.search = '';
+  // Assembled as a string rather than through a second URL object: dialling twimlets build one per call.
+  const path = options.function ? current.pathname.replace(/[^/]*$/, options.function) : current.pathname;
+  const search = new URLSearchParams();
   const code = current.searchParams.get('code');
-  if (code !== null) url.searchParams.set('code', code);
+  if (code !== null) search.set('code', code);
   for (const [key, value] of Object.entries(query)) {
-    if (Array.isArray(value)) value.forEach((v, i) => url.searchParams.append(`${key}[${i}]`, v));
-    else if (value) url.searchParams.append(key, value);
+    if (Array.isArray(value)) value.forEach((v, i) => search.append(`${key}[${i}]`, v));
+    else if (value) search.append(key, value);
   }
-  return url.toString();
+  const queryString = search.toString();
+  return `${current.origin}${path}${queryString ? `?${queryString}` : ''}`;
 }
