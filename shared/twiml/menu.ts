@@ -1,6 +1,7 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { first, keyed, type WebhookParams } from '../params';
 import { speak } from './message';
+import { memoizeTwiml } from './memo';
 import { spoken, xmlSafe, type Spoken } from './text';
 
 export interface Menu {
@@ -16,7 +17,7 @@ export interface Menu {
  * A digit menu: a Gather around the message, then an empty Redirect (the same URL again) when nothing is
  * pressed. The Gather has no action, so the digits come back to this same URL.
  */
-export function menuTwiml({ message, options, digits }: Menu): string {
+function buildMenu({ message, options, digits }: Menu): string {
   const response = new VoiceResponse();
   if (digits) {
     const target = options.get(digits);
@@ -34,6 +35,9 @@ export function menuTwiml({ message, options, digits }: Menu): string {
   response.redirect('');
   return response.toString();
 }
+
+/** The menu's TwiML depends on nothing but these inputs, so repeats come from memory. */
+export const menuTwiml = memoizeTwiml(buildMenu, ({ message, options, digits }: Menu) => JSON.stringify([message, [...options], digits]));
 
 /** The menu twimlet: Message and Options[<digits>]=<URL>. */
 export function menuTwimlet(params: WebhookParams): string {
