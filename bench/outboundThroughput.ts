@@ -65,14 +65,18 @@ async function throughQueueFunction(azurite: RunningAzurite, fake: FakeTwilio, c
   }
 }
 
-async function throughRawSdk(fake: FakeTwilio, concurrency: number, count: number): Promise<number> {
-  const baseUrl = fake.url;
+/** The twilio SDK as anyone would use it, pointed at the fake. */
+function rawTwilioClient(fake: FakeTwilio) {
   class Rebased extends RequestClient {
     override request<T>(opts: RequestClient.RequestOptions<T>) {
-      return super.request({ ...opts, uri: opts.uri.replace('https://api.twilio.com', baseUrl) });
+      return super.request({ ...opts, uri: opts.uri.replace('https://api.twilio.com', fake.url) });
     }
   }
-  const client = twilio(MOCK_TWILIO_CREDENTIALS.TWILIO_ACCOUNT_SID, MOCK_TWILIO_CREDENTIALS.TWILIO_AUTH_TOKEN, { httpClient: new Rebased() });
+  return twilio(MOCK_TWILIO_CREDENTIALS.TWILIO_ACCOUNT_SID, MOCK_TWILIO_CREDENTIALS.TWILIO_AUTH_TOKEN, { httpClient: new Rebased() });
+}
+
+async function throughRawSdk(fake: FakeTwilio, concurrency: number, count: number): Promise<number> {
+  const client = rawTwilioClient(fake);
   const before = fake.creates.length;
   let next = 0;
   await Promise.all(
@@ -101,13 +105,7 @@ async function throughRawSdkWithLedger(azurite: RunningAzurite, fake: FakeTwilio
   const ledger = TableClient.fromConnectionString(azurite.connectionString, `benchrawledger${run}`, { allowInsecureConnection: true });
   const optOuts = TableClient.fromConnectionString(azurite.connectionString, `benchrawoptouts${run}`, { allowInsecureConnection: true });
   await Promise.all([ledger.createTable(), optOuts.createTable()]);
-  const baseUrl = fake.url;
-  class Rebased extends RequestClient {
-    override request<T>(opts: RequestClient.RequestOptions<T>) {
-      return super.request({ ...opts, uri: opts.uri.replace('https://api.twilio.com', baseUrl) });
-    }
-  }
-  const client = twilio(MOCK_TWILIO_CREDENTIALS.TWILIO_ACCOUNT_SID, MOCK_TWILIO_CREDENTIALS.TWILIO_AUTH_TOKEN, { httpClient: new Rebased() });
+  const client = rawTwilioClient(fake);
   const before = fake.creates.length;
   let done = 0;
   const sendOne = async (message: { messageId: string; popReceipt: string; messageText: string }) => {
