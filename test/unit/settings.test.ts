@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseSettings, SETTINGS, SettingsError } from '../../shared/settings';
 
 const base = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
@@ -102,5 +104,21 @@ describe('settings', () => {
       expect(() => parseSettings({ ...base, VOICE_MENU_OPTIONS: '{"a":"+14155550100"}' })).toThrow(/VOICE_MENU_OPTIONS has key "a"/);
       expect(() => parseSettings({ ...base, VOICE_MENU_OPTIONS: '{"1":"sales"}' })).toThrow(/VOICE_MENU_OPTIONS option 1 must be an E.164 number or an http\(s\) URL/);
     });
+  });
+});
+
+describe('settings documentation', () => {
+  const root = join(__dirname, '..', '..');
+
+  test('every setting has a row in the README settings table', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const missing = Object.keys(SETTINGS).filter((name) => !readme.includes(`| \`${name}\``) && !readme.includes(`\`${name}\` /`) && !readme.includes(`/ \`${name}\``));
+    expect(missing).toEqual([]);
+  });
+
+  test('every setting a developer may set is in local.settings.sample.json', () => {
+    const sample = JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
+    const setByHost = ['AZURE_FUNCTIONS_ENVIRONMENT'];
+    expect(Object.keys(SETTINGS).filter((name) => !(name in sample.Values) && !setByHost.includes(name))).toEqual([]);
   });
 });
