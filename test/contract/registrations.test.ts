@@ -1,6 +1,7 @@
 // What the Functions host receives when it loads the built app: captured through the local host's
 // @azure/functions-core, exactly as `func start` or Azure would see it.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../support/localHost';
 
@@ -59,4 +60,9 @@ test('loading the app without storage settings fails fast and names the setting'
       stdio: 'pipe',
     }),
   ).toThrow(/Setting AzureWebJobsStorage is missing/);
+});
+
+test('the README documents every registered function in a functions table', () => {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  expect(registrations().map((f) => f.name).filter((name) => !readme.includes(`| \`${name}\` |`))).toEqual([]);
 });
