@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { queueMaxDequeueCount } from '../hostJson';
 import { updateLedgerRow } from '../ledger';
-import { isOptedOut } from '../optOuts';
+import { isOptedOut, recordOptOut } from '../optOuts';
 import { enqueueOutbound } from '../outboundQueue';
 import { settings } from '../settings';
 import { readDelivery, type Delivery } from './delivery';
@@ -57,6 +57,23 @@ async function findOrCreate(request: TwilioRequest, since: Date | undefined): Pr
   if (found) return { resource: found, reconciled: true };
   if (await isOptedOut(request.to)) throw new InvalidMessageError('the recipient opted out (replied STOP); nothing was sent');
   return { resource: await createOnTwilio(request), reconciled: false };
+}
+
+/** Twilio's 21610: the recipient replied STOP to this sender. */
+const RECIPIENT_UNSUBSCRIBED = 21610;
+
+/**
+ * Twilio knows of an opt-out our table missed (the STOP went to another number or service): record it, so later
+ * messages to the recipient are rejected here without a call to Twilio. The send is already settled as failed,
+ * so a table error is logged rather than retried.
+ */
+async function rememberOptOut(to: string, logged: DeliveryLog): Promise<void> {
+  try {
+    await recordOptOut(to, `Twilio ${RECIPIENT_UNSUBSCRIBED}`);
+    logged({ outcome: 'opt-out recorded from Twilio error 21610' });
+  } catch (error) {
+    logged({ outcome: 'could not record the opt-out from Twilio error 21610', ...errorFields(error) });
+  }
 }
 
 export async function deliverOutbound(queueItem: unknown, triggerMetadata: Record<string, unknown> | undefined, log: DeliveryLog): Promise<void> {
@@ -123,6 +140,7 @@ export async function deliverOutbound(queueItem: unknown, triggerMetadata: Recor
     if (error instanceof TwilioPermanentError) {
       await updateLedgerRow(key, failed({ claimId, code: error.code ?? error.status, message: error.message, now: at }), ours);
       logged({ outcome: 'failed', errorCode: error.code, status: error.status, error: error.message });
+      if (error.code === RECIPIENT_UNSUBSCRIBED) await rememberOptOut(message.to, logged);
       return;
     }
     const fields = errorFields(error);

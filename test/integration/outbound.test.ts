@@ -123,6 +123,16 @@ describe('Twilio errors', () => {
     expect(creates(to)).toHaveLength(1);
   });
 
+  test('21610 (the recipient replied STOP elsewhere) fails the row and records the opt-out, so the next message is rejected unsent', async () => {
+    const to = '+15550400009';
+    rig.planFaults(to, [injected(400, 21610)]);
+    await enqueue({ type: 'sms', to, body: 'x', idempotencyKey: 'unsub-1' });
+    expect(await rowWithStatus('unsub-1', 'failed')).toMatchObject({ errorCode: 21610 });
+    await enqueue({ type: 'sms', to, body: 'y', idempotencyKey: 'unsub-2' });
+    expect((await rowWithStatus('unsub-2', 'rejected')).reason).toMatch(/opted out/);
+    expect(creates(to)).toHaveLength(1);
+  });
+
   test.each([
     ["a 429 is retried by the SDK's autoRetry", '+15550400002', injected(429, 20429), 429],
     ['a 401 (20003) refreshes the credentials once and retries', '+15550400003', injected(401, 20003), 401],
