@@ -1,8 +1,7 @@
 // The outbound queue message a webhook asks for when it texts someone (SMS relay, voicemail notification).
 // Pure: shared/outboundQueue.ts sends it.
 
-/** Twilio refuses longer bodies (error 21617). */
-export const MAX_SMS_BODY = 1600;
+import { MAX_SMS_BODY } from './outbound/fields';
 
 export interface OutboundSms {
   type: 'sms';

@@ -1,6 +1,6 @@
 // Phone number checks shared by settings and webhooks. Pure: no I/O.
 
-const E164 = /^\+[1-9]\d{1,14}$/;
+export const E164 = /^\+[1-9]\d{1,14}$/;
 
 export function isE164(value: string): boolean {
   return E164.test(value);

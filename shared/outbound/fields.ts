@@ -10,6 +10,8 @@ export const MAX_METADATA_BYTES = 1024;
 /** Twilio's limit for the Twiml parameter of a call. */
 export const MAX_TWIML_LENGTH = 4000;
 
-export const E164 = /^\+[1-9]\d{1,14}$/;
+/** Twilio refuses longer message bodies (error 21617). */
+export const MAX_SMS_BODY = 1600;
+
 /** Safe as a table key, in a URL path segment and in a query string: no / \ # ? % or spaces. */
 export const IDEMPOTENCY_KEY = /^[A-Za-z0-9][A-Za-z0-9._:@=-]{0,199}$/;

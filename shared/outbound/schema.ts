@@ -3,7 +3,8 @@
 // zod costs ~100 ms to load, so functions import this module with `await import()` when they first need it.
 import { XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
-import { E164, IDEMPOTENCY_KEY, MAX_METADATA_BYTES, MAX_SCHEDULE_MS, MAX_TWIML_LENGTH, RESERVED_FIELDS } from './fields';
+import { E164 } from '../phone';
+import { IDEMPOTENCY_KEY, MAX_METADATA_BYTES, MAX_SCHEDULE_MS, MAX_SMS_BODY, MAX_TWIML_LENGTH, RESERVED_FIELDS } from './fields';
 
 const e164 = (what: string) => z.string().regex(E164, { error: `must be an E.164 number such as +15551234567 (${what})` });
 // The regex states the protocol rule in the JSON Schema too (z.url's protocol option does not appear there).
@@ -48,7 +49,7 @@ export const smsMessageSchema = requireFields(
       .regex(/^MG[0-9a-fA-F]{32}$/, { error: 'must be a Messaging Service SID (MG followed by 32 hex digits)' })
       .optional()
       .describe('Messaging Service to send through. Defaults to the setting TWILIO_MESSAGING_SERVICE_SID when no from is given.'),
-    body: z.string().min(1).max(1600).optional().describe('Text of the message.'),
+    body: z.string().min(1).max(MAX_SMS_BODY).optional().describe('Text of the message.'),
     mediaUrls: z.array(httpUrl).min(1).max(10).optional().describe('Up to 10 publicly reachable media URLs (MMS).'),
   }),
   'anyOf',

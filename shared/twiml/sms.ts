@@ -1,5 +1,6 @@
 import MessagingResponse from 'twilio/lib/twiml/MessagingResponse';
-import { MAX_SMS_BODY, outboundSms, sidOrUndefined, truncate, type OutboundSms } from '../outboundSms';
+import { MAX_SMS_BODY } from '../outbound/fields';
+import { outboundSms, sidOrUndefined, truncate, type OutboundSms } from '../outboundSms';
 import { first, type WebhookParams } from '../params';
 import { isSenderAddress } from '../phone';
 import type { SmsSettings } from '../settings';
