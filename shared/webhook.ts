@@ -49,9 +49,8 @@ export function twilioWebhook(handle: WebhookHandler): HttpHandler {
     if (!validateSignatures) {
       context.warn(`TWILIO_VALIDATE_SIGNATURES=false: X-Twilio-Signature not checked for ${describe(request)} (Development only).`);
     } else if (!(await verifySignature({ signature: signature!, url, body }, authTokens))) {
-      const checked = new URL(url);
       context.warn(
-        `Rejected ${describe(request)}: X-Twilio-Signature does not match ${checked.origin}${checked.pathname} (403). ` +
+        `Rejected ${describe(request)}: X-Twilio-Signature does not match ${parsedUrl.origin}${parsedUrl.pathname} (403). ` +
           'If Twilio calls through a proxy or custom domain, set WEBHOOK_BASE_URL to the base URL configured in Twilio.',
       );
       return textResponse(403, 'Invalid X-Twilio-Signature.\n');
