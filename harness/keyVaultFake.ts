@@ -70,9 +70,11 @@ export async function startKeyVaultFake(options: KeyVaultFakeOptions): Promise<K
       const message = token ? 'AKV10032: Invalid issuer or audience.' : 'AKV10000: Request is missing a Bearer or PoP token.';
       return answer(401, { error: { code: 'Unauthorized', message } }, { 'www-authenticate': challenge });
     }
-    if (!url.searchParams.get('api-version')) return answer(400, { error: { code: 'BadParameter', message: 'The api-version query parameter is required.' } });
+    if (!url.searchParams.get('api-version'))
+      return answer(400, { error: { code: 'BadParameter', message: 'The api-version query parameter is required.' } });
     const match = SECRET_PATH.exec(url.pathname);
-    if (req.method !== 'GET' || !match) return answer(405, { error: { code: 'BadParameter', message: 'The fake serves GET /secrets/{name} only.' } });
+    if (req.method !== 'GET' || !match)
+      return answer(405, { error: { code: 'BadParameter', message: 'The fake serves GET /secrets/{name} only.' } });
     const [, name, version] = match;
     record.secretName = name;
     if (fake.mode === 'forbidden') {
@@ -96,7 +98,13 @@ export async function startKeyVaultFake(options: KeyVaultFakeOptions): Promise<K
     answer(200, {
       value: secret.value,
       id: `${fake.url}/secrets/${name}/${secret.version}`,
-      attributes: { enabled: true, created: secret.created, updated: secret.created, recoveryLevel: 'Recoverable+Purgeable', recoverableDays: 90 },
+      attributes: {
+        enabled: true,
+        created: secret.created,
+        updated: secret.created,
+        recoveryLevel: 'Recoverable+Purgeable',
+        recoverableDays: 90,
+      },
     });
   });
   // A vault that cannot be reached: drop new connections before TLS starts.

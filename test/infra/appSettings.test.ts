@@ -12,7 +12,8 @@ const specs = Object.entries(SETTINGS) as [SettingName, SettingSpec][];
 const deployed = specs.filter(([, spec]) => spec.deployed).map(([name]) => name);
 
 // Settings the Functions host and platform read, not the app. They are no entry in SETTINGS.
-const PLATFORM = /^(AzureWebJobsStorage__(credential|clientId|blobServiceUri|queueServiceUri|tableServiceUri)|APPLICATIONINSIGHTS_(CONNECTION_STRING|AUTHENTICATION_STRING))$/;
+const PLATFORM =
+  /^(AzureWebJobsStorage__(credential|clientId|blobServiceUri|queueServiceUri|tableServiceUri)|APPLICATIONINSIGHTS_(CONNECTION_STRING|AUTHENTICATION_STRING))$/;
 
 const identityModule = moduleCreating(template, 'Microsoft.ManagedIdentity/userAssignedIdentities');
 const storageModule = moduleCreating(template, 'Microsoft.Storage/storageAccounts');
@@ -31,7 +32,7 @@ test.each(deployed)('sets %s, which shared/platform/settings.ts says infra deplo
   expect(set).not.toEqual([]);
 });
 
-test('sets nothing the app does not read, apart from the host\'s own storage and telemetry settings', () => {
+test("sets nothing the app does not read, apart from the host's own storage and telemetry settings", () => {
   const unknown = Object.keys(appSettings).filter((key) => !PLATFORM.test(key) && !deployed.includes(key as SettingName));
   expect(unknown).toEqual([]);
 });
@@ -39,7 +40,9 @@ test('sets nothing the app does not read, apart from the host\'s own storage and
 test('never makes a Twilio credential or another local-only setting an app setting', () => {
   const localOnly = specs.filter(([, spec]) => !spec.deployed).map(([name]) => name);
   expect(Object.keys(appSettings).filter((key) => localOnly.includes(key as SettingName))).toEqual([]);
-  const secureParameters = Object.entries(template.parameters ?? {}).filter(([, p]) => p.type.startsWith('secure')).map(([name]) => name);
+  const secureParameters = Object.entries(template.parameters ?? {})
+    .filter(([, p]) => p.type.startsWith('secure'))
+    .map(([name]) => name);
   const everything = JSON.stringify(appSettings);
   for (const secure of secureParameters) expect(everything).not.toContain(`parameters('${secure}')`);
 });
@@ -57,14 +60,18 @@ test('the host reaches storage through the managed identity, with no connection 
 
 test('AZURE_CLIENT_ID is the user-assigned identity, which also authenticates telemetry to Application Insights', () => {
   expect(appSettings.AZURE_CLIENT_ID).toBe(identityClientId);
-  expect(appSettings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING).toBe(`[format('ClientId={0};Authorization=AAD', ${identityClientId.slice(1, -1)})]`);
+  expect(appSettings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING).toBe(
+    `[format('ClientId={0};Authorization=AAD', ${identityClientId.slice(1, -1)})]`,
+  );
   expect(appSettings.APPLICATIONINSIGHTS_CONNECTION_STRING).toMatch(/^\[reference\('[^']+'\)\.outputs\.[A-Za-z]+\.value\]$/);
 });
 
 test('KEY_VAULT_URL is the URI of the vault that holds the secrets', () => {
   expect(appSettings.KEY_VAULT_URL).toBe(`[reference('${vaultModule}').outputs.uri.value]`);
   const vault = onlyResource(template, 'Microsoft.KeyVault/vaults');
-  expect(vault.deployment.template.outputs?.uri?.value).toMatch(/^\[reference\(resourceId\('Microsoft\.KeyVault\/vaults', parameters\('name'\)\), '[0-9-]+'\)\.vaultUri\]$/);
+  expect(vault.deployment.template.outputs?.uri?.value).toMatch(
+    /^\[reference\(resourceId\('Microsoft\.KeyVault\/vaults', parameters\('name'\)\), '[0-9-]+'\)\.vaultUri\]$/,
+  );
 });
 
 test('a setting taken from a parameter gets the same default in Bicep as in shared/platform/settings.ts', () => {
@@ -75,7 +82,9 @@ test('a setting taken from a parameter gets the same default in Bicep as in shar
     compared.push(name);
     expect({ name, default: String(root.definition.defaultValue) }).toEqual({ name, default: spec.default ?? '' });
   }
-  expect(compared).toEqual(expect.arrayContaining(['OUTBOUND_QUEUE', 'OUTBOUND_LEDGER', 'OPTOUT_TABLE', 'SECRETS_CACHE_TTL_SECONDS', 'VOICE_MODE']));
+  expect(compared).toEqual(
+    expect.arrayContaining(['OUTBOUND_QUEUE', 'OUTBOUND_LEDGER', 'OPTOUT_TABLE', 'SECRETS_CACHE_TTL_SECONDS', 'VOICE_MODE']),
+  );
 });
 
 test('with the template defaults, the app parses the deployed settings without error', () => {

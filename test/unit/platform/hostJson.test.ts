@@ -1,4 +1,4 @@
-import { parseHostConfig, parseTimeSpan } from '../../../devhost/hostConfig';
+import { parseHostConfig, parseTimeSpan } from '../../../shared/platform/hostJson';
 import { matchRoute, parseRoute } from '../../../devhost/routes';
 
 describe('local host route templates', () => {
@@ -30,14 +30,32 @@ describe('local host host.json reading', () => {
   test('uses the Functions host defaults when host.json says nothing', () => {
     expect(parseHostConfig({ version: '2.0' })).toEqual({
       routePrefix: 'api',
-      queues: { batchSize: 16, newBatchThreshold: 8, maxDequeueCount: 5, visibilityTimeoutMs: 0, maxPollingIntervalMs: 60_000, messageEncoding: 'base64' },
+      queues: {
+        batchSize: 16,
+        newBatchThreshold: 8,
+        maxDequeueCount: 5,
+        visibilityTimeoutMs: 0,
+        maxPollingIntervalMs: 60_000,
+        messageEncoding: 'base64',
+      },
     });
   });
 
   test('reads queue settings, capping batchSize at 32', () => {
-    const config = parseHostConfig({ extensions: { http: { routePrefix: '' }, queues: { batchSize: 64, visibilityTimeout: '00:00:30', messageEncoding: 'none', maxDequeueCount: 2 } } });
+    const config = parseHostConfig({
+      extensions: {
+        http: { routePrefix: '' },
+        queues: { batchSize: 64, visibilityTimeout: '00:00:30', messageEncoding: 'none', maxDequeueCount: 2 },
+      },
+    });
     expect(config.routePrefix).toBe('');
-    expect(config.queues).toMatchObject({ batchSize: 32, newBatchThreshold: 16, visibilityTimeoutMs: 30_000, messageEncoding: 'none', maxDequeueCount: 2 });
+    expect(config.queues).toMatchObject({
+      batchSize: 32,
+      newBatchThreshold: 16,
+      visibilityTimeoutMs: 30_000,
+      messageEncoding: 'none',
+      maxDequeueCount: 2,
+    });
   });
 
   test('time spans', () => {
