@@ -1,8 +1,9 @@
-import { app } from '@azure/functions';
+import { app, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { updateLedgerRow } from '../shared/outbound/ledgerTable';
-import { callback } from '../shared/outbound/ledger';
+import { answered, callback } from '../shared/outbound/ledger';
+import { updateCallTwiml } from '../shared/outbound/twilioApi';
 import { IDEMPOTENCY_KEY } from '../shared/outbound/fields';
-import { parseStatusCallback } from '../shared/outbound/statusCallback';
+import { parseAmdResult, parseStatusCallback, type AmdResult } from '../shared/outbound/statusCallback';
 import { twilioWebhook } from '../shared/webhook/webhookHttp';
 import { ROUTES } from '../shared/platform/routes';
 
@@ -11,6 +12,8 @@ import { ROUTES } from '../shared/platform/routes';
  * moves the ledger row forward, never back, and writes one structured log line.
  */
 export const status = twilioWebhook(async ({ params, url, context }) => {
+  const amd = parseAmdResult(params);
+  if (amd) return amdResult(amd, url.searchParams.get('key') ?? undefined, context);
   const update = parseStatusCallback(params);
   if (!update) {
     context.warn(JSON.stringify({ event: 'status-callback', outcome: 'ignored: neither MessageSid/MessageStatus nor CallSid/CallStatus' }));
@@ -40,5 +43,38 @@ export const status = twilioWebhook(async ({ params, url, context }) => {
   context.log(JSON.stringify({ ...entry, outcome, ledgerStatus: result.row?.status, duplicateSids: result.row?.duplicateSids }));
   return { status: 204 };
 });
+
+/**
+ * Issue #16: the asynchronous answering-machine detection result. AnsweredBy lands in the ledger row; when a machine
+ * answered a call sent with machineSay, the call switches to the message left for machines (once: a repeated
+ * callback finds the row already says so).
+ */
+async function amdResult(amd: AmdResult, key: string | undefined, context: InvocationContext): Promise<HttpResponseInit> {
+  const entry = { event: 'amd', key, sid: amd.sid, answeredBy: amd.answeredBy };
+  if (!key || !IDEMPOTENCY_KEY.test(key)) {
+    context.log(JSON.stringify({ ...entry, outcome: 'no valid key in the callback URL; not an outbound-queue call' }));
+    return { status: 204 };
+  }
+  const result = await updateLedgerRow(key, answered({ ...amd, now: new Date() }));
+  let outcome = !result.row ? 'no ledger row for this key' : result.changed ? 'recorded' : 'ignored: already recorded, or another call';
+  if (result.changed && amd.machineAtBeep && result.row?.machineTwiml) {
+    try {
+      await updateCallTwiml(amd.sid, result.row.machineTwiml);
+      outcome = 'recorded; the message for machines is playing';
+    } catch (error) {
+      context.warn(
+        JSON.stringify({
+          ...entry,
+          outcome: 'recorded; could not switch the call to the message for machines',
+          error: (error as Error).name,
+          errorCode: (error as { code?: unknown }).code,
+        }),
+      );
+      return { status: 204 };
+    }
+  }
+  context.log(JSON.stringify({ ...entry, outcome }));
+  return { status: 204 };
+}
 
 app.http('status', { methods: ['GET', 'POST'], authLevel: 'anonymous', route: ROUTES.status, handler: status });

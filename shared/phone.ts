@@ -6,6 +6,17 @@ export function isE164(value: string): boolean {
   return E164.test(value);
 }
 
+/** Issue #16: the channel prefixes the outbound queue takes in to/from, each followed by an E.164 number. */
+export const CHANNEL_PREFIXES = ['whatsapp:'] as const;
+/** An outbound message address: an E.164 number, or a channel prefix and an E.164 number (whatsapp:+14155550100). */
+export const CHANNEL_ADDRESS = /^(?:whatsapp:)?\+[1-9]\d{1,14}$/;
+
+/** The channel of an address: 'sms' for a bare number, else its prefix without the colon ('whatsapp'). */
+export function channelOf(address: string): string {
+  const prefix = CHANNEL_PREFIXES.find((p) => address.startsWith(p));
+  return prefix ? prefix.slice(0, -1) : 'sms';
+}
+
 /** The digits of a number as people write it ("+1 (415) 555-0100" → "14155550100"). */
 export function digitsOf(value: string): string {
   return value.replace(/\D/g, '');

@@ -56,6 +56,24 @@ export class TwilioTransientError extends Error {
 
 export type TwilioError = TwilioPermanentError | TwilioAuthError | TwilioTransientError;
 
+/**
+ * Issue #16: Twilio's channel and registration refusals. Retrying cannot change the answer, so a send refused
+ * with one of these ends `failed` with the code whatever HTTP status carried it (the README lists them).
+ */
+export const CHANNEL_REFUSALS: Readonly<Record<number, string>> = {
+  63016: 'WhatsApp: outside the 24-hour session window; send a Content template (contentSid) instead of body',
+  63007: 'the From address is not a sender of this channel on the account (e.g. no WhatsApp sender for that number)',
+  63003: 'the channel cannot find the To address (e.g. not a WhatsApp user)',
+  63024: 'the recipient is not valid for the channel',
+  21408: "the account may not send to the To number's country (Geo Permissions)",
+  21606: 'the From number cannot send messages to this destination',
+  21610: 'the recipient replied STOP to this sender',
+  21612: 'the To number cannot be reached on this route',
+  21614: 'the To number is not a mobile number',
+  30032: 'toll-free number not verified',
+  30034: 'US A2P 10DLC: the sending number is not registered to a campaign',
+};
+
 /** Network failures where the request never left this machine, so Twilio cannot have acted on it. */
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -68,6 +86,9 @@ export function classifyTwilioError(error: unknown): TwilioError {
   const status = typeof e.status === 'number' ? e.status : undefined;
   const numericCode = typeof e.code === 'number' ? e.code : undefined;
   const message = typeof e.message === 'string' && e.message ? e.message : String(error);
+  if (numericCode !== undefined && CHANNEL_REFUSALS[numericCode] !== undefined) {
+    return new TwilioPermanentError({ status, code: numericCode, message });
+  }
   if (status !== undefined) {
     const init = { status, code: numericCode, message };
     if (status === 401 || numericCode === 20003) return new TwilioAuthError(init);

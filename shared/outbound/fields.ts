@@ -4,8 +4,13 @@
 /** Field names @azure/functions merges payload fields over in triggerMetadata (compared case-insensitively). */
 export const RESERVED_FIELDS = ['id', 'dequeueCount', 'popReceipt', 'insertionTime', 'expirationTime', 'nextVisibleTime'] as const;
 
-/** Storage queues hide a message for at most 7 days, so that is as far ahead as sendAt may be. */
-export const MAX_SCHEDULE_MS = 7 * 24 * 60 * 60 * 1000;
+/** Storage queues hide a message for at most 7 days: a later sendAt waits in several hops of at most this. */
+export const MAX_QUEUE_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
+/** How far ahead sendAt may be (issue #16): the message is put back on the queue every 7 days until due. */
+export const MAX_SCHEDULE_DAYS = 35;
+export const MAX_SCHEDULE_MS = MAX_SCHEDULE_DAYS * 24 * 60 * 60 * 1000;
+/** POST /api/outbound/batch and `npm run send -- batch` take at most this many messages at once. */
+export const MAX_BATCH_SIZE = 1000;
 export const MAX_METADATA_BYTES = 1024;
 /** Twilio's limit for the Twiml parameter of a call. */
 export const MAX_TWIML_LENGTH = 4000;

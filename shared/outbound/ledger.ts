@@ -6,11 +6,22 @@
 //      │            │ ▲
 //      │            ▼ │ (lease expired: take over, look the send up on Twilio first)
 //      │         poisoned (also while the queue's last delivery is under way: see claim)
-//      └──► rejected (invalid or opted out; nothing was sent, so a later message may claim the key again)
+//      ├──► rejected (invalid or opted out; nothing was sent, so a later message may claim the key again)
+//      └──► canceled (DELETE /api/outbound/{key} before the send; for good: the queued message then does nothing)
 //
 // Rows never move backwards: a late `sent` callback after `delivered` changes nothing.
 
-export const LEDGER_STATUSES = ['accepted', 'sending', 'poisoned', 'sent', 'delivered', 'undelivered', 'failed', 'rejected'] as const;
+export const LEDGER_STATUSES = [
+  'accepted',
+  'sending',
+  'poisoned',
+  'sent',
+  'delivered',
+  'undelivered',
+  'failed',
+  'rejected',
+  'canceled',
+] as const;
 export type LedgerStatus = (typeof LEDGER_STATUSES)[number];
 export type MessageKind = 'sms' | 'call';
 
@@ -48,6 +59,14 @@ export interface LedgerRow {
   /** Other SIDs Twilio reported for this key: a second message went out (see README, residual risk). */
   duplicateSids?: string;
   metadata?: Record<string, unknown>;
+  // Issue #16: answering-machine detection and cancel.
+  /** Twilio's AnsweredBy for a call with machineDetection: human, machine_end_beep, fax, unknown, ... */
+  answeredBy?: string;
+  /** Milliseconds Twilio took to decide AnsweredBy. */
+  machineDetectionDuration?: string;
+  /** The TwiML a call switches to when a machine answers (from machineSay). */
+  machineTwiml?: string;
+  canceledAt?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -75,6 +94,10 @@ const STRING_FIELDS = [
   'sentAt',
   'completedAt',
   'duplicateSids',
+  'answeredBy',
+  'machineDetectionDuration',
+  'machineTwiml',
+  'canceledAt',
 ] as const;
 
 /** A row as storage returned it (system fields removed, metadata parsed), checked field by field rather than cast. */
@@ -124,6 +147,7 @@ export interface MessageInfo {
   sendAt?: string;
   metadata?: Record<string, unknown>;
   queueMessageId?: string;
+  machineTwiml?: string;
 }
 
 const RANK: Record<LedgerStatus, number> = {
@@ -135,6 +159,7 @@ const RANK: Record<LedgerStatus, number> = {
   undelivered: 3,
   failed: 3,
   rejected: 3,
+  canceled: 3,
 };
 
 /** Nothing was sent under this key (yet): a new message may claim it. */
@@ -326,6 +351,27 @@ export function released(update: { claimId: string; now: Date; code?: number | s
   };
 }
 
+/**
+ * Issue #16: cancel a message that has not been sent. Only an `accepted` row can be canceled: once an attempt has
+ * claimed the row the send may already have reached Twilio. Applied by ETag like the claim, so of a cancel and a
+ * claim racing for the same accepted row exactly one wins, and the other finds the row changed.
+ */
+export function cancel(update: { now: Date }): Transition {
+  return (row) => {
+    if (!row || row.status !== 'accepted') return undefined;
+    const at = update.now.toISOString();
+    return change(row, { status: 'canceled', canceledAt: at, completedAt: at, reason: 'canceled before it was sent' }, update.now);
+  };
+}
+
+/** Issue #16: the asynchronous answering-machine detection result for the call this row placed. */
+export function answered(update: { sid: string; answeredBy: string; duration?: string; now: Date }): Transition {
+  return (row) => {
+    if (!row || (row.sid && row.sid !== update.sid) || row.answeredBy === update.answeredBy) return undefined;
+    return change(row, { answeredBy: update.answeredBy, machineDetectionDuration: update.duration }, update.now);
+  };
+}
+
 // Twilio statuses, in the order they happen, and what each means for the ledger.
 const MESSAGE_STATUSES: Record<string, [LedgerStatus, number]> = {
   accepted: ['sent', 0],
@@ -367,6 +413,8 @@ export interface StatusCallback {
   twilioStatus: string;
   errorCode?: string;
   errorMessage?: string;
+  /** A call placed with machineDetection reports AnsweredBy in its callbacks too. */
+  answeredBy?: string;
 }
 
 /** A status callback: moves the row forward, never back; completes a row whose REST answer was lost. */
@@ -390,6 +438,7 @@ export function callback(update: StatusCallback & { now: Date }): Transition {
         completedAt: RANK[status] > RANK.sent ? at : undefined,
         errorCode: update.errorCode,
         errorMessage: update.errorMessage,
+        answeredBy: update.answeredBy ?? row.answeredBy,
         claimId: undefined,
         leaseUntil: undefined,
         reason: undefined,
@@ -397,4 +446,40 @@ export function callback(update: StatusCallback & { now: Date }): Transition {
       update.now,
     );
   };
+}
+
+/** Where rows are stored, as the ETag loop below needs it. A refused write (409 on create, 412 on replace) answers undefined. */
+export interface LedgerStore {
+  read(key: string): Promise<{ row: LedgerRow; etag: string } | undefined>;
+  create(row: LedgerRow): Promise<{ etag?: string } | undefined>;
+  replace(row: LedgerRow, etag: string): Promise<{ etag?: string } | undefined>;
+}
+
+export class LedgerContentionError extends Error {
+  override name = 'LedgerContentionError';
+}
+
+const MAX_CONFLICTS = 20;
+
+/**
+ * Applies a transition atomically: a conditional insert when the row is new, an ETag-matched replace otherwise,
+ * re-reading and re-applying the transition whenever another writer changed the row first. Every change to a row
+ * (claim, cancel, callbacks) goes through this, so two racing transitions never both apply to the same row.
+ */
+export async function applyTransition(
+  store: LedgerStore,
+  key: string,
+  transition: Transition,
+  options: { expect?: LedgerExpectation } = {},
+): Promise<LedgerUpdate> {
+  let expectation = options.expect;
+  for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
+    const current = expectation === undefined ? await store.read(key) : expectation === 'absent' ? undefined : expectation;
+    expectation = undefined;
+    const next = transition(current?.row);
+    if (!next) return { previous: current?.row, row: current?.row, changed: false, etag: current?.etag };
+    const written = current ? await store.replace(next, current.etag) : await store.create(next);
+    if (written) return { previous: current?.row, row: next, changed: true, etag: written.etag };
+  }
+  throw new LedgerContentionError(`ledger row ${key} kept changing under ${MAX_CONFLICTS} attempts to update it`);
 }

@@ -3,8 +3,10 @@
 // a conditional insert when the row is new, an ETag-matched replace otherwise, retried on conflict.
 import type { TableEntityResult } from '@azure/data-tables';
 import {
+  applyTransition,
   CorruptLedgerRowError,
   parseLedgerRow,
+  type LedgerStore,
   type LedgerExpectation,
   type LedgerRow,
   type LedgerUpdate,
@@ -15,11 +17,8 @@ import { settings } from '../platform/settings';
 import { tableClient } from '../platform/storageClients';
 
 const ROW_KEY = '';
-const MAX_CONFLICTS = 20;
 
-export class LedgerContentionError extends Error {
-  override name = 'LedgerContentionError';
-}
+export { LedgerContentionError } from './ledger';
 
 type Entity = Record<string, unknown> & { partitionKey: string; rowKey: string };
 
@@ -67,29 +66,31 @@ export async function readLedgerRow(key: string): Promise<LedgerRow | undefined>
   return (await readEntity(key))?.row;
 }
 
-/** Applies a transition atomically: re-reads and re-applies it whenever another writer changed the row first. */
+/** A 409 (someone inserted the row first) or 412 (someone changed it since it was read) is a refused write. */
+async function refusedAsUndefined(write: () => Promise<{ etag?: string }>): Promise<{ etag?: string } | undefined> {
+  try {
+    return { etag: (await write()).etag };
+  } catch (error) {
+    const status = await azureStatusOf(error);
+    if (status === 409 || status === 412) return undefined;
+    throw error;
+  }
+}
+
+async function tableStore(): Promise<LedgerStore> {
+  const table = await ledgerTable();
+  return {
+    read: readEntity,
+    create: (row) => refusedAsUndefined(() => table.createEntity(toEntity(row))),
+    replace: (row, etag) => refusedAsUndefined(() => table.updateEntity(toEntity(row), 'Replace', { etag })),
+  };
+}
+
+/** Applies a transition atomically (see applyTransition in ./ledger). */
 export async function updateLedgerRow(
   key: string,
   transition: Transition,
   options: { expect?: LedgerExpectation } = {},
 ): Promise<LedgerUpdate> {
-  const table = await ledgerTable();
-  let expectation = options.expect;
-  for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
-    const current = expectation === undefined ? await readEntity(key) : expectation === 'absent' ? undefined : expectation;
-    expectation = undefined;
-    const next = transition(current?.row);
-    if (!next) return { previous: current?.row, row: current?.row, changed: false, etag: current?.etag };
-    try {
-      const written = current
-        ? await table.updateEntity(toEntity(next), 'Replace', { etag: current.etag })
-        : await table.createEntity(toEntity(next));
-      return { previous: current?.row, row: next, changed: true, etag: written.etag };
-    } catch (error) {
-      // 409: someone inserted the row first; 412: someone changed it since we read it. Read again.
-      const status = await azureStatusOf(error);
-      if (status !== 409 && status !== 412) throw error;
-    }
-  }
-  throw new LedgerContentionError(`ledger row ${key} kept changing under ${MAX_CONFLICTS} attempts to update it`);
+  return applyTransition(await tableStore(), key, transition, options);
 }

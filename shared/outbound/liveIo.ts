@@ -24,6 +24,7 @@ export function liveOutboundIo(): OutboundIo {
     maxDequeueCount: queueMaxDequeueCount(),
     sendLeaseMs: config.outboundSendLeaseMs,
     defaults: { ...config.twilio, webhookBaseUrl: config.webhookBaseUrl },
+    optOutScope: config.optOutScope,
   };
   return io;
 }

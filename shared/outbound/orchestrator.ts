@@ -6,9 +6,12 @@
 import type { EnqueueOptions } from './outboundQueue';
 import { readDelivery, type Delivery } from './envelope';
 import { AppNotConfiguredError, InvalidMessageError, TwilioPermanentError } from './errors';
-import { MAX_SCHEDULE_MS } from './fields';
+import { MAX_QUEUE_DELAY_MS } from './fields';
+import { sendersOf } from './optOuts';
+import type { OptOutScope } from '../platform/settings';
 import {
   accepted,
+  cancel,
   claim,
   claimOutcome,
   failed,
@@ -16,12 +19,13 @@ import {
   released,
   sent,
   type LedgerExpectation,
+  type LedgerRow,
   type LedgerUpdate,
   type MessageInfo,
   type Transition,
 } from './ledger';
 import type { OutboundMessage } from './schema';
-import { twilioRequest, type RequestDefaults, type TwilioRequest } from './outboundRequest';
+import { sayTwiml, twilioRequest, type RequestDefaults, type TwilioRequest } from './outboundRequest';
 import type { TwilioResource } from './twilioApi';
 
 /** A message due within this is sent now rather than put back on the queue. */
@@ -39,8 +43,10 @@ export interface OutboundIo {
     update(key: string, transition: Transition, options?: { expect?: LedgerExpectation }): Promise<LedgerUpdate>;
   };
   optOuts: {
-    isOptedOut(address: string): Promise<boolean>;
-    record(address: string, keyword: string): Promise<void>;
+    /** Whether `address` opted out of every sender or of any of `senders` (see ./optOuts.ts). */
+    isOptedOut(address: string, senders: string[]): Promise<boolean>;
+    /** Records an opt-out from `sender` (undefined: every sender) learned from Twilio. */
+    record(address: string, keyword: string, sender: string | undefined, source: 'twilio'): Promise<void>;
   };
   queue: {
     enqueue(message: OutboundMessage, options?: EnqueueOptions): Promise<unknown>;
@@ -57,6 +63,8 @@ export interface OutboundIo {
   sendLeaseMs: number;
   /** TWILIO_FROM_NUMBER, TWILIO_MESSAGING_SERVICE_SID and WEBHOOK_BASE_URL. */
   defaults: RequestDefaults;
+  /** OPTOUT_SCOPE: where an opt-out learned from Twilio's 21610 is recorded. */
+  optOutScope: OptOutScope;
 }
 
 function messageInfo(message: OutboundMessage, queueMessageId?: string): MessageInfo {
@@ -68,18 +76,24 @@ function messageInfo(message: OutboundMessage, queueMessageId?: string): Message
     sendAt: message.sendAt,
     metadata: message.metadata,
     queueMessageId,
+    machineTwiml: message.type === 'call' && message.machineSay !== undefined ? sayTwiml(message.machineSay) : undefined,
   };
 }
 
-/** How long a message due in `dueInMs` stays invisible on the queue: none when due now, at most the queue's 7 days. */
+/**
+ * How long a message due in `dueInMs` stays invisible on the queue: none when due now, at most the queue's 7 days.
+ * A message due later comes back after 7 days, finds itself not yet due, and goes back for the rest (see deliverOutbound).
+ */
 export function visibilityDelaySeconds(dueInMs: number): number | undefined {
   if (dueInMs <= 0) return undefined;
-  return Math.min(Math.ceil(dueInMs / 1000), MAX_SCHEDULE_MS / 1000);
+  return Math.min(Math.ceil(dueInMs / 1000), MAX_QUEUE_DELAY_MS / 1000);
 }
 
 /**
  * Accept and schedule: records the key as `accepted` (a rejected key is free again; any other row is kept) and puts
- * the message on the queue, invisible until it is due. POST /api/outbound and the queue's own sendAt use this.
+ * the message on the queue, invisible until it is due (or for 7 days, the next hop of a longer wait). POST
+ * /api/outbound, the batch API and the queue's own sendAt use this. A key whose row is past `accepted` (canceled,
+ * sent, ...) is not enqueued again: its answer is the row's status.
  */
 export async function acceptAndSchedule(
   io: Pick<OutboundIo, 'ledger' | 'queue'>,
@@ -89,6 +103,7 @@ export async function acceptAndSchedule(
   const { now } = options;
   const key = message.idempotencyKey;
   const update = await io.ledger.update(key, accepted(key, messageInfo(message, options.queueMessageId), now));
+  if (update.row?.status !== 'accepted') return update;
   const dueInMs = message.sendAt ? Date.parse(message.sendAt) - now.getTime() : 0;
   await io.queue.enqueue(message, { visibilityTimeoutSeconds: visibilityDelaySeconds(dueInMs) });
   return update;
@@ -118,7 +133,8 @@ async function findOrCreate(
 ): Promise<{ resource: TwilioResource; reconciled: boolean }> {
   const found = since ? await io.twilio.find(request, since) : undefined;
   if (found) return { resource: found, reconciled: true };
-  if (await io.optOuts.isOptedOut(request.to)) throw new InvalidMessageError('the recipient opted out (replied STOP); nothing was sent');
+  if (await io.optOuts.isOptedOut(request.to, sendersOf(request)))
+    throw new InvalidMessageError('the recipient opted out (replied STOP); nothing was sent');
   return { resource: await io.twilio.create(request), reconciled: false };
 }
 
@@ -127,9 +143,11 @@ async function findOrCreate(
  * messages to the recipient are rejected here without a call to Twilio. The send is already settled as failed,
  * so a table error is logged rather than retried.
  */
-async function rememberOptOut(io: OutboundIo, to: string, logged: DeliveryLog): Promise<void> {
+async function rememberOptOut(io: OutboundIo, request: TwilioRequest, logged: DeliveryLog): Promise<void> {
   try {
-    await io.optOuts.record(to, `Twilio ${RECIPIENT_UNSUBSCRIBED}`);
+    const sender =
+      io.optOutScope === 'global' ? undefined : request.kind === 'sms' ? (request.messagingServiceSid ?? request.from) : request.from;
+    await io.optOuts.record(request.to, `Twilio ${RECIPIENT_UNSUBSCRIBED}`, sender, 'twilio');
     logged({ outcome: 'opt-out recorded from Twilio error 21610' });
   } catch (error) {
     logged({ outcome: 'could not record the opt-out from Twilio error 21610', ...errorFields(error) });
@@ -170,8 +188,13 @@ export async function deliverOutbound(
 
   const dueInMs = message.sendAt ? Date.parse(message.sendAt) - now.getTime() : 0;
   if (dueInMs > SCHEDULE_SLACK_MS) {
-    await acceptAndSchedule(io, { ...message, idempotencyKey: key }, { now, queueMessageId: delivery.queueMessageId });
-    logged({ outcome: 'scheduled', sendAt: message.sendAt });
+    const scheduled = await acceptAndSchedule(io, { ...message, idempotencyKey: key }, { now, queueMessageId: delivery.queueMessageId });
+    const status = scheduled.row?.status;
+    logged(
+      status === 'accepted'
+        ? { outcome: 'scheduled', sendAt: message.sendAt }
+        : { outcome: status === 'canceled' ? 'canceled' : 'duplicate', status },
+    );
     return;
   }
 
@@ -188,7 +211,8 @@ export async function deliverOutbound(
   // The row as this claim wrote it: the next update replaces it by ETag without reading it again.
   const ours = claimed.changed && claimed.etag ? { expect: { row: claimed.row!, etag: claimed.etag } } : {};
   if (outcome.kind === 'done') {
-    logged({ outcome: 'duplicate', status: outcome.row.status, sid: outcome.row.sid });
+    // A canceled row stays canceled: the queued message does nothing.
+    logged({ outcome: outcome.row.status === 'canceled' ? 'canceled' : 'duplicate', status: outcome.row.status, sid: outcome.row.sid });
     return;
   }
   if (outcome.kind === 'busy') {
@@ -216,7 +240,7 @@ export async function deliverOutbound(
     if (error instanceof TwilioPermanentError) {
       await io.ledger.update(key, failed({ claimId, code: error.code ?? error.status, message: error.message, now: at }), ours);
       logged({ outcome: 'failed', errorCode: error.code, status: error.status, error: error.message });
-      if (error.code === RECIPIENT_UNSUBSCRIBED) await rememberOptOut(io, message.to, logged);
+      if (error.code === RECIPIENT_UNSUBSCRIBED) await rememberOptOut(io, request!, logged);
       return;
     }
     const fields = errorFields(error);
@@ -244,4 +268,22 @@ export async function deliverOutbound(
     sid: resource.sid,
     attempts: outcome.row.attempts,
   });
+}
+
+export type CancelResult =
+  | { outcome: 'canceled'; row: LedgerRow }
+  | { outcome: 'not-found' }
+  /** The row is past `accepted`: an attempt claimed it (the send may have reached Twilio), or it is settled. */
+  | { outcome: 'too-late'; row: LedgerRow };
+
+/**
+ * Issue #16: cancel the message under `key` if it has not been sent. The cancel is one ETag transition, as the
+ * send's claim is, so when both race exactly one applies: canceled (the claim then finds the row canceled and
+ * does nothing) or claimed (the cancel then finds it `sending` and answers too-late).
+ */
+export async function cancelOutbound(io: Pick<OutboundIo, 'ledger' | 'now'>, key: string): Promise<CancelResult> {
+  const update = await io.ledger.update(key, cancel({ now: io.now() }));
+  if (!update.row) return { outcome: 'not-found' };
+  if (update.changed || update.row.status === 'canceled') return { outcome: 'canceled', row: update.row };
+  return { outcome: 'too-late', row: update.row };
 }

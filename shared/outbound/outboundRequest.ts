@@ -5,6 +5,7 @@ import { SettingsError } from '../platform/settings';
 import { xmlSafe } from '../twiml/parts/speech';
 import { InvalidMessageError } from './errors';
 import { MAX_TWIML_LENGTH } from './fields';
+import { channelOf } from '../phone';
 import type { OutboundMessage } from './schema';
 import { statusCallbackUrl } from './statusUrls';
 
@@ -16,6 +17,14 @@ export interface SmsRequest {
   body?: string;
   mediaUrl?: string[];
   statusCallback?: string;
+  // Issue #16: Content templates and SMS options, named as the twilio SDK names Twilio's parameters.
+  contentSid?: string;
+  /** The template's values as the JSON text Twilio expects in ContentVariables. */
+  contentVariables?: string;
+  validityPeriod?: number;
+  shortenUrls?: boolean;
+  smartEncoded?: boolean;
+  sendAsMms?: boolean;
 }
 
 export interface CallRequest {
@@ -26,6 +35,17 @@ export interface CallRequest {
   url?: string;
   statusCallback?: string;
   statusCallbackEvent?: string[];
+  // Issue #16: call options, named as the twilio SDK names Twilio's parameters.
+  timeout?: number;
+  timeLimit?: number;
+  record?: boolean;
+  sendDigits?: string;
+  machineDetection?: 'Enable' | 'DetectMessageEnd';
+  asyncAmd?: 'true';
+  asyncAmdStatusCallback?: string;
+  asyncAmdStatusCallbackMethod?: 'POST';
+  /** Not sent: the TwiML the call switches to when a machine answers (kept in the ledger row for /api/status). */
+  machineTwiml?: string;
 }
 
 export type TwilioRequest = SmsRequest | CallRequest;
@@ -55,7 +75,14 @@ export function twilioRequest(message: OutboundMessage, options: { key: string; 
     let { from, messagingServiceSid } = message;
     if (!from && !messagingServiceSid) {
       messagingServiceSid = defaults.messagingServiceSid;
-      from = messagingServiceSid ? undefined : defaults.fromNumber;
+      // A WhatsApp recipient gets the app's number as a WhatsApp sender.
+      const channel = channelOf(message.to);
+      from =
+        messagingServiceSid || !defaults.fromNumber
+          ? undefined
+          : channel === 'sms'
+            ? defaults.fromNumber
+            : `${channel}:${defaults.fromNumber}`;
     }
     if (!from && !messagingServiceSid) {
       throw new SettingsError(
@@ -63,7 +90,21 @@ export function twilioRequest(message: OutboundMessage, options: { key: string; 
         'is missing: an SMS without from needs TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID',
       );
     }
-    return { kind: 'sms', to: message.to, from, messagingServiceSid, body: message.body, mediaUrl: message.mediaUrls, statusCallback };
+    return withoutUndefined({
+      kind: 'sms',
+      to: message.to,
+      from,
+      messagingServiceSid,
+      body: message.body,
+      mediaUrl: message.mediaUrls,
+      statusCallback,
+      contentSid: message.contentSid,
+      contentVariables: message.contentVariables && JSON.stringify(message.contentVariables),
+      validityPeriod: message.validityPeriod,
+      shortenUrls: message.shortenUrls,
+      smartEncoded: message.smartEncoded,
+      sendAsMms: message.sendAsMms,
+    });
   }
   const from = message.from ?? defaults.fromNumber;
   if (!from) throw new SettingsError('TWILIO_FROM_NUMBER', 'is missing: a call without from needs it');
@@ -76,7 +117,15 @@ export function twilioRequest(message: OutboundMessage, options: { key: string; 
   if (twiml !== undefined && twiml.length > MAX_TWIML_LENGTH) {
     throw new InvalidMessageError(`say makes ${twiml.length} characters of TwiML; Twilio takes at most ${MAX_TWIML_LENGTH}`);
   }
-  return {
+  const machineDetection = message.machineDetection ?? (message.machineSay !== undefined ? 'DetectMessageEnd' : undefined);
+  if (machineDetection && !defaults.webhookBaseUrl) {
+    throw new SettingsError('WEBHOOK_BASE_URL', 'is missing: machineDetection reports its result (AnsweredBy) to /api/status');
+  }
+  const machineTwiml = message.machineSay !== undefined ? sayTwiml(message.machineSay) : undefined;
+  if (machineTwiml !== undefined && machineTwiml.length > MAX_TWIML_LENGTH) {
+    throw new InvalidMessageError(`machineSay makes ${machineTwiml.length} characters of TwiML; Twilio takes at most ${MAX_TWIML_LENGTH}`);
+  }
+  return withoutUndefined({
     kind: 'call',
     to: message.to,
     from,
@@ -85,7 +134,21 @@ export function twilioRequest(message: OutboundMessage, options: { key: string; 
     statusCallback,
     // `initiated` reaches the ledger within a second or two, so a lost REST answer is soon made good.
     statusCallbackEvent: statusCallback ? ['initiated', 'ringing', 'answered', 'completed'] : undefined,
-  };
+    timeout: message.timeout,
+    timeLimit: message.timeLimit,
+    record: message.record,
+    sendDigits: message.sendDigits,
+    // Always asynchronous: the call starts at once; the result goes to this app's /api/status, whatever statusCallback says.
+    machineDetection,
+    asyncAmd: machineDetection ? 'true' : undefined,
+    asyncAmdStatusCallback: machineDetection ? statusCallbackUrl(defaults.webhookBaseUrl!, key) : undefined,
+    asyncAmdStatusCallbackMethod: machineDetection ? 'POST' : undefined,
+    machineTwiml,
+  });
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** A message or call as Twilio's list endpoints return it. */

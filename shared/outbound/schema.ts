@@ -3,8 +3,16 @@
 // zod costs ~100 ms to load, so functions import this module with `await import()` when they first need it.
 import { XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
-import { E164 } from '../phone';
-import { IDEMPOTENCY_KEY, MAX_METADATA_BYTES, MAX_SCHEDULE_MS, MAX_SMS_BODY, MAX_TWIML_LENGTH, RESERVED_FIELDS } from './fields';
+import { CHANNEL_ADDRESS, channelOf, E164 } from '../phone';
+import {
+  IDEMPOTENCY_KEY,
+  MAX_METADATA_BYTES,
+  MAX_SCHEDULE_DAYS,
+  MAX_SCHEDULE_MS,
+  MAX_SMS_BODY,
+  MAX_TWIML_LENGTH,
+  RESERVED_FIELDS,
+} from './fields';
 
 const e164 = (what: string) => z.string().regex(E164, { error: `must be an E.164 number such as +15551234567 (${what})` });
 // The regex states the protocol rule in the JSON Schema too (z.url's protocol option does not appear there).
@@ -26,7 +34,9 @@ const common = {
   sendAt: z.iso
     .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2030-01-01T09:00:00Z' })
     .optional()
-    .describe('When to send, at most 7 days ahead. The message waits in the queue, invisible, until then.'),
+    .describe(
+      `When to send, at most ${MAX_SCHEDULE_DAYS} days ahead. The message waits in the queue, invisible (put back every 7 days, the most a queue allows), until then.`,
+    ),
   metadata: z
     .record(z.string(), z.unknown())
     .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= MAX_METADATA_BYTES, {
@@ -36,21 +46,129 @@ const common = {
     .describe('Your own data, at most 1 KB as JSON, kept in the ledger row.'),
 };
 
-/** A refinement that also states itself in the generated JSON Schema, so the rule is declared once. */
-function requireFields<T extends z.ZodType>(schema: T, rule: 'anyOf' | 'oneOf', fields: string[], message: string): T {
-  const count = (value: unknown) =>
-    fields.filter((f) => typeof value === 'object' && value !== null && (value as Record<string, unknown>)[f] !== undefined).length;
-  const holds = rule === 'anyOf' ? (value: unknown) => count(value) >= 1 : (value: unknown) => count(value) === 1;
-  // `when` lets the rule report alongside other errors, so one answer lists every problem.
-  return schema.refine(holds, { error: message, when: () => true }).meta({ [rule]: fields.map((f) => ({ required: [f] })) });
+/** A rule across fields, stated once for zod (`holds`) and once for the JSON Schema (`json`, one entry of allOf). */
+interface Rule {
+  holds: (value: Record<string, unknown>) => boolean;
+  message: string;
+  json: Record<string, unknown>;
+  path?: string[];
+}
+
+const present = (value: Record<string, unknown>, field: string) => value[field] !== undefined;
+
+function requireFields(rule: 'anyOf' | 'oneOf', fields: string[], message: string): Rule {
+  const count = (value: Record<string, unknown>) => fields.filter((f) => present(value, f)).length;
+  return {
+    holds: rule === 'anyOf' ? (value) => count(value) >= 1 : (value) => count(value) === 1,
+    message,
+    json: { [rule]: fields.map((f) => ({ required: [f] })) },
+  };
+}
+
+/** Refinements that also state themselves in the generated JSON Schema, so each rule is declared once. */
+function withRules<T extends z.ZodType>(schema: T, rules: Rule[], title: string): T {
+  let refined = schema;
+  for (const r of rules) {
+    const holds = (value: unknown) => typeof value !== 'object' || value === null || r.holds(value as Record<string, unknown>);
+    // `when` lets the rule report alongside other errors, so one answer lists every problem.
+    refined = refined.refine(holds, { error: r.message, when: () => true, path: r.path }) as unknown as T;
+  }
+  return refined.meta({ title, allOf: rules.map((r) => r.json) });
 }
 
 const wellFormedXml = (text: string) => XMLValidator.validate(text) === true;
 
-export const smsMessageSchema = requireFields(
+// --- Issue #16: channel addresses, Content templates and the SMS options Twilio's Messages API takes. ---
+const channelAddress = (what: string) =>
+  z.string().regex(CHANNEL_ADDRESS, {
+    error: `must be an E.164 number such as +15551234567, or a channel address such as whatsapp:+15551234567 (${what})`,
+  });
+const smsOptions = {
+  to: channelAddress('the recipient').describe('Recipient: an E.164 number, or whatsapp:+<E.164> for WhatsApp.'),
+  from: channelAddress('the sender')
+    .optional()
+    .describe(
+      'Sender: an E.164 number, or whatsapp:+<E.164>, on the same channel as to. Defaults to TWILIO_MESSAGING_SERVICE_SID, else TWILIO_FROM_NUMBER (with the prefix of to).',
+    ),
+  contentSid: z
+    .string()
+    .regex(/^HX[0-9a-fA-F]{32}$/, { error: 'must be a Content template SID (HX followed by 32 hex digits)' })
+    .optional()
+    .describe('Content template to send instead of body (required for WhatsApp outside the 24-hour session). Sent as ContentSid.'),
+  contentVariables: z
+    .record(z.string().regex(/^\w{1,64}$/, { error: 'names are 1-64 letters, digits or _' }), z.string().max(1600))
+    .optional()
+    .describe('Values for the template\'s placeholders, e.g. {"1": "Ada"}. Sent as ContentVariables, a JSON string.'),
+  validityPeriod: z
+    .int()
+    .min(1)
+    .max(36000)
+    .optional()
+    .describe('Seconds Twilio may keep the message queued before giving up (1-36000). Sent as ValidityPeriod.'),
+  shortenUrls: z.boolean().optional().describe("Shorten links with the Messaging Service's link shortening. Sent as ShortenUrls."),
+  smartEncoded: z.boolean().optional().describe('Replace Unicode look-alikes with GSM-7 characters. Sent as SmartEncoded.'),
+  sendAsMms: z.boolean().optional().describe('Send as MMS even without media (Messaging Service only). Sent as SendAsMms.'),
+};
+const sameChannel: Rule = {
+  holds: (v) => typeof v.to !== 'string' || typeof v.from !== 'string' || channelOf(v.to) === channelOf(v.from),
+  message: 'to and from must be on the same channel (both whatsapp:, or both plain numbers)',
+  path: ['from'],
+  json: {
+    if: { properties: { to: { pattern: '^whatsapp:' } }, required: ['to'] },
+    then: { properties: { from: { pattern: '^whatsapp:' } } },
+    else: { properties: { from: { pattern: '^\\+' } } },
+  },
+};
+const templateOrBody: Rule = {
+  holds: (v) => !present(v, 'contentSid') || (!present(v, 'body') && !present(v, 'mediaUrls')),
+  message: 'contentSid stands in for body and mediaUrls: give the template or the text, not both',
+  path: ['contentSid'],
+  json: { not: { required: ['contentSid'], anyOf: [{ required: ['body'] }, { required: ['mediaUrls'] }] } },
+};
+const variablesNeedTemplate: Rule = {
+  holds: (v) => !present(v, 'contentVariables') || present(v, 'contentSid'),
+  message: 'needs contentSid',
+  path: ['contentVariables'],
+  json: { dependentRequired: { contentVariables: ['contentSid'] } },
+};
+// --- Issue #16: the call options Twilio's Calls API takes, and answering-machine detection. ---
+const callOptions = {
+  timeout: z.int().min(5).max(600).optional().describe('Seconds to let the phone ring before giving up (5-600). Sent as Timeout.'),
+  timeLimit: z.int().min(1).max(86400).optional().describe('Longest the call may last, in seconds (1-86400). Sent as TimeLimit.'),
+  record: z.boolean().optional().describe('Record the call. Sent as Record.'),
+  sendDigits: z
+    .string()
+    .regex(/^[0-9*#wW]{1,32}$/, { error: 'must be 1-32 of 0-9 * # and w/W (a pause)' })
+    .optional()
+    .describe('Keys to press once the call connects, e.g. "ww1234#". Sent as SendDigits.'),
+  machineDetection: z
+    .enum(['Enable', 'DetectMessageEnd'])
+    .optional()
+    .describe(
+      "Answering-machine detection, always asynchronous: the call runs at once and the result (AnsweredBy) lands in the ledger row. Sent as MachineDetection with AsyncAmd=true and this app's /api/status as AsyncAmdStatusCallback.",
+    ),
+  machineSay: z
+    .string()
+    .min(1)
+    .max(3000)
+    .optional()
+    .describe(
+      'Text left for an answering machine after its beep, instead of what the call says to a person. Implies machineDetection DetectMessageEnd.',
+    ),
+};
+const machineSayNeedsMessageEnd: Rule = {
+  holds: (v) => !present(v, 'machineSay') || v.machineDetection === undefined || v.machineDetection === 'DetectMessageEnd',
+  message: 'machineSay needs machineDetection DetectMessageEnd (or none: it is then implied), so the message starts after the beep',
+  path: ['machineDetection'],
+  json: { if: { required: ['machineSay'] }, then: { properties: { machineDetection: { const: 'DetectMessageEnd' } } } },
+};
+// --- end of issue #16 additions ---
+
+export const smsMessageSchema = withRules(
   z.strictObject({
     type: z.literal('sms'),
     ...common,
+    ...smsOptions,
     messagingServiceSid: z
       .string()
       .regex(/^MG[0-9a-fA-F]{32}$/, { error: 'must be a Messaging Service SID (MG followed by 32 hex digits)' })
@@ -59,12 +177,16 @@ export const smsMessageSchema = requireFields(
     body: z.string().min(1).max(MAX_SMS_BODY).optional().describe('Text of the message.'),
     mediaUrls: z.array(httpUrl).min(1).max(10).optional().describe('Up to 10 publicly reachable media URLs (MMS).'),
   }),
-  'anyOf',
-  ['body', 'mediaUrls'],
-  'an sms needs body, mediaUrls or both',
-).meta({ title: 'SMS' });
+  [
+    requireFields('anyOf', ['body', 'mediaUrls', 'contentSid'], 'an sms needs body, mediaUrls (or both), or contentSid'),
+    templateOrBody,
+    variablesNeedTemplate,
+    sameChannel,
+  ],
+  'SMS',
+);
 
-export const callMessageSchema = requireFields(
+export const callMessageSchema = withRules(
   z.strictObject({
     type: z.literal('call'),
     ...common,
@@ -83,11 +205,11 @@ export const callMessageSchema = requireFields(
       .describe(
         'Where Twilio fetches the TwiML: an absolute URL, or a path of this app (e.g. /api/message?Message=Hi) resolved against WEBHOOK_BASE_URL.',
       ),
+    ...callOptions,
   }),
-  'oneOf',
-  ['say', 'twiml', 'url'],
-  'a call needs exactly one of say, twiml and url',
-).meta({ title: 'Call' });
+  [requireFields('oneOf', ['say', 'twiml', 'url'], 'a call needs exactly one of say, twiml and url'), machineSayNeedsMessageEnd],
+  'Call',
+);
 
 export const outboundMessageSchema = z.discriminatedUnion('type', [smsMessageSchema, callMessageSchema]).meta({
   title: 'Outbound message',
@@ -132,14 +254,14 @@ function zodIssues(error: z.ZodError, reservedKeys: Set<string>): SchemaIssue[] 
   return issues;
 }
 
-/** Validates a message; `now` is needed because sendAt may be at most 7 days ahead of it. */
+/** Validates a message; `now` is needed because sendAt may be at most MAX_SCHEDULE_DAYS ahead of it. */
 export function validateOutboundMessage(input: unknown, options: { now: Date }): Validation {
   const reserved = reservedIssues(input);
   const parsed = outboundMessageSchema.safeParse(input);
   const issues = [...reserved, ...(parsed.success ? [] : zodIssues(parsed.error, new Set(reserved.map((i) => i.path))))];
   const sendAt = Date.parse(String((input as { sendAt?: unknown } | null)?.sendAt));
   if (sendAt - options.now.getTime() > MAX_SCHEDULE_MS) {
-    issues.push({ path: 'sendAt', message: 'must be at most 7 days ahead (a storage queue hides a message for at most 7 days)' });
+    issues.push({ path: 'sendAt', message: `must be at most ${MAX_SCHEDULE_DAYS} days ahead` });
   }
   if (issues.length || !parsed.success) return { ok: false, issues };
   return { ok: true, message: parsed.data };

@@ -11,6 +11,32 @@ export function parseStatusCallback(params: WebhookParams): StatusCallback | und
   if (messageSid && messageStatus) return { kind: 'sms', sid: messageSid, twilioStatus: messageStatus, errorCode, errorMessage };
   const callSid = first(params, 'CallSid');
   const callStatus = first(params, 'CallStatus');
-  if (callSid && callStatus) return { kind: 'call', sid: callSid, twilioStatus: callStatus, errorCode, errorMessage };
+  const answeredBy = first(params, 'AnsweredBy') || undefined;
+  if (callSid && callStatus) return { kind: 'call', sid: callSid, twilioStatus: callStatus, errorCode, errorMessage, answeredBy };
   return undefined;
+}
+
+/** Issue #16: Twilio's AnsweredBy values (answering-machine detection). */
+const ANSWERED_BY = /^(human|machine_start|machine_end_beep|machine_end_silence|machine_end_other|fax|unknown)$/;
+
+export interface AmdResult {
+  sid: string;
+  answeredBy: string;
+  duration?: string;
+  /** A machine finished its greeting: the moment to leave a message. */
+  machineAtBeep: boolean;
+}
+
+/** The asynchronous AMD callback (CallSid, AnsweredBy, MachineDetectionDuration; no CallStatus), or undefined. */
+export function parseAmdResult(params: WebhookParams): AmdResult | undefined {
+  const sid = first(params, 'CallSid');
+  const answeredBy = first(params, 'AnsweredBy');
+  if (!sid || !answeredBy || first(params, 'CallStatus') || !ANSWERED_BY.test(answeredBy)) return undefined;
+  const duration = first(params, 'MachineDetectionDuration');
+  return {
+    sid,
+    answeredBy,
+    duration: duration && /^\d{1,9}$/.test(duration) ? duration : undefined,
+    machineAtBeep: answeredBy.startsWith('machine_end_'),
+  };
 }

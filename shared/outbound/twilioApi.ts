@@ -40,20 +40,21 @@ async function withTwilio<T>(operation: (client: Twilio) => Promise<T>): Promise
 export function createOnTwilio(request: TwilioRequest): Promise<TwilioResource> {
   return withTwilio(async (client) => {
     if (request.kind === 'sms') {
-      const { to, from, messagingServiceSid, body, mediaUrl, statusCallback } = request;
-      const message = await client.messages.create({ to, from, messagingServiceSid, body, mediaUrl, statusCallback });
+      // The request's fields are named as the SDK's parameters (ContentSid, ValidityPeriod, ...).
+      const { kind: _kind, ...params } = request;
+      const message = await client.messages.create(params);
       return { sid: message.sid, status: message.status };
     }
-    const { to, from, twiml, url, statusCallback, statusCallbackEvent } = request;
-    const call = await client.calls.create({
-      to,
-      from,
-      twiml,
-      url,
-      statusCallback,
-      statusCallbackEvent,
-      statusCallbackMethod: statusCallback ? 'POST' : undefined,
-    });
+    const { kind: _kind, machineTwiml: _machineTwiml, statusCallback, ...params } = request;
+    const call = await client.calls.create({ ...params, statusCallback, statusCallbackMethod: statusCallback ? 'POST' : undefined });
+    return { sid: call.sid, status: call.status };
+  });
+}
+
+/** Issue #16: a machine answered a call with machineSay: the call switches to the TwiML left for machines. */
+export function updateCallTwiml(sid: string, twiml: string): Promise<TwilioResource> {
+  return withTwilio(async (client) => {
+    const call = await client.calls(sid).update({ twiml });
     return { sid: call.sid, status: call.status };
   });
 }

@@ -20,11 +20,15 @@ export const ROUTES = {
   echo: 'echo',
   outbound: 'outbound',
   outboundByKey: 'outbound/{key}',
+  // Issue #16: batches and the opt-out management API.
+  outboundBatch: 'outbound/batch',
+  optOuts: 'optouts',
+  optOutByAddress: 'optouts/{address}',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
 
 /** The path of a route without parameters, e.g. `/api/status`. */
-export function routePath(route: Exclude<RouteName, 'outboundByKey'>): string {
+export function routePath(route: Exclude<RouteName, 'outboundByKey' | 'optOutByAddress'>): string {
   return `/${ROUTE_PREFIX}/${ROUTES[route]}`;
 }

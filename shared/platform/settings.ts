@@ -29,6 +29,12 @@ export const SETTINGS = {
     deployed: false,
   },
   OPTOUT_TABLE: { description: 'Name of the table of numbers that replied STOP.', default: 'optouts', deployed: true },
+  OPTOUT_SCOPE: {
+    description:
+      'Where a STOP applies: `sender` (as Twilio scopes it: the number, or the Messaging Service, that received it) or `global` (every sender of this app). See README, Opt-outs.',
+    default: 'sender',
+    deployed: false,
+  },
   KEY_VAULT_URL: {
     description:
       'Key Vault holding the Twilio credentials, e.g. https://kv-name.vault.azure.net. When absent the TWILIO_* credential settings are used.',
@@ -123,6 +129,7 @@ export interface Settings {
   outboundLedger: string;
   outboundSendLeaseMs: number;
   optOutTable: string;
+  optOutScope: OptOutScope;
   keyVaultUrl?: string;
   azureClientId?: string;
   /** Inside App Service / Functions, where the platform's managed identity endpoint exists. */
@@ -142,6 +149,16 @@ export interface Settings {
   isDevelopment: boolean;
   voice: VoiceSettings;
   sms: SmsSettings;
+}
+
+export const OPTOUT_SCOPES = ['sender', 'global'] as const;
+export type OptOutScope = (typeof OPTOUT_SCOPES)[number];
+
+function readOptOutScope(env: Env): OptOutScope {
+  const value = read(env, 'OPTOUT_SCOPE')!.toLowerCase();
+  if (!(OPTOUT_SCOPES as readonly string[]).includes(value))
+    throw new SettingsError('OPTOUT_SCOPE', `must be one of ${OPTOUT_SCOPES.join(', ')}, got "${value}"`);
+  return value as OptOutScope;
 }
 
 export const VOICE_MODES = ['message', 'forward', 'voicemail', 'menu'] as const;
@@ -315,6 +332,7 @@ export function parseSettings(env: Env): Settings {
     outboundLedger: readName(env, 'OUTBOUND_LEDGER', TABLE_NAME, 'table'),
     outboundSendLeaseMs: readPositiveInt(env, 'OUTBOUND_SEND_LEASE_SECONDS') * 1000,
     optOutTable: readName(env, 'OPTOUT_TABLE', TABLE_NAME, 'table'),
+    optOutScope: readOptOutScope(env),
     keyVaultUrl: readUrl(env, 'KEY_VAULT_URL'),
     azureClientId: read(env, 'AZURE_CLIENT_ID'),
     runningInAzure: Boolean(read(env, 'IDENTITY_ENDPOINT') && read(env, 'IDENTITY_HEADER')),

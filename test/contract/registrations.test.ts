@@ -105,7 +105,8 @@ test('the registered routes are exactly the ones shared/platform/routes.ts names
   const routes = registrations()
     .map((f) => Object.values(f.bindings).find((b) => b.type === 'httpTrigger')?.route)
     .filter((r): r is string => r !== undefined);
-  expect([...routes].sort()).toEqual(Object.values(ROUTES).sort());
+  // GET and DELETE /api/outbound/{key} are two functions on one route.
+  expect([...new Set(routes)].sort()).toEqual(Object.values(ROUTES).sort());
   const hostJson = JSON.parse(readFileSync(join(repoRoot, 'host.json'), 'utf8')) as { extensions?: { http?: { routePrefix?: string } } };
   expect(hostJson.extensions?.http?.routePrefix ?? 'api').toBe(ROUTE_PREFIX);
 });

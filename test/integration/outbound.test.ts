@@ -120,7 +120,7 @@ describe('invalid messages are rejected in the ledger, completed, and never retr
   test('a schema error: the reason lists every problem', async () => {
     const messageId = await enqueue({ type: 'sms', to: '555-0100', idempotencyKey: 'bad-1' });
     const row = await rowWithStatus('bad-1', 'rejected');
-    expect(row.reason).toMatch(/to: must be an E\.164 number.*; an sms needs body, mediaUrls or both/);
+    expect(row.reason).toMatch(/to: must be an E\.164 number.*; an sms needs body, mediaUrls \(or both\), or contentSid/);
     await completed(messageId);
     expect(creates('555-0100')).toHaveLength(0);
   });

@@ -22,7 +22,8 @@ describe('the Twilio request for a message', () => {
 
   test('a default Messaging Service is used instead of the default number', () => {
     const request = build({ type: 'sms', to: '+15551234567', body: 'Hi' }, { ...defaults, messagingServiceSid: 'MG1' });
-    expect(request).toMatchObject({ messagingServiceSid: 'MG1', from: undefined });
+    expect(request).toMatchObject({ messagingServiceSid: 'MG1' });
+    expect(request).not.toHaveProperty('from');
   });
 
   test("the message's own sender and status callback win", () => {

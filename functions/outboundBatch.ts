@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { liveOutboundIo } from '../shared/outbound/liveIo';
+import { acceptAndSchedule } from '../shared/outbound/orchestrator';
+import { outboundStatusUrl } from '../shared/outbound/statusUrls';
+import { settings } from '../shared/platform/settings';
+import { ROUTES } from '../shared/platform/routes';
+
+/** Ledger writes and enqueues in flight at once for one batch. */
+const CONCURRENCY = 16;
+
+/**
+ * POST /api/outbound/batch: up to 1,000 outbound messages at once. Each valid one is accepted and enqueued as
+ * POST /api/outbound would; the answer has one result per message, in order: its key and status, or every problem.
+ */
+export async function outboundBatch(request: HttpRequest): Promise<HttpResponseInit> {
+  const { validateBatch, mapLimited } = await import('../shared/outbound/batch');
+  let input: unknown;
+  try {
+    input = JSON.parse(await request.text());
+  } catch {
+    return { status: 400, jsonBody: { error: 'The body must be a JSON batch.', issues: [{ path: '', message: 'not JSON' }] } };
+  }
+  const now = new Date();
+  const batch = validateBatch(input, { now, newKey: randomUUID });
+  if (!batch.ok) return { status: 400, jsonBody: { error: 'Invalid batch.', issues: batch.issues } };
+  const io = liveOutboundIo();
+  const base = settings().webhookBaseUrl ?? new URL(request.url).origin;
+  const results = await mapLimited(batch.entries, CONCURRENCY, async (entry) => {
+    if (!entry.ok) return { index: entry.index, key: entry.key, issues: entry.issues };
+    const { row } = await acceptAndSchedule(io, entry.message, { now });
+    return { index: entry.index, key: entry.key, status: row?.status, statusUrl: outboundStatusUrl(base, entry.key) };
+  });
+  const valid = results.filter((r) => 'status' in r).length;
+  return {
+    status: 200,
+    jsonBody: { batchKey: batch.batchKey, valid, invalid: results.length - valid, results },
+  };
+}
+
+app.http('outboundBatch', { methods: ['POST'], authLevel: 'function', route: ROUTES.outboundBatch, handler: outboundBatch });
