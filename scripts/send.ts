@@ -1,126 +1,264 @@
-// npm run send: puts one outbound message on the queue, for local use and scripts. The message is checked
-// with the same schema the app uses before anything is enqueued.
+// npm run send: puts outbound messages on the queue, cancels one, or sends a batch file, for local use and scripts.
+// Messages are checked with the same schema the app uses, and recorded in the ledger as `accepted` before they are
+// enqueued, exactly as POST /api/outbound does (so GET and DELETE /api/outbound/{key} know them from the start).
 //   npm run send -- sms +15551234567 "Hello"
 //   npm run send -- call +15551234567 --say "Hello"
+//   npm run send -- cancel order-42
+//   npm run send -- batch recipients.csv --key campaign-7
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { QueueClient } from '@azure/storage-queue';
 import { applyLocalSettings, readLocalSettings } from '../devhost/localSettings';
-import { describeIssues, validateOutboundMessage } from '../shared/outbound/schema';
+import { validateBatch, mapLimited } from '../shared/outbound/batch';
+import { updateLedgerRow } from '../shared/outbound/ledgerTable';
+import { acceptAndSchedule, cancelOutbound } from '../shared/outbound/orchestrator';
+import { enqueueOutbound } from '../shared/outbound/outboundQueue';
+import { describeIssues, validateOutboundMessage, type OutboundMessage } from '../shared/outbound/schema';
 import { SETTINGS } from '../shared/platform/settings';
+import { BatchFileError, readBatchFile } from './batchFile';
 
-const USAGE = `Usage:
-  npm run send -- sms <to> <body> [--media-url URL]... [options]
+export const USAGE = `Usage:
+  npm run send -- sms <to> [<body>] [--media-url URL]... [options]
   npm run send -- call <to> (--say TEXT | --twiml XML | --url URL) [options]
+  npm run send -- cancel <key>
+  npm run send -- batch <file.csv | file.jsonl> [--key BATCH-KEY] [storage options]
 
-Options:
-  --from NUMBER             sender, E.164 (default: the app's TWILIO_FROM_NUMBER)
-  --messaging-service SID   SMS only: Messaging Service (MG...)
-  --send-at ISO-TIME        send later, at most 7 days ahead
-  --key KEY                 idempotency key (default: the queue message id)
+<to> and --from are E.164 numbers (+15551234567); an sms also takes WhatsApp addresses (whatsapp:+15551234567).
+
+Options for every message:
+  --from ADDRESS            sender (default: TWILIO_MESSAGING_SERVICE_SID, else TWILIO_FROM_NUMBER)
+  --send-at ISO-TIME        send later, at most 35 days ahead
+  --key KEY                 idempotency key (default: a new UUID); for batch, the batch key
   --metadata JSON           your own data, kept in the ledger (at most 1 KB)
   --status-callback URL     where Twilio posts status changes (default: the app's /api/status)
+
+SMS options:
+  --messaging-service SID   Messaging Service (MG...)
+  --media-url URL           media to attach (MMS), up to 10 times
+  --content-sid SID         Content template (HX...) instead of <body>; needed for WhatsApp after 24 hours
+  --content-variables JSON  the template's values, e.g. '{"1": "Ada"}'
+  --validity-period SECONDS how long Twilio may keep it queued (1-36000)
+  --shorten-urls            shorten links (Messaging Service link shortening)
+  --smart-encoded           replace Unicode look-alikes with GSM-7 characters
+  --send-as-mms             send as MMS even without media (Messaging Service)
+
+Call options:
+  --say TEXT | --twiml XML | --url URL   what the call plays (exactly one)
+  --timeout SECONDS         how long to let it ring (5-600)
+  --time-limit SECONDS      longest the call may last (1-86400)
+  --record                  record the call
+  --send-digits DIGITS      keys to press once connected (0-9 * # w)
+  --machine-detection MODE  Enable or DetectMessageEnd (asynchronous; AnsweredBy lands in the ledger)
+  --machine-say TEXT        what to leave on an answering machine instead (implies DetectMessageEnd)
+
+Batch files: CSV with a header row naming the fields (type,to,body,contentSid,...; mediaUrls space-separated,
+metadata and contentVariables as JSON), or JSONL with one message per line. Each recipient's key is derived
+from the batch key and the recipient, so running the same file with the same --key again sends nothing twice.
+
+Storage options:
   --queue NAME              queue (default: OUTBOUND_QUEUE, else ${SETTINGS.OUTBOUND_QUEUE.default})
+  --ledger NAME             ledger table (default: OUTBOUND_LEDGER, else ${SETTINGS.OUTBOUND_LEDGER.default})
   --connection-string CS    storage connection string (default: AzureWebJobsStorage from the
                             environment or local.settings.json)
-  --account-url URL         queue service URL, e.g. https://<account>.queue.core.windows.net, signed in
-                            with DefaultAzureCredential (az login, azd auth login, VS Code, ...)`;
+  --account-url URL         queue service URL, e.g. https://<account>.queue.core.windows.net (the table
+                            service is the same account's), signed in with DefaultAzureCredential`;
 
 class UsageError extends Error {}
 
-function parse(argv: string[]) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      'media-url': { type: 'string', multiple: true },
-      say: { type: 'string' },
-      twiml: { type: 'string' },
-      url: { type: 'string' },
-      from: { type: 'string' },
-      'messaging-service': { type: 'string' },
-      'send-at': { type: 'string' },
-      key: { type: 'string' },
-      metadata: { type: 'string' },
-      'status-callback': { type: 'string' },
-      queue: { type: 'string' },
-      'connection-string': { type: 'string' },
-      'account-url': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) throw new UsageError('');
-  const [type, to, body, ...extra] = positionals;
-  if ((type !== 'sms' && type !== 'call') || !to) throw new UsageError('Give the type (sms or call) and the recipient.');
-  if (extra.length || (type === 'call' && body !== undefined))
-    throw new UsageError(`Unexpected argument: ${[body, ...extra].filter(Boolean).join(' ')}`);
-  let metadata: unknown;
+const OPTIONS = {
+  'media-url': { type: 'string', multiple: true },
+  say: { type: 'string' },
+  twiml: { type: 'string' },
+  url: { type: 'string' },
+  from: { type: 'string' },
+  'messaging-service': { type: 'string' },
+  'content-sid': { type: 'string' },
+  'content-variables': { type: 'string' },
+  'validity-period': { type: 'string' },
+  'shorten-urls': { type: 'boolean' },
+  'smart-encoded': { type: 'boolean' },
+  'send-as-mms': { type: 'boolean' },
+  timeout: { type: 'string' },
+  'time-limit': { type: 'string' },
+  record: { type: 'boolean' },
+  'send-digits': { type: 'string' },
+  'machine-detection': { type: 'string' },
+  'machine-say': { type: 'string' },
+  'send-at': { type: 'string' },
+  key: { type: 'string' },
+  metadata: { type: 'string' },
+  'status-callback': { type: 'string' },
+  queue: { type: 'string' },
+  ledger: { type: 'string' },
+  'connection-string': { type: 'string' },
+  'account-url': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+function json(name: string, text: string | undefined): unknown {
   try {
-    metadata = values.metadata === undefined ? undefined : JSON.parse(values.metadata);
+    return text === undefined ? undefined : JSON.parse(text);
   } catch {
-    throw new UsageError('--metadata must be JSON, e.g. --metadata \'{"orderId": 42}\'');
+    throw new UsageError(`--${name} must be JSON, e.g. --${name} '{"orderId": 42}'`);
   }
+}
+
+/** A number option as a number when it looks like one; the schema then says what is wrong with it. */
+const int = (text: string | undefined) => (text === undefined ? undefined : /^-?\d+$/.test(text) ? Number(text) : text);
+
+function messageFrom(type: string, to: string, body: string | undefined, values: Values): Record<string, unknown> {
   const message = {
     type,
     to,
     from: values.from,
     ...(type === 'sms'
-      ? { body, mediaUrls: values['media-url'], messagingServiceSid: values['messaging-service'] }
-      : { say: values.say, twiml: values.twiml, url: values.url }),
+      ? {
+          body,
+          mediaUrls: values['media-url'],
+          messagingServiceSid: values['messaging-service'],
+          contentSid: values['content-sid'],
+          contentVariables: json('content-variables', values['content-variables']),
+          validityPeriod: int(values['validity-period']),
+          shortenUrls: values['shorten-urls'],
+          smartEncoded: values['smart-encoded'],
+          sendAsMms: values['send-as-mms'],
+        }
+      : {
+          say: values.say,
+          twiml: values.twiml,
+          url: values.url,
+          timeout: int(values.timeout),
+          timeLimit: int(values['time-limit']),
+          record: values.record,
+          sendDigits: values['send-digits'],
+          machineDetection: values['machine-detection'],
+          machineSay: values['machine-say'],
+        }),
     sendAt: values['send-at'],
     idempotencyKey: values.key,
-    metadata,
+    metadata: json('metadata', values.metadata),
     statusCallback: values['status-callback'],
   };
-  return { message: JSON.parse(JSON.stringify(message)) as Record<string, unknown>, values };
+  return JSON.parse(JSON.stringify(message)) as Record<string, unknown>;
 }
 
-async function openQueue(options: { queue?: string; connectionString?: string; accountUrl?: string }): Promise<QueueClient> {
-  const { QueueClient } = await import('@azure/storage-queue');
-  const name = options.queue ?? process.env.OUTBOUND_QUEUE ?? SETTINGS.OUTBOUND_QUEUE.default;
-  const accountUrl = options.accountUrl ?? (options.connectionString ? undefined : process.env.AzureWebJobsStorage__queueServiceUri);
-  let queue: QueueClient;
-  if (accountUrl) {
-    const { DefaultAzureCredential } = await import('@azure/identity');
-    queue = new QueueClient(`${accountUrl.replace(/\/+$/, '')}/${name}`, new DefaultAzureCredential());
-  } else {
-    const connectionString = options.connectionString ?? process.env.AzureWebJobsStorage;
-    if (!connectionString)
-      throw new UsageError(
-        'No storage account: set AzureWebJobsStorage (or local.settings.json), or pass --connection-string or --account-url.',
-      );
-    queue = new QueueClient(connectionString, name);
+/** Points the app's own storage modules (settings()) at the account and names the CLI was given. */
+function useStorage(values: Values): void {
+  if (values.queue) process.env.OUTBOUND_QUEUE = values.queue;
+  if (values.ledger) process.env.OUTBOUND_LEDGER = values.ledger;
+  if (values['connection-string']) process.env.AzureWebJobsStorage = values['connection-string'];
+  else if (values['account-url']) {
+    const queueUrl = values['account-url'].replace(/\/+$/, '');
+    delete process.env.AzureWebJobsStorage;
+    process.env.AzureWebJobsStorage__queueServiceUri = queueUrl;
+    process.env.AzureWebJobsStorage__tableServiceUri = queueUrl.replace('.queue.', '.table.');
   }
-  try {
-    await queue.createIfNotExists();
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 403) throw error; // may send but not create: fine
-  }
-  return queue;
+  if (!process.env.AzureWebJobsStorage && !process.env.AzureWebJobsStorage__queueServiceUri)
+    throw new UsageError(
+      'No storage account: set AzureWebJobsStorage (or local.settings.json), or pass --connection-string or --account-url.',
+    );
 }
 
-async function main(): Promise<void> {
-  applyLocalSettings(readLocalSettings(process.cwd()));
-  const { message, values } = parse(process.argv.slice(2));
+const io = { ledger: { update: updateLedgerRow }, queue: { enqueue: enqueueOutbound } };
+
+async function send(type: string, to: string | undefined, rest: string[], values: Values): Promise<void> {
+  if (!to) throw new UsageError('Give the recipient.');
+  const [body, ...extra] = rest;
+  if (extra.length || (type === 'call' && body !== undefined)) throw new UsageError(`Unexpected argument: ${rest.join(' ')}`);
   const now = new Date();
-  const validation = validateOutboundMessage(message, { now });
+  const validation = validateOutboundMessage(messageFrom(type, to, body, values), { now });
   if (!validation.ok) throw new UsageError(`Not a valid outbound message: ${describeIssues(validation.issues)}`);
-  const queue = await openQueue({ queue: values.queue, connectionString: values['connection-string'], accountUrl: values['account-url'] });
-  const dueInMs = validation.message.sendAt ? Date.parse(validation.message.sendAt) - now.getTime() : 0;
-  const sent = await queue.sendMessage(JSON.stringify(validation.message), {
-    visibilityTimeout: dueInMs > 0 ? Math.ceil(dueInMs / 1000) : undefined,
-    messageTimeToLive: -1,
-  });
-  const key = validation.message.idempotencyKey ?? sent.messageId;
-  console.log(`Enqueued ${validation.message.type} on queue ${queue.name}: message id ${sent.messageId}, idempotency key ${key}.`);
+  useStorage(values);
+  const key = validation.message.idempotencyKey ?? randomUUID();
+  const { row } = await acceptAndSchedule(io, { ...validation.message, idempotencyKey: key }, { now });
+  console.log(
+    `Enqueued ${validation.message.type} on queue ${process.env.OUTBOUND_QUEUE ?? SETTINGS.OUTBOUND_QUEUE.default}: idempotency key ${key}.`,
+  );
+  if (row?.status !== 'accepted') console.log(`The key was used before: its message is ${row?.status}, so nothing new was enqueued.`);
   console.log(`Follow it with GET /api/outbound/${encodeURIComponent(key)}.`);
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof UsageError) {
-    if (error.message) console.error(`${error.message}\n`);
-    console.error(USAGE);
-    process.exit(2);
+async function cancel(key: string | undefined, values: Values): Promise<number> {
+  if (!key) throw new UsageError('Give the idempotency key of the message to cancel.');
+  useStorage(values);
+  const result = await cancelOutbound({ ledger: io.ledger, now: () => new Date() }, key);
+  if (result.outcome === 'not-found') {
+    console.error(`No outbound message with key ${key}.`);
+    return 1;
   }
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exit(1);
-});
+  if (result.outcome === 'too-late') {
+    console.error(`Too late to cancel ${key}: the message is ${result.row.status}.`);
+    return 1;
+  }
+  console.log(`Canceled ${key}: it will not be sent.`);
+  return 0;
+}
+
+function progress(done: number, total: number): void {
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}`;
+  if (process.stderr.isTTY) process.stderr.write(`\r${line}${done === total ? '\n' : ''}`);
+  else if (done === total || done % 100 === 0) process.stderr.write(`${line}\n`);
+}
+
+async function batch(file: string | undefined, values: Values): Promise<number> {
+  if (!file) throw new UsageError('Give the batch file (.csv or .jsonl).');
+  let rows;
+  try {
+    rows = readBatchFile(file, readFileSync(file, 'utf8'));
+  } catch (error) {
+    if (error instanceof BatchFileError) throw new UsageError(`${file}: ${error.message}`);
+    throw error;
+  }
+  const now = new Date();
+  const validation = validateBatch({ idempotencyKey: values.key, messages: rows.map((r) => r.message) }, { now, newKey: randomUUID });
+  if (!validation.ok) throw new UsageError(`Not a valid batch: ${describeIssues(validation.issues)}`);
+  useStorage(values);
+  let done = 0;
+  const statuses = await mapLimited(validation.entries, 16, async (entry) => {
+    const status = entry.ok
+      ? (await acceptAndSchedule(io, entry.message as OutboundMessage & { idempotencyKey: string }, { now })).row?.status
+      : undefined;
+    progress(++done, validation.entries.length);
+    return status;
+  });
+  const invalid = validation.entries.filter((e) => !e.ok);
+  const counts = new Map<string, number>();
+  for (const status of statuses) if (status) counts.set(status, (counts.get(status) ?? 0) + 1);
+  console.log(`Batch ${validation.batchKey}: ${validation.entries.length - invalid.length} valid, ${invalid.length} invalid.`);
+  for (const [status, count] of counts) console.log(`  ${status}: ${count}`);
+  for (const entry of invalid) if (!entry.ok) console.log(`  line ${rows[entry.index].line}: ${describeIssues(entry.issues)}`);
+  console.log(`Run it again with --key ${validation.batchKey} to retry: nothing is sent twice.`);
+  return invalid.length ? 1 : 0;
+}
+
+async function main(): Promise<number> {
+  applyLocalSettings(readLocalSettings(process.cwd()));
+  const { values, positionals } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: OPTIONS });
+  if (values.help) throw new UsageError('');
+  const [command, first, ...rest] = positionals;
+  if (command === 'sms' || command === 'call') {
+    await send(command, first, rest, values);
+    return 0;
+  }
+  if (rest.length) throw new UsageError(`Unexpected argument: ${rest.join(' ')}`);
+  if (command === 'cancel') return cancel(first, values);
+  if (command === 'batch') return batch(first, values);
+  throw new UsageError('Give the command: sms, call, cancel or batch.');
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      if (error.message) console.error(`${error.message}\n`);
+      console.error(USAGE);
+      process.exit(2);
+    }
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  },
+);
