@@ -1,4 +1,12 @@
-import { classifyTwilioError, TwilioAuthError, TwilioPermanentError, TwilioTransientError } from '../../../shared/outbound/errors';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CHANNEL_REFUSALS,
+  classifyTwilioError,
+  TwilioAuthError,
+  TwilioPermanentError,
+  TwilioTransientError,
+} from '../../../shared/outbound/errors';
 
 // The shapes the twilio SDK throws: RestException (status, code, message) and axios network errors.
 const rest = (status: number, code?: number) => Object.assign(new Error('[HTTP] Failed'), { status, code, message: `Twilio says ${code}` });
@@ -42,5 +50,19 @@ describe('classifying Twilio failures', () => {
   test('anything unrecognised is transient: retrying is safe because every retry looks the send up first', () => {
     expect(classifyTwilioError(new TypeError('boom'))).toBeInstanceOf(TwilioTransientError);
     expect(classifyTwilioError(undefined)).toBeInstanceOf(TwilioTransientError);
+  });
+});
+
+describe('channel and registration refusals (issue #16)', () => {
+  test.each(Object.keys(CHANNEL_REFUSALS).map(Number))('error %i is permanent whatever HTTP status carries it', (code) => {
+    expect(classifyTwilioError(rest(400, code))).toBeInstanceOf(TwilioPermanentError);
+    expect(classifyTwilioError(rest(503, code))).toMatchObject({ name: 'TwilioPermanentError', code });
+  });
+
+  test('the README lists every one of them, and no other', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('**Channel and registration refusals.**'), readme.indexOf('### Opt-outs'));
+    const listed = [...section.matchAll(/^\| (\d{5}) \|/gm)].map((m) => Number(m[1]));
+    expect(listed.sort()).toEqual(Object.keys(CHANNEL_REFUSALS).map(Number).sort());
   });
 });

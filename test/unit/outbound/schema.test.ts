@@ -164,3 +164,13 @@ describe('the outbound message schema', () => {
     });
   });
 });
+
+describe('the README documents the message', () => {
+  const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+  const table = readme.slice(readme.indexOf('### The message'), readme.indexOf('**The idempotency key**'));
+  const schema = JSON.parse(schemaFileText()) as { oneOf: Array<{ properties: Record<string, unknown> }> };
+  const fields = [...new Set(schema.oneOf.flatMap((s) => Object.keys(s.properties)))];
+  test.each(fields)('the message table has a row naming %s', (field) => {
+    expect(table).toMatch(new RegExp(`^\\| [^|]*\`${field}\``, 'm'));
+  });
+});
