@@ -122,8 +122,13 @@ async function throughRawSdkWithLedger(azurite: RunningAzurite, fake: FakeTwilio
   const sendOne = async (message: { messageId: string; popReceipt: string; messageText: string }) => {
     const { to, body, key } = JSON.parse(message.messageText) as { to: string; body: string; key: string };
     const claimed = await ledger.createEntity({ partitionKey: key, rowKey: '', status: 'sending' });
-    await optOuts.getEntity('optout', to).catch(() => undefined);
-    const sent = await client.messages.create({ to, from: MOCK_TWILIO_CREDENTIALS.TWILIO_FROM_NUMBER, body });
+    // As the app checks opt-outs: every sender's and this sender's, in parallel.
+    const from = MOCK_TWILIO_CREDENTIALS.TWILIO_FROM_NUMBER;
+    await Promise.all([
+      optOuts.getEntity('optout', to).catch(() => undefined),
+      optOuts.getEntity(`sender:${from}`, to).catch(() => undefined),
+    ]);
+    const sent = await client.messages.create({ to, from, body });
     await ledger.updateEntity({ partitionKey: key, rowKey: '', status: 'sent', sid: sent.sid }, 'Replace', { etag: claimed.etag });
     await queue.deleteMessage(message.messageId, message.popReceipt);
     done++;

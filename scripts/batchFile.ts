@@ -48,10 +48,13 @@ export function readBatchFile(name: string, text: string): FileMessage[] {
   }
   if (!/\.csv$/i.test(name))
     throw new BatchFileError('the batch file must be .csv (with a header row) or .jsonl (one JSON message per line)');
-  const rows = parse(text, { columns: true, skip_empty_lines: true, trim: true, bom: true, info: true }) as Array<{
-    record: Record<string, string>;
-    info: { lines: number };
-  }>;
+  const rows: Array<{ record: Record<string, string>; info: { lines: number } }> = parse(text, {
+    columns: true,
+    skip_empty_lines: true,
+    trim: true,
+    bom: true,
+    info: true,
+  });
   return rows.map(({ record, info }) => {
     const message: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(record)) if (value !== '') message[field] = cell(field, value, info.lines);

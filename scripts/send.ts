@@ -13,7 +13,7 @@ import { validateBatch, mapLimited } from '../shared/outbound/batch';
 import { updateLedgerRow } from '../shared/outbound/ledgerTable';
 import { acceptAndSchedule, cancelOutbound } from '../shared/outbound/orchestrator';
 import { enqueueOutbound } from '../shared/outbound/outboundQueue';
-import { describeIssues, validateOutboundMessage, type OutboundMessage } from '../shared/outbound/schema';
+import { describeIssues, validateOutboundMessage } from '../shared/outbound/schema';
 import { SETTINGS } from '../shared/platform/settings';
 import { BatchFileError, readBatchFile } from './batchFile';
 
@@ -219,9 +219,7 @@ async function batch(file: string | undefined, values: Values): Promise<number> 
   useStorage(values);
   let done = 0;
   const statuses = await mapLimited(validation.entries, 16, async (entry) => {
-    const status = entry.ok
-      ? (await acceptAndSchedule(io, entry.message as OutboundMessage & { idempotencyKey: string }, { now })).row?.status
-      : undefined;
+    const status = entry.ok ? (await acceptAndSchedule(io, entry.message, { now })).row?.status : undefined;
     progress(++done, validation.entries.length);
     return status;
   });

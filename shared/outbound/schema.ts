@@ -71,7 +71,7 @@ function withRules<T extends z.ZodType>(schema: T, rules: Rule[], title: string)
   for (const r of rules) {
     const holds = (value: unknown) => typeof value !== 'object' || value === null || r.holds(value as Record<string, unknown>);
     // `when` lets the rule report alongside other errors, so one answer lists every problem.
-    refined = refined.refine(holds, { error: r.message, when: () => true, path: r.path }) as unknown as T;
+    refined = refined.refine(holds, { error: r.message, when: () => true, path: r.path });
   }
   return refined.meta({ title, allOf: rules.map((r) => r.json) });
 }

@@ -164,15 +164,16 @@ describe('bad input', () => {
 describe('incoming SMS', () => {
   const table = () => TableClient.fromConnectionString(azurite.connectionString, OPTOUT_TABLE, { allowInsecureConnection: true });
 
-  test('STOP records the sender in the opt-out table and gets no reply; START removes them', async () => {
+  test('STOP records the sender in the opt-out table, for the number it went to, and gets no reply; START removes them', async () => {
     const url = `${direct.baseUrl}/api/sms`;
+    const scope = `sender:${smsParams({}).To}`; // OPTOUT_SCOPE=sender, the default: see README, Opt-outs
     const stop = await fetch(url, twilioPost(TOKEN, url, smsParams({ Body: ' stop ', MessageSid: 'SM00000000000000000000000000000001' })));
     expect(parseTwiml(await stop.text()).children).toEqual([]);
-    expect(await table().getEntity('optout', CALLER)).toMatchObject({ rowKey: CALLER, keyword: 'STOP' });
+    expect(await table().getEntity(scope, CALLER)).toMatchObject({ rowKey: CALLER, keyword: 'STOP' });
 
     const start = await fetch(url, twilioPost(TOKEN, url, smsParams({ Body: 'START', MessageSid: 'SM00000000000000000000000000000002' })));
     expect(parseTwiml(await start.text()).children).toEqual([]);
-    await expect(table().getEntity('optout', CALLER)).rejects.toMatchObject({ statusCode: 404 });
+    await expect(table().getEntity(scope, CALLER)).rejects.toMatchObject({ statusCode: 404 });
   });
 
   test('a message gets the auto-reply and is relayed to SMS_FORWARD_TO through the outbound queue', async () => {

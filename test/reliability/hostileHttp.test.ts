@@ -118,11 +118,13 @@ describe('bad webhooks', () => {
     const seenBefore = app.twilio.requests.length;
     for (const bad of badVersions(stop)) await bad.send();
     const table = TableClient.fromConnectionString(app.azurite.connectionString, app.optOutTable, { allowInsecureConnection: true });
-    await expect(table.getEntity('optout', from)).rejects.toMatchObject({ statusCode: 404 });
+    // Scoped to the number that received the STOP (OPTOUT_SCOPE=sender, the default): see README, Opt-outs.
+    const scope = `sender:${stop.params.To}`;
+    await expect(table.getEntity(scope, from)).rejects.toMatchObject({ statusCode: 404 });
 
     const url = webhookUrl(app.host.baseUrl, stop);
     expect((await post(url, stop.params, sign(TOKEN, url, stop.params))).status).toBe(200);
-    expect(await table.getEntity('optout', from)).toMatchObject({ rowKey: from, keyword: 'STOP' });
+    expect(await table.getEntity(scope, from)).toMatchObject({ rowKey: from, keyword: 'STOP' });
     // Earlier tests' relays may still be on their way: only STOPs count (every bad version was a STOP too).
     const relays = () =>
       app.twilio.requests
@@ -297,6 +299,46 @@ describe('hostile input over HTTP', () => {
           expect(got.body).not.toMatch(/\n\s+at |node_modules/);
           expect(leakedSecrets(got.body)).toEqual([]);
         }
+      }),
+      { numRuns: RUNS },
+    );
+    expectCleanHostOutput();
+  });
+  test('the JSON APIs (batch, cancel, opt-outs) answer any JSON, any address and any key with a clean 2xx/4xx, never a 5xx or a secret', async () => {
+    const base = app.host.baseUrl;
+    const address = fc.oneof(
+      fc.stringMatching(/^\+[1-9]\d{1,14}$/),
+      fc.stringMatching(/^whatsapp:\+[1-9]\d{1,14}$/),
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom('%ZZ', '..', 'whatsapp%3A%2B1', "'", '%27%20or%201%20eq%201'),
+    );
+    const request = fc.oneof(
+      fc.record({
+        kind: fc.constant('batch'),
+        body: fc.oneof(fc.jsonValue(), fc.record({ messages: fc.array(fc.jsonValue(), { maxLength: 5 }) })),
+      }),
+      fc.record({ kind: fc.constant('optout'), address, method: fc.constantFrom('GET', 'PUT', 'DELETE'), body: fc.jsonValue() }),
+      fc.record({ kind: fc.constant('cancel'), address }),
+      fc.record({ kind: fc.constant('list'), address }),
+    );
+    await fc.assert(
+      fc.asyncProperty(request, async (r) => {
+        const segment = 'address' in r ? encodeURIComponent(r.address).replace(/%25/g, '%') : '';
+        const [url, init]: [string, RequestInit] =
+          r.kind === 'batch'
+            ? [`${base}/api/outbound/batch`, { method: 'POST', body: JSON.stringify(r.body) }]
+            : r.kind === 'optout'
+              ? [
+                  `${base}/api/optouts/${segment}?sender=${segment}`,
+                  { method: r.method, ...(r.method === 'GET' ? {} : { body: JSON.stringify(r.body) }) },
+                ]
+              : r.kind === 'cancel'
+                ? [`${base}/api/outbound/${segment}`, { method: 'DELETE' }]
+                : [`${base}/api/optouts?pageSize=2&continuationToken=${segment}`, {}];
+        const got = await answer(await fetch(url, init));
+        expect({ kind: r.kind, status: got.status < 500 }).toEqual({ kind: r.kind, status: true });
+        expect(got.body).not.toMatch(/\n\s+at |node_modules/);
+        expect(leakedSecrets(got.body)).toEqual([]);
       }),
       { numRuns: RUNS },
     );

@@ -62,6 +62,28 @@ test('no credential appears in any log line or HTTP answer while every function 
       expect({ fn: fn.name, method, status: status < 500 }).toEqual({ fn: fn.name, method, status: true });
     }
   }
+  // The outbound JSON APIs of issue #16, succeeding: a batch, a cancel, and the opt-out management API.
+  const api = (path: string, init: RequestInit = {}) => send(`${app.host.baseUrl}/api/${path}`, init);
+  const later = new Date(Date.now() + 3600_000).toISOString();
+  const batch = {
+    idempotencyKey: 'secrets-batch',
+    messages: [
+      { type: 'sms', to: '+14155550166', body: 'x', sendAt: later },
+      { type: 'sms', to: 'x' },
+    ],
+  };
+  expect(await api('outbound/batch', { method: 'POST', body: JSON.stringify(batch) })).toBe(200);
+  expect(
+    await api('outbound', {
+      method: 'POST',
+      body: JSON.stringify({ type: 'sms', to: '+14155550167', body: 'x', sendAt: later, idempotencyKey: 'secrets-cancel' }),
+    }),
+  ).toBe(202);
+  expect(await api('outbound/secrets-cancel', { method: 'DELETE' })).toBe(200);
+  expect(await api('optouts/%2B14155550168', { method: 'PUT', body: '{"sender":"*"}' })).toBe(200);
+  expect(await api('optouts/%2B14155550168')).toBe(200);
+  expect(await api('optouts?pageSize=5')).toBe(200);
+  expect(await api('optouts/%2B14155550168', { method: 'DELETE' })).toBe(200);
   // Outbound through the REST client: relays Twilio takes, then relays Twilio fails (500, 401 auth, reset).
   const smsUrl = `${app.host.baseUrl}/api/sms`;
   const bodies = ['Hello', ...Object.keys(FAULTS)];
