@@ -199,3 +199,78 @@ describe('bench/, test/ and harness/ stay apart', () => {
     expect([...crossFolderProblems('functions', rigs), ...crossFolderProblems('shared', rigs)]).toEqual([]);
   });
 });
+
+describe('pure and I/O files in shared/', () => {
+  test('every pure file in a feature folder imports only pure code and reads no setting', () => {
+    const problems = tsFiles('shared').flatMap((path) => sharedFileProblems(path, readFileSync(join(repoRoot, path), 'utf8')));
+    expect(problems).toEqual([]);
+  });
+
+  test('the platform files pure files may import are pure themselves', () => {
+    for (const path of PURE_PLATFORM_FILES) {
+      expect(existsSync(join(repoRoot, path))).toBe(true);
+      const asFeatureFile = path.replace('shared/platform/', 'shared/check/');
+      expect(sharedFileProblems(asFeatureFile, readFileSync(join(repoRoot, path), 'utf8'))).toEqual([]);
+    }
+  });
+
+  const problemsOf = (path: string, text: string) => sharedFileProblems(path, text).map((p) => p.replace(/^\S+:\d+ /, ''));
+
+  test('a pure file that value-imports node:fs, an Azure SDK or the twilio REST client breaks the rule, at its line', () => {
+    expect(sharedFileProblems('shared/twiml/message.ts', "// pure\nimport { readFileSync } from 'node:fs';\n")).toEqual([
+      'shared/twiml/message.ts:2 is pure (its name ends in none of Table/Queue/Blob/Api/Vault/Http/Grid/Io) but imports node:fs, which does I/O',
+    ]);
+    expect(problemsOf('shared/outbound/x.ts', "import { TableClient } from '@azure/data-tables';")).toHaveLength(1);
+    expect(problemsOf('shared/outbound/x.ts', "import twilio from 'twilio';")).toHaveLength(1);
+    expect(problemsOf('shared/outbound/x.ts', "import RequestClient from 'twilio/lib/base/RequestClient';")).toHaveLength(1);
+    expect(problemsOf('shared/outbound/x.ts', "import { spawn } from 'child_process';")).toHaveLength(1);
+  });
+
+  test('dynamic import(), require() and re-exports count as imports', () => {
+    expect(problemsOf('shared/outbound/x.ts', "export async function f() { return import('@azure/identity'); }")).toHaveLength(1);
+    expect(problemsOf('shared/outbound/x.ts', "const http = require('node:http');")).toHaveLength(1);
+    expect(problemsOf('shared/outbound/x.ts', "export { tableClient } from '../platform/storageClients';")).toHaveLength(1);
+  });
+
+  test('a pure file may not import an I/O file of a feature, or a platform file other than the pure ones', () => {
+    expect(problemsOf('shared/outbound/orchestrator.ts', "import { updateLedgerRow } from './ledgerTable';")).toEqual([
+      expect.stringContaining('imports the I/O file shared/outbound/ledgerTable.ts'),
+    ]);
+    expect(problemsOf('shared/outbound/x.ts', "import { settings } from '../platform/settings';")).toEqual([
+      expect.stringContaining('shared/platform/settings.ts, a platform file that does I/O'),
+    ]);
+    expect(problemsOf('shared/outbound/x.ts', "import { ROUTES } from '../platform/routes';")).toEqual([]);
+  });
+
+  test('a pure file may not read process.env; a comment about it is fine', () => {
+    expect(problemsOf('shared/twiml/x.ts', 'const token = process.env.TWILIO_AUTH_TOKEN;\n// process.env is read in settings')).toEqual([
+      expect.stringContaining('reads process.env'),
+    ]);
+    expect(problemsOf('shared/twiml/x.ts', "const env = process['env'];")).toHaveLength(1);
+  });
+
+  test('types may come from anywhere, and twilio TwiML, webhook and JWT helpers are pure', () => {
+    const text = [
+      "import type { TableClient } from '@azure/data-tables';",
+      "import { type HttpRequest, type HttpResponseInit } from '@azure/functions';",
+      "import type { Settings } from '../platform/settings';",
+      "export type { LedgerUpdate } from './ledgerTable';",
+      "import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';",
+      "import { validateRequest } from 'twilio/lib/webhooks/webhooks';",
+      "import { createHash } from 'node:crypto';",
+    ].join('\n');
+    expect(problemsOf('shared/outbound/x.ts', text)).toEqual([]);
+  });
+
+  test('files named for what they talk to, and platform/, may do I/O', () => {
+    const io = "import { readFileSync } from 'node:fs';\nimport { TableClient } from '@azure/data-tables';\nprocess.env.X;";
+    for (const path of [
+      'shared/outbound/ledgerTable.ts',
+      'shared/events/eventGrid.ts',
+      'shared/outbound/liveIo.ts',
+      'shared/platform/x.ts',
+    ])
+      expect(problemsOf(path, io)).toEqual([]);
+    expect(problemsOf('shared/outbound/tableHelpers.ts', io)).toHaveLength(3);
+  });
+});
