@@ -11,8 +11,10 @@ const settingsDeployment = resolved.deployment;
 const specs = Object.entries(SETTINGS) as [SettingName, SettingSpec][];
 const deployed = specs.filter(([, spec]) => spec.deployed).map(([name]) => name);
 
-// Settings the Functions host and platform read, not the app. They are no entry in SETTINGS.
-const PLATFORM = /^(AzureWebJobsStorage__(credential|clientId|blobServiceUri|queueServiceUri|tableServiceUri)|APPLICATIONINSIGHTS_(CONNECTION_STRING|AUTHENTICATION_STRING))$/;
+// Settings the Functions host and platform read, not the app. They are no entry in SETTINGS. The host's own
+// overrides of host.json (AzureFunctionsJobHost__<path>) carry the outbound queue's share of Twilio concurrency.
+const PLATFORM =
+  /^(AzureWebJobsStorage__(credential|clientId|blobServiceUri|queueServiceUri|tableServiceUri)|APPLICATIONINSIGHTS_(CONNECTION_STRING|AUTHENTICATION_STRING)|AzureFunctionsJobHost__extensions__queues__(batchSize|newBatchThreshold))$/;
 
 const identityModule = moduleCreating(template, 'Microsoft.ManagedIdentity/userAssignedIdentities');
 const storageModule = moduleCreating(template, 'Microsoft.Storage/storageAccounts');

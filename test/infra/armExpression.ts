@@ -1,0 +1,212 @@
+// Evaluates the ARM template expressions main.json uses for values that can be computed before deployment
+// (parameters, variables, arithmetic, comparisons, if). Anything that needs Azure (reference(), resourceId(), ...)
+// throws UnsupportedExpression, so a test never mistakes an unevaluated value for a computed one.
+import type { ArmTemplate } from './armTemplate';
+
+export class UnsupportedExpression extends Error {
+  override name = 'UnsupportedExpression';
+}
+
+/** What ARM reports when a template function fails at deployment time, e.g. int() of a non-number. */
+export class DeploymentExpressionError extends Error {
+  override name = 'DeploymentExpressionError';
+}
+
+type Node =
+  | { kind: 'literal'; value: unknown }
+  | { kind: 'call'; name: string; args: Node[] }
+  | { kind: 'property'; target: Node; name: string }
+  | { kind: 'index'; target: Node; index: Node };
+
+function parse(text: string): Node {
+  let i = 0;
+  const skip = () => {
+    while (text[i] === ' ') i++;
+  };
+  const expect = (char: string) => {
+    skip();
+    if (text[i] !== char) throw new UnsupportedExpression(`expected "${char}" at ${i} in ${text}`);
+    i++;
+  };
+  const primary = (): Node => {
+    skip();
+    if (text[i] === "'") {
+      let value = '';
+      i++;
+      for (;;) {
+        if (i >= text.length) throw new UnsupportedExpression(`unterminated string in ${text}`);
+        if (text[i] === "'" && text[i + 1] === "'") {
+          value += "'";
+          i += 2;
+        } else if (text[i] === "'") {
+          i++;
+          break;
+        } else value += text[i++];
+      }
+      return { kind: 'literal', value };
+    }
+    const number = /^-?\d+/.exec(text.slice(i));
+    if (number) {
+      i += number[0].length;
+      return { kind: 'literal', value: Number(number[0]) };
+    }
+    const name = /^[A-Za-z_][\w.]*/.exec(text.slice(i))?.[0];
+    if (!name) throw new UnsupportedExpression(`unexpected "${text[i]}" at ${i} in ${text}`);
+    i += name.length;
+    if (name === 'true' || name === 'false') return { kind: 'literal', value: name === 'true' };
+    expect('(');
+    const args: Node[] = [];
+    skip();
+    if (text[i] === ')') i++;
+    else {
+      for (;;) {
+        args.push(expression());
+        skip();
+        if (text[i] === ',') i++;
+        else break;
+      }
+      expect(')');
+    }
+    return { kind: 'call', name, args };
+  };
+  const expression = (): Node => {
+    let node = primary();
+    for (;;) {
+      skip();
+      if (text[i] === '.') {
+        i++;
+        const name = /^\w+/.exec(text.slice(i))?.[0];
+        if (!name) throw new UnsupportedExpression(`bad property access at ${i} in ${text}`);
+        i += name.length;
+        node = { kind: 'property', target: node, name };
+      } else if (text[i] === '[') {
+        i++;
+        const index = expression();
+        expect(']');
+        node = { kind: 'index', target: node, index };
+      } else return node;
+    }
+  };
+  const node = expression();
+  skip();
+  if (i !== text.length) throw new UnsupportedExpression(`trailing text at ${i} in ${text}`);
+  return node;
+}
+
+const parsed = new Map<string, Node>();
+
+export class ArmEvaluator {
+  private readonly variableCache = new Map<string, unknown>();
+
+  constructor(
+    private readonly template: ArmTemplate,
+    private readonly parameterValues: Record<string, unknown> = {},
+  ) {}
+
+  /** A template value: an expression string "[...]", a plain value, or an object/array holding them. */
+  value(value: unknown): unknown {
+    if (typeof value === 'string') {
+      if (value.startsWith('[[')) return value.slice(1);
+      if (!value.startsWith('[') || !value.endsWith(']')) return value;
+      const text = value.slice(1, -1);
+      let node = parsed.get(text);
+      if (!node) parsed.set(text, (node = parse(text)));
+      return this.evaluate(node);
+    }
+    if (Array.isArray(value)) return value.map((v) => this.value(v));
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.value(v)]));
+    return value;
+  }
+
+  private parameter(name: string): unknown {
+    if (name in this.parameterValues) return this.parameterValues[name];
+    const definition = this.template.parameters?.[name];
+    if (!definition) throw new UnsupportedExpression(`no parameter ${name}`);
+    if (!('defaultValue' in definition)) throw new UnsupportedExpression(`parameter ${name} has no default and no value`);
+    return this.value(definition.defaultValue);
+  }
+
+  private variable(name: string): unknown {
+    if (!this.variableCache.has(name)) {
+      const variables = (this.template.variables ?? {}) as Record<string, unknown>;
+      if (!(name in variables)) throw new UnsupportedExpression(`no variable ${name}`);
+      this.variableCache.set(name, this.value(variables[name]));
+    }
+    return this.variableCache.get(name);
+  }
+
+  private evaluate(node: Node): unknown {
+    switch (node.kind) {
+      case 'literal':
+        return node.value;
+      case 'property': {
+        const target = this.evaluate(node.target) as Record<string, unknown>;
+        if (!target || typeof target !== 'object' || !(node.name in target)) throw new UnsupportedExpression(`no property ${node.name}`);
+        return target[node.name];
+      }
+      case 'index': {
+        const target = this.evaluate(node.target) as Record<string | number, unknown>;
+        return target[this.evaluate(node.index) as string | number];
+      }
+      case 'call':
+        return this.call(node.name, node.args);
+    }
+  }
+
+  private call(name: string, args: Node[]): unknown {
+    // if() evaluates only the branch it returns, as ARM does: the other branch may fail on purpose.
+    if (name === 'if') return this.evaluate(args[0]!) ? this.evaluate(args[1]!) : this.evaluate(args[2]!);
+    const values = args.map((a) => this.evaluate(a));
+    const numbers = values as number[];
+    switch (name) {
+      case 'parameters':
+        return this.parameter(String(values[0]));
+      case 'variables':
+        return this.variable(String(values[0]));
+      case 'add':
+        return numbers[0]! + numbers[1]!;
+      case 'sub':
+        return numbers[0]! - numbers[1]!;
+      case 'mul':
+        return numbers[0]! * numbers[1]!;
+      case 'div':
+        if (numbers[1] === 0) throw new DeploymentExpressionError('div: division by zero');
+        return Math.trunc(numbers[0]! / numbers[1]!);
+      case 'mod':
+        return numbers[0]! % numbers[1]!;
+      case 'min':
+        return Math.min(...numbers);
+      case 'max':
+        return Math.max(...numbers);
+      case 'equals':
+        return values[0] === values[1];
+      case 'greater':
+        return numbers[0]! > numbers[1]!;
+      case 'greaterOrEquals':
+        return numbers[0]! >= numbers[1]!;
+      case 'less':
+        return numbers[0]! < numbers[1]!;
+      case 'lessOrEquals':
+        return numbers[0]! <= numbers[1]!;
+      case 'not':
+        return !values[0];
+      case 'and':
+        return values.every(Boolean);
+      case 'or':
+        return values.some(Boolean);
+      case 'empty':
+        return values[0] === '' || values[0] == null || (typeof values[0] === 'object' && Object.keys(values[0] as object).length === 0);
+      case 'string':
+        return typeof values[0] === 'string' ? values[0] : JSON.stringify(values[0]);
+      case 'int': {
+        const text = String(values[0]).trim();
+        if (!/^-?\d+$/.test(text)) throw new DeploymentExpressionError(`int: '${text}' is not an integer`);
+        return Number(text);
+      }
+      case 'concat':
+        return values.every(Array.isArray) ? values.flat() : values.join('');
+      default:
+        throw new UnsupportedExpression(`${name}() needs Azure or is not modelled here`);
+    }
+  }
+}
