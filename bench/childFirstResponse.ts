@@ -1,7 +1,7 @@
 // Child process for the first-response benchmark: a fresh process loads the built app and answers one
 // signed Twilio webhook through the same invocation path the local host's HTTP server uses.
 import { FunctionRegistry } from '../devhost/core';
-import { twilioSignature, VOICE_CALL_PARAMS } from './signing';
+import { twilioSignature, VOICE_CALL_PARAMS } from '../harness/signing';
 
 async function main(): Promise<void> {
   const registry = new FunctionRegistry(() => undefined);

@@ -1,7 +1,7 @@
 // Child process for the Key Vault benchmark: loads the built app (credentials from Key Vault) and answers
 // BENCH_INVOCATIONS signed /api/voice webhooks spread over BENCH_SPREAD_MS, plus BENCH_FORGED forged ones.
 import { FunctionRegistry } from '../devhost/core';
-import { twilioSignature, VOICE_CALL_PARAMS } from './signing';
+import { twilioSignature, VOICE_CALL_PARAMS } from '../harness/signing';
 
 async function invoke(registry: FunctionRegistry, signature: string): Promise<string | undefined> {
   const fn = registry.functions.find((f) => f.metadata.name === 'voice')!;

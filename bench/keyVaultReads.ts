@@ -2,8 +2,8 @@
 // and SecretClient against the loopback identity endpoint and HTTPS vault used by the tests).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { FORCED_REFRESH_INTERVAL_MS, TWILIO_SECRET_NAMES } from '../shared/secrets';
-import { startVaultChain } from '../test/support/vaultChain';
+import { FORCED_REFRESH_INTERVAL_MS, TWILIO_SECRET_NAMES } from '../shared/platform/twilioCredentials';
+import { startVaultChain } from '../harness/vaultChain';
 
 function run(command: string, args: string[], options: { env: NodeJS.ProcessEnv }): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve) => {

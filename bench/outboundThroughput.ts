@@ -6,9 +6,9 @@ import { TableClient } from '@azure/data-tables';
 import twilio from 'twilio';
 import RequestClient from 'twilio/lib/base/RequestClient';
 import { MOCK_TWILIO_CREDENTIALS, startAzurite, type RunningAzurite } from '../devhost/services';
-import { appCopyWithQueues } from '../test/support/appCopy';
-import { startHost } from '../test/support/localHost';
-import { startFakeTwilio, type FakeTwilio } from './fakeTwilio';
+import { appCopyWithQueues } from '../harness/appCopy';
+import { startHost } from '../harness/localHost';
+import { startFakeTwilio, type FakeTwilio } from '../harness/fakeTwilio';
 
 interface QueueConcurrency {
   batchSize: number;

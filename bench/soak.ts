@@ -2,15 +2,15 @@
 // Prints a table, writes bench/soak-results.json, and exits non-zero when a phase found a problem.
 //   npm run soak -- --duration 5 --connections 10     a quick run
 //   npm run soak -- --phase faults --messages 100     one phase (by a word of its name), fewer messages
-// Phases share one running app (the outbound fault phase brings its own, see bench/outboundFaults.ts).
+// Phases share one running app (the outbound fault phase brings its own, see harness/soak/outboundFaults.ts).
 // A new phase is a SoakPhase added to PHASES.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { leakedSecrets } from '../test/support/secrets';
-import { planTurns } from './faultPlan';
-import { faultTable, runOutboundFaults, SOAK_FAULT_SETTINGS } from './outboundFaults';
-import { startSoakApp, type SoakApp } from './soakApp';
-import { runWebhookLoad, type LoadResult } from './webhookLoad';
+import { leakedSecrets } from '../harness/secrets';
+import { planTurns } from '../harness/soak/faultPlan';
+import { faultTable, runOutboundFaults, SOAK_FAULT_SETTINGS } from '../harness/soak/outboundFaults';
+import { startSoakApp, type SoakApp } from '../harness/soak/soakApp';
+import { runWebhookLoad, type LoadResult } from '../harness/soak/webhookLoad';
 
 interface SoakOptions {
   connections: number;

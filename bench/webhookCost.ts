@@ -2,7 +2,7 @@
 // HMAC-SHA1 check and returning a fixed TwiML string. Both start from already-built HttpRequest objects.
 import { timingSafeEqual } from 'node:crypto';
 import { HttpRequest, InvocationContext, type HttpHandler } from '@azure/functions';
-import { twilioSignature } from './signing';
+import { twilioSignature } from '../harness/signing';
 
 export interface WebhookCase {
   name: string;

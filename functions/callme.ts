@@ -1,6 +1,6 @@
 import { app } from '@azure/functions';
 import { callmeTwiml } from '../shared/twiml/callme';
-import { twimlWebhook } from '../shared/webhook';
+import { twimlWebhook } from '../shared/webhook/webhookHttp';
 
 /** Self-hosted twimlets.com/callme: dials PhoneNumber with a whisper. */
 export const callme = twimlWebhook(({ params, url }) => callmeTwiml(params, url));

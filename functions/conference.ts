@@ -1,6 +1,6 @@
 import { app } from '@azure/functions';
 import { conferenceTwiml } from '../shared/twiml/conference';
-import { twimlWebhook } from '../shared/webhook';
+import { twimlWebhook } from '../shared/webhook/webhookHttp';
 
 /** Self-hosted twimlets.com/conference: pass code, moderators, hold music. */
 export const conference = twimlWebhook(({ params }) => conferenceTwiml(params));

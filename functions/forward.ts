@@ -1,6 +1,6 @@
 import { app } from '@azure/functions';
 import { forwardTwiml } from '../shared/twiml/forward';
-import { twimlWebhook } from '../shared/webhook';
+import { twimlWebhook } from '../shared/webhook/webhookHttp';
 
 /** Self-hosted twimlets.com/forward: dials PhoneNumber (CallerId, Timeout, FailUrl, AllowedCallers). */
 export const forward = twimlWebhook(({ params, url }) => forwardTwiml(params, url));

@@ -1,6 +1,6 @@
 import { app } from '@azure/functions';
 import { messageTwiml } from '../shared/twiml/message';
-import { twimlWebhook } from '../shared/webhook';
+import { twimlWebhook } from '../shared/webhook/webhookHttp';
 
 /** Self-hosted twimlets.com/message: plays or says each Message value. */
 export const message = twimlWebhook(({ params }) => messageTwiml(params));

@@ -1,6 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { deliverOutbound } from '../shared/outbound/deliver';
-import { settings } from '../shared/settings';
+import { deliverOutbound } from '../shared/outbound/orchestrator';
+import { settings } from '../shared/platform/settings';
 
 /**
  * Sends the SMS or places the call a queue message asks for, once per idempotency key (see README, Outbound

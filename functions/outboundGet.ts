@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { readLedgerRow } from '../shared/ledger';
+import { readLedgerRow } from '../shared/outbound/ledgerTable';
 import { IDEMPOTENCY_KEY } from '../shared/outbound/fields';
 
 /** GET /api/outbound/{key}: the ledger row for an idempotency key, or 404. */

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { updateLedgerRow } from '../shared/ledger';
-import { accepted } from '../shared/outbound/ledgerState';
-import { outboundStatusUrl } from '../shared/outbound/urls';
-import { enqueueOutbound } from '../shared/outboundQueue';
-import { settings } from '../shared/settings';
+import { updateLedgerRow } from '../shared/outbound/ledgerTable';
+import { accepted } from '../shared/outbound/ledger';
+import { outboundStatusUrl } from '../shared/outbound/statusUrls';
+import { enqueueOutbound } from '../shared/outbound/outboundQueue';
+import { settings } from '../shared/platform/settings';
 
 /**
  * POST /api/outbound: the outbound queue over HTTP. Validates the JSON body with the queue's own schema, records

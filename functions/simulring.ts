@@ -1,6 +1,6 @@
 import { app } from '@azure/functions';
 import { simulringTwiml } from '../shared/twiml/simulring';
-import { twimlWebhook } from '../shared/webhook';
+import { twimlWebhook } from '../shared/webhook/webhookHttp';
 
 /** Self-hosted twimlets.com/simulring: rings PhoneNumbers[] at once, each with a whisper. */
 export const simulring = twimlWebhook(({ params, url }) => simulringTwiml(params, url));

@@ -1,9 +1,9 @@
 import { app } from '@azure/functions';
-import { recordOptIn, recordOptOut } from '../shared/optOuts';
-import { enqueueOutbound } from '../shared/outboundQueue';
-import { settings } from '../shared/settings';
-import { inboundSms } from '../shared/twiml/sms';
-import { twimlWebhook } from '../shared/webhook';
+import { recordOptIn, recordOptOut } from '../shared/outbound/optOutTable';
+import { enqueueOutbound } from '../shared/outbound/outboundQueue';
+import { settings } from '../shared/platform/settings';
+import { inboundSms } from '../shared/twiml/incomingSms';
+import { twimlWebhook } from '../shared/webhook/webhookHttp';
 
 /**
  * The number's incoming-SMS webhook: records STOP/START keywords in the opt-out table, relays to

@@ -1,9 +1,9 @@
 import { app } from '@azure/functions';
-import { updateLedgerRow } from '../shared/ledger';
-import { callback } from '../shared/outbound/ledgerState';
+import { updateLedgerRow } from '../shared/outbound/ledgerTable';
+import { callback } from '../shared/outbound/ledger';
 import { IDEMPOTENCY_KEY } from '../shared/outbound/fields';
 import { parseStatusCallback } from '../shared/outbound/statusCallback';
-import { twilioWebhook } from '../shared/webhook';
+import { twilioWebhook } from '../shared/webhook/webhookHttp';
 
 /**
  * Message and call status callbacks (/api/status?key=<idempotency key>, set by the outbound sender). Each one

@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
-import { settings } from '../shared/settings';
-import { voiceTwiml } from '../shared/twiml/voice';
-import { twimlWebhook } from '../shared/webhook';
+import { settings } from '../shared/platform/settings';
+import { voiceTwiml } from '../shared/twiml/incomingCall';
+import { twimlWebhook } from '../shared/webhook/webhookHttp';
 
 /** The number's incoming-call webhook: VOICE_GREETING, then VOICE_MODE (message, forward, voicemail or menu). */
 export const voice = twimlWebhook(({ params, url }) => voiceTwiml(params, { url, voice: settings().voice }));

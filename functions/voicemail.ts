@@ -1,8 +1,8 @@
 import { app } from '@azure/functions';
-import { enqueueOutbound } from '../shared/outboundQueue';
-import { settings } from '../shared/settings';
+import { enqueueOutbound } from '../shared/outbound/outboundQueue';
+import { settings } from '../shared/platform/settings';
 import { voicemailTwiml } from '../shared/twiml/voicemail';
-import { twimlWebhook } from '../shared/webhook';
+import { twimlWebhook } from '../shared/webhook/webhookHttp';
 
 /**
  * Self-hosted twimlets.com/voicemail: records, transcribes, and texts the recording link and the transcription

@@ -1,6 +1,6 @@
 import { app } from '@azure/functions';
 import { whisperTwiml } from '../shared/twiml/whisper';
-import { twimlWebhook } from '../shared/webhook';
+import { twimlWebhook } from '../shared/webhook/webhookHttp';
 
 /** Self-hosted twimlets.com/whisper: the called person presses a key to accept (HumanCheck). */
 export const whisper = twimlWebhook(({ params }) => whisperTwiml(params));

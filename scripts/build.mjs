@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const functionFiles = readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts')).sort();
-const entry = ["import './shared/startup';", ...functionFiles.map((f) => `import './functions/${f.slice(0, -3)}';`)].join('\n');
+const entry = ["import './shared/platform/startup';", ...functionFiles.map((f) => `import './functions/${f.slice(0, -3)}';`)].join('\n');
 
 // import() becomes a lazy require(): heavy packages load on first use, and CJS packages resolve as CJS.
 // The app bundle inlines what every cold start loads anyway (@azure/functions, the TwiML builders and the

@@ -1,5 +1,5 @@
 // npm run schema: writes schema/outbound-message.schema.json from the zod definition in
-// shared/outbound/schema.ts. test/unit/outboundSchema.test.ts fails when the file is out of date.
+// shared/outbound/schema.ts. test/unit/outbound/schema.test.ts fails when the file is out of date.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { outboundMessageJsonSchema } from '../shared/outbound/schema';

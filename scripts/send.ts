@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { QueueClient } from '@azure/storage-queue';
 import { applyLocalSettings, readLocalSettings } from '../devhost/localSettings';
 import { describeIssues, validateOutboundMessage } from '../shared/outbound/schema';
-import { SETTINGS } from '../shared/settings';
+import { SETTINGS } from '../shared/platform/settings';
 
 const USAGE = `Usage:
   npm run send -- sms <to> <body> [--media-url URL]... [options]

@@ -1,6 +1,6 @@
 // Reading Twilio's message and call status callbacks. Pure: no I/O.
-import { first, type WebhookParams } from '../params';
-import type { StatusCallback } from './ledgerState';
+import { first, type WebhookParams } from '../webhook/params';
+import type { StatusCallback } from './ledger';
 
 /** The callback's facts, or undefined when the parameters are not a message or call status callback. */
 export function parseStatusCallback(params: WebhookParams): StatusCallback | undefined {

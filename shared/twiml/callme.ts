@@ -1,6 +1,6 @@
-import { type WebhookParams } from '../params';
-import { dialActionUrl, dialTwimlet, textParam, timeoutParam, whisperUrl } from './dial';
-import { TwimlInputError } from './errors';
+import { type WebhookParams } from '../webhook/params';
+import { dialActionUrl, dialTwimlet, textParam, timeoutParam, whisperUrl } from './parts/dialling';
+import { TwimlInputError } from './parts/errors';
 
 /** The callme twimlet: dials PhoneNumber with a whisper; FailUrl when nobody accepts. */
 export function callmeTwiml(params: WebhookParams, url: URL): string {

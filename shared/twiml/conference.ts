@@ -1,10 +1,10 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
-import { first, list, type WebhookParams } from '../params';
+import { first, list, type WebhookParams } from '../webhook/params';
 import { sameNumber } from '../phone';
-import { textParam } from './dial';
-import { TwimlInputError } from './errors';
+import { textParam } from './parts/dialling';
+import { TwimlInputError } from './parts/errors';
 import { speak } from './message';
-import { spoken } from './text';
+import { spoken } from './parts/speech';
 
 const DEFAULT_MESSAGE = 'You are now entering the conference line.';
 

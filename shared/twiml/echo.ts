@@ -1,6 +1,6 @@
 import type { XMLParser } from 'fast-xml-parser';
-import { first, type WebhookParams } from '../params';
-import { TwimlInputError } from './errors';
+import { first, type WebhookParams } from '../webhook/params';
+import { TwimlInputError } from './parts/errors';
 
 // Only echo needs an XML parser; loading it on first use keeps it (~9 ms) out of every cold start.
 let xml: Promise<{ parser: XMLParser; validate: (text: string) => unknown }> | undefined;

@@ -1,7 +1,7 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
-import { type WebhookParams } from '../params';
-import { dialActionUrl, dialAnswered, endOfDial, isDialAction, textParam, timeoutParam, whisperUrl } from './dial';
-import { TwimlInputError } from './errors';
+import { type WebhookParams } from '../webhook/params';
+import { dialActionUrl, dialAnswered, endOfDial, isDialAction, textParam, timeoutParam, whisperUrl } from './parts/dialling';
+import { TwimlInputError } from './parts/errors';
 import { phoneNumbers } from './simulring';
 
 export const FINDME_MAX_NUMBERS = 10;

@@ -1,8 +1,8 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
-import { first, keyed, type WebhookParams } from '../params';
+import { first, keyed, type WebhookParams } from '../webhook/params';
 import { speak } from './message';
-import { memoizeTwiml } from './memo';
-import { spoken, xmlSafe, type Spoken } from './text';
+import { memoizeTwiml } from './parts/memo';
+import { spoken, xmlSafe, type Spoken } from './parts/speech';
 
 export interface Menu {
   /** Said or played inside the Gather. */

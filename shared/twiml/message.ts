@@ -1,6 +1,6 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
-import { list, type WebhookParams } from '../params';
-import { spoken, type Spoken } from './text';
+import { list, type WebhookParams } from '../webhook/params';
+import { spoken, type Spoken } from './parts/speech';
 
 /** Adds a play-or-say verb to a voice response (or to a Gather inside one). */
 export function speak(target: Pick<VoiceResponse, 'play' | 'say'>, item: Spoken): void {

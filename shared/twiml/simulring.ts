@@ -1,7 +1,7 @@
-import { list, type WebhookParams } from '../params';
-import { dialActionUrl, dialTwimlet, textParam, timeoutParam, whisperUrl } from './dial';
-import { TwimlInputError } from './errors';
-import { xmlSafe } from './text';
+import { list, type WebhookParams } from '../webhook/params';
+import { dialActionUrl, dialTwimlet, textParam, timeoutParam, whisperUrl } from './parts/dialling';
+import { TwimlInputError } from './parts/errors';
+import { xmlSafe } from './parts/speech';
 
 /** PhoneNumbers[] as a clean list: XML-safe, trimmed, empty entries removed. */
 export function phoneNumbers(params: WebhookParams): string[] {

@@ -1,11 +1,11 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
-import { outboundSms, sidOrUndefined, type OutboundSms } from '../outboundSms';
-import { first, type WebhookParams } from '../params';
+import { outboundSms, sidOrUndefined, type OutboundSms } from '../outbound/smsMessage';
+import { first, type WebhookParams } from '../webhook/params';
 import { isE164 } from '../phone';
-import { flagParam, textParam } from './dial';
-import { TwimlInputError } from './errors';
+import { flagParam, textParam } from './parts/dialling';
+import { TwimlInputError } from './parts/errors';
 import { speak } from './message';
-import { spoken, type Spoken } from './text';
+import { spoken, type Spoken } from './parts/speech';
 
 export const DEFAULT_VOICEMAIL_PROMPT: Spoken = { kind: 'say', text: 'Please leave a message after the beep.' };
 

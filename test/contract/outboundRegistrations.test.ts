@@ -2,7 +2,7 @@
 // @azure/functions-core): routes, methods and auth levels.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot } from '../support/localHost';
+import { repoRoot } from '../../harness/localHost';
 
 interface Binding {
   type: string;

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../support/localHost';
+import { repoRoot } from '../../harness/localHost';
 
 interface Binding {
   type: string;

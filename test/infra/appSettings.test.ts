@@ -1,5 +1,5 @@
-// The deployed app settings against shared/settings.ts, the one list of what the app reads.
-import { parseSettings, SETTINGS, type SettingName, type SettingSpec } from '../../shared/settings';
+// The deployed app settings against shared/platform/settings.ts, the one list of what the app reads.
+import { parseSettings, SETTINGS, type SettingName, type SettingSpec } from '../../shared/platform/settings';
 import { loadMainTemplate, moduleCreating, onlyResource, resolve, rootParameter } from './armTemplate';
 
 const template = loadMainTemplate();
@@ -27,7 +27,7 @@ test('the settings are one literal object, so every name can be checked here', (
   expect(Object.keys(appSettings).length).toBeGreaterThan(0);
 });
 
-test.each(deployed)('sets %s, which shared/settings.ts says infra deploys', (name) => {
+test.each(deployed)('sets %s, which shared/platform/settings.ts says infra deploys', (name) => {
   // An identity-based connection is set as <name>__<property> settings instead of a connection string.
   const set = Object.keys(appSettings).filter((key) => key === name || key.startsWith(`${name}__`));
   expect(set).not.toEqual([]);
@@ -69,7 +69,7 @@ test('KEY_VAULT_URL is the URI of the vault that holds the secrets', () => {
   expect(vault.deployment.template.outputs?.uri?.value).toMatch(/^\[reference\(resourceId\('Microsoft\.KeyVault\/vaults', parameters\('name'\)\), '[0-9-]+'\)\.vaultUri\]$/);
 });
 
-test('a setting taken from a parameter gets the same default in Bicep as in shared/settings.ts', () => {
+test('a setting taken from a parameter gets the same default in Bicep as in shared/platform/settings.ts', () => {
   const compared: string[] = [];
   for (const [name, spec] of specs) {
     const root = rootParameter(settingsDeployment, appSettings[name]);

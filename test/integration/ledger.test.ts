@@ -1,10 +1,10 @@
 // The ledger's table I/O against Azurite: optimistic writes that skip the read, and their fallback when the
 // caller's belief about the stored row is wrong.
 import { startAzurite, type RunningAzurite } from '../../devhost/services';
-import { readLedgerRow, updateLedgerRow } from '../../shared/ledger';
-import { callback, claim, sent } from '../../shared/outbound/ledgerState';
-import { resetSettingsForTests } from '../../shared/settings';
-import { resetStorageClientsForTests } from '../../shared/storage';
+import { readLedgerRow, updateLedgerRow } from '../../shared/outbound/ledgerTable';
+import { callback, claim, sent } from '../../shared/outbound/ledger';
+import { resetSettingsForTests } from '../../shared/platform/settings';
+import { resetStorageClientsForTests } from '../../shared/platform/storageClients';
 
 let azurite: RunningAzurite;
 const env = { ...process.env };

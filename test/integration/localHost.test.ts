@@ -2,8 +2,8 @@
 import { join } from 'node:path';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { startAzurite, type RunningAzurite } from '../../devhost/services';
-import { startHost, type RunningHost } from '../support/localHost';
-import { rawGet, rawRequest } from '../support/rawHttp';
+import { startHost, type RunningHost } from '../../harness/localHost';
+import { rawGet, rawRequest } from '../../harness/rawHttp';
 
 let azurite: RunningAzurite;
 let host: RunningHost;

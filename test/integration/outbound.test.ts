@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { MOCK_TWILIO_CREDENTIALS } from '../../devhost/services';
-import { recordOptOut } from '../../shared/optOuts';
-import { resetSettingsForTests } from '../../shared/settings';
-import { repoRoot } from '../support/localHost';
-import { base64, MAX_DEQUEUE_COUNT, outboundHelpers, startOutboundRig, until, WEBHOOK_BASE_URL, type OutboundRig } from '../support/outboundRig';
+import { recordOptOut } from '../../shared/outbound/optOutTable';
+import { resetSettingsForTests } from '../../shared/platform/settings';
+import { repoRoot } from '../../harness/localHost';
+import { base64, MAX_DEQUEUE_COUNT, outboundHelpers, startOutboundRig, until, WEBHOOK_BASE_URL, type OutboundRig } from '../../harness/outboundRig';
 
 let rig: OutboundRig;
 const { ledgerRow, rowWithStatus, logEntries, logEntry, creates, lookups, enqueue, completed } = outboundHelpers(() => rig);

@@ -2,7 +2,7 @@
 // The host process is killed for real (SIGKILL) while Twilio's answer is still on its way, then restarted.
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { MOCK_TWILIO_CREDENTIALS } from '../../devhost/services';
-import { outboundHelpers, startOutboundRig, until, WEBHOOK_BASE_URL, type OutboundRig } from '../support/outboundRig';
+import { outboundHelpers, startOutboundRig, until, WEBHOOK_BASE_URL, type OutboundRig } from '../../harness/outboundRig';
 
 const LEASE_SECONDS = 2;
 let rig: OutboundRig;

@@ -5,11 +5,11 @@
 // NODE_EXTRA_CA_CERTS, as a process would trust a corporate CA.
 import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite, startPrism, type RunningAzurite, type RunningService } from '../../devhost/services';
-import { TWILIO_SECRET_NAMES as NAMES } from '../../shared/secrets';
-import { startHost, type RunningHost } from '../support/localHost';
-import { startTwilioProxy, type TwilioProxy } from '../support/twilioProxy';
-import { startVaultChain, VAULT_RESOURCE, type VaultChain } from '../support/vaultChain';
-import { waitFor } from '../support/waitFor';
+import { TWILIO_SECRET_NAMES as NAMES } from '../../shared/platform/twilioCredentials';
+import { startHost, type RunningHost } from '../../harness/localHost';
+import { startTwilioProxy, type TwilioProxy } from '../../harness/twilioProxy';
+import { startVaultChain, VAULT_RESOURCE, type VaultChain } from '../../harness/vaultChain';
+import { waitFor } from '../../harness/waitFor';
 
 const VALUES = {
   [NAMES.accountSid]: 'ACfedcba9876543210fedcba9876543210',

@@ -2,9 +2,9 @@
 // real twilio SDK talking to Prism (Twilio's OpenAPI spec) through a recording proxy.
 import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite, startPrism, MOCK_TWILIO_CREDENTIALS, type RunningAzurite, type RunningService } from '../../devhost/services';
-import { startHost, type RunningHost } from '../support/localHost';
-import { startTwilioProxy, type TwilioProxy } from '../support/twilioProxy';
-import { waitFor } from '../support/waitFor';
+import { startHost, type RunningHost } from '../../harness/localHost';
+import { startTwilioProxy, type TwilioProxy } from '../../harness/twilioProxy';
+import { waitFor } from '../../harness/waitFor';
 
 let azurite: RunningAzurite;
 let prism: RunningService;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { freePort, startAzurite, type RunningAzurite } from '../../devhost/services';
-import { repoRoot } from '../support/localHost';
+import { repoRoot } from '../../harness/localHost';
 
 let azurite: RunningAzurite;
 beforeAll(async () => {

@@ -4,11 +4,11 @@
 import { TableClient } from '@azure/data-tables';
 import { getExpectedBodyHash } from 'twilio/lib/webhooks/webhooks';
 import { startAzurite, startPrism, MOCK_TWILIO_CREDENTIALS, type RunningAzurite, type RunningService } from '../../devhost/services';
-import { startHost, type RunningHost } from '../support/localHost';
-import { startTwilioProxy, type TwilioProxy } from '../support/twilioProxy';
-import { parseTwiml, verbs } from '../support/twiml';
-import { waitFor } from '../support/waitFor';
-import { CALLER, formBody, sign, smsParams, twilioPost, voiceCallParams } from '../support/twilioRequests';
+import { startHost, type RunningHost } from '../../harness/localHost';
+import { startTwilioProxy, type TwilioProxy } from '../../harness/twilioProxy';
+import { parseTwiml, verbs } from '../../harness/twiml';
+import { waitFor } from '../../harness/waitFor';
+import { CALLER, formBody, sign, smsParams, twilioPost, voiceCallParams } from '../../harness/twilioRequests';
 
 const TOKEN = MOCK_TWILIO_CREDENTIALS.TWILIO_AUTH_TOKEN;
 const FUNCTION_KEY = 'fn-key-Zx81==';

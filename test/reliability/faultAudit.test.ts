@@ -1,6 +1,6 @@
 // The fault soak's verdict and its plan: what counts as lost, duplicated or wrong, and what the seeded plan covers.
-import { auditOutbound, auditProblems, type AuditInput } from '../../bench/faultAudit';
-import { planTurns, planWorkload, twilioFaultPicker, TWILIO_FAULT_KINDS } from '../../bench/faultPlan';
+import { auditOutbound, auditProblems, type AuditInput } from '../../harness/soak/faultAudit';
+import { planTurns, planWorkload, twilioFaultPicker, TWILIO_FAULT_KINDS } from '../../harness/soak/faultPlan';
 
 function input(overrides: Partial<AuditInput>): AuditInput {
   return { messages: [{ key: 'k1', expect: 'send' }], rows: new Map(), poison: new Map(), creates: [], ...overrides };

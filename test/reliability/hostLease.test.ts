@@ -4,8 +4,8 @@
 import { join } from 'node:path';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { startAzurite, type RunningAzurite } from '../../devhost/services';
-import { startHost, type RunningHost } from '../support/localHost';
-import { waitFor } from '../support/waitFor';
+import { startHost, type RunningHost } from '../../harness/localHost';
+import { waitFor } from '../../harness/waitFor';
 
 const LEASE_SECONDS = 2;
 const appRoot = join(__dirname, '..', 'fixtures', 'queue-app');

@@ -3,13 +3,13 @@
 // A valid SMS or voicemail callback really sends a message, so "nothing was sent" below means something.
 import fc from 'fast-check';
 import { TableClient } from '@azure/data-tables';
-import { formParamsOf, hostileBody, hostileForm, unacceptable, type Answer } from '../support/hostileInput';
-import { genuineWebhooks, recordingCallback, uniqueSid, webhookUrl, type GenuineWebhook } from '../support/genuineWebhooks';
-import { rawGet, rawRequest } from '../support/rawHttp';
-import { leakedSecrets, SENTINEL_CREDENTIALS } from '../support/secrets';
-import { httpFunctions, SENTINEL_APP, startSentinelApp, type SentinelApp } from '../support/sentinelApp';
-import { formBody, sign, smsParams } from '../support/twilioRequests';
-import { waitFor } from '../support/waitFor';
+import { formParamsOf, hostileBody, hostileForm, unacceptable, type Answer } from '../../harness/hostileInput';
+import { genuineWebhooks, recordingCallback, uniqueSid, webhookUrl, type GenuineWebhook } from '../../harness/genuineWebhooks';
+import { rawGet, rawRequest } from '../../harness/rawHttp';
+import { leakedSecrets, SENTINEL_CREDENTIALS } from '../../harness/secrets';
+import { httpFunctions, SENTINEL_APP, startSentinelApp, type SentinelApp } from '../../harness/sentinelApp';
+import { formBody, sign, smsParams } from '../../harness/twilioRequests';
+import { waitFor } from '../../harness/waitFor';
 
 const TOKEN = SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN;
 /** Runs per property; FUZZ_RUNS digs deeper (see README, Reliability). */

@@ -1,7 +1,7 @@
 // The queue's last delivery of a message dies (the host is killed mid-send). The host then moves the message to
 // the poison queue on its next receive without invoking the function again, as the Functions host does
 // (QueueProcessor.BeginProcessingMessageAsync), so the ledger must already say `poisoned`: found by the fault soak.
-import { MAX_DEQUEUE_COUNT, outboundHelpers, startOutboundRig, until, type OutboundRig } from '../support/outboundRig';
+import { MAX_DEQUEUE_COUNT, outboundHelpers, startOutboundRig, until, type OutboundRig } from '../../harness/outboundRig';
 
 let rig: OutboundRig;
 const { ledgerRow, rowWithStatus, creates, enqueue } = outboundHelpers(() => rig);

@@ -1,8 +1,8 @@
 // The soak's outbound fault phase, CI-sized: tens of messages from every producer while Twilio fails in every
 // way the soak knows (429, 500, 503, timeout, reset, reset after doing the work), the host is killed, Key Vault
 // is unreachable and Azurite is restarted, each once. Seeded; asserts outcomes only, never timing.
-import { runOutboundFaults, type FaultRunResult } from '../../bench/outboundFaults';
-import { TWILIO_FAULT_KINDS } from '../../bench/faultPlan';
+import { runOutboundFaults, type FaultRunResult } from '../../harness/soak/outboundFaults';
+import { TWILIO_FAULT_KINDS } from '../../harness/soak/faultPlan';
 
 let result: FaultRunResult;
 

@@ -1,12 +1,12 @@
 // Secrets never leak: the app runs with sentinel credentials (an auth token, an API key secret, the account SID),
 // every function is exercised, succeeding, refusing and failing, outbound sends included, and then the host's
 // whole output and every HTTP answer are searched for the sentinels in every form they could take.
-import { genuineWebhooks, uniqueSid, webhookUrl } from '../support/genuineWebhooks';
-import { startHost } from '../support/localHost';
-import { leakedSecrets, SENTINEL_CREDENTIALS } from '../support/secrets';
-import { httpFunctions, SENTINEL_APP, startSentinelApp, type SentinelApp } from '../support/sentinelApp';
-import { sign, smsParams, twilioPost } from '../support/twilioRequests';
-import { waitFor } from '../support/waitFor';
+import { genuineWebhooks, uniqueSid, webhookUrl } from '../../harness/genuineWebhooks';
+import { startHost } from '../../harness/localHost';
+import { leakedSecrets, SENTINEL_CREDENTIALS } from '../../harness/secrets';
+import { httpFunctions, SENTINEL_APP, startSentinelApp, type SentinelApp } from '../../harness/sentinelApp';
+import { sign, smsParams, twilioPost } from '../../harness/twilioRequests';
+import { waitFor } from '../../harness/waitFor';
 
 const TOKEN = SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN;
 let app: SentinelApp;

@@ -1,8 +1,8 @@
 // The soak's webhook load, CI-sized: the same signed request mix and response checks as `npm run soak`, for a
 // few seconds on 10 connections. Asserts correctness only (every answer right, no 5xx), never speed.
-import { startSoakApp, type SoakApp } from '../../bench/soakApp';
-import { runWebhookLoad, wrongAnswer } from '../../bench/webhookLoad';
-import { leakedSecrets } from '../support/secrets';
+import { startSoakApp, type SoakApp } from '../../harness/soak/soakApp';
+import { runWebhookLoad, wrongAnswer } from '../../harness/soak/webhookLoad';
+import { leakedSecrets } from '../../harness/secrets';
 
 let app: SoakApp;
 

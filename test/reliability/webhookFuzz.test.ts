@@ -16,11 +16,11 @@ import { sms } from '../../functions/sms';
 import { voice } from '../../functions/voice';
 import { voicemail } from '../../functions/voicemail';
 import { whisper } from '../../functions/whisper';
-import { resetSettingsForTests } from '../../shared/settings';
-import { resetStorageClientsForTests } from '../../shared/storage';
-import { formParamsOf, hostileBody, hostileForm, INJECTIONS, unacceptable, type Answer } from '../support/hostileInput';
-import { leakedSecrets, SENTINEL_CREDENTIALS } from '../support/secrets';
-import { sign, smsParams, voiceCallParams } from '../support/twilioRequests';
+import { resetSettingsForTests } from '../../shared/platform/settings';
+import { resetStorageClientsForTests } from '../../shared/platform/storageClients';
+import { formParamsOf, hostileBody, hostileForm, INJECTIONS, unacceptable, type Answer } from '../../harness/hostileInput';
+import { leakedSecrets, SENTINEL_CREDENTIALS } from '../../harness/secrets';
+import { sign, smsParams, voiceCallParams } from '../../harness/twilioRequests';
 
 /** Runs per property; FUZZ_RUNS=5000 npx jest test/reliability digs deeper than npm test has time for. */
 const RUNS = Number(process.env.FUZZ_RUNS) || 40;

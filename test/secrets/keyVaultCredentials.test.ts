@@ -1,10 +1,10 @@
-// The Twilio credentials over the real chain, in process: shared/secrets.ts -> shared/keyVault.ts -> the real
+// The Twilio credentials over the real chain, in process: shared/platform/twilioCredentials.ts -> shared/platform/keyVault.ts -> the real
 // SecretClient (@azure/keyvault-secrets) -> HTTPS with Key Vault's 401 challenge -> the real
 // ManagedIdentityCredential (@azure/identity, MSAL's App Service source) -> a loopback managed identity
-// endpoint. Only the two endpoints are fakes (test/support/vaultChain.ts).
+// endpoint. Only the two endpoints are fakes (harness/vaultChain.ts).
 import { AzureLogger, setLogLevel } from '@azure/logger';
-import { resetAzureCredentialForTests } from '../../shared/azureCredential';
-import { KeyVaultAccessDeniedError, KeyVaultUnreachableError, resetKeyVaultForTests, SecretNotFoundError } from '../../shared/keyVault';
+import { resetAzureCredentialForTests } from '../../shared/platform/azureCredential';
+import { KeyVaultAccessDeniedError, KeyVaultUnreachableError, resetKeyVaultForTests, SecretNotFoundError } from '../../shared/platform/keyVault';
 import {
   FORCED_REFRESH_INTERVAL_MS,
   prefetchTwilioCredentials,
@@ -12,11 +12,11 @@ import {
   resetTwilioCredentialsForTests,
   twilioCredentials,
   TWILIO_SECRET_NAMES as NAMES,
-} from '../../shared/secrets';
-import { resetSettingsForTests } from '../../shared/settings';
-import { installLoopbackDns } from '../support/loopbackDns.cjs';
-import { startVaultChain, VAULT_RESOURCE, type VaultChain } from '../support/vaultChain';
-import { waitFor } from '../support/waitFor';
+} from '../../shared/platform/twilioCredentials';
+import { resetSettingsForTests } from '../../shared/platform/settings';
+import { installLoopbackDns } from '../../harness/loopbackDns.cjs';
+import { startVaultChain, VAULT_RESOURCE, type VaultChain } from '../../harness/vaultChain';
+import { waitFor } from '../../harness/waitFor';
 
 const VALUES = {
   [NAMES.accountSid]: 'AC0123456789abcdef0123456789abcdef',

@@ -1,0 +1,61 @@
+// Starts the built app under the local host in a child process, as `npm start` would, and captures its log.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { freePort, waitForPort } from '../devhost/services';
+
+/** The checkout: the nearest folder up from here with a host.json (this file also runs bundled into build/). */
+export const repoRoot = findRepoRoot(__dirname);
+
+function findRepoRoot(start: string): string {
+  for (let dir = start; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'host.json'))) return dir;
+  throw new Error(`no host.json above ${start}`);
+}
+
+export interface RunningHost {
+  baseUrl: string;
+  process: ChildProcess;
+  /** Every line the host and the app printed so far. */
+  output(): string;
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startHost(env: Record<string, string>, options: { appRoot?: string } = {}): Promise<RunningHost> {
+  const port = await freePort();
+  let output = '';
+  const child = spawn(process.execPath, [join(repoRoot, 'build', 'devhost.js'), 'serve', '--port', String(port)], {
+    cwd: options.appRoot ?? repoRoot,
+    env: { PATH: process.env.PATH, DEVHOST_APP_ROOT: options.appRoot ?? '', DEVHOST_SKIP_LOCAL_SETTINGS: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  try {
+    await waitForPort(port, 20_000, child, 'local host');
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${output}`);
+  }
+  const host: RunningHost = {
+    baseUrl: `http://127.0.0.1:${port}`,
+    process: child,
+    output: () => output,
+    async waitForOutput(pattern, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(output)) {
+        if (Date.now() > deadline) throw new Error(`Timed out waiting for ${pattern} in host output:\n${output}`);
+        if (child.exitCode !== null) throw new Error(`Host exited (${child.exitCode}) while waiting for ${pattern}:\n${output}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+  await host.waitForOutput(/Host started/);
+  return host;
+}

@@ -1,0 +1,76 @@
+// The whole app with sentinel credentials (harness/secrets.ts): Azurite, the Twilio mock (Prism) behind the
+// recording proxy, and the built app under the local host with signature checks on, SMS relays and voicemail
+// notifications configured, so a valid webhook really ends in a message at "Twilio". TWILIO_LOG_LEVEL=debug is
+// set on purpose: twilio-node must not turn its request logging on from the environment.
+import { startAzurite, startPrism, type RunningAzurite, type RunningService } from '../devhost/services';
+import { startHost, type RunningHost } from './localHost';
+import { SENTINEL_CREDENTIALS } from './secrets';
+import { startTwilioProxy, type TwilioProxy } from './twilioProxy';
+
+export const SENTINEL_APP = {
+  relayTo: '+14155550177',
+  notify: '+14155550188',
+  forwardTo: '+14155550100',
+  autoReply: 'Thanks {from}!',
+} as const;
+
+export interface SentinelApp {
+  azurite: RunningAzurite;
+  prism: RunningService;
+  twilio: TwilioProxy;
+  host: RunningHost;
+  optOutTable: string;
+  stop(): Promise<void>;
+}
+
+export interface HttpFunction {
+  name: string;
+  methods: string[];
+  /** The URL with route parameters filled in. */
+  url: string;
+}
+
+/** Every HTTP function the host serves, read from the list it prints at start (as func does). */
+export function httpFunctions(host: RunningHost): HttpFunction[] {
+  const base = new URL(host.baseUrl);
+  return [...host.output().matchAll(/^\t(\w+): \[([A-Z,]+)\] (\S+)$/gm)].map(([, name, methods, url]) => {
+    const served = new URL(url!.replace(/\{\*?(\w+)[^}]*\}/g, 'x'));
+    return { name: name!, methods: methods!.split(','), url: `${base.origin}${served.pathname}` };
+  });
+}
+
+/** `name` keeps each suite's queue and table apart. */
+export async function startSentinelApp(name: string): Promise<SentinelApp> {
+  const [azurite, prism] = await Promise.all([startAzurite(), startPrism()]);
+  const twilio = await startTwilioProxy(prism.url);
+  const optOutTable = `${name}optouts`;
+  const stopServices = () => Promise.all([twilio.stop(), prism.stop(), azurite.stop()]);
+  const host = await startHost({
+    AzureWebJobsStorage: azurite.connectionString,
+    ...SENTINEL_CREDENTIALS,
+    TWILIO_API_BASE_URL: twilio.url,
+    TWILIO_FROM_NUMBER: '+15005550006',
+    TWILIO_LOG_LEVEL: 'debug',
+    OUTBOUND_QUEUE: `${name}-outbound`,
+    OPTOUT_TABLE: optOutTable,
+    VOICE_MODE: 'forward',
+    VOICE_FORWARD_TO: SENTINEL_APP.forwardTo,
+    VOICEMAIL_NOTIFY: SENTINEL_APP.notify,
+    SMS_FORWARD_TO: SENTINEL_APP.relayTo,
+    SMS_AUTO_REPLY: SENTINEL_APP.autoReply,
+  }).catch(async (error: unknown) => {
+    await stopServices();
+    throw error;
+  });
+  return {
+    azurite,
+    prism,
+    twilio,
+    host,
+    optOutTable,
+    async stop() {
+      await host.stop();
+      await stopServices();
+    },
+  };
+}

@@ -1,0 +1,207 @@
+// What the outbound fault soak sends and which Twilio faults it injects, decided up front from a seed so that a
+// run can be repeated. Pure: no I/O. Used by harness/soak/outboundFaults.ts (npm run soak, and CI-sized in npm test).
+
+/** mulberry32: a small seeded PRNG, good enough to pick test cases. Returns numbers in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy;
+}
+
+/** How a message reaches the outbound queue: the producers the README documents. */
+export type Producer = 'queue-json' | 'queue-base64' | 'event-grid' | 'cloud-event' | 'http';
+
+/**
+ * What the soak expects of a message: sent (or in the poison queue if the faults outlast its retries), rejected
+ * before Twilio (invalid, opted out), or refused by Twilio for good (failed; or poisoned, likewise).
+ */
+export type Expectation = 'send' | 'reject' | 'refuse';
+
+export type InvalidKind = 'no body' | 'not E.164' | 'unknown field' | 'undecodable' | 'reserved field' | 'sendAt too far';
+
+export interface PlannedMessage {
+  index: number;
+  expect: Expectation;
+  producer: Producer;
+  type: 'sms' | 'call';
+  to: string;
+  /** The idempotency key, or undefined when it is the queue message id (known once enqueued). */
+  key?: string;
+  /** The text the producer writes to the queue (http: the JSON body it posts). */
+  text: string;
+  invalid?: InvalidKind;
+  /** The producer delivers it a second time (a retried producer): still one send. */
+  duplicate: boolean;
+}
+
+export interface WorkloadOptions {
+  count: number;
+  seed: number;
+  /** The app's default sender, for the few messages that name it explicitly. */
+  fromNumber: string;
+  /** sendAt for scheduled messages, relative to when the plan is made. */
+  now: Date;
+}
+
+export interface Workload {
+  messages: PlannedMessage[];
+  /** Recipients who replied STOP before the run. */
+  optedOut: string[];
+  /** Recipients Twilio refuses (error 21211, invalid To) whenever a create reaches it. */
+  refused: string[];
+}
+
+const INVALID_KINDS: InvalidKind[] = ['no body', 'not E.164', 'unknown field', 'undecodable', 'reserved field', 'sendAt too far'];
+const PRODUCERS: Producer[] = ['queue-json', 'queue-base64', 'event-grid', 'cloud-event', 'http'];
+const MESSAGING_SERVICE = 'MG0123456789abcdef0123456789abcdef';
+
+/** 7 digits after +1555: unique per message within a run. */
+const number = (n: number) => `+1555${String(n).padStart(7, '0')}`;
+
+function invalidPayload(kind: InvalidKind, base: { to: string; idempotencyKey: string }, now: Date): Record<string, unknown> | string {
+  switch (kind) {
+    case 'no body':
+      return { type: 'sms', ...base };
+    case 'not E.164':
+      return { type: 'sms', ...base, to: '555-0100', body: 'to a number that is not E.164' };
+    case 'unknown field':
+      return { type: 'sms', ...base, body: 'with a typo', mediaUrl: 'https://example.com/a.png' };
+    case 'undecodable':
+      return `%% neither JSON nor base64 %% ${base.idempotencyKey}`;
+    case 'reserved field':
+      return { type: 'sms', ...base, body: 'hides the queue message id', id: 'payload-id' };
+    case 'sendAt too far':
+      return { type: 'call', ...base, say: 'too late', sendAt: new Date(now.getTime() + 30 * 86_400_000).toISOString() };
+  }
+}
+
+function validPayload(type: 'sms' | 'call', base: { to: string; idempotencyKey: string }, index: number, random: () => number, options: WorkloadOptions): Record<string, unknown> {
+  const variant = random();
+  if (type === 'sms') {
+    // Every body is distinct, so a lookup after a lost answer can only find this message (see README, limits).
+    const body = `Order ${base.idempotencyKey} has shipped`;
+    if (variant < 0.1) return { type, ...base, body, messagingServiceSid: MESSAGING_SERVICE };
+    if (variant < 0.2) return { type, ...base, body, from: options.fromNumber };
+    // Due a little after the message is likely enqueued (about 3 per second), so it waits in the queue first.
+    if (variant < 0.3) return { type, ...base, body, sendAt: new Date(options.now.getTime() + 5000 + index * 300).toISOString() };
+    if (variant < 0.4) return { type, ...base, body, metadata: { orderId: base.idempotencyKey } };
+    return { type, ...base, body };
+  }
+  if (variant < 0.2) return { type, ...base, url: `/api/message?Message=${encodeURIComponent(`Call ${base.idempotencyKey}`)}` };
+  if (variant < 0.3) return { type, ...base, twiml: `<Response><Say>Call ${base.idempotencyKey}</Say></Response>` };
+  return { type, ...base, say: `Your table is ready, ${base.idempotencyKey}` };
+}
+
+/** How the producer writes the message; an event without data.idempotencyKey is keyed by its event id. */
+function produce(producer: Producer, payload: Record<string, unknown> | string, key: string, random: () => number, now: Date): { text: string; key?: string } {
+  if (typeof payload === 'string') return { text: payload, key: undefined };
+  const json = JSON.stringify(payload);
+  switch (producer) {
+    case 'queue-json':
+    case 'http':
+      return { text: json, key };
+    case 'queue-base64':
+      return { text: Buffer.from(json).toString('base64'), key };
+    case 'event-grid':
+    case 'cloud-event': {
+      const eventId = `ev-${key}`;
+      const keyed = random() < 0.5;
+      const { idempotencyKey: _key, ...data } = payload;
+      const envelope =
+        producer === 'event-grid'
+          ? { id: eventId, eventType: 'Contoso.Orders.Shipped', subject: `orders/${key}`, eventTime: now.toISOString(), dataVersion: '1.0', data: keyed ? payload : data }
+          : { id: eventId, specversion: '1.0', type: 'Contoso.Orders.Shipped', source: '/orders', data: keyed ? payload : data };
+      return { text: JSON.stringify(envelope), key: keyed ? key : `event-${eventId}` };
+    }
+  }
+}
+
+/**
+ * `count` messages: mostly valid SMS and calls from every producer, plus invalid ones, ones to recipients who
+ * opted out, and ones Twilio refuses. The first few cover each case once, so even a small run has them all.
+ * Recipients are unique per message (a few SMS share one, with distinct bodies), so lookups are unambiguous.
+ */
+export function planWorkload(options: WorkloadOptions): Workload {
+  const random = seededRandom(options.seed);
+  const optedOut: string[] = [];
+  const refused: string[] = [];
+  const messages: PlannedMessage[] = [];
+  const required: Array<{ expect: Expectation; invalid?: InvalidKind; producer?: Producer }> = [
+    ...PRODUCERS.map((producer) => ({ expect: 'send' as const, producer })),
+    ...INVALID_KINDS.map((invalid) => ({ expect: 'reject' as const, invalid })),
+    { expect: 'reject' },
+    { expect: 'refuse' },
+  ];
+  let lastSmsTo: string | undefined;
+  for (let index = 0; index < options.count; index++) {
+    const forced = required[index];
+    const roll = random();
+    // About 6% invalid, 6% to opted-out recipients, 4% refused by Twilio, the rest valid.
+    const expect: Expectation = forced?.expect ?? (roll < 0.12 ? 'reject' : roll < 0.16 ? 'refuse' : 'send');
+    const invalid = forced ? forced.invalid : roll < 0.06 ? INVALID_KINDS[Math.floor(random() * INVALID_KINDS.length)] : undefined;
+    const type: 'sms' | 'call' = random() < 0.7 ? 'sms' : 'call';
+    let to = number(index);
+    if (type === 'sms' && expect === 'send' && lastSmsTo && random() < 0.1) to = lastSmsTo;
+    if (type === 'sms' && expect === 'send') lastSmsTo = to;
+    if (expect === 'reject' && !invalid) optedOut.push(to);
+    if (expect === 'refuse') refused.push(to);
+    const key = `soak-${options.seed}-${index}`;
+    const base = { to, idempotencyKey: key };
+    const payload = invalid ? invalidPayload(invalid, base, options.now) : validPayload(type, base, index, random, options);
+    // Invalid messages come straight off the queue: POST /api/outbound would answer 400 and enqueue nothing.
+    const producer = forced?.producer ?? (invalid ? 'queue-json' : PRODUCERS[Math.floor(random() * PRODUCERS.length)]!);
+    const produced = produce(producer, payload, key, random, options.now);
+    messages.push({ index, expect, producer, type, to, key: produced.key, text: produced.text, invalid, duplicate: !invalid && random() < 0.05 });
+  }
+  return { messages, optedOut, refused };
+}
+
+/** The Twilio faults, as harness/twilioProxy.ts injects them. */
+export const TWILIO_FAULT_KINDS = ['429', '500', '503', 'timeout', 'reset', 'forward-then-reset'] as const;
+export type TwilioFaultKind = (typeof TWILIO_FAULT_KINDS)[number];
+
+export interface TwilioFaultPlanOptions {
+  seed: number;
+  /** Share of Twilio requests (creates and lookups) that get a fault. */
+  rate: number;
+}
+
+/**
+ * Decides, request by request, whether Twilio misbehaves and how. The first creates get each kind once, in a
+ * seeded order, so every kind occurs however short the run; after that, each request gets a fault at `rate`.
+ */
+export function twilioFaultPicker(options: TwilioFaultPlanOptions): (request: { create: boolean }) => TwilioFaultKind | undefined {
+  const random = seededRandom(options.seed ^ 0x5eed);
+  const firstCreates = shuffled(TWILIO_FAULT_KINDS, random);
+  return ({ create }) => {
+    if (create && firstCreates.length) return firstCreates.shift();
+    if (random() >= options.rate) return undefined;
+    return TWILIO_FAULT_KINDS[Math.floor(random() * TWILIO_FAULT_KINDS.length)];
+  };
+}
+
+/** The storage, process and Key Vault faults, one per turn. */
+export type TurnFault = 'app-kill' | 'azurite-restart' | 'vault-outage';
+const TURN_FAULTS: TurnFault[] = ['app-kill', 'vault-outage', 'azurite-restart'];
+
+/** `turns` faults, each kind once per round of three, in a seeded order within the round. */
+export function planTurns(turns: number, seed: number): TurnFault[] {
+  const random = seededRandom(seed ^ 0x7e57);
+  const plan: TurnFault[] = [];
+  while (plan.length < turns) plan.push(...shuffled(TURN_FAULTS, random));
+  return plan.slice(0, turns);
+}

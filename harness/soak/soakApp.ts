@@ -1,0 +1,56 @@
+// The app as the soak runs it: Azurite, then the built app under the local host with signature checks on
+// and known (sentinel) credentials, so the soak can also prove that none of them reaches the host's output.
+import { freePort, startAzurite, type RunningAzurite } from '../../devhost/services';
+import { startHost, type RunningHost } from '../localHost';
+import { SENTINEL_CREDENTIALS } from '../secrets';
+import type { LoadTarget } from './webhookLoad';
+
+export interface SoakApp {
+  azurite: RunningAzurite;
+  host: RunningHost;
+  /** What the webhook load needs to sign its requests and know the right answers. */
+  target: LoadTarget;
+  stop(): Promise<void>;
+}
+
+const FORWARD_TO = '+14155550100';
+const AUTO_REPLY = 'Thanks {from}, we got your message.';
+
+export async function startSoakApp(): Promise<SoakApp> {
+  const azurite = await startAzurite();
+  // No phase sends outbound messages yet; should one, the REST client gets a loopback port nobody listens on.
+  const nowhere = `http://127.0.0.1:${await freePort()}`;
+  let host: RunningHost;
+  try {
+    host = await startHost({
+      AzureWebJobsStorage: azurite.connectionString,
+      ...SENTINEL_CREDENTIALS,
+      TWILIO_API_BASE_URL: nowhere,
+      TWILIO_FROM_NUMBER: '+15005550006',
+      TWILIO_VALIDATE_SIGNATURES: 'true',
+      OUTBOUND_QUEUE: 'soak-outbound',
+      OPTOUT_TABLE: 'soakoptouts',
+      VOICE_MODE: 'forward',
+      VOICE_FORWARD_TO: FORWARD_TO,
+      SMS_AUTO_REPLY: AUTO_REPLY,
+    });
+  } catch (error) {
+    await azurite.stop();
+    throw error;
+  }
+  return {
+    azurite,
+    host,
+    target: {
+      baseUrl: host.baseUrl,
+      authToken: SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN,
+      accountSid: SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID,
+      forwardTo: FORWARD_TO,
+      autoReply: (from) => AUTO_REPLY.replace('{from}', from),
+    },
+    async stop() {
+      await host.stop();
+      await azurite.stop();
+    },
+  };
+}

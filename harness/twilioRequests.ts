@@ -1,0 +1,92 @@
+// Requests as Twilio sends them: the full parameter sets of a real incoming call and SMS, form-encoded and
+// signed with the SDK's own getExpectedTwilioSignature.
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import type { WebhookParams } from '../shared/webhook/params';
+
+export const CALLER = '+14155550111';
+export const OUR_NUMBER = '+18005550100';
+
+/** Every parameter Twilio posts to a voice webhook for an incoming call. */
+export function voiceCallParams(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    AccountSid: 'AC00000000000000000000000000000000',
+    ApiVersion: '2010-04-01',
+    CallSid: 'CA1234567890abcdef1234567890abcdef',
+    CallStatus: 'ringing',
+    CallToken: '%7B%22parentCallInfoToken%22%3A%22eyJhbGciOiJFUzI1NiJ9%22%7D',
+    Called: OUR_NUMBER,
+    CalledCity: '',
+    CalledCountry: 'US',
+    CalledState: '',
+    CalledZip: '',
+    Caller: CALLER,
+    CallerCity: 'SAN FRANCISCO',
+    CallerCountry: 'US',
+    CallerState: 'CA',
+    CallerZip: '94105',
+    Direction: 'inbound',
+    From: CALLER,
+    FromCity: 'SAN FRANCISCO',
+    FromCountry: 'US',
+    FromState: 'CA',
+    FromZip: '94105',
+    StirVerstat: 'TN-Validation-Passed-A',
+    To: OUR_NUMBER,
+    ToCity: '',
+    ToCountry: 'US',
+    ToState: '',
+    ToZip: '',
+    ...overrides,
+  };
+}
+
+/** Every parameter Twilio posts to a messaging webhook for an incoming SMS. */
+export function smsParams(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    ToCountry: 'US',
+    ToState: 'CA',
+    SmsMessageSid: 'SM0123456789abcdef0123456789abcdef',
+    NumMedia: '0',
+    ToCity: '',
+    FromZip: '94105',
+    SmsSid: 'SM0123456789abcdef0123456789abcdef',
+    FromState: 'CA',
+    SmsStatus: 'received',
+    FromCity: 'SAN FRANCISCO',
+    Body: 'Hello there',
+    FromCountry: 'US',
+    To: OUR_NUMBER,
+    ToZip: '',
+    NumSegments: '1',
+    ReferralNumMedia: '0',
+    MessageSid: 'SM0123456789abcdef0123456789abcdef',
+    AccountSid: 'AC00000000000000000000000000000000',
+    From: CALLER,
+    ApiVersion: '2010-04-01',
+    ...overrides,
+  };
+}
+
+/** A form body; arrays become repeated keys, as Twilio sends them. */
+export function formBody(params: WebhookParams): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) for (const v of [value].flat()) search.append(key, v);
+  return search.toString();
+}
+
+export function sign(authToken: string, url: string, params: WebhookParams = {}): string {
+  return getExpectedTwilioSignature(authToken, url, params);
+}
+
+/** fetch() options for a POST exactly as Twilio makes it, signed for `signedUrl` (the URL configured in Twilio). */
+export function twilioPost(authToken: string, signedUrl: string, params: WebhookParams): RequestInit {
+  return {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
+      'User-Agent': 'TwilioProxy/1.1',
+      'X-Twilio-Signature': sign(authToken, signedUrl, params),
+    },
+    body: formBody(params),
+  };
+}

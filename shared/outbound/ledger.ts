@@ -1,0 +1,312 @@
+// The ledger's state machine: one row per idempotency key, and every change to it as a pure transition
+// `(row | undefined) => new row | undefined` (undefined: leave the row alone). shared/outbound/ledgerTable.ts applies a
+// transition with an ETag, re-reading and re-applying it when another writer got there first.
+//
+//   accepted ──► sending ──► sent ──► delivered | undelivered | failed
+//      │            │ ▲
+//      │            ▼ │ (lease expired: take over, look the send up on Twilio first)
+//      │         poisoned (also while the queue's last delivery is under way: see claim)
+//      └──► rejected (invalid or opted out; nothing was sent, so a later message may claim the key again)
+//
+// Rows never move backwards: a late `sent` callback after `delivered` changes nothing.
+
+export type LedgerStatus = 'accepted' | 'sending' | 'poisoned' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'rejected';
+export type MessageKind = 'sms' | 'call';
+
+export interface LedgerRow {
+  key: string;
+  status: LedgerStatus;
+  type?: MessageKind;
+  to?: string;
+  from?: string;
+  messagingServiceSid?: string;
+  /** Twilio's SID (SM... / CA...) once known. */
+  sid?: string;
+  /** Twilio's own status from the REST answer or the latest callback (queued, ringing, delivered, ...). */
+  twilioStatus?: string;
+  errorCode?: number | string;
+  errorMessage?: string;
+  /** Why the row is rejected or poisoned. */
+  reason?: string;
+  /** Send attempts: how many times a worker claimed the row. */
+  attempts: number;
+  /** The queue's dequeue count at the latest attempt. */
+  dequeueCount?: number;
+  queueMessageId?: string;
+  /** Identifies the worker attempt that holds the row while it is `sending`. */
+  claimId?: string;
+  /** Until when that attempt may still be talking to Twilio. */
+  leaseUntil?: string;
+  /** The first attempt's start: no send for this key can be older (lower bound of the Twilio lookup). */
+  firstAttemptAt?: string;
+  sendAt?: string;
+  sentAt?: string;
+  completedAt?: string;
+  /** The SID was learned after the REST answer was lost: by a status callback or a Twilio lookup. */
+  reconciled?: boolean;
+  /** Other SIDs Twilio reported for this key: a second message went out (see README, residual risk). */
+  duplicateSids?: string;
+  metadata?: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type Transition = (row: LedgerRow | undefined) => LedgerRow | undefined;
+
+/** What is known about the message when a row is first written. */
+export interface MessageInfo {
+  type?: MessageKind;
+  to?: string;
+  from?: string;
+  messagingServiceSid?: string;
+  sendAt?: string;
+  metadata?: Record<string, unknown>;
+  queueMessageId?: string;
+}
+
+const RANK: Record<LedgerStatus, number> = { accepted: 0, sending: 1, poisoned: 1, sent: 2, delivered: 3, undelivered: 3, failed: 3, rejected: 3 };
+
+/** Nothing was sent under this key (yet): a new message may claim it. */
+const CLAIMABLE: ReadonlySet<LedgerStatus> = new Set(['accepted', 'rejected']);
+/** An attempt may have reached Twilio: the next one looks the send up before sending. */
+const UNCERTAIN: ReadonlySet<LedgerStatus> = new Set(['sending', 'poisoned']);
+
+export const isFinal = (status: LedgerStatus) => RANK[status] >= RANK.sent;
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function newRow(key: string, status: LedgerStatus, info: MessageInfo, now: Date): LedgerRow {
+  const at = now.toISOString();
+  return withoutUndefined({ key, status, ...info, attempts: 0, createdAt: at, updatedAt: at });
+}
+
+function change(row: LedgerRow, fields: Partial<LedgerRow>, now: Date): LedgerRow {
+  return withoutUndefined({ ...row, ...fields, updatedAt: now.toISOString() });
+}
+
+/** POST /api/outbound and sendAt: the row exists, waiting for its send. A rejected key is free again. */
+export function accepted(key: string, info: MessageInfo, now: Date): Transition {
+  return (row) => {
+    if (!row) return newRow(key, 'accepted', info, now);
+    if (row.status !== 'rejected') return undefined;
+    return change(row, { ...info, status: 'accepted', reason: undefined, completedAt: undefined }, now);
+  };
+}
+
+export interface ClaimRequest {
+  key: string;
+  claimId: string;
+  now: Date;
+  leaseMs: number;
+  info: MessageInfo;
+  dequeueCount?: number;
+  /**
+   * The queue's last delivery of this message. Should this attempt never finish (the process dies, storage is
+   * down when it ends), the host moves the message to the poison queue on its next receive without invoking the
+   * function again, so the row says `poisoned` from the start of the attempt.
+   */
+  lastTry?: boolean;
+}
+
+const lastTryReason = (deliveries: number | undefined) =>
+  `the last of ${deliveries ?? 'the'} deliveries the queue allows is under way; if it fails, the message is in the poison queue`;
+
+/** Take the row for one send attempt: new, accepted, rejected, or `sending`/`poisoned` with an expired lease. */
+export function claim(request: ClaimRequest): Transition {
+  const { claimId, now, leaseMs, info, dequeueCount, lastTry } = request;
+  return (row) => {
+    const current = row ?? newRow(request.key, 'accepted', info, now);
+    const takeOver = UNCERTAIN.has(current.status) && Date.parse(current.leaseUntil ?? '') <= now.getTime();
+    if (!CLAIMABLE.has(current.status) && !takeOver) return undefined;
+    return change(
+      current,
+      {
+        ...info,
+        status: lastTry ? 'poisoned' : 'sending',
+        claimId,
+        leaseUntil: new Date(now.getTime() + leaseMs).toISOString(),
+        attempts: current.attempts + 1,
+        dequeueCount,
+        firstAttemptAt: current.firstAttemptAt ?? now.toISOString(),
+        reason: lastTry ? lastTryReason(dequeueCount) : undefined,
+        completedAt: undefined,
+      },
+      now,
+    );
+  };
+}
+
+/** The attempt `claimId` holds the row: it claimed it and nothing has settled it since. */
+const holds = (row: LedgerRow | undefined, claimId: string) => row !== undefined && UNCERTAIN.has(row.status) && row.claimId === claimId;
+
+export type ClaimOutcome =
+  | { kind: 'claimed'; row: LedgerRow; /** An earlier attempt may have reached Twilio. */ lookUpFirst: boolean }
+  | { kind: 'done'; row: LedgerRow }
+  | { kind: 'busy'; row: LedgerRow; until: Date };
+
+/** Reads the result of applying `claim`: did this attempt get the row, and if not, why. */
+export function claimOutcome(previous: LedgerRow | undefined, row: LedgerRow, claimId: string): ClaimOutcome {
+  if (holds(row, claimId)) return { kind: 'claimed', row, lookUpFirst: previous !== undefined && UNCERTAIN.has(previous.status) };
+  if (isFinal(row.status)) return { kind: 'done', row };
+  return { kind: 'busy', row, until: new Date(row.leaseUntil ?? Date.now()) };
+}
+
+export interface SentUpdate {
+  sid: string;
+  twilioStatus?: string;
+  now: Date;
+  /** True when the SID came from a lookup or callback rather than the REST answer. */
+  reconciled?: boolean;
+  from?: string;
+  messagingServiceSid?: string;
+}
+
+function recordOtherSid(row: LedgerRow, sid: string, now: Date): LedgerRow | undefined {
+  const known = row.duplicateSids ? row.duplicateSids.split(',') : [];
+  if (known.includes(sid)) return undefined;
+  return change(row, { duplicateSids: [...known, sid].join(',') }, now);
+}
+
+/** Twilio accepted the message: whoever holds the claim, the send happened and is recorded. */
+export function sent(update: SentUpdate): Transition {
+  return (row) => {
+    if (!row) return undefined;
+    if (row.sid && row.sid !== update.sid) return recordOtherSid(row, update.sid, update.now);
+    if (isFinal(row.status)) return undefined;
+    return change(
+      row,
+      {
+        status: 'sent',
+        sid: update.sid,
+        twilioStatus: update.twilioStatus,
+        from: update.from ?? row.from,
+        messagingServiceSid: update.messagingServiceSid ?? row.messagingServiceSid,
+        sentAt: update.now.toISOString(),
+        reconciled: update.reconciled || undefined,
+        claimId: undefined,
+        leaseUntil: undefined,
+        errorCode: undefined,
+        errorMessage: undefined,
+        reason: undefined,
+      },
+      update.now,
+    );
+  };
+}
+
+/** Twilio refused the message for good. Only the attempt holding the claim decides that. */
+export function failed(update: { claimId: string; code?: number | string; message: string; now: Date }): Transition {
+  return (row) =>
+    holds(row, update.claimId)
+      ? change(row!, { status: 'failed', errorCode: update.code, errorMessage: update.message, claimId: undefined, leaseUntil: undefined, completedAt: update.now.toISOString() }, update.now)
+      : undefined;
+}
+
+/**
+ * The message is invalid or its recipient opted out. Applies to a missing, accepted or rejected row, or to the
+ * row this attempt holds; never to a row something was sent for.
+ */
+export function rejected(update: { key: string; reason: string; now: Date; info?: MessageInfo; claimId?: string }): Transition {
+  return (row) => {
+    const mine = update.claimId !== undefined && holds(row, update.claimId);
+    if (row && !CLAIMABLE.has(row.status) && !mine) return undefined;
+    const base = row ?? newRow(update.key, 'rejected', update.info ?? {}, update.now);
+    return change(base, { status: 'rejected', reason: update.reason, claimId: undefined, leaseUntil: undefined, completedAt: update.now.toISOString() }, update.now);
+  };
+}
+
+/**
+ * The attempt failed in a way worth retrying. The row stays uncertain (the request may have reached Twilio), the
+ * lease ends now so the retry can take over, and on the queue's last attempt the row says `poisoned`.
+ */
+export function released(update: { claimId: string; now: Date; code?: number | string; message: string; poisoned: boolean }): Transition {
+  return (row) => {
+    if (!holds(row, update.claimId)) return undefined;
+    return change(
+      row!,
+      {
+        status: update.poisoned ? 'poisoned' : 'sending',
+        leaseUntil: update.now.toISOString(),
+        errorCode: update.code,
+        errorMessage: update.message,
+        reason: update.poisoned ? `gave up after ${row!.dequeueCount ?? row!.attempts} deliveries; the message is in the poison queue` : undefined,
+      },
+      update.now,
+    );
+  };
+}
+
+// Twilio statuses, in the order they happen, and what each means for the ledger.
+const MESSAGE_STATUSES: Record<string, [LedgerStatus, number]> = {
+  accepted: ['sent', 0],
+  scheduled: ['sent', 0],
+  queued: ['sent', 1],
+  sending: ['sent', 2],
+  sent: ['sent', 3],
+  delivered: ['delivered', 0],
+  read: ['delivered', 0],
+  undelivered: ['undelivered', 0],
+  canceled: ['undelivered', 0],
+  failed: ['failed', 0],
+};
+const CALL_STATUSES: Record<string, [LedgerStatus, number]> = {
+  queued: ['sent', 0],
+  initiated: ['sent', 1],
+  ringing: ['sent', 2],
+  'in-progress': ['sent', 3],
+  completed: ['delivered', 0],
+  busy: ['undelivered', 0],
+  'no-answer': ['undelivered', 0],
+  canceled: ['undelivered', 0],
+  failed: ['failed', 0],
+};
+
+/** The ledger status for a Twilio status, and its order among Twilio statuses of the same ledger status. */
+export function ledgerStatusFor(kind: MessageKind, twilioStatus: string): [LedgerStatus, number] | undefined {
+  return (kind === 'sms' ? MESSAGE_STATUSES : CALL_STATUSES)[twilioStatus];
+}
+
+function progress(kind: MessageKind, row: LedgerRow): number {
+  const sub = row.twilioStatus ? (ledgerStatusFor(kind, row.twilioStatus)?.[1] ?? 0) : 0;
+  return RANK[row.status] * 10 + sub;
+}
+
+export interface StatusCallback {
+  kind: MessageKind;
+  sid: string;
+  twilioStatus: string;
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+/** A status callback: moves the row forward, never back; completes a row whose REST answer was lost. */
+export function callback(update: StatusCallback & { now: Date }): Transition {
+  return (row) => {
+    const target = ledgerStatusFor(update.kind, update.twilioStatus);
+    if (!row || !target) return undefined;
+    if (row.sid && row.sid !== update.sid) return recordOtherSid(row, update.sid, update.now);
+    const [status] = target;
+    const next: LedgerRow = { ...row, status, twilioStatus: update.twilioStatus };
+    if (progress(update.kind, next) <= progress(update.kind, row)) return undefined;
+    const at = update.now.toISOString();
+    return change(
+      row,
+      {
+        status,
+        twilioStatus: update.twilioStatus,
+        sid: update.sid,
+        reconciled: row.sid ? row.reconciled : true,
+        sentAt: row.sentAt ?? at,
+        completedAt: RANK[status] > RANK.sent ? at : undefined,
+        errorCode: update.errorCode,
+        errorMessage: update.errorMessage,
+        claimId: undefined,
+        leaseUntil: undefined,
+        reason: undefined,
+      },
+      update.now,
+    );
+  };
+}

@@ -1,0 +1,18 @@
+// Puts a message on the outbound queue. Webhooks (SMS forwarding, voicemail notification) and
+// POST /api/outbound use it; the outbound function takes it from there, exactly once.
+import { settings } from '../platform/settings';
+import { queueClient } from '../platform/storageClients';
+
+export interface EnqueueOptions {
+  /** Seconds the message stays invisible (for sendAt). */
+  visibilityTimeoutSeconds?: number;
+}
+
+export async function enqueueOutbound(message: object, options: EnqueueOptions = {}): Promise<{ messageId: string }> {
+  const queue = await queueClient(settings().outboundQueue);
+  const sent = await queue.sendMessage(JSON.stringify(message), {
+    visibilityTimeout: options.visibilityTimeoutSeconds,
+    messageTimeToLive: -1,
+  });
+  return { messageId: sent.messageId };
+}

@@ -1,0 +1,112 @@
+// A validated outbound message as the Twilio REST create it becomes, with the app's defaults applied, and
+// how to recognise that create among Twilio's records when its answer was lost. Pure: no I/O.
+import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
+import { SettingsError } from '../platform/settings';
+import { xmlSafe } from '../twiml/parts/speech';
+import { InvalidMessageError } from './errors';
+import { MAX_TWIML_LENGTH } from './fields';
+import type { OutboundMessage } from './schema';
+import { statusCallbackUrl } from './statusUrls';
+
+export interface SmsRequest {
+  kind: 'sms';
+  to: string;
+  from?: string;
+  messagingServiceSid?: string;
+  body?: string;
+  mediaUrl?: string[];
+  statusCallback?: string;
+}
+
+export interface CallRequest {
+  kind: 'call';
+  to: string;
+  from: string;
+  twiml?: string;
+  url?: string;
+  statusCallback?: string;
+  statusCallbackEvent?: string[];
+}
+
+export type TwilioRequest = SmsRequest | CallRequest;
+
+export interface RequestDefaults {
+  fromNumber?: string;
+  messagingServiceSid?: string;
+  webhookBaseUrl?: string;
+}
+
+/** `say` as inline TwiML, built with the SDK so the text is escaped. */
+export function sayTwiml(text: string): string {
+  const response = new VoiceResponse();
+  response.say(xmlSafe(text));
+  return response.toString();
+}
+
+/**
+ * Defaults: an SMS without from or messagingServiceSid uses TWILIO_MESSAGING_SERVICE_SID, else TWILIO_FROM_NUMBER;
+ * a call without from uses TWILIO_FROM_NUMBER. statusCallback defaults to /api/status when WEBHOOK_BASE_URL is set.
+ * A missing default is a SettingsError: the message is fine, the app is not configured to send it.
+ */
+export function twilioRequest(message: OutboundMessage, options: { key: string; defaults: RequestDefaults }): TwilioRequest {
+  const { defaults, key } = options;
+  const statusCallback = message.statusCallback ?? (defaults.webhookBaseUrl ? statusCallbackUrl(defaults.webhookBaseUrl, key) : undefined);
+  if (message.type === 'sms') {
+    let { from, messagingServiceSid } = message;
+    if (!from && !messagingServiceSid) {
+      messagingServiceSid = defaults.messagingServiceSid;
+      from = messagingServiceSid ? undefined : defaults.fromNumber;
+    }
+    if (!from && !messagingServiceSid) {
+      throw new SettingsError('TWILIO_FROM_NUMBER', 'is missing: an SMS without from needs TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID');
+    }
+    return { kind: 'sms', to: message.to, from, messagingServiceSid, body: message.body, mediaUrl: message.mediaUrls, statusCallback };
+  }
+  const from = message.from ?? defaults.fromNumber;
+  if (!from) throw new SettingsError('TWILIO_FROM_NUMBER', 'is missing: a call without from needs it');
+  let url = message.url;
+  if (url?.startsWith('/')) {
+    if (!defaults.webhookBaseUrl) throw new SettingsError('WEBHOOK_BASE_URL', `is missing: the call's url ${url} is a path of this app`);
+    url = defaults.webhookBaseUrl + url;
+  }
+  const twiml = message.say !== undefined ? sayTwiml(message.say) : message.twiml;
+  if (twiml !== undefined && twiml.length > MAX_TWIML_LENGTH) {
+    throw new InvalidMessageError(`say makes ${twiml.length} characters of TwiML; Twilio takes at most ${MAX_TWIML_LENGTH}`);
+  }
+  return {
+    kind: 'call',
+    to: message.to,
+    from,
+    twiml,
+    url,
+    statusCallback,
+    // `initiated` reaches the ledger within a second or two, so a lost REST answer is soon made good.
+    statusCallbackEvent: statusCallback ? ['initiated', 'ringing', 'answered', 'completed'] : undefined,
+  };
+}
+
+/** A message or call as Twilio's list endpoints return it. */
+export interface TwilioRecord {
+  sid: string;
+  to: string;
+  from?: string | null;
+  body?: string | null;
+  messagingServiceSid?: string | null;
+  dateCreated: Date;
+}
+
+/**
+ * The earliest record created at or after `since` that this request would have created. Messages match on
+ * To, From (or Messaging Service) and Body (a trial account prefixes the body, hence endsWith); calls match
+ * on To and From. See the README for what this cannot tell apart.
+ */
+export function findOwnRecord(request: TwilioRequest, records: TwilioRecord[], since: Date): TwilioRecord | undefined {
+  const matches = records.filter((record) => {
+    if (record.to !== request.to || record.dateCreated.getTime() < since.getTime()) return false;
+    if (request.from && record.from !== request.from) return false;
+    if (request.kind === 'call') return true;
+    if (!request.from && request.messagingServiceSid && record.messagingServiceSid !== request.messagingServiceSid) return false;
+    return request.body === undefined || (record.body ?? '').endsWith(request.body);
+  });
+  return matches.sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime())[0];
+}

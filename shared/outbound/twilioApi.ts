@@ -1,0 +1,61 @@
+// The outbound sender's Twilio I/O: create the message or call, or find one created earlier for the same key.
+// Failures come out classified (shared/outbound/errors.ts). Rejected credentials are refreshed once and the
+// request repeated: a 401 means Twilio did nothing, so repeating cannot duplicate.
+import type { Twilio } from 'twilio';
+import { refreshTwilioCredentials } from '../platform/twilioCredentials';
+import { twilioClient } from '../platform/twilioClient';
+import { classifyTwilioError, TwilioAuthError } from './errors';
+import { findOwnRecord, type TwilioRecord, type TwilioRequest } from './outboundRequest';
+
+/** How many recent records per To/From pair a lookup reads. */
+const LOOKUP_LIMIT = 50;
+
+export interface TwilioResource {
+  sid: string;
+  status: string;
+}
+
+async function withTwilio<T>(operation: (client: Twilio) => Promise<T>): Promise<T> {
+  try {
+    return await operation(await twilioClient());
+  } catch (error) {
+    const classified = classifyTwilioError(error);
+    if (!(classified instanceof TwilioAuthError)) throw classified;
+  }
+  await refreshTwilioCredentials();
+  try {
+    return await operation(await twilioClient());
+  } catch (error) {
+    throw classifyTwilioError(error);
+  }
+}
+
+export function createOnTwilio(request: TwilioRequest): Promise<TwilioResource> {
+  return withTwilio(async (client) => {
+    if (request.kind === 'sms') {
+      const { to, from, messagingServiceSid, body, mediaUrl, statusCallback } = request;
+      const message = await client.messages.create({ to, from, messagingServiceSid, body, mediaUrl, statusCallback });
+      return { sid: message.sid, status: message.status };
+    }
+    const { to, from, twiml, url, statusCallback, statusCallbackEvent } = request;
+    const call = await client.calls.create({ to, from, twiml, url, statusCallback, statusCallbackEvent, statusCallbackMethod: statusCallback ? 'POST' : undefined });
+    return { sid: call.sid, status: call.status };
+  });
+}
+
+/** The message or call this request created at or after `since`, if Twilio has one. */
+export function findOnTwilio(request: TwilioRequest, since: Date): Promise<TwilioResource | undefined> {
+  return withTwilio(async (client) => {
+    // Filter by To/From only: Twilio's date filters work on whole days of date_sent, which a queued
+    // message does not have yet. The time window is applied here instead.
+    const filter = { to: request.to, from: request.from, limit: LOOKUP_LIMIT, pageSize: LOOKUP_LIMIT };
+    let records: Array<TwilioRecord & { status: string }>;
+    if (request.kind === 'sms') {
+      records = (await client.messages.list(filter)).map((m) => ({ sid: m.sid, to: m.to, from: m.from, body: m.body, messagingServiceSid: m.messagingServiceSid, dateCreated: m.dateCreated, status: m.status }));
+    } else {
+      records = (await client.calls.list(filter)).map((c) => ({ sid: c.sid, to: c.to, from: c.from, dateCreated: c.dateCreated, status: c.status }));
+    }
+    const found = findOwnRecord(request, records, since) as (TwilioRecord & { status: string }) | undefined;
+    return found && { sid: found.sid, status: found.status };
+  });
+}

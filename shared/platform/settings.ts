@@ -1,0 +1,290 @@
+// Every setting the app reads, declared once with its documentation, then parsed and validated once.
+// Functions call settings(); nothing else in the app reads process.env.
+import { isE164 } from '../phone';
+
+export interface SettingSpec {
+  description: string;
+  /** Value used when the setting is absent. Absent and no default means optional. */
+  default?: string;
+  /** Set by infra/main.bicep on the deployed Function App. Local-only settings are false. */
+  deployed: boolean;
+}
+
+export const SETTINGS = {
+  AzureWebJobsStorage: {
+    description:
+      'Storage for the Functions host, the outbound queue, the ledger and the opt-out table. Locally `UseDevelopmentStorage=true` (Azurite). In Azure it is identity-based: AzureWebJobsStorage__queueServiceUri, __tableServiceUri, __blobServiceUri, __credential=managedidentity and __clientId.',
+    deployed: true,
+  },
+  OUTBOUND_QUEUE: { description: 'Name of the storage queue the outbound function reads.', default: 'twilio-outbound', deployed: true },
+  OUTBOUND_LEDGER: { description: 'Name of the table that records each outbound message once (the ledger).', default: 'outboundledger', deployed: true },
+  OUTBOUND_SEND_LEASE_SECONDS: {
+    description:
+      'How long one outbound send attempt may hold its ledger row. Another attempt for the same key waits this long before it takes over (looking the send up on Twilio first). Must exceed the longest possible Twilio request (30 s timeout, 429 retries) and functionTimeout.',
+    default: '300',
+    deployed: false,
+  },
+  OPTOUT_TABLE: { description: 'Name of the table of numbers that replied STOP.', default: 'optouts', deployed: true },
+  KEY_VAULT_URL: { description: 'Key Vault holding the Twilio credentials, e.g. https://kv-name.vault.azure.net. When absent the TWILIO_* credential settings are used.', deployed: true },
+  AZURE_CLIENT_ID: { description: 'Client ID of the user-assigned managed identity used for Key Vault and storage in Azure.', deployed: true },
+  SECRETS_CACHE_TTL_SECONDS: { description: 'How long Twilio credentials read from Key Vault are cached per instance.', default: '300', deployed: true },
+  TWILIO_ACCOUNT_SID: { description: 'Twilio Account SID (AC...). Local development only; in Azure it lives in Key Vault.', deployed: false },
+  TWILIO_AUTH_TOKEN: { description: 'Twilio auth token; checks webhook signatures. Local development only; in Azure it lives in Key Vault.', deployed: false },
+  TWILIO_API_KEY_SID: { description: 'Optional Twilio API key SID (SK...) used for REST calls instead of the auth token.', deployed: false },
+  TWILIO_API_KEY_SECRET: { description: 'Secret of TWILIO_API_KEY_SID.', deployed: false },
+  TWILIO_API_BASE_URL: { description: 'Overrides https://api.twilio.com, e.g. a local Prism mock. Leave unset in production.', deployed: false },
+  TWILIO_FROM_NUMBER: { description: 'Default E.164 sender for outbound SMS and calls.', deployed: true },
+  TWILIO_MESSAGING_SERVICE_SID: { description: 'Default Messaging Service (MG...) for outbound SMS; used when no from number is given.', deployed: true },
+  WEBHOOK_BASE_URL: { description: 'Public base URL exactly as configured in Twilio (e.g. https://calls.example.com). Used for signature checks and for callback URLs.', deployed: true },
+  TWILIO_VALIDATE_SIGNATURES: { description: 'Set to false to skip X-Twilio-Signature checks. Allowed only when AZURE_FUNCTIONS_ENVIRONMENT=Development.', default: 'true', deployed: false },
+  VOICE_GREETING: { description: 'What the voice webhook says (or plays, when it starts with http) to every caller first. Unset: "Thank you for calling."', deployed: true },
+  VOICE_MODE: { description: 'What the voice webhook does after the greeting: message, forward, voicemail or menu.', default: 'message', deployed: true },
+  VOICE_FORWARD_TO: { description: 'E.164 number that VOICE_MODE=forward dials (and menu options may dial).', deployed: true },
+  VOICE_MENU_OPTIONS: { description: 'JSON object for VOICE_MODE=menu: digit keys to an E.164 number to dial or an http(s) URL to redirect to.', deployed: true },
+  VOICEMAIL_NOTIFY: { description: 'E.164 number that gets an SMS with each voicemail recording link and transcription.', deployed: true },
+  SMS_AUTO_REPLY: { description: 'Reply text for incoming SMS; {from} and {body} are replaced. Empty sends no reply.', deployed: true },
+  SMS_FORWARD_TO: { description: 'E.164 number incoming SMS are relayed to through the outbound queue.', deployed: true },
+  AZURE_FUNCTIONS_ENVIRONMENT: { description: 'Set by the Functions host; `Development` when running locally.', deployed: false },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+  constructor(
+    readonly setting: SettingName,
+    problem: string,
+  ) {
+    super(`Setting ${setting} ${problem}`);
+  }
+}
+
+export type StorageConnection =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'identity'; queueServiceUri: string; tableServiceUri: string; clientId?: string };
+
+export interface Settings {
+  storage: StorageConnection;
+  outboundQueue: string;
+  outboundLedger: string;
+  outboundSendLeaseMs: number;
+  optOutTable: string;
+  keyVaultUrl?: string;
+  azureClientId?: string;
+  secretsCacheTtlMs: number;
+  twilio: {
+    accountSid?: string;
+    authToken?: string;
+    apiKeySid?: string;
+    apiKeySecret?: string;
+    apiBaseUrl?: string;
+    fromNumber?: string;
+    messagingServiceSid?: string;
+  };
+  webhookBaseUrl?: string;
+  validateSignatures: boolean;
+  isDevelopment: boolean;
+  voice: VoiceSettings;
+  sms: SmsSettings;
+}
+
+export const VOICE_MODES = ['message', 'forward', 'voicemail', 'menu'] as const;
+/** Applied in code, not as a SETTINGS default: infra deploys VOICE_GREETING empty unless given, and its defaults match SETTINGS'. */
+export const DEFAULT_VOICE_GREETING = 'Thank you for calling.';
+export type VoiceMode = (typeof VOICE_MODES)[number];
+
+export interface VoiceSettings {
+  greeting: string;
+  mode: VoiceMode;
+  forwardTo?: string;
+  /** Digits pressed to an E.164 number to dial or an http(s) URL to redirect to. */
+  menuOptions?: Record<string, string>;
+  voicemailNotify?: string;
+}
+
+export interface SmsSettings {
+  autoReply?: string;
+  forwardTo?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: SettingName): string | undefined {
+  const value = env[name]?.trim();
+  if (value) return value;
+  const spec: SettingSpec = SETTINGS[name];
+  return spec.default;
+}
+
+function readUrl(env: Env, name: SettingName): string | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new SettingsError(name, `is not a valid absolute URL: "${value}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new SettingsError(name, `must be an http(s) URL: "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function readBoolean(env: Env, name: SettingName): boolean {
+  const value = read(env, name)?.toLowerCase();
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new SettingsError(name, `must be true or false, got "${value}"`);
+}
+
+function readPositiveInt(env: Env, name: SettingName): number {
+  const value = read(env, name) ?? '';
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new SettingsError(name, `must be a positive whole number, got "${value}"`);
+  return parsed;
+}
+
+const QUEUE_NAME = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
+const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
+
+function readName(env: Env, name: SettingName, pattern: RegExp, what: string): string {
+  const value = read(env, name) ?? '';
+  if (!pattern.test(value)) throw new SettingsError(name, `is not a valid ${what} name: "${value}"`);
+  return value;
+}
+
+function readStorage(env: Env): StorageConnection {
+  const connectionString = env.AzureWebJobsStorage?.trim();
+  if (connectionString) return { kind: 'connectionString', connectionString };
+  const queueServiceUri = env.AzureWebJobsStorage__queueServiceUri?.trim();
+  const tableServiceUri = env.AzureWebJobsStorage__tableServiceUri?.trim();
+  const accountName = env.AzureWebJobsStorage__accountName?.trim();
+  if (queueServiceUri && tableServiceUri) {
+    return { kind: 'identity', queueServiceUri, tableServiceUri, clientId: env.AzureWebJobsStorage__clientId?.trim() };
+  }
+  if (accountName) {
+    return {
+      kind: 'identity',
+      queueServiceUri: `https://${accountName}.queue.core.windows.net`,
+      tableServiceUri: `https://${accountName}.table.core.windows.net`,
+      clientId: env.AzureWebJobsStorage__clientId?.trim(),
+    };
+  }
+  throw new SettingsError(
+    'AzureWebJobsStorage',
+    'is missing: set a connection string (UseDevelopmentStorage=true locally) or AzureWebJobsStorage__queueServiceUri and __tableServiceUri',
+  );
+}
+
+const KEY_VAULT_REFERENCE = /^@Microsoft\.KeyVault\(/i;
+
+function readPhoneNumber(env: Env, name: SettingName): string | undefined {
+  const value = read(env, name);
+  if (value !== undefined && !isE164(value)) throw new SettingsError(name, `must be an E.164 phone number such as +14155550100, got "${value}"`);
+  return value;
+}
+
+function readMenuOptions(env: Env): Record<string, string> | undefined {
+  const value = read(env, 'VOICE_MENU_OPTIONS');
+  if (value === undefined) return undefined;
+  const fail = (problem: string) => new SettingsError('VOICE_MENU_OPTIONS', `${problem}, e.g. {"1":"+14155550100","2":"https://example.com/twiml"}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw fail('is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw fail('must be a JSON object');
+  const entries = Object.entries(parsed);
+  if (entries.length === 0) throw fail('has no options');
+  for (const [digits, target] of entries) {
+    if (!/^\d{1,4}$/.test(digits)) throw fail(`has key "${digits}", which is not 1 to 4 digits`);
+    if (typeof target !== 'string' || !(isE164(target) || /^https?:\/\/\S+$/i.test(target))) {
+      throw fail(`option ${digits} must be an E.164 number or an http(s) URL`);
+    }
+  }
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
+function readVoice(env: Env): VoiceSettings {
+  const mode = read(env, 'VOICE_MODE')!.toLowerCase();
+  if (!(VOICE_MODES as readonly string[]).includes(mode)) throw new SettingsError('VOICE_MODE', `must be one of ${VOICE_MODES.join(', ')}, got "${mode}"`);
+  const voice: VoiceSettings = {
+    greeting: read(env, 'VOICE_GREETING') ?? DEFAULT_VOICE_GREETING,
+    mode: mode as VoiceMode,
+    forwardTo: readPhoneNumber(env, 'VOICE_FORWARD_TO'),
+    menuOptions: readMenuOptions(env),
+    voicemailNotify: readPhoneNumber(env, 'VOICEMAIL_NOTIFY'),
+  };
+  const required: Partial<Record<VoiceMode, [SettingName, unknown]>> = {
+    forward: ['VOICE_FORWARD_TO', voice.forwardTo],
+    menu: ['VOICE_MENU_OPTIONS', voice.menuOptions],
+    voicemail: ['VOICEMAIL_NOTIFY', voice.voicemailNotify],
+  };
+  const [name, value] = required[voice.mode] ?? [];
+  if (name && value === undefined) throw new SettingsError(name, `is missing: VOICE_MODE=${voice.mode} needs it`);
+  return voice;
+}
+
+function readSms(env: Env): SmsSettings {
+  return { autoReply: read(env, 'SMS_AUTO_REPLY'), forwardTo: readPhoneNumber(env, 'SMS_FORWARD_TO') };
+}
+
+export function parseSettings(env: Env): Settings {
+  const isDevelopment = read(env, 'AZURE_FUNCTIONS_ENVIRONMENT') === 'Development';
+  const validateSignatures = readBoolean(env, 'TWILIO_VALIDATE_SIGNATURES');
+  if (!validateSignatures && !isDevelopment) {
+    throw new SettingsError(
+      'TWILIO_VALIDATE_SIGNATURES',
+      'may be false only when AZURE_FUNCTIONS_ENVIRONMENT=Development; refusing to start with signature checks off',
+    );
+  }
+  const credential = (name: SettingName): string | undefined => {
+    const value = read(env, name);
+    if (value && KEY_VAULT_REFERENCE.test(value)) {
+      throw new SettingsError(
+        name,
+        'is an unresolved Key Vault reference: the platform could not read the secret. Check that the app identity has the Key Vault Secrets User role and that the reference URI is right',
+      );
+    }
+    return value;
+  };
+  return {
+    storage: readStorage(env),
+    outboundQueue: readName(env, 'OUTBOUND_QUEUE', QUEUE_NAME, 'storage queue'),
+    outboundLedger: readName(env, 'OUTBOUND_LEDGER', TABLE_NAME, 'table'),
+    outboundSendLeaseMs: readPositiveInt(env, 'OUTBOUND_SEND_LEASE_SECONDS') * 1000,
+    optOutTable: readName(env, 'OPTOUT_TABLE', TABLE_NAME, 'table'),
+    keyVaultUrl: readUrl(env, 'KEY_VAULT_URL'),
+    azureClientId: read(env, 'AZURE_CLIENT_ID'),
+    secretsCacheTtlMs: readPositiveInt(env, 'SECRETS_CACHE_TTL_SECONDS') * 1000,
+    twilio: {
+      accountSid: credential('TWILIO_ACCOUNT_SID'),
+      authToken: credential('TWILIO_AUTH_TOKEN'),
+      apiKeySid: credential('TWILIO_API_KEY_SID'),
+      apiKeySecret: credential('TWILIO_API_KEY_SECRET'),
+      apiBaseUrl: readUrl(env, 'TWILIO_API_BASE_URL'),
+      fromNumber: read(env, 'TWILIO_FROM_NUMBER'),
+      messagingServiceSid: read(env, 'TWILIO_MESSAGING_SERVICE_SID'),
+    },
+    webhookBaseUrl: readUrl(env, 'WEBHOOK_BASE_URL'),
+    validateSignatures,
+    isDevelopment,
+    voice: readVoice(env),
+    sms: readSms(env),
+  };
+}
+
+let cachedSettings: Settings | undefined;
+
+/** The process's settings, parsed on first use. A bad setting throws SettingsError naming it. */
+export function settings(): Settings {
+  cachedSettings ??= parseSettings(process.env);
+  return cachedSettings;
+}
+
+/** Tests change process.env between cases; this forgets the parsed copy. */
+export function resetSettingsForTests(): void {
+  cachedSettings = undefined;
+}

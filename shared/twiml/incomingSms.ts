@@ -1,0 +1,75 @@
+import MessagingResponse from 'twilio/lib/twiml/MessagingResponse';
+import { MAX_SMS_BODY } from '../outbound/fields';
+import { outboundSms, sidOrUndefined, truncate, type OutboundSms } from '../outbound/smsMessage';
+import { first, type WebhookParams } from '../webhook/params';
+import { isSenderAddress } from '../phone';
+import type { SmsSettings } from '../platform/settings';
+import { xmlSafe } from './parts/speech';
+
+/**
+ * The keywords Twilio itself acts on for long codes and toll-free numbers. It blocks (or unblocks) the sender,
+ * answers with its own confirmation, and still passes the message on. A message counts only when it is the
+ * keyword alone (any case, surrounding spaces ignored): "stop please" is not a keyword.
+ * REVOKE and OPTOUT are in Twilio's current default opt-out list too.
+ */
+const KEYWORDS = {
+  optOut: ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT'],
+  optIn: ['START', 'YES', 'UNSTOP'],
+  help: ['HELP', 'INFO'],
+} as const;
+
+export type KeywordKind = keyof typeof KEYWORDS;
+export interface Keyword {
+  kind: KeywordKind;
+  word: string;
+}
+
+export function smsKeyword(body: string): Keyword | undefined {
+  const word = body.trim().toUpperCase();
+  for (const kind of Object.keys(KEYWORDS) as KeywordKind[]) {
+    if ((KEYWORDS[kind] as readonly string[]).includes(word)) return { kind, word };
+  }
+  return undefined;
+}
+
+/** What to do with an incoming SMS: the TwiML answer, a keyword to record, a relay to enqueue. */
+export interface InboundSms {
+  twiml: string;
+  /** The sender, when From is a sender address (see isSenderAddress): what a keyword is recorded under. */
+  from?: string;
+  keyword?: Keyword;
+  relay?: OutboundSms;
+}
+
+function fill(template: string, values: Record<string, string>): string {
+  return template.replace(/\{(from|body)\}/g, (_, name: string) => values[name]!);
+}
+
+/** The sender's text plus the links of any pictures (MediaUrl0..n), for the relayed SMS. */
+function relayBody(params: WebhookParams, from: string, body: string): string {
+  const count = Number(first(params, 'NumMedia') ?? 0);
+  const media = Array.from({ length: Number.isInteger(count) ? Math.min(count, 10) : 0 }, (_, i) => first(params, `MediaUrl${i}`)).filter(Boolean);
+  return [`From ${from}: ${body}`, ...media].join('\n');
+}
+
+/**
+ * The incoming-SMS webhook. A keyword gets no reply from us (Twilio already answered it, and nothing reaches a
+ * number that opted out); any other message gets SMS_AUTO_REPLY with {from} and {body} filled in. Every
+ * message, keywords included, is relayed to SMS_FORWARD_TO when that is set.
+ */
+export function inboundSms(params: WebhookParams, sms: SmsSettings): InboundSms {
+  const from = first(params, 'From')?.trim() || undefined;
+  const body = first(params, 'Body') ?? '';
+  const keyword = smsKeyword(body);
+  const response = new MessagingResponse();
+  if (!keyword && sms.autoReply) {
+    response.message(truncate(xmlSafe(fill(sms.autoReply, { from: from ?? '', body })), MAX_SMS_BODY));
+  }
+  const messageSid = sidOrUndefined(first(params, 'MessageSid') ?? first(params, 'SmsSid'));
+  const relay =
+    sms.forwardTo && messageSid
+      ? outboundSms({ to: sms.forwardTo, body: relayBody(params, from ?? 'an unknown number', body), idempotencyKey: `sms-forward-${messageSid}` })
+      : undefined;
+  const sender = from && isSenderAddress(from) ? from : undefined;
+  return { twiml: response.toString(), from: sender, keyword: sender ? keyword : undefined, relay };
+}

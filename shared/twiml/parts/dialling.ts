@@ -1,0 +1,60 @@
+// What the dialling twimlets (forward, callme, simulring, findme) share: the Dial action that comes back
+// with Dial=true, the end of the call after it, Timeout parsing and the whisper URL. Pure: no I/O.
+import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
+import { first, type WebhookParams } from '../../webhook/params';
+import { xmlSafe } from './speech';
+import { appUrl, type Query } from './appUrls';
+
+/** A twimlet switch such as `Dial=true` or `HumanCheck=1`: on unless absent, empty, `0` or `false`. */
+export function flagParam(params: WebhookParams, name: string): boolean {
+  const value = first(params, name)?.trim().toLowerCase();
+  return value !== undefined && value !== '' && value !== '0' && value !== 'false';
+}
+
+/** True on the request Twilio makes to the Dial action, after the dialled leg ends. */
+export function isDialAction(params: WebhookParams): boolean {
+  return flagParam(params, 'Dial');
+}
+
+/** The dialled party answered (DialCallStatus; DialStatus in the old API). */
+export function dialAnswered(params: WebhookParams): boolean {
+  const status = (first(params, 'DialCallStatus') ?? first(params, 'DialStatus') ?? '').toLowerCase();
+  return status === 'completed' || status === 'answered';
+}
+
+/** A trimmed, XML-safe parameter value; undefined when absent or blank. */
+export function textParam(params: WebhookParams, name: string): string | undefined {
+  const value = xmlSafe(first(params, name) ?? '').trim();
+  return value || undefined;
+}
+
+/** Twimlets' Timeout: a whole number of seconds, else the twimlet's default. */
+export function timeoutParam(params: WebhookParams, fallback: number): number {
+  const value = Number(first(params, 'Timeout'));
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
+/** The Dial action: this function again, with Dial=true and whatever the next step needs. */
+export function dialActionUrl(current: URL, query: Query): string {
+  return appUrl(current, { Dial: 'true', ...query });
+}
+
+/** After the dialled leg: hang up when it was answered, otherwise go to FailUrl, or hang up. */
+export function endOfDial(response: VoiceResponse, params: WebhookParams): void {
+  const failUrl = textParam(params, 'FailUrl');
+  if (!dialAnswered(params) && failUrl) response.redirect(failUrl);
+  else response.hangup();
+}
+
+/** A dialling twimlet: the Dial on the first request, the end of the call on the Dial action. */
+export function dialTwimlet(params: WebhookParams, dial: (response: VoiceResponse) => void): string {
+  const response = new VoiceResponse();
+  if (isDialAction(params)) endOfDial(response, params);
+  else dial(response);
+  return response.toString();
+}
+
+/** The whisper the dialled person hears before the call is connected. */
+export function whisperUrl(current: URL, options: { message?: string; humanCheck?: boolean }): string {
+  return appUrl(current, { Message: options.message, HumanCheck: options.humanCheck ? '1' : undefined }, { function: 'whisper' });
+}

@@ -1,0 +1,83 @@
+// The shell every Twilio webhook shares: check X-Twilio-Signature before anything else, read the body once,
+// parse its parameters (repeated keys kept), then hand over to the function. TwiML webhooks answer text/xml.
+import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { mergeParams, paramsFromSearch, type WebhookParams } from './params';
+import { refreshTwilioCredentials, twilioCredentials } from '../platform/twilioCredentials';
+import { settings } from '../platform/settings';
+import { readSignedBody, signedUrl, verifySignature, type SignedBody } from './signature';
+import { TwimlInputError } from '../twiml/parts/errors';
+
+export interface WebhookRequest {
+  /** Query parameters, then form body parameters; a repeated key keeps every value. */
+  params: WebhookParams;
+  /** The URL Twilio called (WEBHOOK_BASE_URL-based when set), for building action URLs back to this app. */
+  url: URL;
+  /** The raw body, for webhooks with a JSON body (signed with bodySHA256). */
+  body: string;
+  context: InvocationContext;
+}
+
+export type TwimlBuilder = (request: WebhookRequest) => string | Promise<string>;
+export type WebhookHandler = (request: WebhookRequest) => HttpResponseInit | Promise<HttpResponseInit>;
+
+export function twimlResponse(twiml: string): HttpResponseInit {
+  return { status: 200, headers: { 'Content-Type': 'text/xml; charset=utf-8' }, body: twiml };
+}
+
+export function textResponse(status: number, text: string): HttpResponseInit {
+  return { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: text };
+}
+
+/** Method and path only: the query may hold a function key (`code=`) and callers' numbers. */
+function describe(request: HttpRequest): string {
+  return `${request.method} ${new URL(request.url).pathname}`;
+}
+
+/** Any Twilio webhook (TwiML or not, e.g. status callbacks): signature checked, parameters in, response out. */
+export function twilioWebhook(handle: WebhookHandler): HttpHandler {
+  return async (request, context) => {
+    const { validateSignatures, webhookBaseUrl } = settings();
+    const signature = request.headers.get('x-twilio-signature');
+    if (validateSignatures && !signature) {
+      context.warn(`Rejected ${describe(request)}: no X-Twilio-Signature header (400).`);
+      return textResponse(400, 'Missing X-Twilio-Signature header.\n');
+    }
+    const url = signedUrl(request.url, webhookBaseUrl);
+    const parsedUrl = new URL(url);
+    const text = await request.text();
+    const body = readSignedBody(parsedUrl, text);
+    if (!validateSignatures) {
+      context.warn(`TWILIO_VALIDATE_SIGNATURES=false: X-Twilio-Signature not checked for ${describe(request)} (Development only).`);
+    } else if (!(await verifySignature({ signature: signature!, url, body }, authTokens))) {
+      context.warn(
+        `Rejected ${describe(request)}: X-Twilio-Signature does not match ${parsedUrl.origin}${parsedUrl.pathname} (403). ` +
+          'If Twilio calls through a proxy or custom domain, set WEBHOOK_BASE_URL to the base URL configured in Twilio.',
+      );
+      return textResponse(403, 'Invalid X-Twilio-Signature.\n');
+    }
+    const params = mergeParams(paramsFromSearch(parsedUrl.searchParams), formParams(body));
+    return handle({ params, url: parsedUrl, body: text, context });
+  };
+}
+
+const authTokens = {
+  current: async () => (await twilioCredentials()).authToken,
+  refreshed: async () => (await refreshTwilioCredentials()).authToken,
+};
+
+function formParams(body: SignedBody): WebhookParams {
+  return body.kind === 'form' ? body.params : {};
+}
+
+/** A Twilio webhook that answers TwiML. A TwimlInputError (a missing or malformed parameter) answers 400. */
+export function twimlWebhook(build: TwimlBuilder): HttpHandler {
+  return twilioWebhook(async (request) => {
+    try {
+      return twimlResponse(await build(request));
+    } catch (error) {
+      if (!(error instanceof TwimlInputError)) throw error;
+      request.context.warn(`Bad request to ${request.url.pathname}: ${error.message}`);
+      return textResponse(400, `${error.message}\n`);
+    }
+  });
+}

@@ -1,0 +1,89 @@
+import { XMLParser } from 'fast-xml-parser';
+import { SettingsError } from '../../../shared/platform/settings';
+import { InvalidMessageError } from '../../../shared/outbound/errors';
+import type { OutboundMessage } from '../../../shared/outbound/schema';
+import { findOwnRecord, twilioRequest, type TwilioRecord } from '../../../shared/outbound/outboundRequest';
+
+const defaults = { fromNumber: '+15005550006', webhookBaseUrl: 'https://calls.example.com' };
+const build = (message: OutboundMessage, d: object = defaults) => twilioRequest(message, { key: 'order-7', defaults: d });
+
+describe('the Twilio request for a message', () => {
+  test('an SMS defaults its sender to TWILIO_FROM_NUMBER and its status callback to /api/status with the key', () => {
+    expect(build({ type: 'sms', to: '+15551234567', body: 'Hi' })).toEqual({
+      kind: 'sms',
+      to: '+15551234567',
+      from: '+15005550006',
+      messagingServiceSid: undefined,
+      body: 'Hi',
+      mediaUrl: undefined,
+      statusCallback: 'https://calls.example.com/api/status?key=order-7',
+    });
+  });
+
+  test('a default Messaging Service is used instead of the default number', () => {
+    const request = build({ type: 'sms', to: '+15551234567', body: 'Hi' }, { ...defaults, messagingServiceSid: 'MG1' });
+    expect(request).toMatchObject({ messagingServiceSid: 'MG1', from: undefined });
+  });
+
+  test("the message's own sender and status callback win", () => {
+    const request = build({ type: 'sms', to: '+15551234567', body: 'Hi', from: '+15550001111', statusCallback: 'https://mine.example.com/cb' });
+    expect(request).toMatchObject({ from: '+15550001111', statusCallback: 'https://mine.example.com/cb' });
+  });
+
+  test('without WEBHOOK_BASE_URL there is no status callback', () => {
+    expect(build({ type: 'sms', to: '+15551234567', body: 'Hi' }, { fromNumber: '+15005550006' }).statusCallback).toBeUndefined();
+  });
+
+  test('an SMS with no sender anywhere is a settings problem naming TWILIO_FROM_NUMBER', () => {
+    expect(() => build({ type: 'sms', to: '+15551234567', body: 'Hi' }, {})).toThrow(SettingsError);
+    expect(() => build({ type: 'sms', to: '+15551234567', body: 'Hi' }, {})).toThrow(/TWILIO_FROM_NUMBER/);
+  });
+
+  test('say becomes inline TwiML with <Say>, escaped by the SDK', () => {
+    const request = build({ type: 'call', to: '+15551234567', say: 'Tom & Jerry <3\u0001' });
+    expect(request.kind).toBe('call');
+    const twiml = (request as { twiml: string }).twiml;
+    expect(new XMLParser().parse(twiml)).toEqual({ '?xml': '', Response: { Say: 'Tom & Jerry <3' } });
+    expect(request).toMatchObject({ from: '+15005550006', statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'] });
+  });
+
+  test('a url that is a path of this app is resolved against WEBHOOK_BASE_URL', () => {
+    expect(build({ type: 'call', to: '+15551234567', url: '/api/message?Message=Hi' })).toMatchObject({ url: 'https://calls.example.com/api/message?Message=Hi' });
+    expect(() => build({ type: 'call', to: '+15551234567', url: '/api/message' }, { fromNumber: '+15005550006' })).toThrow(/WEBHOOK_BASE_URL is missing/);
+  });
+
+  test('say text whose TwiML would exceed 4000 characters is an invalid message', () => {
+    expect(() => build({ type: 'call', to: '+15551234567', say: '&'.repeat(1000) })).toThrow(InvalidMessageError);
+  });
+});
+
+describe('recognising our own send among Twilio records', () => {
+  const since = new Date('2030-01-01T00:00:00Z');
+  const record = (fields: Partial<TwilioRecord>): TwilioRecord => ({ sid: 'SM1', to: '+15551234567', from: '+15005550006', body: 'Hi', dateCreated: new Date('2030-01-01T00:00:05Z'), ...fields });
+  const sms = build({ type: 'sms', to: '+15551234567', body: 'Hi' });
+
+  test('finds the message with the same To, From and Body created after the first attempt', () => {
+    expect(findOwnRecord(sms, [record({ sid: 'SM1' })], since)?.sid).toBe('SM1');
+  });
+
+  test('ignores older messages, other bodies and other senders', () => {
+    const others = [record({ dateCreated: new Date('2029-12-31T23:59:59Z') }), record({ body: 'Bye' }), record({ from: '+15550009999' })];
+    expect(findOwnRecord(sms, others, since)).toBeUndefined();
+  });
+
+  test('accepts the body with a trial-account prefix, and takes the earliest match', () => {
+    const records = [record({ sid: 'SM2', dateCreated: new Date('2030-01-01T00:00:09Z') }), record({ sid: 'SM1', body: 'Sent from your Twilio trial account - Hi' })];
+    expect(findOwnRecord(sms, records, since)?.sid).toBe('SM1');
+  });
+
+  test('matches a Messaging Service send by the service when there is no From', () => {
+    const viaService = build({ type: 'sms', to: '+15551234567', body: 'Hi' }, { ...defaults, messagingServiceSid: 'MG1' });
+    expect(findOwnRecord(viaService, [record({ from: '+15550001111', messagingServiceSid: 'MG2' })], since)).toBeUndefined();
+    expect(findOwnRecord(viaService, [record({ from: '+15550001111', messagingServiceSid: 'MG1' })], since)?.sid).toBe('SM1');
+  });
+
+  test('matches a call by To and From', () => {
+    const call = build({ type: 'call', to: '+15551234567', say: 'Hi' });
+    expect(findOwnRecord(call, [record({ sid: 'CA1', body: null })], since)?.sid).toBe('CA1');
+  });
+});

@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { schemaFileText, SCHEMA_FILE } from '../../../scripts/schema';
+import { describeIssues, validateOutboundMessage } from '../../../shared/outbound/schema';
+
+const now = new Date('2030-01-01T00:00:00Z');
+const validate = (input: unknown) => validateOutboundMessage(input, { now });
+const issuesOf = (input: unknown) => {
+  const result = validate(input);
+  if (result.ok) throw new Error('expected the message to be invalid');
+  return result.issues;
+};
+
+const VALID: unknown[] = [
+  { type: 'sms', to: '+15551234567', body: 'Hello' },
+  { type: 'sms', to: '+15551234567', mediaUrls: ['https://example.com/cat.jpg'], from: '+15005550006' },
+  { type: 'sms', to: '+447700900123', body: 'Hi', messagingServiceSid: 'MG0123456789abcdef0123456789abcdef', idempotencyKey: 'order-42:reminder', metadata: { orderId: 42 } },
+  { type: 'sms', to: '+15551234567', body: 'Later', sendAt: '2030-01-07T23:00:00Z', statusCallback: 'https://hooks.example.com/status' },
+  { type: 'call', to: '+15551234567', say: 'Your code is 1 2 3' },
+  { type: 'call', to: '+15551234567', twiml: '<Response><Say>Hi</Say></Response>' },
+  { type: 'call', to: '+15551234567', url: 'https://example.com/twiml' },
+  { type: 'call', to: '+15551234567', url: '/api/message?Message=Hi' },
+];
+
+const INVALID: Array<[string, unknown, RegExp]> = [
+  ['a recipient that is not E.164', { type: 'sms', to: '555-1234', body: 'x' }, /^to: must be an E\.164 number/],
+  ['an sms with neither body nor media', { type: 'sms', to: '+15551234567' }, /an sms needs body, mediaUrls or both/],
+  ['a call with two sources of TwiML', { type: 'call', to: '+15551234567', say: 'a', url: 'https://example.com' }, /exactly one of say, twiml and url/],
+  ['a call with no TwiML at all', { type: 'call', to: '+15551234567' }, /exactly one of say, twiml and url/],
+  ['a Messaging Service on a call', { type: 'call', to: '+15551234567', say: 'a', messagingServiceSid: 'MG0123456789abcdef0123456789abcdef' }, /unknown field "messagingServiceSid"/],
+  ['malformed TwiML', { type: 'call', to: '+15551234567', twiml: '<Response><Say>Hi</Response>' }, /twiml: must be well-formed XML/],
+  ['a url that is neither absolute nor a path', { type: 'call', to: '+15551234567', url: 'ftp://x' }, /url: must be an absolute http\(s\) URL or a path/],
+  ['a typo in a field name', { type: 'sms', to: '+15551234567', body: 'x', mediaUrl: ['https://x'] }, /unknown field "mediaUrl"/],
+  ['a trigger metadata name', { type: 'sms', to: '+15551234567', body: 'x', id: 'abc' }, /id: "id" is reserved/],
+  ['a trigger metadata name in another case', { type: 'sms', to: '+15551234567', body: 'x', DequeueCount: 1 }, /DequeueCount: "DequeueCount" is reserved/],
+  ['an idempotency key with a slash', { type: 'sms', to: '+15551234567', body: 'x', idempotencyKey: 'a/b' }, /idempotencyKey: must be 1-200 characters/],
+  ['metadata over 1 KB', { type: 'sms', to: '+15551234567', body: 'x', metadata: { note: 'x'.repeat(1100) } }, /metadata: must be at most 1024 bytes/],
+  ['sendAt without a time zone', { type: 'sms', to: '+15551234567', body: 'x', sendAt: '2030-01-02T09:00:00' }, /sendAt: must be an ISO 8601 date-time with a time zone/],
+  ['an unknown type', { type: 'fax', to: '+15551234567' }, /^type: /],
+  ['something that is not an object', 'hello', /expected object/],
+];
+
+describe('the outbound message schema', () => {
+  test('schema/outbound-message.schema.json is what the zod definition generates (run `npm run schema` after changing it)', () => {
+    expect(readFileSync(join(__dirname, '..', '..', '..', SCHEMA_FILE), 'utf8')).toBe(schemaFileText());
+  });
+
+  test.each(VALID.map((m) => [JSON.stringify(m), m]))('accepts %s', (_name, message) => {
+    expect(validate(message)).toEqual({ ok: true, message });
+  });
+
+  test.each(INVALID)('rejects %s with a clear reason', (_name, message, reason) => {
+    expect(describeIssues(issuesOf(message))).toMatch(reason);
+  });
+
+  test('sendAt may be at most 7 days ahead, because a queue message can be hidden for at most 7 days', () => {
+    expect(validate({ type: 'sms', to: '+15551234567', body: 'x', sendAt: '2030-01-07T23:59:59Z' }).ok).toBe(true);
+    expect(describeIssues(issuesOf({ type: 'sms', to: '+15551234567', body: 'x', sendAt: '2030-01-08T00:00:01Z' }))).toMatch(/sendAt: must be at most 7 days ahead/);
+  });
+
+  test('lists every problem of a message at once', () => {
+    const issues = issuesOf({ type: 'sms', to: 'nope', id: 1, idempotencyKey: '', colour: 'red' });
+    expect(issues.map((i) => i.path).sort()).toEqual(['', 'colour', 'id', 'idempotencyKey', 'to']);
+  });
+
+  describe('the published JSON Schema agrees with the code', () => {
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    addFormats(ajv);
+    const jsonSchema = ajv.compile(JSON.parse(schemaFileText()));
+    test.each(VALID.map((m) => [JSON.stringify(m), m]))('valid for both: %s', (_name, message) => {
+      expect(jsonSchema(message)).toBe(true);
+    });
+    // Rules a JSON Schema cannot state (well-formed XML, 1 KB of metadata, 7 days from now) are left out.
+    const expressible = INVALID.filter(([name]) => !/malformed TwiML|metadata over|sendAt/.test(name));
+    test.each(expressible)('invalid for both: %s', (_name, message) => {
+      expect(jsonSchema(message)).toBe(false);
+    });
+  });
+});
