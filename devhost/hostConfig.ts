@@ -1,6 +1,8 @@
 // The parts of host.json the local host follows, with the Functions host's defaults.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { withHostOverrides } from '../shared/platform/hostJson';
 
 export interface QueueOptions {
   batchSize: number;
@@ -24,7 +26,7 @@ export function parseTimeSpan(value: string): number {
   return ((Number(days) * 24 + Number(h)) * 60 + Number(m)) * 60_000 + Number(s) * 1000 + Number(`0.${fraction}`) * 1000;
 }
 
-export function parseHostConfig(hostJson: Record<string, any>): HostConfig {
+export function parseHostConfig(hostJson: Record<string, any>, processorCount = availableParallelism()): HostConfig {
   const http = hostJson.extensions?.http ?? {};
   const queues = hostJson.extensions?.queues ?? {};
   const batchSize = Math.min(queues.batchSize ?? 16, 32);
@@ -34,7 +36,8 @@ export function parseHostConfig(hostJson: Record<string, any>): HostConfig {
     routePrefix: String(http.routePrefix ?? 'api').replace(/^\/+|\/+$/g, ''),
     queues: {
       batchSize,
-      newBatchThreshold: queues.newBatchThreshold ?? Math.floor(batchSize / 2),
+      // The Storage extension's default is (batchSize / 2) x the processor count.
+      newBatchThreshold: queues.newBatchThreshold ?? Math.floor(batchSize / 2) * processorCount,
       maxDequeueCount: queues.maxDequeueCount ?? 5,
       visibilityTimeoutMs: queues.visibilityTimeout ? parseTimeSpan(queues.visibilityTimeout) : 0,
       maxPollingIntervalMs: queues.maxPollingInterval ? parseTimeSpan(queues.maxPollingInterval) : 60_000,
@@ -43,6 +46,7 @@ export function parseHostConfig(hostJson: Record<string, any>): HostConfig {
   };
 }
 
-export function readHostConfig(appRoot: string): HostConfig {
-  return parseHostConfig(JSON.parse(readFileSync(join(appRoot, 'host.json'), 'utf8')));
+/** host.json with the host's app-setting overrides (AzureFunctionsJobHost__<path>) applied, as the Functions host reads it. */
+export function readHostConfig(appRoot: string, env: Record<string, string | undefined> = process.env): HostConfig {
+  return parseHostConfig(withHostOverrides(JSON.parse(readFileSync(join(appRoot, 'host.json'), 'utf8')), env));
 }

@@ -1,5 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { deliverOutbound } from '../shared/outbound/orchestrator';
+import { checkTwilioConcurrency } from '../shared/platform/hostJson';
 import { settings } from '../shared/platform/settings';
 
 /**
@@ -10,4 +11,6 @@ export async function outbound(queueItem: unknown, context: InvocationContext): 
   await deliverOutbound(queueItem, context.triggerMetadata, (entry) => context.log(JSON.stringify(entry)));
 }
 
+// Refuse to start rather than let every instance together exceed Twilio's concurrency (README, Concurrency).
+checkTwilioConcurrency(settings());
 app.storageQueue('outbound', { queueName: settings().outboundQueue, connection: 'AzureWebJobsStorage', handler: outbound });

@@ -315,6 +315,7 @@ module appSettings 'app/app-settings.bicep' = {
       // The outbound function's share of Twilio's concurrency (see outboundPerInstance above), as the host's own
       // overrides of host.json, which keeps its local defaults.
       TWILIO_MAX_CONCURRENCY: string(twilioMaxConcurrency)
+      OUTBOUND_MAX_INSTANCES: string(outboundInstanceLimit)
       AzureFunctionsJobHost__extensions__queues__batchSize: string(queueBatchSize)
       AzureFunctionsJobHost__extensions__queues__newBatchThreshold: string(queueNewBatchThreshold)
     }

@@ -28,14 +28,18 @@ test('a malformed escape in the path is kept as it is instead of failing the req
 
 describe('local host host.json reading', () => {
   test('uses the Functions host defaults when host.json says nothing', () => {
-    expect(parseHostConfig({ version: '2.0' })).toEqual({
+    expect(parseHostConfig({ version: '2.0' }, 1)).toEqual({
       routePrefix: 'api',
       queues: { batchSize: 16, newBatchThreshold: 8, maxDequeueCount: 5, visibilityTimeoutMs: 0, maxPollingIntervalMs: 60_000, messageEncoding: 'base64' },
     });
   });
 
+  test("defaults newBatchThreshold to (batchSize / 2) x the processor count, as the Storage extension does", () => {
+    expect(parseHostConfig({ extensions: { queues: { batchSize: 8 } } }, 4).queues.newBatchThreshold).toBe(16);
+  });
+
   test('reads queue settings, capping batchSize at 32', () => {
-    const config = parseHostConfig({ extensions: { http: { routePrefix: '' }, queues: { batchSize: 64, visibilityTimeout: '00:00:30', messageEncoding: 'none', maxDequeueCount: 2 } } });
+    const config = parseHostConfig({ extensions: { http: { routePrefix: '' }, queues: { batchSize: 64, visibilityTimeout: '00:00:30', messageEncoding: 'none', maxDequeueCount: 2 } } }, 1);
     expect(config.routePrefix).toBe('');
     expect(config.queues).toMatchObject({ batchSize: 32, newBatchThreshold: 16, visibilityTimeoutMs: 30_000, messageEncoding: 'none', maxDequeueCount: 2 });
   });
