@@ -334,6 +334,8 @@ output AZURE_STORAGE_QUEUE_ENDPOINT string = storage.outputs.queueEndpoint
 output AZURE_STORAGE_TABLE_ENDPOINT string = storage.outputs.tableEndpoint
 output OUTBOUND_QUEUE string = outboundQueueName
 output OUTBOUND_LEDGER string = outboundLedgerTableName
+// Read by the postprovision hook (scripts/wait-for-roles.mjs): with private networking it cannot probe the roles.
+output AZURE_PRIVATE_NETWORKING bool = privateNetworking
 
 // Paste these into the Twilio console (Phone Numbers > your number, and Messaging status callbacks).
 output TWILIO_VOICE_WEBHOOK_URL string = '${webhookBase}/api/voice'
