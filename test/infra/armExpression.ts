@@ -1,7 +1,8 @@
 // Evaluates the ARM template expressions main.json uses for values that can be computed before deployment
 // (parameters, variables, arithmetic, comparisons, if). Anything that needs Azure (reference(), resourceId(), ...)
 // throws UnsupportedExpression, so a test never mistakes an unevaluated value for a computed one.
-import type { ArmTemplate } from './armTemplate';
+import { createHash } from 'node:crypto';
+import type { ArmTemplate, Deployment } from './armTemplate';
 
 export class UnsupportedExpression extends Error {
   override name = 'UnsupportedExpression';
@@ -97,10 +98,17 @@ const parsed = new Map<string, Node>();
 
 export class ArmEvaluator {
   private readonly variableCache = new Map<string, unknown>();
+  /** copyIndex() values of the loops being evaluated, by loop name ('' for a resource's own loop). */
+  private readonly copyIndexes = new Map<string, number>();
 
+  /**
+   * @param parameterValues values given for the template's parameters (others take their defaults)
+   * @param parent for a module: its parent's evaluator and the raw parameters the parent passes it
+   */
   constructor(
     private readonly template: ArmTemplate,
     private readonly parameterValues: Record<string, unknown> = {},
+    private readonly parent?: { evaluator: ArmEvaluator; parameters: Record<string, unknown> },
   ) {}
 
   /** A template value: an expression string "[...]", a plain value, or an object/array holding them. */
@@ -120,6 +128,12 @@ export class ArmEvaluator {
 
   private parameter(name: string): unknown {
     if (name in this.parameterValues) return this.parameterValues[name];
+    if (this.parent && name in this.parent.parameters) {
+      // A module parameter is { value } or an expression that evaluates to one (Bicep's if(cond, createObject('value', ...), ...)).
+      const raw = this.parent.parameters[name];
+      const given = typeof raw === 'string' ? this.parent.evaluator.value(raw) : raw && typeof raw === 'object' && 'value' in raw ? { value: this.parent.evaluator.value((raw as { value: unknown }).value) } : raw;
+      return (given as { value: unknown }).value;
+    }
     const definition = this.template.parameters?.[name];
     if (!definition) throw new UnsupportedExpression(`no parameter ${name}`);
     if (!('defaultValue' in definition)) throw new UnsupportedExpression(`parameter ${name} has no default and no value`);
@@ -129,10 +143,33 @@ export class ArmEvaluator {
   private variable(name: string): unknown {
     if (!this.variableCache.has(name)) {
       const variables = (this.template.variables ?? {}) as Record<string, unknown>;
-      if (!(name in variables)) throw new UnsupportedExpression(`no variable ${name}`);
-      this.variableCache.set(name, this.value(variables[name]));
+      // A `for` variable compiles to a copy loop: { copy: [{ name, count, input }] }.
+      const loop = ((variables.copy ?? []) as { name: string; count: unknown; input: unknown }[]).find((c) => c.name === name);
+      if (loop) this.variableCache.set(name, this.loop(name, Number(this.value(loop.count)), () => this.value(loop.input)));
+      else if (name in variables) this.variableCache.set(name, this.value(variables[name]));
+      else throw new UnsupportedExpression(`no variable ${name}`);
     }
     return this.variableCache.get(name);
+  }
+
+  private loop<T>(name: string, count: number, body: () => T): T[] {
+    const results: T[] = [];
+    for (let i = 0; i < count; i++) {
+      this.copyIndexes.set(name, i);
+      results.push(body());
+    }
+    this.copyIndexes.delete(name);
+    return results;
+  }
+
+  /**
+   * What `pick` selects from a resource (its properties by default), evaluated for each instance: one, or one per
+   * iteration of its copy loop. Pick only what a test needs: other values may need Azure.
+   */
+  instances(resource: object, pick: (raw: any) => unknown = (r) => r.properties): unknown[] {
+    const one = () => this.value(pick(resource));
+    const copy = (resource as { copy?: { count: unknown } }).copy;
+    return copy ? this.loop('', Number(this.value(copy.count)), one) : [one()];
   }
 
   private evaluate(node: Node): unknown {
@@ -203,10 +240,48 @@ export class ArmEvaluator {
         if (!/^-?\d+$/.test(text)) throw new DeploymentExpressionError(`int: '${text}' is not an integer`);
         return Number(text);
       }
+      // Stand-ins for the deployment's subscription, so that resource names (uniqueString of it) can be computed.
+      case 'subscription':
+        return { id: '/subscriptions/00000000-0000-0000-0000-000000000000', subscriptionId: '00000000-0000-0000-0000-000000000000', tenantId: '00000000-0000-0000-0000-0000000000aa' };
+      case 'uniqueString':
+        return createHash('sha256').update(values.map(String).join('|')).digest('hex').slice(0, 13);
+      case 'toLower':
+        return String(values[0]).toLowerCase();
+      case 'copyIndex': {
+        const index = this.copyIndexes.get(values.length ? String(values[0]) : '');
+        if (index === undefined) throw new UnsupportedExpression('copyIndex() outside a loop');
+        return index;
+      }
+      case 'createArray':
+        return values;
+      case 'null':
+        return null;
+      case 'createObject': {
+        const object: Record<string, unknown> = {};
+        for (let i = 0; i < values.length; i += 2) object[String(values[i])] = values[i + 1];
+        return object;
+      }
+      case 'environment':
+        // The public cloud, which is what the README's deployments target.
+        return { name: 'AzureCloud', suffixes: { storage: 'core.windows.net', keyvaultDns: '.vault.azure.net' } };
+      case 'length':
+        return Array.isArray(values[0]) || typeof values[0] === 'string' ? (values[0] as unknown[]).length : Object.keys(values[0] as object).length;
+      case 'format':
+        return String(values[0]).replace(/\{(\d+)\}/g, (_, i: string) => String(values[Number(i) + 1]));
       case 'concat':
         return values.every(Array.isArray) ? values.flat() : values.join('');
       default:
         throw new UnsupportedExpression(`${name}() needs Azure or is not modelled here`);
     }
   }
+}
+
+/** An evaluator for a module's template: its parameters are what its parents pass, evaluated up to the root. */
+export function evaluatorFor(deployment: Deployment, rootParameters: Record<string, unknown> = {}): ArmEvaluator {
+  if (!deployment.parent) return new ArmEvaluator(deployment.template, rootParameters);
+  const parentEvaluator = evaluatorFor(deployment.parent, rootParameters);
+  const resource = (Array.isArray(deployment.parent.template.resources)
+    ? deployment.parent.template.resources.find((r) => r.name === deployment.symbol)
+    : deployment.parent.template.resources[deployment.symbol])!;
+  return new ArmEvaluator(deployment.template, {}, { evaluator: parentEvaluator, parameters: (resource.properties?.parameters ?? {}) as Record<string, unknown> });
 }
