@@ -64,7 +64,9 @@ export async function keyVaultReads(root: string, quick: boolean) {
         // A fresh process reads once at start, then once per TTL that passes; a failed signature may force one
         // extra read per FORCED_REFRESH_INTERVAL_MS (rotation), however many forged requests arrive.
         goalReadsPerSecret:
-          1 + Math.floor(elapsedS / scenario.ttlSeconds) + (scenario.forged ? Math.ceil((elapsedS * 1000) / FORCED_REFRESH_INTERVAL_MS) : 0),
+          1 +
+          Math.floor(elapsedS / scenario.ttlSeconds) +
+          (scenario.forged ? Math.ceil((elapsedS * 1000) / FORCED_REFRESH_INTERVAL_MS) : 0),
       });
     }
   } finally {

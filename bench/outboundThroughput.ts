@@ -18,7 +18,7 @@ interface QueueConcurrency {
 /** Creates per second between the first and the last create the fake saw (start-up excluded). */
 function rate(fake: FakeTwilio, from: number): number {
   const times = fake.creates.slice(from);
-  return (times.length - 1) / ((times[times.length - 1]! - times[0]!) / 1000);
+  return (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000);
 }
 
 async function waitForCreates(fake: FakeTwilio, count: number, timeoutMs: number): Promise<void> {
@@ -31,7 +31,12 @@ async function waitForCreates(fake: FakeTwilio, count: number, timeoutMs: number
 
 let run = 0;
 
-async function throughQueueFunction(azurite: RunningAzurite, fake: FakeTwilio, concurrency: QueueConcurrency, count: number): Promise<number> {
+async function throughQueueFunction(
+  azurite: RunningAzurite,
+  fake: FakeTwilio,
+  concurrency: QueueConcurrency,
+  count: number,
+): Promise<number> {
   run++;
   const queueName = `bench-outbound-${run}`;
   const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(queueName);
@@ -39,7 +44,9 @@ async function throughQueueFunction(azurite: RunningAzurite, fake: FakeTwilio, c
   for (let i = 0; i < count; i += 50) {
     await Promise.all(
       Array.from({ length: Math.min(50, count - i) }, (_, j) =>
-        queue.sendMessage(JSON.stringify({ type: 'sms', to: '+15551230000', body: `bench ${i + j}`, idempotencyKey: `bench-${run}-${i + j}` })),
+        queue.sendMessage(
+          JSON.stringify({ type: 'sms', to: '+15551230000', body: `bench ${i + j}`, idempotencyKey: `bench-${run}-${i + j}` }),
+        ),
       ),
     );
   }
@@ -100,7 +107,11 @@ async function throughRawSdkWithLedger(azurite: RunningAzurite, fake: FakeTwilio
   const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(`bench-raw-${run}`);
   await queue.create();
   for (let i = 0; i < count; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, j) => queue.sendMessage(JSON.stringify({ to: '+15551230000', body: `bench ${i + j}`, key: `raw-${run}-${i + j}` }))));
+    await Promise.all(
+      Array.from({ length: Math.min(50, count - i) }, (_, j) =>
+        queue.sendMessage(JSON.stringify({ to: '+15551230000', body: `bench ${i + j}`, key: `raw-${run}-${i + j}` })),
+      ),
+    );
   }
   const ledger = TableClient.fromConnectionString(azurite.connectionString, `benchrawledger${run}`, { allowInsecureConnection: true });
   const optOuts = TableClient.fromConnectionString(azurite.connectionString, `benchrawoptouts${run}`, { allowInsecureConnection: true });
@@ -154,10 +165,23 @@ export async function outboundThroughput(quick: boolean) {
     fake.latencyMs = 50;
     const scaling = [];
     const settingsToTry: QueueConcurrency[] = quick
-      ? [{ batchSize: 1, newBatchThreshold: 0 }, { batchSize: 16, newBatchThreshold: 8 }]
-      : [{ batchSize: 1, newBatchThreshold: 0 }, { batchSize: 4, newBatchThreshold: 2 }, { batchSize: 16, newBatchThreshold: 8 }, { batchSize: 32, newBatchThreshold: 16 }];
+      ? [
+          { batchSize: 1, newBatchThreshold: 0 },
+          { batchSize: 16, newBatchThreshold: 8 },
+        ]
+      : [
+          { batchSize: 1, newBatchThreshold: 0 },
+          { batchSize: 4, newBatchThreshold: 2 },
+          { batchSize: 16, newBatchThreshold: 8 },
+          { batchSize: 32, newBatchThreshold: 16 },
+        ];
     for (const setting of settingsToTry) {
-      const perSecond = await throughQueueFunction(azurite, fake, setting, Math.min(count, 40 * (setting.batchSize + setting.newBatchThreshold)));
+      const perSecond = await throughQueueFunction(
+        azurite,
+        fake,
+        setting,
+        Math.min(count, 40 * (setting.batchSize + setting.newBatchThreshold)),
+      );
       scaling.push({ ...setting, concurrency: setting.batchSize + setting.newBatchThreshold, perSecond: Math.round(perSecond) });
     }
     return { zeroLatency, latencyMs: 50, scaling };

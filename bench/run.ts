@@ -30,7 +30,11 @@ function coldStart() {
     [
       { name: 'bare', args: ['-e', '0'] },
       { name: 'load', args: [join(root, 'build', 'bench-load.js')], env: appEnv },
-      { name: 'firstResponse', args: [join(root, 'build', 'bench-first.js')], env: { ...appEnv, BENCH_FUNCTION: process.env.BENCH_FIRST_FUNCTION ?? 'voice' } },
+      {
+        name: 'firstResponse',
+        args: [join(root, 'build', 'bench-first.js')],
+        env: { ...appEnv, BENCH_FUNCTION: process.env.BENCH_FIRST_FUNCTION ?? 'voice' },
+      },
     ],
     runs,
   );
@@ -39,8 +43,8 @@ function coldStart() {
     bareNodeMs: medians.bare,
     loadMs: medians.load,
     firstResponseMs: medians.firstResponse,
-    loadRatio: medians.load! / medians.bare!,
-    firstResponseRatio: medians.firstResponse! / medians.bare!,
+    loadRatio: medians.load / medians.bare,
+    firstResponseRatio: medians.firstResponse / medians.bare,
     goals: { loadRatio: 1.5, firstResponseRatio: 2 },
   };
 }
@@ -71,21 +75,34 @@ function format(results: Record<string, any>): string {
   lines.push('Cold start (median wall time of a fresh process)');
   lines.push(`  bare node -e 0          ${c.bareNodeMs.toFixed(1)} ms`);
   lines.push(`  load + register app     ${c.loadMs.toFixed(1)} ms   ${c.loadRatio.toFixed(2)}x bare (goal <= ${c.goals.loadRatio}x)`);
-  lines.push(`  first /api/voice TwiML  ${c.firstResponseMs.toFixed(1)} ms   ${c.firstResponseRatio.toFixed(2)}x bare (goal <= ${c.goals.firstResponseRatio}x)`);
+  lines.push(
+    `  first /api/voice TwiML  ${c.firstResponseMs.toFixed(1)} ms   ${c.firstResponseRatio.toFixed(2)}x bare (goal <= ${c.goals.firstResponseRatio}x)`,
+  );
   lines.push('Webhook cost in process (signature check + TwiML), requests/s');
   for (const row of results.webhooks.rows) {
-    lines.push(row.skipped ? `  ${row.name.padEnd(8)} skipped: ${row.skipped}` : `  ${row.name.padEnd(8)} app ${String(row.appRps).padStart(7)}  raw node ${String(row.baselineRps).padStart(7)}  ${row.ratio.toFixed(2)}x (goal >= ${results.webhooks.goal}x)`);
+    lines.push(
+      row.skipped
+        ? `  ${row.name.padEnd(8)} skipped: ${row.skipped}`
+        : `  ${row.name.padEnd(8)} app ${String(row.appRps).padStart(7)}  raw node ${String(row.baselineRps).padStart(7)}  ${row.ratio.toFixed(2)}x (goal >= ${results.webhooks.goal}x)`,
+    );
   }
   lines.push('Key Vault reads (real ManagedIdentityCredential + SecretClient against loopback fakes)');
   for (const row of results.keyVault) {
-    lines.push(`  ${row.name.padEnd(42)} auth token reads ${row.authTokenReads}, account SID reads ${row.accountSidReads} (goal <= ${row.goalReadsPerSecret} per secret, ${row.elapsedS} s)`);
+    lines.push(
+      `  ${row.name.padEnd(42)} auth token reads ${row.authTokenReads}, account SID reads ${row.accountSidReads} (goal <= ${row.goalReadsPerSecret} per secret, ${row.elapsedS} s)`,
+    );
   }
   const o = results.outbound;
   lines.push(`Outbound throughput (${o.zeroLatency.count} SMS, concurrency ${o.zeroLatency.concurrency}, zero-latency fake Twilio)`);
-  lines.push(`  queue function + ledger ${String(o.zeroLatency.appPerSecond).padStart(6)}/s  raw twilio SDK ${String(o.zeroLatency.baselinePerSecond).padStart(6)}/s  ${o.zeroLatency.ratio.toFixed(2)}x (goal >= ${o.zeroLatency.goal}x)`);
-  lines.push(`  raw SDK + the same storage round trips by hand ${String(o.zeroLatency.rawWithLedgerPerSecond).padStart(6)}/s  app ${o.zeroLatency.ratioToRawWithLedger.toFixed(2)}x of it`);
+  lines.push(
+    `  queue function + ledger ${String(o.zeroLatency.appPerSecond).padStart(6)}/s  raw twilio SDK ${String(o.zeroLatency.baselinePerSecond).padStart(6)}/s  ${o.zeroLatency.ratio.toFixed(2)}x (goal >= ${o.zeroLatency.goal}x)`,
+  );
+  lines.push(
+    `  raw SDK + the same storage round trips by hand ${String(o.zeroLatency.rawWithLedgerPerSecond).padStart(6)}/s  app ${o.zeroLatency.ratioToRawWithLedger.toFixed(2)}x of it`,
+  );
   lines.push(`  with ${o.latencyMs} ms Twilio latency, by host.json batchSize/newBatchThreshold:`);
-  for (const row of o.scaling) lines.push(`    ${row.batchSize}/${row.newBatchThreshold} (concurrency ${row.concurrency})`.padEnd(36) + `${row.perSecond}/s`);
+  for (const row of o.scaling)
+    lines.push(`    ${row.batchSize}/${row.newBatchThreshold} (concurrency ${row.concurrency})`.padEnd(36) + `${row.perSecond}/s`);
   return lines.join('\n');
 }
 

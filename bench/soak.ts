@@ -69,8 +69,16 @@ function loadTable(load: LoadResult): string[] {
     row('connections', load.connections),
     row('duration', `${load.durationSeconds} s`),
     row('requests answered', `${load.requests} (${load.requestsPerSecond}/s)`),
-    row('latency p50 / p90 / p99', `${load.latencyMs.p50} / ${load.latencyMs.p90} / ${load.latencyMs.p99} ms (max ${load.latencyMs.max} ms)`),
-    row('status codes', Object.entries(load.statusCounts).map(([status, count]) => `${status}: ${count}`).join(', ')),
+    row(
+      'latency p50 / p90 / p99',
+      `${load.latencyMs.p50} / ${load.latencyMs.p90} / ${load.latencyMs.p99} ms (max ${load.latencyMs.max} ms)`,
+    ),
+    row(
+      'status codes',
+      Object.entries(load.statusCounts)
+        .map(([status, count]) => `${status}: ${count}`)
+        .join(', '),
+    ),
     row('5xx', load.status5xx),
     row('wrong answers', load.wrongAnswers),
     row('errors (no answer)', `${load.errors} (timeouts ${load.timeouts})`),
@@ -85,9 +93,15 @@ function hostOutputCheck(app: SoakApp): PhaseResult {
   const failures = output.split('\n').filter((line) => /\(Failed\)|Request handling failed/.test(line));
   return {
     name: 'host output',
-    problems: [...leaked.map((name) => `${name} appears in the host output`), ...(failures.length ? [`${failures.length} failed invocations, e.g. ${failures[0]}`] : [])],
+    problems: [
+      ...leaked.map((name) => `${name} appears in the host output`),
+      ...(failures.length ? [`${failures.length} failed invocations, e.g. ${failures[0]}`] : []),
+    ],
     figures: { lines: output.split('\n').length, secretsFound: leaked, failedInvocations: failures.length },
-    table: [`  ${'secrets in the log'.padEnd(26)} ${leaked.length ? leaked.join(', ') : 'none'}`, `  ${'failed invocations'.padEnd(26)} ${failures.length}`],
+    table: [
+      `  ${'secrets in the log'.padEnd(26)} ${leaked.length ? leaked.join(', ') : 'none'}`,
+      `  ${'failed invocations'.padEnd(26)} ${failures.length}`,
+    ],
   };
 }
 
@@ -98,8 +112,20 @@ const outboundFaults: SoakPhase = {
   async run(_app, options) {
     const turns = planTurns(6, options.seed);
     const hostLogFile = join(__dirname, '..', 'bench', 'soak-faults-host.log');
-    const result = await runOutboundFaults({ ...SOAK_FAULT_SETTINGS, messages: options.messages, seed: options.seed, turns, hostLogFile, log: (line) => console.log(line) });
-    return { name: this.name, problems: result.problems, figures: result, table: [...faultTable(result), `  ${'host log'.padEnd(26)} ${hostLogFile}`] };
+    const result = await runOutboundFaults({
+      ...SOAK_FAULT_SETTINGS,
+      messages: options.messages,
+      seed: options.seed,
+      turns,
+      hostLogFile,
+      log: (line) => console.log(line),
+    });
+    return {
+      name: this.name,
+      problems: result.problems,
+      figures: result,
+      table: [...faultTable(result), `  ${'host log'.padEnd(26)} ${hostLogFile}`],
+    };
   },
 };
 
@@ -142,7 +168,11 @@ async function main(): Promise<void> {
   const file = join(__dirname, '..', 'bench', 'soak-results.json');
   // A run of some phases keeps the other phases' latest figures.
   const ran = results.map(({ table: _table, ...rest }) => ({ ...rest, date: new Date().toISOString() }));
-  const kept = existsSync(file) ? ((JSON.parse(readFileSync(file, 'utf8')) as { phases?: Array<{ name: string }> }).phases ?? []).filter((p) => !ran.some((r) => r.name === p.name)) : [];
+  const kept = existsSync(file)
+    ? ((JSON.parse(readFileSync(file, 'utf8')) as { phases?: Array<{ name: string }> }).phases ?? []).filter(
+        (p) => !ran.some((r) => r.name === p.name),
+      )
+    : [];
   const report = { node: process.version, date: new Date().toISOString(), options, phases: [...ran, ...kept] };
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nFigures written to ${file}`);

@@ -40,7 +40,11 @@ function rawNodeHandler(authToken: string) {
   };
 }
 
-async function requestsPerSecond(handler: (r: HttpRequest) => Promise<unknown>, requests: HttpRequest[], check: (result: unknown) => void): Promise<number> {
+async function requestsPerSecond(
+  handler: (r: HttpRequest) => Promise<unknown>,
+  requests: HttpRequest[],
+  check: (result: unknown) => void,
+): Promise<number> {
   check(await handler(requests.pop()!)); // warm-up and correctness
   for (let i = 0; i < 200; i++) await handler(requests.pop()!);
   const started = process.hrtime.bigint();
@@ -67,8 +71,16 @@ export async function webhookCost(handlers: Map<string, HttpHandler>, cases: Web
     const baseline: number[] = [];
     const app: number[] = [];
     for (let round = 0; round < 3; round++) {
-      baseline.push(await requestsPerSecond(rawNodeHandler(authToken), buildRequests(url, c.params, authToken, iterations + 201), expectOk));
-      app.push(await requestsPerSecond((r) => handler(r, context) as Promise<unknown>, buildRequests(url, c.params, authToken, iterations + 201), expectOk));
+      baseline.push(
+        await requestsPerSecond(rawNodeHandler(authToken), buildRequests(url, c.params, authToken, iterations + 201), expectOk),
+      );
+      app.push(
+        await requestsPerSecond(
+          (r) => handler(r, context) as Promise<unknown>,
+          buildRequests(url, c.params, authToken, iterations + 201),
+          expectOk,
+        ),
+      );
     }
     const baselineRps = Math.max(...baseline);
     const appRps = Math.max(...app);

@@ -77,7 +77,11 @@ async function start(): Promise<void> {
 
   if (hasFunc()) {
     console.log('Starting Azure Functions Core Tools (func start)...');
-    const func = spawn('func', ['start', '--port', String(option('port') ?? localPort ?? DEFAULT_PORT)], { stdio: 'inherit', env: process.env, cwd: appRoot });
+    const func = spawn('func', ['start', '--port', String(option('port') ?? localPort ?? DEFAULT_PORT)], {
+      stdio: 'inherit',
+      env: process.env,
+      cwd: appRoot,
+    });
     const shutdown = () => func.kill('SIGINT');
     process.once('SIGINT', shutdown).once('SIGTERM', shutdown);
     func.once('exit', async (code) => {
@@ -87,7 +91,7 @@ async function start(): Promise<void> {
     return;
   }
 
-  console.log('Azure Functions Core Tools (func) not found; using the project\'s local host.');
+  console.log("Azure Functions Core Tools (func) not found; using the project's local host.");
   let host: LocalHost;
   try {
     host = await startLocalHost({ appRoot, port: Number(option('port') ?? localPort ?? DEFAULT_PORT), hostname: 'localhost' });
@@ -107,7 +111,11 @@ async function serve(): Promise<void> {
   const localPort = loadSettings();
   // DEVHOST_QUEUE_LEASE_SECONDS: tests that kill the host shorten the 10-minute lease a dead host leaves behind.
   const queueLeaseSeconds = Number(process.env.DEVHOST_QUEUE_LEASE_SECONDS) || undefined;
-  const host = await startLocalHost({ appRoot, port: Number(option('port') ?? process.env.DEVHOST_PORT ?? localPort ?? DEFAULT_PORT), queueLeaseSeconds });
+  const host = await startLocalHost({
+    appRoot,
+    port: Number(option('port') ?? process.env.DEVHOST_PORT ?? localPort ?? DEFAULT_PORT),
+    queueLeaseSeconds,
+  });
   const shutdown = async () => {
     await host.stop();
     process.exit(0);
@@ -118,7 +126,13 @@ async function serve(): Promise<void> {
 function functions(): void {
   loadSettings();
   const registry = loadApp(appRoot, () => undefined);
-  console.log(JSON.stringify(registry.functions.map((f) => f.metadata), null, 2));
+  console.log(
+    JSON.stringify(
+      registry.functions.map((f) => f.metadata),
+      null,
+      2,
+    ),
+  );
 }
 
 const commands: Record<string, () => void | Promise<void>> = { start, serve, functions };

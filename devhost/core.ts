@@ -80,7 +80,13 @@ export class FunctionRegistry {
         throw new Error(`A function with the name "${metadata.name}" has already been registered.`);
       }
       this.functions.push({ metadata, callback, triggerName: triggerEntry[0], trigger: triggerEntry[1] });
-      return { dispose: () => this.functions.splice(this.functions.findIndex((f) => f.metadata === metadata), 1) };
+      return {
+        dispose: () =>
+          this.functions.splice(
+            this.functions.findIndex((f) => f.metadata === metadata),
+            1,
+          ),
+      };
     },
     registerHook: () => ({ dispose: () => undefined }),
     setProgrammingModel: (model: ProgrammingModel) => {

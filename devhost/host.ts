@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { FunctionRegistry, type LogSink } from './core';
-import { readHostConfig, type HostConfig } from './hostConfig';
+import { readHostConfig, type HostConfig } from '../shared/platform/hostJson';
 import { createHttpServer, httpRoutes } from './httpServer';
 import { QueueListener } from './queueListener';
 
@@ -44,7 +44,10 @@ async function queueService(connectionSetting: string) {
   const connectionString = process.env[connectionSetting];
   if (connectionString) return QueueServiceClient.fromConnectionString(connectionString);
   const serviceUri = process.env[`${connectionSetting}__queueServiceUri`];
-  if (!serviceUri) throw new Error(`Queue trigger connection "${connectionSetting}" is not set (neither ${connectionSetting} nor ${connectionSetting}__queueServiceUri)`);
+  if (!serviceUri)
+    throw new Error(
+      `Queue trigger connection "${connectionSetting}" is not set (neither ${connectionSetting} nor ${connectionSetting}__queueServiceUri)`,
+    );
   const { DefaultAzureCredential } = await import('@azure/identity');
   return new QueueServiceClient(serviceUri, new DefaultAzureCredential());
 }
@@ -67,14 +70,22 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const listeners: QueueListener[] = [];
   for (const fn of registry.functions.filter((f) => f.trigger.type === 'queueTrigger')) {
     const service = await queueService(String(fn.trigger.connection ?? 'AzureWebJobsStorage'));
-    const listener = new QueueListener(registry, fn, service, { ...config.queues, processingLeaseSeconds: options.queueLeaseSeconds }, { log });
+    const listener = new QueueListener(
+      registry,
+      fn,
+      service,
+      { ...config.queues, processingLeaseSeconds: options.queueLeaseSeconds },
+      { log },
+    );
     listener.start();
     listeners.push(listener);
   }
 
   log('\nFunctions:\n');
   for (const route of httpRoutes(registry)) {
-    log(`\t${route.fn.metadata.name}: [${route.methods.join(',')}] ${baseUrl}/${config.routePrefix ? `${config.routePrefix}/` : ''}${route.route.template}\n`);
+    log(
+      `\t${route.fn.metadata.name}: [${route.methods.join(',')}] ${baseUrl}/${config.routePrefix ? `${config.routePrefix}/` : ''}${route.route.template}\n`,
+    );
   }
   for (const fn of registry.functions.filter((f) => f.trigger.type !== 'httpTrigger')) {
     log(`\t${fn.metadata.name}: ${fn.trigger.type}${fn.trigger.queueName ? ` (queue ${String(fn.trigger.queueName)})` : ''}\n`);

@@ -11,15 +11,17 @@ interface HttpRoute {
 }
 
 export function httpRoutes(registry: FunctionRegistry): HttpRoute[] {
-  return registry.functions
-    .filter((fn) => fn.trigger.type === 'httpTrigger')
-    .map((fn) => ({
-      fn,
-      route: parseRoute(fn.trigger.route ?? fn.metadata.name),
-      methods: (fn.trigger.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase()),
-    }))
-    // Literal routes win over parameterised ones, as in ASP.NET routing.
-    .sort((a, b) => countParams(a.route) - countParams(b.route));
+  return (
+    registry.functions
+      .filter((fn) => fn.trigger.type === 'httpTrigger')
+      .map((fn) => ({
+        fn,
+        route: parseRoute(fn.trigger.route ?? fn.metadata.name),
+        methods: (fn.trigger.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase()),
+      }))
+      // Literal routes win over parameterised ones, as in ASP.NET routing.
+      .sort((a, b) => countParams(a.route) - countParams(b.route))
+  );
 }
 
 function countParams(route: RouteTemplate): number {
@@ -71,8 +73,16 @@ export function createHttpServer(registry: FunctionRegistry, routePrefix: string
     }
     const method = (request.method ?? 'GET').toUpperCase();
     const lowerPath = url.pathname.toLowerCase();
-    const path = prefix && (lowerPath === prefix || lowerPath.startsWith(`${prefix}/`)) ? url.pathname.slice(prefix.length) : prefix ? undefined : url.pathname;
-    const target = path === undefined ? undefined : routes.map((r) => ({ r, params: matchRoute(r.route, path) })).find((m) => m.params && m.r.methods.includes(method));
+    const path =
+      prefix && (lowerPath === prefix || lowerPath.startsWith(`${prefix}/`))
+        ? url.pathname.slice(prefix.length)
+        : prefix
+          ? undefined
+          : url.pathname;
+    const target =
+      path === undefined
+        ? undefined
+        : routes.map((r) => ({ r, params: matchRoute(r.route, path) })).find((m) => m.params && m.r.methods.includes(method));
     if (!target) {
       response.writeHead(404).end();
       return;
@@ -93,7 +103,9 @@ export function createHttpServer(registry: FunctionRegistry, routePrefix: string
       const status = Number(rpc?.statusCode ?? 204);
       const bytes = rpc?.body?.bytes ?? (rpc?.body?.string != null ? Buffer.from(rpc.body.string) : undefined);
       response.writeHead(status, rpc?.headers ?? {}).end(bytes ? Buffer.from(bytes) : undefined);
-      log(`Executed '${target.r.fn.metadata.name}' (${method} ${url.pathname} -> ${status}, ${(performance.now() - started).toFixed(1)} ms)`);
+      log(
+        `Executed '${target.r.fn.metadata.name}' (${method} ${url.pathname} -> ${status}, ${(performance.now() - started).toFixed(1)} ms)`,
+      );
     } catch (error) {
       // The real host answers 500 with an empty body; the error stays in the log, never in the response.
       log(`Executed '${target.r.fn.metadata.name}' (Failed): ${error instanceof Error ? error.stack : String(error)}`);

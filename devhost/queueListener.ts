@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DequeuedMessageItem, QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import type { FunctionRegistry, RegisteredFunction, RpcTypedData } from './core';
-import type { QueueOptions } from './hostConfig';
+import type { QueueOptions } from '../shared/platform/hostJson';
 
 // The host holds a message invisible while its function runs: 10 minutes, renewed while the function runs.
 export const DEFAULT_PROCESSING_LEASE_SECONDS = 600;
@@ -158,13 +158,16 @@ export class QueueListener {
     let renewing: Promise<void> | undefined;
     const renew = async () => {
       try {
-        popReceipt = (await this.queue.updateMessage(message.messageId, popReceipt, undefined, this.#leaseSeconds)).popReceipt ?? popReceipt;
+        popReceipt =
+          (await this.queue.updateMessage(message.messageId, popReceipt, undefined, this.#leaseSeconds)).popReceipt ?? popReceipt;
       } catch (error) {
         // Storage unreachable, or the lease already ran out and the message went to another receiver: it may
         // be delivered again, as with the real host. A lost lease cannot be renewed any more.
         const code = (error as { code?: string }).code;
         if (code === 'PopReceiptMismatch' || code === 'MessageNotFound') clearInterval(timer);
-        this.events.log(`Queue ${this.queue.name}: could not renew the lease on message ${message.messageId} (${code ?? String(error)}); it may be delivered again`);
+        this.events.log(
+          `Queue ${this.queue.name}: could not renew the lease on message ${message.messageId} (${code ?? String(error)}); it may be delivered again`,
+        );
       }
     };
     const timer = setInterval(() => {
@@ -195,7 +198,9 @@ export class QueueListener {
         succeeded = true;
         this.events.log(`Executed '${name}' (Succeeded, Id=${message.messageId}, DequeueCount=${message.dequeueCount})`);
       } catch (error) {
-        this.events.log(`Executed '${name}' (Failed, Id=${message.messageId}, DequeueCount=${message.dequeueCount}): ${error instanceof Error ? error.message : String(error)}`);
+        this.events.log(
+          `Executed '${name}' (Failed, Id=${message.messageId}, DequeueCount=${message.dequeueCount}): ${error instanceof Error ? error.message : String(error)}`,
+        );
       } finally {
         await lease.end();
       }
@@ -217,6 +222,8 @@ export class QueueListener {
     await this.poisonQueue.createIfNotExists();
     await this.poisonQueue.sendMessage(message.messageText);
     await this.queue.deleteMessage(message.messageId, message.popReceipt);
-    this.events.log(`Message ${message.messageId} has reached MaxDequeueCount of ${this.options.maxDequeueCount}. Moving message to queue '${this.poisonQueue.name}'.`);
+    this.events.log(
+      `Message ${message.messageId} has reached MaxDequeueCount of ${this.options.maxDequeueCount}. Moving message to queue '${this.poisonQueue.name}'.`,
+    );
   }
 }

@@ -30,7 +30,7 @@ export function matchRoute(route: RouteTemplate, path: string): Record<string, s
   const parts = path.split('/').filter(Boolean).map(decodeSegment);
   const params: Record<string, string> = {};
   for (let i = 0; i < route.segments.length; i++) {
-    const segment = route.segments[i]!;
+    const segment = route.segments[i];
     const part = parts[i];
     if (segment.catchAll) {
       if (parts.length > i) params[segment.param!] = parts.slice(i).join('/');

@@ -97,9 +97,18 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     '--skipApiVersionCheck',
     '--loose',
     '--disableTelemetry', // no traffic off this machine
-    '--blobHost', '127.0.0.1', '--blobPort', String(blobPort),
-    '--queueHost', '127.0.0.1', '--queuePort', String(queuePort),
-    '--tableHost', '127.0.0.1', '--tablePort', String(tablePort),
+    '--blobHost',
+    '127.0.0.1',
+    '--blobPort',
+    String(blobPort),
+    '--queueHost',
+    '127.0.0.1',
+    '--queuePort',
+    String(queuePort),
+    '--tableHost',
+    '127.0.0.1',
+    '--tablePort',
+    String(tablePort),
     ...(options.location ? ['--location', options.location] : ['--inMemoryPersistence']),
   ];
   const child = spawn(process.execPath, args, { stdio: options.stdio ?? 'ignore' });

@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { readLedgerRow } from '../shared/outbound/ledgerTable';
 import { IDEMPOTENCY_KEY } from '../shared/outbound/fields';
+import { ROUTES } from '../shared/platform/routes';
 
 /** GET /api/outbound/{key}: the ledger row for an idempotency key, or 404. */
 export async function outboundGet(request: HttpRequest): Promise<HttpResponseInit> {
@@ -11,4 +12,4 @@ export async function outboundGet(request: HttpRequest): Promise<HttpResponseIni
   return { status: 200, jsonBody: visible };
 }
 
-app.http('outboundGet', { methods: ['GET'], authLevel: 'function', route: 'outbound/{key}', handler: outboundGet });
+app.http('outboundGet', { methods: ['GET'], authLevel: 'function', route: ROUTES.outboundByKey, handler: outboundGet });

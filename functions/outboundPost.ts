@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { updateLedgerRow } from '../shared/outbound/ledgerTable';
-import { accepted } from '../shared/outbound/ledger';
+import { liveOutboundIo } from '../shared/outbound/liveIo';
+import { acceptAndSchedule } from '../shared/outbound/orchestrator';
 import { outboundStatusUrl } from '../shared/outbound/statusUrls';
-import { enqueueOutbound } from '../shared/outbound/outboundQueue';
 import { settings } from '../shared/platform/settings';
+import { ROUTES } from '../shared/platform/routes';
 
 /**
  * POST /api/outbound: the outbound queue over HTTP. Validates the JSON body with the queue's own schema, records
@@ -23,14 +23,9 @@ export async function outboundPost(request: HttpRequest): Promise<HttpResponseIn
   if (!validation.ok) return { status: 400, jsonBody: { error: 'Invalid outbound message.', issues: validation.issues } };
   const key = validation.message.idempotencyKey ?? randomUUID();
   const message = { ...validation.message, idempotencyKey: key };
-  const { row } = await updateLedgerRow(
-    key,
-    accepted(key, { type: message.type, to: message.to, from: message.from, sendAt: message.sendAt, metadata: message.metadata }, now),
-  );
-  const dueInMs = message.sendAt ? Date.parse(message.sendAt) - now.getTime() : 0;
-  await enqueueOutbound(message, { visibilityTimeoutSeconds: dueInMs > 0 ? Math.ceil(dueInMs / 1000) : undefined });
+  const { row } = await acceptAndSchedule(liveOutboundIo(), message, { now });
   const statusUrl = outboundStatusUrl(settings().webhookBaseUrl ?? new URL(request.url).origin, key);
   return { status: 202, headers: { Location: statusUrl }, jsonBody: { key, status: row?.status, statusUrl } };
 }
 
-app.http('outboundPost', { methods: ['POST'], authLevel: 'function', route: 'outbound', handler: outboundPost });
+app.http('outboundPost', { methods: ['POST'], authLevel: 'function', route: ROUTES.outbound, handler: outboundPost });

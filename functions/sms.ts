@@ -4,6 +4,7 @@ import { enqueueOutbound } from '../shared/outbound/outboundQueue';
 import { settings } from '../shared/platform/settings';
 import { inboundSms } from '../shared/twiml/incomingSms';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
+import { ROUTES } from '../shared/platform/routes';
 
 /**
  * The number's incoming-SMS webhook: records STOP/START keywords in the opt-out table, relays to
@@ -21,4 +22,4 @@ export const sms = twimlWebhook(async ({ params, context }) => {
   return result.twiml;
 });
 
-app.http('sms', { methods: ['GET', 'POST'], authLevel: 'anonymous', route: 'sms', handler: sms });
+app.http('sms', { methods: ['GET', 'POST'], authLevel: 'anonymous', route: ROUTES.sms, handler: sms });

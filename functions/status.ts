@@ -4,6 +4,7 @@ import { callback } from '../shared/outbound/ledger';
 import { IDEMPOTENCY_KEY } from '../shared/outbound/fields';
 import { parseStatusCallback } from '../shared/outbound/statusCallback';
 import { twilioWebhook } from '../shared/webhook/webhookHttp';
+import { ROUTES } from '../shared/platform/routes';
 
 /**
  * Message and call status callbacks (/api/status?key=<idempotency key>, set by the outbound sender). Each one
@@ -16,7 +17,14 @@ export const status = twilioWebhook(async ({ params, url, context }) => {
     return { status: 400, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: 'Not a message or call status callback.\n' };
   }
   const key = url.searchParams.get('key') ?? undefined;
-  const entry = { event: 'status-callback', key, kind: update.kind, sid: update.sid, twilioStatus: update.twilioStatus, errorCode: update.errorCode };
+  const entry = {
+    event: 'status-callback',
+    key,
+    kind: update.kind,
+    sid: update.sid,
+    twilioStatus: update.twilioStatus,
+    errorCode: update.errorCode,
+  };
   if (!key || !IDEMPOTENCY_KEY.test(key)) {
     context.log(JSON.stringify({ ...entry, outcome: 'no valid key in the callback URL; not an outbound-queue send' }));
     return { status: 204 };
@@ -33,4 +41,4 @@ export const status = twilioWebhook(async ({ params, url, context }) => {
   return { status: 204 };
 });
 
-app.http('status', { methods: ['GET', 'POST'], authLevel: 'anonymous', route: 'status', handler: status });
+app.http('status', { methods: ['GET', 'POST'], authLevel: 'anonymous', route: ROUTES.status, handler: status });

@@ -3,6 +3,7 @@ import { enqueueOutbound } from '../shared/outbound/outboundQueue';
 import { settings } from '../shared/platform/settings';
 import { voicemailTwiml } from '../shared/twiml/voicemail';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
+import { ROUTES } from '../shared/platform/routes';
 
 /**
  * Self-hosted twimlets.com/voicemail: records, transcribes, and texts the recording link and the transcription
@@ -18,4 +19,4 @@ export const voicemail = twimlWebhook(async ({ params, url, context }) => {
   return result.twiml;
 });
 
-app.http('voicemail', { methods: ['GET', 'POST'], authLevel: 'anonymous', route: 'voicemail', handler: voicemail });
+app.http('voicemail', { methods: ['GET', 'POST'], authLevel: 'anonymous', route: ROUTES.voicemail, handler: voicemail });

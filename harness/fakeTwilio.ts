@@ -21,7 +21,9 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
         if (req.method === 'POST') {
           fake.creates.push(performance.now());
           const sid = `${isCall ? 'CA' : 'SM'}${(++counter).toString(16).padStart(32, '0')}`;
-          res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ sid, status: 'queued', date_created: new Date().toUTCString() }));
+          res
+            .writeHead(201, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ sid, status: 'queued', date_created: new Date().toUTCString() }));
         } else {
           fake.lists++;
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ messages: [], calls: [], next_page_uri: null }));

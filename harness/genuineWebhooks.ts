@@ -22,7 +22,11 @@ const q = (params: Record<string, string>) => new URLSearchParams(params).toStri
 export function genuineWebhooks(): GenuineWebhook[] {
   return [
     { name: 'voice', query: '', params: call() },
-    { name: 'sms', query: '', params: smsParams({ AccountSid: SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID, MessageSid: uniqueSid('SM'), Body: 'Is the shop open?' }) },
+    {
+      name: 'sms',
+      query: '',
+      params: smsParams({ AccountSid: SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID, MessageSid: uniqueSid('SM'), Body: 'Is the shop open?' }),
+    },
     { name: 'message', query: q({ Message: 'Hello' }), params: call() },
     { name: 'forward', query: q({ PhoneNumber: '+14155550100' }), params: call() },
     { name: 'menu', query: q({ Message: 'Press 1', 'Options[1]': 'https://example.com/sales' }), params: { ...call(), Digits: '1' } },

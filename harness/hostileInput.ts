@@ -6,7 +6,12 @@ import { leakedSecrets } from './secrets';
 import { parseTwiml, type TwimlNode } from './twiml';
 
 /** What an injection would add to the TwiML if a parameter got out of its text node or attribute. */
-export const INJECTED = { element: 'Injected', attribute: 'injected', number: '+15550009999', url: 'https://evil.example/injected' } as const;
+export const INJECTED = {
+  element: 'Injected',
+  attribute: 'injected',
+  number: '+15550009999',
+  url: 'https://evil.example/injected',
+} as const;
 
 export const INJECTIONS = [
   `</Say><Dial>${INJECTED.number}</Dial><Say>`,
@@ -27,7 +32,28 @@ export const INJECTIONS = [
 const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((code) => String.fromCharCode(code));
 /** C0 controls, DEL, NEL, and the noncharacters XML 1.0 forbids. */
 const xmlForbidden = fc.constantFrom('\u0000', '\u0001', '\u0008', '\u000B', '\u000C', '\u001F', '\u007F', '\u0085', '\uFFFE', '\uFFFF');
-const markup = fc.constantFrom('<', '>', '&', '"', "'", ']]>', '%', '%ZZ', '+', '=', '#', ';', '\r\n', '\t', ' ', '{body}', '{from}', '😀', '\u202E', '\u200B');
+const markup = fc.constantFrom(
+  '<',
+  '>',
+  '&',
+  '"',
+  "'",
+  ']]>',
+  '%',
+  '%ZZ',
+  '+',
+  '=',
+  '#',
+  ';',
+  '\r\n',
+  '\t',
+  ' ',
+  '{body}',
+  '{from}',
+  '😀',
+  '\u202E',
+  '\u200B',
+);
 const hostileChar = fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), loneSurrogate, xmlForbidden, markup);
 const hostileString = (maxLength: number) => fc.string({ unit: hostileChar, maxLength });
 
@@ -62,7 +88,10 @@ const plausible = fc.constantFrom(
 
 /** Oversized: 1,000 to 30,000 characters of a short hostile pattern (Twilio sends at most 1,600 in Body). */
 const oversized = fc
-  .tuple(fc.integer({ min: 1_000, max: 30_000 }), hostileString(4).filter((s) => s.length > 0))
+  .tuple(
+    fc.integer({ min: 1_000, max: 30_000 }),
+    hostileString(4).filter((s) => s.length > 0),
+  )
   .map(([length, pattern]) => pattern.repeat(Math.ceil(length / pattern.length)));
 
 export const hostileValue: fc.Arbitrary<string> = fc.oneof(
@@ -75,7 +104,10 @@ export const hostileValue: fc.Arbitrary<string> = fc.oneof(
 /** Keys that are no ordinary identifiers: Object.prototype members, broken list and map brackets. */
 const HOSTILE_KEYS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '', '[]', '[0]', 'code', 'Dial'];
 const indexedKey = fc
-  .tuple(fc.constantFrom('Message', 'PhoneNumbers', 'Options', 'AllowedCallers', 'Moderators'), fc.oneof(fc.nat().map(String), fc.constantFrom('', '-1', '99999999999999999999', 'x', '1]', '[0', ' 1')))
+  .tuple(
+    fc.constantFrom('Message', 'PhoneNumbers', 'Options', 'AllowedCallers', 'Moderators'),
+    fc.oneof(fc.nat().map(String), fc.constantFrom('', '-1', '99999999999999999999', 'x', '1]', '[0', ' 1')),
+  )
   .map(([name, index]) => `${name}[${index}]`);
 
 export function hostileKey(vocabulary: readonly string[]): fc.Arbitrary<string> {
@@ -100,13 +132,17 @@ export function hostileForm(vocabulary: readonly string[], options: { maxPairs?:
   const raw = pairs.map((p) => p.map(([k, v]) => `${k}=${v}`).join('&'));
   const spliced = fc
     .tuple(encoded, fc.array(fc.tuple(fc.nat(), fc.constantFrom(...BROKEN_ESCAPES)), { minLength: 1, maxLength: 5 }))
-    .map(([text, cuts]) => cuts.reduce((acc, [at, bad]) => acc.slice(0, at % (acc.length + 1)) + bad + acc.slice(at % (acc.length + 1)), text));
+    .map(([text, cuts]) =>
+      cuts.reduce((acc, [at, bad]) => acc.slice(0, at % (acc.length + 1)) + bad + acc.slice(at % (acc.length + 1)), text),
+    );
   return fc.oneof(encoded, raw, spliced);
 }
 
 /** A body as bytes: a hostile form, sometimes with bytes that are not UTF-8 at all spliced in. */
 export function hostileBody(vocabulary: readonly string[], base: Record<string, string>): fc.Arbitrary<Buffer> {
-  const form = fc.tuple(fc.boolean(), hostileForm(vocabulary)).map(([withBase, text]) => (withBase ? [new URLSearchParams(base).toString(), text].filter(Boolean).join('&') : text));
+  const form = fc
+    .tuple(fc.boolean(), hostileForm(vocabulary))
+    .map(([withBase, text]) => (withBase ? [new URLSearchParams(base).toString(), text].filter(Boolean).join('&') : text));
   return fc.oneof(
     { weight: 4, arbitrary: form.map((text) => Buffer.from(text)) },
     {
@@ -128,7 +164,7 @@ export function formParamsOf(body: Uint8Array): WebhookParams {
     if (values) values.push(value);
     else grouped.set(key, [value]);
   }
-  return Object.fromEntries([...grouped].map(([key, values]) => [key, values.length === 1 ? values[0]! : values]));
+  return Object.fromEntries([...grouped].map(([key, values]) => [key, values.length === 1 ? values[0] : values]));
 }
 
 /** Every element, depth first. */

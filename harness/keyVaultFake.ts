@@ -70,7 +70,8 @@ export async function startKeyVaultFake(options: KeyVaultFakeOptions): Promise<K
       const message = token ? 'AKV10032: Invalid issuer or audience.' : 'AKV10000: Request is missing a Bearer or PoP token.';
       return answer(401, { error: { code: 'Unauthorized', message } }, { 'www-authenticate': challenge });
     }
-    if (!url.searchParams.get('api-version')) return answer(400, { error: { code: 'BadParameter', message: 'The api-version query parameter is required.' } });
+    if (!url.searchParams.get('api-version'))
+      return answer(400, { error: { code: 'BadParameter', message: 'The api-version query parameter is required.' } });
     const forbidden = (action: string) =>
       answer(403, {
         error: {
@@ -81,11 +82,15 @@ export async function startKeyVaultFake(options: KeyVaultFakeOptions): Promise<K
       });
     if (req.method === 'GET' && /^\/secrets\/?$/.test(url.pathname)) {
       if (fake.mode === 'forbidden') return forbidden('Microsoft.KeyVault/vaults/secrets/readMetadata/action');
-      const value = [...secrets.entries()].map(([name, secret]) => ({ id: `${fake.url}/secrets/${name}`, attributes: { enabled: true, created: secret.created, updated: secret.created } }));
+      const value = [...secrets.entries()].map(([name, secret]) => ({
+        id: `${fake.url}/secrets/${name}`,
+        attributes: { enabled: true, created: secret.created, updated: secret.created },
+      }));
       return answer(200, { value, nextLink: null });
     }
     const match = SECRET_PATH.exec(url.pathname);
-    if (req.method !== 'GET' || !match) return answer(405, { error: { code: 'BadParameter', message: 'The fake serves GET /secrets and GET /secrets/{name} only.' } });
+    if (req.method !== 'GET' || !match)
+      return answer(405, { error: { code: 'BadParameter', message: 'The fake serves GET /secrets and GET /secrets/{name} only.' } });
     const [, name, version] = match;
     record.secretName = name;
     if (fake.mode === 'forbidden') return forbidden('Microsoft.KeyVault/vaults/secrets/getSecret/action');
@@ -101,7 +106,13 @@ export async function startKeyVaultFake(options: KeyVaultFakeOptions): Promise<K
     answer(200, {
       value: secret.value,
       id: `${fake.url}/secrets/${name}/${secret.version}`,
-      attributes: { enabled: true, created: secret.created, updated: secret.created, recoveryLevel: 'Recoverable+Purgeable', recoverableDays: 90 },
+      attributes: {
+        enabled: true,
+        created: secret.created,
+        updated: secret.created,
+        recoveryLevel: 'Recoverable+Purgeable',
+        recoverableDays: 90,
+      },
     });
   });
   // A vault that cannot be reached: drop new connections before TLS starts.

@@ -29,12 +29,12 @@ export async function startHost(env: Record<string, string>, options: { appRoot?
     env: { PATH: process.env.PATH, DEVHOST_APP_ROOT: options.appRoot ?? '', DEVHOST_SKIP_LOCAL_SETTINGS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   try {
     await waitForPort(port, 20_000, child, 'local host');
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n${output}`);
+    throw new Error(`${(error as Error).message}\n${output}`, { cause: error });
   }
   const host: RunningHost = {
     baseUrl: `http://127.0.0.1:${port}`,

@@ -13,7 +13,9 @@ function installLoopbackDns(hostnames) {
     if (typeof options === 'function') [callback, options] = [options, {}];
     if (typeof options === 'number') options = { family: options };
     if (!names.has(String(hostname).toLowerCase())) return original.call(dns, hostname, options, callback);
-    process.nextTick(() => (options && options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4)));
+    process.nextTick(() =>
+      options && options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4),
+    );
     return {};
   }
   dns.lookup = lookup;

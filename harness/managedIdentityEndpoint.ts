@@ -39,7 +39,8 @@ export async function startManagedIdentityEndpoint(options: { clientId?: string 
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
     if (req.method !== 'GET' || url.pathname !== '/msi/token') return answer(404, { statusCode: 404, message: 'Not found' });
-    if (req.headers['x-identity-header'] !== identityHeader) return answer(401, { statusCode: 401, message: 'X-IDENTITY-HEADER is missing or wrong' });
+    if (req.headers['x-identity-header'] !== identityHeader)
+      return answer(401, { statusCode: 401, message: 'X-IDENTITY-HEADER is missing or wrong' });
     if (apiVersion !== '2019-08-01') return answer(400, { statusCode: 400, message: `Unsupported api-version ${apiVersion}` });
     if (!resource) return answer(400, { statusCode: 400, message: 'resource is required' });
     if (clientId && options.clientId && clientId !== options.clientId) {

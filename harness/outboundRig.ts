@@ -24,7 +24,11 @@ export interface OutboundRig {
   stop(): Promise<void>;
 }
 
-export async function startOutboundRig(options: { queueName: string; leaseSeconds?: number; hostEnv?: Record<string, string> }): Promise<OutboundRig> {
+export async function startOutboundRig(options: {
+  queueName: string;
+  leaseSeconds?: number;
+  hostEnv?: Record<string, string>;
+}): Promise<OutboundRig> {
   const [azurite, prism] = await Promise.all([startAzurite(), startPrism()]);
   const twilio = await startTwilioProxy(prism.url);
   const planned = new Map<string, { faults: Fault[]; repeat: boolean }>();
@@ -34,7 +38,11 @@ export async function startOutboundRig(options: { queueName: string; leaseSecond
     if (!plan || plan.faults.length === 0) return undefined;
     return plan.repeat && plan.faults.length === 1 ? plan.faults[0] : plan.faults.shift();
   };
-  const app: AppCopy = appCopyWithQueues({ visibilityTimeout: '00:00:01', maxDequeueCount: MAX_DEQUEUE_COUNT, maxPollingInterval: '00:00:00.5' });
+  const app: AppCopy = appCopyWithQueues({
+    visibilityTimeout: '00:00:01',
+    maxDequeueCount: MAX_DEQUEUE_COUNT,
+    maxPollingInterval: '00:00:00.5',
+  });
   const env = {
     AzureWebJobsStorage: azurite.connectionString,
     OUTBOUND_QUEUE: options.queueName,
@@ -71,7 +79,11 @@ export async function startOutboundRig(options: { queueName: string; leaseSecond
   return rig;
 }
 
-export async function until<T>(probe: () => T | undefined | Promise<T | undefined>, describe: () => string, timeoutMs = 20_000): Promise<T> {
+export async function until<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  describe: () => string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -126,7 +138,9 @@ export function outboundHelpers(rig: () => OutboundRig) {
     },
     /** Creates (POST Messages.json / Calls.json) the app sent for a recipient. */
     creates(to: string): RecordedRequest[] {
-      return rig().twilio.requests.filter((r) => r.method === 'POST' && /\/(Messages|Calls)\.json$/.test(r.path) && r.form.get('To') === to);
+      return rig().twilio.requests.filter(
+        (r) => r.method === 'POST' && /\/(Messages|Calls)\.json$/.test(r.path) && r.form.get('To') === to,
+      );
     },
     /** Lookups (GET Messages.json / Calls.json) the app made for a recipient. */
     lookups(to: string): RecordedRequest[] {

@@ -24,7 +24,10 @@ const CRLF = Buffer.from('\r\n');
 
 function parse(bytes: Buffer): RawResponse {
   const headEnd = bytes.indexOf('\r\n\r\n');
-  const [statusLine = '', ...lines] = bytes.subarray(0, headEnd < 0 ? bytes.length : headEnd).toString('latin1').split('\r\n');
+  const [statusLine = '', ...lines] = bytes
+    .subarray(0, headEnd < 0 ? bytes.length : headEnd)
+    .toString('latin1')
+    .split('\r\n');
   const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0);
   const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
   const body = headEnd < 0 ? Buffer.alloc(0) : bytes.subarray(headEnd + 4);
@@ -33,7 +36,7 @@ function parse(bytes: Buffer): RawResponse {
 
 function dechunk(body: Buffer): Buffer {
   const parts: Buffer[] = [];
-  for (let at = 0; ; ) {
+  for (let at = 0; ;) {
     const lineEnd = body.indexOf(CRLF, at);
     const size = parseInt(body.subarray(at, lineEnd).toString('latin1'), 16);
     if (lineEnd < 0 || !(size > 0)) return Buffer.concat(parts);

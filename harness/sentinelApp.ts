@@ -34,8 +34,8 @@ export interface HttpFunction {
 export function httpFunctions(host: RunningHost): HttpFunction[] {
   const base = new URL(host.baseUrl);
   return [...host.output().matchAll(/^\t(\w+): \[([A-Z,]+)\] (\S+)$/gm)].map(([, name, methods, url]) => {
-    const served = new URL(url!.replace(/\{\*?(\w+)[^}]*\}/g, 'x'));
-    return { name: name!, methods: methods!.split(','), url: `${base.origin}${served.pathname}` };
+    const served = new URL(url.replace(/\{\*?(\w+)[^}]*\}/g, 'x'));
+    return { name: name, methods: methods.split(','), url: `${base.origin}${served.pathname}` };
   });
 }
 

@@ -5,16 +5,19 @@ import { spawnSync } from 'node:child_process';
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
 /** Wall time in ms of a fresh process, median of `runs`, alternating with the other commands given. */
-export function timeProcesses(commands: Array<{ name: string; args: string[]; env?: NodeJS.ProcessEnv }>, runs: number): Record<string, number> {
+export function timeProcesses(
+  commands: Array<{ name: string; args: string[]; env?: NodeJS.ProcessEnv }>,
+  runs: number,
+): Record<string, number> {
   const samples: Record<string, number[]> = Object.fromEntries(commands.map((c) => [c.name, []]));
   for (let i = 0; i < runs; i++) {
     for (const command of commands) {
@@ -22,7 +25,7 @@ export function timeProcesses(commands: Array<{ name: string; args: string[]; en
       const result = spawnSync(process.execPath, command.args, { env: command.env ?? process.env, encoding: 'utf8' });
       const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
       if (result.status !== 0) throw new Error(`${command.name} failed (${result.status}): ${result.stderr}${result.stdout}`);
-      samples[command.name]!.push(elapsed);
+      samples[command.name].push(elapsed);
     }
   }
   return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));

@@ -21,15 +21,29 @@ export function createTestCertificate(hostnames: string[]): TestCertificate {
     execFileSync(
       'openssl',
       [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-        '-keyout', keyPath, '-out', certPath, '-subj', `/CN=${hostnames[0]}`,
-        '-addext', `subjectAltName=${hostnames.map((h) => `DNS:${h}`).join(',')}`,
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-keyout',
+        keyPath,
+        '-out',
+        certPath,
+        '-subj',
+        `/CN=${hostnames[0]}`,
+        '-addext',
+        `subjectAltName=${hostnames.map((h) => `DNS:${h}`).join(',')}`,
       ],
       { stdio: 'pipe' },
     );
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`Could not make a test certificate with openssl (is it installed?): ${(error as Error).message}`);
+    throw new Error(`Could not make a test certificate with openssl (is it installed?): ${(error as Error).message}`, { cause: error });
   }
   return {
     key: readFileSync(keyPath, 'utf8'),

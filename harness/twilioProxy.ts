@@ -81,7 +81,12 @@ export async function startTwilioProxy(targetUrl: string): Promise<TwilioProxy> 
   const listFromCreates = (kind: CreatedResource['kind'], query: URLSearchParams, upstreamBody: string): string => {
     const page = JSON.parse(upstreamBody) as Record<string, unknown>;
     page[kind.toLowerCase()] = proxy.created
-      .filter((c) => c.kind === kind && (!query.get('To') || c.form.get('To') === query.get('To')) && (!query.get('From') || c.form.get('From') === query.get('From')))
+      .filter(
+        (c) =>
+          c.kind === kind &&
+          (!query.get('To') || c.form.get('To') === query.get('To')) &&
+          (!query.get('From') || c.form.get('From') === query.get('From')),
+      )
       .map((c) => c.resource)
       .reverse();
     page.next_page_uri = null;
@@ -108,18 +113,27 @@ export async function startTwilioProxy(targetUrl: string): Promise<TwilioProxy> 
       return;
     }
     if (fault?.kind === 'status') {
-      const responseBody = JSON.stringify(fault.body ?? { code: fault.status === 429 ? 20429 : 20500, message: 'injected fault', status: fault.status });
+      const responseBody = JSON.stringify(
+        fault.body ?? { code: fault.status === 429 ? 20429 : 20500, message: 'injected fault', status: fault.status },
+      );
       record(fault.status, responseBody);
       res.writeHead(fault.status, { 'content-type': 'application/json' }).end(responseBody);
       return;
     }
     const upstreamBody = method === 'POST' ? Buffer.from(forPrism(form)) : body;
     const upstream = httpRequest(
-      { hostname: target.hostname, port: target.port, path, method, headers: { ...req.headers, host: target.host, 'content-length': String(upstreamBody.length) } },
+      {
+        hostname: target.hostname,
+        port: target.port,
+        path,
+        method,
+        headers: { ...req.headers, host: target.host, 'content-length': String(upstreamBody.length) },
+      },
       async (upstreamRes) => {
         let responseBody = (await readAll(upstreamRes)).toString('utf8');
         if (resourceKind && method === 'POST' && upstreamRes.statusCode === 201) responseBody = remember(resourceKind, form, responseBody);
-        if (resourceKind && method === 'GET' && upstreamRes.statusCode === 200) responseBody = listFromCreates(resourceKind, new URL(path, 'http://x').searchParams, responseBody);
+        if (resourceKind && method === 'GET' && upstreamRes.statusCode === 200)
+          responseBody = listFromCreates(resourceKind, new URL(path, 'http://x').searchParams, responseBody);
         record(upstreamRes.statusCode ?? 0, responseBody);
         if (fault?.kind === 'forward-then-reset') {
           req.socket.destroy();

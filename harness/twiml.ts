@@ -11,7 +11,15 @@ export interface TwimlNode {
 
 type Ordered = Record<string, unknown> & { ':@'?: Record<string, string> };
 
-const parser = new XMLParser({ preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: '', ignoreDeclaration: true, parseTagValue: false, parseAttributeValue: false, trimValues: false });
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  ignoreDeclaration: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+});
 
 function toNode(entry: Ordered): TwimlNode {
   const name = Object.keys(entry).find((k) => k !== ':@')!;
@@ -29,7 +37,7 @@ export function parseTwiml(xml: string): TwimlNode {
   const valid = XMLValidator.validate(xml);
   if (valid !== true) throw new Error(`not well-formed XML: ${JSON.stringify(valid.err)}\n${xml}`);
   const [root, ...others] = parser.parse(xml) as Ordered[];
-  const node = toNode(root!);
+  const node = toNode(root);
   if (node.name !== 'Response' || others.length) throw new Error(`expected one <Response> root:\n${xml}`);
   return node;
 }

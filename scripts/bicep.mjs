@@ -57,7 +57,9 @@ async function fetchWithDotnet() {
 </Project>
 `,
   );
-  const restored = await outputOf('dotnet', ['restore', join(project, 'fetch-bicep.csproj'), '--packages', packagesDir], { env: dotnetEnv });
+  const restored = await outputOf('dotnet', ['restore', join(project, 'fetch-bicep.csproj'), '--packages', packagesDir], {
+    env: dotnetEnv,
+  });
   if (restored.missing) return undefined;
   if (!restored.ok || !existsSync(cachedBinary)) {
     throw new BicepCheckFailed(`dotnet restore could not fetch ${PACKAGE} ${BICEP_VERSION}:\n${restored.output}`);

@@ -7,7 +7,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const functionFiles = readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts')).sort();
+const functionFiles = readdirSync(join(root, 'functions'))
+  .filter((f) => f.endsWith('.ts'))
+  .sort();
 const entry = ["import './shared/platform/startup';", ...functionFiles.map((f) => `import './functions/${f.slice(0, -3)}';`)].join('\n');
 
 // import() becomes a lazy require(): heavy packages load on first use, and CJS packages resolve as CJS.
@@ -21,10 +23,27 @@ const inlineColdStartPackages = {
   },
 };
 
-const common = { supported: { 'dynamic-import': false }, bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', sourcemap: true, logLevel: 'warning' };
+const common = {
+  supported: { 'dynamic-import': false },
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+};
 
 await Promise.all([
-  build({ ...common, minifyWhitespace: true, minifySyntax: true, packages: undefined, plugins: [inlineColdStartPackages], stdin: { contents: entry, resolveDir: root, sourcefile: 'main.ts', loader: 'ts' }, outfile: join(root, 'dist/main.js') }),
+  build({
+    ...common,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    packages: undefined,
+    plugins: [inlineColdStartPackages],
+    stdin: { contents: entry, resolveDir: root, sourcefile: 'main.ts', loader: 'ts' },
+    outfile: join(root, 'dist/main.js'),
+  }),
   build({ ...common, entryPoints: [join(root, 'devhost/cli.ts')], outfile: join(root, 'build/devhost.js') }),
   build({ ...common, entryPoints: [join(root, 'bench/run.ts')], outfile: join(root, 'build/bench.js') }),
   build({ ...common, entryPoints: [join(root, 'bench/childLoadApp.ts')], outfile: join(root, 'build/bench-load.js') }),

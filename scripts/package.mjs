@@ -67,7 +67,7 @@ export function zipFolder(dir, zipFile) {
     entry.writeUInt32LE(body.length, 20);
     entry.writeUInt32LE(data.length, 24);
     entry.writeUInt16LE(nameBytes.length, 28);
-    entry.writeUInt32LE(((statSync(join(dir, name)).mode & 0o777) | 0o100000) << 16 >>> 0, 38);
+    entry.writeUInt32LE((((statSync(join(dir, name)).mode & 0o777) | 0o100000) << 16) >>> 0, 38);
     entry.writeUInt32LE(offset, 42);
     chunks.push(header, nameBytes, body);
     central.push(entry, nameBytes);
@@ -98,11 +98,15 @@ export function buildPackage(out) {
   // --omit=dev: devDependencies (Azurite, Prism, jest, esbuild, TypeScript...) stay home. --no-bin-links: a zip
   // deployment cannot carry symbolic links, and nothing at run time needs node_modules/.bin.
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  execFileSync(npm, ['ci', '--omit=dev', '--ignore-scripts', '--no-bin-links', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
-    cwd: out,
-    stdio: 'inherit',
-    shell: process.platform === 'win32',
-  });
+  execFileSync(
+    npm,
+    ['ci', '--omit=dev', '--ignore-scripts', '--no-bin-links', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
+    {
+      cwd: out,
+      stdio: 'inherit',
+      shell: process.platform === 'win32',
+    },
+  );
   // Without scripts a remote (Oryx) build, should one ever run, builds nothing: dist/ is already built.
   delete pkg.scripts;
   writeFileSync(join(out, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);

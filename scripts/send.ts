@@ -51,7 +51,8 @@ function parse(argv: string[]) {
   if (values.help) throw new UsageError('');
   const [type, to, body, ...extra] = positionals;
   if ((type !== 'sms' && type !== 'call') || !to) throw new UsageError('Give the type (sms or call) and the recipient.');
-  if (extra.length || (type === 'call' && body !== undefined)) throw new UsageError(`Unexpected argument: ${[body, ...extra].filter(Boolean).join(' ')}`);
+  if (extra.length || (type === 'call' && body !== undefined))
+    throw new UsageError(`Unexpected argument: ${[body, ...extra].filter(Boolean).join(' ')}`);
   let metadata: unknown;
   try {
     metadata = values.metadata === undefined ? undefined : JSON.parse(values.metadata);
@@ -62,7 +63,9 @@ function parse(argv: string[]) {
     type,
     to,
     from: values.from,
-    ...(type === 'sms' ? { body, mediaUrls: values['media-url'], messagingServiceSid: values['messaging-service'] } : { say: values.say, twiml: values.twiml, url: values.url }),
+    ...(type === 'sms'
+      ? { body, mediaUrls: values['media-url'], messagingServiceSid: values['messaging-service'] }
+      : { say: values.say, twiml: values.twiml, url: values.url }),
     sendAt: values['send-at'],
     idempotencyKey: values.key,
     metadata,
@@ -81,7 +84,10 @@ async function openQueue(options: { queue?: string; connectionString?: string; a
     queue = new QueueClient(`${accountUrl.replace(/\/+$/, '')}/${name}`, new DefaultAzureCredential());
   } else {
     const connectionString = options.connectionString ?? process.env.AzureWebJobsStorage;
-    if (!connectionString) throw new UsageError('No storage account: set AzureWebJobsStorage (or local.settings.json), or pass --connection-string or --account-url.');
+    if (!connectionString)
+      throw new UsageError(
+        'No storage account: set AzureWebJobsStorage (or local.settings.json), or pass --connection-string or --account-url.',
+      );
     queue = new QueueClient(connectionString, name);
   }
   try {
@@ -100,7 +106,10 @@ async function main(): Promise<void> {
   if (!validation.ok) throw new UsageError(`Not a valid outbound message: ${describeIssues(validation.issues)}`);
   const queue = await openQueue({ queue: values.queue, connectionString: values['connection-string'], accountUrl: values['account-url'] });
   const dueInMs = validation.message.sendAt ? Date.parse(validation.message.sendAt) - now.getTime() : 0;
-  const sent = await queue.sendMessage(JSON.stringify(validation.message), { visibilityTimeout: dueInMs > 0 ? Math.ceil(dueInMs / 1000) : undefined, messageTimeToLive: -1 });
+  const sent = await queue.sendMessage(JSON.stringify(validation.message), {
+    visibilityTimeout: dueInMs > 0 ? Math.ceil(dueInMs / 1000) : undefined,
+    messageTimeToLive: -1,
+  });
   const key = validation.message.idempotencyKey ?? sent.messageId;
   console.log(`Enqueued ${validation.message.type} on queue ${queue.name}: message id ${sent.messageId}, idempotency key ${key}.`);
   console.log(`Follow it with GET /api/outbound/${encodeURIComponent(key)}.`);

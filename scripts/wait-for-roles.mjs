@@ -71,7 +71,9 @@ async function main(env) {
   const log = (line) => console.log(line);
   if (!env.AZURE_PRINCIPAL_ID) return log('wait-for-roles: skipped: no principalId, so no role of yours to check');
   if (env.AZURE_PRIVATE_NETWORKING === 'true') {
-    return log('wait-for-roles: skipped: with privateNetworking, storage and Key Vault cannot be reached from here. If `azd deploy` gets a 403, run it again in a few minutes.');
+    return log(
+      'wait-for-roles: skipped: with privateNetworking, storage and Key Vault cannot be reached from here. If `azd deploy` gets a 403, run it again in a few minutes.',
+    );
   }
   const missing = ['AZURE_STORAGE_QUEUE_ENDPOINT', 'OUTBOUND_QUEUE', 'AZURE_KEY_VAULT_URL'].filter((name) => !env[name]);
   if (missing.length) throw new Error(`wait-for-roles: ${missing.join(', ')} not set; run it as the azd postprovision hook`);
@@ -87,11 +89,14 @@ async function main(env) {
   const timeoutMs = Number(env.WAIT_FOR_ROLES_SECONDS ?? 600) * 1000;
   const intervalMs = Number(env.WAIT_FOR_ROLES_INTERVAL_SECONDS ?? 15) * 1000;
   const started = Date.now();
-  const result = await waitUntilInEffect([queueProbe(QueueClient, queueUrl, credential), vaultProbe(SecretClient, env.AZURE_KEY_VAULT_URL, credential)], {
-    timeoutMs,
-    intervalMs,
-    log,
-  });
+  const result = await waitUntilInEffect(
+    [queueProbe(QueueClient, queueUrl, credential), vaultProbe(SecretClient, env.AZURE_KEY_VAULT_URL, credential)],
+    {
+      timeoutMs,
+      intervalMs,
+      log,
+    },
+  );
   if (!result.ok) {
     console.error(
       `wait-for-roles: after ${Math.round(timeoutMs / 1000)} s these role assignments are still not in effect: ${result.pending.join('; ')}. ` +

@@ -139,7 +139,8 @@ export function auditOutbound(input: AuditInput): Audit {
       note(message.key, `expected ${message.expect}, got ${outcome} (${described})`);
     }
     const missingReason =
-      (outcome === 'failed' && row?.errorCode === undefined && row?.errorMessage === undefined) || ((outcome === 'rejected' || outcome === 'poisoned') && !row?.reason);
+      (outcome === 'failed' && row?.errorCode === undefined && row?.errorMessage === undefined) ||
+      ((outcome === 'rejected' || outcome === 'poisoned') && !row?.reason);
     if (missingReason) {
       audit.withoutReason++;
       note(message.key, `${outcome} without a reason`);

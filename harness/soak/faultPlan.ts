@@ -17,7 +17,7 @@ export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const copy = [...items];
   for (let i = copy.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+    [copy[i], copy[j]] = [copy[j], copy[i]];
   }
   return copy;
 }
@@ -89,7 +89,13 @@ function invalidPayload(kind: InvalidKind, base: { to: string; idempotencyKey: s
   }
 }
 
-function validPayload(type: 'sms' | 'call', base: { to: string; idempotencyKey: string }, index: number, random: () => number, options: WorkloadOptions): Record<string, unknown> {
+function validPayload(
+  type: 'sms' | 'call',
+  base: { to: string; idempotencyKey: string },
+  index: number,
+  random: () => number,
+  options: WorkloadOptions,
+): Record<string, unknown> {
   const variant = random();
   if (type === 'sms') {
     // Every body is distinct, so a lookup after a lost answer can only find this message (see README, limits).
@@ -107,7 +113,13 @@ function validPayload(type: 'sms' | 'call', base: { to: string; idempotencyKey: 
 }
 
 /** How the producer writes the message; an event without data.idempotencyKey is keyed by its event id. */
-function produce(producer: Producer, payload: Record<string, unknown> | string, key: string, random: () => number, now: Date): { text: string; key?: string } {
+function produce(
+  producer: Producer,
+  payload: Record<string, unknown> | string,
+  key: string,
+  random: () => number,
+  now: Date,
+): { text: string; key?: string } {
   if (typeof payload === 'string') return { text: payload, key: undefined };
   const json = JSON.stringify(payload);
   switch (producer) {
@@ -123,7 +135,14 @@ function produce(producer: Producer, payload: Record<string, unknown> | string, 
       const { idempotencyKey: _key, ...data } = payload;
       const envelope =
         producer === 'event-grid'
-          ? { id: eventId, eventType: 'Contoso.Orders.Shipped', subject: `orders/${key}`, eventTime: now.toISOString(), dataVersion: '1.0', data: keyed ? payload : data }
+          ? {
+              id: eventId,
+              eventType: 'Contoso.Orders.Shipped',
+              subject: `orders/${key}`,
+              eventTime: now.toISOString(),
+              dataVersion: '1.0',
+              data: keyed ? payload : data,
+            }
           : { id: eventId, specversion: '1.0', type: 'Contoso.Orders.Shipped', source: '/orders', data: keyed ? payload : data };
       return { text: JSON.stringify(envelope), key: keyed ? key : `event-${eventId}` };
     }
@@ -163,9 +182,19 @@ export function planWorkload(options: WorkloadOptions): Workload {
     const base = { to, idempotencyKey: key };
     const payload = invalid ? invalidPayload(invalid, base, options.now) : validPayload(type, base, index, random, options);
     // Invalid messages come straight off the queue: POST /api/outbound would answer 400 and enqueue nothing.
-    const producer = forced?.producer ?? (invalid ? 'queue-json' : PRODUCERS[Math.floor(random() * PRODUCERS.length)]!);
+    const producer = forced?.producer ?? (invalid ? 'queue-json' : PRODUCERS[Math.floor(random() * PRODUCERS.length)]);
     const produced = produce(producer, payload, key, random, options.now);
-    messages.push({ index, expect, producer, type, to, key: produced.key, text: produced.text, invalid, duplicate: !invalid && random() < 0.05 });
+    messages.push({
+      index,
+      expect,
+      producer,
+      type,
+      to,
+      key: produced.key,
+      text: produced.text,
+      invalid,
+      duplicate: !invalid && random() < 0.05,
+    });
   }
   return { messages, optedOut, refused };
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
-import { azuriteConnectionString, freePort, startAzurite, startPrism, type RunningAzurite, type RunningService } from '../../devhost/services';
+import { azuriteConnectionString, freePort, startAzurite, startPrism, type RunningAzurite } from '../../devhost/services';
 import { TWILIO_SECRET_NAMES } from '../../shared/platform/twilioCredentials';
 import { appCopyWithQueues, type AppCopy } from '../appCopy';
 import { startHost, type RunningHost } from '../localHost';
@@ -66,7 +66,10 @@ export async function startFaultRig(options: FaultRigOptions): Promise<FaultRig>
     let azurite: RunningAzurite = await startAzurite({ location, ...ports });
     cleanups.push(() => azurite.stop());
     const [prism, vault] = await Promise.all([startPrism(), startVaultChain()]);
-    cleanups.push(() => (prism as RunningService).stop(), () => vault.stop());
+    cleanups.push(
+      () => prism.stop(),
+      () => vault.stop(),
+    );
     const twilio = await startTwilioProxy(prism.url);
     cleanups.push(() => twilio.stop());
     vault.vault.setSecret(TWILIO_SECRET_NAMES.accountSid, SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID);
@@ -74,7 +77,11 @@ export async function startFaultRig(options: FaultRigOptions): Promise<FaultRig>
     vault.vault.setSecret(TWILIO_SECRET_NAMES.apiKeySid, SENTINEL_CREDENTIALS.TWILIO_API_KEY_SID);
     vault.vault.setSecret(TWILIO_SECRET_NAMES.apiKeySecret, SENTINEL_CREDENTIALS.TWILIO_API_KEY_SECRET);
 
-    const app: AppCopy = appCopyWithQueues({ visibilityTimeout: options.visibilityTimeout, maxDequeueCount: options.maxDequeueCount, maxPollingInterval: '00:00:00.5' });
+    const app: AppCopy = appCopyWithQueues({
+      visibilityTimeout: options.visibilityTimeout,
+      maxDequeueCount: options.maxDequeueCount,
+      maxPollingInterval: '00:00:00.5',
+    });
     cleanups.push(() => app.remove());
     const env = {
       AzureWebJobsStorage: connectionString,

@@ -9,7 +9,14 @@ import { TWILIO_REQUEST_TIMEOUT_MS } from '../../shared/platform/twilioClient';
 import { leakedSecrets, SENTINEL_CREDENTIALS } from '../secrets';
 import type { Fault } from '../twilioProxy';
 import { auditOutbound, auditProblems, type Audit, type AuditCreate } from './faultAudit';
-import { planWorkload, twilioFaultPicker, TWILIO_FAULT_KINDS, type PlannedMessage, type TurnFault, type TwilioFaultKind } from './faultPlan';
+import {
+  planWorkload,
+  twilioFaultPicker,
+  TWILIO_FAULT_KINDS,
+  type PlannedMessage,
+  type TurnFault,
+  type TwilioFaultKind,
+} from './faultPlan';
 import { drainTexts, FROM_NUMBER, ledgerRows, startFaultRig, WEBHOOK_BASE_URL, type FaultRig, type FaultRigOptions } from './faultRig';
 import { SMS_PARAMS, twilioSignature } from '../signing';
 
@@ -71,7 +78,10 @@ export interface FaultRunResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The Twilio faults as the proxy injects them. A timeout is a delay just past the app's client timeout, after which the request still reaches Twilio. */
+/**
+ * The Twilio faults as the proxy injects them. A timeout is a delay just past the app's client timeout, after which the
+ * request still reaches Twilio.
+ */
 function proxyFault(kind: TwilioFaultKind): Fault {
   switch (kind) {
     case '429':
@@ -92,7 +102,12 @@ function proxyFault(kind: TwilioFaultKind): Fault {
 const REFUSAL: Fault = {
   kind: 'status',
   status: 400,
-  body: { code: 21211, message: "The 'To' number is not a valid phone number.", more_info: 'https://www.twilio.com/docs/errors/21211', status: 400 },
+  body: {
+    code: 21211,
+    message: "The 'To' number is not a valid phone number.",
+    more_info: 'https://www.twilio.com/docs/errors/21211',
+    status: 400,
+  },
 };
 
 /** Retries `attempt` until it returns true: a producer that keeps trying while storage or the app is down. */
@@ -184,8 +199,16 @@ async function auditRun(rig: FaultRig, messages: PlannedMessage[], keys: Map<Pla
     const key = textKeys.get(text) ?? readDelivery(text, undefined).key;
     poison.set(key, (poison.get(key) ?? 0) + 1);
   }
-  const creates: AuditCreate[] = successfulCreates(rig).map((r) => ({ key: statusCallbackKey(r.form), sid: (JSON.parse(r.responseBody) as { sid: string }).sid }));
-  return auditOutbound({ messages: messages.map((m) => ({ key: keys.get(m)!, expect: m.expect })), rows: await ledgerRows(rig), poison, creates });
+  const creates: AuditCreate[] = successfulCreates(rig).map((r) => ({
+    key: statusCallbackKey(r.form),
+    sid: (JSON.parse(r.responseBody) as { sid: string }).sid,
+  }));
+  return auditOutbound({
+    messages: messages.map((m) => ({ key: keys.get(m)!, expect: m.expect })),
+    rows: await ledgerRows(rig),
+    poison,
+    creates,
+  });
 }
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
@@ -252,7 +275,10 @@ async function run(rig: FaultRig, options: FaultRunOptions, log: (line: string) 
     duplicated: audit.duplicated,
     audit,
     log: logFigures(rig.output()),
-    twilioRequests: { creates: twilioRequests.filter((r) => r.method === 'POST').length, lookups: twilioRequests.filter((r) => r.method === 'GET').length },
+    twilioRequests: {
+      creates: twilioRequests.filter((r) => r.method === 'POST').length,
+      lookups: twilioRequests.filter((r) => r.method === 'GET').length,
+    },
     seconds: { run: runSeconds, drain: drainSeconds },
     drained,
     problems,
@@ -287,7 +313,13 @@ function failureCause(message: string): string {
 }
 
 export function logFigures(output: string): LogFigures {
-  const figures: LogFigures = { deliveries: {}, failedInvocations: {}, staleCredentialsServed: 0, queueLeaseRenewalsFailed: 0, unsettled: 0 };
+  const figures: LogFigures = {
+    deliveries: {},
+    failedInvocations: {},
+    staleCredentialsServed: 0,
+    queueLeaseRenewalsFailed: 0,
+    unsettled: 0,
+  };
   const add = (tally: Record<string, number>, name: string) => (tally[name] = (tally[name] ?? 0) + 1);
   for (const line of output.split('\n')) {
     const json = line.indexOf('{"event":"outbound"');
@@ -297,7 +329,7 @@ export function logFigures(output: string): LogFigures {
       continue;
     }
     const failed = /^Executed 'outbound' \(Failed, [^)]*\): (.*)$/.exec(line);
-    if (failed) add(figures.failedInvocations, failureCause(failed[1]!));
+    if (failed) add(figures.failedInvocations, failureCause(failed[1]));
     if (line.startsWith('[secrets] Re-reading the Twilio credentials failed')) figures.staleCredentialsServed++;
     if (/could not renew the lease on message/.test(line)) figures.queueLeaseRenewalsFailed++;
     if (/could not settle message/.test(line)) figures.unsettled++;
@@ -321,7 +353,11 @@ async function optOut(rig: FaultRig, numbers: string[]): Promise<void> {
     const params = { ...SMS_PARAMS, AccountSid: SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID, From: from, Body: 'STOP' };
     const signature = twilioSignature(SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN, `${WEBHOOK_BASE_URL}/api/sms`, params);
     await persist(`STOP from ${from}`, async () => {
-      const response = await fetch(`${rig.host.baseUrl}/api/sms`, { method: 'POST', body: new URLSearchParams(params), headers: { 'x-twilio-signature': signature } });
+      const response = await fetch(`${rig.host.baseUrl}/api/sms`, {
+        method: 'POST',
+        body: new URLSearchParams(params),
+        headers: { 'x-twilio-signature': signature },
+      });
       return response.status === 200;
     });
   }
@@ -338,14 +374,22 @@ interface ProducerStats {
 }
 
 /** Enqueues a wave through each message's producer, spread over `spreadMs`, each producer retrying until it succeeds. */
-async function produceWave(rig: FaultRig, wave: PlannedMessage[], into: { keys: Map<PlannedMessage, string>; stats: ProducerStats; spreadMs: number }): Promise<void> {
+async function produceWave(
+  rig: FaultRig,
+  wave: PlannedMessage[],
+  into: { keys: Map<PlannedMessage, string>; stats: ProducerStats; spreadMs: number },
+): Promise<void> {
   const { keys, stats } = into;
   const deliver = async (message: PlannedMessage) => {
     let tries = 0;
     await persist(`enqueueing message ${message.index} (${message.producer})`, async () => {
       tries++;
       if (message.producer === 'http') {
-        const response = await fetch(`${rig.host.baseUrl}/api/outbound`, { method: 'POST', body: message.text, headers: { 'content-type': 'application/json' } });
+        const response = await fetch(`${rig.host.baseUrl}/api/outbound`, {
+          method: 'POST',
+          body: message.text,
+          headers: { 'content-type': 'application/json' },
+        });
         if (response.status === 400) stats.refusedByHttp.push(`${message.key}: ${await response.text()}`);
         return response.status === 202 || response.status === 400;
       }

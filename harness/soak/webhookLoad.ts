@@ -35,15 +35,27 @@ const KEYWORD_SENDER = '+14155550142';
 function loadCases(target: LoadTarget): LoadCase[] {
   const voice: Record<string, string> = { ...VOICE_CALL_PARAMS, AccountSid: target.accountSid };
   const sms: Record<string, string> = { ...SMS_PARAMS, AccountSid: target.accountSid };
-  const forwardRedirect = new RegExp(`^Redirect: ${literal(target.baseUrl)}/api/forward\\?PhoneNumber=${literal(encodeURIComponent(target.forwardTo))}$`);
-  const incomingCall: LoadCase = { name: 'voice', path: '/api/voice', params: voice, expect: ['Say: Thank you for calling.', forwardRedirect] };
-  const incomingSms: LoadCase = { name: 'sms', path: '/api/sms', params: sms, expect: [`Message: ${target.autoReply(sms.From!)}`] };
+  const forwardRedirect = new RegExp(
+    `^Redirect: ${literal(target.baseUrl)}/api/forward\\?PhoneNumber=${literal(encodeURIComponent(target.forwardTo))}$`,
+  );
+  const incomingCall: LoadCase = {
+    name: 'voice',
+    path: '/api/voice',
+    params: voice,
+    expect: ['Say: Thank you for calling.', forwardRedirect],
+  };
+  const incomingSms: LoadCase = { name: 'sms', path: '/api/sms', params: sms, expect: [`Message: ${target.autoReply(sms.From)}`] };
   return [
     incomingCall,
     incomingSms,
     { name: 'forward', path: '/api/forward?PhoneNumber=%2B14155550100', params: voice, expect: ['Dial: +14155550100'] },
     incomingCall,
-    { name: 'menu', path: '/api/menu?Message=Press%201%20for%20sales&Options%5B1%5D=https%3A%2F%2Fexample.com%2Fsales', params: voice, expect: ['Gather', 'Redirect'] },
+    {
+      name: 'menu',
+      path: '/api/menu?Message=Press%201%20for%20sales&Options%5B1%5D=https%3A%2F%2Fexample.com%2Fsales',
+      params: voice,
+      expect: ['Gather', 'Redirect'],
+    },
     incomingSms,
     {
       name: 'menu digits',
@@ -62,7 +74,12 @@ function literal(text: string): string {
 }
 
 /** Why a response is wrong, or undefined when it is the right answer. */
-export function wrongAnswer(expected: Array<string | RegExp>, status: number, body: string, contentType: string | undefined): string | undefined {
+export function wrongAnswer(
+  expected: Array<string | RegExp>,
+  status: number,
+  body: string,
+  contentType: string | undefined,
+): string | undefined {
   if (status !== 200) return `status ${status}`;
   if (!/^text\/xml\b/.test(contentType ?? '')) return `content-type ${contentType}`;
   let got: string[];
@@ -71,7 +88,7 @@ export function wrongAnswer(expected: Array<string | RegExp>, status: number, bo
   } catch {
     return `not TwiML: ${body.slice(0, 120)}`;
   }
-  const matches = got.length === expected.length && expected.every((e, i) => (typeof e === 'string' ? e === got[i] : e.test(got[i]!)));
+  const matches = got.length === expected.length && expected.every((e, i) => (typeof e === 'string' ? e === got[i] : e.test(got[i])));
   return matches ? undefined : `verbs ${JSON.stringify(got)}`;
 }
 
@@ -102,7 +119,8 @@ export interface LoadResult {
 
 export async function runWebhookLoad(target: LoadTarget, options: LoadOptions): Promise<LoadResult> {
   const url = new URL(target.baseUrl);
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) throw new Error(`The soak sends traffic to loopback only, not ${url.hostname}`);
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
+    throw new Error(`The soak sends traffic to loopback only, not ${url.hostname}`);
   const tallies = new Map<string, EndpointTally>();
   const wrongExamples: string[] = [];
   const statusCounts: Record<string, number> = {};

@@ -21,7 +21,8 @@ export interface Delivery {
 
 type JsonObject = Record<string, unknown>;
 
-const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+const isObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
 
 /**
  * An Event Grid event (Event Grid schema or CloudEvents 1.0) as Event Grid's storage-queue handler writes it:
@@ -29,8 +30,10 @@ const isObject = (value: unknown): value is JsonObject => typeof value === 'obje
  */
 function unwrapEvent(value: unknown): { payload: unknown; producer: Delivery['producer']; eventId?: string } {
   if (isObject(value) && 'data' in value && typeof value.id === 'string') {
-    if (typeof value.eventType === 'string' && typeof value.dataVersion === 'string') return { payload: value.data, producer: 'event-grid', eventId: value.id };
-    if (typeof value.specversion === 'string' && typeof value.type === 'string') return { payload: value.data, producer: 'cloud-event', eventId: value.id };
+    if (typeof value.eventType === 'string' && typeof value.dataVersion === 'string')
+      return { payload: value.data, producer: 'event-grid', eventId: value.id };
+    if (typeof value.specversion === 'string' && typeof value.type === 'string')
+      return { payload: value.data, producer: 'cloud-event', eventId: value.id };
   }
   return { payload: value, producer: 'message' };
 }
@@ -40,7 +43,10 @@ function unwrapEvent(value: unknown): { payload: unknown; producer: Delivery['pr
  * JSON payload into the same object (case-insensitively, payload winning), so a payload field named like a
  * metadata field hides the real value: such values are not trusted.
  */
-export function trustedQueueMetadata(queueItem: unknown, triggerMetadata: JsonObject | undefined): { queueMessageId?: string; dequeueCount?: number } {
+export function trustedQueueMetadata(
+  queueItem: unknown,
+  triggerMetadata: JsonObject | undefined,
+): { queueMessageId?: string; dequeueCount?: number } {
   const merged = new Set(isObject(queueItem) ? Object.keys(queueItem).map((k) => k.toLowerCase()) : []);
   const read = (name: (typeof RESERVED_FIELDS)[number]) => (merged.has(name.toLowerCase()) ? undefined : triggerMetadata?.[name]);
   const id = read('id');
@@ -69,7 +75,12 @@ function rawText(queueItem: unknown): string {
  * 4. `sha256-<hash of the message text>` when a payload field hides the queue message id (such a message is
  *    invalid anyway; the hash gives its rejection one stable row).
  */
-function chooseKey(payload: unknown, eventId: string | undefined, queueMessageId: string | undefined, text: string): Pick<Delivery, 'key' | 'keySource'> {
+function chooseKey(
+  payload: unknown,
+  eventId: string | undefined,
+  queueMessageId: string | undefined,
+  text: string,
+): Pick<Delivery, 'key' | 'keySource'> {
   const own = isObject(payload) ? payload.idempotencyKey : undefined;
   if (typeof own === 'string' && IDEMPOTENCY_KEY.test(own)) return { key: own, keySource: 'idempotencyKey' };
   if (eventId !== undefined) {
@@ -89,7 +100,14 @@ export function readDelivery(queueItem: unknown, triggerMetadata: JsonObject | u
     decoded = decodeQueueMessage(queueItem);
   } catch (error) {
     if (!(error instanceof UndecodableMessageError)) throw error;
-    return { payload: undefined, producer: 'message', undecodable: error.message, ...chooseKey(undefined, undefined, queueMessageId, text), queueMessageId, dequeueCount };
+    return {
+      payload: undefined,
+      producer: 'message',
+      undecodable: error.message,
+      ...chooseKey(undefined, undefined, queueMessageId, text),
+      queueMessageId,
+      dequeueCount,
+    };
   }
   const { payload, producer, eventId } = unwrapEvent(decoded);
   return { payload, producer, ...chooseKey(payload, eventId, queueMessageId, text), queueMessageId, dequeueCount };

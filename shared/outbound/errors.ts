@@ -81,3 +81,17 @@ export function classifyTwilioError(error: unknown): TwilioError {
   const networkCode = typeof e.code === 'string' ? e.code : undefined;
   return new TwilioTransientError({ code: networkCode, message, mayHaveReachedTwilio: !(networkCode && NEVER_SENT.has(networkCode)) });
 }
+
+/**
+ * The app lacks a setting this message needs (Twilio credentials, a sender): retrying cannot help until an
+ * operator sets it, so the message is rejected with the setting's name instead of being retried into the poison queue.
+ */
+export class AppNotConfiguredError extends Error {
+  override name = 'AppNotConfiguredError';
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`the app is not configured to send: ${message}`);
+  }
+}

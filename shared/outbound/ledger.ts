@@ -10,7 +10,8 @@
 //
 // Rows never move backwards: a late `sent` callback after `delivered` changes nothing.
 
-export type LedgerStatus = 'accepted' | 'sending' | 'poisoned' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'rejected';
+export const LEDGER_STATUSES = ['accepted', 'sending', 'poisoned', 'sent', 'delivered', 'undelivered', 'failed', 'rejected'] as const;
+export type LedgerStatus = (typeof LEDGER_STATUSES)[number];
 export type MessageKind = 'sms' | 'call';
 
 export interface LedgerRow {
@@ -53,6 +54,67 @@ export interface LedgerRow {
 
 export type Transition = (row: LedgerRow | undefined) => LedgerRow | undefined;
 
+/** A stored row that is not a ledger row: written by something else, or by a version that wrote other fields. */
+export class CorruptLedgerRowError extends Error {
+  override name = 'CorruptLedgerRowError';
+}
+
+const STRING_FIELDS = [
+  'to',
+  'from',
+  'messagingServiceSid',
+  'sid',
+  'twilioStatus',
+  'errorMessage',
+  'reason',
+  'queueMessageId',
+  'claimId',
+  'leaseUntil',
+  'firstAttemptAt',
+  'sendAt',
+  'sentAt',
+  'completedAt',
+  'duplicateSids',
+] as const;
+
+/** A row as storage returned it (system fields removed, metadata parsed), checked field by field rather than cast. */
+export function parseLedgerRow(fields: Record<string, unknown>): LedgerRow {
+  const fail = (problem: string) => new CorruptLedgerRowError(`ledger row ${String(fields.key)}: ${problem}`);
+  const { key, status, type, attempts, dequeueCount, errorCode, reconciled, metadata, createdAt, updatedAt } = fields;
+  if (typeof key !== 'string' || !key) throw fail('no key');
+  if (typeof status !== 'string' || !(LEDGER_STATUSES as readonly string[]).includes(status))
+    throw fail(`unknown status ${JSON.stringify(status)}`);
+  if (type !== undefined && type !== 'sms' && type !== 'call') throw fail(`unknown type ${JSON.stringify(type)}`);
+  if (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 0) throw fail('attempts is not a whole number');
+  if (typeof createdAt !== 'string' || typeof updatedAt !== 'string') throw fail('no createdAt/updatedAt');
+  if (dequeueCount !== undefined && typeof dequeueCount !== 'number') throw fail('dequeueCount is not a number');
+  if (errorCode !== undefined && typeof errorCode !== 'number' && typeof errorCode !== 'string')
+    throw fail('errorCode is neither number nor text');
+  if (reconciled !== undefined && typeof reconciled !== 'boolean') throw fail('reconciled is not a boolean');
+  if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)))
+    throw fail('metadata is not an object');
+  for (const name of STRING_FIELDS) if (fields[name] !== undefined && typeof fields[name] !== 'string') throw fail(`${name} is not text`);
+  return fields as unknown as LedgerRow;
+}
+
+export interface LedgerUpdate {
+  /** The row as it was when the transition was (last) applied. */
+  previous?: LedgerRow;
+  /** The row as it is now. */
+  row?: LedgerRow;
+  /** Whether this call wrote it. */
+  changed: boolean;
+  /** The stored row's ETag, so the caller's next update can skip re-reading it. */
+  etag?: string;
+}
+
+/**
+ * What the caller believes is stored: `absent` for a key it expects to be new, or the row and ETag its last
+ * update left. The first try then writes without reading; if the belief was wrong the write is refused
+ * (409 or 412) and the update falls back to reading. This saves a table read per step on the send path.
+ */
+export type LedgerExpectation = 'absent' | { row: LedgerRow; etag: string };
+
 /** What is known about the message when a row is first written. */
 export interface MessageInfo {
   type?: MessageKind;
@@ -64,7 +126,16 @@ export interface MessageInfo {
   queueMessageId?: string;
 }
 
-const RANK: Record<LedgerStatus, number> = { accepted: 0, sending: 1, poisoned: 1, sent: 2, delivered: 3, undelivered: 3, failed: 3, rejected: 3 };
+const RANK: Record<LedgerStatus, number> = {
+  accepted: 0,
+  sending: 1,
+  poisoned: 1,
+  sent: 2,
+  delivered: 3,
+  undelivered: 3,
+  failed: 3,
+  rejected: 3,
+};
 
 /** Nothing was sent under this key (yet): a new message may claim it. */
 const CLAIMABLE: ReadonlySet<LedgerStatus> = new Set(['accepted', 'rejected']);
@@ -200,7 +271,18 @@ export function sent(update: SentUpdate): Transition {
 export function failed(update: { claimId: string; code?: number | string; message: string; now: Date }): Transition {
   return (row) =>
     holds(row, update.claimId)
-      ? change(row!, { status: 'failed', errorCode: update.code, errorMessage: update.message, claimId: undefined, leaseUntil: undefined, completedAt: update.now.toISOString() }, update.now)
+      ? change(
+          row!,
+          {
+            status: 'failed',
+            errorCode: update.code,
+            errorMessage: update.message,
+            claimId: undefined,
+            leaseUntil: undefined,
+            completedAt: update.now.toISOString(),
+          },
+          update.now,
+        )
       : undefined;
 }
 
@@ -213,7 +295,11 @@ export function rejected(update: { key: string; reason: string; now: Date; info?
     const mine = update.claimId !== undefined && holds(row, update.claimId);
     if (row && !CLAIMABLE.has(row.status) && !mine) return undefined;
     const base = row ?? newRow(update.key, 'rejected', update.info ?? {}, update.now);
-    return change(base, { status: 'rejected', reason: update.reason, claimId: undefined, leaseUntil: undefined, completedAt: update.now.toISOString() }, update.now);
+    return change(
+      base,
+      { status: 'rejected', reason: update.reason, claimId: undefined, leaseUntil: undefined, completedAt: update.now.toISOString() },
+      update.now,
+    );
   };
 }
 
@@ -231,7 +317,9 @@ export function released(update: { claimId: string; now: Date; code?: number | s
         leaseUntil: update.now.toISOString(),
         errorCode: update.code,
         errorMessage: update.message,
-        reason: update.poisoned ? `gave up after ${row!.dequeueCount ?? row!.attempts} deliveries; the message is in the poison queue` : undefined,
+        reason: update.poisoned
+          ? `gave up after ${row!.dequeueCount ?? row!.attempts} deliveries; the message is in the poison queue`
+          : undefined,
       },
       update.now,
     );

@@ -2,7 +2,15 @@
 // through the pure transitions of shared/outbound/ledger.ts, each applied with optimistic concurrency:
 // a conditional insert when the row is new, an ETag-matched replace otherwise, retried on conflict.
 import type { TableEntityResult } from '@azure/data-tables';
-import type { LedgerRow, Transition } from './ledger';
+import {
+  CorruptLedgerRowError,
+  parseLedgerRow,
+  type LedgerExpectation,
+  type LedgerRow,
+  type LedgerUpdate,
+  type Transition,
+} from './ledger';
+import { azureStatusOf } from '../platform/azureErrors';
 import { settings } from '../platform/settings';
 import { tableClient } from '../platform/storageClients';
 
@@ -25,14 +33,20 @@ function toEntity(row: LedgerRow): Entity {
 
 const SYSTEM_FIELDS = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.metadata']);
 
+function parseMetadata(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CorruptLedgerRowError('metadata is not JSON');
+  }
+}
+
 function fromEntity(entity: TableEntityResult<Record<string, unknown>>): LedgerRow {
   const row: Record<string, unknown> = { key: entity.partitionKey };
   for (const [name, value] of Object.entries(entity)) if (!SYSTEM_FIELDS.has(name)) row[name] = value;
-  if (typeof row.metadata === 'string') row.metadata = JSON.parse(row.metadata);
-  return row as unknown as LedgerRow;
+  if (typeof row.metadata === 'string') row.metadata = parseMetadata(row.metadata);
+  return parseLedgerRow(row);
 }
-
-const statusOf = (error: unknown) => (error as { statusCode?: number }).statusCode;
 
 async function ledgerTable() {
   return tableClient(settings().outboundLedger);
@@ -44,7 +58,7 @@ async function readEntity(key: string): Promise<{ row: LedgerRow; etag: string }
     const entity = await table.getEntity<Record<string, unknown>>(key, ROW_KEY);
     return { row: fromEntity(entity), etag: entity.etag };
   } catch (error) {
-    if (statusOf(error) === 404) return undefined;
+    if ((await azureStatusOf(error)) === 404) return undefined;
     throw error;
   }
 }
@@ -53,26 +67,12 @@ export async function readLedgerRow(key: string): Promise<LedgerRow | undefined>
   return (await readEntity(key))?.row;
 }
 
-export interface LedgerUpdate {
-  /** The row as it was when the transition was (last) applied. */
-  previous?: LedgerRow;
-  /** The row as it is now. */
-  row?: LedgerRow;
-  /** Whether this call wrote it. */
-  changed: boolean;
-  /** The stored row's ETag, so the caller's next update can skip re-reading it. */
-  etag?: string;
-}
-
-/**
- * What the caller believes is stored: `absent` for a key it expects to be new, or the row and ETag its last
- * update left. The first try then writes without reading; if the belief was wrong the write is refused
- * (409 or 412) and the update falls back to reading. This saves a table read per step on the send path.
- */
-export type LedgerExpectation = 'absent' | { row: LedgerRow; etag: string };
-
 /** Applies a transition atomically: re-reads and re-applies it whenever another writer changed the row first. */
-export async function updateLedgerRow(key: string, transition: Transition, options: { expect?: LedgerExpectation } = {}): Promise<LedgerUpdate> {
+export async function updateLedgerRow(
+  key: string,
+  transition: Transition,
+  options: { expect?: LedgerExpectation } = {},
+): Promise<LedgerUpdate> {
   const table = await ledgerTable();
   let expectation = options.expect;
   for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
@@ -87,7 +87,7 @@ export async function updateLedgerRow(key: string, transition: Transition, optio
       return { previous: current?.row, row: next, changed: true, etag: written.etag };
     } catch (error) {
       // 409: someone inserted the row first; 412: someone changed it since we read it. Read again.
-      const status = statusOf(error);
+      const status = await azureStatusOf(error);
       if (status !== 409 && status !== 412) throw error;
     }
   }

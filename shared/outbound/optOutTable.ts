@@ -1,5 +1,6 @@
 // The opt-out table: numbers that texted STOP. The SMS webhook writes it; the outbound sender reads it.
 // One row per number (PartitionKey "optout", RowKey the E.164 number).
+import { azureStatusOf } from '../platform/azureErrors';
 import { settings } from '../platform/settings';
 import { tableClient } from '../platform/storageClients';
 
@@ -11,7 +12,7 @@ export async function isOptedOut(number: string): Promise<boolean> {
     await table.getEntity(PARTITION, number);
     return true;
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return false;
+    if ((await azureStatusOf(error)) === 404) return false;
     throw error;
   }
 }
@@ -26,6 +27,6 @@ export async function recordOptIn(number: string): Promise<void> {
   try {
     await table.deleteEntity(PARTITION, number);
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    if ((await azureStatusOf(error)) !== 404) throw error;
   }
 }

@@ -1,28 +1,65 @@
 // One queue delivery, start to finish: read it, validate it, claim its ledger row, look an uncertain earlier
 // attempt up on Twilio, check the opt-out table, send, record. Returns normally when the message is done
 // with (sent, duplicate, rejected, failed, scheduled, deferred); throws when the queue should retry it.
-import { randomUUID } from 'node:crypto';
-import { queueMaxDequeueCount } from '../platform/hostJson';
-import { updateLedgerRow } from './ledgerTable';
-import { isOptedOut, recordOptOut } from './optOutTable';
-import { enqueueOutbound } from './outboundQueue';
-import { settings } from '../platform/settings';
+// Pure: every read and write goes through the OutboundIo it is given (shared/outbound/liveIo.ts in the app,
+// in-memory fakes in test/unit/outbound/orchestrator.test.ts).
+import type { EnqueueOptions } from './outboundQueue';
 import { readDelivery, type Delivery } from './envelope';
-import { InvalidMessageError, TwilioPermanentError } from './errors';
-import { accepted, claim, claimOutcome, failed, rejected, released, sent, type MessageInfo } from './ledger';
+import { AppNotConfiguredError, InvalidMessageError, TwilioPermanentError } from './errors';
 import { MAX_SCHEDULE_MS } from './fields';
+import {
+  accepted,
+  claim,
+  claimOutcome,
+  failed,
+  rejected,
+  released,
+  sent,
+  type LedgerExpectation,
+  type LedgerUpdate,
+  type MessageInfo,
+  type Transition,
+} from './ledger';
 import type { OutboundMessage } from './schema';
-import { createOnTwilio, findOnTwilio, type TwilioResource } from './twilioApi';
-import { twilioRequest, type TwilioRequest } from './outboundRequest';
+import { twilioRequest, type RequestDefaults, type TwilioRequest } from './outboundRequest';
+import type { TwilioResource } from './twilioApi';
 
 /** A message due within this is sent now rather than put back on the queue. */
 const SCHEDULE_SLACK_MS = 1000;
 /** Twilio's clock and ours may differ; the lookup window starts this much before the first attempt. */
 const CLOCK_SKEW_MS = 60_000;
+/** Twilio's 21610: the recipient replied STOP to this sender. */
+const RECIPIENT_UNSUBSCRIBED = 21610;
 
 export type DeliveryLog = (entry: Record<string, unknown>) => void;
 
-function messageInfo(message: OutboundMessage, delivery: Delivery): MessageInfo {
+/** Everything the orchestrator reads or changes, and the configuration it runs with. */
+export interface OutboundIo {
+  ledger: {
+    update(key: string, transition: Transition, options?: { expect?: LedgerExpectation }): Promise<LedgerUpdate>;
+  };
+  optOuts: {
+    isOptedOut(address: string): Promise<boolean>;
+    record(address: string, keyword: string): Promise<void>;
+  };
+  queue: {
+    enqueue(message: OutboundMessage, options?: EnqueueOptions): Promise<unknown>;
+  };
+  twilio: {
+    create(request: TwilioRequest): Promise<TwilioResource>;
+    find(request: TwilioRequest, since: Date): Promise<TwilioResource | undefined>;
+  };
+  now(): Date;
+  newClaimId(): string;
+  /** host.json's queues.maxDequeueCount: the delivery after which the host moves a failing message to the poison queue. */
+  maxDequeueCount: number;
+  /** OUTBOUND_SEND_LEASE_SECONDS, in milliseconds. */
+  sendLeaseMs: number;
+  /** TWILIO_FROM_NUMBER, TWILIO_MESSAGING_SERVICE_SID and WEBHOOK_BASE_URL. */
+  defaults: RequestDefaults;
+}
+
+function messageInfo(message: OutboundMessage, queueMessageId?: string): MessageInfo {
   return {
     type: message.type,
     to: message.to,
@@ -30,14 +67,36 @@ function messageInfo(message: OutboundMessage, delivery: Delivery): MessageInfo 
     messagingServiceSid: message.type === 'sms' ? message.messagingServiceSid : undefined,
     sendAt: message.sendAt,
     metadata: message.metadata,
-    queueMessageId: delivery.queueMessageId,
+    queueMessageId,
   };
 }
 
-/** Puts the message back on the queue, invisible for `delayMs`, with its key made explicit (a new queue message has a new id). */
-async function requeue(message: OutboundMessage, key: string, delayMs: number): Promise<void> {
-  const seconds = Math.min(Math.max(1, Math.ceil(delayMs / 1000)), MAX_SCHEDULE_MS / 1000);
-  await enqueueOutbound({ ...message, idempotencyKey: key }, { visibilityTimeoutSeconds: seconds });
+/** How long a message due in `dueInMs` stays invisible on the queue: none when due now, at most the queue's 7 days. */
+export function visibilityDelaySeconds(dueInMs: number): number | undefined {
+  if (dueInMs <= 0) return undefined;
+  return Math.min(Math.ceil(dueInMs / 1000), MAX_SCHEDULE_MS / 1000);
+}
+
+/**
+ * Accept and schedule: records the key as `accepted` (a rejected key is free again; any other row is kept) and puts
+ * the message on the queue, invisible until it is due. POST /api/outbound and the queue's own sendAt use this.
+ */
+export async function acceptAndSchedule(
+  io: Pick<OutboundIo, 'ledger' | 'queue'>,
+  message: OutboundMessage & { idempotencyKey: string },
+  options: { now: Date; queueMessageId?: string },
+): Promise<LedgerUpdate> {
+  const { now } = options;
+  const key = message.idempotencyKey;
+  const update = await io.ledger.update(key, accepted(key, messageInfo(message, options.queueMessageId), now));
+  const dueInMs = message.sendAt ? Date.parse(message.sendAt) - now.getTime() : 0;
+  await io.queue.enqueue(message, { visibilityTimeoutSeconds: visibilityDelaySeconds(dueInMs) });
+  return update;
+}
+
+/** Puts the message back on the queue for `delayMs`, its key made explicit (a new queue message has a new id). */
+async function requeue(io: OutboundIo, message: OutboundMessage, key: string, delayMs: number): Promise<void> {
+  await io.queue.enqueue({ ...message, idempotencyKey: key }, { visibilityTimeoutSeconds: visibilityDelaySeconds(Math.max(delayMs, 1)) });
 }
 
 function errorFields(error: unknown): { errorCode?: number | string; error: string } {
@@ -52,64 +111,79 @@ function errorFields(error: unknown): { errorCode?: number | string; error: stri
  * The Twilio resource for a claimed key: the one an earlier attempt created (looked up when `since` is given,
  * i.e. an earlier attempt may have reached Twilio), or a new one, unless the recipient opted out.
  */
-async function findOrCreate(request: TwilioRequest, since: Date | undefined): Promise<{ resource: TwilioResource; reconciled: boolean }> {
-  const found = since ? await findOnTwilio(request, since) : undefined;
+async function findOrCreate(
+  io: OutboundIo,
+  request: TwilioRequest,
+  since: Date | undefined,
+): Promise<{ resource: TwilioResource; reconciled: boolean }> {
+  const found = since ? await io.twilio.find(request, since) : undefined;
   if (found) return { resource: found, reconciled: true };
-  if (await isOptedOut(request.to)) throw new InvalidMessageError('the recipient opted out (replied STOP); nothing was sent');
-  return { resource: await createOnTwilio(request), reconciled: false };
+  if (await io.optOuts.isOptedOut(request.to)) throw new InvalidMessageError('the recipient opted out (replied STOP); nothing was sent');
+  return { resource: await io.twilio.create(request), reconciled: false };
 }
-
-/** Twilio's 21610: the recipient replied STOP to this sender. */
-const RECIPIENT_UNSUBSCRIBED = 21610;
 
 /**
  * Twilio knows of an opt-out our table missed (the STOP went to another number or service): record it, so later
  * messages to the recipient are rejected here without a call to Twilio. The send is already settled as failed,
  * so a table error is logged rather than retried.
  */
-async function rememberOptOut(to: string, logged: DeliveryLog): Promise<void> {
+async function rememberOptOut(io: OutboundIo, to: string, logged: DeliveryLog): Promise<void> {
   try {
-    await recordOptOut(to, `Twilio ${RECIPIENT_UNSUBSCRIBED}`);
+    await io.optOuts.record(to, `Twilio ${RECIPIENT_UNSUBSCRIBED}`);
     logged({ outcome: 'opt-out recorded from Twilio error 21610' });
   } catch (error) {
     logged({ outcome: 'could not record the opt-out from Twilio error 21610', ...errorFields(error) });
   }
 }
 
-export async function deliverOutbound(queueItem: unknown, triggerMetadata: Record<string, unknown> | undefined, log: DeliveryLog): Promise<void> {
-  const now = new Date();
-  const delivery = readDelivery(queueItem, triggerMetadata);
+export async function deliverOutbound(
+  io: OutboundIo,
+  queueItem: unknown,
+  triggerMetadata: Record<string, unknown> | undefined,
+  log: DeliveryLog,
+): Promise<void> {
+  const now = io.now();
+  const delivery: Delivery = readDelivery(queueItem, triggerMetadata);
   const { key } = delivery;
   const logged = (entry: Record<string, unknown>) =>
-    log({ event: 'outbound', key, keySource: delivery.keySource, producer: delivery.producer, dequeueCount: delivery.dequeueCount, ...entry });
+    log({
+      event: 'outbound',
+      key,
+      keySource: delivery.keySource,
+      producer: delivery.producer,
+      dequeueCount: delivery.dequeueCount,
+      ...entry,
+    });
 
   const { validateOutboundMessage, describeIssues } = await import('./schema');
-  const validation = delivery.undecodable ? { ok: false as const, issues: [{ path: '', message: delivery.undecodable }] } : validateOutboundMessage(delivery.payload, { now });
+  const validation = delivery.undecodable
+    ? { ok: false as const, issues: [{ path: '', message: delivery.undecodable }] }
+    : validateOutboundMessage(delivery.payload, { now });
   if (!validation.ok) {
     const reason = describeIssues(validation.issues);
-    const update = await updateLedgerRow(key, rejected({ key, reason, now, info: { queueMessageId: delivery.queueMessageId } }));
+    const update = await io.ledger.update(key, rejected({ key, reason, now, info: { queueMessageId: delivery.queueMessageId } }));
     logged({ outcome: update.changed ? 'rejected' : 'rejected, row kept (something was already sent under this key)', reason });
     return;
   }
   const message = validation.message;
-  const info = messageInfo(message, delivery);
+  const info = messageInfo(message, delivery.queueMessageId);
 
   const dueInMs = message.sendAt ? Date.parse(message.sendAt) - now.getTime() : 0;
   if (dueInMs > SCHEDULE_SLACK_MS) {
-    await updateLedgerRow(key, accepted(key, info, now));
-    await requeue(message, key, dueInMs);
+    await acceptAndSchedule(io, { ...message, idempotencyKey: key }, { now, queueMessageId: delivery.queueMessageId });
     logged({ outcome: 'scheduled', sendAt: message.sendAt });
     return;
   }
 
-  const config = settings();
-  const claimId = randomUUID();
+  const claimId = io.newClaimId();
   // After a failure of the last delivery, the host moves the message to the poison queue.
-  const lastTry = delivery.dequeueCount !== undefined && delivery.dequeueCount >= queueMaxDequeueCount();
+  const lastTry = delivery.dequeueCount !== undefined && delivery.dequeueCount >= io.maxDequeueCount;
   // Most keys are new: try the conditional insert first, and read only when the row turns out to exist.
-  const claimed = await updateLedgerRow(key, claim({ key, claimId, now, leaseMs: config.outboundSendLeaseMs, info, dequeueCount: delivery.dequeueCount, lastTry }), {
-    expect: 'absent',
-  });
+  const claimed = await io.ledger.update(
+    key,
+    claim({ key, claimId, now, leaseMs: io.sendLeaseMs, info, dequeueCount: delivery.dequeueCount, lastTry }),
+    { expect: 'absent' },
+  );
   const outcome = claimOutcome(claimed.previous, claimed.row!, claimId);
   // The row as this claim wrote it: the next update replaces it by ETag without reading it again.
   const ours = claimed.changed && claimed.etag ? { expect: { row: claimed.row!, etag: claimed.etag } } : {};
@@ -119,7 +193,7 @@ export async function deliverOutbound(queueItem: unknown, triggerMetadata: Recor
   }
   if (outcome.kind === 'busy') {
     // Another attempt holds the row and may be talking to Twilio right now. Come back when its lease ends.
-    await requeue(message, key, outcome.until.getTime() - now.getTime() + SCHEDULE_SLACK_MS);
+    await requeue(io, message, key, outcome.until.getTime() - now.getTime() + SCHEDULE_SLACK_MS);
     logged({ outcome: 'deferred', status: outcome.row.status, until: outcome.until.toISOString() });
     return;
   }
@@ -128,33 +202,46 @@ export async function deliverOutbound(queueItem: unknown, triggerMetadata: Recor
   let request: TwilioRequest;
   let sendResult: { resource: TwilioResource; reconciled: boolean };
   try {
-    request = twilioRequest(message, { key, defaults: { ...config.twilio, webhookBaseUrl: config.webhookBaseUrl } });
-    sendResult = await findOrCreate(request, since);
+    request = twilioRequest(message, { key, defaults: io.defaults });
+    sendResult = await findOrCreate(io, request, since);
   } catch (error) {
-    const at = new Date();
-    if (error instanceof InvalidMessageError) {
-      await updateLedgerRow(key, rejected({ key, reason: error.message, now: at, claimId }), ours);
+    const at = io.now();
+    if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError) {
+      // An app that is not configured for this message (no credentials, no sender) cannot send it by retrying:
+      // the row says which setting is missing, and the producer may send the key again once it is set.
+      await io.ledger.update(key, rejected({ key, reason: error.message, now: at, claimId }), ours);
       logged({ outcome: 'rejected', reason: error.message });
       return;
     }
     if (error instanceof TwilioPermanentError) {
-      await updateLedgerRow(key, failed({ claimId, code: error.code ?? error.status, message: error.message, now: at }), ours);
+      await io.ledger.update(key, failed({ claimId, code: error.code ?? error.status, message: error.message, now: at }), ours);
       logged({ outcome: 'failed', errorCode: error.code, status: error.status, error: error.message });
-      if (error.code === RECIPIENT_UNSUBSCRIBED) await rememberOptOut(message.to, logged);
+      if (error.code === RECIPIENT_UNSUBSCRIBED) await rememberOptOut(io, message.to, logged);
       return;
     }
     const fields = errorFields(error);
-    await updateLedgerRow(key, released({ claimId, now: at, code: fields.errorCode, message: fields.error, poisoned: lastTry }), ours);
+    await io.ledger.update(key, released({ claimId, now: at, code: fields.errorCode, message: fields.error, poisoned: lastTry }), ours);
     logged({ outcome: lastTry ? 'poisoned' : 'will retry', ...fields });
     throw error;
   }
   const { resource, reconciled } = sendResult;
   // Outside the try: if this write fails the row keeps this attempt's lease, and the retry that follows
   // takes over after it and finds the send on Twilio instead of sending again.
-  await updateLedgerRow(
+  await io.ledger.update(
     key,
-    sent({ sid: resource.sid, twilioStatus: resource.status, now: new Date(), reconciled, from: request.from, messagingServiceSid: request.kind === 'sms' ? request.messagingServiceSid : undefined }),
+    sent({
+      sid: resource.sid,
+      twilioStatus: resource.status,
+      now: io.now(),
+      reconciled,
+      from: request.from,
+      messagingServiceSid: request.kind === 'sms' ? request.messagingServiceSid : undefined,
+    }),
     ours,
   );
-  logged({ outcome: reconciled ? 'reconciled (found on Twilio, not sent again)' : 'sent', sid: resource.sid, attempts: outcome.row.attempts });
+  logged({
+    outcome: reconciled ? 'reconciled (found on Twilio, not sent again)' : 'sent',
+    sid: resource.sid,
+    attempts: outcome.row.attempts,
+  });
 }

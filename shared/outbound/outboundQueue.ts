@@ -1,6 +1,7 @@
 // Puts a message on the outbound queue. Webhooks (SMS forwarding, voicemail notification) and
 // POST /api/outbound use it; the outbound function takes it from there, exactly once.
 import { settings } from '../platform/settings';
+import type { OutboundMessage } from './schema';
 import { queueClient } from '../platform/storageClients';
 
 export interface EnqueueOptions {
@@ -8,7 +9,7 @@ export interface EnqueueOptions {
   visibilityTimeoutSeconds?: number;
 }
 
-export async function enqueueOutbound(message: object, options: EnqueueOptions = {}): Promise<{ messageId: string }> {
+export async function enqueueOutbound(message: OutboundMessage, options: EnqueueOptions = {}): Promise<{ messageId: string }> {
   const queue = await queueClient(settings().outboundQueue);
   const sent = await queue.sendMessage(JSON.stringify(message), {
     visibilityTimeout: options.visibilityTimeoutSeconds,

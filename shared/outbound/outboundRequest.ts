@@ -58,7 +58,10 @@ export function twilioRequest(message: OutboundMessage, options: { key: string; 
       from = messagingServiceSid ? undefined : defaults.fromNumber;
     }
     if (!from && !messagingServiceSid) {
-      throw new SettingsError('TWILIO_FROM_NUMBER', 'is missing: an SMS without from needs TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID');
+      throw new SettingsError(
+        'TWILIO_FROM_NUMBER',
+        'is missing: an SMS without from needs TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID',
+      );
     }
     return { kind: 'sms', to: message.to, from, messagingServiceSid, body: message.body, mediaUrl: message.mediaUrls, statusCallback };
   }

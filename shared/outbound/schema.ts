@@ -8,7 +8,9 @@ import { IDEMPOTENCY_KEY, MAX_METADATA_BYTES, MAX_SCHEDULE_MS, MAX_SMS_BODY, MAX
 
 const e164 = (what: string) => z.string().regex(E164, { error: `must be an E.164 number such as +15551234567 (${what})` });
 // The regex states the protocol rule in the JSON Schema too (z.url's protocol option does not appear there).
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).regex(/^https?:\/\/\S+$/, { error: 'must be an absolute http(s) URL' });
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
+  .regex(/^https?:\/\/\S+$/, { error: 'must be an absolute http(s) URL' });
 
 const common = {
   to: e164('the recipient').describe('Recipient, E.164.'),
@@ -18,24 +20,29 @@ const common = {
     .regex(IDEMPOTENCY_KEY, { error: 'must be 1-200 characters of A-Z a-z 0-9 . _ : @ = -, starting with a letter or digit' })
     .optional()
     .describe('One send per key, ever. Defaults to the queue message id (the event id for Event Grid events).'),
-  statusCallback: httpUrl.optional().describe("Where Twilio posts status changes. Defaults to this app's /api/status, which keeps the ledger up to date."),
+  statusCallback: httpUrl
+    .optional()
+    .describe("Where Twilio posts status changes. Defaults to this app's /api/status, which keeps the ledger up to date."),
   sendAt: z.iso
     .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2030-01-01T09:00:00Z' })
     .optional()
     .describe('When to send, at most 7 days ahead. The message waits in the queue, invisible, until then.'),
   metadata: z
     .record(z.string(), z.unknown())
-    .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= MAX_METADATA_BYTES, { error: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` })
+    .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= MAX_METADATA_BYTES, {
+      error: `must be at most ${MAX_METADATA_BYTES} bytes as JSON`,
+    })
     .optional()
     .describe('Your own data, at most 1 KB as JSON, kept in the ledger row.'),
 };
 
 /** A refinement that also states itself in the generated JSON Schema, so the rule is declared once. */
 function requireFields<T extends z.ZodType>(schema: T, rule: 'anyOf' | 'oneOf', fields: string[], message: string): T {
-  const count = (value: unknown) => fields.filter((f) => typeof value === 'object' && value !== null && (value as Record<string, unknown>)[f] !== undefined).length;
+  const count = (value: unknown) =>
+    fields.filter((f) => typeof value === 'object' && value !== null && (value as Record<string, unknown>)[f] !== undefined).length;
   const holds = rule === 'anyOf' ? (value: unknown) => count(value) >= 1 : (value: unknown) => count(value) === 1;
   // `when` lets the rule report alongside other errors, so one answer lists every problem.
-  return schema.refine(holds, { error: message, when: () => true }).meta({ [rule]: fields.map((f) => ({ required: [f] })) }) as T;
+  return schema.refine(holds, { error: message, when: () => true }).meta({ [rule]: fields.map((f) => ({ required: [f] })) });
 }
 
 const wellFormedXml = (text: string) => XMLValidator.validate(text) === true;
@@ -69,9 +76,13 @@ export const callMessageSchema = requireFields(
       .optional()
       .describe('TwiML the call runs, at most 4000 characters.'),
     url: z
-      .union([httpUrl, z.string().regex(/^\/[^/]/)], { error: 'must be an absolute http(s) URL or a path of this app such as /api/message' })
+      .union([httpUrl, z.string().regex(/^\/[^/]/)], {
+        error: 'must be an absolute http(s) URL or a path of this app such as /api/message',
+      })
       .optional()
-      .describe('Where Twilio fetches the TwiML: an absolute URL, or a path of this app (e.g. /api/message?Message=Hi) resolved against WEBHOOK_BASE_URL.'),
+      .describe(
+        'Where Twilio fetches the TwiML: an absolute URL, or a path of this app (e.g. /api/message?Message=Hi) resolved against WEBHOOK_BASE_URL.',
+      ),
   }),
   'oneOf',
   ['say', 'twiml', 'url'],
@@ -102,7 +113,10 @@ function reservedIssues(input: unknown): SchemaIssue[] {
   const reserved = new Set<string>(RESERVED_FIELDS.map((f) => f.toLowerCase()));
   return Object.keys(input)
     .filter((key) => reserved.has(key.toLowerCase()))
-    .map((key) => ({ path: key, message: `"${key}" is reserved: the Functions host would mix it up with the queue message's own ${key}. Use idempotencyKey or metadata instead` }));
+    .map((key) => ({
+      path: key,
+      message: `"${key}" is reserved: the Functions host would mix it up with the queue message's own ${key}. Use idempotencyKey or metadata instead`,
+    }));
 }
 
 function zodIssues(error: z.ZodError, reservedKeys: Set<string>): SchemaIssue[] {
@@ -138,5 +152,5 @@ export function describeIssues(issues: SchemaIssue[]): string {
 
 /** The JSON Schema published as schema/outbound-message.schema.json. */
 export function outboundMessageJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(outboundMessageSchema, { target: 'draft-2020-12' }) as Record<string, unknown>;
+  return z.toJSONSchema(outboundMessageSchema, { target: 'draft-2020-12' });
 }

@@ -4,7 +4,8 @@
 import type { Twilio } from 'twilio';
 import { refreshTwilioCredentials } from '../platform/twilioCredentials';
 import { twilioClient } from '../platform/twilioClient';
-import { classifyTwilioError, TwilioAuthError } from './errors';
+import { SettingsError } from '../platform/settings';
+import { AppNotConfiguredError, classifyTwilioError, TwilioAuthError } from './errors';
 import { findOwnRecord, type TwilioRecord, type TwilioRequest } from './outboundRequest';
 
 /** How many recent records per To/From pair a lookup reads. */
@@ -15,18 +16,24 @@ export interface TwilioResource {
   status: string;
 }
 
+/** A Twilio failure as its class in ./errors; missing credential settings as AppNotConfiguredError. */
+function classify(error: unknown) {
+  if (error instanceof SettingsError) return new AppNotConfiguredError(error.setting, error.message);
+  return classifyTwilioError(error);
+}
+
 async function withTwilio<T>(operation: (client: Twilio) => Promise<T>): Promise<T> {
   try {
     return await operation(await twilioClient());
   } catch (error) {
-    const classified = classifyTwilioError(error);
+    const classified = classify(error);
     if (!(classified instanceof TwilioAuthError)) throw classified;
   }
   await refreshTwilioCredentials();
   try {
     return await operation(await twilioClient());
   } catch (error) {
-    throw classifyTwilioError(error);
+    throw classify(error);
   }
 }
 
@@ -38,7 +45,15 @@ export function createOnTwilio(request: TwilioRequest): Promise<TwilioResource> 
       return { sid: message.sid, status: message.status };
     }
     const { to, from, twiml, url, statusCallback, statusCallbackEvent } = request;
-    const call = await client.calls.create({ to, from, twiml, url, statusCallback, statusCallbackEvent, statusCallbackMethod: statusCallback ? 'POST' : undefined });
+    const call = await client.calls.create({
+      to,
+      from,
+      twiml,
+      url,
+      statusCallback,
+      statusCallbackEvent,
+      statusCallbackMethod: statusCallback ? 'POST' : undefined,
+    });
     return { sid: call.sid, status: call.status };
   });
 }
@@ -51,9 +66,23 @@ export function findOnTwilio(request: TwilioRequest, since: Date): Promise<Twili
     const filter = { to: request.to, from: request.from, limit: LOOKUP_LIMIT, pageSize: LOOKUP_LIMIT };
     let records: Array<TwilioRecord & { status: string }>;
     if (request.kind === 'sms') {
-      records = (await client.messages.list(filter)).map((m) => ({ sid: m.sid, to: m.to, from: m.from, body: m.body, messagingServiceSid: m.messagingServiceSid, dateCreated: m.dateCreated, status: m.status }));
+      records = (await client.messages.list(filter)).map((m) => ({
+        sid: m.sid,
+        to: m.to,
+        from: m.from,
+        body: m.body,
+        messagingServiceSid: m.messagingServiceSid,
+        dateCreated: m.dateCreated,
+        status: m.status,
+      }));
     } else {
-      records = (await client.calls.list(filter)).map((c) => ({ sid: c.sid, to: c.to, from: c.from, dateCreated: c.dateCreated, status: c.status }));
+      records = (await client.calls.list(filter)).map((c) => ({
+        sid: c.sid,
+        to: c.to,
+        from: c.from,
+        dateCreated: c.dateCreated,
+        status: c.status,
+      }));
     }
     const found = findOwnRecord(request, records, since) as (TwilioRecord & { status: string }) | undefined;
     return found && { sid: found.sid, status: found.status };

@@ -6,22 +6,17 @@ import { settings } from './settings';
 
 let credential: Promise<TokenCredential> | undefined;
 
-/** True inside App Service / Functions, where the platform's managed identity endpoint exists. */
-export function runningInAzure(env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER);
-}
-
 async function createCredential(): Promise<TokenCredential> {
   const identity = await import('@azure/identity');
-  const clientId = settings().azureClientId;
-  if (runningInAzure()) return new identity.ManagedIdentityCredential(clientId ? { clientId } : {});
+  const { azureClientId: clientId, runningInAzure } = settings();
+  if (runningInAzure) return new identity.ManagedIdentityCredential(clientId ? { clientId } : {});
   return new identity.DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
 }
 
 /** Who azureCredential() authenticates as, in words an operator can act on (error messages name it). */
 export function describeAzureIdentity(): string {
-  const clientId = settings().azureClientId;
-  if (!runningInAzure()) return "the developer's login (DefaultAzureCredential: az login, azd auth login or VS Code)";
+  const { azureClientId: clientId, runningInAzure } = settings();
+  if (!runningInAzure) return "the developer's login (DefaultAzureCredential: az login, azd auth login or VS Code)";
   return clientId ? `the managed identity with client ID ${clientId} (AZURE_CLIENT_ID)` : "the app's system-assigned managed identity";
 }
 

@@ -1,7 +1,7 @@
-// The app's own host.json, for the values the code needs from it: the queue's maxDequeueCount, so the last
-// attempt of a failing message can tell the ledger the message is going to the poison queue, and the queue's
-// concurrency, checked against TWILIO_MAX_CONCURRENCY. host.json sits at the app root, above dist/main.js (and
-// above shared/ when tests import the sources).
+// The app's host.json, read the way the Functions host reads it, with the host's defaults. The app needs the
+// queue's maxDequeueCount (so the last attempt of a failing message can tell the ledger the message is going to the
+// poison queue) and its concurrency (checked against TWILIO_MAX_CONCURRENCY); the local host (devhost/) follows all
+// of it. host.json sits at the app root, above dist/main.js (and above shared/ when tests import the sources).
 //
 // The Functions host lets app settings named AzureFunctionsJobHost__<path> override host.json (infra sets the
 // queue's batchSize and newBatchThreshold that way), so they win here too, exactly as they do in the host.
@@ -13,26 +13,40 @@ import { SettingsError, type Settings } from './settings';
 type Env = Record<string, string | undefined>;
 type Json = Record<string, unknown>;
 
+/** The Functions host's default for extensions.queues.maxDequeueCount. */
+export const FUNCTIONS_DEFAULT_MAX_DEQUEUE_COUNT = 5;
 const OVERRIDE_PREFIX = 'azurefunctionsjobhost__';
-// The Storage extension's QueuesOptions defaults.
-const DEFAULT_BATCH_SIZE = 16;
-const DEFAULT_MAX_DEQUEUE_COUNT = 5;
 
 export class HostJsonError extends Error {
   override name = 'HostJsonError';
 }
 
-function findHostJson(start: string): string | undefined {
-  for (let dir = start, i = 0; i < 4; i++, dir = dirname(dir)) {
-    const candidate = join(dir, 'host.json');
-    if (existsSync(candidate)) return candidate;
-  }
-  return undefined;
+export interface QueueOptions {
+  batchSize: number;
+  newBatchThreshold: number;
+  maxDequeueCount: number;
+  visibilityTimeoutMs: number;
+  maxPollingIntervalMs: number;
+  messageEncoding: 'base64' | 'none';
+}
+
+export interface HostConfig {
+  routePrefix: string;
+  queues: QueueOptions;
+}
+
+/** "hh:mm:ss" or "d.hh:mm:ss(.fff)" to milliseconds. */
+export function parseTimeSpan(value: string): number {
+  const match = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(value.trim());
+  if (!match) throw new Error(`host.json: "${value}" is not a time span (hh:mm:ss)`);
+  const [, days = '0', h, m, s, fraction = '0'] = match;
+  return ((Number(days) * 24 + Number(h)) * 60 + Number(m)) * 60_000 + Number(s) * 1000 + Number(`0.${fraction}`) * 1000;
 }
 
 function overrideValue(text: string): unknown {
-  if (/^-?\d+$/.test(text.trim())) return Number(text);
-  if (/^(true|false)$/i.test(text.trim())) return text.trim().toLowerCase() === 'true';
+  const trimmed = text.trim();
+  if (/^-?\d+$/.test(trimmed)) return Number(trimmed);
+  if (/^(true|false)$/i.test(trimmed)) return trimmed.toLowerCase() === 'true';
   return text;
 }
 
@@ -58,41 +72,64 @@ export function withHostOverrides(hostJson: Json, env: Env): Json {
   return merged;
 }
 
-let cached: Json | undefined;
-
-function effectiveHostJson(): Json {
-  if (!cached) {
-    const file = findHostJson(__dirname);
-    cached = withHostOverrides(file ? (JSON.parse(readFileSync(file, 'utf8')) as Json) : {}, process.env);
-  }
-  return cached;
-}
-
-function queueOption(hostJson: Json, name: string): number | undefined {
-  const value = ((hostJson.extensions as Json | undefined)?.queues as Json | undefined)?.[name];
+function wholeNumber(queues: Json, name: string): number | undefined {
+  const value = queues[name];
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new HostJsonError(`host.json extensions.queues.${name} (or AzureFunctionsJobHost__extensions__queues__${name}) must be a whole number, got ${JSON.stringify(value)}`);
+    throw new HostJsonError(
+      `host.json extensions.queues.${name} (or AzureFunctionsJobHost__extensions__queues__${name}) must be a whole number, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }
 
-export function queueMaxDequeueCount(hostJson: Json = effectiveHostJson()): number {
-  const value = queueOption(hostJson, 'maxDequeueCount');
-  return value && value > 0 ? value : DEFAULT_MAX_DEQUEUE_COUNT;
+export function parseHostConfig(hostJson: Record<string, any>, processorCount = availableParallelism()): HostConfig {
+  const http = hostJson.extensions?.http ?? {};
+  const queues = (hostJson.extensions?.queues ?? {}) as Json;
+  const batchSize = Math.min(wholeNumber(queues, 'batchSize') ?? 16, 32);
+  const encoding = String(queues.messageEncoding ?? 'base64').toLowerCase();
+  if (encoding !== 'base64' && encoding !== 'none') throw new Error(`host.json: messageEncoding must be base64 or none, got "${encoding}"`);
+  return {
+    routePrefix: String(http.routePrefix ?? 'api').replace(/^\/+|\/+$/g, ''),
+    queues: {
+      batchSize,
+      // Unset, the Storage extension's default is (batchSize / 2) x the processor count, not batchSize / 2.
+      newBatchThreshold: wholeNumber(queues, 'newBatchThreshold') ?? Math.floor(batchSize / 2) * processorCount,
+      maxDequeueCount: wholeNumber(queues, 'maxDequeueCount') || FUNCTIONS_DEFAULT_MAX_DEQUEUE_COUNT,
+      visibilityTimeoutMs: queues.visibilityTimeout ? parseTimeSpan(String(queues.visibilityTimeout)) : 0,
+      maxPollingIntervalMs: queues.maxPollingInterval ? parseTimeSpan(String(queues.maxPollingInterval)) : 60_000,
+      messageEncoding: encoding,
+    },
+  };
 }
 
-export interface QueueConcurrency {
-  batchSize: number;
-  newBatchThreshold: number;
+/** An app's host.json with the overrides in env (the process environment by default) applied, as the host reads it. */
+export function readHostConfig(appRoot: string, env: Env = process.env): HostConfig {
+  return parseHostConfig(withHostOverrides(JSON.parse(readFileSync(join(appRoot, 'host.json'), 'utf8')) as Json, env));
 }
 
-/** How many messages one instance runs at once: batchSize + newBatchThreshold, with the host's defaults. */
-export function queueConcurrency(hostJson: Json = effectiveHostJson(), processorCount = availableParallelism()): QueueConcurrency {
-  const batchSize = queueOption(hostJson, 'batchSize') ?? DEFAULT_BATCH_SIZE;
-  // Unset, newBatchThreshold is (batchSize / 2) x the processor count, not batchSize / 2 (QueuesOptions).
-  const newBatchThreshold = queueOption(hostJson, 'newBatchThreshold') ?? Math.floor(batchSize / 2) * processorCount;
-  return { batchSize, newBatchThreshold };
+function findHostJson(start: string): string | undefined {
+  for (let dir = start, i = 0; i < 4; i++, dir = dirname(dir)) {
+    const candidate = join(dir, 'host.json');
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+let cached: HostConfig | undefined;
+
+/** This app's own host configuration (the host's defaults when there is no host.json above this file). */
+function appHostConfig(): HostConfig {
+  if (!cached) {
+    const file = findHostJson(__dirname);
+    cached = file ? readHostConfig(dirname(file)) : parseHostConfig(withHostOverrides({}, process.env));
+  }
+  return cached;
+}
+
+/** The app's own queues.maxDequeueCount. */
+export function queueMaxDequeueCount(): number {
+  return appHostConfig().queues.maxDequeueCount;
 }
 
 /**
@@ -102,14 +139,13 @@ export function queueConcurrency(hostJson: Json = effectiveHostJson(), processor
  */
 export function checkTwilioConcurrency(
   settings: Pick<Settings, 'twilioMaxConcurrency' | 'outboundMaxInstances'>,
-  concurrency: QueueConcurrency = queueConcurrency(),
+  queues: Pick<QueueOptions, 'batchSize' | 'newBatchThreshold'> = appHostConfig().queues,
 ): void {
-  const perInstance = concurrency.batchSize + concurrency.newBatchThreshold;
-  const total = perInstance * settings.outboundMaxInstances;
+  const total = (queues.batchSize + queues.newBatchThreshold) * settings.outboundMaxInstances;
   if (total > settings.twilioMaxConcurrency) {
     throw new SettingsError(
       'TWILIO_MAX_CONCURRENCY',
-      `is ${settings.twilioMaxConcurrency}, but ${settings.outboundMaxInstances} outbound instances (OUTBOUND_MAX_INSTANCES) x (batchSize ${concurrency.batchSize} + newBatchThreshold ${concurrency.newBatchThreshold}) could send ${total} Twilio requests at once: lower the queue settings (AzureFunctionsJobHost__extensions__queues__batchSize and __newBatchThreshold) or redeploy with infra/main.bicep, which derives them`,
+      `is ${settings.twilioMaxConcurrency}, but ${settings.outboundMaxInstances} outbound instances (OUTBOUND_MAX_INSTANCES) x (batchSize ${queues.batchSize} + newBatchThreshold ${queues.newBatchThreshold}) could send ${total} Twilio requests at once: lower the queue settings (AzureFunctionsJobHost__extensions__queues__batchSize and __newBatchThreshold) or redeploy with infra/main.bicep, which derives them`,
     );
   }
 }

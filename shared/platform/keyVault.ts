@@ -1,8 +1,10 @@
 // Reads secrets from Azure Key Vault with the app's one Azure credential: one SecretClient per vault per
 // process, loaded on first use. Failures become the named errors below; their messages name the vault,
 // the secret and the identity, and never carry a secret's value.
+import type { RestError } from '@azure/core-rest-pipeline';
 import type { SecretClient, SecretClientOptions } from '@azure/keyvault-secrets';
 import { azureCredential, describeAzureIdentity } from './azureCredential';
+import { asRestError } from './azureErrors';
 
 interface SecretFailure {
   vaultUrl: string;
@@ -94,19 +96,17 @@ function secretClient(vaultUrl: string): Promise<SecretClient> {
   return client;
 }
 
-interface SdkError {
-  name?: string;
-  code?: string;
-  statusCode?: number;
-  /** Key Vault's error body as the SDK deserialized it ("innererror" on the wire becomes innerError). */
-  details?: { error?: { innerError?: { code?: string } } };
+/** Key Vault's error body as the SDK deserializes it ("innererror" on the wire becomes innerError). */
+interface KeyVaultErrorBody {
+  error?: { innerError?: { code?: string } };
 }
 
 /** A failure worth another attempt: no answer at all, a timeout, throttling or a server error. */
-function transientProblem(error: unknown): string | undefined {
-  const { name, code, statusCode } = (error ?? {}) as SdkError;
-  if (name === 'AbortError') return 'no answer in time';
-  if (statusCode === undefined) return name === 'RestError' ? (code ?? 'network error') : undefined;
+function transientProblem(error: unknown, rest: RestError | undefined): string | undefined {
+  if ((error as { name?: unknown } | undefined)?.name === 'AbortError') return 'no answer in time';
+  if (!rest) return undefined;
+  const { statusCode, code } = rest;
+  if (statusCode === undefined) return code ?? 'network error';
   if (statusCode === 408 || statusCode === 429 || statusCode >= 500) return `HTTP ${statusCode}`;
   return undefined;
 }
@@ -132,17 +132,22 @@ export async function readSecret(vaultUrl: string, secretName: string, options: 
       return value;
     } catch (error) {
       if (error instanceof KeyVaultError) throw error;
-      const { statusCode, details } = (error ?? {}) as SdkError;
+      const rest = await asRestError(error);
+      const statusCode = rest?.statusCode;
       const failure = { vaultUrl, secretName, cause: error };
       if (statusCode === 404) {
         if (options.optional) return undefined;
         throw new SecretNotFoundError(failure);
       }
       if (statusCode === 403) {
-        throw new KeyVaultAccessDeniedError({ ...failure, identity: describeAzureIdentity(), vaultCode: details?.error?.innerError?.code });
+        throw new KeyVaultAccessDeniedError({
+          ...failure,
+          identity: describeAzureIdentity(),
+          vaultCode: (rest?.details as KeyVaultErrorBody | undefined)?.error?.innerError?.code,
+        });
       }
-      const problem = transientProblem(error);
-      if (problem === undefined) throw unexpected(failure);
+      const problem = transientProblem(error, rest);
+      if (problem === undefined) throw unexpected(failure, statusCode);
       if (attempt >= retry.attempts) throw new KeyVaultUnreachableError({ ...failure, attempts: attempt, problem });
       const backoff = retry.firstDelayMs * 2 ** (attempt - 1);
       await new Promise((resolve) => setTimeout(resolve, backoff * (0.8 + Math.random() * 0.4)));
@@ -151,9 +156,9 @@ export async function readSecret(vaultUrl: string, secretName: string, options: 
 }
 
 /** Anything else, e.g. the credential could not get a token: the SDK's message (never a secret value) says why. */
-function unexpected(failure: SecretFailure): KeyVaultError {
+function unexpected(failure: SecretFailure, statusCode: number | undefined): KeyVaultError {
   const { vaultUrl, secretName, cause } = failure;
-  const { name, statusCode } = (cause ?? {}) as SdkError;
+  const name = cause instanceof Error ? cause.name : undefined;
   const reason = cause instanceof Error ? cause.message : String(cause);
   const what = statusCode ? `HTTP ${statusCode}` : (name ?? 'error');
   const asWho = /Credential|Authentication/.test(name ?? '') ? ` as ${describeAzureIdentity()}` : '';

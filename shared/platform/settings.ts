@@ -17,7 +17,11 @@ export const SETTINGS = {
     deployed: true,
   },
   OUTBOUND_QUEUE: { description: 'Name of the storage queue the outbound function reads.', default: 'twilio-outbound', deployed: true },
-  OUTBOUND_LEDGER: { description: 'Name of the table that records each outbound message once (the ledger).', default: 'outboundledger', deployed: true },
+  OUTBOUND_LEDGER: {
+    description: 'Name of the table that records each outbound message once (the ledger).',
+    default: 'outboundledger',
+    deployed: true,
+  },
   OUTBOUND_SEND_LEASE_SECONDS: {
     description:
       'How long one outbound send attempt may hold its ledger row. Another attempt for the same key waits this long before it takes over (looking the send up on Twilio first). Must exceed the longest possible Twilio request (30 s timeout, 429 retries) and functionTimeout.',
@@ -37,26 +41,76 @@ export const SETTINGS = {
     deployed: true,
   },
   OPTOUT_TABLE: { description: 'Name of the table of numbers that replied STOP.', default: 'optouts', deployed: true },
-  KEY_VAULT_URL: { description: 'Key Vault holding the Twilio credentials, e.g. https://kv-name.vault.azure.net. When absent the TWILIO_* credential settings are used.', deployed: true },
-  AZURE_CLIENT_ID: { description: 'Client ID of the user-assigned managed identity used for Key Vault and storage in Azure.', deployed: true },
-  SECRETS_CACHE_TTL_SECONDS: { description: 'How long Twilio credentials read from Key Vault are cached per instance.', default: '300', deployed: true },
-  TWILIO_ACCOUNT_SID: { description: 'Twilio Account SID (AC...). Local development only; in Azure it lives in Key Vault.', deployed: false },
-  TWILIO_AUTH_TOKEN: { description: 'Twilio auth token; checks webhook signatures. Local development only; in Azure it lives in Key Vault.', deployed: false },
-  TWILIO_API_KEY_SID: { description: 'Optional Twilio API key SID (SK...) used for REST calls instead of the auth token.', deployed: false },
+  KEY_VAULT_URL: {
+    description:
+      'Key Vault holding the Twilio credentials, e.g. https://kv-name.vault.azure.net. When absent the TWILIO_* credential settings are used.',
+    deployed: true,
+  },
+  AZURE_CLIENT_ID: {
+    description: 'Client ID of the user-assigned managed identity used for Key Vault and storage in Azure.',
+    deployed: true,
+  },
+  SECRETS_CACHE_TTL_SECONDS: {
+    description: 'How long Twilio credentials read from Key Vault are cached per instance.',
+    default: '300',
+    deployed: true,
+  },
+  TWILIO_ACCOUNT_SID: {
+    description: 'Twilio Account SID (AC...). Local development only; in Azure it lives in Key Vault.',
+    deployed: false,
+  },
+  TWILIO_AUTH_TOKEN: {
+    description: 'Twilio auth token; checks webhook signatures. Local development only; in Azure it lives in Key Vault.',
+    deployed: false,
+  },
+  TWILIO_API_KEY_SID: {
+    description: 'Optional Twilio API key SID (SK...) used for REST calls instead of the auth token.',
+    deployed: false,
+  },
   TWILIO_API_KEY_SECRET: { description: 'Secret of TWILIO_API_KEY_SID.', deployed: false },
-  TWILIO_API_BASE_URL: { description: 'Overrides https://api.twilio.com, e.g. a local Prism mock. Leave unset in production.', deployed: false },
+  TWILIO_API_BASE_URL: {
+    description: 'Overrides https://api.twilio.com, e.g. a local Prism mock. Leave unset in production.',
+    deployed: false,
+  },
   TWILIO_FROM_NUMBER: { description: 'Default E.164 sender for outbound SMS and calls.', deployed: true },
-  TWILIO_MESSAGING_SERVICE_SID: { description: 'Default Messaging Service (MG...) for outbound SMS; used when no from number is given.', deployed: true },
-  WEBHOOK_BASE_URL: { description: 'Public base URL exactly as configured in Twilio (e.g. https://calls.example.com). Used for signature checks and for callback URLs.', deployed: true },
-  TWILIO_VALIDATE_SIGNATURES: { description: 'Set to false to skip X-Twilio-Signature checks. Allowed only when AZURE_FUNCTIONS_ENVIRONMENT=Development.', default: 'true', deployed: false },
-  VOICE_GREETING: { description: 'What the voice webhook says (or plays, when it starts with http) to every caller first. Unset: "Thank you for calling."', deployed: true },
-  VOICE_MODE: { description: 'What the voice webhook does after the greeting: message, forward, voicemail or menu.', default: 'message', deployed: true },
+  TWILIO_MESSAGING_SERVICE_SID: {
+    description: 'Default Messaging Service (MG...) for outbound SMS; used when no from number is given.',
+    deployed: true,
+  },
+  WEBHOOK_BASE_URL: {
+    description:
+      'Public base URL exactly as configured in Twilio (e.g. https://calls.example.com). Used for signature checks and for callback URLs.',
+    deployed: true,
+  },
+  TWILIO_VALIDATE_SIGNATURES: {
+    description: 'Set to false to skip X-Twilio-Signature checks. Allowed only when AZURE_FUNCTIONS_ENVIRONMENT=Development.',
+    default: 'true',
+    deployed: false,
+  },
+  VOICE_GREETING: {
+    description: 'What the voice webhook says (or plays, when it starts with http) to every caller first. Unset: "Thank you for calling."',
+    deployed: true,
+  },
+  VOICE_MODE: {
+    description: 'What the voice webhook does after the greeting: message, forward, voicemail or menu.',
+    default: 'message',
+    deployed: true,
+  },
   VOICE_FORWARD_TO: { description: 'E.164 number that VOICE_MODE=forward dials (and menu options may dial).', deployed: true },
-  VOICE_MENU_OPTIONS: { description: 'JSON object for VOICE_MODE=menu: digit keys to an E.164 number to dial or an http(s) URL to redirect to.', deployed: true },
+  VOICE_MENU_OPTIONS: {
+    description: 'JSON object for VOICE_MODE=menu: digit keys to an E.164 number to dial or an http(s) URL to redirect to.',
+    deployed: true,
+  },
   VOICEMAIL_NOTIFY: { description: 'E.164 number that gets an SMS with each voicemail recording link and transcription.', deployed: true },
   SMS_AUTO_REPLY: { description: 'Reply text for incoming SMS; {from} and {body} are replaced. Empty sends no reply.', deployed: true },
   SMS_FORWARD_TO: { description: 'E.164 number incoming SMS are relayed to through the outbound queue.', deployed: true },
   AZURE_FUNCTIONS_ENVIRONMENT: { description: 'Set by the Functions host; `Development` when running locally.', deployed: false },
+  IDENTITY_ENDPOINT: {
+    description:
+      "Set by App Service and Functions in Azure: the managed identity endpoint. When it and IDENTITY_HEADER are set, the app uses the managed identity directly instead of DefaultAzureCredential's probing chain.",
+    deployed: false,
+  },
+  IDENTITY_HEADER: { description: 'Set by App Service and Functions in Azure with IDENTITY_ENDPOINT (never logged).', deployed: false },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -85,6 +139,8 @@ export interface Settings {
   optOutTable: string;
   keyVaultUrl?: string;
   azureClientId?: string;
+  /** Inside App Service / Functions, where the platform's managed identity endpoint exists. */
+  runningInAzure: boolean;
   secretsCacheTtlMs: number;
   twilio: {
     accountSid?: string;
@@ -195,14 +251,16 @@ const KEY_VAULT_REFERENCE = /^@Microsoft\.KeyVault\(/i;
 
 function readPhoneNumber(env: Env, name: SettingName): string | undefined {
   const value = read(env, name);
-  if (value !== undefined && !isE164(value)) throw new SettingsError(name, `must be an E.164 phone number such as +14155550100, got "${value}"`);
+  if (value !== undefined && !isE164(value))
+    throw new SettingsError(name, `must be an E.164 phone number such as +14155550100, got "${value}"`);
   return value;
 }
 
 function readMenuOptions(env: Env): Record<string, string> | undefined {
   const value = read(env, 'VOICE_MENU_OPTIONS');
   if (value === undefined) return undefined;
-  const fail = (problem: string) => new SettingsError('VOICE_MENU_OPTIONS', `${problem}, e.g. {"1":"+14155550100","2":"https://example.com/twiml"}`);
+  const fail = (problem: string) =>
+    new SettingsError('VOICE_MENU_OPTIONS', `${problem}, e.g. {"1":"+14155550100","2":"https://example.com/twiml"}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
@@ -218,12 +276,13 @@ function readMenuOptions(env: Env): Record<string, string> | undefined {
       throw fail(`option ${digits} must be an E.164 number or an http(s) URL`);
     }
   }
-  return Object.fromEntries(entries) as Record<string, string>;
+  return Object.fromEntries(entries);
 }
 
 function readVoice(env: Env): VoiceSettings {
   const mode = read(env, 'VOICE_MODE')!.toLowerCase();
-  if (!(VOICE_MODES as readonly string[]).includes(mode)) throw new SettingsError('VOICE_MODE', `must be one of ${VOICE_MODES.join(', ')}, got "${mode}"`);
+  if (!(VOICE_MODES as readonly string[]).includes(mode))
+    throw new SettingsError('VOICE_MODE', `must be one of ${VOICE_MODES.join(', ')}, got "${mode}"`);
   const voice: VoiceSettings = {
     greeting: read(env, 'VOICE_GREETING') ?? DEFAULT_VOICE_GREETING,
     mode: mode as VoiceMode,
@@ -274,6 +333,7 @@ export function parseSettings(env: Env): Settings {
     optOutTable: readName(env, 'OPTOUT_TABLE', TABLE_NAME, 'table'),
     keyVaultUrl: readUrl(env, 'KEY_VAULT_URL'),
     azureClientId: read(env, 'AZURE_CLIENT_ID'),
+    runningInAzure: Boolean(read(env, 'IDENTITY_ENDPOINT') && read(env, 'IDENTITY_HEADER')),
     secretsCacheTtlMs: readPositiveInt(env, 'SECRETS_CACHE_TTL_SECONDS') * 1000,
     twilio: {
       accountSid: credential('TWILIO_ACCOUNT_SID'),

@@ -3,6 +3,7 @@
 import type { TableClient } from '@azure/data-tables';
 import type { QueueClient } from '@azure/storage-queue';
 import { azureCredential } from './azureCredential';
+import { azureStatusOf } from './azureErrors';
 import { settings } from './settings';
 
 const tables = new Map<string, Promise<TableClient>>();
@@ -35,7 +36,7 @@ async function createIfMissing(create: () => Promise<unknown>): Promise<void> {
   try {
     await create();
   } catch (error) {
-    const status = (error as { statusCode?: number }).statusCode;
+    const status = await azureStatusOf(error);
     // 409: already exists. 403: the identity may use but not create it (least privilege in Azure).
     if (status !== 409 && status !== 403) throw error;
   }

@@ -16,10 +16,7 @@ interface CachedClient {
 let cached: CachedClient | undefined;
 
 async function createClient(credentials: TwilioCredentials): Promise<Twilio> {
-  const [{ default: twilio }, { default: RequestClient }] = await Promise.all([
-    import('twilio'),
-    import('twilio/lib/base/RequestClient'),
-  ]);
+  const [{ default: twilio }, { default: RequestClient }] = await Promise.all([import('twilio'), import('twilio/lib/base/RequestClient')]);
   const baseUrl = settings().twilio.apiBaseUrl;
   // autoRetry covers 429 only, which Twilio guarantees was never processed, so it cannot duplicate a send.
   const retry = { autoRetry: true, maxRetries: 3, maxRetryDelay: 2000 };

@@ -32,8 +32,10 @@ const RETRY_AFTER_FAILURE_MS = 30_000;
 
 function fromSettings(): TwilioCredentials {
   const { accountSid, authToken, apiKeySid, apiKeySecret } = settings().twilio;
-  if (!accountSid) throw new SettingsError('TWILIO_ACCOUNT_SID', 'is missing: set it, or set KEY_VAULT_URL to read credentials from Key Vault');
-  if (!authToken) throw new SettingsError('TWILIO_AUTH_TOKEN', 'is missing: set it, or set KEY_VAULT_URL to read credentials from Key Vault');
+  if (!accountSid)
+    throw new SettingsError('TWILIO_ACCOUNT_SID', 'is missing: set it, or set KEY_VAULT_URL to read credentials from Key Vault');
+  if (!authToken)
+    throw new SettingsError('TWILIO_AUTH_TOKEN', 'is missing: set it, or set KEY_VAULT_URL to read credentials from Key Vault');
   if (apiKeySid && !apiKeySecret) throw new SettingsError('TWILIO_API_KEY_SECRET', 'is missing while TWILIO_API_KEY_SID is set');
   return { accountSid, authToken, apiKeySid, apiKeySecret: apiKeySid ? apiKeySecret : undefined };
 }
@@ -74,7 +76,8 @@ function credentialCache(): RefreshingCache<TwilioCredentials> {
     ttlMs: settings().secretsCacheTtlMs,
     minRefreshIntervalMs: FORCED_REFRESH_INTERVAL_MS,
     retryAfterFailureMs: RETRY_AFTER_FAILURE_MS,
-    onStaleServed: (error) => console.warn(`[secrets] Re-reading the Twilio credentials failed; using the cached ones for now. ${describeError(error)}`),
+    onStaleServed: (error) =>
+      console.warn(`[secrets] Re-reading the Twilio credentials failed; using the cached ones for now. ${describeError(error)}`),
     now: clock,
   });
   return cache;
@@ -102,7 +105,9 @@ export async function refreshTwilioCredentials(): Promise<TwilioCredentials> {
 export function prefetchTwilioCredentials(): void {
   if (!settings().keyVaultUrl) return;
   twilioCredentials().catch((error: unknown) =>
-    console.warn(`[secrets] Prefetching the Twilio credentials from Key Vault failed; the first request will retry. ${describeError(error)}`),
+    console.warn(
+      `[secrets] Prefetching the Twilio credentials from Key Vault failed; the first request will retry. ${describeError(error)}`,
+    ),
   );
 }
 

@@ -1,6 +1,7 @@
 import { type WebhookParams } from '../webhook/params';
-import { dialActionUrl, dialTwimlet, textParam, timeoutParam, whisperUrl } from './parts/dialling';
+import { dialActionUrl, dialTwimlet, whisperUrl } from './parts/dialling';
 import { TwimlInputError } from './parts/errors';
+import { textParam, timeoutParam } from './parts/twimletParams';
 
 /** The callme twimlet: dials PhoneNumber with a whisper; FailUrl when nobody accepts. */
 export function callmeTwiml(params: WebhookParams, url: URL): string {

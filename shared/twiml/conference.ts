@@ -1,10 +1,11 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { first, list, type WebhookParams } from '../webhook/params';
 import { sameNumber } from '../phone';
-import { textParam } from './parts/dialling';
+
 import { TwimlInputError } from './parts/errors';
-import { speak } from './message';
-import { spoken } from './parts/speech';
+
+import { speak, spoken } from './parts/speech';
+import { textParam } from './parts/twimletParams';
 
 const DEFAULT_MESSAGE = 'You are now entering the conference line.';
 

@@ -1,8 +1,8 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { type WebhookParams } from '../webhook/params';
-import { dialActionUrl, dialAnswered, endOfDial, isDialAction, textParam, timeoutParam, whisperUrl } from './parts/dialling';
+import { dialActionUrl, dialAnswered, endOfDial, isDialAction, whisperUrl } from './parts/dialling';
 import { TwimlInputError } from './parts/errors';
-import { phoneNumbers } from './simulring';
+import { phoneNumbers, textParam, timeoutParam } from './parts/twimletParams';
 
 export const FINDME_MAX_NUMBERS = 10;
 
@@ -23,7 +23,12 @@ export function findmeTwiml(params: WebhookParams, url: URL): string {
   }
   const message = textParam(params, 'Message');
   const timeout = timeoutParam(params, 60);
-  const action = dialActionUrl(url, { PhoneNumbers: rest, FailUrl: textParam(params, 'FailUrl'), Timeout: String(timeout), Message: message });
+  const action = dialActionUrl(url, {
+    PhoneNumbers: rest,
+    FailUrl: textParam(params, 'FailUrl'),
+    Timeout: String(timeout),
+    Message: message,
+  });
   response.dial({ action, timeout }).number({ url: whisperUrl(url, { message, humanCheck: true }) }, next);
   return response.toString();
 }

@@ -1,8 +1,9 @@
 import type VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { first, list, type WebhookParams } from '../webhook/params';
 import { sameNumber } from '../phone';
-import { dialActionUrl, dialTwimlet, textParam, timeoutParam } from './parts/dialling';
+import { dialActionUrl, dialTwimlet } from './parts/dialling';
 import { TwimlInputError } from './parts/errors';
+import { textParam, timeoutParam } from './parts/twimletParams';
 
 /** AllowedCallers passes a call when the caller's or the called number matches one of them, digits only. */
 function callerAllowed(params: WebhookParams, allowed: string[]): boolean {

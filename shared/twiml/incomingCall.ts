@@ -2,11 +2,12 @@ import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { first, type WebhookParams } from '../webhook/params';
 import { isE164 } from '../phone';
 import type { VoiceSettings } from '../platform/settings';
-import { speak } from './message';
-import { menuTwiml } from './menu';
-import { spoken } from './parts/speech';
+
+import { menuResponse } from './menu';
+import { speak, spoken } from './parts/speech';
 import { appUrl } from './parts/appUrls';
 import { DEFAULT_VOICEMAIL_PROMPT, recordVoicemail } from './voicemail';
+import { ROUTES } from '../platform/routes';
 
 /**
  * The number's incoming-call webhook, configured by settings: the greeting, then per VOICE_MODE nothing more
@@ -18,17 +19,23 @@ export function voiceTwiml(params: WebhookParams, options: { url: URL; voice: Vo
   const { url, voice } = options;
   const greeting = spoken(voice.greeting);
   // Built only in the modes that need them: this runs on every incoming call.
-  const voicemailUrl = () => appUrl(url, {}, { function: 'voicemail' });
+  const voicemailUrl = () => appUrl(url, {}, { function: ROUTES.voicemail });
   const forwardUrl = (number: string) =>
-    appUrl(url, { PhoneNumber: number, FailUrl: voice.voicemailNotify ? voicemailUrl() : undefined }, { function: 'forward' });
+    appUrl(url, { PhoneNumber: number, FailUrl: voice.voicemailNotify ? voicemailUrl() : undefined }, { function: ROUTES.forward });
 
   if (voice.mode === 'menu') {
-    const options = new Map(Object.entries(voice.menuOptions ?? {}).map(([digits, target]) => [digits, isE164(target) ? forwardUrl(target) : target]));
-    return menuTwiml({ message: greeting, options, digits: first(params, 'Digits') });
+    const options = new Map(
+      Object.entries(voice.menuOptions ?? {}).map(([digits, target]) => [digits, isE164(target) ? forwardUrl(target) : target]),
+    );
+    return menuResponse({ message: greeting, options, digits: first(params, 'Digits') });
   }
   const response = new VoiceResponse();
   if (voice.mode === 'voicemail') {
-    recordVoicemail(response, { prompts: [greeting, DEFAULT_VOICEMAIL_PROMPT].filter((p) => p !== undefined), transcribe: true, callbackUrl: voicemailUrl() });
+    recordVoicemail(response, {
+      prompts: [greeting, DEFAULT_VOICEMAIL_PROMPT].filter((p) => p !== undefined),
+      transcribe: true,
+      callbackUrl: voicemailUrl(),
+    });
     return response.toString();
   }
   if (greeting) speak(response, greeting);

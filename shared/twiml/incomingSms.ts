@@ -42,13 +42,15 @@ export interface InboundSms {
 }
 
 function fill(template: string, values: Record<string, string>): string {
-  return template.replace(/\{(from|body)\}/g, (_, name: string) => values[name]!);
+  return template.replace(/\{(from|body)\}/g, (_, name: string) => values[name]);
 }
 
 /** The sender's text plus the links of any pictures (MediaUrl0..n), for the relayed SMS. */
 function relayBody(params: WebhookParams, from: string, body: string): string {
   const count = Number(first(params, 'NumMedia') ?? 0);
-  const media = Array.from({ length: Number.isInteger(count) ? Math.min(count, 10) : 0 }, (_, i) => first(params, `MediaUrl${i}`)).filter(Boolean);
+  const media = Array.from({ length: Number.isInteger(count) ? Math.min(count, 10) : 0 }, (_, i) => first(params, `MediaUrl${i}`)).filter(
+    Boolean,
+  );
   return [`From ${from}: ${body}`, ...media].join('\n');
 }
 
@@ -68,7 +70,11 @@ export function inboundSms(params: WebhookParams, sms: SmsSettings): InboundSms 
   const messageSid = sidOrUndefined(first(params, 'MessageSid') ?? first(params, 'SmsSid'));
   const relay =
     sms.forwardTo && messageSid
-      ? outboundSms({ to: sms.forwardTo, body: relayBody(params, from ?? 'an unknown number', body), idempotencyKey: `sms-forward-${messageSid}` })
+      ? outboundSms({
+          to: sms.forwardTo,
+          body: relayBody(params, from ?? 'an unknown number', body),
+          idempotencyKey: `sms-forward-${messageSid}`,
+        })
       : undefined;
   const sender = from && isSenderAddress(from) ? from : undefined;
   return { twiml: response.toString(), from: sender, keyword: sender ? keyword : undefined, relay };

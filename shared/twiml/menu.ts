@@ -1,8 +1,8 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { first, keyed, type WebhookParams } from '../webhook/params';
-import { speak } from './message';
+
 import { memoizeTwiml } from './parts/memo';
-import { spoken, xmlSafe, type Spoken } from './parts/speech';
+import { speak, spoken, type Spoken, xmlSafe } from './parts/speech';
 
 export interface Menu {
   /** Said or played inside the Gather. */
@@ -37,9 +37,15 @@ function buildMenu({ message, options, digits }: Menu): string {
 }
 
 /** The menu's TwiML depends on nothing but these inputs, so repeats come from memory. */
-export const menuTwiml = memoizeTwiml(buildMenu, ({ message, options, digits }: Menu) => JSON.stringify([message, [...options], digits]));
+export const menuResponse = memoizeTwiml(buildMenu, ({ message, options, digits }: Menu) =>
+  JSON.stringify([message, [...options], digits]),
+);
 
 /** The menu twimlet: Message and Options[<digits>]=<URL>. */
-export function menuTwimlet(params: WebhookParams): string {
-  return menuTwiml({ message: spoken(first(params, 'Message') ?? ''), options: keyed(params, 'Options'), digits: first(params, 'Digits') });
+export function menuTwiml(params: WebhookParams): string {
+  return menuResponse({
+    message: spoken(first(params, 'Message') ?? ''),
+    options: keyed(params, 'Options'),
+    digits: first(params, 'Digits'),
+  });
 }

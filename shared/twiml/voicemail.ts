@@ -2,10 +2,11 @@ import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { outboundSms, sidOrUndefined, type OutboundSms } from '../outbound/smsMessage';
 import { first, type WebhookParams } from '../webhook/params';
 import { isE164 } from '../phone';
-import { flagParam, textParam } from './parts/dialling';
+
 import { TwimlInputError } from './parts/errors';
-import { speak } from './message';
-import { spoken, type Spoken } from './parts/speech';
+
+import { speak, spoken, type Spoken } from './parts/speech';
+import { flagParam, textParam } from './parts/twimletParams';
 
 export const DEFAULT_VOICEMAIL_PROMPT: Spoken = { kind: 'say', text: 'Please leave a message after the beep.' };
 
@@ -20,7 +21,10 @@ export interface VoicemailResult {
 /** The prompt, then a Record whose action (and transcription callback) is `callbackUrl`. */
 export function recordVoicemail(response: VoiceResponse, options: { prompts: Spoken[]; transcribe: boolean; callbackUrl: string }): void {
   for (const prompt of options.prompts) speak(response, prompt);
-  response.record({ action: options.callbackUrl, ...(options.transcribe ? { transcribe: true, transcribeCallback: options.callbackUrl } : {}) });
+  response.record({
+    action: options.callbackUrl,
+    ...(options.transcribe ? { transcribe: true, transcribeCallback: options.callbackUrl } : {}),
+  });
 }
 
 export interface VoicemailOptions {
@@ -37,7 +41,8 @@ export interface VoicemailOptions {
  */
 export function voicemailTwiml(params: WebhookParams, options: VoicemailOptions): VoicemailResult {
   const notifyParam = textParam(params, 'Notify');
-  if (notifyParam !== undefined && !isE164(notifyParam)) throw new TwimlInputError('Notify must be an E.164 phone number such as +14155550100.');
+  if (notifyParam !== undefined && !isE164(notifyParam))
+    throw new TwimlInputError('Notify must be an E.164 phone number such as +14155550100.');
   const notify = notifyParam ?? options.defaultNotify;
   const response = new VoiceResponse();
   const recordingSid = sidOrUndefined(first(params, 'RecordingSid'));
@@ -50,7 +55,10 @@ export function voicemailTwiml(params: WebhookParams, options: VoicemailOptions)
 
   if (first(params, 'TranscriptionStatus') !== undefined) {
     const transcription = textParam(params, 'TranscriptionText');
-    const result = first(params, 'TranscriptionStatus') === 'completed' && transcription ? text(`Voicemail from ${caller}, transcribed: ${transcription}`, 'transcription') : {};
+    const result =
+      first(params, 'TranscriptionStatus') === 'completed' && transcription
+        ? text(`Voicemail from ${caller}, transcribed: ${transcription}`, 'transcription')
+        : {};
     return { twiml: response.toString(), ...result };
   }
   const recordingUrl = textParam(params, 'RecordingUrl');
@@ -62,6 +70,10 @@ export function voicemailTwiml(params: WebhookParams, options: VoicemailOptions)
     return { twiml: response.toString(), ...result };
   }
   const transcribe = first(params, 'Transcribe') === undefined || flagParam(params, 'Transcribe');
-  recordVoicemail(response, { prompts: [spoken(first(params, 'Message') ?? '') ?? DEFAULT_VOICEMAIL_PROMPT], transcribe, callbackUrl: options.callbackUrl });
+  recordVoicemail(response, {
+    prompts: [spoken(first(params, 'Message') ?? '') ?? DEFAULT_VOICEMAIL_PROMPT],
+    transcribe,
+    callbackUrl: options.callbackUrl,
+  });
   return { twiml: response.toString() };
 }

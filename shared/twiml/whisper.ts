@@ -1,9 +1,9 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { first, type WebhookParams } from '../webhook/params';
 import { digitsOf } from '../phone';
-import { flagParam } from './parts/dialling';
-import { speak } from './message';
-import { spoken } from './parts/speech';
+
+import { speak, spoken } from './parts/speech';
+import { flagParam } from './parts/twimletParams';
 
 /** "4. 1. 5. ...": the caller's number read digit by digit. */
 function defaultWhisper(caller: string | undefined): string {

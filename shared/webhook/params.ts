@@ -28,7 +28,7 @@ export function mergeParams(...sources: WebhookParams[]): WebhookParams {
   const merged = emptyParams();
   for (const source of sources) {
     for (const key in source) {
-      const value = source[key]!;
+      const value = source[key];
       const existing = merged[key];
       // Webhooks run this per request; most keys appear in one source only.
       merged[key] = existing === undefined ? value : [...asList(existing), ...asList(value)];
@@ -75,7 +75,7 @@ export function keyed(params: WebhookParams, name: string): Map<string, string> 
   for (const key in params) {
     const match = key.startsWith(prefix) ? MAP_KEY.exec(key.slice(name.length)) : null;
     const firstValue = match ? asList(params[key])[0] : undefined;
-    if (match && firstValue !== undefined) map.set(match[1]!, firstValue);
+    if (match && firstValue !== undefined) map.set(match[1], firstValue);
   }
   return map;
 }

@@ -14,7 +14,12 @@ interface Binding {
 const registered: Array<{ name: string; bindings: Record<string, Binding> }> = JSON.parse(
   execFileSync(process.execPath, [join(repoRoot, 'build/devhost.js'), 'functions'], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH, AzureWebJobsStorage: 'UseDevelopmentStorage=true', DEVHOST_APP_ROOT: '', DEVHOST_SKIP_LOCAL_SETTINGS: '1' },
+    env: {
+      PATH: process.env.PATH,
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      DEVHOST_APP_ROOT: '',
+      DEVHOST_SKIP_LOCAL_SETTINGS: '1',
+    },
     encoding: 'utf8',
   }),
 );

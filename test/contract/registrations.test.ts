@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../harness/localHost';
+import { ROUTE_PREFIX, ROUTES } from '../../shared/platform/routes';
 
 interface Binding {
   type: string;
@@ -18,7 +19,13 @@ interface Binding {
 function registrations(env: Record<string, string> = {}): Array<{ name: string; bindings: Record<string, Binding> }> {
   const out = execFileSync(process.execPath, [join(repoRoot, 'build/devhost.js'), 'functions'], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH, AzureWebJobsStorage: 'UseDevelopmentStorage=true', DEVHOST_APP_ROOT: '', DEVHOST_SKIP_LOCAL_SETTINGS: '1', ...env },
+    env: {
+      PATH: process.env.PATH,
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      DEVHOST_APP_ROOT: '',
+      DEVHOST_SKIP_LOCAL_SETTINGS: '1',
+      ...env,
+    },
     encoding: 'utf8',
   });
   return JSON.parse(out);
@@ -33,12 +40,30 @@ function trigger(name: string, env?: Record<string, string>): Binding {
 test('message is an anonymous GET/POST HTTP function at /api/message returning HTTP', () => {
   const fn = registrations().find((f) => f.name === 'message')!;
   const bindings = Object.values(fn.bindings);
-  expect(bindings.find((b) => b.type === 'httpTrigger')).toMatchObject({ direction: 'in', route: 'message', methods: ['GET', 'POST'], authLevel: 'anonymous' });
+  expect(bindings.find((b) => b.type === 'httpTrigger')).toMatchObject({
+    direction: 'in',
+    route: 'message',
+    methods: ['GET', 'POST'],
+    authLevel: 'anonymous',
+  });
   expect(bindings.find((b) => b.type === 'http')).toMatchObject({ direction: 'out' });
 });
 
 test('every webhook is an anonymous GET/POST HTTP function at /api/<name>: the signature is its authentication', () => {
-  const webhooks = ['message', 'forward', 'menu', 'whisper', 'callme', 'simulring', 'findme', 'voicemail', 'conference', 'echo', 'voice', 'sms'];
+  const webhooks = [
+    'message',
+    'forward',
+    'menu',
+    'whisper',
+    'callme',
+    'simulring',
+    'findme',
+    'voicemail',
+    'conference',
+    'echo',
+    'voice',
+    'sms',
+  ];
   const registered = registrations();
   for (const name of webhooks) {
     const trigger = Object.values(registered.find((f) => f.name === name)?.bindings ?? {}).find((b) => b.type === 'httpTrigger');
@@ -47,7 +72,12 @@ test('every webhook is an anonymous GET/POST HTTP function at /api/<name>: the s
 });
 
 test('outbound is triggered by the OUTBOUND_QUEUE queue on AzureWebJobsStorage, twilio-outbound by default', () => {
-  expect(trigger('outbound')).toMatchObject({ type: 'queueTrigger', direction: 'in', queueName: 'twilio-outbound', connection: 'AzureWebJobsStorage' });
+  expect(trigger('outbound')).toMatchObject({
+    type: 'queueTrigger',
+    direction: 'in',
+    queueName: 'twilio-outbound',
+    connection: 'AzureWebJobsStorage',
+  });
   expect(trigger('outbound', { OUTBOUND_QUEUE: 'other-queue' }).queueName).toBe('other-queue');
 });
 
@@ -64,5 +94,18 @@ test('loading the app without storage settings fails fast and names the setting'
 
 test('the README documents every registered function in a functions table', () => {
   const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-  expect(registrations().map((f) => f.name).filter((name) => !readme.includes(`| \`${name}\` |`))).toEqual([]);
+  expect(
+    registrations()
+      .map((f) => f.name)
+      .filter((name) => !readme.includes(`| \`${name}\` |`)),
+  ).toEqual([]);
+});
+
+test('the registered routes are exactly the ones shared/platform/routes.ts names, under the host.json route prefix', () => {
+  const routes = registrations()
+    .map((f) => Object.values(f.bindings).find((b) => b.type === 'httpTrigger')?.route)
+    .filter((r): r is string => r !== undefined);
+  expect([...routes].sort()).toEqual(Object.values(ROUTES).sort());
+  const hostJson = JSON.parse(readFileSync(join(repoRoot, 'host.json'), 'utf8')) as { extensions?: { http?: { routePrefix?: string } } };
+  expect(hostJson.extensions?.http?.routePrefix ?? 'api').toBe(ROUTE_PREFIX);
 });

@@ -1,7 +1,7 @@
 // The deployed app settings against shared/platform/settings.ts, the one list of what the app reads.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkTwilioConcurrency, queueConcurrency, withHostOverrides } from '../../shared/platform/hostJson';
+import { checkTwilioConcurrency, parseHostConfig, withHostOverrides } from '../../shared/platform/hostJson';
 import { parseSettings, SETTINGS, type SettingName, type SettingSpec } from '../../shared/platform/settings';
 import { ArmEvaluator, UnsupportedExpression } from './armExpression';
 import { loadMainTemplate, moduleCreating, onlyResource, repoRoot, resolve, rootParameter } from './armTemplate';
@@ -37,7 +37,7 @@ test.each(deployed)('sets %s, which shared/platform/settings.ts says infra deplo
   expect(set).not.toEqual([]);
 });
 
-test('sets nothing the app does not read, apart from the host\'s own storage and telemetry settings', () => {
+test("sets nothing the app does not read, apart from the host's own storage and telemetry settings", () => {
   const unknown = Object.keys(appSettings).filter((key) => !PLATFORM.test(key) && !deployed.includes(key as SettingName));
   expect(unknown).toEqual([]);
 });
@@ -45,7 +45,9 @@ test('sets nothing the app does not read, apart from the host\'s own storage and
 test('never makes a Twilio credential or another local-only setting an app setting', () => {
   const localOnly = specs.filter(([, spec]) => !spec.deployed).map(([name]) => name);
   expect(Object.keys(appSettings).filter((key) => localOnly.includes(key as SettingName))).toEqual([]);
-  const secureParameters = Object.entries(template.parameters ?? {}).filter(([, p]) => p.type.startsWith('secure')).map(([name]) => name);
+  const secureParameters = Object.entries(template.parameters ?? {})
+    .filter(([, p]) => p.type.startsWith('secure'))
+    .map(([name]) => name);
   const everything = JSON.stringify(appSettings);
   for (const secure of secureParameters) expect(everything).not.toContain(`parameters('${secure}')`);
 });
@@ -63,14 +65,18 @@ test('the host reaches storage through the managed identity, with no connection 
 
 test('AZURE_CLIENT_ID is the user-assigned identity, which also authenticates telemetry to Application Insights', () => {
   expect(appSettings.AZURE_CLIENT_ID).toBe(identityClientId);
-  expect(appSettings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING).toBe(`[format('ClientId={0};Authorization=AAD', ${identityClientId.slice(1, -1)})]`);
+  expect(appSettings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING).toBe(
+    `[format('ClientId={0};Authorization=AAD', ${identityClientId.slice(1, -1)})]`,
+  );
   expect(appSettings.APPLICATIONINSIGHTS_CONNECTION_STRING).toMatch(/^\[reference\('[^']+'\)\.outputs\.[A-Za-z]+\.value\]$/);
 });
 
 test('KEY_VAULT_URL is the URI of the vault that holds the secrets', () => {
   expect(appSettings.KEY_VAULT_URL).toBe(`[reference('${vaultModule}').outputs.uri.value]`);
   const vault = onlyResource(template, 'Microsoft.KeyVault/vaults');
-  expect(vault.deployment.template.outputs?.uri?.value).toMatch(/^\[reference\(resourceId\('Microsoft\.KeyVault\/vaults', parameters\('name'\)\), '[0-9-]+'\)\.vaultUri\]$/);
+  expect(vault.deployment.template.outputs?.uri?.value).toMatch(
+    /^\[reference\(resourceId\('Microsoft\.KeyVault\/vaults', parameters\('name'\)\), '[0-9-]+'\)\.vaultUri\]$/,
+  );
 });
 
 test('a setting taken from a parameter gets the same default in Bicep as in shared/platform/settings.ts', () => {
@@ -81,7 +87,9 @@ test('a setting taken from a parameter gets the same default in Bicep as in shar
     compared.push(name);
     expect({ name, default: String(root.definition.defaultValue) }).toEqual({ name, default: spec.default ?? '' });
   }
-  expect(compared).toEqual(expect.arrayContaining(['OUTBOUND_QUEUE', 'OUTBOUND_LEDGER', 'OPTOUT_TABLE', 'SECRETS_CACHE_TTL_SECONDS', 'VOICE_MODE']));
+  expect(compared).toEqual(
+    expect.arrayContaining(['OUTBOUND_QUEUE', 'OUTBOUND_LEDGER', 'OPTOUT_TABLE', 'SECRETS_CACHE_TTL_SECONDS', 'VOICE_MODE']),
+  );
 });
 
 // Values Azure fills in at deployment time get realistic stand-ins; everything else comes from the template.
@@ -109,16 +117,19 @@ function deployedEnv(): Record<string, string> {
   return env;
 }
 
-test('with the template defaults, the outbound function\'s concurrency check passes on the deployed queue settings', () => {
+test("with the template defaults, the outbound function's concurrency check passes on the deployed queue settings", () => {
   const env = deployedEnv();
   const hostJson = withHostOverrides(JSON.parse(readFileSync(join(repoRoot, 'host.json'), 'utf8')) as Record<string, unknown>, env);
-  const concurrency = queueConcurrency(hostJson, 4);
-  expect(concurrency).toEqual({ batchSize: 1, newBatchThreshold: 1 });
+  const concurrency = parseHostConfig(hostJson, 4).queues;
+  expect(concurrency).toMatchObject({ batchSize: 1, newBatchThreshold: 1 });
   const parsed = parseSettings(env);
   expect(parsed).toMatchObject({ twilioMaxConcurrency: 80, outboundMaxInstances: 40 });
   expect(() => checkTwilioConcurrency(parsed, concurrency)).not.toThrow();
   // Without the overrides, host.json's local values would let 40 instances run 40 x 24 sends at once.
-  const withoutOverrides = queueConcurrency(JSON.parse(readFileSync(join(repoRoot, 'host.json'), 'utf8')) as Record<string, unknown>, 4);
+  const withoutOverrides = parseHostConfig(
+    JSON.parse(readFileSync(join(repoRoot, 'host.json'), 'utf8')) as Record<string, unknown>,
+    4,
+  ).queues;
   expect(() => checkTwilioConcurrency(parsed, withoutOverrides)).toThrow(/TWILIO_MAX_CONCURRENCY is 80, but 40 outbound instances/);
 });
 

@@ -131,7 +131,12 @@ export class ArmEvaluator {
     if (this.parent && name in this.parent.parameters) {
       // A module parameter is { value } or an expression that evaluates to one (Bicep's if(cond, createObject('value', ...), ...)).
       const raw = this.parent.parameters[name];
-      const given = typeof raw === 'string' ? this.parent.evaluator.value(raw) : raw && typeof raw === 'object' && 'value' in raw ? { value: this.parent.evaluator.value((raw as { value: unknown }).value) } : raw;
+      const given =
+        typeof raw === 'string'
+          ? this.parent.evaluator.value(raw)
+          : raw && typeof raw === 'object' && 'value' in raw
+            ? { value: this.parent.evaluator.value(raw.value) }
+            : raw;
       return (given as { value: unknown }).value;
     }
     const definition = this.template.parameters?.[name];
@@ -142,10 +147,14 @@ export class ArmEvaluator {
 
   private variable(name: string): unknown {
     if (!this.variableCache.has(name)) {
-      const variables = (this.template.variables ?? {}) as Record<string, unknown>;
+      const variables = this.template.variables ?? {};
       // A `for` variable compiles to a copy loop: { copy: [{ name, count, input }] }.
       const loop = ((variables.copy ?? []) as { name: string; count: unknown; input: unknown }[]).find((c) => c.name === name);
-      if (loop) this.variableCache.set(name, this.loop(name, Number(this.value(loop.count)), () => this.value(loop.input)));
+      if (loop)
+        this.variableCache.set(
+          name,
+          this.loop(name, Number(this.value(loop.count)), () => this.value(loop.input)),
+        );
       else if (name in variables) this.variableCache.set(name, this.value(variables[name]));
       else throw new UnsupportedExpression(`no variable ${name}`);
     }
@@ -192,7 +201,7 @@ export class ArmEvaluator {
 
   private call(name: string, args: Node[]): unknown {
     // if() evaluates only the branch it returns, as ARM does: the other branch may fail on purpose.
-    if (name === 'if') return this.evaluate(args[0]!) ? this.evaluate(args[1]!) : this.evaluate(args[2]!);
+    if (name === 'if') return this.evaluate(args[0]) ? this.evaluate(args[1]) : this.evaluate(args[2]);
     const values = args.map((a) => this.evaluate(a));
     const numbers = values as number[];
     switch (name) {
@@ -201,16 +210,16 @@ export class ArmEvaluator {
       case 'variables':
         return this.variable(String(values[0]));
       case 'add':
-        return numbers[0]! + numbers[1]!;
+        return numbers[0] + numbers[1];
       case 'sub':
-        return numbers[0]! - numbers[1]!;
+        return numbers[0] - numbers[1];
       case 'mul':
-        return numbers[0]! * numbers[1]!;
+        return numbers[0] * numbers[1];
       case 'div':
         if (numbers[1] === 0) throw new DeploymentExpressionError('div: division by zero');
-        return Math.trunc(numbers[0]! / numbers[1]!);
+        return Math.trunc(numbers[0] / numbers[1]);
       case 'mod':
-        return numbers[0]! % numbers[1]!;
+        return numbers[0] % numbers[1];
       case 'min':
         return Math.min(...numbers);
       case 'max':
@@ -218,13 +227,13 @@ export class ArmEvaluator {
       case 'equals':
         return values[0] === values[1];
       case 'greater':
-        return numbers[0]! > numbers[1]!;
+        return numbers[0] > numbers[1];
       case 'greaterOrEquals':
-        return numbers[0]! >= numbers[1]!;
+        return numbers[0] >= numbers[1];
       case 'less':
-        return numbers[0]! < numbers[1]!;
+        return numbers[0] < numbers[1];
       case 'lessOrEquals':
-        return numbers[0]! <= numbers[1]!;
+        return numbers[0] <= numbers[1];
       case 'not':
         return !values[0];
       case 'and':
@@ -232,7 +241,7 @@ export class ArmEvaluator {
       case 'or':
         return values.some(Boolean);
       case 'empty':
-        return values[0] === '' || values[0] == null || (typeof values[0] === 'object' && Object.keys(values[0] as object).length === 0);
+        return values[0] === '' || values[0] == null || (typeof values[0] === 'object' && Object.keys(values[0]).length === 0);
       case 'string':
         return typeof values[0] === 'string' ? values[0] : JSON.stringify(values[0]);
       case 'int': {
@@ -242,7 +251,11 @@ export class ArmEvaluator {
       }
       // Stand-ins for the deployment's subscription, so that resource names (uniqueString of it) can be computed.
       case 'subscription':
-        return { id: '/subscriptions/00000000-0000-0000-0000-000000000000', subscriptionId: '00000000-0000-0000-0000-000000000000', tenantId: '00000000-0000-0000-0000-0000000000aa' };
+        return {
+          id: '/subscriptions/00000000-0000-0000-0000-000000000000',
+          subscriptionId: '00000000-0000-0000-0000-000000000000',
+          tenantId: '00000000-0000-0000-0000-0000000000aa',
+        };
       case 'uniqueString':
         return createHash('sha256').update(values.map(String).join('|')).digest('hex').slice(0, 13);
       case 'toLower':
@@ -265,7 +278,9 @@ export class ArmEvaluator {
         // The public cloud, which is what the README's deployments target.
         return { name: 'AzureCloud', suffixes: { storage: 'core.windows.net', keyvaultDns: '.vault.azure.net' } };
       case 'length':
-        return Array.isArray(values[0]) || typeof values[0] === 'string' ? (values[0] as unknown[]).length : Object.keys(values[0] as object).length;
+        return Array.isArray(values[0]) || typeof values[0] === 'string'
+          ? (values[0] as unknown[]).length
+          : Object.keys(values[0] as object).length;
       case 'format':
         return String(values[0]).replace(/\{(\d+)\}/g, (_, i: string) => String(values[Number(i) + 1]));
       case 'concat':
@@ -280,8 +295,14 @@ export class ArmEvaluator {
 export function evaluatorFor(deployment: Deployment, rootParameters: Record<string, unknown> = {}): ArmEvaluator {
   if (!deployment.parent) return new ArmEvaluator(deployment.template, rootParameters);
   const parentEvaluator = evaluatorFor(deployment.parent, rootParameters);
-  const resource = (Array.isArray(deployment.parent.template.resources)
-    ? deployment.parent.template.resources.find((r) => r.name === deployment.symbol)
-    : deployment.parent.template.resources[deployment.symbol])!;
-  return new ArmEvaluator(deployment.template, {}, { evaluator: parentEvaluator, parameters: (resource.properties?.parameters ?? {}) as Record<string, unknown> });
+  const resource = (
+    Array.isArray(deployment.parent.template.resources)
+      ? deployment.parent.template.resources.find((r) => r.name === deployment.symbol)
+      : deployment.parent.template.resources[deployment.symbol]
+  )!;
+  return new ArmEvaluator(
+    deployment.template,
+    {},
+    { evaluator: parentEvaluator, parameters: (resource.properties?.parameters ?? {}) as Record<string, unknown> },
+  );
 }

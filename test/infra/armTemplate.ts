@@ -100,7 +100,7 @@ export function createdResources(template: ArmTemplate, type?: string): PlacedRe
 export function onlyResource(template: ArmTemplate, type: string): PlacedResource {
   const found = createdResources(template, type);
   if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
-  return found[0]!;
+  return found[0];
 }
 
 const PARAMETER_REFERENCE = /^\[parameters\('([^']+)'\)\]$/;
@@ -113,7 +113,7 @@ const PARAMETER_IN_STRING = /^\[string\(parameters\('([^']+)'\)\)\]$/;
 export function resolve(deployment: Deployment, value: unknown): { value: unknown; deployment: Deployment } {
   const match = typeof value === 'string' ? PARAMETER_REFERENCE.exec(value) : null;
   if (!match || !deployment.parent) return { value, deployment };
-  const name = match[1]!;
+  const name = match[1];
   if (!(name in deployment.passed)) return { value, deployment };
   return resolve(deployment.parent, deployment.passed[name]);
 }
@@ -126,8 +126,8 @@ export function rootParameter(deployment: Deployment, value: unknown): { name: s
   const resolved = resolve(deployment, value);
   if (resolved.deployment.parent || typeof resolved.value !== 'string') return undefined;
   const match = PARAMETER_REFERENCE.exec(resolved.value) ?? PARAMETER_IN_STRING.exec(resolved.value);
-  const definition = match ? resolved.deployment.template.parameters?.[match[1]!] : undefined;
-  return match && definition ? { name: match[1]!, definition } : undefined;
+  const definition = match ? resolved.deployment.template.parameters?.[match[1]] : undefined;
+  return match && definition ? { name: match[1], definition } : undefined;
 }
 
 /** The symbolic name of the root-level module whose template creates a resource of this type. */

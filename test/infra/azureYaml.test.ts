@@ -12,11 +12,14 @@ interface AzureYaml {
   name: string;
   requiredVersions?: { azd?: string };
   hooks?: Record<string, Hook>;
-  services: Record<string, { project: string; language: string; host: string; dist?: string; remoteBuild?: boolean; hooks?: Record<string, Hook> }>;
+  services: Record<
+    string,
+    { project: string; language: string; host: string; dist?: string; remoteBuild?: boolean; hooks?: Record<string, Hook> }
+  >;
 }
 
 const azureYaml = parse(readFileSync(join(repoRoot, 'azure.yaml'), 'utf8')) as AzureYaml;
-const api = azureYaml.services.api!;
+const api = azureYaml.services.api;
 
 test('one TypeScript function service, api, at the project root', () => {
   expect(Object.keys(azureYaml.services)).toEqual(['api']);
@@ -40,7 +43,9 @@ test('turns remote build off explicitly, and requires an azd that knows the sett
 test('no ignore file at the project root excludes node_modules, which azd 1.23.12+ refuses with remoteBuild: false', () => {
   const ignore = join(repoRoot, '.funcignore');
   if (!existsSync(ignore)) return;
-  const lines = readFileSync(ignore, 'utf8').split('\n').map((l) => l.trim());
+  const lines = readFileSync(ignore, 'utf8')
+    .split('\n')
+    .map((l) => l.trim());
   expect(lines.filter((l) => /^\/?node_modules\/?(\*\*)?$/.test(l))).toEqual([]);
 });
 

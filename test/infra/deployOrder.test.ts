@@ -14,7 +14,7 @@ function entries(t: ArmTemplate): [string, ArmResource][] {
 }
 
 const all = deployments(template);
-const root = all[0]!;
+const root = all[0];
 const modules = all.filter((d) => d.parent === root);
 
 /** Reads one balanced expression argument starting at text[i], up to the top-level ',' or ')' that ends it. */
@@ -44,7 +44,8 @@ const topType = (type: string) => type.split('/').slice(0, 2).join('/');
 function references(d: Deployment): [string, string][] {
   const found: [string, string][] = [];
   const text = JSON.stringify(d.template.resources);
-  for (const match of text.matchAll(/resourceId\('([^']+)', /g)) found.push([topType(match[1]!), argumentAt(text, match.index + match[0].length)]);
+  for (const match of text.matchAll(/resourceId\('([^']+)', /g))
+    found.push([topType(match[1]), argumentAt(text, match.index + match[0].length)]);
   for (const [, r] of entries(d.template)) {
     if (r.existing) found.push([topType(r.type), r.name.replace(/^\[|\]$/g, '')]);
     const child = /^\[format\('\{0\}\/[^']*', /.exec(r.name);
@@ -119,9 +120,7 @@ test('every module that declares an existing resource depends, directly or trans
 });
 
 test('the Function App starts only after its identity holds its storage roles', () => {
-  const rbac = creatorOf.get(
-    [...creatorOf.keys()].find((id) => id.startsWith('Microsoft.Authorization/roleAssignments '))!,
-  );
+  const rbac = creatorOf.get([...creatorOf.keys()].find((id) => id.startsWith('Microsoft.Authorization/roleAssignments '))!);
   const site = [...creatorOf.entries()].find(([id]) => id.startsWith('Microsoft.Web/sites '))![1];
   expect(rbac).toBeDefined();
   expect(dependsTransitively(site, rbac!)).toBe(true);

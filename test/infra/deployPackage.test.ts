@@ -49,7 +49,8 @@ test('holds the bundle, host.json, package.json, the lockfile and node_modules, 
 });
 
 test('node_modules holds no devDependency, nor any package the lockfile marks dev-only', () => {
-  for (const name of Object.keys(pkg.devDependencies)) expect({ name, shipped: existsSync(join(folder, 'node_modules', name)) }).toEqual({ name, shipped: false });
+  for (const name of Object.keys(pkg.devDependencies))
+    expect({ name, shipped: existsSync(join(folder, 'node_modules', name)) }).toEqual({ name, shipped: false });
   const devOnly = Object.entries(lock.packages)
     .filter(([path, entry]) => path.startsWith('node_modules/') && entry.dev)
     .map(([path]) => path)
@@ -80,7 +81,12 @@ test('loaded on its own, as the worker loads it, it registers every function in 
   const run = (appRoot: string) =>
     spawnSync(process.execPath, [join(repoRoot, 'build', 'devhost.js'), 'functions'], {
       cwd: appRoot,
-      env: { PATH: process.env.PATH, AzureWebJobsStorage: 'UseDevelopmentStorage=true', DEVHOST_APP_ROOT: appRoot, DEVHOST_SKIP_LOCAL_SETTINGS: '1' },
+      env: {
+        PATH: process.env.PATH,
+        AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+        DEVHOST_APP_ROOT: appRoot,
+        DEVHOST_SKIP_LOCAL_SETTINGS: '1',
+      },
       encoding: 'utf8',
     });
   const fromPackage = run(folder);
@@ -96,12 +102,14 @@ test('loaded on its own, as the worker loads it, it registers every function in 
 test('every package the bundle requires, on first use or at load, resolves and loads from the package folder alone', () => {
   const bundle = readFileSync(join(folder, 'dist', 'main.js'), 'utf8');
   const builtins = new Set(builtinModules);
-  const required = [...new Set([...bundle.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!))].filter(
+  const required = [...new Set([...bundle.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]))].filter(
     (s) => !s.startsWith('node:') && !builtins.has(s) && s !== '@azure/functions-core',
   );
   // The lazy ones: every `await import('<package>')` in the app's sources must be among them.
-  const sources = execFileSync('grep', ['-rhoE', "import\\('[^'.][^']*'\\)", join(repoRoot, 'shared'), join(repoRoot, 'functions')], { encoding: 'utf8' });
-  const lazy = [...new Set([...sources.matchAll(/import\('([^']+)'\)/g)].map((m) => m[1]!))];
+  const sources = execFileSync('grep', ['-rhoE', "import\\('[^'.][^']*'\\)", join(repoRoot, 'shared'), join(repoRoot, 'functions')], {
+    encoding: 'utf8',
+  });
+  const lazy = [...new Set([...sources.matchAll(/import\('([^']+)'\)/g)].map((m) => m[1]))];
   expect(lazy.length).toBeGreaterThan(3);
   expect(required).toEqual(expect.arrayContaining(lazy));
   // Loaded in a fresh process whose only node_modules is the package's, as the worker's would be.
@@ -109,7 +117,11 @@ test('every package the bundle requires, on first use or at load, resolves and l
     const failed = {};
     for (const s of JSON.parse(process.argv[1])) { try { r(s); } catch (e) { failed[s] = String(e.message).split('\\n')[0]; } }
     console.log(JSON.stringify(failed));`;
-  const result = spawnSync(process.execPath, ['-e', loader, JSON.stringify(required)], { cwd: folder, env: { PATH: process.env.PATH }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['-e', loader, JSON.stringify(required)], {
+    cwd: folder,
+    env: { PATH: process.env.PATH },
+    encoding: 'utf8',
+  });
   expect(result.status).toBe(0);
   expect(JSON.parse(result.stdout)).toEqual({});
 });
@@ -118,6 +130,8 @@ test('zips to at most 25 MB (printed by the script)', () => {
   const size = statSync(zip).size;
   expect(report).toMatch(/\d+ files, [\d.]+ MB; .*: [\d.]+ MB zipped/);
   expect(size).toBeLessThanOrEqual(25 * 1000 * 1000);
-  const listing = execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).split('\n').filter(Boolean);
+  const listing = execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+    .split('\n')
+    .filter(Boolean);
   expect(listing.sort()).toEqual([...files].sort());
 });

@@ -9,7 +9,13 @@ const config = site.resource.properties!.functionAppConfig;
 
 test('siteConfig sets none of the properties Flex Consumption refuses (ARM error 51021)', () => {
   // FtpsState among them: Flex has no FTP endpoint; basic-auth publishing is refused by the policies instead.
-  const refused = ['ftpsstate', 'use32bitworkerprocess', 'prewarmedinstancecount', 'netframeworkversion', 'functionsruntimescalemonitoringenabled'];
+  const refused = [
+    'ftpsstate',
+    'use32bitworkerprocess',
+    'prewarmedinstancecount',
+    'netframeworkversion',
+    'functionsruntimescalemonitoringenabled',
+  ];
   const set = Object.keys(site.resource.properties!.siteConfig ?? {}).map((k) => k.toLowerCase());
   expect(set.filter((k) => refused.includes(k))).toEqual([]);
   expect(JSON.stringify(site.resource.properties).toLowerCase()).not.toContain('ftpsstate');
@@ -18,7 +24,8 @@ test('siteConfig sets none of the properties Flex Consumption refuses (ARM error
 test('sets none of the app settings Flex Consumption rejects (it takes the runtime from functionAppConfig)', () => {
   const settings = onlyResource(template, 'Microsoft.Web/sites/config');
   const names = Object.keys(resolve(settings.deployment, settings.resource.properties).value as Record<string, unknown>);
-  const rejected = /^(FUNCTIONS_WORKER_RUNTIME|FUNCTIONS_EXTENSION_VERSION|WEBSITE_RUN_FROM_PACKAGE|WEBSITE_NODE_DEFAULT_VERSION|WEBSITE_CONTENT.*)$/i;
+  const rejected =
+    /^(FUNCTIONS_WORKER_RUNTIME|FUNCTIONS_EXTENSION_VERSION|WEBSITE_RUN_FROM_PACKAGE|WEBSITE_NODE_DEFAULT_VERSION|WEBSITE_CONTENT.*)$/i;
   expect(names.filter((n) => rejected.test(n))).toEqual([]);
 });
 

@@ -1,7 +1,15 @@
 // The two network shapes of main.json: public endpoints (the default), and privateNetworking=true, where the app
 // joins a virtual network and storage and Key Vault answer only on private endpoints. Also where logs go.
 import { evaluatorFor, UnsupportedExpression } from './armExpression';
-import { createdResources, deployments, loadMainTemplate, onlyResource, resolve, type ArmResource, type PlacedResource } from './armTemplate';
+import {
+  createdResources,
+  deployments,
+  loadMainTemplate,
+  onlyResource,
+  resolve,
+  type ArmResource,
+  type PlacedResource,
+} from './armTemplate';
 
 const template = loadMainTemplate();
 const rootModules = template.resources as Record<string, ArmResource & { condition?: string }>;
@@ -22,7 +30,7 @@ function moduleDeployed(placed: PlacedResource, shape: Shape): boolean {
   let d = placed.deployment;
   while (d.parent?.parent) d = d.parent;
   const condition = rootModules[d.symbol]?.condition;
-  return condition === undefined ? true : Boolean(evaluatorFor(deployments(template)[0]!, shape).value(condition));
+  return condition === undefined ? true : Boolean(evaluatorFor(deployments(template)[0], shape).value(condition));
 }
 
 const storage = onlyResource(template, 'Microsoft.Storage/storageAccounts');
@@ -59,7 +67,8 @@ describe('public shape (the default)', () => {
 describe('private shape (privateNetworking=true)', () => {
   test('creates the virtual network, the private endpoints and their DNS zones', () => {
     for (const type of ['Microsoft.Network/virtualNetworks', 'Microsoft.Network/privateEndpoints', 'Microsoft.Network/privateDnsZones']) {
-      for (const placed of createdResources(template, type)) expect({ type, deployed: moduleDeployed(placed, PRIVATE) }).toEqual({ type, deployed: true });
+      for (const placed of createdResources(template, type))
+        expect({ type, deployed: moduleDeployed(placed, PRIVATE) }).toEqual({ type, deployed: true });
     }
   });
 
@@ -95,43 +104,63 @@ describe('private shape (privateNetworking=true)', () => {
     const target = String(endpoints.resource.properties?.privateLinkServiceConnections[0].properties.privateLinkServiceId);
     expect(target).toContain("resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName'))");
     expect(target).toContain("resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName'))");
-    expect(resolve(endpoints.deployment, "[parameters('storageAccountName')]").value).toBe(resolve(storage.deployment, "[parameters('name')]").value);
-    expect(resolve(endpoints.deployment, "[parameters('keyVaultName')]").value).toBe(resolve(vault.deployment, "[parameters('name')]").value);
+    expect(resolve(endpoints.deployment, "[parameters('storageAccountName')]").value).toBe(
+      resolve(storage.deployment, "[parameters('name')]").value,
+    );
+    expect(resolve(endpoints.deployment, "[parameters('keyVaultName')]").value).toBe(
+      resolve(vault.deployment, "[parameters('name')]").value,
+    );
   });
 
   test('the Function App joins the app subnet, which is delegated to Microsoft.App/environments as Flex Consumption requires', () => {
-    const subnet = String((rootModules.functionApp!.properties!.parameters as Record<string, unknown>).virtualNetworkSubnetId);
+    const subnet = String((rootModules.functionApp.properties!.parameters as Record<string, unknown>).virtualNetworkSubnetId);
     expect(subnet).toContain("reference('network').outputs.appSubnetId.value");
     expect(() => deployed(site, PRIVATE, 'virtualNetworkSubnetId')).toThrow(UnsupportedExpression); // the subnet's ID exists only once deployed
     const network = onlyResource(template, 'Microsoft.Network/virtualNetworks');
-    const subnets = deployed(network, PRIVATE, 'subnets') as { name: string; properties: { delegations?: { properties: { serviceName: string } }[] } }[];
-    expect(subnets.find((s) => s.name === 'app')?.properties.delegations?.map((d) => d.properties.serviceName)).toEqual(['Microsoft.App/environments']);
-    expect(network.deployment.template.outputs?.appSubnetId?.value).toBe("[resourceId('Microsoft.Network/virtualNetworks/subnets', parameters('name'), 'app')]");
+    const subnets = deployed(network, PRIVATE, 'subnets') as {
+      name: string;
+      properties: { delegations?: { properties: { serviceName: string } }[] };
+    }[];
+    expect(subnets.find((s) => s.name === 'app')?.properties.delegations?.map((d) => d.properties.serviceName)).toEqual([
+      'Microsoft.App/environments',
+    ]);
+    expect(network.deployment.template.outputs?.appSubnetId?.value).toBe(
+      "[resourceId('Microsoft.Network/virtualNetworks/subnets', parameters('name'), 'app')]",
+    );
   });
 });
 
 describe('diagnostic settings', () => {
   const settings = createdResources(template, 'Microsoft.Insights/diagnosticSettings');
-  const workspaceName = resolve(onlyResource(template, 'Microsoft.OperationalInsights/workspaces').deployment, "[parameters('logAnalyticsName')]").value;
+  const workspaceName = resolve(
+    onlyResource(template, 'Microsoft.OperationalInsights/workspaces').deployment,
+    "[parameters('logAnalyticsName')]",
+  ).value;
 
   function on(type: string): PlacedResource {
     const found = settings.filter((s) => String(s.resource.scope).startsWith(`[resourceId('${type}', `));
     expect(found).toHaveLength(1);
-    return found[0]!;
+    return found[0];
   }
 
   test("send Key Vault's audit log (every secret read, set or refused) to the Log Analytics workspace", () => {
     const vaultAudit = on('Microsoft.KeyVault/vaults');
     expect(vaultAudit.resource.properties?.logs).toEqual([{ categoryGroup: 'audit', enabled: true }]);
-    expect(resolve(vaultAudit.deployment, "[parameters('keyVaultName')]").value).toBe(resolve(vault.deployment, "[parameters('name')]").value);
-    expect(vaultAudit.resource.properties?.workspaceId).toBe("[resourceId('Microsoft.OperationalInsights/workspaces', parameters('logAnalyticsName'))]");
+    expect(resolve(vaultAudit.deployment, "[parameters('keyVaultName')]").value).toBe(
+      resolve(vault.deployment, "[parameters('name')]").value,
+    );
+    expect(vaultAudit.resource.properties?.workspaceId).toBe(
+      "[resourceId('Microsoft.OperationalInsights/workspaces', parameters('logAnalyticsName'))]",
+    );
     expect(resolve(vaultAudit.deployment, "[parameters('logAnalyticsName')]").value).toBe(workspaceName);
   });
 
   test("send the Function App's logs to the same workspace", () => {
     const appLogs = on('Microsoft.Web/sites');
     expect(appLogs.resource.properties?.logs).toEqual([{ category: 'FunctionAppLogs', enabled: true }]);
-    expect(resolve(appLogs.deployment, "[parameters('functionAppName')]").value).toBe(resolve(site.deployment, "[parameters('name')]").value);
+    expect(resolve(appLogs.deployment, "[parameters('functionAppName')]").value).toBe(
+      resolve(site.deployment, "[parameters('name')]").value,
+    );
     expect(resolve(appLogs.deployment, "[parameters('logAnalyticsName')]").value).toBe(workspaceName);
   });
 });

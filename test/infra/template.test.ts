@@ -1,7 +1,16 @@
 // What infra/main.json (compiled from infra/main.bicep by scripts/bicep.mjs) provisions, and how it is locked down.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createdResources, deployments, loadMainTemplate, moduleCreating, onlyResource, repoRoot, resolve, rootParameter } from './armTemplate';
+import {
+  createdResources,
+  deployments,
+  loadMainTemplate,
+  moduleCreating,
+  onlyResource,
+  repoRoot,
+  resolve,
+  rootParameter,
+} from './armTemplate';
 
 const template = loadMainTemplate();
 
@@ -14,7 +23,9 @@ describe('azd conventions', () => {
   });
 
   test('main.parameters.json fills them from AZURE_ENV_NAME, AZURE_LOCATION and AZURE_PRINCIPAL_ID', () => {
-    const file = JSON.parse(readFileSync(join(repoRoot, 'infra', 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: string }> };
+    const file = JSON.parse(readFileSync(join(repoRoot, 'infra', 'main.parameters.json'), 'utf8')) as {
+      parameters: Record<string, { value: string }>;
+    };
     expect(file.parameters.environmentName?.value).toBe('${AZURE_ENV_NAME}');
     expect(file.parameters.location?.value).toBe('${AZURE_LOCATION}');
     expect(file.parameters.principalId?.value).toBe('${AZURE_PRINCIPAL_ID}');
@@ -22,7 +33,9 @@ describe('azd conventions', () => {
 
   test('main.parameters.json names only real parameters, never a secure one, and none that an unset variable (empty) would break', () => {
     // azd substitutes an empty string for an unset variable, and keeps the values in .azure/<env>/.env in plain text.
-    const file = JSON.parse(readFileSync(join(repoRoot, 'infra', 'main.parameters.json'), 'utf8')) as { parameters: Record<string, unknown> };
+    const file = JSON.parse(readFileSync(join(repoRoot, 'infra', 'main.parameters.json'), 'utf8')) as {
+      parameters: Record<string, unknown>;
+    };
     const azdRequired = new Set(['environmentName', 'location']);
     for (const name of Object.keys(file.parameters)) {
       const definition = template.parameters?.[name];
@@ -119,7 +132,10 @@ describe('storage', () => {
   test('creates the outbound queue and its poison queue, both named from the outboundQueueName parameter', () => {
     const queues = onlyResource(template, 'Microsoft.Storage/storageAccounts/queueServices/queues');
     expect(queues.resource.name).toContain("parameters('queueNames')[copyIndex()]");
-    expect(account.deployment.passed.queueNames).toEqual(["[parameters('outboundQueueName')]", "[format('{0}-poison', parameters('outboundQueueName'))]"]);
+    expect(account.deployment.passed.queueNames).toEqual([
+      "[parameters('outboundQueueName')]",
+      "[format('{0}-poison', parameters('outboundQueueName'))]",
+    ]);
   });
 
   test('creates the ledger and opt-out tables from their parameters', () => {
@@ -153,7 +169,10 @@ describe('Key Vault', () => {
     for (const { resource, deployment } of secrets) {
       const secretName = /'([a-z-]+)'\)\]$/.exec(resource.name)?.[1] ?? resource.name;
       const valueParameter = /^\[parameters\('([^']+)'\)\]$/.exec(resource.properties?.value)?.[1];
-      expect({ secretName, condition: resource.condition }).toEqual({ secretName, condition: `[not(empty(parameters('${valueParameter}')))]` });
+      expect({ secretName, condition: resource.condition }).toEqual({
+        secretName,
+        condition: `[not(empty(parameters('${valueParameter}')))]`,
+      });
       expect(deployment.template.parameters?.[valueParameter!]?.type).toBe('securestring');
       const root = rootParameter(deployment, resource.properties?.value);
       expect({ secretName, parameter: root?.name, type: root?.definition.type, defaultValue: root?.definition.defaultValue }).toEqual({
@@ -215,7 +234,9 @@ describe('role assignments', () => {
 
   const assignments = createdResources(template, 'Microsoft.Authorization/roleAssignments').map(({ resource, deployment }) => {
     const scope = /^\[resourceId\('([^']+)', parameters\('([^']+)'\)\)\]$/.exec(resource.scope ?? '');
-    const role = /^\[subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', '([0-9a-f-]{36})'\)\]$/.exec(resource.properties?.roleDefinitionId);
+    const role = /^\[subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', '([0-9a-f-]{36})'\)\]$/.exec(
+      resource.properties?.roleDefinitionId,
+    );
     return {
       resource,
       deployment,
@@ -227,7 +248,8 @@ describe('role assignments', () => {
   });
 
   test('grant exactly the least-privilege roles: the app identity its data roles, the deploying user send, read and secret-setting roles', () => {
-    const summary = (list: { who: unknown; role?: string; on?: string }[]) => list.map(({ who, role, on }) => `${String(who)} ${role} ${on}`).sort();
+    const summary = (list: { who: unknown; role?: string; on?: string }[]) =>
+      list.map(({ who, role, on }) => `${String(who)} ${role} ${on}`).sort();
     expect(summary(assignments)).toEqual(summary(expected));
   });
 
@@ -274,9 +296,10 @@ describe('outputs', () => {
   test('the webhook URLs start with WEBHOOK_BASE_URL, the base the app checks signatures against', () => {
     const appSettings = onlyResource(template, 'Microsoft.Web/sites/config');
     const settings = resolve(appSettings.deployment, appSettings.resource.properties).value as Record<string, string>;
-    const base = settings.WEBHOOK_BASE_URL!.slice(1, -1);
+    const base = settings.WEBHOOK_BASE_URL.slice(1, -1);
     const webhookOutputs = Object.values(outputs).filter((o) => String(o.value).includes('/api/'));
-    for (const output of webhookOutputs) expect(output.value).toMatch(new RegExp(`^\\[format\\('\\{0\\}/api/[a-z]+', ${escape(base)}\\)\\]$`));
+    for (const output of webhookOutputs)
+      expect(output.value).toMatch(new RegExp(`^\\[format\\('\\{0\\}/api/[a-z]+', ${escape(base)}\\)\\]$`));
   });
 
   test('name the Function App, its URL, the outbound queue and the storage account', () => {
@@ -300,7 +323,8 @@ describe('outputs', () => {
         const value = JSON.stringify(output.value);
         // list*() returns keys and connection strings; secure parameters are the Twilio credentials.
         expect({ where, value }).not.toEqual({ where, value: expect.stringMatching(/\blist[A-Za-z]*\(/) });
-        for (const secure of secureParameters) expect({ where, value }).not.toEqual({ where, value: expect.stringContaining(`parameters('${secure}')`) });
+        for (const secure of secureParameters)
+          expect({ where, value }).not.toEqual({ where, value: expect.stringContaining(`parameters('${secure}')`) });
         expect({ where, value }).not.toEqual({ where, value: expect.stringContaining('Microsoft.KeyVault/vaults/secrets') });
       }
     }

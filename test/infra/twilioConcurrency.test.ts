@@ -33,7 +33,7 @@ function deploy(parameters: Record<string, number>): Deployed {
   return {
     batchSize: setting(BATCH),
     newBatchThreshold: setting(THRESHOLD),
-    outboundInstances: Number(arm.value('[parameters(\'maximumInstanceCount\')]')) + Number(arm.value(outbound.instanceCount)),
+    outboundInstances: Number(arm.value("[parameters('maximumInstanceCount')]")) + Number(arm.value(outbound.instanceCount)),
     budget: setting('TWILIO_MAX_CONCURRENCY'),
   };
 }
@@ -50,7 +50,8 @@ function broken(d: Deployed): string[] {
   if (!(d.batchSize >= 1 && d.batchSize <= 32)) problems.push(`batchSize ${d.batchSize} is outside 1..32 (QueuesOptions)`);
   if (!(d.newBatchThreshold >= 0)) problems.push(`newBatchThreshold ${d.newBatchThreshold} is negative`);
   if (d.outboundInstances * perInstance > d.budget) problems.push(`${d.outboundInstances} x ${perInstance} exceeds ${d.budget}`);
-  if (perInstance < 48 && d.outboundInstances * (perInstance + 1) <= d.budget) problems.push(`${d.outboundInstances} x ${perInstance} leaves a share of ${d.budget} unused`);
+  if (perInstance < 48 && d.outboundInstances * (perInstance + 1) <= d.budget)
+    problems.push(`${d.outboundInstances} x ${perInstance} leaves a share of ${d.budget} unused`);
   return problems.map((p) => `${JSON.stringify(d)}: ${p}`);
 }
 
@@ -63,11 +64,14 @@ function stops(parameters: Record<string, number>): boolean {
     deploy(parameters);
     return false;
   } catch (error) {
-    return error instanceof DeploymentExpressionError && /twilioMaxConcurrency \(TWILIO_MAX_CONCURRENCY\) must be at least maximumInstanceCount/.test(error.message);
+    return (
+      error instanceof DeploymentExpressionError &&
+      /twilioMaxConcurrency \(TWILIO_MAX_CONCURRENCY\) must be at least maximumInstanceCount/.test(error.message)
+    );
   }
 }
 
-test('sets batchSize and newBatchThreshold explicitly, as the host\'s app-setting overrides of host.json', () => {
+test("sets batchSize and newBatchThreshold explicitly, as the host's app-setting overrides of host.json", () => {
   // newBatchThreshold left out would default to (batchSize / 2) x processor count (QueuesOptions).
   expect(appSettingsExpressions[BATCH]).toMatch(/^\[string\(variables\('[A-Za-z]+'\)\)\]$/);
   expect(appSettingsExpressions[THRESHOLD]).toMatch(/^\[string\(variables\('[A-Za-z]+'\)\)\]$/);
@@ -122,13 +126,15 @@ test('for any parameter values, the deployment either stays within twilioMaxConc
   );
 });
 
-test('the always-ready groups are the HTTP functions and the outbound queue function, which is the only one calling Twilio\'s REST API', () => {
+test("the always-ready groups are the HTTP functions and the outbound queue function, which is the only one calling Twilio's REST API", () => {
   expect(alwaysReadyExpressions.map((group) => group.name)).toEqual(['http', 'function:outbound']);
   const outbound = readFileSync(join(repoRoot, 'functions', 'outbound.ts'), 'utf8');
   expect(outbound).toMatch(/app\.storageQueue\('outbound',/);
 });
 
 test('host.json leaves dynamic concurrency off, which would replace batchSize with its own limit', () => {
-  const hostJson = JSON.parse(readFileSync(join(repoRoot, 'host.json'), 'utf8')) as { concurrency?: { dynamicConcurrencyEnabled?: boolean } };
+  const hostJson = JSON.parse(readFileSync(join(repoRoot, 'host.json'), 'utf8')) as {
+    concurrency?: { dynamicConcurrencyEnabled?: boolean };
+  };
   expect(hostJson.concurrency?.dynamicConcurrencyEnabled ?? false).toBe(false);
 });

@@ -43,7 +43,11 @@ beforeAll(async () => {
     queueRequests.push({ authorization: req.headers.authorization, status });
     const code = status === 403 ? 'AuthorizationPermissionMismatch' : status === 401 ? 'InvalidAuthenticationInfo' : undefined;
     res.writeHead(status, { 'content-type': 'application/xml', ...(code ? { 'x-ms-error-code': code } : {}) });
-    res.end(code ? `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>refused</Message></Error>` : '<?xml version="1.0" encoding="utf-8"?><QueueMessagesList></QueueMessagesList>');
+    res.end(
+      code
+        ? `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>refused</Message></Error>`
+        : '<?xml version="1.0" encoding="utf-8"?><QueueMessagesList></QueueMessagesList>',
+    );
   });
   await new Promise<void>((resolve) => queue.listen(0, '127.0.0.1', resolve));
   queueUrl = `https://${QUEUE_HOST}:${(queue.address() as AddressInfo).port}/`;
@@ -107,7 +111,9 @@ test('gives up after WAIT_FOR_ROLES_SECONDS with a non-zero exit, naming the rol
   vault.mode = 'up';
   const { code, output } = await runHook({ WAIT_FOR_ROLES_SECONDS: '1' });
   expect(code).toBe(1);
-  expect(output).toMatch(/after 1 s these role assignments are still not in effect: Storage Queue Data Contributor on the outbound queue \(403 AuthorizationPermissionMismatch\)/);
+  expect(output).toMatch(
+    /after 1 s these role assignments are still not in effect: Storage Queue Data Contributor on the outbound queue \(403 AuthorizationPermissionMismatch\)/,
+  );
   expect(output).not.toMatch(/still not in effect:.*Key Vault/);
   expect(output).toMatch(/then run `azd deploy`/);
   queueForbiddenFor = 0;

@@ -30,7 +30,9 @@ test('a claim expecting a new key inserts without reading, and a send recorded b
   const claimed = await updateLedgerRow('fresh-key', claimFor('fresh-key', 'c1'), { expect: 'absent' });
   expect(claimed).toMatchObject({ changed: true, previous: undefined, row: { status: 'sending', claimId: 'c1' } });
   expect(claimed.etag).toEqual(expect.any(String));
-  const done = await updateLedgerRow('fresh-key', sent({ sid: 'SM1', twilioStatus: 'queued', now, reconciled: false }), { expect: { row: claimed.row!, etag: claimed.etag! } });
+  const done = await updateLedgerRow('fresh-key', sent({ sid: 'SM1', twilioStatus: 'queued', now, reconciled: false }), {
+    expect: { row: claimed.row!, etag: claimed.etag! },
+  });
   expect(done).toMatchObject({ changed: true, row: { status: 'sent', sid: 'SM1' } });
   expect(await readLedgerRow('fresh-key')).toMatchObject({ status: 'sent', sid: 'SM1', attempts: 1 });
 });
@@ -46,7 +48,9 @@ test('an update by a stale ETag re-reads and applies to what is stored, so a cal
   const claimed = await updateLedgerRow('raced-key', claimFor('raced-key', 'c1'), { expect: 'absent' });
   // A status callback completes the row between this attempt's claim and its own write.
   await updateLedgerRow('raced-key', callback({ kind: 'sms', sid: 'SM9', twilioStatus: 'delivered', now }));
-  const late = await updateLedgerRow('raced-key', sent({ sid: 'SM9', twilioStatus: 'queued', now, reconciled: false }), { expect: { row: claimed.row!, etag: claimed.etag! } });
+  const late = await updateLedgerRow('raced-key', sent({ sid: 'SM9', twilioStatus: 'queued', now, reconciled: false }), {
+    expect: { row: claimed.row!, etag: claimed.etag! },
+  });
   expect(late.previous?.status).toBe('delivered');
   expect(await readLedgerRow('raced-key')).toMatchObject({ status: 'delivered', sid: 'SM9' });
 });

@@ -54,7 +54,11 @@ test('prints each HTTP function URL at start, as func does', () => {
 });
 
 test('serves HTTP functions under the host.json route prefix with route params, query and body', async () => {
-  const response = await fetch(`${host.baseUrl}/fixture/things/42?a=1&a=2&b=`, { method: 'POST', body: 'x=y', headers: { 'x-test': 'yes' } });
+  const response = await fetch(`${host.baseUrl}/fixture/things/42?a=1&a=2&b=`, {
+    method: 'POST',
+    body: 'x=y',
+    headers: { 'x-test': 'yes' },
+  });
   expect(response.status).toBe(200);
   const body = await response.json();
   expect(body).toMatchObject({ method: 'POST', params: { id: '42' }, body: 'x=y', header: 'yes' });
@@ -77,7 +81,14 @@ test('a base64 message is decoded, handed over with trigger metadata, and delete
   const sent = await queue.sendMessage(base64({ hello: 'world', id: 'payload-id' }));
   await until(() => seen().some((s) => typeof s.item === 'object' && s.item.hello === 'world'));
   const entry = seen().find((s) => typeof s.item === 'object' && s.item.hello === 'world')!;
-  expect(entry.meta).toMatchObject({ dequeueCount: 1, popReceipt: expect.any(String), insertionTime: expect.any(String), expirationTime: expect.any(String), nextVisibleTime: expect.any(String), hello: 'world' });
+  expect(entry.meta).toMatchObject({
+    dequeueCount: 1,
+    popReceipt: expect.any(String),
+    insertionTime: expect.any(String),
+    expirationTime: expect.any(String),
+    nextVisibleTime: expect.any(String),
+    hello: 'world',
+  });
   // The payload's own "id" hides the queue message id, as in the real host.
   expect(entry.meta.id).toBe('payload-id');
   expect(sent.messageId).not.toBe('payload-id');
@@ -92,13 +103,15 @@ test('a failing message is retried after visibilityTimeout, then moved to the po
   expect(attempts.map((a) => a.meta.dequeueCount)).toEqual([1, 2]);
   expect(Date.now() - started).toBeGreaterThanOrEqual(1000); // visibilityTimeout 00:00:01 between the attempts
   const [poisoned] = (await poison.receiveMessages()).receivedMessageItems;
-  expect(JSON.parse(Buffer.from(poisoned!.messageText, 'base64').toString())).toEqual({ fail: true, tag: 'poison-me' });
+  expect(JSON.parse(Buffer.from(poisoned.messageText, 'base64').toString())).toEqual({ fail: true, tag: 'poison-me' });
   await host.waitForOutput(/has reached MaxDequeueCount of 2\. Moving message to queue 'fixture-work-poison'/);
 });
 
 test('a message that is not base64 fails decoding and ends in the poison queue, not lost', async () => {
   await queue.sendMessage('{not base64}');
-  await until(async () => (await poison.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.some((m) => m.messageText === '{not base64}'));
+  await until(async () =>
+    (await poison.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.some((m) => m.messageText === '{not base64}'),
+  );
 });
 
 test('in-flight work never exceeds batchSize + newBatchThreshold', async () => {
@@ -106,6 +119,10 @@ test('in-flight work never exceeds batchSize + newBatchThreshold', async () => {
   await queue.sendMessage(base64({ sleepMs: 2000, batch: 0 }));
   await Promise.all(Array.from({ length: 7 }, (_, i) => queue.sendMessage(base64({ sleepMs: 300, batch: i + 1 }))));
   await until(() => seen().filter((s) => typeof s.item === 'object' && 'batch' in s.item).length === 8);
-  const peak = Math.max(...seen().filter((s) => typeof s.item === 'object' && 'batch' in s.item).map((s) => s.inFlight));
+  const peak = Math.max(
+    ...seen()
+      .filter((s) => typeof s.item === 'object' && 'batch' in s.item)
+      .map((s) => s.inFlight),
+  );
   expect(peak).toBe(3);
 });

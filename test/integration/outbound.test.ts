@@ -9,7 +9,15 @@ import { MOCK_TWILIO_CREDENTIALS } from '../../devhost/services';
 import { recordOptOut } from '../../shared/outbound/optOutTable';
 import { resetSettingsForTests } from '../../shared/platform/settings';
 import { repoRoot } from '../../harness/localHost';
-import { base64, MAX_DEQUEUE_COUNT, outboundHelpers, startOutboundRig, until, WEBHOOK_BASE_URL, type OutboundRig } from '../../harness/outboundRig';
+import {
+  base64,
+  MAX_DEQUEUE_COUNT,
+  outboundHelpers,
+  startOutboundRig,
+  until,
+  WEBHOOK_BASE_URL,
+  type OutboundRig,
+} from '../../harness/outboundRig';
 
 let rig: OutboundRig;
 const { ledgerRow, rowWithStatus, logEntries, logEntry, creates, lookups, enqueue, completed } = outboundHelpers(() => rig);
@@ -32,13 +40,33 @@ afterAll(async () => {
 });
 
 describe('producers', () => {
-  const event = (id: string, data: unknown) => ({ id, eventType: 'Contoso.Outbound.Requested', subject: 'orders/7', eventTime: new Date().toISOString(), dataVersion: '1.0', metadataVersion: '1', topic: '/subscriptions/x', data });
-  const cloudEvent = (id: string, data: unknown) => ({ specversion: '1.0', id, type: 'Contoso.Outbound.Requested', source: '/orders', time: new Date().toISOString(), data });
+  const event = (id: string, data: unknown) => ({
+    id,
+    eventType: 'Contoso.Outbound.Requested',
+    subject: 'orders/7',
+    eventTime: new Date().toISOString(),
+    dataVersion: '1.0',
+    metadataVersion: '1',
+    topic: '/subscriptions/x',
+    data,
+  });
+  const cloudEvent = (id: string, data: unknown) => ({
+    specversion: '1.0',
+    id,
+    type: 'Contoso.Outbound.Requested',
+    source: '/orders',
+    time: new Date().toISOString(),
+    data,
+  });
 
   test.each([
     ['@azure/storage-queue sendMessage (raw JSON)', (m: object) => JSON.stringify(m), (messageId: string) => messageId],
     ['the Functions queue output binding (base64)', (m: object) => base64(JSON.stringify(m)), (messageId: string) => messageId],
-    ['Logic Apps "Put a message on a queue" (JSON text as typed)', (m: object) => JSON.stringify(m, null, 2), (messageId: string) => messageId],
+    [
+      'Logic Apps "Put a message on a queue" (JSON text as typed)',
+      (m: object) => JSON.stringify(m, null, 2),
+      (messageId: string) => messageId,
+    ],
     ['Event Grid (Event Grid schema)', (m: object) => JSON.stringify(event('evt-eg-1', m)), () => 'event-evt-eg-1'],
     ['Event Grid (CloudEvents schema, base64)', (m: object) => base64(JSON.stringify(cloudEvent('evt-ce-1', m))), () => 'event-evt-ce-1'],
   ])('a message from %s is sent once, keyed as documented', async (_producer, encode, keyFor) => {
@@ -48,9 +76,24 @@ describe('producers', () => {
     const row = await rowWithStatus(key, 'sent');
     const [create] = creates(to);
     expect(creates(to)).toHaveLength(1);
-    expect(create!.status).toBe(201); // Prism: the request is valid against Twilio's spec
-    expect(Object.fromEntries(create!.form)).toEqual({ To: to, From: FROM, Body: 'Hello from the queue', StatusCallback: `${WEBHOOK_BASE_URL}/api/status?key=${key}` });
-    expect(row).toMatchObject({ key, status: 'sent', type: 'sms', to, from: FROM, sid: rig.twilio.created.find((c) => c.form.get('To') === to)!.sid, twilioStatus: 'queued', attempts: 1, metadata: { orderId: 7 } });
+    expect(create.status).toBe(201); // Prism: the request is valid against Twilio's spec
+    expect(Object.fromEntries(create.form)).toEqual({
+      To: to,
+      From: FROM,
+      Body: 'Hello from the queue',
+      StatusCallback: `${WEBHOOK_BASE_URL}/api/status?key=${key}`,
+    });
+    expect(row).toMatchObject({
+      key,
+      status: 'sent',
+      type: 'sms',
+      to,
+      from: FROM,
+      sid: rig.twilio.created.find((c) => c.form.get('To') === to)!.sid,
+      twilioStatus: 'queued',
+      attempts: 1,
+      metadata: { orderId: 7 },
+    });
     await completed(messageId);
   });
 
@@ -58,18 +101,18 @@ describe('producers', () => {
     const to = '+15550200001';
     await enqueue({ type: 'call', to, say: 'Your table is ready', idempotencyKey: 'call-say-1' });
     await rowWithStatus('call-say-1', 'sent');
-    const form = creates(to)[0]!.form;
+    const form = creates(to)[0].form;
     expect(form.get('Twiml')).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Say>Your table is ready</Say></Response>');
     expect(form.get('From')).toBe(FROM);
     expect(form.get('StatusCallback')).toBe(`${WEBHOOK_BASE_URL}/api/status?key=call-say-1`);
     expect(form.getAll('StatusCallbackEvent')).toEqual(['initiated', 'ringing', 'answered', 'completed']);
   });
 
-  test("a call url that is a path of this app is resolved against WEBHOOK_BASE_URL", async () => {
+  test('a call url that is a path of this app is resolved against WEBHOOK_BASE_URL', async () => {
     const to = '+15550200002';
     await enqueue({ type: 'call', to, url: '/api/message?Message=Hi', idempotencyKey: 'call-url-1' });
     await rowWithStatus('call-url-1', 'sent');
-    expect(creates(to)[0]!.form.get('Url')).toBe(`${WEBHOOK_BASE_URL}/api/message?Message=Hi`);
+    expect(creates(to)[0].form.get('Url')).toBe(`${WEBHOOK_BASE_URL}/api/message?Message=Hi`);
   });
 });
 
@@ -159,39 +202,48 @@ describe('Twilio errors', () => {
     expect(row.reconciled).toBeUndefined();
   });
 
-  test.concurrent('when Twilio acted but the answer was lost, the retry finds the message on Twilio and does not send it again', async () => {
-    const to = '+15550400006';
-    rig.planFaults(to, [{ kind: 'forward-then-reset' }]);
-    await enqueue({ type: 'sms', to, body: 'only once', idempotencyKey: 'lost-answer-1' });
-    const row = await rowWithStatus('lost-answer-1', 'sent');
-    expect(creates(to)).toHaveLength(1);
-    expect(lookups(to)).toHaveLength(1);
-    expect(row).toMatchObject({ sid: rig.twilio.created.find((c) => c.form.get('To') === to)!.sid, reconciled: true, attempts: 2 });
-    await logEntry('lost-answer-1', /^reconciled/);
-  });
+  test.concurrent(
+    'when Twilio acted but the answer was lost, the retry finds the message on Twilio and does not send it again',
+    async () => {
+      const to = '+15550400006';
+      rig.planFaults(to, [{ kind: 'forward-then-reset' }]);
+      await enqueue({ type: 'sms', to, body: 'only once', idempotencyKey: 'lost-answer-1' });
+      const row = await rowWithStatus('lost-answer-1', 'sent');
+      expect(creates(to)).toHaveLength(1);
+      expect(lookups(to)).toHaveLength(1);
+      expect(row).toMatchObject({ sid: rig.twilio.created.find((c) => c.form.get('To') === to)!.sid, reconciled: true, attempts: 2 });
+      await logEntry('lost-answer-1', /^reconciled/);
+    },
+  );
 
-  test.concurrent(`a message failing every time goes to the poison queue after ${MAX_DEQUEUE_COUNT} deliveries, and the ledger says so`, async () => {
-    const to = '+15550400007';
-    rig.planFaults(to, [injected(503, 20503)], { repeat: true });
-    const text = JSON.stringify({ type: 'sms', to, body: 'x', idempotencyKey: 'poison-1' });
-    await enqueue(text);
-    // The last try marks the row poisoned when it starts; the host creates the poison queue when it moves the message.
-    await rowWithStatus('poison-1', 'poisoned');
-    const poisoned = await until(
-      async () => ((await rig.poison.exists()) ? (await rig.poison.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.find((m) => m.messageText === text) : undefined),
-      () => 'the message did not reach the poison queue',
-    );
-    expect(poisoned.messageText).toBe(text);
-    expect(await ledgerRow('poison-1')).toMatchObject({
-      status: 'poisoned',
-      attempts: MAX_DEQUEUE_COUNT,
-      dequeueCount: MAX_DEQUEUE_COUNT,
-      errorCode: 20503,
-      reason: expect.stringMatching(new RegExp(`after ${MAX_DEQUEUE_COUNT} deliveries; the message is in the poison queue`)),
-    });
-    expect(creates(to)).toHaveLength(MAX_DEQUEUE_COUNT);
-    expect(lookups(to)).toHaveLength(MAX_DEQUEUE_COUNT - 1);
-  });
+  test.concurrent(
+    `a message failing every time goes to the poison queue after ${MAX_DEQUEUE_COUNT} deliveries, and the ledger says so`,
+    async () => {
+      const to = '+15550400007';
+      rig.planFaults(to, [injected(503, 20503)], { repeat: true });
+      const text = JSON.stringify({ type: 'sms', to, body: 'x', idempotencyKey: 'poison-1' });
+      await enqueue(text);
+      // The last try marks the row poisoned when it starts; the host creates the poison queue when it moves the message.
+      await rowWithStatus('poison-1', 'poisoned');
+      const poisoned = await until(
+        async () =>
+          (await rig.poison.exists())
+            ? (await rig.poison.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.find((m) => m.messageText === text)
+            : undefined,
+        () => 'the message did not reach the poison queue',
+      );
+      expect(poisoned.messageText).toBe(text);
+      expect(await ledgerRow('poison-1')).toMatchObject({
+        status: 'poisoned',
+        attempts: MAX_DEQUEUE_COUNT,
+        dequeueCount: MAX_DEQUEUE_COUNT,
+        errorCode: 20503,
+        reason: expect.stringMatching(new RegExp(`after ${MAX_DEQUEUE_COUNT} deliveries; the message is in the poison queue`)),
+      });
+      expect(creates(to)).toHaveLength(MAX_DEQUEUE_COUNT);
+      expect(lookups(to)).toHaveLength(MAX_DEQUEUE_COUNT - 1);
+    },
+  );
 });
 
 describe('exactly once', () => {
@@ -217,7 +269,19 @@ describe('exactly once', () => {
       () => (outcomes().filter((o) => o === 'duplicate').length === 5 ? true : undefined),
       () => `Outcomes so far: ${JSON.stringify(outcomes())}`,
     );
-    expect(outcomes().sort()).toEqual(['deferred', 'deferred', 'deferred', 'deferred', 'deferred', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'sent']);
+    expect(outcomes().sort()).toEqual([
+      'deferred',
+      'deferred',
+      'deferred',
+      'deferred',
+      'deferred',
+      'duplicate',
+      'duplicate',
+      'duplicate',
+      'duplicate',
+      'duplicate',
+      'sent',
+    ]);
     expect(creates(to)).toHaveLength(1);
   });
 
@@ -228,12 +292,17 @@ describe('exactly once', () => {
     expect(await rowWithStatus('later-1', 'accepted')).toMatchObject({ sendAt });
     expect(creates(to)).toHaveLength(0);
     await rowWithStatus('later-1', 'sent');
-    expect(creates(to)[0]!.at).toBeGreaterThanOrEqual(Date.parse(sendAt) - 1000);
+    expect(creates(to)[0].at).toBeGreaterThanOrEqual(Date.parse(sendAt) - 1000);
   });
 });
 
 describe('POST /api/outbound and GET /api/outbound/{key}', () => {
-  const post = (body: unknown) => fetch(`${rig.host.baseUrl}/api/outbound`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  const post = (body: unknown) =>
+    fetch(`${rig.host.baseUrl}/api/outbound`, {
+      method: 'POST',
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
 
   test('a valid message is accepted with its key and status URL, and sent', async () => {
     const response = await post({ type: 'sms', to: '+15550600001', body: 'via HTTP', idempotencyKey: 'http-1' });
@@ -272,14 +341,30 @@ describe('status callbacks at /api/status', () => {
   async function callback(key: string | undefined, params: Record<string, string>): Promise<Response> {
     const query = key === undefined ? '' : `?${new URLSearchParams({ key })}`;
     // Signed as Twilio signs: the URL as configured (WEBHOOK_BASE_URL) plus the sorted POST parameters.
-    const signature = getExpectedTwilioSignature(MOCK_TWILIO_CREDENTIALS.TWILIO_AUTH_TOKEN, `${WEBHOOK_BASE_URL}/api/status${query}`, params);
-    return fetch(`${rig.host.baseUrl}/api/status${query}`, { method: 'POST', body: new URLSearchParams(params), headers: { 'x-twilio-signature': signature } });
+    const signature = getExpectedTwilioSignature(
+      MOCK_TWILIO_CREDENTIALS.TWILIO_AUTH_TOKEN,
+      `${WEBHOOK_BASE_URL}/api/status${query}`,
+      params,
+    );
+    return fetch(`${rig.host.baseUrl}/api/status${query}`, {
+      method: 'POST',
+      body: new URLSearchParams(params),
+      headers: { 'x-twilio-signature': signature },
+    });
   }
 
   test('move the row forward and never back, one log line each', async () => {
     await enqueue({ type: 'sms', to: '+15550700001', body: 'x', idempotencyKey: 'cb-1' });
     const { sid } = await rowWithStatus('cb-1', 'sent');
-    const params = (status: string) => ({ MessageSid: sid!, SmsSid: sid!, MessageStatus: status, SmsStatus: status, AccountSid: MOCK_TWILIO_CREDENTIALS.TWILIO_ACCOUNT_SID, To: '+15550700001', From: FROM });
+    const params = (status: string) => ({
+      MessageSid: sid!,
+      SmsSid: sid!,
+      MessageStatus: status,
+      SmsStatus: status,
+      AccountSid: MOCK_TWILIO_CREDENTIALS.TWILIO_ACCOUNT_SID,
+      To: '+15550700001',
+      From: FROM,
+    });
     expect((await callback('cb-1', params('delivered'))).status).toBe(204);
     expect(await ledgerRow('cb-1')).toMatchObject({ status: 'delivered', twilioStatus: 'delivered', completedAt: expect.any(String) });
     expect((await callback('cb-1', params('sent'))).status).toBe(204);
@@ -301,7 +386,8 @@ describe('status callbacks at /api/status', () => {
   test('follow a call to completed', async () => {
     await enqueue({ type: 'call', to: '+15550700003', say: 'hi', idempotencyKey: 'cb-3' });
     const { sid } = await rowWithStatus('cb-3', 'sent');
-    for (const status of ['initiated', 'ringing', 'in-progress', 'completed']) await callback('cb-3', { CallSid: sid!, CallStatus: status });
+    for (const status of ['initiated', 'ringing', 'in-progress', 'completed'])
+      await callback('cb-3', { CallSid: sid!, CallStatus: status });
     expect(await ledgerRow('cb-3')).toMatchObject({ status: 'delivered', twilioStatus: 'completed' });
   });
 
@@ -318,18 +404,25 @@ describe('status callbacks at /api/status', () => {
 describe('npm run send', () => {
   const run = promisify(execFile);
   const send = (...args: string[]) =>
-    run(process.execPath, [join(repoRoot, 'build', 'send.js'), ...args, '--connection-string', rig.env.AzureWebJobsStorage!, '--queue', rig.env.OUTBOUND_QUEUE!], { cwd: repoRoot, env: { PATH: process.env.PATH } });
+    run(
+      process.execPath,
+      [join(repoRoot, 'build', 'send.js'), ...args, '--connection-string', rig.env.AzureWebJobsStorage, '--queue', rig.env.OUTBOUND_QUEUE],
+      { cwd: repoRoot, env: { PATH: process.env.PATH } },
+    );
 
   test('enqueues an SMS and a call that the app then sends', async () => {
     const sms = await send('sms', '+15550800001', 'Hello from the CLI');
-    const smsKey = /idempotency key (\S+)\./.exec(sms.stdout)![1]!;
+    const smsKey = /idempotency key (\S+)\./.exec(sms.stdout)![1];
     expect(await rowWithStatus(smsKey, 'sent')).toMatchObject({ to: '+15550800001' });
-    expect(creates('+15550800001')[0]!.form.get('Body')).toBe('Hello from the CLI');
+    expect(creates('+15550800001')[0].form.get('Body')).toBe('Hello from the CLI');
     await send('call', '+15550800002', '--say', 'Hello', '--key', 'cli-call-1');
     await rowWithStatus('cli-call-1', 'sent');
   });
 
   test('refuses an invalid message with the reason and exit code 2', async () => {
-    await expect(send('sms', '5550800003', 'x')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/to: must be an E\.164 number/) });
+    await expect(send('sms', '5550800003', 'x')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/to: must be an E\.164 number/),
+    });
   });
 });

@@ -63,7 +63,11 @@ test("Twilio's status callback completes the row first, and the redelivery then 
   const url = `${WEBHOOK_BASE_URL}/api/status?key=crash-2`;
   const params = { MessageSid: sid, MessageStatus: 'sent', AccountSid: MOCK_TWILIO_CREDENTIALS.TWILIO_ACCOUNT_SID };
   const signature = getExpectedTwilioSignature(MOCK_TWILIO_CREDENTIALS.TWILIO_AUTH_TOKEN, url, params);
-  const response = await fetch(`${rig.host.baseUrl}/api/status?key=crash-2`, { method: 'POST', body: new URLSearchParams(params), headers: { 'x-twilio-signature': signature } });
+  const response = await fetch(`${rig.host.baseUrl}/api/status?key=crash-2`, {
+    method: 'POST',
+    body: new URLSearchParams(params),
+    headers: { 'x-twilio-signature': signature },
+  });
   expect(response.status).toBe(204);
   expect(await ledgerRow('crash-2')).toMatchObject({ status: 'sent', sid, reconciled: true });
 

@@ -30,8 +30,8 @@ function runStart(appRoot: string, env: Record<string, string>, args: string[]):
     env: { PATH: process.env.PATH, DEVHOST_APP_ROOT: appRoot, AzureWebJobsStorage: azurite.connectionString, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   return { child, output: () => output };
 }
 
@@ -54,13 +54,18 @@ async function stop(child: ChildProcess): Promise<void> {
 test('without func or Twilio credentials it creates local settings, starts the Prism mock with a banner, and runs the local host end to end', async () => {
   const appRoot = freshAppRoot();
   const [port, mockPort] = [await freePort(), await freePort()];
-  const run = runStart(appRoot, { DEVHOST_IGNORE_FUNC: '1', OUTBOUND_QUEUE: 'start-outbound', TWILIO_VALIDATE_SIGNATURES: 'false' }, ['--port', String(port), '--mock-port', String(mockPort)]);
+  const run = runStart(appRoot, { DEVHOST_IGNORE_FUNC: '1', OUTBOUND_QUEUE: 'start-outbound', TWILIO_VALIDATE_SIGNATURES: 'false' }, [
+    '--port',
+    String(port),
+    '--mock-port',
+    String(mockPort),
+  ]);
   try {
     await until(() => run.output().includes('Host started'), run.output);
     expect(existsSync(join(appRoot, 'local.settings.json'))).toBe(true);
     expect(run.output()).toContain('OFFLINE TWILIO MOCK');
     expect(run.output()).toContain(`http://127.0.0.1:${mockPort}`);
-    expect(run.output()).toContain('using the project\'s local host');
+    expect(run.output()).toContain("using the project's local host");
     expect(run.output()).toContain(`message: [GET,POST] http://localhost:${port}/api/message`);
 
     const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient('start-outbound');
@@ -74,7 +79,11 @@ test('without func or Twilio credentials it creates local settings, starts the P
 
 test('with TWILIO_API_BASE_URL set it starts no mock', async () => {
   const appRoot = freshAppRoot();
-  const run = runStart(appRoot, { DEVHOST_IGNORE_FUNC: '1', TWILIO_API_BASE_URL: 'http://127.0.0.1:9', TWILIO_VALIDATE_SIGNATURES: 'false' }, ['--port', String(await freePort())]);
+  const run = runStart(
+    appRoot,
+    { DEVHOST_IGNORE_FUNC: '1', TWILIO_API_BASE_URL: 'http://127.0.0.1:9', TWILIO_VALIDATE_SIGNATURES: 'false' },
+    ['--port', String(await freePort())],
+  );
   try {
     await until(() => run.output().includes('Host started'), run.output);
     expect(run.output()).not.toContain('OFFLINE TWILIO MOCK');

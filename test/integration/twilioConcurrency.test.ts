@@ -7,7 +7,13 @@ import { repoRoot } from '../../harness/localHost';
 function load(env: Record<string, string>): { status: number | null; output: string } {
   const result = spawnSync(process.execPath, [join(repoRoot, 'build/devhost.js'), 'functions'], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH, AzureWebJobsStorage: 'UseDevelopmentStorage=true', DEVHOST_APP_ROOT: '', DEVHOST_SKIP_LOCAL_SETTINGS: '1', ...env },
+    env: {
+      PATH: process.env.PATH,
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      DEVHOST_APP_ROOT: '',
+      DEVHOST_SKIP_LOCAL_SETTINGS: '1',
+      ...env,
+    },
     encoding: 'utf8',
   });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };

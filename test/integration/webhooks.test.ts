@@ -28,9 +28,22 @@ let proxied: RunningHost;
 beforeAll(async () => {
   [azurite, prism] = await Promise.all([startAzurite(), startPrism()]);
   twilio = await startTwilioProxy(prism.url);
-  const common = { AzureWebJobsStorage: azurite.connectionString, TWILIO_API_BASE_URL: twilio.url, OPTOUT_TABLE, ...MOCK_TWILIO_CREDENTIALS };
+  const common = {
+    AzureWebJobsStorage: azurite.connectionString,
+    TWILIO_API_BASE_URL: twilio.url,
+    OPTOUT_TABLE,
+    ...MOCK_TWILIO_CREDENTIALS,
+  };
   [direct, proxied] = await Promise.all([
-    startHost({ ...common, OUTBOUND_QUEUE: 'webhooks-direct', SMS_AUTO_REPLY: 'Thanks {from}!', SMS_FORWARD_TO: RELAY_TO, VOICEMAIL_NOTIFY: NOTIFY, VOICE_MODE: 'forward', VOICE_FORWARD_TO: '+14155550100' }),
+    startHost({
+      ...common,
+      OUTBOUND_QUEUE: 'webhooks-direct',
+      SMS_AUTO_REPLY: 'Thanks {from}!',
+      SMS_FORWARD_TO: RELAY_TO,
+      VOICEMAIL_NOTIFY: NOTIFY,
+      VOICE_MODE: 'forward',
+      VOICE_FORWARD_TO: '+14155550100',
+    }),
     startHost({ ...common, OUTBOUND_QUEUE: 'webhooks-proxied', WEBHOOK_BASE_URL: PUBLIC_BASE }),
   ]);
 });
@@ -40,7 +53,8 @@ afterAll(async () => {
   await Promise.all([twilio?.stop(), prism?.stop(), azurite?.stop()]);
 });
 
-const sentSms = (to: string, body: RegExp) => twilio.requests.find((r) => r.path.endsWith('/Messages.json') && r.form.get('To') === to && body.test(r.form.get('Body') ?? ''));
+const sentSms = (to: string, body: RegExp) =>
+  twilio.requests.find((r) => r.path.endsWith('/Messages.json') && r.form.get('To') === to && body.test(r.form.get('Body') ?? ''));
 const waitForSms = (to: string, body: RegExp) => waitFor(() => sentSms(to, body), { context: () => direct.output() });
 
 describe('signature checks', () => {
@@ -51,9 +65,13 @@ describe('signature checks', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/xml/);
     const twiml = parseTwiml(await response.text());
     expect(verbs(twiml)).toEqual(['Say: Thank you for calling.', expect.stringMatching(/^Redirect: /)]);
-    const forward = new URL(twiml.children[1]!.text);
+    const forward = new URL(twiml.children[1].text);
     expect(forward.pathname).toBe('/api/forward');
-    expect(Object.fromEntries(forward.searchParams)).toEqual({ code: FUNCTION_KEY, PhoneNumber: '+14155550100', FailUrl: `${direct.baseUrl}/api/voicemail?code=${encodeURIComponent(FUNCTION_KEY)}` });
+    expect(Object.fromEntries(forward.searchParams)).toEqual({
+      code: FUNCTION_KEY,
+      PhoneNumber: '+14155550100',
+      FailUrl: `${direct.baseUrl}/api/voicemail?code=${encodeURIComponent(FUNCTION_KEY)}`,
+    });
   });
 
   test('following the redirect, the forward function dials, as Twilio would request it', async () => {
@@ -64,7 +82,11 @@ describe('signature checks', () => {
 
   test('an unsigned request gets 400 with a short plain-text answer and one log line without secrets', async () => {
     const url = `${direct.baseUrl}/api/voice?code=${encodeURIComponent(FUNCTION_KEY)}`;
-    const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: formBody(voiceCallParams()) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: formBody(voiceCallParams()),
+    });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await response.text()).toBe('Missing X-Twilio-Signature header.\n');
@@ -114,7 +136,7 @@ describe('signature checks', () => {
     const params = voiceCallParams();
     const response = await fetch(`${proxied.baseUrl}${path}`, twilioPost(TOKEN, `${PUBLIC_BASE}${path}`, params));
     expect(response.status).toBe(200);
-    const action = new URL(parseTwiml(await response.text()).children[0]!.attrs.action!);
+    const action = new URL(parseTwiml(await response.text()).children[0].attrs.action);
     expect(`${action.origin}${action.pathname}`).toBe(`${PUBLIC_BASE}/api/forward`);
     expect(action.searchParams.get('code')).toBe(FUNCTION_KEY);
     // Signed for the address the host sees, not the one configured in Twilio: refused.
@@ -155,7 +177,10 @@ describe('incoming SMS', () => {
 
   test('a message gets the auto-reply and is relayed to SMS_FORWARD_TO through the outbound queue', async () => {
     const url = `${direct.baseUrl}/api/sms`;
-    const response = await fetch(url, twilioPost(TOKEN, url, smsParams({ Body: 'Is the shop open?', MessageSid: 'SM00000000000000000000000000000003' })));
+    const response = await fetch(
+      url,
+      twilioPost(TOKEN, url, smsParams({ Body: 'Is the shop open?', MessageSid: 'SM00000000000000000000000000000003' })),
+    );
     expect(verbs(parseTwiml(await response.text()))).toEqual([`Message: Thanks ${CALLER}!`]);
     const relayed = await waitForSms(RELAY_TO, /Is the shop open\?/);
     expect(relayed.form.get('Body')).toBe(`From ${CALLER}: Is the shop open?`);
@@ -168,7 +193,8 @@ describe('voicemail', () => {
     const url = `${direct.baseUrl}/api/voicemail?code=${encodeURIComponent(FUNCTION_KEY)}`;
     const recording = {
       RecordingSid: 'RE00000000000000000000000000000001',
-      RecordingUrl: 'https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/RE00000000000000000000000000000001',
+      RecordingUrl:
+        'https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/RE00000000000000000000000000000001',
       RecordingDuration: '9',
     };
     const record = await fetch(url, twilioPost(TOKEN, url, voiceCallParams({ CallStatus: 'in-progress', ...recording })));
@@ -176,7 +202,12 @@ describe('voicemail', () => {
     expect(await waitForSms(NOTIFY, /^New voicemail/)).toMatchObject({ status: 201 });
     expect(sentSms(NOTIFY, /^New voicemail/)!.form.get('Body')).toBe(`New voicemail from ${CALLER} (9 s): ${recording.RecordingUrl}`);
 
-    const transcription = { ...recording, TranscriptionSid: 'TR00000000000000000000000000000001', TranscriptionStatus: 'completed', TranscriptionText: 'Please call me back.' };
+    const transcription = {
+      ...recording,
+      TranscriptionSid: 'TR00000000000000000000000000000001',
+      TranscriptionStatus: 'completed',
+      TranscriptionText: 'Please call me back.',
+    };
     const callback = await fetch(url, twilioPost(TOKEN, url, voiceCallParams({ CallStatus: 'completed', ...transcription })));
     expect(callback.status).toBe(200);
     expect((await waitForSms(NOTIFY, /transcribed/)).form.get('Body')).toBe(`Voicemail from ${CALLER}, transcribed: Please call me back.`);

@@ -27,14 +27,24 @@ describe('the fault audit', () => {
   });
 
   test('two creates at Twilio under one key are a duplicate, whatever the ledger says', () => {
-    const audit = auditOutbound(input({ rows: new Map([['k1', { status: 'sent', sid: 'SM1' }]]), creates: [{ key: 'k1', sid: 'SM1' }, { key: 'k1', sid: 'SM2' }] }));
+    const audit = auditOutbound(
+      input({
+        rows: new Map([['k1', { status: 'sent', sid: 'SM1' }]]),
+        creates: [
+          { key: 'k1', sid: 'SM1' },
+          { key: 'k1', sid: 'SM2' },
+        ],
+      }),
+    );
     expect(audit.duplicated).toBe(1);
     expect(auditProblems(audit)).toEqual(['1 sent more than once']);
   });
 
   test('a poisoned row with its message in the poison queue is accounted for; poison the ledger does not know about is a problem', () => {
     const poison = new Map([['k1', 1]]);
-    const recorded = auditOutbound(input({ rows: new Map([['k1', { status: 'poisoned', reason: 'gave up after 5 deliveries' }]]), poison }));
+    const recorded = auditOutbound(
+      input({ rows: new Map([['k1', { status: 'poisoned', reason: 'gave up after 5 deliveries' }]]), poison }),
+    );
     expect(recorded).toMatchObject({ outcomes: { poisoned: 1 }, lost: 0, poisonUnrecorded: 0 });
     const unrecorded = auditOutbound(input({ rows: new Map([['k1', { status: 'sending' }]]), poison }));
     expect(unrecorded).toMatchObject({ outcomes: { 'in poison, ledger sending': 1 }, lost: 0, poisonUnrecorded: 1 });
@@ -42,12 +52,24 @@ describe('the fault audit', () => {
   });
 
   test('a poisoned message Twilio did create is counted as such, not as lost or duplicated', () => {
-    const audit = auditOutbound(input({ rows: new Map([['k1', { status: 'poisoned', reason: 'gave up' }]]), poison: new Map([['k1', 1]]), creates: [{ key: 'k1', sid: 'SM1' }] }));
+    const audit = auditOutbound(
+      input({
+        rows: new Map([['k1', { status: 'poisoned', reason: 'gave up' }]]),
+        poison: new Map([['k1', 1]]),
+        creates: [{ key: 'k1', sid: 'SM1' }],
+      }),
+    );
     expect(audit).toMatchObject({ poisonedAfterTwilioCreated: 1, lost: 0, duplicated: 0 });
   });
 
   test('an invalid message that reached Twilio, or a valid one rejected, is an outcome it cannot have', () => {
-    const sentInvalid = auditOutbound(input({ messages: [{ key: 'k1', expect: 'reject' }], rows: new Map([['k1', { status: 'rejected', reason: 'opted out' }]]), creates: [{ key: 'k1', sid: 'SM1' }] }));
+    const sentInvalid = auditOutbound(
+      input({
+        messages: [{ key: 'k1', expect: 'reject' }],
+        rows: new Map([['k1', { status: 'rejected', reason: 'opted out' }]]),
+        creates: [{ key: 'k1', sid: 'SM1' }],
+      }),
+    );
     expect(sentInvalid.unexpected).toBe(1);
     const rejectedValid = auditOutbound(input({ rows: new Map([['k1', { status: 'rejected', reason: 'why?' }]]) }));
     expect(rejectedValid.unexpected).toBe(1);
@@ -70,13 +92,16 @@ describe('the fault audit', () => {
   });
 
   test('a create whose status callback names no message of the run is reported', () => {
-    const audit = auditOutbound(input({ rows: new Map([['k1', { status: 'sent', sid: 'SM1' }]]), creates: [{ key: 'k1', sid: 'SM1' }, { sid: 'SM2' }] }));
+    const audit = auditOutbound(
+      input({ rows: new Map([['k1', { status: 'sent', sid: 'SM1' }]]), creates: [{ key: 'k1', sid: 'SM1' }, { sid: 'SM2' }] }),
+    );
     expect(audit.unknownCreates).toBe(1);
   });
 });
 
 describe('the fault plan', () => {
-  const plan = (seed: number, count = 60) => planWorkload({ count, seed, fromNumber: '+15005550006', now: new Date('2030-01-01T00:00:00Z') });
+  const plan = (seed: number, count = 60) =>
+    planWorkload({ count, seed, fromNumber: '+15005550006', now: new Date('2030-01-01T00:00:00Z') });
 
   test('is the same for the same seed and differs for another', () => {
     expect(plan(3)).toEqual(plan(3));
@@ -86,7 +111,14 @@ describe('the fault plan', () => {
   test('covers every producer, every kind of invalid message, an opted-out recipient and a Twilio refusal, even when small', () => {
     const { messages, optedOut, refused } = plan(1, 14);
     expect(new Set(messages.map((m) => m.producer))).toEqual(new Set(['queue-json', 'queue-base64', 'event-grid', 'cloud-event', 'http']));
-    expect(messages.filter((m) => m.invalid).map((m) => m.invalid)).toEqual(['no body', 'not E.164', 'unknown field', 'undecodable', 'reserved field', 'sendAt too far']);
+    expect(messages.filter((m) => m.invalid).map((m) => m.invalid)).toEqual([
+      'no body',
+      'not E.164',
+      'unknown field',
+      'undecodable',
+      'reserved field',
+      'sendAt too far',
+    ]);
     expect(optedOut.length).toBeGreaterThan(0);
     expect(refused.length).toBeGreaterThan(0);
   });
@@ -102,7 +134,7 @@ describe('the fault plan', () => {
     expect(new Set(sms.map((m) => m.to)).size).toBeLessThan(sms.length);
   });
 
-  test("injects each Twilio fault kind once on the first creates, then at about the rate asked for", () => {
+  test('injects each Twilio fault kind once on the first creates, then at about the rate asked for', () => {
     const pick = twilioFaultPicker({ seed: 5, rate: 0.25 });
     const first = TWILIO_FAULT_KINDS.map(() => pick({ create: true }));
     expect([...first].sort()).toEqual([...TWILIO_FAULT_KINDS].sort());

@@ -14,7 +14,8 @@ let azurite: RunningAzurite;
 let host: RunningHost;
 let queue: QueueClient;
 
-const start = () => startHost({ AzureWebJobsStorage: azurite.connectionString, DEVHOST_QUEUE_LEASE_SECONDS: String(LEASE_SECONDS) }, { appRoot });
+const start = () =>
+  startHost({ AzureWebJobsStorage: azurite.connectionString, DEVHOST_QUEUE_LEASE_SECONDS: String(LEASE_SECONDS) }, { appRoot });
 
 /** The fixture's SEEN lines for messages carrying `tag`, with their dequeue counts. */
 function seen(output: string, tag: string): number[] {

@@ -28,10 +28,19 @@ async function answer(response: Response): Promise<Answer> {
   return { status: response.status, contentType: response.headers.get('content-type') ?? '', body: await response.text() };
 }
 
-function post(url: string, params: Record<string, string>, signature: string | undefined, headers: Record<string, string> = {}): Promise<Response> {
+function post(
+  url: string,
+  params: Record<string, string>,
+  signature: string | undefined,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(url, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(signature === undefined ? {} : { 'X-Twilio-Signature': signature }), ...headers },
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      ...(signature === undefined ? {} : { 'X-Twilio-Signature': signature }),
+      ...headers,
+    },
     body: formBody(params),
   });
 }
@@ -48,7 +57,7 @@ function badVersions(webhook: GenuineWebhook): Array<{ name: string; status: num
   const { params } = webhook;
   const genuine = sign(TOKEN, url, params);
   const [firstKey] = Object.keys(params);
-  const { [firstKey!]: _removed, ...fewer } = params;
+  const { [firstKey]: _removed, ...fewer } = params;
   const otherFunction = url.replace(`/api/${webhook.name}`, webhook.name === 'message' ? '/api/whisper' : '/api/message');
   return [
     { name: 'unsigned', status: 400, send: () => post(url, params, undefined) },
@@ -58,25 +67,50 @@ function badVersions(webhook: GenuineWebhook): Array<{ name: string; status: num
     { name: 'replayed with a parameter changed', status: 403, send: () => post(url, { ...params, From: '+15550009999' }, genuine) },
     { name: 'replayed with a parameter added', status: 403, send: () => post(url, { ...params, Extra: '1' }, genuine) },
     { name: 'replayed with a parameter removed', status: 403, send: () => post(url, fewer, genuine) },
-    { name: 'replayed with the query changed', status: 403, send: () => post(`${url}${webhook.query ? '&' : '?'}Timeout=5`, params, genuine) },
+    {
+      name: 'replayed with the query changed',
+      status: 403,
+      send: () => post(`${url}${webhook.query ? '&' : '?'}Timeout=5`, params, genuine),
+    },
     { name: 'replayed to another function', status: 403, send: () => post(otherFunction, params, sign(TOKEN, url, params)) },
     { name: 'replayed to another host name', status: 403, send: () => post(url.replace('127.0.0.1', 'localhost'), params, genuine) },
-    { name: 'replayed with the parameters in the query instead', status: 403, send: () => fetch(`${url}${webhook.query ? '&' : '?'}${formBody(params)}`, { headers: { 'X-Twilio-Signature': genuine } }) },
-    { name: 'with the genuine signature and a forged one', status: 403, send: () => post(url, params, `${genuine}, RSOYDt4T1cUTdK1PDd93/VVr8B8=`) },
+    {
+      name: 'replayed with the parameters in the query instead',
+      status: 403,
+      send: () => fetch(`${url}${webhook.query ? '&' : '?'}${formBody(params)}`, { headers: { 'X-Twilio-Signature': genuine } }),
+    },
+    {
+      name: 'with the genuine signature and a forged one',
+      status: 403,
+      send: () => post(url, params, `${genuine}, RSOYDt4T1cUTdK1PDd93/VVr8B8=`),
+    },
   ];
 }
 
 describe('bad webhooks', () => {
-  test.each(genuineWebhooks().map((w) => [w.name, w] as const))('/api/%s refuses unsigned (400), forged and changed replays (403), and takes the genuine request', async (_, webhook) => {
-    for (const bad of badVersions(webhook)) {
-      const refused = await answer(await bad.send());
-      expect({ name: bad.name, status: refused.status, contentType: refused.contentType }).toEqual({ name: bad.name, status: bad.status, contentType: expect.stringMatching(/^text\/plain/) });
-    }
-    const accepted = await answer(await post(webhookUrl(app.host.baseUrl, webhook), webhook.params, sign(TOKEN, webhookUrl(app.host.baseUrl, webhook), webhook.params)));
-    expect(unacceptable(accepted)).toBeUndefined();
-    expect(accepted.status).toBe(200);
-    expectCleanHostOutput();
-  });
+  test.each(genuineWebhooks().map((w) => [w.name, w] as const))(
+    '/api/%s refuses unsigned (400), forged and changed replays (403), and takes the genuine request',
+    async (_, webhook) => {
+      for (const bad of badVersions(webhook)) {
+        const refused = await answer(await bad.send());
+        expect({ name: bad.name, status: refused.status, contentType: refused.contentType }).toEqual({
+          name: bad.name,
+          status: bad.status,
+          contentType: expect.stringMatching(/^text\/plain/),
+        });
+      }
+      const accepted = await answer(
+        await post(
+          webhookUrl(app.host.baseUrl, webhook),
+          webhook.params,
+          sign(TOKEN, webhookUrl(app.host.baseUrl, webhook), webhook.params),
+        ),
+      );
+      expect(unacceptable(accepted)).toBeUndefined();
+      expect(accepted.status).toBe(200);
+      expectCleanHostOutput();
+    },
+  );
 
   test('a refused SMS STOP sends no relay and records no opt-out; the genuine one then does both, once', async () => {
     const from = '+14155550123';
@@ -90,7 +124,12 @@ describe('bad webhooks', () => {
     expect((await post(url, stop.params, sign(TOKEN, url, stop.params))).status).toBe(200);
     expect(await table.getEntity('optout', from)).toMatchObject({ rowKey: from, keyword: 'STOP' });
     // Earlier tests' relays may still be on their way: only STOPs count (every bad version was a STOP too).
-    const relays = () => app.twilio.requests.slice(seenBefore).filter((r) => r.path.endsWith('/Messages.json') && r.form.get('To') === SENTINEL_APP.relayTo && /: STOP$/.test(r.form.get('Body') ?? ''));
+    const relays = () =>
+      app.twilio.requests
+        .slice(seenBefore)
+        .filter(
+          (r) => r.path.endsWith('/Messages.json') && r.form.get('To') === SENTINEL_APP.relayTo && /: STOP$/.test(r.form.get('Body') ?? ''),
+        );
     await waitFor(() => (relays().length ? true : undefined), { context: () => app.host.output() });
     await new Promise((r) => setTimeout(r, 500)); // a refused request that had been enqueued would have arrived by now
     expect(relays().map((r) => r.form.get('Body'))).toEqual([`From ${from}: STOP`]);
@@ -105,10 +144,19 @@ describe('bad webhooks', () => {
     const url = webhookUrl(app.host.baseUrl, recording);
     expect((await post(url, recording.params, sign(TOKEN, url, recording.params))).status).toBe(200);
     const notifications = () =>
-      app.twilio.requests.slice(seenBefore).filter((r) => r.path.endsWith('/Messages.json') && r.form.get('To') === SENTINEL_APP.notify && r.form.get('Body')?.includes(recording.params.RecordingSid!));
+      app.twilio.requests
+        .slice(seenBefore)
+        .filter(
+          (r) =>
+            r.path.endsWith('/Messages.json') &&
+            r.form.get('To') === SENTINEL_APP.notify &&
+            r.form.get('Body')?.includes(recording.params.RecordingSid),
+        );
     await waitFor(() => (notifications().length ? true : undefined), { context: () => app.host.output() });
     await new Promise((r) => setTimeout(r, 500));
-    expect(notifications().map((r) => r.form.get('Body'))).toEqual([`New voicemail from ${recording.params.From} (7 s): ${recording.params.RecordingUrl}`]);
+    expect(notifications().map((r) => r.form.get('Body'))).toEqual([
+      `New voicemail from ${recording.params.From} (7 s): ${recording.params.RecordingUrl}`,
+    ]);
   });
 });
 
@@ -118,12 +166,21 @@ describe('hostile input over HTTP', () => {
   test('signed hostile queries and bodies get TwiML or a clean 4xx from every webhook, never a 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom(...webhooks).chain((w) => fc.record({ webhook: fc.constant(w), query: hostileForm(['Message', 'PhoneNumber', 'Digits', 'Body', 'From'], { maxPairs: 6 }), body: hostileBody(['Body', 'From', 'Message', 'Digits', 'PhoneNumber'], w.params) })),
+        fc.constantFrom(...webhooks).chain((w) =>
+          fc.record({
+            webhook: fc.constant(w),
+            query: hostileForm(['Message', 'PhoneNumber', 'Digits', 'Body', 'From'], { maxPairs: 6 }),
+            body: hostileBody(['Body', 'From', 'Message', 'Digits', 'PhoneNumber'], w.params),
+          }),
+        ),
         async ({ webhook, query, body }) => {
           // Signed for the URL fetch really requests: normalised, without a fragment or an empty `?`.
           const parsed = new URL(`${app.host.baseUrl}/api/${webhook.name}?${query}`);
           const url = `${parsed.origin}${parsed.pathname}${parsed.search}`;
-          const headers = { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': sign(TOKEN, url, formParamsOf(body)) };
+          const headers = {
+            'Content-Type': 'application/x-www-form-urlencoded',
+            'X-Twilio-Signature': sign(TOKEN, url, formParamsOf(body)),
+          };
           const response = await fetch(url, { method: 'POST', headers, body: new Uint8Array(body) });
           const got = await answer(response);
           expect(got.status).not.toBe(403);
@@ -136,18 +193,51 @@ describe('hostile input over HTTP', () => {
   });
 
   const message = (query = 'Message=Hi') => `${app.host.baseUrl}/api/message?${query}`;
-  const signedPost = (url: string, body: string | Buffer, headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded' }) =>
-    fetch(url, { method: 'POST', headers: { ...headers, 'X-Twilio-Signature': sign(TOKEN, new URL(url).href, formParamsOf(Buffer.from(body))) }, body: new Uint8Array(Buffer.from(body)) });
+  const signedPost = (
+    url: string,
+    body: string | Buffer,
+    headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded' },
+  ) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { ...headers, 'X-Twilio-Signature': sign(TOKEN, new URL(url).href, formParamsOf(Buffer.from(body))) },
+      body: new Uint8Array(Buffer.from(body)),
+    });
 
   test.each([
     ['a 5 MB body', () => signedPost(message(), `Message=${'a'.repeat(5_000_000)}`), 200],
     ['100,000 parameters', () => signedPost(message(), Array.from({ length: 100_000 }, (_, i) => `P${i}=${i}`).join('&')), 200],
-    ['bytes that are not UTF-8 in the body', () => signedPost(message(), Buffer.from([0x4d, 0x65, 0x73, 0x73, 0x61, 0x67, 0x65, 0x3d, 0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80])), 200],
-    ['broken escapes in the query and the body', () => signedPost(message('Message=%E0%A4%A&Message=%ZZ'), 'Message=%FF%&Message=%C3%28'), 200],
+    [
+      'bytes that are not UTF-8 in the body',
+      () => signedPost(message(), Buffer.from([0x4d, 0x65, 0x73, 0x73, 0x61, 0x67, 0x65, 0x3d, 0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80])),
+      200,
+    ],
+    [
+      'broken escapes in the query and the body',
+      () => signedPost(message('Message=%E0%A4%A&Message=%ZZ'), 'Message=%FF%&Message=%C3%28'),
+      200,
+    ],
     ['no Content-Type', () => signedPost(message(), 'Message=Hello', {}), 200],
     ['a JSON Content-Type on a form body', () => signedPost(message(), 'Message=Hello', { 'Content-Type': 'application/json' }), 200],
-    ['a JSON body whose bodySHA256 does not match', () => fetch(message(`bodySHA256=${'0'.repeat(64)}`), { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Twilio-Signature': sign(TOKEN, message(`bodySHA256=${'0'.repeat(64)}`), {}) }, body: '{"a":1}' }), 403],
-    ['a STOP from a sender that is no address', () => { const p = smsParams({ From: '+1/415#555?0111', Body: 'STOP', MessageSid: uniqueSid('SM') }); const url = `${app.host.baseUrl}/api/sms`; return post(url, p, sign(TOKEN, url, p)); }, 200],
+    [
+      'a JSON body whose bodySHA256 does not match',
+      () =>
+        fetch(message(`bodySHA256=${'0'.repeat(64)}`), {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-Twilio-Signature': sign(TOKEN, message(`bodySHA256=${'0'.repeat(64)}`), {}) },
+          body: '{"a":1}',
+        }),
+      403,
+    ],
+    [
+      'a STOP from a sender that is no address',
+      () => {
+        const p = smsParams({ From: '+1/415#555?0111', Body: 'STOP', MessageSid: uniqueSid('SM') });
+        const url = `${app.host.baseUrl}/api/sms`;
+        return post(url, p, sign(TOKEN, url, p));
+      },
+      200,
+    ],
   ])('%s gets TwiML or a clean 4xx', async (_, send, status) => {
     const got = await answer(await send());
     expect(unacceptable(got)).toBeUndefined();
@@ -167,7 +257,11 @@ describe('hostile input over HTTP', () => {
 
   test.each([
     ['a broken escape in the path', rawGet('/api/message%E0%A4%A'), 404],
-    ['bytes that are not UTF-8 in the request line', rawGet(Buffer.from([0x2f, 0x61, 0x70, 0x69, 0x2f, 0x6d, 0x65, 0x73, 0x73, 0x61, 0x67, 0x65, 0x3f, 0xff, 0xfe])), 400],
+    [
+      'bytes that are not UTF-8 in the request line',
+      rawGet(Buffer.from([0x2f, 0x61, 0x70, 0x69, 0x2f, 0x6d, 0x65, 0x73, 0x73, 0x61, 0x67, 0x65, 0x3f, 0xff, 0xfe])),
+      400,
+    ],
     ['a Host header that makes no URL', rawGet('/api/message', '[::bad'), 400],
     ['a control character in the request line', rawGet('/api/message?Message=\u0001'), 400],
   ])('%s is refused by the host with a clean status', async (_, request, status) => {
@@ -192,7 +286,10 @@ describe('hostile input over HTTP', () => {
         for (const method of fn.methods) {
           const response = await fetch(`${fn.url}?${query}`, {
             method,
-            headers: { 'Content-Type': json ? 'application/json' : 'application/x-www-form-urlencoded', ...(signature ? { 'X-Twilio-Signature': signature } : {}) },
+            headers: {
+              'Content-Type': json ? 'application/json' : 'application/x-www-form-urlencoded',
+              ...(signature ? { 'X-Twilio-Signature': signature } : {}),
+            },
             ...(method === 'GET' ? {} : { body: new Uint8Array(body) }),
           });
           const got = await answer(response);

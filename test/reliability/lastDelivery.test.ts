@@ -33,9 +33,16 @@ test('a host killed during the last delivery leaves the message in the poison qu
   await rig.host.waitForOutput(/has reached MaxDequeueCount of \d+\. Moving message to queue 'outbound-last-try-poison'/);
   const inPoison = await rig.poison.peekMessages({ numberOfMessages: 32 });
   expect(inPoison.peekedMessageItems.map((m) => m.messageText)).toEqual([text]);
-  expect(await ledgerRow('last-try-1')).toMatchObject({ status: 'poisoned', dequeueCount: MAX_DEQUEUE_COUNT, reason: expect.stringMatching(/poison queue/) });
+  expect(await ledgerRow('last-try-1')).toMatchObject({
+    status: 'poisoned',
+    dequeueCount: MAX_DEQUEUE_COUNT,
+    reason: expect.stringMatching(/poison queue/),
+  });
 
   await enqueue(text);
-  expect(await rowWithStatus('last-try-1', 'sent')).toMatchObject({ reconciled: true, sid: rig.twilio.created.find((c) => c.form.get('To') === to)!.sid });
+  expect(await rowWithStatus('last-try-1', 'sent')).toMatchObject({
+    reconciled: true,
+    sid: rig.twilio.created.find((c) => c.form.get('To') === to)!.sid,
+  });
   expect(creates(to).filter((r) => r.status === 201)).toHaveLength(1);
 });

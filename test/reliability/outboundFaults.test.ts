@@ -25,7 +25,12 @@ beforeAll(async () => {
 }, 180_000);
 
 /** What a failure message needs to explain itself. */
-const report = () => JSON.stringify({ problems: result.problems, outcomes: result.outcomes, examples: result.audit.examples, faults: result.faults, log: result.log }, null, 2);
+const report = () =>
+  JSON.stringify(
+    { problems: result.problems, outcomes: result.outcomes, examples: result.audit.examples, faults: result.faults, log: result.log },
+    null,
+    2,
+  );
 
 test('every fault kind was injected', () => {
   expect(TWILIO_FAULT_KINDS.filter((kind) => !(result.faults.twilio[kind] > 0))).toEqual([]);

@@ -37,8 +37,17 @@ test('a JSON document decodes to itself, as raw text or base64, as a string or b
 
 test('any text or bytes decode to a JSON value or fail with UndecodableMessageError, never another error', () => {
   const loneSurrogates = fc.string({ unit: fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)) });
-  const brokenJson = fc.jsonValue().map((v) => JSON.stringify(v)).chain((t) => fc.nat(t.length).map((cut) => t.slice(0, cut)));
-  const text = fc.oneof(fc.string({ unit: 'binary' }), loneSurrogates, brokenJson, fc.base64String(), fc.constantFrom('', '=', '====', 'null', '{', '[', '"\\ud800"', '{"a":1}{"b":2}'));
+  const brokenJson = fc
+    .jsonValue()
+    .map((v) => JSON.stringify(v))
+    .chain((t) => fc.nat(t.length).map((cut) => t.slice(0, cut)));
+  const text = fc.oneof(
+    fc.string({ unit: 'binary' }),
+    loneSurrogates,
+    brokenJson,
+    fc.base64String(),
+    fc.constantFrom('', '=', '====', 'null', '{', '[', '"\\ud800"', '{"a":1}{"b":2}'),
+  );
   const bytes = fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b));
   const base64OfBytes = bytes.map((b) => b.toString('base64'));
   fc.assert(

@@ -34,7 +34,11 @@ const executedOutbound = () => app.host.output().match(/Executed 'outbound' \(/g
 /** SMS relays whose Body carries `marker`; Twilio (the proxy) answers them with a fault instead of the mock. */
 const FAULTS = {
   'fault-500': { kind: 'status', status: 500 },
-  'fault-401': { kind: 'status', status: 401, body: { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 } },
+  'fault-401': {
+    kind: 'status',
+    status: 401,
+    body: { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 },
+  },
   'fault-reset': { kind: 'reset' },
 } as const;
 
@@ -66,7 +70,9 @@ test('no credential appears in any log line or HTTP answer while every function 
   }
   // Each relay and the voicemail notification above reach Twilio, and each delivery attempt ends.
   const sentToTwilio = () => app.twilio.requests.filter((r) => r.path.endsWith('/Messages.json'));
-  await waitFor(() => (bodies.every((b) => sentToTwilio().some((r) => r.form.get('Body')?.endsWith(`: ${b}`))) ? true : undefined), { context: () => app.host.output() });
+  await waitFor(() => (bodies.every((b) => sentToTwilio().some((r) => r.form.get('Body')?.endsWith(`: ${b}`))) ? true : undefined), {
+    context: () => app.host.output(),
+  });
   await waitFor(() => (executedOutbound() >= sentToTwilio().length ? true : undefined), { context: () => app.host.output() });
 
   // The API key was really in use: the REST client sent its secret to Twilio, and only there.
@@ -82,19 +88,26 @@ test('no credential appears in any log line or HTTP answer while every function 
 
 test('a host that fails to start on a bad setting names the setting, not the credentials next to it', async () => {
   const failure = startHost({ AzureWebJobsStorage: app.azurite.connectionString, ...SENTINEL_CREDENTIALS, VOICE_MODE: 'karaoke' });
-  const error = (await failure.then(
+  const error = await failure.then<Error, Error>(
     (host) => host.stop().then(() => new Error('the host started')),
     (e: unknown) => e as Error,
-  )) as Error;
+  );
   expect(error.message).toMatch(/VOICE_MODE/);
   expect(leakedSecrets(error.message)).toEqual([]);
 });
 
 test('the sentinel check finds a credential in each form it could leak in', () => {
-  const { TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: token, TWILIO_API_KEY_SID: keySid, TWILIO_API_KEY_SECRET: keySecret } = SENTINEL_CREDENTIALS;
+  const {
+    TWILIO_ACCOUNT_SID: sid,
+    TWILIO_AUTH_TOKEN: token,
+    TWILIO_API_KEY_SID: keySid,
+    TWILIO_API_KEY_SECRET: keySecret,
+  } = SENTINEL_CREDENTIALS;
   expect(leakedSecrets(`POST /2010-04-01/Accounts/${sid}/Messages.json`)).toEqual(['TWILIO_ACCOUNT_SID']);
   expect(leakedSecrets(`token=${token}`)).toEqual(['TWILIO_AUTH_TOKEN', 'TWILIO_AUTH_TOKEN (URL-encoded)']);
-  expect(leakedSecrets(`authorization: Basic ${Buffer.from(`${keySid}:${keySecret}`).toString('base64')}`)).toEqual(['Basic auth with the API key']);
+  expect(leakedSecrets(`authorization: Basic ${Buffer.from(`${keySid}:${keySecret}`).toString('base64')}`)).toEqual([
+    'Basic auth with the API key',
+  ]);
   expect(leakedSecrets(`Executed 'sms' (POST /api/sms -> 200, 3.1 ms)`)).toEqual([]);
   expect(sign(token, 'https://example.com/api/sms', {})).not.toContain(token);
 });

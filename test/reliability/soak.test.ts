@@ -21,7 +21,16 @@ test('under concurrent signed webhooks every answer is the right TwiML, with no 
   expect(load.status5xx).toBe(0);
   expect(load.errors).toBe(0);
   // Every kind of request in the mix was answered, so the zero above covers each of them.
-  expect(load.endpoints.map((e) => e.name).sort()).toEqual(['forward', 'menu', 'menu digits', 'message', 'sms', 'sms START', 'sms STOP', 'voice']);
+  expect(load.endpoints.map((e) => e.name).sort()).toEqual([
+    'forward',
+    'menu',
+    'menu digits',
+    'message',
+    'sms',
+    'sms START',
+    'sms STOP',
+    'voice',
+  ]);
   for (const endpoint of load.endpoints) expect(endpoint.answered).toBeGreaterThan(0);
   expect(leakedSecrets(app.host.output())).toEqual([]);
   expect(app.host.output()).not.toMatch(/\(Failed\)|Request handling failed/);

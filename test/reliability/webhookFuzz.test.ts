@@ -44,7 +44,12 @@ interface Webhook {
 
 const WEBHOOKS: Webhook[] = [
   { name: 'message', handler: message, vocabulary: ['Message', 'Message[]', 'Message[0]', 'Message[1]'], base: CALL },
-  { name: 'forward', handler: forward, vocabulary: ['PhoneNumber', 'CallerId', 'AllowedCallers[0]', 'AllowedCallers[]', ...DIALLING], base: CALL },
+  {
+    name: 'forward',
+    handler: forward,
+    vocabulary: ['PhoneNumber', 'CallerId', 'AllowedCallers[0]', 'AllowedCallers[]', ...DIALLING],
+    base: CALL,
+  },
   { name: 'menu', handler: menu, vocabulary: ['Message', 'Options[1]', 'Options[22]', 'Options[]', 'Digits'], base: CALL },
   { name: 'whisper', handler: whisper, vocabulary: ['Message', 'HumanCheck', 'Digits'], base: CALL },
   { name: 'callme', handler: callme, vocabulary: ['PhoneNumber', ...DIALLING], base: CALL },
@@ -53,10 +58,25 @@ const WEBHOOKS: Webhook[] = [
   {
     name: 'voicemail',
     handler: voicemail,
-    vocabulary: ['Message', 'Transcribe', 'Email', 'Notify', 'RecordingUrl', 'RecordingSid', 'RecordingDuration', 'TranscriptionStatus', 'TranscriptionText'],
+    vocabulary: [
+      'Message',
+      'Transcribe',
+      'Email',
+      'Notify',
+      'RecordingUrl',
+      'RecordingSid',
+      'RecordingDuration',
+      'TranscriptionStatus',
+      'TranscriptionText',
+    ],
     base: CALL,
   },
-  { name: 'conference', handler: conference, vocabulary: ['Name', 'Password', 'Digits', 'Message', 'Music', 'Moderators[0]', 'Moderators[]'], base: CALL },
+  {
+    name: 'conference',
+    handler: conference,
+    vocabulary: ['Name', 'Password', 'Digits', 'Message', 'Music', 'Moderators[0]', 'Moderators[]'],
+    base: CALL,
+  },
   { name: 'echo', handler: echo, vocabulary: ['Twiml'], base: CALL, echoes: true },
   { name: 'voice', handler: voice, vocabulary: ['Digits'], base: CALL },
   { name: 'sms', handler: sms, vocabulary: ['Body', 'From', 'MessageSid', 'SmsSid', 'NumMedia', 'MediaUrl0', 'MediaUrl1'], base: SMS },
@@ -109,15 +129,24 @@ async function invoke(webhook: Webhook, sent: Sent): Promise<{ answer?: Answer; 
   const request = new HttpRequest({
     method: sent.method,
     url,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(signature === undefined ? {} : { 'x-twilio-signature': signature }) },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(signature === undefined ? {} : { 'x-twilio-signature': signature }),
+    },
     body: { bytes: body },
   });
   const logs: string[] = [];
-  const context = new InvocationContext({ functionName: webhook.name, logHandler: (level, ...args) => logs.push(`${level} ${args.join(' ')}`) });
+  const context = new InvocationContext({
+    functionName: webhook.name,
+    logHandler: (level, ...args) => logs.push(`${level} ${args.join(' ')}`),
+  });
   try {
     const response: HttpResponseInit = await webhook.handler(request, context);
-    const headers = new Headers(response.headers as HeadersInit | undefined);
-    return { answer: { status: response.status ?? 200, contentType: headers.get('content-type') ?? '', body: String(response.body ?? '') }, logs: logs.join('\n') };
+    const headers = new Headers(response.headers);
+    return {
+      answer: { status: response.status ?? 200, contentType: headers.get('content-type') ?? '', body: String(response.body ?? '') },
+      logs: logs.join('\n'),
+    };
   } catch (thrown) {
     return { thrown, logs: logs.join('\n') };
   }
@@ -151,12 +180,20 @@ describe.each(WEBHOOKS)('$name', (webhook) => {
 
   test('lets no parameter inject TwiML: every parameter it reads carrying markup at once', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...INJECTIONS), fc.constantFrom('+14155550100', 'https://example.com/x', '1', 'Hi'), async (injection, prefix) => {
-        const params = new URLSearchParams(webhook.base);
-        for (const key of webhook.vocabulary) params.append(key, `${prefix}${injection}`);
-        const outcome = await invoke(webhook, { method: 'POST', target: `/api/${webhook.name}?${params}`, body: Buffer.from(params.toString()) });
-        expect(problemWith(webhook, outcome)).toBeUndefined();
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...INJECTIONS),
+        fc.constantFrom('+14155550100', 'https://example.com/x', '1', 'Hi'),
+        async (injection, prefix) => {
+          const params = new URLSearchParams(webhook.base);
+          for (const key of webhook.vocabulary) params.append(key, `${prefix}${injection}`);
+          const outcome = await invoke(webhook, {
+            method: 'POST',
+            target: `/api/${webhook.name}?${params}`,
+            body: Buffer.from(params.toString()),
+          });
+          expect(problemWith(webhook, outcome)).toBeUndefined();
+        },
+      ),
       { numRuns: Math.ceil(RUNS / 2) },
     );
   });
@@ -166,14 +203,20 @@ describe.each(WEBHOOKS)('$name', (webhook) => {
     ['a key repeated 10,000 times', (key: string) => `${key}=1&`.repeat(10_000)],
     ['10,000 different keys', (key: string) => Array.from({ length: 10_000 }, (_, i) => `${key}${i}=${i}`).join('&')],
   ])('answers a huge body (%s) with TwiML or a clean 400', async (_, body) => {
-    const outcome = await invoke(webhook, { method: 'POST', target: `/api/${webhook.name}`, body: Buffer.from(body(webhook.vocabulary[0]!)) });
+    const outcome = await invoke(webhook, {
+      method: 'POST',
+      target: `/api/${webhook.name}`,
+      body: Buffer.from(body(webhook.vocabulary[0])),
+    });
     expect(problemWith(webhook, outcome)).toBeUndefined();
   });
 
   test('refuses any request that is unsigned (400) or not signed for exactly this URL and body (403)', async () => {
     const otherToken = (url: string, body: Buffer) => sign('not-the-auth-token', url, formParamsOf(body));
     const otherUrl = (url: string, body: Buffer) => sign(TOKEN, `${url}&x=1`, formParamsOf(body));
-    const garbage = fc.oneof(fc.base64String({ maxLength: 40 }), fc.string({ unit: 'grapheme-ascii', maxLength: 40 })).filter((s) => s.trim() !== '');
+    const garbage = fc
+      .oneof(fc.base64String({ maxLength: 40 }), fc.string({ unit: 'grapheme-ascii', maxLength: 40 }))
+      .filter((s) => s.trim() !== '');
     const forgery = fc.oneof(
       fc.constant({ expect: 400, signature: () => undefined }),
       fc.constant({ expect: 403, signature: otherToken }),

@@ -4,7 +4,12 @@
 // endpoint. Only the two endpoints are fakes (harness/vaultChain.ts).
 import { AzureLogger, setLogLevel } from '@azure/logger';
 import { resetAzureCredentialForTests } from '../../shared/platform/azureCredential';
-import { KeyVaultAccessDeniedError, KeyVaultUnreachableError, resetKeyVaultForTests, SecretNotFoundError } from '../../shared/platform/keyVault';
+import {
+  KeyVaultAccessDeniedError,
+  KeyVaultUnreachableError,
+  resetKeyVaultForTests,
+  SecretNotFoundError,
+} from '../../shared/platform/keyVault';
 import {
   FORCED_REFRESH_INTERVAL_MS,
   prefetchTwilioCredentials,
@@ -140,8 +145,18 @@ test('without the optional API key secrets the auth token is used and the 404s a
 
   const credentials = await twilioCredentials();
 
-  expect(credentials).toEqual({ accountSid: VALUES[NAMES.accountSid], authToken: VALUES[NAMES.authToken], apiKeySid: undefined, apiKeySecret: undefined });
-  expect(chain.vault.requests.filter((r) => r.status === 404).map((r) => r.secretName).sort()).toEqual([NAMES.apiKeySecret, NAMES.apiKeySid]);
+  expect(credentials).toEqual({
+    accountSid: VALUES[NAMES.accountSid],
+    authToken: VALUES[NAMES.authToken],
+    apiKeySid: undefined,
+    apiKeySecret: undefined,
+  });
+  expect(
+    chain.vault.requests
+      .filter((r) => r.status === 404)
+      .map((r) => r.secretName)
+      .sort(),
+  ).toEqual([NAMES.apiKeySecret, NAMES.apiKeySid]);
 });
 
 test('an API key SID without its secret fails, naming the missing secret', async () => {
@@ -208,7 +223,9 @@ test('an unreachable vault is retried with backoff, then fails with a clear mess
   expect(error).toBeInstanceOf(KeyVaultUnreachableError);
   expect((error as KeyVaultUnreachableError).attempts).toBe(4);
   expect(error.message).toMatch(
-    new RegExp(`^Key Vault ${chain.vault.url} could not be reached for secret twilio-[a-z-]+ after 4 attempts \\((ECONNRESET|EPIPE)\\)\\. Check KEY_VAULT_URL`),
+    new RegExp(
+      `^Key Vault ${chain.vault.url} could not be reached for secret twilio-[a-z-]+ after 4 attempts \\((ECONNRESET|EPIPE)\\)\\. Check KEY_VAULT_URL`,
+    ),
   );
   expect(chain.vault.droppedConnections).toBeGreaterThanOrEqual(4 * 4); // four secrets, four attempts each, all within the load
 });
@@ -219,7 +236,9 @@ test('when the vault is unreachable after the TTL, the cached credentials are us
   chain.vault.mode = 'drop-connections';
 
   expect(await twilioCredentials()).toBe(first);
-  expect(captured.join('\n')).toMatch(/\[secrets\] Re-reading the Twilio credentials failed; using the cached ones for now\. KeyVaultUnreachableError/);
+  expect(captured.join('\n')).toMatch(
+    /\[secrets\] Re-reading the Twilio credentials failed; using the cached ones for now\. KeyVaultUnreachableError/,
+  );
 
   // The next try waits 30 s rather than hitting the vault on every call.
   const dropped = chain.vault.droppedConnections;
@@ -239,7 +258,9 @@ test('a failed prefetch is logged without throwing, and the first request reads 
   chain.vault.mode = 'forbidden';
   prefetchTwilioCredentials();
   await waitFor(() => (captured.some((line) => line.includes('Prefetching')) ? true : undefined), { timeoutMs: 5000 });
-  expect(captured.join('\n')).toMatch(/\[secrets\] Prefetching the Twilio credentials from Key Vault failed; the first request will retry\. KeyVaultAccessDeniedError/);
+  expect(captured.join('\n')).toMatch(
+    /\[secrets\] Prefetching the Twilio credentials from Key Vault failed; the first request will retry\. KeyVaultAccessDeniedError/,
+  );
 
   chain.vault.mode = 'up';
   expect((await twilioCredentials()).accountSid).toBe(VALUES[NAMES.accountSid]);

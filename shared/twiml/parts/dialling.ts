@@ -1,15 +1,10 @@
 // What the dialling twimlets (forward, callme, simulring, findme) share: the Dial action that comes back
-// with Dial=true, the end of the call after it, Timeout parsing and the whisper URL. Pure: no I/O.
+// with Dial=true, the end of the call after it, and the whisper URL. Pure: no I/O.
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { first, type WebhookParams } from '../../webhook/params';
-import { xmlSafe } from './speech';
 import { appUrl, type Query } from './appUrls';
-
-/** A twimlet switch such as `Dial=true` or `HumanCheck=1`: on unless absent, empty, `0` or `false`. */
-export function flagParam(params: WebhookParams, name: string): boolean {
-  const value = first(params, name)?.trim().toLowerCase();
-  return value !== undefined && value !== '' && value !== '0' && value !== 'false';
-}
+import { flagParam, textParam } from './twimletParams';
+import { ROUTES } from '../../platform/routes';
 
 /** True on the request Twilio makes to the Dial action, after the dialled leg ends. */
 export function isDialAction(params: WebhookParams): boolean {
@@ -20,18 +15,6 @@ export function isDialAction(params: WebhookParams): boolean {
 export function dialAnswered(params: WebhookParams): boolean {
   const status = (first(params, 'DialCallStatus') ?? first(params, 'DialStatus') ?? '').toLowerCase();
   return status === 'completed' || status === 'answered';
-}
-
-/** A trimmed, XML-safe parameter value; undefined when absent or blank. */
-export function textParam(params: WebhookParams, name: string): string | undefined {
-  const value = xmlSafe(first(params, name) ?? '').trim();
-  return value || undefined;
-}
-
-/** Twimlets' Timeout: a whole number of seconds, else the twimlet's default. */
-export function timeoutParam(params: WebhookParams, fallback: number): number {
-  const value = Number(first(params, 'Timeout'));
-  return Number.isInteger(value) && value > 0 ? value : fallback;
 }
 
 /** The Dial action: this function again, with Dial=true and whatever the next step needs. */
@@ -56,5 +39,5 @@ export function dialTwimlet(params: WebhookParams, dial: (response: VoiceRespons
 
 /** The whisper the dialled person hears before the call is connected. */
 export function whisperUrl(current: URL, options: { message?: string; humanCheck?: boolean }): string {
-  return appUrl(current, { Message: options.message, HumanCheck: options.humanCheck ? '1' : undefined }, { function: 'whisper' });
+  return appUrl(current, { Message: options.message, HumanCheck: options.humanCheck ? '1' : undefined }, { function: ROUTES.whisper });
 }

@@ -4,7 +4,11 @@
 
 const MAX_KEY_LENGTH = 4096;
 
-export function memoizeTwiml<A extends unknown[]>(build: (...args: A) => string, key: (...args: A) => string, limit = 256): (...args: A) => string {
+export function memoizeTwiml<A extends unknown[]>(
+  build: (...args: A) => string,
+  key: (...args: A) => string,
+  limit = 256,
+): (...args: A) => string {
   const cache = new Map<string, string>();
   return (...args: A) => {
     const cacheKey = key(...args);

@@ -7,7 +7,14 @@ const base64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('
 
 describe('reading a queue delivery', () => {
   test('a raw JSON message (parsed by @azure/functions) is keyed by the queue message id', () => {
-    expect(readDelivery(message, queueMeta)).toMatchObject({ payload: message, producer: 'message', key: 'queue-message-id', keySource: 'queue message id', queueMessageId: 'queue-message-id', dequeueCount: 2 });
+    expect(readDelivery(message, queueMeta)).toMatchObject({
+      payload: message,
+      producer: 'message',
+      key: 'queue-message-id',
+      keySource: 'queue message id',
+      queueMessageId: 'queue-message-id',
+      dequeueCount: 2,
+    });
   });
 
   test('a base64 message (Functions output binding) is decoded and keyed by the queue message id', () => {
@@ -15,17 +22,40 @@ describe('reading a queue delivery', () => {
   });
 
   test("the message's own idempotencyKey wins over the queue message id", () => {
-    expect(readDelivery({ ...message, idempotencyKey: 'order-7' }, queueMeta)).toMatchObject({ key: 'order-7', keySource: 'idempotencyKey' });
+    expect(readDelivery({ ...message, idempotencyKey: 'order-7' }, queueMeta)).toMatchObject({
+      key: 'order-7',
+      keySource: 'idempotencyKey',
+    });
   });
 
   test('an Event Grid event delivers the message in data, keyed by the event id', () => {
-    const event = { id: 'evt-1', eventType: 'Contoso.Outbound', subject: 'orders/7', eventTime: '2030-01-01T00:00:00Z', dataVersion: '1.0', data: message };
+    const event = {
+      id: 'evt-1',
+      eventType: 'Contoso.Outbound',
+      subject: 'orders/7',
+      eventTime: '2030-01-01T00:00:00Z',
+      dataVersion: '1.0',
+      data: message,
+    };
     // The host merged the event's own "id" over the queue message id.
-    expect(readDelivery(event, { ...queueMeta, id: 'evt-1' })).toMatchObject({ payload: message, producer: 'event-grid', key: 'event-evt-1', keySource: 'event id', queueMessageId: undefined, dequeueCount: 2 });
+    expect(readDelivery(event, { ...queueMeta, id: 'evt-1' })).toMatchObject({
+      payload: message,
+      producer: 'event-grid',
+      key: 'event-evt-1',
+      keySource: 'event id',
+      queueMessageId: undefined,
+      dequeueCount: 2,
+    });
   });
 
   test('a CloudEvents event delivers the message in data, keyed by the event id', () => {
-    const event = { specversion: '1.0', id: 'ce-9', type: 'Contoso.Outbound', source: '/orders', data: { ...message, idempotencyKey: 'k-1' } };
+    const event = {
+      specversion: '1.0',
+      id: 'ce-9',
+      type: 'Contoso.Outbound',
+      source: '/orders',
+      data: { ...message, idempotencyKey: 'k-1' },
+    };
     expect(readDelivery(base64(event), queueMeta)).toMatchObject({ producer: 'cloud-event', key: 'k-1' });
   });
 
@@ -51,6 +81,9 @@ describe('reading a queue delivery', () => {
   });
 
   test('text that is neither JSON nor base64 JSON is reported, keyed by the queue message id', () => {
-    expect(readDelivery('hello there', queueMeta)).toMatchObject({ undecodable: expect.stringMatching(/neither JSON nor base64/), key: 'queue-message-id' });
+    expect(readDelivery('hello there', queueMeta)).toMatchObject({
+      undecodable: expect.stringMatching(/neither JSON nor base64/),
+      key: 'queue-message-id',
+    });
   });
 });

@@ -5,11 +5,14 @@ const rest = (status: number, code?: number) => Object.assign(new Error('[HTTP] 
 const network = (code: string) => Object.assign(new Error(`connect ${code}`), { code, isAxiosError: true });
 
 describe('classifying Twilio failures', () => {
-  test.each([21211, 21214, 21408, 21606, 21608, 21610, 21612, 21614, 21659])('error %i (HTTP 400) is permanent and keeps its code', (code) => {
-    const error = classifyTwilioError(rest(400, code));
-    expect(error).toBeInstanceOf(TwilioPermanentError);
-    expect(error).toMatchObject({ code, status: 400, message: `Twilio says ${code}` });
-  });
+  test.each([21211, 21214, 21408, 21606, 21608, 21610, 21612, 21614, 21659])(
+    'error %i (HTTP 400) is permanent and keeps its code',
+    (code) => {
+      const error = classifyTwilioError(rest(400, code));
+      expect(error).toBeInstanceOf(TwilioPermanentError);
+      expect(error).toMatchObject({ code, status: 400, message: `Twilio says ${code}` });
+    },
+  );
 
   test('a 401 or error 20003 is an authentication error (refresh the credentials)', () => {
     expect(classifyTwilioError(rest(401, 20003))).toBeInstanceOf(TwilioAuthError);
@@ -27,7 +30,11 @@ describe('classifying Twilio failures', () => {
   });
 
   test('a refused connection never reached Twilio; a reset or a timeout may have', () => {
-    expect(classifyTwilioError(network('ECONNREFUSED'))).toMatchObject({ name: 'TwilioTransientError', mayHaveReachedTwilio: false, code: 'ECONNREFUSED' });
+    expect(classifyTwilioError(network('ECONNREFUSED'))).toMatchObject({
+      name: 'TwilioTransientError',
+      mayHaveReachedTwilio: false,
+      code: 'ECONNREFUSED',
+    });
     expect(classifyTwilioError(network('ECONNRESET'))).toMatchObject({ name: 'TwilioTransientError', mayHaveReachedTwilio: true });
     expect(classifyTwilioError(network('ECONNABORTED'))).toMatchObject({ name: 'TwilioTransientError', mayHaveReachedTwilio: true });
   });

@@ -1,4 +1,15 @@
-import { accepted, callback, claim, claimOutcome, failed, rejected, released, sent, type LedgerRow, type Transition } from '../../../shared/outbound/ledger';
+import {
+  accepted,
+  callback,
+  claim,
+  claimOutcome,
+  failed,
+  rejected,
+  released,
+  sent,
+  type LedgerRow,
+  type Transition,
+} from '../../../shared/outbound/ledger';
 
 const t0 = new Date('2030-01-01T00:00:00Z');
 const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
@@ -17,7 +28,16 @@ function run(row: LedgerRow | undefined, ...transitions: Transition[]): LedgerRo
 describe('the ledger state machine', () => {
   test('a new key is claimed for sending, with a lease, counting the attempt', () => {
     const row = claimBy('a')(undefined)!;
-    expect(row).toMatchObject({ key: 'k', status: 'sending', claimId: 'a', attempts: 1, dequeueCount: 1, leaseUntil: at(60).toISOString(), firstAttemptAt: t0.toISOString(), metadata: { orderId: 7 } });
+    expect(row).toMatchObject({
+      key: 'k',
+      status: 'sending',
+      claimId: 'a',
+      attempts: 1,
+      dequeueCount: 1,
+      leaseUntil: at(60).toISOString(),
+      firstAttemptAt: t0.toISOString(),
+      metadata: { orderId: 7 },
+    });
     expect(claimOutcome(undefined, row, 'a')).toEqual({ kind: 'claimed', row, lookUpFirst: false });
   });
 
@@ -45,7 +65,12 @@ describe('the ledger state machine', () => {
   test('a sent, delivered or failed row is never claimed again: a redelivery is a duplicate', () => {
     for (const done of [
       run(undefined, claimBy('a'), sent({ sid: 'SM1', twilioStatus: 'queued', now: at(1) }))!,
-      run(undefined, claimBy('a'), sent({ sid: 'SM1', now: at(1) }), callback({ kind: 'sms', sid: 'SM1', twilioStatus: 'delivered', now: at(5) }))!,
+      run(
+        undefined,
+        claimBy('a'),
+        sent({ sid: 'SM1', now: at(1) }),
+        callback({ kind: 'sms', sid: 'SM1', twilioStatus: 'delivered', now: at(5) }),
+      )!,
       run(undefined, claimBy('a'), failed({ claimId: 'a', code: 21211, message: 'bad To', now: at(1) }))!,
     ]) {
       expect(claimBy('b', at(999))(done)).toBeUndefined();
@@ -67,15 +92,27 @@ describe('the ledger state machine', () => {
   });
 
   test("the queue's last attempt marks the row poisoned, and a message put back from the poison queue can still claim it", () => {
-    const poisoned = run(undefined, claimBy('a', t0, 5), released({ claimId: 'a', now: at(2), code: 20500, message: 'Twilio 500', poisoned: true }))!;
-    expect(poisoned).toMatchObject({ status: 'poisoned', reason: expect.stringMatching(/after 5 deliveries; the message is in the poison queue/) });
+    const poisoned = run(
+      undefined,
+      claimBy('a', t0, 5),
+      released({ claimId: 'a', now: at(2), code: 20500, message: 'Twilio 500', poisoned: true }),
+    )!;
+    expect(poisoned).toMatchObject({
+      status: 'poisoned',
+      reason: expect.stringMatching(/after 5 deliveries; the message is in the poison queue/),
+    });
     expect(claimOutcome(poisoned, claimBy('b', at(600))(poisoned)!, 'b')).toMatchObject({ kind: 'claimed', lookUpFirst: true });
   });
 
   test("the queue's last delivery claims the row as poisoned, so an attempt that never ends leaves it saying so", () => {
     const lastTry = claim({ key: 'k', claimId: 'a', now: t0, leaseMs: LEASE_MS, info, dequeueCount: 5, lastTry: true });
     const row = lastTry(undefined)!;
-    expect(row).toMatchObject({ status: 'poisoned', claimId: 'a', leaseUntil: at(60).toISOString(), reason: expect.stringMatching(/last of 5 deliveries.*poison queue/) });
+    expect(row).toMatchObject({
+      status: 'poisoned',
+      claimId: 'a',
+      leaseUntil: at(60).toISOString(),
+      reason: expect.stringMatching(/last of 5 deliveries.*poison queue/),
+    });
     expect(claimOutcome(undefined, row, 'a')).toMatchObject({ kind: 'claimed', lookUpFirst: false });
     // Another delivery of the key waits for the lease, then takes over and looks the send up first.
     expect(claimOutcome(row, row, 'b')).toMatchObject({ kind: 'busy', until: at(60) });
@@ -87,9 +124,17 @@ describe('the ledger state machine', () => {
     const sentRow = run(undefined, lastTry, sent({ sid: 'SM1', now: at(1) }))!;
     expect(sentRow).toMatchObject({ status: 'sent', sid: 'SM1' });
     expect(sentRow.reason).toBeUndefined();
-    expect(run(undefined, lastTry, failed({ claimId: 'a', code: 21211, message: 'bad To', now: at(1) }))).toMatchObject({ status: 'failed', errorCode: 21211 });
-    expect(run(undefined, lastTry, rejected({ key: 'k', reason: 'opted out', now: at(1), claimId: 'a' }))).toMatchObject({ status: 'rejected', reason: 'opted out' });
-    expect(run(undefined, lastTry, released({ claimId: 'a', now: at(2), code: 20500, message: 'Twilio 500', poisoned: true }))).toMatchObject({
+    expect(run(undefined, lastTry, failed({ claimId: 'a', code: 21211, message: 'bad To', now: at(1) }))).toMatchObject({
+      status: 'failed',
+      errorCode: 21211,
+    });
+    expect(run(undefined, lastTry, rejected({ key: 'k', reason: 'opted out', now: at(1), claimId: 'a' }))).toMatchObject({
+      status: 'rejected',
+      reason: 'opted out',
+    });
+    expect(
+      run(undefined, lastTry, released({ claimId: 'a', now: at(2), code: 20500, message: 'Twilio 500', poisoned: true })),
+    ).toMatchObject({
       status: 'poisoned',
       errorCode: 20500,
       leaseUntil: at(2).toISOString(),
@@ -115,8 +160,8 @@ describe('the ledger state machine', () => {
   test('a scheduled or HTTP-accepted message takes over a rejected key, but nothing else', () => {
     const rejectedRow = rejected({ key: 'k', reason: 'bad', now: t0 })(undefined)!;
     expect(accepted('k', info, at(1))(rejectedRow)).toMatchObject({ status: 'accepted', to: info.to });
-    expect(accepted('k', info, at(1))(accepted('k', info, t0)(undefined)!)).toBeUndefined();
-    expect(accepted('k', info, at(1))(claimBy('a')(undefined)!)).toBeUndefined();
+    expect(accepted('k', info, at(1))(accepted('k', info, t0)(undefined))).toBeUndefined();
+    expect(accepted('k', info, at(1))(claimBy('a')(undefined))).toBeUndefined();
   });
 
   test('a rejection never overwrites a row something was sent for', () => {
@@ -150,16 +195,29 @@ describe('the ledger state machine', () => {
     });
 
     test('record why a message failed', () => {
-      const row = callback({ kind: 'sms', sid: 'SM1', twilioStatus: 'undelivered', errorCode: '30003', errorMessage: 'Unreachable', now: at(5) })(sentRow())!;
+      const row = callback({
+        kind: 'sms',
+        sid: 'SM1',
+        twilioStatus: 'undelivered',
+        errorCode: '30003',
+        errorMessage: 'Unreachable',
+        now: at(5),
+      })(sentRow())!;
       expect(row).toMatchObject({ status: 'undelivered', errorCode: '30003', errorMessage: 'Unreachable' });
     });
 
     test('map call statuses: ringing is still sent, completed is delivered, no-answer is undelivered', () => {
-      const call = run(undefined, claim({ key: 'k', claimId: 'a', now: t0, leaseMs: LEASE_MS, info: { type: 'call', to: '+15551234567' } }), sent({ sid: 'CA1', twilioStatus: 'queued', now: at(1) }))!;
+      const call = run(
+        undefined,
+        claim({ key: 'k', claimId: 'a', now: t0, leaseMs: LEASE_MS, info: { type: 'call', to: '+15551234567' } }),
+        sent({ sid: 'CA1', twilioStatus: 'queued', now: at(1) }),
+      )!;
       const ringing = callback({ kind: 'call', sid: 'CA1', twilioStatus: 'ringing', now: at(2) })(call)!;
       expect(ringing).toMatchObject({ status: 'sent', twilioStatus: 'ringing' });
       expect(callback({ kind: 'call', sid: 'CA1', twilioStatus: 'completed', now: at(9) })(ringing)).toMatchObject({ status: 'delivered' });
-      expect(callback({ kind: 'call', sid: 'CA1', twilioStatus: 'no-answer', now: at(9) })(ringing)).toMatchObject({ status: 'undelivered' });
+      expect(callback({ kind: 'call', sid: 'CA1', twilioStatus: 'no-answer', now: at(9) })(ringing)).toMatchObject({
+        status: 'undelivered',
+      });
     });
 
     test('complete a row whose REST answer was lost, and the late answer then changes nothing', () => {

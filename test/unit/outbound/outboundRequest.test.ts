@@ -26,7 +26,13 @@ describe('the Twilio request for a message', () => {
   });
 
   test("the message's own sender and status callback win", () => {
-    const request = build({ type: 'sms', to: '+15551234567', body: 'Hi', from: '+15550001111', statusCallback: 'https://mine.example.com/cb' });
+    const request = build({
+      type: 'sms',
+      to: '+15551234567',
+      body: 'Hi',
+      from: '+15550001111',
+      statusCallback: 'https://mine.example.com/cb',
+    });
     expect(request).toMatchObject({ from: '+15550001111', statusCallback: 'https://mine.example.com/cb' });
   });
 
@@ -48,8 +54,12 @@ describe('the Twilio request for a message', () => {
   });
 
   test('a url that is a path of this app is resolved against WEBHOOK_BASE_URL', () => {
-    expect(build({ type: 'call', to: '+15551234567', url: '/api/message?Message=Hi' })).toMatchObject({ url: 'https://calls.example.com/api/message?Message=Hi' });
-    expect(() => build({ type: 'call', to: '+15551234567', url: '/api/message' }, { fromNumber: '+15005550006' })).toThrow(/WEBHOOK_BASE_URL is missing/);
+    expect(build({ type: 'call', to: '+15551234567', url: '/api/message?Message=Hi' })).toMatchObject({
+      url: 'https://calls.example.com/api/message?Message=Hi',
+    });
+    expect(() => build({ type: 'call', to: '+15551234567', url: '/api/message' }, { fromNumber: '+15005550006' })).toThrow(
+      /WEBHOOK_BASE_URL is missing/,
+    );
   });
 
   test('say text whose TwiML would exceed 4000 characters is an invalid message', () => {
@@ -59,7 +69,14 @@ describe('the Twilio request for a message', () => {
 
 describe('recognising our own send among Twilio records', () => {
   const since = new Date('2030-01-01T00:00:00Z');
-  const record = (fields: Partial<TwilioRecord>): TwilioRecord => ({ sid: 'SM1', to: '+15551234567', from: '+15005550006', body: 'Hi', dateCreated: new Date('2030-01-01T00:00:05Z'), ...fields });
+  const record = (fields: Partial<TwilioRecord>): TwilioRecord => ({
+    sid: 'SM1',
+    to: '+15551234567',
+    from: '+15005550006',
+    body: 'Hi',
+    dateCreated: new Date('2030-01-01T00:00:05Z'),
+    ...fields,
+  });
   const sms = build({ type: 'sms', to: '+15551234567', body: 'Hi' });
 
   test('finds the message with the same To, From and Body created after the first attempt', () => {
@@ -72,7 +89,10 @@ describe('recognising our own send among Twilio records', () => {
   });
 
   test('accepts the body with a trial-account prefix, and takes the earliest match', () => {
-    const records = [record({ sid: 'SM2', dateCreated: new Date('2030-01-01T00:00:09Z') }), record({ sid: 'SM1', body: 'Sent from your Twilio trial account - Hi' })];
+    const records = [
+      record({ sid: 'SM2', dateCreated: new Date('2030-01-01T00:00:09Z') }),
+      record({ sid: 'SM1', body: 'Sent from your Twilio trial account - Hi' }),
+    ];
     expect(findOwnRecord(sms, records, since)?.sid).toBe('SM1');
   });
 

@@ -16,7 +16,14 @@ const issuesOf = (input: unknown) => {
 const VALID: unknown[] = [
   { type: 'sms', to: '+15551234567', body: 'Hello' },
   { type: 'sms', to: '+15551234567', mediaUrls: ['https://example.com/cat.jpg'], from: '+15005550006' },
-  { type: 'sms', to: '+447700900123', body: 'Hi', messagingServiceSid: 'MG0123456789abcdef0123456789abcdef', idempotencyKey: 'order-42:reminder', metadata: { orderId: 42 } },
+  {
+    type: 'sms',
+    to: '+447700900123',
+    body: 'Hi',
+    messagingServiceSid: 'MG0123456789abcdef0123456789abcdef',
+    idempotencyKey: 'order-42:reminder',
+    metadata: { orderId: 42 },
+  },
   { type: 'sms', to: '+15551234567', body: 'Later', sendAt: '2030-01-07T23:00:00Z', statusCallback: 'https://hooks.example.com/status' },
   { type: 'call', to: '+15551234567', say: 'Your code is 1 2 3' },
   { type: 'call', to: '+15551234567', twiml: '<Response><Say>Hi</Say></Response>' },
@@ -27,17 +34,45 @@ const VALID: unknown[] = [
 const INVALID: Array<[string, unknown, RegExp]> = [
   ['a recipient that is not E.164', { type: 'sms', to: '555-1234', body: 'x' }, /^to: must be an E\.164 number/],
   ['an sms with neither body nor media', { type: 'sms', to: '+15551234567' }, /an sms needs body, mediaUrls or both/],
-  ['a call with two sources of TwiML', { type: 'call', to: '+15551234567', say: 'a', url: 'https://example.com' }, /exactly one of say, twiml and url/],
+  [
+    'a call with two sources of TwiML',
+    { type: 'call', to: '+15551234567', say: 'a', url: 'https://example.com' },
+    /exactly one of say, twiml and url/,
+  ],
   ['a call with no TwiML at all', { type: 'call', to: '+15551234567' }, /exactly one of say, twiml and url/],
-  ['a Messaging Service on a call', { type: 'call', to: '+15551234567', say: 'a', messagingServiceSid: 'MG0123456789abcdef0123456789abcdef' }, /unknown field "messagingServiceSid"/],
+  [
+    'a Messaging Service on a call',
+    { type: 'call', to: '+15551234567', say: 'a', messagingServiceSid: 'MG0123456789abcdef0123456789abcdef' },
+    /unknown field "messagingServiceSid"/,
+  ],
   ['malformed TwiML', { type: 'call', to: '+15551234567', twiml: '<Response><Say>Hi</Response>' }, /twiml: must be well-formed XML/],
-  ['a url that is neither absolute nor a path', { type: 'call', to: '+15551234567', url: 'ftp://x' }, /url: must be an absolute http\(s\) URL or a path/],
+  [
+    'a url that is neither absolute nor a path',
+    { type: 'call', to: '+15551234567', url: 'ftp://x' },
+    /url: must be an absolute http\(s\) URL or a path/,
+  ],
   ['a typo in a field name', { type: 'sms', to: '+15551234567', body: 'x', mediaUrl: ['https://x'] }, /unknown field "mediaUrl"/],
   ['a trigger metadata name', { type: 'sms', to: '+15551234567', body: 'x', id: 'abc' }, /id: "id" is reserved/],
-  ['a trigger metadata name in another case', { type: 'sms', to: '+15551234567', body: 'x', DequeueCount: 1 }, /DequeueCount: "DequeueCount" is reserved/],
-  ['an idempotency key with a slash', { type: 'sms', to: '+15551234567', body: 'x', idempotencyKey: 'a/b' }, /idempotencyKey: must be 1-200 characters/],
-  ['metadata over 1 KB', { type: 'sms', to: '+15551234567', body: 'x', metadata: { note: 'x'.repeat(1100) } }, /metadata: must be at most 1024 bytes/],
-  ['sendAt without a time zone', { type: 'sms', to: '+15551234567', body: 'x', sendAt: '2030-01-02T09:00:00' }, /sendAt: must be an ISO 8601 date-time with a time zone/],
+  [
+    'a trigger metadata name in another case',
+    { type: 'sms', to: '+15551234567', body: 'x', DequeueCount: 1 },
+    /DequeueCount: "DequeueCount" is reserved/,
+  ],
+  [
+    'an idempotency key with a slash',
+    { type: 'sms', to: '+15551234567', body: 'x', idempotencyKey: 'a/b' },
+    /idempotencyKey: must be 1-200 characters/,
+  ],
+  [
+    'metadata over 1 KB',
+    { type: 'sms', to: '+15551234567', body: 'x', metadata: { note: 'x'.repeat(1100) } },
+    /metadata: must be at most 1024 bytes/,
+  ],
+  [
+    'sendAt without a time zone',
+    { type: 'sms', to: '+15551234567', body: 'x', sendAt: '2030-01-02T09:00:00' },
+    /sendAt: must be an ISO 8601 date-time with a time zone/,
+  ],
   ['an unknown type', { type: 'fax', to: '+15551234567' }, /^type: /],
   ['something that is not an object', 'hello', /expected object/],
 ];
@@ -57,7 +92,9 @@ describe('the outbound message schema', () => {
 
   test('sendAt may be at most 7 days ahead, because a queue message can be hidden for at most 7 days', () => {
     expect(validate({ type: 'sms', to: '+15551234567', body: 'x', sendAt: '2030-01-07T23:59:59Z' }).ok).toBe(true);
-    expect(describeIssues(issuesOf({ type: 'sms', to: '+15551234567', body: 'x', sendAt: '2030-01-08T00:00:01Z' }))).toMatch(/sendAt: must be at most 7 days ahead/);
+    expect(describeIssues(issuesOf({ type: 'sms', to: '+15551234567', body: 'x', sendAt: '2030-01-08T00:00:01Z' }))).toMatch(
+      /sendAt: must be at most 7 days ahead/,
+    );
   });
 
   test('lists every problem of a message at once', () => {

@@ -24,25 +24,40 @@ describe('settings', () => {
       AzureWebJobsStorage__tableServiceUri: 'https://acct.table.core.windows.net',
       AzureWebJobsStorage__clientId: 'client-id',
     });
-    expect(s.storage).toEqual({ kind: 'identity', queueServiceUri: 'https://acct.queue.core.windows.net', tableServiceUri: 'https://acct.table.core.windows.net', clientId: 'client-id' });
+    expect(s.storage).toEqual({
+      kind: 'identity',
+      queueServiceUri: 'https://acct.queue.core.windows.net',
+      tableServiceUri: 'https://acct.table.core.windows.net',
+      clientId: 'client-id',
+    });
   });
 
   test('signature checks can be turned off only in Development', () => {
-    expect(parseSettings({ ...base, TWILIO_VALIDATE_SIGNATURES: 'false', AZURE_FUNCTIONS_ENVIRONMENT: 'Development' }).validateSignatures).toBe(false);
-    expect(() => parseSettings({ ...base, TWILIO_VALIDATE_SIGNATURES: 'false' })).toThrow(/TWILIO_VALIDATE_SIGNATURES may be false only when AZURE_FUNCTIONS_ENVIRONMENT=Development/);
-    expect(() => parseSettings({ ...base, TWILIO_VALIDATE_SIGNATURES: 'maybe' })).toThrow(/TWILIO_VALIDATE_SIGNATURES must be true or false/);
+    expect(
+      parseSettings({ ...base, TWILIO_VALIDATE_SIGNATURES: 'false', AZURE_FUNCTIONS_ENVIRONMENT: 'Development' }).validateSignatures,
+    ).toBe(false);
+    expect(() => parseSettings({ ...base, TWILIO_VALIDATE_SIGNATURES: 'false' })).toThrow(
+      /TWILIO_VALIDATE_SIGNATURES may be false only when AZURE_FUNCTIONS_ENVIRONMENT=Development/,
+    );
+    expect(() => parseSettings({ ...base, TWILIO_VALIDATE_SIGNATURES: 'maybe' })).toThrow(
+      /TWILIO_VALIDATE_SIGNATURES must be true or false/,
+    );
   });
 
   test('invalid values are rejected with the setting name', () => {
     expect(() => parseSettings({ ...base, OUTBOUND_QUEUE: 'Bad_Queue' })).toThrow(/OUTBOUND_QUEUE is not a valid storage queue name/);
     expect(() => parseSettings({ ...base, OUTBOUND_LEDGER: '1table' })).toThrow(/OUTBOUND_LEDGER is not a valid table name/);
     expect(() => parseSettings({ ...base, WEBHOOK_BASE_URL: 'calls.example.com' })).toThrow(/WEBHOOK_BASE_URL is not a valid absolute URL/);
-    expect(() => parseSettings({ ...base, SECRETS_CACHE_TTL_SECONDS: '-5' })).toThrow(/SECRETS_CACHE_TTL_SECONDS must be a positive whole number/);
+    expect(() => parseSettings({ ...base, SECRETS_CACHE_TTL_SECONDS: '-5' })).toThrow(
+      /SECRETS_CACHE_TTL_SECONDS must be a positive whole number/,
+    );
   });
 
   test('an unresolved Key Vault reference is reported as such, without echoing it', () => {
     const reference = '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/twilio-auth-token/)';
-    expect(() => parseSettings({ ...base, TWILIO_AUTH_TOKEN: reference })).toThrow(/TWILIO_AUTH_TOKEN is an unresolved Key Vault reference/);
+    expect(() => parseSettings({ ...base, TWILIO_AUTH_TOKEN: reference })).toThrow(
+      /TWILIO_AUTH_TOKEN is an unresolved Key Vault reference/,
+    );
   });
 
   test('WEBHOOK_BASE_URL loses its trailing slash', () => {
@@ -52,7 +67,9 @@ describe('settings', () => {
   test('the outbound send lease is 300 s unless set, and must be a positive whole number', () => {
     expect(parseSettings(base).outboundSendLeaseMs).toBe(300_000);
     expect(parseSettings({ ...base, OUTBOUND_SEND_LEASE_SECONDS: '20' }).outboundSendLeaseMs).toBe(20_000);
-    expect(() => parseSettings({ ...base, OUTBOUND_SEND_LEASE_SECONDS: '0' })).toThrow(/OUTBOUND_SEND_LEASE_SECONDS must be a positive whole number/);
+    expect(() => parseSettings({ ...base, OUTBOUND_SEND_LEASE_SECONDS: '0' })).toThrow(
+      /OUTBOUND_SEND_LEASE_SECONDS must be a positive whole number/,
+    );
   });
 
   test('every declared setting is documented', () => {
@@ -62,7 +79,13 @@ describe('settings', () => {
   describe('voice and SMS webhooks', () => {
     test('with nothing configured the voice webhook greets and SMS get no reply or relay', () => {
       const s = parseSettings(base);
-      expect(s.voice).toEqual({ greeting: 'Thank you for calling.', mode: 'message', forwardTo: undefined, menuOptions: undefined, voicemailNotify: undefined });
+      expect(s.voice).toEqual({
+        greeting: 'Thank you for calling.',
+        mode: 'message',
+        forwardTo: undefined,
+        menuOptions: undefined,
+        voicemailNotify: undefined,
+      });
       expect(s.sms).toEqual({ autoReply: undefined, forwardTo: undefined });
     });
 
@@ -88,21 +111,31 @@ describe('settings', () => {
     });
 
     test('a mode that needs a setting fails fast naming the missing setting', () => {
-      expect(() => parseSettings({ ...base, VOICE_MODE: 'forward' })).toThrow('Setting VOICE_FORWARD_TO is missing: VOICE_MODE=forward needs it');
-      expect(() => parseSettings({ ...base, VOICE_MODE: 'menu' })).toThrow('Setting VOICE_MENU_OPTIONS is missing: VOICE_MODE=menu needs it');
-      expect(() => parseSettings({ ...base, VOICE_MODE: 'voicemail' })).toThrow('Setting VOICEMAIL_NOTIFY is missing: VOICE_MODE=voicemail needs it');
+      expect(() => parseSettings({ ...base, VOICE_MODE: 'forward' })).toThrow(
+        'Setting VOICE_FORWARD_TO is missing: VOICE_MODE=forward needs it',
+      );
+      expect(() => parseSettings({ ...base, VOICE_MODE: 'menu' })).toThrow(
+        'Setting VOICE_MENU_OPTIONS is missing: VOICE_MODE=menu needs it',
+      );
+      expect(() => parseSettings({ ...base, VOICE_MODE: 'voicemail' })).toThrow(
+        'Setting VOICEMAIL_NOTIFY is missing: VOICE_MODE=voicemail needs it',
+      );
     });
 
     test('malformed voice and SMS settings are rejected with the setting name', () => {
       expect(() => parseSettings({ ...base, VOICE_MODE: 'queue' })).toThrow(/VOICE_MODE must be one of message, forward, voicemail, menu/);
       expect(() => parseSettings({ ...base, VOICE_FORWARD_TO: '415-555-0100' })).toThrow(/VOICE_FORWARD_TO must be an E.164 phone number/);
       expect(() => parseSettings({ ...base, SMS_FORWARD_TO: '0044 20 7946 0000' })).toThrow(/SMS_FORWARD_TO must be an E.164 phone number/);
-      expect(() => parseSettings({ ...base, VOICEMAIL_NOTIFY: 'me@example.com' })).toThrow(/VOICEMAIL_NOTIFY must be an E.164 phone number/);
+      expect(() => parseSettings({ ...base, VOICEMAIL_NOTIFY: 'me@example.com' })).toThrow(
+        /VOICEMAIL_NOTIFY must be an E.164 phone number/,
+      );
       expect(() => parseSettings({ ...base, VOICE_MENU_OPTIONS: '{1:"x"}' })).toThrow(/VOICE_MENU_OPTIONS is not valid JSON/);
       expect(() => parseSettings({ ...base, VOICE_MENU_OPTIONS: '["+14155550100"]' })).toThrow(/VOICE_MENU_OPTIONS must be a JSON object/);
       expect(() => parseSettings({ ...base, VOICE_MENU_OPTIONS: '{}' })).toThrow(/VOICE_MENU_OPTIONS has no options/);
       expect(() => parseSettings({ ...base, VOICE_MENU_OPTIONS: '{"a":"+14155550100"}' })).toThrow(/VOICE_MENU_OPTIONS has key "a"/);
-      expect(() => parseSettings({ ...base, VOICE_MENU_OPTIONS: '{"1":"sales"}' })).toThrow(/VOICE_MENU_OPTIONS option 1 must be an E.164 number or an http\(s\) URL/);
+      expect(() => parseSettings({ ...base, VOICE_MENU_OPTIONS: '{"1":"sales"}' })).toThrow(
+        /VOICE_MENU_OPTIONS option 1 must be an E.164 number or an http\(s\) URL/,
+      );
     });
   });
 });
@@ -112,13 +145,15 @@ describe('settings documentation', () => {
 
   test('every setting has a row in the README settings table', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const missing = Object.keys(SETTINGS).filter((name) => !readme.includes(`| \`${name}\``) && !readme.includes(`\`${name}\` /`) && !readme.includes(`/ \`${name}\``));
+    const missing = Object.keys(SETTINGS).filter(
+      (name) => !readme.includes(`| \`${name}\``) && !readme.includes(`\`${name}\` /`) && !readme.includes(`/ \`${name}\``),
+    );
     expect(missing).toEqual([]);
   });
 
   test('every setting a developer may set is in local.settings.sample.json', () => {
     const sample = JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
-    const setByHost = ['AZURE_FUNCTIONS_ENVIRONMENT'];
+    const setByHost = ['AZURE_FUNCTIONS_ENVIRONMENT', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER'];
     expect(Object.keys(SETTINGS).filter((name) => !(name in sample.Values) && !setByHost.includes(name))).toEqual([]);
   });
 });

@@ -1,6 +1,11 @@
 // Without KEY_VAULT_URL the credentials come from the TWILIO_* settings (Key Vault references resolved by
 // App Service, or local.settings.json). The Key Vault path is tested over the real chain in test/secrets/.
-import { prefetchTwilioCredentials, refreshTwilioCredentials, resetTwilioCredentialsForTests, twilioCredentials } from '../../../shared/platform/twilioCredentials';
+import {
+  prefetchTwilioCredentials,
+  refreshTwilioCredentials,
+  resetTwilioCredentialsForTests,
+  twilioCredentials,
+} from '../../../shared/platform/twilioCredentials';
 import { resetSettingsForTests, SettingsError } from '../../../shared/platform/settings';
 
 const ORIGINAL_ENV = process.env;
@@ -28,7 +33,9 @@ test('includes the API key pair when both are set', async () => {
 
 test('a missing auth token names the setting and the Key Vault alternative', async () => {
   useEnv({ TWILIO_ACCOUNT_SID: 'AC123' });
-  await expect(twilioCredentials()).rejects.toThrow(new SettingsError('TWILIO_AUTH_TOKEN', 'is missing: set it, or set KEY_VAULT_URL to read credentials from Key Vault'));
+  await expect(twilioCredentials()).rejects.toThrow(
+    new SettingsError('TWILIO_AUTH_TOKEN', 'is missing: set it, or set KEY_VAULT_URL to read credentials from Key Vault'),
+  );
 });
 
 test('an API key SID without its secret names the missing setting', async () => {

@@ -14,7 +14,9 @@ describe('message twimlet', () => {
   });
 
   test('plays or says each indexed message in order', () => {
-    expect(twiml('Message[1]=http://x/b.mp3&Message[0]=First')).toBe(`${XML}<Response><Say>First</Say><Play>http://x/b.mp3</Play></Response>`);
+    expect(twiml('Message[1]=http://x/b.mp3&Message[0]=First')).toBe(
+      `${XML}<Response><Say>First</Say><Play>http://x/b.mp3</Play></Response>`,
+    );
   });
 
   test('answers an empty Response when there is no message', () => {

@@ -6,7 +6,7 @@ import { echoTwiml, isTwiml } from '../../../shared/twiml/echo';
 import { TwimlInputError } from '../../../shared/twiml/parts/errors';
 import { findmeTwiml } from '../../../shared/twiml/findme';
 import { forwardTwiml } from '../../../shared/twiml/forward';
-import { menuTwimlet } from '../../../shared/twiml/menu';
+import { menuTwiml } from '../../../shared/twiml/menu';
 import { simulringTwiml } from '../../../shared/twiml/simulring';
 import { voicemailTwiml } from '../../../shared/twiml/voicemail';
 import { whisperTwiml } from '../../../shared/twiml/whisper';
@@ -25,23 +25,29 @@ const query = (url: string) => Object.fromEntries(new URL(url).searchParams);
 
 describe('forward', () => {
   test('dials PhoneNumber with a 20 s timeout and a Dial action back to itself with Dial=true, FailUrl and the function key', () => {
-    const { params, url } = call('forward', 'code=fnkey&PhoneNumber=%2B14155550100&FailUrl=https%3A%2F%2Fexample.com%2Ffail&CallerId=%2B18005550100');
-    const dial = parseTwiml(forwardTwiml(params, url)).children[0]!;
+    const { params, url } = call(
+      'forward',
+      'code=fnkey&PhoneNumber=%2B14155550100&FailUrl=https%3A%2F%2Fexample.com%2Ffail&CallerId=%2B18005550100',
+    );
+    const dial = parseTwiml(forwardTwiml(params, url)).children[0];
     expect(dial).toMatchObject({ name: 'Dial', text: '+14155550100', attrs: { timeout: '20', callerId: '+18005550100' } });
-    expect(dial.attrs.action!.startsWith(`${BASE}/forward?`)).toBe(true);
-    expect(query(dial.attrs.action!)).toEqual({ code: 'fnkey', Dial: 'true', FailUrl: 'https://example.com/fail' });
+    expect(dial.attrs.action.startsWith(`${BASE}/forward?`)).toBe(true);
+    expect(query(dial.attrs.action)).toEqual({ code: 'fnkey', Dial: 'true', FailUrl: 'https://example.com/fail' });
   });
 
   test('uses the given Timeout and leaves out callerId when none is given', () => {
     const { params, url } = call('forward', 'PhoneNumber=%2B14155550100&Timeout=45');
-    const dial = parseTwiml(forwardTwiml(params, url)).children[0]!;
+    const dial = parseTwiml(forwardTwiml(params, url)).children[0];
     expect(dial.attrs.timeout).toBe('45');
     expect(dial.attrs).not.toHaveProperty('callerId');
-    expect(query(dial.attrs.action!)).toEqual({ Dial: 'true' });
+    expect(query(dial.attrs.action)).toEqual({ Dial: 'true' });
   });
 
   test('lets an allowed caller through, comparing digits only', () => {
-    const { params, url } = call('forward', 'PhoneNumber=%2B14155550100&AllowedCallers[0]=%2B1%20(415)%20555-0199&AllowedCallers[1]=1-415-555-0111');
+    const { params, url } = call(
+      'forward',
+      'PhoneNumber=%2B14155550100&AllowedCallers[0]=%2B1%20(415)%20555-0199&AllowedCallers[1]=1-415-555-0111',
+    );
     expect(verbs(parseTwiml(forwardTwiml(params, url)))).toEqual(['Dial: +14155550100']);
   });
 
@@ -51,7 +57,10 @@ describe('forward', () => {
   });
 
   test('hangs up on the Dial action when the call was answered', () => {
-    const { params, url } = call('forward', 'Dial=true&FailUrl=https%3A%2F%2Fexample.com%2Ffail', { DialCallStatus: 'completed', DialCallSid: 'CA0000000000000000000000000000dial' });
+    const { params, url } = call('forward', 'Dial=true&FailUrl=https%3A%2F%2Fexample.com%2Ffail', {
+      DialCallStatus: 'completed',
+      DialCallSid: 'CA0000000000000000000000000000dial',
+    });
     expect(verbs(parseTwiml(forwardTwiml(params, url)))).toEqual(['Hangup']);
   });
 
@@ -75,29 +84,37 @@ describe('forward', () => {
 
 describe('menu', () => {
   test('gathers as many digits as the longest option inside the message, then redirects to itself', () => {
-    const { params } = call('menu', 'Message=Press%201%20for%20sales&Options[1]=https%3A%2F%2Fexample.com%2Fsales&Options[22]=https%3A%2F%2Fexample.com%2Fsupport');
-    const response = parseTwiml(menuTwimlet(params));
+    const { params } = call(
+      'menu',
+      'Message=Press%201%20for%20sales&Options[1]=https%3A%2F%2Fexample.com%2Fsales&Options[22]=https%3A%2F%2Fexample.com%2Fsupport',
+    );
+    const response = parseTwiml(menuTwiml(params));
     expect(verbs(response)).toEqual(['Gather', 'Redirect']);
     expect(response.children[0]).toMatchObject({ attrs: { numDigits: '2' }, children: [{ name: 'Say', text: 'Press 1 for sales' }] });
-    expect(response.children[1]!.text).toBe('');
+    expect(response.children[1].text).toBe('');
   });
 
   test('redirects to the option the caller pressed', () => {
     const { params } = call('menu', 'Options[1]=https%3A%2F%2Fexample.com%2Fsales', { Digits: '1' });
-    expect(verbs(parseTwiml(menuTwimlet(params)))).toEqual(['Redirect: https://example.com/sales']);
+    expect(verbs(parseTwiml(menuTwiml(params)))).toEqual(['Redirect: https://example.com/sales']);
   });
 
   test('says the option was not valid and asks again when the digits match nothing', () => {
-    const { params } = call('menu', 'Message=https%3A%2F%2Fexample.com%2Fmenu.mp3&Options[1]=https%3A%2F%2Fexample.com%2Fsales', { Digits: '9' });
-    const response = parseTwiml(menuTwimlet(params));
+    const { params } = call('menu', 'Message=https%3A%2F%2Fexample.com%2Fmenu.mp3&Options[1]=https%3A%2F%2Fexample.com%2Fsales', {
+      Digits: '9',
+    });
+    const response = parseTwiml(menuTwiml(params));
     expect(verbs(response)).toEqual(["Say: I'm sorry, that wasn't a valid option.", 'Gather', 'Redirect']);
-    expect(response.children[1]).toMatchObject({ attrs: { numDigits: '1' }, children: [{ name: 'Play', text: 'https://example.com/menu.mp3' }] });
+    expect(response.children[1]).toMatchObject({
+      attrs: { numDigits: '1' },
+      children: [{ name: 'Play', text: 'https://example.com/menu.mp3' }],
+    });
   });
 
   test('a menu with hundreds of thousands of options still answers, gathering as many digits as the longest', () => {
     const options = Array.from({ length: 200_000 }, (_, i) => `Options[${i}]=https%3A%2F%2Fexample.com%2F${i}`).join('&');
-    const response = parseTwiml(menuTwimlet(call('menu', options).params));
-    expect(response.children[0]!.attrs.numDigits).toBe('6');
+    const response = parseTwiml(menuTwiml(call('menu', options).params));
+    expect(response.children[0].attrs.numDigits).toBe('6');
   });
 });
 
@@ -106,7 +123,19 @@ describe('whisper', () => {
     const { params } = call('whisper', '');
     const response = parseTwiml(whisperTwiml(params));
     expect(response.children).toEqual([
-      { name: 'Gather', attrs: { numDigits: '1' }, text: '', children: [{ name: 'Say', attrs: {}, text: 'You are receiving a call from 1. 4. 1. 5. 5. 5. 5. 0. 1. 1. 1. Press any key to accept.', children: [] }] },
+      {
+        name: 'Gather',
+        attrs: { numDigits: '1' },
+        text: '',
+        children: [
+          {
+            name: 'Say',
+            attrs: {},
+            text: 'You are receiving a call from 1. 4. 1. 5. 5. 5. 5. 0. 1. 1. 1. Press any key to accept.',
+            children: [],
+          },
+        ],
+      },
     ]);
   });
 
@@ -114,7 +143,7 @@ describe('whisper', () => {
     const { params } = call('whisper', 'Message=Call%20for%20you&HumanCheck=1');
     const response = parseTwiml(whisperTwiml(params));
     expect(verbs(response)).toEqual(['Gather', 'Hangup']);
-    expect(verbs(response.children[0]!)).toEqual(['Say: Call for you']);
+    expect(verbs(response.children[0])).toEqual(['Say: Call for you']);
   });
 
   test('answers an empty Response once a key is pressed, which connects the call', () => {
@@ -126,25 +155,28 @@ describe('whisper', () => {
 describe('callme', () => {
   test('dials the number with a whisper carrying the message and the function key', () => {
     const { params, url } = call('callme', 'code=fnkey&PhoneNumber=%2B14155550100&Message=Pick%20up&Timeout=30');
-    const dial = parseTwiml(callmeTwiml(params, url)).children[0]!;
+    const dial = parseTwiml(callmeTwiml(params, url)).children[0];
     expect(dial).toMatchObject({ name: 'Dial', attrs: { timeout: '30' }, children: [{ name: 'Number', text: '+14155550100' }] });
-    const whisper = dial.children[0]!.attrs.url!;
+    const whisper = dial.children[0].attrs.url;
     expect(whisper.startsWith(`${BASE}/whisper?`)).toBe(true);
     expect(query(whisper)).toEqual({ code: 'fnkey', Message: 'Pick up' });
-    expect(query(dial.attrs.action!)).toEqual({ code: 'fnkey', Dial: 'true' });
+    expect(query(dial.attrs.action)).toEqual({ code: 'fnkey', Dial: 'true' });
   });
 });
 
 describe('simulring', () => {
   test('rings every non-empty number at once, each with the whisper', () => {
-    const { params, url } = call('simulring', 'PhoneNumbers[0]=%2B14155550100&PhoneNumbers[1]=&PhoneNumbers[2]=%2B14155550101&Message=Hi&FailUrl=%2Fapi%2Fvoicemail');
-    const dial = parseTwiml(simulringTwiml(params, url)).children[0]!;
+    const { params, url } = call(
+      'simulring',
+      'PhoneNumbers[0]=%2B14155550100&PhoneNumbers[1]=&PhoneNumbers[2]=%2B14155550101&Message=Hi&FailUrl=%2Fapi%2Fvoicemail',
+    );
+    const dial = parseTwiml(simulringTwiml(params, url)).children[0];
     expect(dial.attrs.timeout).toBe('20');
-    expect(dial.children.map((n) => [n.name, n.text, query(n.attrs.url!)])).toEqual([
+    expect(dial.children.map((n) => [n.name, n.text, query(n.attrs.url)])).toEqual([
       ['Number', '+14155550100', { Message: 'Hi' }],
       ['Number', '+14155550101', { Message: 'Hi' }],
     ]);
-    expect(query(dial.attrs.action!)).toEqual({ Dial: 'true', FailUrl: '/api/voicemail' });
+    expect(query(dial.attrs.action)).toEqual({ Dial: 'true', FailUrl: '/api/voicemail' });
   });
 
   test('goes to FailUrl on the Dial action when nobody accepted', () => {
@@ -158,22 +190,29 @@ describe('findme', () => {
 
   test('dials the first number with a HumanCheck whisper; the action carries the rest, FailUrl, Timeout and Message', () => {
     const { params, url } = call('findme', `${twelve}&Message=Hi&FailUrl=%2Fapi%2Fvoicemail`);
-    const dial = parseTwiml(findmeTwiml(params, url)).children[0]!;
+    const dial = parseTwiml(findmeTwiml(params, url)).children[0];
     expect(dial).toMatchObject({ name: 'Dial', attrs: { timeout: '60' }, children: [{ name: 'Number', text: '+14155550100' }] });
-    expect(query(dial.children[0]!.attrs.url!)).toEqual({ Message: 'Hi', HumanCheck: '1' });
-    const action = new URL(dial.attrs.action!).searchParams;
+    expect(query(dial.children[0].attrs.url)).toEqual({ Message: 'Hi', HumanCheck: '1' });
+    const action = new URL(dial.attrs.action).searchParams;
     // Only the first 10 numbers are kept; the one being dialled is not carried.
     expect(action.getAll('PhoneNumbers[0]')).toEqual(['+14155550101']);
     expect(Object.keys(Object.fromEntries(action)).filter((k) => k.startsWith('PhoneNumbers'))).toHaveLength(9);
     expect(action.get('PhoneNumbers[8]')).toBe('+14155550109');
-    expect([action.get('Dial'), action.get('FailUrl'), action.get('Timeout'), action.get('Message')]).toEqual(['true', '/api/voicemail', '60', 'Hi']);
+    expect([action.get('Dial'), action.get('FailUrl'), action.get('Timeout'), action.get('Message')]).toEqual([
+      'true',
+      '/api/voicemail',
+      '60',
+      'Hi',
+    ]);
   });
 
   test('on the Dial action after no answer, dials the next number the action carried', () => {
-    const { params, url } = call('findme', 'Dial=true&PhoneNumbers[0]=%2B14155550101&PhoneNumbers[1]=%2B14155550102&Timeout=30', { DialCallStatus: 'no-answer' });
-    const dial = parseTwiml(findmeTwiml(params, url)).children[0]!;
+    const { params, url } = call('findme', 'Dial=true&PhoneNumbers[0]=%2B14155550101&PhoneNumbers[1]=%2B14155550102&Timeout=30', {
+      DialCallStatus: 'no-answer',
+    });
+    const dial = parseTwiml(findmeTwiml(params, url)).children[0];
     expect(dial).toMatchObject({ attrs: { timeout: '30' }, children: [{ text: '+14155550101' }] });
-    expect(new URL(dial.attrs.action!).searchParams.get('PhoneNumbers[0]')).toBe('+14155550102');
+    expect(new URL(dial.attrs.action).searchParams.get('PhoneNumbers[0]')).toBe('+14155550102');
   });
 
   test('goes to FailUrl when the numbers run out, and hangs up once someone answered', () => {
@@ -201,12 +240,13 @@ describe('voicemail', () => {
     const { params } = call('voicemail', 'Message=https%3A%2F%2Fexample.com%2Fgreeting.mp3&Transcribe=false&Email=me%40example.com');
     const response = parseTwiml(voicemailTwiml(params, { callbackUrl }).twiml);
     expect(verbs(response)).toEqual(['Play: https://example.com/greeting.mp3', 'Record']);
-    expect(response.children[1]!.attrs).toEqual({ action: callbackUrl });
+    expect(response.children[1].attrs).toEqual({ action: callbackUrl });
   });
 
   test('after the recording, texts the link to Notify once per recording and says good bye', () => {
     const { params } = call('voicemail', 'Notify=%2B14155550199', {
-      RecordingUrl: 'https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/RE0123456789abcdef0123456789abcdef',
+      RecordingUrl:
+        'https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/RE0123456789abcdef0123456789abcdef',
       RecordingSid: 'RE0123456789abcdef0123456789abcdef',
       RecordingDuration: '14',
     });
@@ -223,18 +263,26 @@ describe('voicemail', () => {
   test('texts the transcription when its callback arrives, to VOICEMAIL_NOTIFY when the URL names nobody', () => {
     const { params } = call('voicemail', '', {
       RecordingSid: 'RE0123456789abcdef0123456789abcdef',
-      RecordingUrl: 'https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/RE0123456789abcdef0123456789abcdef',
+      RecordingUrl:
+        'https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/RE0123456789abcdef0123456789abcdef',
       TranscriptionSid: 'TR0123456789abcdef0123456789abcdef',
       TranscriptionStatus: 'completed',
       TranscriptionText: 'Hi, call me back.',
     });
     const result = voicemailTwiml(params, { callbackUrl, defaultNotify: '+14155550188' });
     expect(parseTwiml(result.twiml).children).toEqual([]);
-    expect(result.sms).toMatchObject({ to: '+14155550188', body: `Voicemail from ${CALLER}, transcribed: Hi, call me back.`, idempotencyKey: 'voicemail-transcription-RE0123456789abcdef0123456789abcdef' });
+    expect(result.sms).toMatchObject({
+      to: '+14155550188',
+      body: `Voicemail from ${CALLER}, transcribed: Hi, call me back.`,
+      idempotencyKey: 'voicemail-transcription-RE0123456789abcdef0123456789abcdef',
+    });
   });
 
   test('a failed transcription texts nothing; a recording with nobody to notify says why', () => {
-    const failed = call('voicemail', 'Notify=%2B14155550199', { RecordingSid: 'RE0123456789abcdef0123456789abcdef', TranscriptionStatus: 'failed' });
+    const failed = call('voicemail', 'Notify=%2B14155550199', {
+      RecordingSid: 'RE0123456789abcdef0123456789abcdef',
+      TranscriptionStatus: 'failed',
+    });
     expect(voicemailTwiml(failed.params, { callbackUrl }).sms).toBeUndefined();
     const nobody = call('voicemail', '', { RecordingSid: 'RE0123456789abcdef0123456789abcdef', RecordingUrl: 'https://api.twilio.com/r' });
     const unsent = voicemailTwiml(nobody.params, { callbackUrl });
@@ -260,7 +308,10 @@ describe('conference', () => {
     const { params } = call('conference', 'Name=standup&Password=4321', { Digits: '1111' });
     const response = parseTwiml(conferenceTwiml(params));
     expect(verbs(response)).toEqual(['Gather']);
-    expect(response.children[0]).toMatchObject({ attrs: { numDigits: '4' }, children: [{ name: 'Say', text: 'Please enter your conference pass code' }] });
+    expect(response.children[0]).toMatchObject({
+      attrs: { numDigits: '4' },
+      children: [{ name: 'Say', text: 'Please enter your conference pass code' }],
+    });
     const right = call('conference', 'Name=standup&Password=4321', { Digits: '4321' });
     expect(verbs(parseTwiml(conferenceTwiml(right.params)))).toEqual(['Say: You are now entering the conference line.', 'Dial']);
   });
@@ -269,9 +320,9 @@ describe('conference', () => {
     const q = 'Name=standup&Music=https%3A%2F%2Fexample.com%2Fhold.mp3&Moderators[0]=%2B1%20415%20555%200111&Message=Welcome';
     const moderator = parseTwiml(conferenceTwiml(call('conference', q).params));
     expect(verbs(moderator)).toEqual(['Say: Welcome', 'Dial']);
-    expect(moderator.children[1]!.children[0]!.attrs).toEqual({ waitUrl: 'https://example.com/hold.mp3', startConferenceOnEnter: 'true' });
+    expect(moderator.children[1].children[0].attrs).toEqual({ waitUrl: 'https://example.com/hold.mp3', startConferenceOnEnter: 'true' });
     const guest = parseTwiml(conferenceTwiml(call('conference', q, { From: '+14155550122', Caller: '+14155550122' }).params));
-    expect(guest.children[1]!.children[0]!.attrs).toEqual({ waitUrl: 'https://example.com/hold.mp3', startConferenceOnEnter: 'false' });
+    expect(guest.children[1].children[0].attrs).toEqual({ waitUrl: 'https://example.com/hold.mp3', startConferenceOnEnter: 'false' });
   });
 
   test('without a Name, or with a pass code that is not digits, it is a bad request', () => {
@@ -307,9 +358,11 @@ describe('hostile input', () => {
     const bad = encodeURIComponent('\u0001Hi\uFFFE\u0008');
     const url = new URL(`${BASE}/x`);
     const params = (q: string) => mergeParams(paramsFromSearch(new URLSearchParams(q)), voiceCallParams());
-    expect(verbs(parseTwiml(forwardTwiml(params(`PhoneNumber=%2B1415555010${bad}&CallerId=${bad}`), url)))).toEqual(['Dial: +1415555010Hi']);
-    expect(verbs(parseTwiml(menuTwimlet(params(`Options[1]=${bad}&Digits=1`))))).toEqual(['Redirect: Hi']);
-    expect(verbs(parseTwiml(whisperTwiml(params(`Message=${bad}`))).children[0]!)).toEqual(['Say: Hi']);
+    expect(verbs(parseTwiml(forwardTwiml(params(`PhoneNumber=%2B1415555010${bad}&CallerId=${bad}`), url)))).toEqual([
+      'Dial: +1415555010Hi',
+    ]);
+    expect(verbs(parseTwiml(menuTwiml(params(`Options[1]=${bad}&Digits=1`))))).toEqual(['Redirect: Hi']);
+    expect(verbs(parseTwiml(whisperTwiml(params(`Message=${bad}`))).children[0])).toEqual(['Say: Hi']);
     expect(verbs(parseTwiml(conferenceTwiml(params(`Name=${bad}&Message=${bad}`))))).toEqual(['Say: Hi', 'Dial']);
   });
 });

@@ -22,7 +22,9 @@ describe("Twilio's documented test vectors", () => {
 
   test('a changed parameter, URL or token does not validate', () => {
     const body = formBody(docParams('+14158675309'));
-    expect(signatureMatches(TOKEN, request(DOC_URL, body.replace('Digits=1234', 'Digits=1235'), 'RSOYDt4T1cUTdK1PDd93/VVr8B8='))).toBe(false);
+    expect(signatureMatches(TOKEN, request(DOC_URL, body.replace('Digits=1234', 'Digits=1235'), 'RSOYDt4T1cUTdK1PDd93/VVr8B8='))).toBe(
+      false,
+    );
     expect(signatureMatches(TOKEN, request(DOC_URL.replace('foo=1', 'foo=2'), body, 'RSOYDt4T1cUTdK1PDd93/VVr8B8='))).toBe(false);
     expect(signatureMatches('54321', request(DOC_URL, body, 'RSOYDt4T1cUTdK1PDd93/VVr8B8='))).toBe(false);
     expect(signatureMatches(TOKEN, request(DOC_URL, body, ''))).toBe(false);
@@ -36,7 +38,9 @@ describe('what is signed', () => {
     const signature = sign(TOKEN, url, { PhoneNumbers: ['+14155550100', '+14155550101'], From: '+14155550111' });
     expect(signatureMatches(TOKEN, request(url, body, signature))).toBe(true);
     // What Object.fromEntries(new URLSearchParams(body)) would have kept: the last value only.
-    expect(signatureMatches(TOKEN, { url, signature, body: { kind: 'form', params: Object.fromEntries(new URLSearchParams(body)) } })).toBe(false);
+    expect(signatureMatches(TOKEN, { url, signature, body: { kind: 'form', params: Object.fromEntries(new URLSearchParams(body)) } })).toBe(
+      false,
+    );
   });
 
   test('an Azure function key in the query is part of the signed URL', () => {
@@ -76,7 +80,9 @@ describe('which URL is checked', () => {
 
     const configuredInTwilio = "https://calls.example.com/api/voice?code=k%3D%3D&Message=It's%20me";
     const signature = sign(TOKEN, configuredInTwilio, { From: '+14155550111' });
-    expect(signatureMatches(TOKEN, request(signedUrl(seenByHost, 'https://calls.example.com'), 'From=%2B14155550111', signature))).toBe(true);
+    expect(signatureMatches(TOKEN, request(signedUrl(seenByHost, 'https://calls.example.com'), 'From=%2B14155550111', signature))).toBe(
+      true,
+    );
     expect(signatureMatches(TOKEN, request(seenByHost, 'From=%2B14155550111', signature))).toBe(false);
   });
 });

@@ -9,11 +9,22 @@ const savedEnv = { ...process.env };
 
 function context(): { context: InvocationContext; warnings: string[] } {
   const warnings: string[] = [];
-  return { warnings, context: new InvocationContext({ functionName: 'test', logHandler: (level, ...args) => level === 'warning' && warnings.push(args.join(' ')) }) };
+  return {
+    warnings,
+    context: new InvocationContext({
+      functionName: 'test',
+      logHandler: (level, ...args) => level === 'warning' && warnings.push(args.join(' ')),
+    }),
+  };
 }
 
 function post(body: string, headers: Record<string, string> = {}): HttpRequest {
-  return new HttpRequest({ method: 'POST', url: URL_CALLED, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: { string: body } });
+  return new HttpRequest({
+    method: 'POST',
+    url: URL_CALLED,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: { string: body },
+  });
 }
 
 const echoParams = twimlWebhook(({ params }) => `<Response>${JSON.stringify(params)}</Response>`);
@@ -57,7 +68,11 @@ test('with TWILIO_VALIDATE_SIGNATURES=false in Development, every request passes
 
 test('a signed request with parameters named constructor, toString or __proto__ is accepted with them', async () => {
   env({ TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000', TWILIO_AUTH_TOKEN: 'token' });
-  const params = Object.fromEntries([['constructor', 'a'], ['toString', ['b', 'c']], ['__proto__', 'd']]) as Record<string, string | string[]>;
+  const params = Object.fromEntries([
+    ['constructor', 'a'],
+    ['toString', ['b', 'c']],
+    ['__proto__', 'd'],
+  ]) as Record<string, string | string[]>;
   const response = await echoParams(post(formBody(params), { 'X-Twilio-Signature': sign('token', URL_CALLED, params) }), context().context);
   expect(response.status).toBe(200);
   const received = JSON.parse(String(response.body).slice('<Response>'.length, -'</Response>'.length));

@@ -1,0 +1,14 @@
+// Failures of the Azure SDKs (storage, tables, Key Vault), told apart with the SDKs' own type guard. The pipeline
+// package is loaded here only once an SDK call has failed, when the SDK that threw has loaded it already.
+import type { RestError } from '@azure/core-rest-pipeline';
+
+/** The Azure SDK's RestError (an HTTP answer, or a request that got none), or undefined for anything else. */
+export async function asRestError(error: unknown): Promise<RestError | undefined> {
+  const { isRestError } = await import('@azure/core-rest-pipeline');
+  return isRestError(error) ? error : undefined;
+}
+
+/** The HTTP status of an Azure SDK failure; undefined when it is not one or got no answer. */
+export async function azureStatusOf(error: unknown): Promise<number | undefined> {
+  return (await asRestError(error))?.statusCode;
+}

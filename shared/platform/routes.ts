@@ -1,0 +1,30 @@
+// Every HTTP route the app registers, in one place: the registrations in functions/, the URLs the app hands
+// out (callbacks, action URLs, status links) and the contract tests all read these.
+
+/** host.json's extensions.http.routePrefix (the Functions default); test/contract checks host.json agrees. */
+export const ROUTE_PREFIX = 'api';
+
+export const ROUTES = {
+  voice: 'voice',
+  sms: 'sms',
+  status: 'status',
+  message: 'message',
+  forward: 'forward',
+  menu: 'menu',
+  whisper: 'whisper',
+  callme: 'callme',
+  simulring: 'simulring',
+  findme: 'findme',
+  voicemail: 'voicemail',
+  conference: 'conference',
+  echo: 'echo',
+  outbound: 'outbound',
+  outboundByKey: 'outbound/{key}',
+} as const;
+
+export type RouteName = keyof typeof ROUTES;
+
+/** The path of a route without parameters, e.g. `/api/status`. */
+export function routePath(route: Exclude<RouteName, 'outboundByKey'>): string {
+  return `/${ROUTE_PREFIX}/${ROUTES[route]}`;
+}
