@@ -9,7 +9,8 @@ import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { MOCK_TWILIO_CREDENTIALS } from '../../devhost/services';
 import { recipientKey } from '../../shared/outbound/batch';
 import { repoRoot } from '../../harness/localHost';
-import { outboundHelpers, startOutboundRig, until, WEBHOOK_BASE_URL, type OutboundRig } from '../../harness/outboundRig';
+import { outboundHelpers, startOutboundRig, WEBHOOK_BASE_URL, type OutboundRig } from '../../harness/outboundRig';
+import { waitFor } from '../../harness/waitFor';
 import { TableClient } from '@azure/data-tables';
 
 let rig: OutboundRig;
@@ -181,10 +182,7 @@ describe('long schedules and cancel', () => {
     const response = await api('outbound/cancel-1', { method: 'DELETE' });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ key: 'cancel-1', status: 'canceled', canceledAt: expect.any(String) });
-    await until(
-      () => logEntries('cancel-1').find((e) => e.outcome === 'canceled'),
-      () => `no canceled outcome yet:\n${rig.host.output()}`,
-    );
+    await waitFor(() => logEntries('cancel-1').find((e) => e.outcome === 'canceled'), { context: () => rig.host.output() });
     expect(creates(to)).toHaveLength(0);
     expect((await post('outbound', { type: 'sms', to, body: 'Later', idempotencyKey: 'cancel-1' })).status).toBe(202);
     expect(await ledgerRow('cancel-1')).toMatchObject({ status: 'canceled' });
