@@ -372,10 +372,13 @@ function statusCallbackKey(form: URLSearchParams): string | undefined {
   return callback ? (new URL(callback).searchParams.get('key') ?? undefined) : undefined;
 }
 
-/** Recipients reply STOP through the app's own SMS webhook, signed as Twilio would sign it. */
+/**
+ * Recipients reply STOP through the app's own SMS webhook, signed as Twilio would sign it, to the number the
+ * workload sends from (opt-outs are scoped to the sender that received the STOP: see README, Opt-outs).
+ */
 async function optOut(rig: OutboundRig, numbers: string[]): Promise<void> {
   for (const from of numbers) {
-    const params = { ...smsParams(), AccountSid: SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID, From: from, Body: 'STOP' };
+    const params = { ...smsParams(), AccountSid: SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID, From: from, To: FROM_NUMBER, Body: 'STOP' };
     const signature = sign(SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN, `${WEBHOOK_BASE_URL}/api/sms`, params);
     await persist(`STOP from ${from}`, async () => {
       const response = await fetch(`${rig.host.baseUrl}/api/sms`, {
