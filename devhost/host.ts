@@ -7,6 +7,7 @@ import { FunctionRegistry, type LogSink } from './core';
 import { readHostConfig, type HostConfig } from '../shared/platform/hostJson';
 import { createHttpServer, httpRoutes } from './httpServer';
 import { QueueListener } from './queueListener';
+import { TimerListener } from './timerTrigger';
 
 export interface LocalHostOptions {
   appRoot: string;
@@ -81,6 +82,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     listeners.push(listener);
   }
 
+  const timers = registry.functions.filter((f) => f.trigger.type === 'timerTrigger').map((fn) => new TimerListener(registry, fn, { log }));
+  for (const timer of timers) timer.start();
+
   log('\nFunctions:\n');
   for (const route of httpRoutes(registry)) {
     log(
@@ -88,7 +92,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     );
   }
   for (const fn of registry.functions.filter((f) => f.trigger.type !== 'httpTrigger')) {
-    log(`\t${fn.metadata.name}: ${fn.trigger.type}${fn.trigger.queueName ? ` (queue ${String(fn.trigger.queueName)})` : ''}\n`);
+    const detail = fn.trigger.queueName
+      ? ` (queue ${String(fn.trigger.queueName)})`
+      : fn.trigger.schedule
+        ? ` (${String(fn.trigger.schedule)})`
+        : '';
+    log(`\t${fn.metadata.name}: ${fn.trigger.type}${detail}\n`);
   }
   log('Host started');
 
@@ -97,7 +106,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     config,
     baseUrl,
     async stop() {
-      await Promise.all(listeners.map((l) => l.stop()));
+      await Promise.all([...listeners.map((l) => l.stop()), ...timers.map((t) => t.stop())]);
       await new Promise((resolve) => server.close(resolve));
     },
   };

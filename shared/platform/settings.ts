@@ -28,6 +28,18 @@ export const SETTINGS = {
     default: '300',
     deployed: false,
   },
+  OUTBOUND_LEDGER_RETENTION_DAYS: {
+    description:
+      'Ledger rows in a final state (sent, delivered, undelivered, failed, rejected) are deleted this many days after their last change, by the ledgerRetention timer. Opt-outs are never deleted.',
+    default: '90',
+    deployed: false,
+  },
+  OUTBOUND_LEDGER_RETENTION_SCHEDULE: {
+    description:
+      'When the ledgerRetention timer runs: a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week}, UTC).',
+    default: '0 30 3 * * *',
+    deployed: false,
+  },
   OPTOUT_TABLE: { description: 'Name of the table of numbers that replied STOP.', default: 'optouts', deployed: true },
   KEY_VAULT_URL: {
     description:
@@ -122,6 +134,8 @@ export interface Settings {
   outboundQueue: string;
   outboundLedger: string;
   outboundSendLeaseMs: number;
+  ledgerRetentionDays: number;
+  ledgerRetentionSchedule: string;
   optOutTable: string;
   keyVaultUrl?: string;
   azureClientId?: string;
@@ -199,6 +213,16 @@ function readPositiveInt(env: Env, name: SettingName): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0) throw new SettingsError(name, `must be a positive whole number, got "${value}"`);
   return parsed;
+}
+
+/** Six space-separated fields of digits, names and `* , - /`; the host itself reports anything finer. */
+function readNcrontab(env: Env, name: SettingName): string {
+  const value = read(env, name) ?? '';
+  const fields = value.split(/\s+/);
+  if (fields.length !== 6 || !fields.every((f) => /^[A-Za-z0-9*,/?-]+$/.test(f))) {
+    throw new SettingsError(name, `must be a six-field NCRONTAB expression such as "0 30 3 * * *" (03:30:00 UTC daily), got "${value}"`);
+  }
+  return value;
 }
 
 const QUEUE_NAME = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
@@ -314,6 +338,8 @@ export function parseSettings(env: Env): Settings {
     outboundQueue: readName(env, 'OUTBOUND_QUEUE', QUEUE_NAME, 'storage queue'),
     outboundLedger: readName(env, 'OUTBOUND_LEDGER', TABLE_NAME, 'table'),
     outboundSendLeaseMs: readPositiveInt(env, 'OUTBOUND_SEND_LEASE_SECONDS') * 1000,
+    ledgerRetentionDays: readPositiveInt(env, 'OUTBOUND_LEDGER_RETENTION_DAYS'),
+    ledgerRetentionSchedule: readNcrontab(env, 'OUTBOUND_LEDGER_RETENTION_SCHEDULE'),
     optOutTable: readName(env, 'OPTOUT_TABLE', TABLE_NAME, 'table'),
     keyVaultUrl: readUrl(env, 'KEY_VAULT_URL'),
     azureClientId: read(env, 'AZURE_CLIENT_ID'),
