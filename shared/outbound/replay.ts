@@ -79,7 +79,7 @@ export function decideReplay(message: PoisonMessage, poisonedRows: LedgerRow[], 
           : 'no poisoned ledger row matches it (already replayed, or deleted by retention)',
       };
     }
-    const key = matches[0]!.key;
+    const key = matches[0].key;
     decision = { action: 'replay', key, text: JSON.stringify({ ...delivery.payload, idempotencyKey: key }), how: 'matched ledger row' };
   }
   if (filter.keys.length && !filter.keys.includes(decision.key))

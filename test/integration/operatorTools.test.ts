@@ -182,7 +182,7 @@ describe('npm run replay: poisoned messages go back on the queue and continue fr
     const moved = await cli('replay.js', []);
     const match = /moved (\S+) \(matched ledger row\)/.exec(moved.stdout);
     expect(match).not.toBeNull();
-    const row = await rowWithStatus(match![1]!, 'sent');
+    const row = await rowWithStatus(match![1], 'sent');
     expect(row.to).toBe(to);
   }, 90_000);
 });
