@@ -77,6 +77,16 @@ export const SETTINGS = {
     description: 'Default Messaging Service (MG...) for outbound SMS; used when no from number is given.',
     deployed: true,
   },
+  TWILIO_PHONE_NUMBERS: {
+    description:
+      'Comma-separated Twilio numbers (E.164 or PN... SIDs) that npm run point-numbers points at this app (voice, SMS, status and fallback URLs) and npm run doctor checks.',
+    deployed: false,
+  },
+  TWILIO_FALLBACK_URL: {
+    description:
+      "Where Twilio goes when the app cannot answer a call or message (its fallback URL). Unset: static TwiML from twimlets.com's echo twimlet that apologises and hangs up.",
+    deployed: false,
+  },
   WEBHOOK_BASE_URL: {
     description:
       'Public base URL exactly as configured in Twilio (e.g. https://calls.example.com). Used for signature checks and for callback URLs.',
@@ -150,6 +160,9 @@ export interface Settings {
     apiBaseUrl?: string;
     fromNumber?: string;
     messagingServiceSid?: string;
+    /** TWILIO_PHONE_NUMBERS: E.164 numbers or PN SIDs. */
+    phoneNumbers: string[];
+    fallbackUrl?: string;
   };
   webhookBaseUrl?: string;
   validateSignatures: boolean;
@@ -266,6 +279,22 @@ function readPhoneNumber(env: Env, name: SettingName): string | undefined {
   return value;
 }
 
+function readPhoneNumberList(env: Env, name: SettingName): string[] {
+  const entries = (read(env, name) ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    if (!isE164(entry) && !/^PN[0-9a-fA-F]{32}$/.test(entry)) {
+      throw new SettingsError(
+        name,
+        `must list E.164 numbers or PN... SIDs separated by commas, e.g. +14155550100,PN0123456789abcdef0123456789abcdef; got "${entry}"`,
+      );
+    }
+  }
+  return entries;
+}
+
 function readMenuOptions(env: Env): Record<string, string> | undefined {
   const value = read(env, 'VOICE_MENU_OPTIONS');
   if (value === undefined) return undefined;
@@ -353,6 +382,8 @@ export function parseSettings(env: Env): Settings {
       apiBaseUrl: readUrl(env, 'TWILIO_API_BASE_URL'),
       fromNumber: read(env, 'TWILIO_FROM_NUMBER'),
       messagingServiceSid: read(env, 'TWILIO_MESSAGING_SERVICE_SID'),
+      phoneNumbers: readPhoneNumberList(env, 'TWILIO_PHONE_NUMBERS'),
+      fallbackUrl: readUrl(env, 'TWILIO_FALLBACK_URL'),
     },
     webhookBaseUrl: readUrl(env, 'WEBHOOK_BASE_URL'),
     validateSignatures,

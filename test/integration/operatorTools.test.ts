@@ -216,3 +216,117 @@ describe('npm run simulate: signed requests as Twilio sends them', () => {
     );
   });
 });
+
+describe('npm run doctor and npm run point-numbers, against Prism and Azurite', () => {
+  const NUMBER_SID = 'PN0123456789abcdef0123456789abcdef';
+  const NUMBER = '+15005550006';
+  let numberState: Record<string, string>;
+  const numberResource = () => ({
+    sid: NUMBER_SID,
+    account_sid: MOCK_TWILIO_CREDENTIALS.TWILIO_ACCOUNT_SID,
+    phone_number: NUMBER,
+    voice_url: numberState.voiceUrl,
+    voice_method: numberState.voiceMethod,
+    voice_fallback_url: numberState.voiceFallbackUrl,
+    voice_fallback_method: numberState.voiceFallbackMethod,
+    sms_url: numberState.smsUrl,
+    sms_method: numberState.smsMethod,
+    sms_fallback_url: numberState.smsFallbackUrl,
+    sms_fallback_method: numberState.smsFallbackMethod,
+    status_callback: numberState.statusCallback,
+    status_callback_method: numberState.statusCallbackMethod,
+  });
+  const pointedHere = () => ({
+    voiceUrl: `${WEBHOOK_BASE_URL}/api/voice`,
+    voiceMethod: 'POST',
+    voiceFallbackUrl: 'https://fallback.example.test/sorry',
+    voiceFallbackMethod: 'GET',
+    smsUrl: `${WEBHOOK_BASE_URL}/api/sms`,
+    smsMethod: 'POST',
+    smsFallbackUrl: 'https://fallback.example.test/sorry',
+    smsFallbackMethod: 'GET',
+    statusCallback: `${WEBHOOK_BASE_URL}/api/status`,
+    statusCallbackMethod: 'POST',
+  });
+  const env = { TWILIO_PHONE_NUMBERS: NUMBER, TWILIO_FALLBACK_URL: 'https://fallback.example.test/sorry' };
+
+  beforeAll(() => {
+    // Prism has no state: the list answers with this number as it stands; updates are validated by Prism, then applied.
+    const original = rig.twilio.fault;
+    rig.twilio.fault = (request) => {
+      if (request.method === 'GET' && /\/IncomingPhoneNumbers\.json/.test(request.path)) {
+        return {
+          kind: 'status',
+          status: 200,
+          body: { incoming_phone_numbers: [numberResource()], page: 0, page_size: 50, uri: request.path, next_page_uri: null },
+        };
+      }
+      return original?.(request);
+    };
+  });
+
+  test('doctor passes a configuration that is right, and says so', async () => {
+    numberState = pointedHere();
+    await rig.poison.createIfNotExists();
+    await TableClient.fromConnectionString(rig.env.AzureWebJobsStorage, rig.env.OPTOUT_TABLE, { allowInsecureConnection: true })
+      .createTable()
+      .catch(() => undefined);
+    const result = await cli('doctor.js', [], env);
+    expect(result.stdout).toMatch(/number \+15005550006 URLs\s+ok/);
+    expect(result.stdout).toMatch(/number \+15005550006 signatures\s+ok/);
+    expect(result.stdout).toMatch(/Twilio credentials\s+ok/);
+    expect(result.stdout).toMatch(/queue operator-it\s+ok/);
+    expect(result.stdout).toContain('All checks passed.');
+    expect((result as { code?: number }).code ?? 0).toBe(0);
+  });
+
+  test('doctor fails a number that points elsewhere and names the fix', async () => {
+    numberState = {
+      ...pointedHere(),
+      voiceUrl: 'https://old-app.example.test/api/voice',
+      smsUrl: 'https://demo.twilio.com/welcome/sms/reply',
+    };
+    const result = await cli('doctor.js', [], env);
+    expect(result.stdout).toMatch(/number \+15005550006 URLs\s+FAIL\s+voiceUrl is https:\/\/old-app.example.test\/api\/voice, should/);
+    expect(result.stdout).toMatch(/signatures\s+FAIL\s+voiceUrl, smsUrl are not under https:\/\/calls.example.test/);
+    expect(result.stdout).toContain('npm run point-numbers -- --yes');
+    expect((result as { code?: number }).code).toBe(1);
+  });
+
+  test('doctor fails when storage cannot be reached', async () => {
+    numberState = pointedHere();
+    const result = await cli('doctor.js', [], {
+      ...env,
+      AzureWebJobsStorage: rig.env.AzureWebJobsStorage.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:9'),
+    });
+    expect(result.stdout).toMatch(/queue operator-it\s+FAIL\s+storage unreachable/);
+    expect((result as { code?: number }).code).toBe(1);
+  }, 60_000);
+
+  test('doctor fails a bad setting before anything else', async () => {
+    const result = await cli('doctor.js', [], { ...env, VOICE_MODE: 'karaoke' });
+    expect(result.stdout).toMatch(/settings\s+FAIL\s+Setting VOICE_MODE/);
+    expect((result as { code?: number }).code).toBe(1);
+  });
+
+  test('point-numbers shows the changes, applies them only with --yes, through a request Prism accepts, and is idempotent', async () => {
+    numberState = { ...pointedHere(), voiceUrl: 'https://old-app.example.test/api/voice' };
+    const updates = () =>
+      rig.twilio.requests.filter((r) => r.method === 'POST' && r.path.includes(`/IncomingPhoneNumbers/${NUMBER_SID}.json`));
+    const dry = await cli('point-numbers.js', [], env);
+    expect(dry.stdout).toContain('voiceUrl: https://old-app.example.test/api/voice -> https://calls.example.test/api/voice');
+    expect(dry.stdout).toContain('Nothing was changed');
+    expect(updates()).toHaveLength(0);
+
+    const applied = await cli('point-numbers.js', ['--yes'], env);
+    expect(applied.stdout).toContain('updated');
+    expect(updates()).toHaveLength(1);
+    expect(updates()[0].status).toBe(200);
+    expect(Object.fromEntries(updates()[0].form)).toEqual({ VoiceUrl: 'https://calls.example.test/api/voice' });
+
+    numberState = pointedHere();
+    const again = await cli('point-numbers.js', ['--yes'], env);
+    expect(again.stdout).toContain('already points at https://calls.example.test');
+    expect(updates()).toHaveLength(1);
+  });
+});
