@@ -13,6 +13,8 @@ import { twilioClient } from '../shared/platform/twilioClient';
 import { azureCredential } from '../shared/platform/azureCredential';
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+/** Enough of a SID to tell accounts apart in a table that may be pasted into a ticket. */
+const masked = (sid: string) => `${sid.slice(0, 2)}…${sid.slice(-4)}`;
 
 async function storageChecks(config: Settings): Promise<Check[]> {
   const [{ QueueServiceClient }, { TableServiceClient, odata }] = await Promise.all([
@@ -113,11 +115,11 @@ async function twilioChecks(config: Settings): Promise<Check[]> {
     const account = await client.api.v2010.accounts(client.accountSid).fetch();
     const checks: Check[] = [
       account.status === 'active'
-        ? { check: 'Twilio credentials', result: 'ok', detail: `account ${account.sid} is active (${account.type})` }
+        ? { check: 'Twilio credentials', result: 'ok', detail: `account ${masked(account.sid)} is active (${account.type})` }
         : {
             check: 'Twilio credentials',
             result: 'FAIL',
-            detail: `account ${account.sid} is ${account.status}`,
+            detail: `account ${masked(account.sid)} is ${account.status}`,
             fix: 'Reactivate the account in the Twilio Console.',
           },
     ];

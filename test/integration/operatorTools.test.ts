@@ -330,3 +330,19 @@ describe('npm run doctor and npm run point-numbers, against Prism and Azurite', 
     expect(updates()).toHaveLength(1);
   });
 });
+
+test('no operator tool prints a credential: doctor, simulate, replay and point-numbers with sentinel credentials', async () => {
+  const { leakedSecrets, SENTINEL_CREDENTIALS } = await import('../../harness/secrets');
+  const env = { ...SENTINEL_CREDENTIALS, TWILIO_PHONE_NUMBERS: '+15005550006' };
+  const outputs = await Promise.all([
+    cli('doctor.js', [], env),
+    cli('simulate.js', ['call', '--send-to', rig.host.baseUrl], env),
+    cli('simulate.js', ['alert', '--send-to', rig.host.baseUrl], env),
+    cli('replay.js', ['--dry-run', '--hide-seconds', '1'], env),
+    cli('point-numbers.js', [], env),
+  ]);
+  const text = outputs.map((o) => `${o.stdout}\n${o.stderr}`).join('\n');
+  expect(text).toContain('check');
+  expect(leakedSecrets(text)).toEqual([]);
+  expect(leakedSecrets(rig.host.output())).toEqual([]);
+});
