@@ -9,7 +9,8 @@ import { TableClient } from '@azure/data-tables';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { MOCK_TWILIO_CREDENTIALS } from '../../devhost/services';
 import { repoRoot } from '../../harness/localHost';
-import { outboundHelpers, startOutboundRig, until, WEBHOOK_BASE_URL, type OutboundRig } from '../../harness/outboundRig';
+import { outboundHelpers, startOutboundRig, WEBHOOK_BASE_URL, type OutboundRig } from '../../harness/outboundRig';
+import { waitFor } from '../../harness/waitFor';
 
 const run = promisify(execFile);
 let rig: OutboundRig;
@@ -79,10 +80,7 @@ describe('twilio-alerts: Twilio Debugger events become structured log lines', ()
   test('logs an error with the code, the resource and the failing URL without its query', async () => {
     const response = await post(getExpectedTwilioSignature(TOKEN, `${WEBHOOK_BASE_URL}${path}`, params));
     expect(response.status).toBe(204);
-    const entry = await until(
-      () => logLines('twilio-alert').find((e) => e.sid === params.Sid),
-      () => rig.host.output(),
-    );
+    const entry = await waitFor(() => logLines('twilio-alert').find((e) => e.sid === params.Sid), { context: () => rig.host.output() });
     expect(entry).toMatchObject({
       level: 'error',
       errorCode: '11200',
@@ -126,10 +124,9 @@ describe('ledgerRetention: the timer keeps the ledger bounded', () => {
       table.createEntity(row('ret-young-delivered', 'delivered', young)),
       optOuts.createEntity({ partitionKey: 'optout', rowKey: '+15550001111', keyword: 'STOP', optedOutAt: old }),
     ]);
-    await until(
-      async () => (await ledgerRow('ret-old-delivered')) === undefined && (await ledgerRow('ret-old-rejected')) === undefined,
-      () => rig.host.output(),
-    );
+    await waitFor(async () => (await ledgerRow('ret-old-delivered')) === undefined && (await ledgerRow('ret-old-rejected')) === undefined, {
+      context: () => rig.host.output(),
+    });
     expect(await ledgerRow('ret-old-failed')).toBeUndefined();
     for (const key of ['ret-old-poisoned', 'ret-old-accepted', 'ret-young-delivered']) expect(await ledgerRow(key)).toBeDefined();
     expect(await optOuts.getEntity('optout', '+15550001111')).toMatchObject({ keyword: 'STOP' });
@@ -148,11 +145,7 @@ describe('npm run replay: poisoned messages go back on the queue and continue fr
       (await rig.poison.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.filter((m) =>
         m.messageText.includes(message.to as string),
       ).length;
-    await until(
-      async () => (await count()) === 1 || undefined,
-      () => rig.host.output(),
-      30_000,
-    );
+    await waitFor(async () => (await count()) === 1 || undefined, { context: () => rig.host.output(), timeoutMs: 30_000 });
     rig.planFaults(message.to as string, []);
     return message.to as string;
   }
@@ -210,10 +203,7 @@ describe('npm run simulate: signed requests as Twilio sends them', () => {
   test('a Debugger alert reaches /api/twilio-alerts', async () => {
     const { stdout } = await cli('simulate.js', ['alert', '--error-code', '11205', '--send-to', rig.host.baseUrl]);
     expect(stdout).toMatch(/POST \/api\/twilio-alerts -> 204/);
-    await until(
-      () => logLines('twilio-alert').find((e) => e.errorCode === '11205'),
-      () => rig.host.output(),
-    );
+    await waitFor(() => logLines('twilio-alert').find((e) => e.errorCode === '11205'), { context: () => rig.host.output() });
   });
 });
 
