@@ -20,6 +20,7 @@ export const ROUTES = {
   echo: 'echo',
   outbound: 'outbound',
   outboundByKey: 'outbound/{key}',
+  twilioAlerts: 'twilio-alerts',
   // Issue #16: batches and the opt-out management API.
   outboundBatch: 'outbound/batch',
   optOuts: 'optouts',
