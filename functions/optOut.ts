@@ -24,7 +24,7 @@ function readPut(text: string): { sender?: string; keyword: string } | string {
     return 'sender must be a number, a channel address, a Messaging Service SID (MG...) or * for every sender';
   if (keyword !== undefined && (typeof keyword !== 'string' || !/^[\w -]{1,40}$/.test(keyword)))
     return 'keyword must be 1-40 letters, digits, spaces, _ or -';
-  return { sender: sender === ALL ? undefined : (sender), keyword: (keyword) ?? 'API' };
+  return { sender: sender === ALL ? undefined : sender, keyword: keyword ?? 'API' };
 }
 
 /**

@@ -2,7 +2,13 @@ import { FINAL_STATUSES, retentionCutoff, retentionFilter } from '../../../share
 
 describe('ledger retention', () => {
   test('deletes only final statuses: waiting, sending and poisoned rows are kept whatever their age', () => {
-    expect([...FINAL_STATUSES].sort()).toEqual(['delivered', 'failed', 'rejected', 'sent', 'undelivered']);
+    expect([...FINAL_STATUSES].sort()).toEqual(['canceled', 'delivered', 'failed', 'rejected', 'sent', 'undelivered']);
+  });
+
+  test('a canceled row outlives the longest schedule after the cutoff, so its queued message still finds it canceled', () => {
+    const filter = retentionFilter(new Date('2026-09-02T00:00:00Z'));
+    expect(filter).toContain("(status eq 'canceled' and updatedAt lt '2026-07-22T00:00:00.000Z')");
+    expect(filter.split(' or (status')[0]).not.toContain('canceled');
   });
 
   test('the cutoff is the retention in days before now', () => {
