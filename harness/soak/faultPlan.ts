@@ -85,7 +85,8 @@ function invalidPayload(kind: InvalidKind, base: { to: string; idempotencyKey: s
     case 'reserved field':
       return { type: 'sms', ...base, body: 'hides the queue message id', id: 'payload-id' };
     case 'sendAt too far':
-      return { type: 'call', ...base, say: 'too late', sendAt: new Date(now.getTime() + 30 * 86_400_000).toISOString() };
+      // Beyond the 35 days sendAt may be ahead (MAX_SCHEDULE_DAYS).
+      return { type: 'call', ...base, say: 'too late', sendAt: new Date(now.getTime() + 40 * 86_400_000).toISOString() };
   }
 }
 

@@ -157,7 +157,7 @@ describe('the outbound message schema', () => {
     test.each(VALID.map((m) => [JSON.stringify(m), m]))('valid for both: %s', (_name, message) => {
       expect(jsonSchema(message)).toBe(true);
     });
-    // Rules a JSON Schema cannot state (well-formed XML, 1 KB of metadata, 7 days from now) are left out.
+    // Rules a JSON Schema cannot state (well-formed XML, 1 KB of metadata, 35 days from now) are left out.
     const expressible = INVALID.filter(([name]) => !/malformed TwiML|metadata over|sendAt/.test(name));
     test.each(expressible)('invalid for both: %s', (_name, message) => {
       expect(jsonSchema(message)).toBe(false);
