@@ -1,4 +1,5 @@
 // The outcomes a send can fail with, as types the sender branches on. Pure: classification only, no I/O.
+import type { LedgerStatus } from './ledger';
 import type { SchemaIssue } from './schema';
 
 /** The message cannot be sent as it is (schema, number, opt-out): rejected, never retried. */
@@ -93,5 +94,19 @@ export class AppNotConfiguredError extends Error {
     message: string,
   ) {
     super(`the app is not configured to send: ${message}`);
+  }
+}
+
+/**
+ * The idempotency key already stands for another message: one send per key, so the new content is not sent.
+ * `status` is where the key's own message is.
+ */
+export class KeyReusedError extends Error {
+  override name = 'KeyReusedError';
+  constructor(
+    readonly key: string,
+    readonly status: LedgerStatus,
+  ) {
+    super(`the idempotency key ${key} was already used for a different message (${status}); one send per key, so this one is not sent`);
   }
 }
