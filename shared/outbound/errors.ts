@@ -68,7 +68,9 @@ export function classifyTwilioError(error: unknown): TwilioError {
   const e = (error ?? {}) as { status?: unknown; code?: unknown; message?: unknown };
   const status = typeof e.status === 'number' ? e.status : undefined;
   const numericCode = typeof e.code === 'number' ? e.code : undefined;
-  const message = typeof e.message === 'string' && e.message ? e.message : String(error);
+  // The SDK takes the message from the answer's body; an answer without one would otherwise read just "Error".
+  const fallback = status !== undefined ? `HTTP ${status} from Twilio, with no error message` : String(error);
+  const message = typeof e.message === 'string' && e.message ? e.message : fallback;
   if (status !== undefined) {
     const init = { status, code: numericCode, message };
     if (status === 401 || numericCode === 20003) return new TwilioAuthError(init);

@@ -90,13 +90,14 @@ export function visibilityDelaySeconds(dueInMs: number): number | undefined {
  * failure between the two writes must not leave the row `accepted` with nothing on the queue).
  */
 export async function acceptAndSchedule(
-  io: Pick<OutboundIo, 'ledger' | 'queue' | 'defaults'>,
+  /** Without `defaults` (the CLI sending to a deployed app, whose settings it does not know) the app checks when it reads the message. */
+  io: Pick<OutboundIo, 'ledger' | 'queue'> & { defaults?: RequestDefaults },
   message: OutboundMessage & { idempotencyKey: string },
   options: { now: Date; queueMessageId?: string },
 ): Promise<LedgerUpdate> {
   const { now } = options;
   const key = message.idempotencyKey;
-  twilioRequest(message, { key, defaults: io.defaults });
+  if (io.defaults) twilioRequest(message, { key, defaults: io.defaults });
   const info = messageInfo(message, options.queueMessageId);
   const update = await io.ledger.update(key, accepted(key, info, now));
   if (!update.changed && update.row && takenForOtherContent(update.row, info.contentHash)) throw new KeyReusedError(key, update.row.status);
