@@ -157,6 +157,8 @@ export async function startTwilioMock(
 ): Promise<RunningTwilioMock> {
   const mock = new TwilioMock(prismUrl);
   const log = options.log ?? (() => undefined);
+  // The path without its query and account SID: the log names the resource, never a number or a credential.
+  const where = (path: string) => path.split('?')[0].replace(/\/Accounts\/[^/]+/, '/Accounts/{AccountSid}');
   const server: Server = createServer((req, res) => {
     void (async () => {
       const body = await readAll(req);
@@ -164,11 +166,10 @@ export async function startTwilioMock(
       const path = req.url ?? '/';
       try {
         const answer = await mock.forward({ method, path, headers: req.headers, body });
-        // The path names the account and the resource, never a phone number.
-        if (answer.refusal) log(`${method} ${path.split('?')[0]} -> ${answer.status}: ${answer.refusal}`);
+        if (answer.refusal) log(`${method} ${where(path)} -> ${answer.status}: ${answer.refusal}`);
         res.writeHead(answer.status, answer.headers).end(answer.body);
       } catch (error) {
-        log(`${method} ${path.split('?')[0]} -> 502: Prism did not answer (${(error as { code?: string }).code ?? String(error)})`);
+        log(`${method} ${where(path)} -> 502: Prism did not answer (${(error as { code?: string }).code ?? String(error)})`);
         res
           .writeHead(502, { 'content-type': 'application/json' })
           .end(JSON.stringify({ code: null, message: 'The offline Twilio mock could not reach Prism', status: 502 }));
