@@ -32,8 +32,10 @@ export async function outboundPost(request: HttpRequest): Promise<HttpResponseIn
     const { row } = await acceptAndSchedule(liveOutboundIo('request'), message, { now });
     return { status: 202, headers: { Location: statusUrl }, jsonBody: { key, status: row?.status, statusUrl } };
   } catch (error) {
-    if (error instanceof InvalidMessageError)
-      return { status: 400, jsonBody: { error: 'Invalid outbound message.', issues: [{ path: '', message: error.message }] } };
+    if (error instanceof InvalidMessageError) {
+      const issues = error.issues.length ? error.issues : [{ path: '', message: error.message }];
+      return { status: 400, jsonBody: { error: 'Invalid outbound message.', issues } };
+    }
     if (error instanceof AppNotConfiguredError)
       return { status: 422, jsonBody: { error: 'The app cannot send this message.', setting: error.setting, reason: error.message } };
     if (error instanceof KeyReusedError)

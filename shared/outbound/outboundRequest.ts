@@ -79,7 +79,8 @@ export function twilioRequest(message: OutboundMessage, options: { key: string; 
   }
   const twiml = message.say !== undefined ? sayTwiml(message.say) : message.twiml;
   if (twiml !== undefined && twiml.length > MAX_TWIML_LENGTH) {
-    throw new InvalidMessageError(`say makes ${twiml.length} characters of TwiML; Twilio takes at most ${MAX_TWIML_LENGTH}`);
+    const problem = `makes ${twiml.length} characters of TwiML; Twilio takes at most ${MAX_TWIML_LENGTH}`;
+    throw new InvalidMessageError(`say ${problem}`, [{ path: 'say', message: problem }]);
   }
   return {
     kind: 'call',
