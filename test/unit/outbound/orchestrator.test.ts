@@ -1,6 +1,6 @@
 // The orchestrator with in-memory I/O: the ledger applies transitions to a Map, the queue and Twilio record calls.
 import { acceptAndSchedule, deliverOutbound, type OutboundIo } from '../../../shared/outbound/orchestrator';
-import { AppNotConfiguredError, KeyReusedError } from '../../../shared/outbound/errors';
+import { AppNotConfiguredError, KeyReusedError, TwilioPermanentError } from '../../../shared/outbound/errors';
 import type { LedgerRow, Transition } from '../../../shared/outbound/ledger';
 import type { OutboundMessage } from '../../../shared/outbound/schema';
 import type { TwilioRequest } from '../../../shared/outbound/outboundRequest';
@@ -144,5 +144,18 @@ describe('scheduling', () => {
       contentHash: expect.stringMatching(/^sha256-/),
     });
     expect(enqueued[0].visibilityTimeoutSeconds).toBe(3600);
+  });
+});
+
+describe('a send Twilio refuses', () => {
+  test("Twilio's reason (here the offline mock's, naming Prism's problems) is the row's errorMessage and is logged", async () => {
+    const { io, deliver, rows, logs } = memoryIo();
+    const reason = "The offline Twilio mock (Prism, on Twilio's OpenAPI spec) refused the request: Request body property X must be array";
+    io.twilio.create = async () => {
+      throw new TwilioPermanentError({ status: 422, message: reason });
+    };
+    await deliver({ type: 'call', to: '+15551234567', say: 'hi', idempotencyKey: 'refused-1' });
+    expect(rows.get('refused-1')).toMatchObject({ status: 'failed', errorCode: 422, errorMessage: reason });
+    expect(logs.at(-1)).toMatchObject({ outcome: 'failed', status: 422, error: reason });
   });
 });
