@@ -5,7 +5,7 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { azuriteConnectionString, freePort, startAzurite, type RunningAzurite } from '../../devhost/services';
+import { AZURITE_KEY, azuriteConnectionString, freePort, startAzurite, type RunningAzurite } from '../../devhost/services';
 
 /** Ctrl+C waits at most 5 s for work in flight (devhost/cli.ts); the margin is for a loaded machine. */
 const SHUTDOWN_BOUND_MS = 8000;
@@ -242,6 +242,8 @@ describe('when storage is down', () => {
       expect(cli.code).toBe(1);
       expect(cli.stderr).toMatch(/Storage is not reachable at http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
       expect(cli.stderr).toMatch(/Start it with `npm start`/);
+      // The connection string's account key is in neither answer (the reasons carry error codes, never SDK messages).
+      expect(`${JSON.stringify(post.body)}${JSON.stringify(get.body)}${cli.stdout}${cli.stderr}`).not.toContain(AZURITE_KEY);
     } finally {
       const exited = new Promise<void>((resolve) => run.child.once('exit', () => resolve()));
       const interrupted = Date.now();
