@@ -5,7 +5,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadApp, startLocalHost, type LocalHost } from './host';
+import { loadApp } from './core';
+import { startLocalHost, type LocalHost } from './host';
 import { applyLocalSettings, readLocalSettings } from './localSettings';
 import { freePort, isListening, offlineMockSettings, startAzurite, startPrism, usesOfflineMock, type RunningService } from './services';
 import { startTwilioMock } from './twilioMock';

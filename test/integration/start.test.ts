@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { AZURITE_KEY, azuriteConnectionString, freePort, startAzurite, type RunningAzurite } from '../../devhost/services';
+import { repoRoot } from '../../harness/localHost';
+import { waitFor } from '../../harness/waitFor';
 
 /** Ctrl+C waits at most 5 s for work in flight (devhost/cli.ts); the margin is for a loaded machine. */
 const SHUTDOWN_BOUND_MS = 8000;
-import { repoRoot } from '../../harness/localHost';
 
 let azurite: RunningAzurite;
 beforeAll(async () => {
@@ -39,13 +40,9 @@ function runStart(appRoot: string, env: Record<string, string>, args: string[]):
   return { child, output: () => output };
 }
 
-async function until(predicate: () => boolean | Promise<boolean>, describe: () => string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`Timed out:\n${describe()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Polls until `probe` holds; on timeout the error carries `context()` (the start output). */
+const until = (probe: () => boolean | Promise<boolean>, context: () => string, timeoutMs = 30_000) =>
+  waitFor(probe, { timeoutMs, context });
 
 /** `npm run send` as a user runs it from the app folder (build/send.js is what `npm run send` runs after building). */
 async function send(appRoot: string, env: Record<string, string>, ...args: string[]) {
@@ -88,7 +85,7 @@ test('without func or Twilio credentials it creates local settings, starts the P
     String(mockPort),
   ]);
   try {
-    await until(() => run.output().includes('Host started'), run.output);
+    await waitFor(() => run.output().includes('Host started'), { timeoutMs: 30_000, context: run.output });
     expect(existsSync(join(appRoot, 'local.settings.json'))).toBe(true);
     expect(run.output()).toContain('OFFLINE TWILIO MOCK');
     expect(run.output()).toContain("Default sender: the mock's test number +15005550006 (TWILIO_FROM_NUMBER is not set).");
@@ -264,7 +261,7 @@ test('with TWILIO_API_BASE_URL set it starts no mock', async () => {
     ['--port', String(await freePort())],
   );
   try {
-    await until(() => run.output().includes('Host started'), run.output);
+    await waitFor(() => run.output().includes('Host started'), { timeoutMs: 30_000, context: run.output });
     expect(run.output()).not.toContain('OFFLINE TWILIO MOCK');
     expect(run.output()).toContain('TWILIO_API_BASE_URL=http://127.0.0.1:9');
   } finally {
@@ -283,7 +280,7 @@ test('when func is on the PATH it hands over to `func start` with the settings i
   );
   chmodSync(join(bin, 'func'), 0o755);
   const run = runStart(appRoot, { PATH: `${bin}:${process.env.PATH}`, TWILIO_API_BASE_URL: 'http://127.0.0.1:9' }, ['--port', '7099']);
-  await until(() => run.child.exitCode !== null, run.output);
+  await waitFor(() => run.child.exitCode !== null, { timeoutMs: 30_000, context: run.output });
   const invocation = JSON.parse(readFileSync(record, 'utf8'));
   expect(invocation.args).toEqual(['start', '--port', '7099']);
   expect(invocation.cwd).toBe(appRoot);

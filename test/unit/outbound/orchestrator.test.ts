@@ -1,161 +1,455 @@
-// The orchestrator with in-memory I/O: the ledger applies transitions to a Map, the queue and Twilio record calls.
-import { acceptAndSchedule, deliverOutbound, type OutboundIo } from '../../../shared/outbound/orchestrator';
-import { AppNotConfiguredError, KeyReusedError, TwilioPermanentError } from '../../../shared/outbound/errors';
-import type { LedgerRow, Transition } from '../../../shared/outbound/ledger';
+// Every outcome of one queue delivery, decided by deliverOutbound against in-memory I/O (./outboundFakes.ts).
+// The Azurite/Prism tests (test/integration/outbound*.test.ts) cover the same decisions through the real seams.
+import {
+  AppNotConfiguredError,
+  InvalidMessageError,
+  KeyReusedError,
+  TwilioPermanentError,
+  TwilioTransientError,
+} from '../../../shared/outbound/errors';
+import type { LedgerRow } from '../../../shared/outbound/ledger';
+import { acceptAndSchedule, deliverOutbound, visibilityDelaySeconds } from '../../../shared/outbound/orchestrator';
 import type { OutboundMessage } from '../../../shared/outbound/schema';
-import type { TwilioRequest } from '../../../shared/outbound/outboundRequest';
+import { fakeOutbound, type FakeOutbound } from './outboundFakes';
 
-const NOW = new Date('2030-01-01T00:00:00Z');
+const TO = '+15551230001';
+const FROM = '+15005550006';
+const sms = (overrides: Record<string, unknown> = {}) => ({
+  type: 'sms',
+  to: TO,
+  body: 'Your code is 1234',
+  idempotencyKey: 'k-1',
+  ...overrides,
+});
 
-function memoryIo(defaults: OutboundIo['defaults'] = { fromNumber: '+15005550006', webhookBaseUrl: 'https://calls.example.test' }) {
-  const rows = new Map<string, LedgerRow>();
-  const enqueued: Array<{ message: OutboundMessage; visibilityTimeoutSeconds?: number }> = [];
-  const created: TwilioRequest[] = [];
-  let etag = 0;
-  const io: OutboundIo = {
-    ledger: {
-      async update(key: string, transition: Transition) {
-        const previous = rows.get(key);
-        const next = transition(previous);
-        if (!next) return { previous, row: previous, changed: false, etag: String(etag) };
-        rows.set(key, next);
-        return { previous, row: next, changed: true, etag: String(++etag) };
-      },
-    },
-    optOuts: { isOptedOut: async () => false, record: async () => undefined },
-    queue: {
-      async enqueue(message, options) {
-        enqueued.push({ message, visibilityTimeoutSeconds: options?.visibilityTimeoutSeconds });
-      },
-    },
-    twilio: {
-      async create(request) {
-        created.push(request);
-        return { sid: `${request.kind === 'sms' ? 'SM' : 'CA'}${String(created.length).padStart(32, '0')}`, status: 'queued' };
-      },
-      find: async () => undefined,
-    },
-    now: () => NOW,
-    newClaimId: () => `claim-${etag}`,
-    maxDequeueCount: 5,
-    sendLeaseMs: 300_000,
-    defaults,
-  };
-  const logs: Array<Record<string, unknown>> = [];
-  const deliver = (payload: unknown, id = 'queue-message-1', dequeueCount = 1) =>
-    deliverOutbound(io, JSON.stringify(payload), { id, dequeueCount }, (entry) => logs.push(entry));
-  return { io, rows, enqueued, created, logs, deliver };
+let fake: FakeOutbound;
+beforeEach(() => {
+  fake = fakeOutbound();
+});
+
+/** One delivery of `item` as the queue trigger hands it over (dequeueCount 1 unless given). */
+function deliver(item: unknown, meta: { id?: string; dequeueCount?: number } = {}): Promise<void> {
+  return deliverOutbound(fake.io, item, { id: meta.id ?? 'queue-msg-1', dequeueCount: meta.dequeueCount ?? 1 }, (entry) =>
+    fake.log.push(entry),
+  );
 }
 
-describe('a message the app is not configured to send', () => {
-  const relativeCall = { type: 'call' as const, to: '+15551234567', url: '/api/message?Message=Hi' };
+const outcomes = () => fake.log.map((entry) => entry.outcome);
+const at = (offsetMs: number) => new Date(fake.clock.now().getTime() + offsetMs).toISOString();
+
+/** A row an earlier attempt left: claimed at `claimedAt`, its lease `leaseMs` long. */
+function earlierAttempt(status: LedgerRow['status'], claimedAtOffsetMs: number, leaseMs: number): LedgerRow {
+  const claimedAt = at(claimedAtOffsetMs);
+  return {
+    key: 'k-1',
+    status,
+    type: 'sms',
+    to: TO,
+    attempts: 1,
+    dequeueCount: 1,
+    claimId: 'earlier-claim',
+    leaseUntil: at(claimedAtOffsetMs + leaseMs),
+    firstAttemptAt: claimedAt,
+    createdAt: claimedAt,
+    updatedAt: claimedAt,
+  };
+}
+
+describe('sent', () => {
+  test('a new valid message is claimed, created once on Twilio and recorded as sent with its SID', async () => {
+    await deliver(sms());
+    expect(fake.twilio.creates).toEqual([
+      expect.objectContaining({
+        kind: 'sms',
+        to: TO,
+        from: FROM,
+        body: 'Your code is 1234',
+        statusCallback: expect.stringContaining('key=k-1'),
+      }),
+    ]);
+    expect(fake.twilio.finds).toEqual([]); // a new key has no earlier attempt to look up
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sent', sid: fake.twilio.records[0].sid, from: FROM, attempts: 1 });
+    expect(fake.ledger.row('k-1')).not.toHaveProperty('claimId');
+    expect(outcomes()).toEqual(['sent']);
+    expect(fake.log[0]).toMatchObject({ event: 'outbound', key: 'k-1', keySource: 'idempotencyKey', dequeueCount: 1 });
+  });
+
+  test('a status callback that lands between the create and its record is kept: the stale write is refused and re-applied', async () => {
+    fake.ledger.beforeWrite = () => {
+      const row = fake.ledger.row('k-1');
+      if (row?.status !== 'sending' || fake.twilio.records.length === 0) return;
+      fake.ledger.beforeWrite = undefined;
+      fake.ledger.put({ ...row, status: 'delivered', sid: fake.twilio.records[0].sid, twilioStatus: 'delivered' });
+    };
+    await deliver(sms());
+    expect(fake.ledger.conflicts).toBe(1);
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'delivered', twilioStatus: 'delivered', sid: fake.twilio.records[0].sid });
+    expect(fake.twilio.creates).toHaveLength(1);
+  });
+});
+
+describe('rejected: nothing is sent, the row says why, and the delivery completes', () => {
+  test('a message the schema refuses', async () => {
+    await deliver(sms({ to: '555-0100' }));
+    expect(fake.ledger.row('k-1')).toMatchObject({
+      status: 'rejected',
+      reason: expect.stringMatching(/to.*E\.164/),
+      queueMessageId: 'queue-msg-1',
+    });
+    expect(fake.twilio.creates).toEqual([]);
+    expect(outcomes()).toEqual(['rejected']);
+  });
+
+  test('a message that does not decode, under the queue message id', async () => {
+    await deliver('{this is not json', { id: 'queue-msg-7' });
+    expect(fake.ledger.row('queue-msg-7')).toMatchObject({
+      status: 'rejected',
+      reason: expect.stringContaining('neither JSON nor base64'),
+    });
+    expect(fake.log[0]).toMatchObject({ keySource: 'queue message id', outcome: 'rejected' });
+    expect(fake.twilio.creates).toEqual([]);
+  });
+
+  test('a recipient who opted out, after the claim, with the key free again', async () => {
+    fake.optOuts.numbers.set(TO, 'STOP');
+    await deliver(sms());
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'rejected', reason: expect.stringContaining('opted out'), attempts: 1 });
+    expect(fake.ledger.row('k-1')).not.toHaveProperty('claimId');
+    expect(fake.twilio.creates).toEqual([]);
+  });
+
+  test('an app with no sender configured, naming the setting, instead of retrying into the poison queue', async () => {
+    fake = fakeOutbound({ defaults: { webhookBaseUrl: 'https://calls.example.test' } });
+    await expect(deliver(sms())).resolves.toBeUndefined();
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'rejected', reason: expect.stringContaining('TWILIO_FROM_NUMBER') });
+    expect(fake.twilio.creates).toEqual([]);
+  });
+
+  test('an app with no Twilio credentials, naming the setting', async () => {
+    fake.twilio.createErrors.push(new AppNotConfiguredError('TWILIO_AUTH_TOKEN', 'Setting TWILIO_AUTH_TOKEN is missing'));
+    await deliver(sms());
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'rejected', reason: expect.stringContaining('TWILIO_AUTH_TOKEN') });
+    expect(outcomes()).toEqual(['rejected']);
+  });
+
+  test('invalid: a call whose TwiML comes out too long for Twilio, found after the schema passed it', async () => {
+    await deliver({ type: 'call', to: TO, say: '&'.repeat(3000), idempotencyKey: 'k-1' });
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/characters of TwiML/) });
+    expect(fake.twilio.creates).toEqual([]);
+  });
+
+  test('invalid: an InvalidMessageError from the send is a rejection, not a retry', async () => {
+    fake.twilio.createErrors.push(new InvalidMessageError('the recipient cannot receive this'));
+    await expect(deliver(sms())).resolves.toBeUndefined();
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'rejected', reason: 'the recipient cannot receive this' });
+  });
+
+  test('a rejection never overwrites a row something was sent for', async () => {
+    await deliver(sms());
+    await deliver(sms({ to: 'not a number' }));
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sent' });
+    expect(outcomes()).toEqual(['sent', 'rejected, row kept (something was already sent under this key)']);
+  });
+});
+
+describe('scheduled', () => {
+  test('a message due later is recorded as accepted and put back on the queue, invisible until it is due', async () => {
+    await deliver(sms({ sendAt: at(3_600_000) }));
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'accepted', sendAt: at(3_600_000), attempts: 0 });
+    expect(fake.queue.sent).toEqual([
+      { message: expect.objectContaining({ idempotencyKey: 'k-1', to: TO }), visibilityTimeoutSeconds: 3600 },
+    ]);
+    expect(fake.twilio.creates).toEqual([]);
+    expect(outcomes()).toEqual(['scheduled']);
+  });
+
+  test('a message due within a second is sent now', async () => {
+    await deliver(sms({ sendAt: at(500) }));
+    expect(fake.queue.sent).toEqual([]);
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sent' });
+  });
+
+  test('the key of a message without one is made explicit when it is requeued (the new queue message has a new id)', async () => {
+    await deliver({ type: 'sms', to: TO, body: 'later', sendAt: at(60_000) }, { id: 'queue-msg-9' });
+    expect(fake.queue.sent[0].message.idempotencyKey).toBe('queue-msg-9');
+  });
+});
+
+describe('duplicate and deferred', () => {
+  test('duplicate: a key already sent is not sent again', async () => {
+    await deliver(sms());
+    await deliver(sms(), { id: 'queue-msg-2' });
+    expect(fake.twilio.creates).toHaveLength(1);
+    expect(outcomes()).toEqual(['sent', 'duplicate']);
+    expect(fake.log[1]).toMatchObject({ status: 'sent', sid: fake.twilio.records[0].sid });
+  });
+
+  test('deferred: while another attempt holds the lease, the message comes back just after the lease ends', async () => {
+    fake.ledger.put(earlierAttempt('sending', -10_000, 30_000));
+    await deliver(sms(), { dequeueCount: 2 });
+    expect(fake.twilio.creates).toEqual([]);
+    expect(fake.twilio.finds).toEqual([]);
+    expect(fake.queue.sent).toEqual([{ message: expect.objectContaining({ idempotencyKey: 'k-1' }), visibilityTimeoutSeconds: 21 }]);
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sending', claimId: 'earlier-claim' });
+    expect(fake.log[0]).toMatchObject({ outcome: 'deferred', until: at(20_000) });
+  });
+
+  test('two deliveries of a new key at once: the conditional insert lets one send, the other is deferred', async () => {
+    let open!: () => void;
+    fake.twilio.createGate = new Promise((resolve) => (open = resolve));
+    const first = deliver(sms());
+    while (fake.twilio.creates.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    await deliver(sms(), { id: 'queue-msg-2' });
+    open();
+    await first;
+    expect(fake.twilio.creates).toHaveLength(1);
+    expect(fake.ledger.conflicts).toBeGreaterThanOrEqual(1);
+    expect(outcomes().sort()).toEqual(['deferred', 'sent']);
+  });
+});
+
+describe('failed: Twilio refused for good', () => {
+  test('permanent: the row is failed with Twilio’s code and the delivery completes', async () => {
+    fake.twilio.createErrors.push(new TwilioPermanentError({ status: 400, code: 21211, message: "The 'To' number is not valid" }));
+    await expect(deliver(sms())).resolves.toBeUndefined();
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'failed', errorCode: 21211, errorMessage: "The 'To' number is not valid" });
+    expect(fake.ledger.row('k-1')).toHaveProperty('completedAt');
+    expect(fake.optOuts.numbers.size).toBe(0);
+    expect(fake.log[0]).toMatchObject({ outcome: 'failed', errorCode: 21211, status: 400 });
+  });
+
+  test('21610: the recipient replied STOP elsewhere; the row is failed and the opt-out remembered', async () => {
+    fake.twilio.createErrors.push(
+      new TwilioPermanentError({ status: 400, code: 21610, message: 'Attempt to send to unsubscribed recipient' }),
+    );
+    await deliver(sms());
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'failed', errorCode: 21610 });
+    expect(fake.optOuts.numbers.get(TO)).toBe('Twilio 21610');
+    expect(outcomes()).toEqual(['failed', 'opt-out recorded from Twilio error 21610']);
+    // The next message to the number is rejected here, without a call to Twilio.
+    await deliver(sms({ idempotencyKey: 'k-2' }), { id: 'queue-msg-2' });
+    expect(fake.twilio.creates).toHaveLength(1);
+    expect(fake.ledger.row('k-2')).toMatchObject({ status: 'rejected' });
+  });
+
+  test('21610 with the opt-out table down: logged, not thrown, since the send is settled', async () => {
+    fake.twilio.createErrors.push(new TwilioPermanentError({ status: 400, code: 21610, message: 'unsubscribed' }));
+    fake.optOuts.recordFails = new Error('table unavailable');
+    await expect(deliver(sms())).resolves.toBeUndefined();
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'failed', errorCode: 21610 });
+    expect(fake.log[1]).toMatchObject({
+      outcome: 'could not record the opt-out from Twilio error 21610',
+      error: 'Error: table unavailable',
+    });
+  });
+});
+
+describe('retried', () => {
+  const transient = () =>
+    new TwilioTransientError({ status: 503, code: 20503, message: 'Service unavailable', mayHaveReachedTwilio: true });
+
+  test('transient: the lease is released for the retry and the error thrown, so the queue delivers again', async () => {
+    const error = transient();
+    fake.twilio.createErrors.push(error);
+    await expect(deliver(sms())).rejects.toBe(error);
+    expect(fake.ledger.row('k-1')).toMatchObject({
+      status: 'sending',
+      leaseUntil: fake.clock.now().toISOString(),
+      errorCode: 20503,
+      errorMessage: 'TwilioTransientError: Service unavailable',
+    });
+    expect(outcomes()).toEqual(['will retry']);
+  });
+
+  test('the retry looks the first attempt up on Twilio before creating again', async () => {
+    fake.twilio.createErrors.push(transient());
+    await expect(deliver(sms())).rejects.toThrow();
+    fake.clock.advance(2000);
+    await deliver(sms(), { dequeueCount: 2 });
+    expect(fake.twilio.finds).toHaveLength(1);
+    expect(fake.twilio.creates).toHaveLength(2);
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sent', attempts: 2, dequeueCount: 2 });
+  });
+
+  test('poisoned: on the last delivery the row says poisoned from the claim on, and after the failure says why', async () => {
+    const rowsSeen: Array<LedgerRow['status'] | undefined> = [];
+    fake.twilio.onCreate = () => rowsSeen.push(fake.ledger.row('k-1')?.status);
+    fake.twilio.createErrors.push(transient());
+    await expect(deliver(sms(), { dequeueCount: 5 })).rejects.toThrow('Service unavailable');
+    expect(rowsSeen).toEqual(['poisoned']);
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'poisoned', dequeueCount: 5, reason: expect.stringContaining('poison queue') });
+    expect(outcomes()).toEqual(['poisoned']);
+  });
+});
+
+describe('reconciled', () => {
+  test('an attempt whose lease ran out had reached Twilio: the message is found there and not created again', async () => {
+    const earlier = earlierAttempt('sending', -120_000, 30_000);
+    fake.ledger.put(earlier);
+    const { sid } = fake.twilio.recordCreated({ kind: 'sms', to: TO, from: FROM, body: 'Your code is 1234' }, new Date(at(-119_000)));
+    await deliver(sms(), { dequeueCount: 2 });
+    expect(fake.twilio.creates).toEqual([]);
+    // The lookup window opens a minute before the first attempt, for clock skew between us and Twilio.
+    expect(fake.twilio.finds).toEqual([
+      { request: expect.objectContaining({ to: TO }), since: new Date(Date.parse(earlier.firstAttemptAt!) - 60_000) },
+    ]);
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sent', sid, reconciled: true, attempts: 2 });
+    expect(fake.log[0]).toMatchObject({ outcome: 'reconciled (found on Twilio, not sent again)', sid });
+  });
+
+  test('an attempt whose lease ran out had not reached Twilio: the message is created now', async () => {
+    fake.ledger.put(earlierAttempt('poisoned', -120_000, 30_000));
+    await deliver(sms(), { dequeueCount: 1 });
+    expect(fake.twilio.finds).toHaveLength(1);
+    expect(fake.twilio.creates).toHaveLength(1);
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sent' });
+    expect(fake.ledger.row('k-1')).not.toHaveProperty('reconciled');
+  });
+});
+
+describe('acceptAndSchedule', () => {
+  const message = (overrides: Partial<OutboundMessage> = {}) =>
+    ({ type: 'sms', to: TO, body: 'later', idempotencyKey: 'k-1', ...overrides }) as OutboundMessage & { idempotencyKey: string };
+
+  test('records the key as accepted and enqueues the message, visible now when it has no sendAt', async () => {
+    const update = await acceptAndSchedule(fake.io, message(), { now: fake.clock.now(), queueMessageId: 'q-1' });
+    expect(update).toMatchObject({ changed: true, row: { status: 'accepted', queueMessageId: 'q-1' } });
+    expect(fake.queue.sent).toEqual([{ message: message(), visibilityTimeoutSeconds: undefined }]);
+  });
+
+  test('a sendAt becomes the visibility delay, in whole seconds rounded up', async () => {
+    await acceptAndSchedule(fake.io, message({ sendAt: at(90_500) }), { now: fake.clock.now() });
+    expect(fake.queue.sent[0].visibilityTimeoutSeconds).toBe(91);
+  });
+
+  test('a rejected key is free again; a key something was sent for keeps its row', async () => {
+    await deliver(sms({ idempotencyKey: 'k-rejected', to: 'bad' }));
+    expect((await acceptAndSchedule(fake.io, message({ idempotencyKey: 'k-rejected' }), { now: fake.clock.now() })).row).toMatchObject({
+      status: 'accepted',
+    });
+    await deliver(sms());
+    // The same message again (a producer's retry) keeps the row; another message under the key is refused.
+    const update = await acceptAndSchedule(fake.io, message({ body: 'Your code is 1234' }), { now: fake.clock.now() });
+    expect(update.changed).toBe(false);
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sent' });
+    await expect(acceptAndSchedule(fake.io, message(), { now: fake.clock.now() })).rejects.toMatchObject({
+      name: 'KeyReusedError',
+      status: 'sent',
+    });
+  });
+});
+
+describe('visibilityDelaySeconds', () => {
+  test('nothing to wait for when the message is due now or overdue', () => {
+    expect(visibilityDelaySeconds(0)).toBeUndefined();
+    expect(visibilityDelaySeconds(-5000)).toBeUndefined();
+  });
+
+  test('whole seconds, rounded up, so a message never becomes visible early', () => {
+    expect(visibilityDelaySeconds(1)).toBe(1);
+    expect(visibilityDelaySeconds(1000)).toBe(1);
+    expect(visibilityDelaySeconds(1001)).toBe(2);
+  });
+
+  test("at most the queue's 7 days", () => {
+    expect(visibilityDelaySeconds(8 * 24 * 3600 * 1000)).toBe(7 * 24 * 3600);
+  });
+});
+
+describe('a setting the message needs is missing: rejected at once on every way in', () => {
+  const relativeCall = { type: 'call', to: TO, url: '/api/message?Message=Hi' };
+  const withoutBaseUrl = () => {
+    fake = fakeOutbound({ defaults: { fromNumber: FROM } });
+  };
 
   test('a queued call with a relative url and no WEBHOOK_BASE_URL is rejected on its first delivery, naming the setting', async () => {
-    const { deliver, rows, created, logs } = memoryIo({ fromNumber: '+15005550006' });
+    withoutBaseUrl();
     await expect(deliver({ ...relativeCall, idempotencyKey: 'rel-1' })).resolves.toBeUndefined(); // no throw: no retry
-    expect(rows.get('rel-1')).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/WEBHOOK_BASE_URL is not set/) });
-    expect(created).toHaveLength(0);
-    expect(logs.at(-1)).toMatchObject({ outcome: 'rejected' });
+    expect(fake.ledger.row('rel-1')).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/WEBHOOK_BASE_URL is not set/) });
+    expect(fake.twilio.creates).toHaveLength(0);
+    expect(outcomes()).toEqual(['rejected']);
   });
 
   test('a scheduled one is rejected when it arrives, not when it is due', async () => {
-    const { deliver, rows, enqueued } = memoryIo({ fromNumber: '+15005550006' });
-    await deliver({ ...relativeCall, idempotencyKey: 'rel-2', sendAt: '2030-01-03T00:00:00Z' });
-    expect(rows.get('rel-2')).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/WEBHOOK_BASE_URL/) });
-    expect(enqueued).toHaveLength(0);
+    withoutBaseUrl();
+    await deliver({ ...relativeCall, idempotencyKey: 'rel-2', sendAt: at(2 * 86_400_000) });
+    expect(fake.ledger.row('rel-2')).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/WEBHOOK_BASE_URL/) });
+    expect(fake.queue.sent).toHaveLength(0);
   });
 
-  test('an SMS without any sender is rejected naming TWILIO_FROM_NUMBER', async () => {
-    const { deliver, rows } = memoryIo({ webhookBaseUrl: 'https://calls.example.test' });
-    await deliver({ type: 'sms', to: '+15551234567', body: 'Hi', idempotencyKey: 'nofrom-1' });
-    expect(rows.get('nofrom-1')).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/TWILIO_FROM_NUMBER/) });
-  });
-
-  test('acceptAndSchedule refuses it before writing or enqueueing anything', async () => {
-    const { io, rows, enqueued } = memoryIo({ fromNumber: '+15005550006' });
-    await expect(acceptAndSchedule(io, { ...relativeCall, idempotencyKey: 'rel-3' }, { now: NOW })).rejects.toBeInstanceOf(
-      AppNotConfiguredError,
+  test('acceptAndSchedule (POST, the CLI) refuses it before writing or enqueueing anything', async () => {
+    withoutBaseUrl();
+    const accepting = acceptAndSchedule(
+      fake.io,
+      { ...relativeCall, idempotencyKey: 'rel-3' } as OutboundMessage & { idempotencyKey: string },
+      {
+        now: fake.clock.now(),
+      },
     );
-    expect(rows.size).toBe(0);
-    expect(enqueued).toHaveLength(0);
+    await expect(accepting).rejects.toBeInstanceOf(AppNotConfiguredError);
+    expect(fake.ledger.row('rel-3')).toBeUndefined();
+    expect(fake.queue.sent).toHaveLength(0);
   });
 });
 
 describe('one send per key: the same key with different content', () => {
-  const first = { type: 'sms' as const, to: '+15551234567', body: 'Your code is 1234', idempotencyKey: 'code-1' };
+  type Sms = Extract<OutboundMessage, { type: 'sms' }> & { idempotencyKey: string };
+  const first = () => sms({ idempotencyKey: 'code-1' }) as Sms;
 
-  test('acceptAndSchedule refuses a key accepted for other content, says where that one is, and enqueues nothing', async () => {
-    const { io, enqueued } = memoryIo();
-    await acceptAndSchedule(io, first, { now: NOW });
-    const refused = acceptAndSchedule(io, { ...first, body: 'Your code is 9999' }, { now: NOW });
+  test('acceptAndSchedule refuses a key accepted for other content, says where that one is, and enqueues nothing more', async () => {
+    await acceptAndSchedule(fake.io, first(), { now: fake.clock.now() });
+    const refused = acceptAndSchedule(fake.io, { ...first(), body: 'Your code is 9999' }, { now: fake.clock.now() });
     await expect(refused).rejects.toBeInstanceOf(KeyReusedError);
     await expect(refused).rejects.toMatchObject({ status: 'accepted' });
-    expect(enqueued.map((e) => e.message.type === 'sms' && e.message.body)).toEqual(['Your code is 1234']);
+    expect(fake.queue.sent.map((e) => e.message.type === 'sms' && e.message.body)).toEqual(['Your code is 1234']);
   });
 
-  test('the same content again (a producer retrying) is accepted and enqueued again', async () => {
-    const { io, enqueued } = memoryIo();
-    await acceptAndSchedule(io, first, { now: NOW });
-    // Fields in another order are the same content.
-    const { body, to, type, idempotencyKey } = first;
-    await expect(acceptAndSchedule(io, { idempotencyKey, body, to, type }, { now: NOW })).resolves.toMatchObject({ changed: false });
-    expect(enqueued).toHaveLength(2);
+  test('the same content again, fields in another order (a producer retrying), is accepted and enqueued again', async () => {
+    await acceptAndSchedule(fake.io, first(), { now: fake.clock.now() });
+    const { body, to, type, idempotencyKey } = first() as { body: string; to: string; type: 'sms'; idempotencyKey: string };
+    await expect(acceptAndSchedule(fake.io, { idempotencyKey, body, to, type }, { now: fake.clock.now() })).resolves.toMatchObject({
+      changed: false,
+    });
+    expect(fake.queue.sent).toHaveLength(2);
   });
 
   test('a queue delivery with other content under a sent key is not sent, and the log says why', async () => {
-    const { deliver, created, logs, rows } = memoryIo();
-    await deliver(first, 'm1');
-    expect(rows.get('code-1')?.status).toBe('sent');
-    await deliver({ ...first, body: 'Your code is 9999' }, 'm2');
-    expect(created).toHaveLength(1);
-    expect(logs.at(-1)).toMatchObject({ outcome: 'not sent: the key was already used for a different message', status: 'sent' });
+    await deliver(first(), { id: 'm1' });
+    expect(fake.ledger.row('code-1')?.status).toBe('sent');
+    await deliver({ ...first(), body: 'Your code is 9999' }, { id: 'm2' });
+    expect(fake.twilio.creates).toHaveLength(1);
+    expect(fake.log.at(-1)).toMatchObject({ outcome: 'not sent: the key was already used for a different message', status: 'sent' });
   });
 
-  test('a queue delivery with other content under an accepted key is not sent either', async () => {
-    const { io, deliver, created, logs } = memoryIo();
-    await acceptAndSchedule(io, first, { now: NOW });
-    await deliver({ ...first, body: 'Your code is 9999' }, 'm2');
-    expect(created).toHaveLength(0);
-    expect(logs.at(-1)).toMatchObject({ outcome: 'not sent: the key was already used for a different message', status: 'accepted' });
-    await deliver(first, 'm1');
-    expect(created).toHaveLength(1);
+  test("a queue delivery with other content under an accepted key is not sent either; the key's own message still is", async () => {
+    await acceptAndSchedule(fake.io, first(), { now: fake.clock.now() });
+    await deliver({ ...first(), body: 'Your code is 9999' }, { id: 'm2' });
+    expect(fake.twilio.creates).toHaveLength(0);
+    expect(fake.log.at(-1)).toMatchObject({ outcome: 'not sent: the key was already used for a different message', status: 'accepted' });
+    await deliver(first(), { id: 'm1' });
+    expect(fake.twilio.creates).toHaveLength(1);
   });
 
   test('a rejected key is free for new content', async () => {
-    const { deliver, created, rows } = memoryIo({ fromNumber: '+15005550006' });
-    await deliver({ type: 'call', to: '+15551234567', url: '/api/x', idempotencyKey: 'k' });
-    expect(rows.get('k')?.status).toBe('rejected');
-    await deliver({ type: 'call', to: '+15551234567', say: 'Hi', idempotencyKey: 'k' });
-    expect(created).toHaveLength(1);
+    fake = fakeOutbound({ defaults: { fromNumber: FROM } });
+    await deliver({ type: 'call', to: TO, url: '/api/x', idempotencyKey: 'k' });
+    expect(fake.ledger.row('k')?.status).toBe('rejected');
+    await deliver({ type: 'call', to: TO, say: 'Hi', idempotencyKey: 'k' });
+    expect(fake.twilio.creates).toHaveLength(1);
   });
-});
 
-describe('scheduling', () => {
-  test('acceptAndSchedule writes the accepted row at once and enqueues the message invisible until due', async () => {
-    const { io, rows, enqueued } = memoryIo();
-    await acceptAndSchedule(
-      io,
-      { type: 'sms', to: '+15551234567', body: 'Later', sendAt: '2030-01-01T01:00:00Z', idempotencyKey: 'later-1' },
-      { now: NOW },
-    );
-    expect(rows.get('later-1')).toMatchObject({
-      status: 'accepted',
-      sendAt: '2030-01-01T01:00:00Z',
-      contentHash: expect.stringMatching(/^sha256-/),
-    });
-    expect(enqueued[0].visibilityTimeoutSeconds).toBe(3600);
+  test('the accepted row keeps the content hash', async () => {
+    await acceptAndSchedule(fake.io, first(), { now: fake.clock.now() });
+    expect(fake.ledger.row('code-1')).toMatchObject({ status: 'accepted', contentHash: expect.stringMatching(/^sha256-[0-9a-f]{64}$/) });
   });
 });
 
 describe('a send Twilio refuses', () => {
   test("Twilio's reason (here the offline mock's, naming Prism's problems) is the row's errorMessage and is logged", async () => {
-    const { io, deliver, rows, logs } = memoryIo();
     const reason = "The offline Twilio mock (Prism, on Twilio's OpenAPI spec) refused the request: Request body property X must be array";
-    io.twilio.create = async () => {
-      throw new TwilioPermanentError({ status: 422, message: reason });
-    };
-    await deliver({ type: 'call', to: '+15551234567', say: 'hi', idempotencyKey: 'refused-1' });
-    expect(rows.get('refused-1')).toMatchObject({ status: 'failed', errorCode: 422, errorMessage: reason });
-    expect(logs.at(-1)).toMatchObject({ outcome: 'failed', status: 422, error: reason });
+    fake.twilio.createErrors.push(new TwilioPermanentError({ status: 422, message: reason }));
+    await deliver({ type: 'call', to: TO, say: 'hi', idempotencyKey: 'refused-1' });
+    expect(fake.ledger.row('refused-1')).toMatchObject({ status: 'failed', errorCode: 422, errorMessage: reason });
+    expect(fake.log.at(-1)).toMatchObject({ outcome: 'failed', status: 422, error: reason });
   });
 });
