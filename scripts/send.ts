@@ -100,6 +100,9 @@ function useStorage(options: { queue?: string; connectionString?: string; accoun
   }
 }
 
+/** The key of the message being sent, once known: a retry after an outage must use the same one. */
+let sendingKey: string | undefined;
+
 /** What to tell a person when storage does not answer: what is down, and how to start it. */
 async function storageDownMessage(error: unknown): Promise<string | undefined> {
   const outage = await storageOutage(error);
@@ -112,6 +115,7 @@ async function storageDownMessage(error: unknown): Promise<string | undefined> {
     local
       ? 'That is the local storage emulator (Azurite). Start it with `npm start` (which starts Azurite and the app), or on its own with `npx azurite --location .azurite`.'
       : 'Check the account URL or connection string, your network, and that the storage account exists.',
+    ...(sendingKey ? [`Then run the same command with --key ${sendingKey}: a message is sent once per key.`] : []),
   ].join('\n');
 }
 
@@ -128,6 +132,7 @@ async function main(): Promise<void> {
   // `npm start` without credentials runs the offline mock, whose default sender the app will then use.
   if (target === 'local' && usesOfflineMock(process.env)) Object.assign(process.env, offlineMockSettings(process.env).values);
   const key = validation.message.idempotencyKey ?? randomUUID();
+  sendingKey = key;
   const io = liveOutboundIo('request');
   // The local settings are the app's when it runs here; a deployed app has its own, and checks them itself.
   const { row } = await acceptAndSchedule(
