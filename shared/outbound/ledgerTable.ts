@@ -12,7 +12,7 @@ import {
 } from './ledger';
 import { azureStatusOf } from '../platform/azureErrors';
 import { settings } from '../platform/settings';
-import { tableClient } from '../platform/storageClients';
+import { tableClient, type StorageProfile } from '../platform/storageClients';
 
 const ROW_KEY = '';
 const MAX_CONFLICTS = 20;
@@ -48,12 +48,12 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): LedgerR
   return parseLedgerRow(row);
 }
 
-async function ledgerTable() {
-  return tableClient(settings().outboundLedger);
+async function ledgerTable(profile: StorageProfile = 'background') {
+  return tableClient(settings().outboundLedger, profile);
 }
 
-async function readEntity(key: string): Promise<{ row: LedgerRow; etag: string } | undefined> {
-  const table = await ledgerTable();
+async function readEntity(key: string, profile?: StorageProfile): Promise<{ row: LedgerRow; etag: string } | undefined> {
+  const table = await ledgerTable(profile);
   try {
     const entity = await table.getEntity<Record<string, unknown>>(key, ROW_KEY);
     return { row: fromEntity(entity), etag: entity.etag };
@@ -63,20 +63,20 @@ async function readEntity(key: string): Promise<{ row: LedgerRow; etag: string }
   }
 }
 
-export async function readLedgerRow(key: string): Promise<LedgerRow | undefined> {
-  return (await readEntity(key))?.row;
+export async function readLedgerRow(key: string, profile?: StorageProfile): Promise<LedgerRow | undefined> {
+  return (await readEntity(key, profile))?.row;
 }
 
 /** Applies a transition atomically: re-reads and re-applies it whenever another writer changed the row first. */
 export async function updateLedgerRow(
   key: string,
   transition: Transition,
-  options: { expect?: LedgerExpectation } = {},
+  options: { expect?: LedgerExpectation; profile?: StorageProfile } = {},
 ): Promise<LedgerUpdate> {
-  const table = await ledgerTable();
+  const table = await ledgerTable(options.profile);
   let expectation = options.expect;
   for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
-    const current = expectation === undefined ? await readEntity(key) : expectation === 'absent' ? undefined : expectation;
+    const current = expectation === undefined ? await readEntity(key, options.profile) : expectation === 'absent' ? undefined : expectation;
     expectation = undefined;
     const next = transition(current?.row);
     if (!next) return { previous: current?.row, row: current?.row, changed: false, etag: current?.etag };

@@ -75,6 +75,14 @@ test('no credential appears in any log line or HTTP answer while every function 
     }),
   };
   expect(await send(alertsUrl, twilioPost(TOKEN, alertsUrl, alert))).toBe(204);
+  // POST /api/outbound's answers: accepted, invalid, a setting missing (no WEBHOOK_BASE_URL here), a key reused.
+  const outboundUrl = `${app.host.baseUrl}/api/outbound`;
+  const post = (message: unknown) => send(outboundUrl, { method: 'POST', body: JSON.stringify(message) });
+  const scheduled = { type: 'sms', to: '+15551234567', sendAt: new Date(Date.now() + 3600_000).toISOString(), idempotencyKey: 'secrets-1' };
+  expect(await post({ ...scheduled, body: 'first' })).toBe(202);
+  expect(await post({ ...scheduled, body: 'second' })).toBe(409);
+  expect(await post({})).toBe(400);
+  expect(await post({ type: 'call', to: '+15551234567', url: '/api/message?Message=Hi' })).toBe(422);
   // Outbound through the REST client: relays Twilio takes, then relays Twilio fails (500, 401 auth, reset).
   const smsUrl = `${app.host.baseUrl}/api/sms`;
   const bodies = ['Hello', ...Object.keys(FAULTS)];
