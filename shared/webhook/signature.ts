@@ -38,12 +38,48 @@ export interface SignedRequest {
   body: SignedBody;
 }
 
+/** What WHATWG URL serialisation percent-encodes in a query of an http(s) URL that Twilio may have sent raw. */
+const QUERY_ESCAPES: Record<string, string> = { '%27': "'", '%22': '"', '%3C': '<', '%3E': '>' };
+const QUERY_ESCAPE = /%(?:27|22|3C|3E)/gi;
+
+/** Escapes tried each way; beyond this many, only "all as seen" and "all raw" (a forged request cannot buy 2^n HMACs). */
+const MAX_AMBIGUOUS_ESCAPES = 4;
+
+/**
+ * The URLs Twilio may have signed for the URL the handler sees. @azure/functions hands over `new Request(url).url`,
+ * which writes a raw `'` (and `"`, `<`, `>`) in the query as `%27`, while a `%27` Twilio sent stays `%27`: the two
+ * cannot be told apart, so each such escape is tried both ways (up to MAX_AMBIGUOUS_ESCAPES of them). twilio-node's
+ * own fallback re-encodes the whole query the legacy way, which also turns `@` and `:` into escapes, so it does not
+ * cover a SIP caller's address next to a `'`.
+ */
+export function signedUrlCandidates(url: string): string[] {
+  const queryStart = url.indexOf('?');
+  if (queryStart === -1) return [url];
+  const base = url.slice(0, queryStart);
+  const query = url.slice(queryStart);
+  const parts = query.split(QUERY_ESCAPE);
+  const escapes = query.match(QUERY_ESCAPE) ?? [];
+  if (!escapes.length) return [url];
+  const join = (raw: (i: number) => boolean) =>
+    base +
+    parts.reduce(
+      (acc, part, i) => acc + (i === 0 ? '' : raw(i - 1) ? QUERY_ESCAPES[escapes[i - 1].toUpperCase()] : escapes[i - 1]) + part,
+      '',
+    );
+  if (escapes.length > MAX_AMBIGUOUS_ESCAPES) return [url, join(() => true)];
+  const candidates: string[] = [];
+  for (let mask = 0; mask < 1 << escapes.length; mask++) candidates.push(join((i) => (mask & (1 << i)) !== 0));
+  return candidates;
+}
+
 /** The SDK's check, which also tries the URL with and without the port and with legacy query encoding. */
 export function signatureMatches(authToken: string, request: SignedRequest): boolean {
-  const { signature, url, body } = request;
-  return body.kind === 'hashed'
-    ? validateRequestWithBody(authToken, signature, url, body.text)
-    : validateRequest(authToken, signature, url, body.params);
+  const { signature, body } = request;
+  return signedUrlCandidates(request.url).some((url) =>
+    body.kind === 'hashed'
+      ? validateRequestWithBody(authToken, signature, url, body.text)
+      : validateRequest(authToken, signature, url, body.params),
+  );
 }
 
 export interface AuthTokens {
