@@ -51,6 +51,11 @@ export const SETTINGS = {
     description: 'Twilio auth token; checks webhook signatures. Local development only; in Azure it lives in Key Vault.',
     deployed: false,
   },
+  TWILIO_AUTH_TOKEN_SECONDARY: {
+    description:
+      "Twilio's secondary auth token during a rotation: webhooks signed with it pass too. Local development only; in Azure it is the optional vault secret twilio-auth-token-secondary.",
+    deployed: false,
+  },
   TWILIO_API_KEY_SID: {
     description: 'Optional Twilio API key SID (SK...) used for REST calls instead of the auth token.',
     deployed: false,
@@ -131,6 +136,7 @@ export interface Settings {
   twilio: {
     accountSid?: string;
     authToken?: string;
+    secondaryAuthToken?: string;
     apiKeySid?: string;
     apiKeySecret?: string;
     apiBaseUrl?: string;
@@ -322,6 +328,7 @@ export function parseSettings(env: Env): Settings {
     twilio: {
       accountSid: credential('TWILIO_ACCOUNT_SID'),
       authToken: credential('TWILIO_AUTH_TOKEN'),
+      secondaryAuthToken: credential('TWILIO_AUTH_TOKEN_SECONDARY'),
       apiKeySid: credential('TWILIO_API_KEY_SID'),
       apiKeySecret: credential('TWILIO_API_KEY_SECRET'),
       apiBaseUrl: readUrl(env, 'TWILIO_API_BASE_URL'),

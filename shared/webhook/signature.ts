@@ -82,19 +82,41 @@ export function signatureMatches(authToken: string, request: SignedRequest): boo
   );
 }
 
+/** What a signature may be checked with: the auth token, and Twilio's secondary token during a rotation. */
+export interface SigningKeys {
+  accountSid: string;
+  authTokens: string[];
+}
+
 export interface AuthTokens {
-  current(): Promise<string>;
-  /** The token after a reload from its source; called only when the current one does not match. */
-  refreshed(): Promise<string>;
+  current(): Promise<SigningKeys>;
+  /** The keys after a reload from their source; called only when the current ones do not match. */
+  refreshed(): Promise<SigningKeys>;
 }
 
 /**
- * Checks against the cached token, and once more against a freshly read one when that fails: after the auth
- * token is rotated, Twilio signs with the new token while this instance may still hold the old one.
+ * Whether the request says it is for this account. Every Twilio webhook carries AccountSid (in the form body, or
+ * in the query of a GET); a JSON body is searched as text.
+ */
+export function namesAccount(request: SignedRequest, accountSid: string): boolean {
+  const query = request.url.includes('?') ? new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1)) : undefined;
+  if (query?.getAll('AccountSid').includes(accountSid)) return true;
+  if (request.body.kind === 'hashed') return request.body.text.includes(accountSid);
+  const value = request.body.params.AccountSid;
+  return Array.isArray(value) ? value.includes(accountSid) : value === accountSid;
+}
+
+/**
+ * Checks against the cached tokens (primary and secondary), and once more against freshly read ones when that
+ * fails: after a rotation Twilio signs with the new token while this instance may still hold the old one. The
+ * re-read is rate-limited (see twilioCredentials.ts), and only a request naming this account's SID may ask for
+ * it, so forged traffic that does not know the SID can neither read the vault nor use up the re-read that the
+ * first genuine request after a rotation needs.
  */
 export async function verifySignature(request: SignedRequest, tokens: AuthTokens): Promise<boolean> {
   const current = await tokens.current();
-  if (signatureMatches(current, request)) return true;
+  if (current.authTokens.some((token) => signatureMatches(token, request))) return true;
+  if (!namesAccount(request, current.accountSid)) return false;
   const refreshed = await tokens.refreshed();
-  return refreshed !== current && signatureMatches(refreshed, request);
+  return refreshed.authTokens.some((token) => !current.authTokens.includes(token) && signatureMatches(token, request));
 }

@@ -2,9 +2,9 @@
 // parse its parameters (repeated keys kept), then hand over to the function. TwiML webhooks answer text/xml.
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { mergeParams, paramsFromSearch, type WebhookParams } from './params';
-import { refreshTwilioCredentials, twilioCredentials } from '../platform/twilioCredentials';
+import { refreshTwilioCredentials, twilioCredentials, type TwilioCredentials } from '../platform/twilioCredentials';
 import { settings } from '../platform/settings';
-import { readSignedBody, signedUrl, verifySignature, type SignedBody } from './signature';
+import { readSignedBody, signedUrl, verifySignature, type SignedBody, type SigningKeys } from './signature';
 import { TwimlInputError } from '../twiml/parts/errors';
 
 export interface WebhookRequest {
@@ -61,9 +61,14 @@ export function twilioWebhook(handle: WebhookHandler): HttpHandler {
   };
 }
 
+function signingKeys(credentials: TwilioCredentials): SigningKeys {
+  const { accountSid, authToken, secondaryAuthToken } = credentials;
+  return { accountSid, authTokens: secondaryAuthToken ? [authToken, secondaryAuthToken] : [authToken] };
+}
+
 const authTokens = {
-  current: async () => (await twilioCredentials()).authToken,
-  refreshed: async () => (await refreshTwilioCredentials()).authToken,
+  current: async () => signingKeys(await twilioCredentials()),
+  refreshed: async () => signingKeys(await refreshTwilioCredentials()),
 };
 
 /**
