@@ -29,6 +29,26 @@ export const SETTINGS = {
     deployed: false,
   },
   OPTOUT_TABLE: { description: 'Name of the table of numbers that replied STOP.', default: 'optouts', deployed: true },
+  RECORDINGS_QUEUE: {
+    description: 'Queue of voicemail recordings to copy from Twilio into Blob storage before their notification SMS is sent.',
+    default: 'voicemail-recordings',
+    deployed: true,
+  },
+  RECORDINGS_CONTAINER: {
+    description: 'Blob container the voicemail recordings are copied into (private; links go through GET /api/recordings/{sid}).',
+    default: 'recordings',
+    deployed: true,
+  },
+  RECORDING_LINK_DAYS: {
+    description: 'How many days the recording link in a voicemail SMS opens the recording without Twilio credentials.',
+    default: '7',
+    deployed: true,
+  },
+  RECORDINGS_DELETE_FROM_TWILIO: {
+    description: 'true deletes each recording from Twilio once it is copied into Blob storage.',
+    default: 'false',
+    deployed: true,
+  },
   KEY_VAULT_URL: {
     description:
       'Key Vault holding the Twilio credentials, e.g. https://kv-name.vault.azure.net. When absent the TWILIO_* credential settings are used.',
@@ -120,7 +140,7 @@ export class SettingsError extends Error {
 
 export type StorageConnection =
   | { kind: 'connectionString'; connectionString: string }
-  | { kind: 'identity'; queueServiceUri: string; tableServiceUri: string; clientId?: string };
+  | { kind: 'identity'; queueServiceUri: string; tableServiceUri: string; blobServiceUri: string; clientId?: string };
 
 export interface Settings {
   storage: StorageConnection;
@@ -128,6 +148,7 @@ export interface Settings {
   outboundLedger: string;
   outboundSendLeaseMs: number;
   optOutTable: string;
+  recordings: { queue: string; container: string; linkTtlMs: number; deleteFromTwilio: boolean };
   keyVaultUrl?: string;
   azureClientId?: string;
   /** Inside App Service / Functions, where the platform's managed identity endpoint exists. */
@@ -207,6 +228,7 @@ function readPositiveInt(env: Env, name: SettingName): number {
   return parsed;
 }
 
+const CONTAINER_NAME = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
 const QUEUE_NAME = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
 
@@ -223,13 +245,15 @@ function readStorage(env: Env): StorageConnection {
   const tableServiceUri = env.AzureWebJobsStorage__tableServiceUri?.trim();
   const accountName = env.AzureWebJobsStorage__accountName?.trim();
   if (queueServiceUri && tableServiceUri) {
-    return { kind: 'identity', queueServiceUri, tableServiceUri, clientId: env.AzureWebJobsStorage__clientId?.trim() };
+    const blobServiceUri = env.AzureWebJobsStorage__blobServiceUri?.trim() || queueServiceUri.replace('.queue.', '.blob.');
+    return { kind: 'identity', queueServiceUri, tableServiceUri, blobServiceUri, clientId: env.AzureWebJobsStorage__clientId?.trim() };
   }
   if (accountName) {
     return {
       kind: 'identity',
       queueServiceUri: `https://${accountName}.queue.core.windows.net`,
       tableServiceUri: `https://${accountName}.table.core.windows.net`,
+      blobServiceUri: `https://${accountName}.blob.core.windows.net`,
       clientId: env.AzureWebJobsStorage__clientId?.trim(),
     };
   }
@@ -321,6 +345,12 @@ export function parseSettings(env: Env): Settings {
     outboundLedger: readName(env, 'OUTBOUND_LEDGER', TABLE_NAME, 'table'),
     outboundSendLeaseMs: readPositiveInt(env, 'OUTBOUND_SEND_LEASE_SECONDS') * 1000,
     optOutTable: readName(env, 'OPTOUT_TABLE', TABLE_NAME, 'table'),
+    recordings: {
+      queue: readName(env, 'RECORDINGS_QUEUE', QUEUE_NAME, 'storage queue'),
+      container: readName(env, 'RECORDINGS_CONTAINER', CONTAINER_NAME, 'blob container'),
+      linkTtlMs: readPositiveInt(env, 'RECORDING_LINK_DAYS') * 86_400_000,
+      deleteFromTwilio: readBoolean(env, 'RECORDINGS_DELETE_FROM_TWILIO'),
+    },
     keyVaultUrl: readUrl(env, 'KEY_VAULT_URL'),
     azureClientId: read(env, 'AZURE_CLIENT_ID'),
     runningInAzure: Boolean(read(env, 'IDENTITY_ENDPOINT') && read(env, 'IDENTITY_HEADER')),

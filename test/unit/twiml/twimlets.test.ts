@@ -243,7 +243,7 @@ describe('voicemail', () => {
     expect(response.children[1].attrs).toEqual({ action: callbackUrl });
   });
 
-  test('after the recording, texts the link to Notify once per recording and says good bye', () => {
+  test("after the recording, queues it to be copied and texted (not Twilio's raw URL, which may answer 401) and says good bye", () => {
     const { params } = call('voicemail', 'Notify=%2B14155550199', {
       RecordingUrl:
         'https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/RE0123456789abcdef0123456789abcdef',
@@ -252,11 +252,13 @@ describe('voicemail', () => {
     });
     const result = voicemailTwiml(params, { callbackUrl });
     expect(verbs(parseTwiml(result.twiml))).toEqual(['Say: Thanks. Good bye.', 'Hangup']);
-    expect(result.sms).toEqual({
-      type: 'sms',
-      to: '+14155550199',
-      body: `New voicemail from ${CALLER} (14 s): https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/RE0123456789abcdef0123456789abcdef`,
-      idempotencyKey: 'voicemail-recording-RE0123456789abcdef0123456789abcdef',
+    expect(result.sms).toBeUndefined();
+    expect(result.recordingJob).toEqual({
+      type: 'voicemail-recording',
+      recordingSid: 'RE0123456789abcdef0123456789abcdef',
+      notify: '+14155550199',
+      caller: CALLER,
+      duration: '14',
     });
   });
 
