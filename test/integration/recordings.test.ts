@@ -69,7 +69,9 @@ beforeEach(async () => {
   for (const name of ['rec-outbound', 'rec-jobs']) await (await queueClient(name)).clearMessages();
 });
 
-const context = () => new InvocationContext({ functionName: 'test', logHandler: () => undefined });
+/** Everything the functions logged: the link's signature (its credential) must never be among it. */
+const logged: string[] = [];
+const context = () => new InvocationContext({ functionName: 'test', logHandler: (_level, ...args) => void logged.push(args.join(' ')) });
 
 async function recordAction(sid: string): Promise<number> {
   const params = voiceCallParams({
@@ -131,6 +133,10 @@ test('a voicemail is copied into Blob storage and texted as a link that opens wi
   expect(link).toMatch(new RegExp(`^${BASE}/api/recordings/${sid}\\?exp=\\d+&sig=[\\w-]{43}$`));
   expect((sms as { body: string }).body).not.toContain('api.twilio.com');
   expect(twilio.log).toContain(`GET ${sid} 200`);
+
+  const sig = new URL(link).searchParams.get('sig')!;
+  expect(logged.join('\n')).not.toContain(sig);
+  expect(logged.join('\n')).toContain(`voicemail recording ${sid} copied; notification queued`);
 
   const opened = await open(link);
   expect(opened.status).toBe(200);
