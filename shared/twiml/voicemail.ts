@@ -40,7 +40,8 @@ export interface VoicemailOptions {
 
 /**
  * The voicemail twimlet, in three requests: the call (prompt and Record), the Record action (the recording is
- * queued to be copied, then its link texted to Notify; "Thanks. Good bye."), and the transcription callback (transcription texted to Notify).
+ * queued to be copied, then its link texted to Notify; "Thanks. Good bye."), and the transcription callback
+ * (transcription texted to Notify).
  * The original e-mailed Email; we accept Email and send no e-mail.
  */
 export function voicemailTwiml(params: WebhookParams, options: VoicemailOptions): VoicemailResult {
