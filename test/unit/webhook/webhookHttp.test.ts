@@ -3,7 +3,6 @@ import { HttpRequest, InvocationContext } from '@azure/functions';
 import { resetSettingsForTests } from '../../../shared/platform/settings';
 import { twimlWebhook } from '../../../shared/webhook/webhookHttp';
 import { formBody, sign } from '../../../harness/twilioRequests';
-import { twilioSignature } from '../../../harness/signing';
 
 const URL_CALLED = 'https://calls.example.com/api/test?code=k';
 const savedEnv = { ...process.env };
@@ -98,7 +97,7 @@ describe('signatures over the URL exactly as Twilio requested it (issue 13, item
   beforeEach(() => env({ TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000', TWILIO_AUTH_TOKEN: TOKEN }));
 
   test.each(RAW_URLS)('a GET whose query carries %s passes', async (_, rawUrl) => {
-    const request = new HttpRequest({ method: 'GET', url: rawUrl, headers: { 'X-Twilio-Signature': twilioSignature(TOKEN, rawUrl, {}) } });
+    const request = new HttpRequest({ method: 'GET', url: rawUrl, headers: { 'X-Twilio-Signature': sign(TOKEN, rawUrl, {}) } });
     const response = await echoParams(request, context().context);
     expect(response.status).toBe(200);
   });
@@ -108,7 +107,7 @@ describe('signatures over the URL exactly as Twilio requested it (issue 13, item
     const request = new HttpRequest({
       method: 'POST',
       url: rawUrl,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilioSignature(TOKEN, rawUrl, params) },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': sign(TOKEN, rawUrl, params) },
       body: { string: formBody(params) },
     });
     const response = await echoParams(request, context().context);
@@ -118,7 +117,7 @@ describe('signatures over the URL exactly as Twilio requested it (issue 13, item
 
   test('the query parameters reach the handler decoded once', async () => {
     const rawUrl = RAW_URLS[0][1];
-    const request = new HttpRequest({ method: 'GET', url: rawUrl, headers: { 'X-Twilio-Signature': twilioSignature(TOKEN, rawUrl, {}) } });
+    const request = new HttpRequest({ method: 'GET', url: rawUrl, headers: { 'X-Twilio-Signature': sign(TOKEN, rawUrl, {}) } });
     const received = JSON.parse(
       String((await echoParams(request, context().context)).body).slice('<Response>'.length, -'</Response>'.length),
     );
@@ -130,7 +129,7 @@ describe('signatures over the URL exactly as Twilio requested it (issue 13, item
     const request = new HttpRequest({
       method: 'GET',
       url: rawUrl.replace('Bob', 'Eve'),
-      headers: { 'X-Twilio-Signature': twilioSignature(TOKEN, rawUrl, {}) },
+      headers: { 'X-Twilio-Signature': sign(TOKEN, rawUrl, {}) },
     });
     expect((await echoParams(request, context().context)).status).toBe(403);
   });
