@@ -7,20 +7,13 @@ import { deleteRecordingFromTwilio, fetchRecordingMedia } from '../shared/record
 import { copyAndNotify, parseRecordingJob, type RecordingIo } from '../shared/recordings/recordingJob';
 import { linkExpiry, recordingLinkQuery } from '../shared/recordings/recordingLink';
 
-/** Where the links point: WEBHOOK_BASE_URL, the public base Twilio and phones reach. */
-function linkBase(): string {
-  const base = settings().webhookBaseUrl;
-  if (!base) throw new Error('WEBHOOK_BASE_URL is not set: a recording link needs the public base URL of this app');
-  return base;
-}
-
 export const liveRecordingIo: RecordingIo = {
   existingCopy: existingRecordingCopy,
   fetchFromTwilio: fetchRecordingMedia,
   saveCopy: saveRecordingCopy,
   deleteFromTwilio: deleteRecordingFromTwilio,
-  linkFor: async (sid, expiresAt) =>
-    `${linkBase()}/${ROUTE_PREFIX}/recordings/${sid}?${recordingLinkQuery(await recordingLinkKey(), { sid, expiresAt })}`,
+  linkFor: async (linkBase, sid, expiresAt) =>
+    `${linkBase}/${ROUTE_PREFIX}/recordings/${sid}?${recordingLinkQuery(await recordingLinkKey(), { sid, expiresAt })}`,
   enqueueSms: async (sms) => void (await enqueueOutbound(sms)),
   now: Date.now,
 };

@@ -3,6 +3,7 @@
 // Prism has no state, so the proxy keeps the one piece the outbound sender relies on: each message or call
 // created through it gets its own SID and echoes what was asked for, and list requests (Messages.json /
 // Calls.json GETs, after Prism has validated them) are answered from those creates, newest first.
+import type { MediaAnswer } from './twilioMedia';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 export interface RecordedRequest {
@@ -38,6 +39,8 @@ export interface TwilioProxy {
   created: CreatedResource[];
   /** Decides a fault per request; undefined forwards normally. */
   fault?: (request: { method: string; path: string; form: URLSearchParams }) => Fault | undefined;
+  /** Answers a request itself (recording media, which Prism cannot serve); undefined forwards it. */
+  serve?: (request: { method: string; path: string; authorization?: string }) => MediaAnswer | undefined;
   stop(): Promise<void>;
 }
 
@@ -102,6 +105,12 @@ export async function startTwilioProxy(targetUrl: string): Promise<TwilioProxy> 
     const record = (status: number, responseBody: string) =>
       proxy.requests.push({ method, path, form, authorization: req.headers.authorization, status, responseBody, at });
     const resourceKind = /\/(Messages|Calls)\.json(\?|$)/.exec(path)?.[1] as CreatedResource['kind'] | undefined;
+    const served = proxy.serve?.({ method, path, authorization: req.headers.authorization });
+    if (served) {
+      record(served.status, typeof served.body === 'string' ? served.body : '');
+      res.writeHead(served.status, served.headers).end(served.body);
+      return;
+    }
     let fault = proxy.fault?.({ method, path, form });
     if (fault?.kind === 'delay') {
       await new Promise((r) => setTimeout(r, (fault as { ms: number }).ms));

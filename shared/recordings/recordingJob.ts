@@ -14,6 +14,8 @@ export interface RecordingJob {
   caller: string;
   /** Seconds, as Twilio gave them, or undefined. */
   duration?: string;
+  /** The app's public base as Twilio called it (WEBHOOK_BASE_URL when set), which the link starts with. */
+  linkBase: string;
 }
 
 export class InvalidRecordingJobError extends Error {
@@ -31,7 +33,16 @@ export function parseRecordingJob(value: unknown): RecordingJob {
   if (typeof job.caller !== 'string') throw new InvalidRecordingJobError('caller is missing');
   if (job.duration !== undefined && (typeof job.duration !== 'string' || !/^\d{1,6}$/.test(job.duration)))
     throw new InvalidRecordingJobError('duration is not whole seconds');
-  return { type: job.type, recordingSid: job.recordingSid, notify: job.notify, caller: job.caller, duration: job.duration };
+  if (typeof job.linkBase !== 'string' || !/^https?:\/\/[^\s?#]+$/i.test(job.linkBase))
+    throw new InvalidRecordingJobError('linkBase is not an http(s) URL');
+  return {
+    type: job.type,
+    recordingSid: job.recordingSid,
+    notify: job.notify,
+    caller: job.caller,
+    duration: job.duration,
+    linkBase: job.linkBase,
+  };
 }
 
 function safeJson(text: string): unknown {
@@ -65,7 +76,7 @@ export interface RecordingIo {
   /** Creates the blob only if it does not exist; returns the expiry stored with whichever copy won. */
   saveCopy(sid: string, audio: { bytes: Buffer; contentType: string }, expiresAt: number): Promise<number>;
   deleteFromTwilio(sid: string): Promise<void>;
-  linkFor(sid: string, expiresAt: number): Promise<string>;
+  linkFor(linkBase: string, sid: string, expiresAt: number): Promise<string>;
   enqueueSms(sms: OutboundSms): Promise<void>;
   now(): number;
 }
@@ -87,6 +98,6 @@ export async function copyAndNotify(
     expiresAt = await io.saveCopy(job.recordingSid, audio, options.linkExpiry(io.now(), options.linkTtlMs));
   }
   if (options.deleteFromTwilio) await io.deleteFromTwilio(job.recordingSid);
-  await io.enqueueSms(recordingNotification(job, await io.linkFor(job.recordingSid, expiresAt)));
+  await io.enqueueSms(recordingNotification(job, await io.linkFor(job.linkBase, job.recordingSid, expiresAt)));
   return { copied };
 }

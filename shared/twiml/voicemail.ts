@@ -6,6 +6,7 @@ import { isE164 } from '../phone';
 import { TwimlInputError } from './parts/errors';
 import type { RecordingJob } from '../recordings/recordingJob';
 import { RECORDING_SID } from '../recordings/recordingLink';
+import { ROUTE_PREFIX } from '../platform/routes';
 
 import { speak, spoken, type Spoken } from './parts/speech';
 import { flagParam, textParam } from './parts/twimletParams';
@@ -44,6 +45,13 @@ export interface VoicemailOptions {
  * (transcription texted to Notify).
  * The original e-mailed Email; we accept Email and send no e-mail.
  */
+/** The app's base as Twilio called it: the callback URL before /api/voicemail (WEBHOOK_BASE_URL's path kept). */
+function appBase(callbackUrl: string): string {
+  const url = new URL(callbackUrl);
+  const at = url.pathname.lastIndexOf(`/${ROUTE_PREFIX}/`);
+  return url.origin + (at > 0 ? url.pathname.slice(0, at) : '');
+}
+
 export function voicemailTwiml(params: WebhookParams, options: VoicemailOptions): VoicemailResult {
   const notifyParam = textParam(params, 'Notify');
   if (notifyParam !== undefined && !isE164(notifyParam))
@@ -81,6 +89,7 @@ export function voicemailTwiml(params: WebhookParams, options: VoicemailOptions)
       recordingSid,
       notify,
       caller,
+      linkBase: appBase(options.callbackUrl),
       ...(duration && /^\d{1,6}$/.test(duration) ? { duration } : {}),
     };
     return { twiml, recordingJob };

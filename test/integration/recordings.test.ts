@@ -122,7 +122,9 @@ test('a voicemail is copied into Blob storage and texted as a link that opens wi
   twilio.addRecording(sid, AUDIO);
   expect(await recordAction(sid)).toBe(200);
   const jobs = await messages('rec-jobs');
-  expect(jobs).toEqual([{ type: 'voicemail-recording', recordingSid: sid, notify: '+14155550188', caller: '+14155550111', duration: '7' }]);
+  expect(jobs).toEqual([
+    { type: 'voicemail-recording', recordingSid: sid, notify: '+14155550188', caller: '+14155550111', duration: '7', linkBase: BASE },
+  ]);
   // The webhook no longer texts Twilio's URL itself.
   expect(await messages('rec-outbound')).toEqual([]);
 
@@ -151,7 +153,10 @@ test('the link expires after RECORDING_LINK_DAYS (7 by default)', async () => {
   const sid = uniqueSid('RE');
   twilio.addRecording(sid, AUDIO);
   const before = Date.now();
-  await voicemailRecording({ type: 'voicemail-recording', recordingSid: sid, notify: '+14155550188', caller: 'x' }, context());
+  await voicemailRecording(
+    { type: 'voicemail-recording', recordingSid: sid, notify: '+14155550188', caller: 'x', linkBase: BASE },
+    context(),
+  );
   const exp = Number(new URL(linkIn((await messages('rec-outbound'))[0])).searchParams.get('exp'));
   expect(exp * 1000).toBeGreaterThanOrEqual(before + 7 * 86_400_000 - 1000);
   expect(exp * 1000).toBeLessThanOrEqual(Date.now() + 7 * 86_400_000);
@@ -161,7 +166,10 @@ test('anyone without the link gets nothing: tampered, expired, another recording
   const [sid, other] = [uniqueSid('RE'), uniqueSid('RE')];
   for (const s of [sid, other]) {
     twilio.addRecording(s, AUDIO);
-    await voicemailRecording({ type: 'voicemail-recording', recordingSid: s, notify: '+14155550188', caller: 'x' }, context());
+    await voicemailRecording(
+      { type: 'voicemail-recording', recordingSid: s, notify: '+14155550188', caller: 'x', linkBase: BASE },
+      context(),
+    );
   }
   const link = linkIn((await messages('rec-outbound')).find((m) => (m as { body: string }).body.includes(sid)));
   const url = new URL(link);
@@ -193,7 +201,13 @@ test('anyone without the link gets nothing: tampered, expired, another recording
 test('the copy and the SMS happen once per RecordingSid, even when the host dies between the copy and the enqueue', async () => {
   const sid = uniqueSid('RE');
   twilio.addRecording(sid, AUDIO);
-  const job: RecordingJob = parseRecordingJob({ type: 'voicemail-recording', recordingSid: sid, notify: '+14155550188', caller: 'x' });
+  const job: RecordingJob = parseRecordingJob({
+    type: 'voicemail-recording',
+    recordingSid: sid,
+    notify: '+14155550188',
+    caller: 'x',
+    linkBase: BASE,
+  });
   const options = { linkTtlMs: settings().recordings.linkTtlMs, deleteFromTwilio: false, linkExpiry };
   const killedBeforeEnqueue = {
     ...liveRecordingIo,
@@ -220,13 +234,19 @@ test('with RECORDINGS_DELETE_FROM_TWILIO=true the recording is deleted from Twil
   env({ RECORDINGS_DELETE_FROM_TWILIO: 'true' });
   const sid = uniqueSid('RE');
   twilio.addRecording(sid, AUDIO);
-  await voicemailRecording({ type: 'voicemail-recording', recordingSid: sid, notify: '+14155550188', caller: 'x' }, context());
+  await voicemailRecording(
+    { type: 'voicemail-recording', recordingSid: sid, notify: '+14155550188', caller: 'x', linkBase: BASE },
+    context(),
+  );
   expect(twilio.has(sid)).toBe(false);
   expect(twilio.log.slice(-2)).toEqual([`GET ${sid} 200`, `DELETE ${sid} 204`]);
   // The copy still opens, and a retried job (Twilio now answers 404) still texts the same link.
   const [sms] = await messages('rec-outbound');
   expect((await open(linkIn(sms))).status).toBe(200);
-  await voicemailRecording({ type: 'voicemail-recording', recordingSid: sid, notify: '+14155550188', caller: 'x' }, context());
+  await voicemailRecording(
+    { type: 'voicemail-recording', recordingSid: sid, notify: '+14155550188', caller: 'x', linkBase: BASE },
+    context(),
+  );
   expect(new Set((await messages('rec-outbound')).map((m) => JSON.stringify(m))).size).toBe(1);
 });
 
@@ -235,7 +255,7 @@ test('Twilio refusing the audio fails the job with the status, and leaves nothin
   const sid = uniqueSid('RE');
   twilio.addRecording(sid, AUDIO);
   await expect(
-    voicemailRecording({ type: 'voicemail-recording', recordingSid: sid, notify: '+14155550188', caller: 'x' }, context()),
+    voicemailRecording({ type: 'voicemail-recording', recordingSid: sid, notify: '+14155550188', caller: 'x', linkBase: BASE }, context()),
   ).rejects.toThrow(`Twilio answered 401 for the audio of recording ${sid}`);
   expect(await messages('rec-outbound')).toEqual([]);
 });

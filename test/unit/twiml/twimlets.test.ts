@@ -259,6 +259,7 @@ describe('voicemail', () => {
       notify: '+14155550199',
       caller: CALLER,
       duration: '14',
+      linkBase: 'https://calls.example.com',
     });
   });
 
