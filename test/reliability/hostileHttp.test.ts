@@ -283,7 +283,7 @@ describe('hostile input over HTTP', () => {
     expect(functions.map((f) => f.name)).toEqual(expect.arrayContaining(webhooks.map((w) => w.name)));
     const garbage = fc.record({
       fn: fc.constantFrom(...functions),
-      query: hostileForm(['Message', 'key', 'code'], { maxPairs: 4 }),
+      query: hostileForm(['Message', 'key', 'code', 'exp', 'sig'], { maxPairs: 4 }),
       body: hostileBody(['Body', 'to', 'type'], {}),
       json: fc.boolean(),
       signature: fc.option(fc.base64String({ minLength: 4, maxLength: 40 }), { nil: undefined }),
