@@ -21,6 +21,7 @@ export const ROUTES = {
   outbound: 'outbound',
   outboundByKey: 'outbound/{key}',
   recording: 'recordings/{sid}',
+  twilioAlerts: 'twilio-alerts',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
