@@ -6,6 +6,7 @@ import { startAzurite, startPrism, type RunningAzurite, type RunningService } fr
 import { startHost, type RunningHost } from './localHost';
 import { SENTINEL_CREDENTIALS } from './secrets';
 import { startTwilioProxy, type TwilioProxy } from './twilioProxy';
+import { mediaAnswer } from './twilioMedia';
 
 export const SENTINEL_APP = {
   relayTo: '+14155550177',
@@ -43,6 +44,10 @@ export function httpFunctions(host: RunningHost): HttpFunction[] {
 export async function startSentinelApp(name: string): Promise<SentinelApp> {
   const [azurite, prism] = await Promise.all([startAzurite(), startPrism()]);
   const twilio = await startTwilioProxy(prism.url);
+  // Voicemail recordings: every RecordingSid has audio, served only with the sentinel account's Basic auth.
+  const media = { recordings: new Map<string, Buffer>(), deleted: new Set<string>(), anyAudio: Buffer.from('ID3 sentinel audio') };
+  const account = { accountSid: SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID, authToken: SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN };
+  twilio.serve = (request) => mediaAnswer(account, media, request);
   const optOutTable = `${name}optouts`;
   const stopServices = () => Promise.all([twilio.stop(), prism.stop(), azurite.stop()]);
   const host = await startHost({
@@ -52,6 +57,8 @@ export async function startSentinelApp(name: string): Promise<SentinelApp> {
     TWILIO_FROM_NUMBER: '+15005550006',
     TWILIO_LOG_LEVEL: 'debug',
     OUTBOUND_QUEUE: `${name}-outbound`,
+    RECORDINGS_QUEUE: `${name}-recordings`,
+    RECORDINGS_CONTAINER: `${name}-recordings`,
     OPTOUT_TABLE: optOutTable,
     VOICE_MODE: 'forward',
     VOICE_FORWARD_TO: SENTINEL_APP.forwardTo,

@@ -59,6 +59,23 @@ param outboundLedgerTableName string = 'outboundledger'
 @maxLength(63)
 param optOutTableName string = 'optouts'
 
+@description('RECORDINGS_QUEUE: voicemail recordings waiting to be copied into Blob storage. Its poison queue is <name>-poison.')
+@minLength(3)
+@maxLength(56)
+param recordingsQueueName string = 'voicemail-recordings'
+
+@description('RECORDINGS_CONTAINER: the private container voicemail recordings are copied into.')
+@minLength(3)
+@maxLength(63)
+param recordingsContainerName string = 'recordings'
+
+@description('RECORDING_LINK_DAYS: how long the link in a voicemail SMS opens the recording.')
+@minValue(1)
+param recordingLinkDays int = 7
+
+@description('RECORDINGS_DELETE_FROM_TWILIO: delete each recording from Twilio once it is copied.')
+param recordingsDeleteFromTwilio bool = false
+
 @description('SECRETS_CACHE_TTL_SECONDS: how long each instance caches the Twilio credentials read from Key Vault.')
 @minValue(1)
 param secretsCacheTtlSeconds int = 300
@@ -171,7 +188,9 @@ module storage 'core/storage.bicep' = {
     name: names.storage
     location: location
     tags: tags
-    queueNames: [outboundQueueName, '${outboundQueueName}-poison']
+    queueNames: [outboundQueueName, '${outboundQueueName}-poison', recordingsQueueName, '${recordingsQueueName}-poison']
+    // The app identity's Storage Blob Data Owner on the account (app/rbac.bicep) covers it: no extra role.
+    containerNames: [recordingsContainerName]
     tableNames: [outboundLedgerTableName, optOutTableName]
     deploymentContainerName: 'app-package'
     publicNetworkAccess: !privateNetworking
@@ -302,6 +321,10 @@ module appSettings 'app/app-settings.bicep' = {
       OUTBOUND_QUEUE: outboundQueueName
       OUTBOUND_LEDGER: outboundLedgerTableName
       OPTOUT_TABLE: optOutTableName
+      RECORDINGS_QUEUE: recordingsQueueName
+      RECORDINGS_CONTAINER: recordingsContainerName
+      RECORDING_LINK_DAYS: string(recordingLinkDays)
+      RECORDINGS_DELETE_FROM_TWILIO: string(recordingsDeleteFromTwilio)
       WEBHOOK_BASE_URL: webhookBase
       TWILIO_FROM_NUMBER: twilioFromNumber
       TWILIO_MESSAGING_SERVICE_SID: twilioMessagingServiceSid

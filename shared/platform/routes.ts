@@ -20,12 +20,13 @@ export const ROUTES = {
   echo: 'echo',
   outbound: 'outbound',
   outboundByKey: 'outbound/{key}',
+  recording: 'recordings/{sid}',
   twilioAlerts: 'twilio-alerts',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
 
 /** The path of a route without parameters, e.g. `/api/status`. */
-export function routePath(route: Exclude<RouteName, 'outboundByKey'>): string {
+export function routePath(route: Exclude<RouteName, 'outboundByKey' | 'recording'>): string {
   return `/${ROUTE_PREFIX}/${ROUTES[route]}`;
 }

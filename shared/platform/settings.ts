@@ -53,6 +53,26 @@ export const SETTINGS = {
     deployed: true,
   },
   OPTOUT_TABLE: { description: 'Name of the table of numbers that replied STOP.', default: 'optouts', deployed: true },
+  RECORDINGS_QUEUE: {
+    description: 'Queue of voicemail recordings to copy from Twilio into Blob storage before their notification SMS is sent.',
+    default: 'voicemail-recordings',
+    deployed: true,
+  },
+  RECORDINGS_CONTAINER: {
+    description: 'Blob container the voicemail recordings are copied into (private; links go through GET /api/recordings/{sid}).',
+    default: 'recordings',
+    deployed: true,
+  },
+  RECORDING_LINK_DAYS: {
+    description: 'How many days the recording link in a voicemail SMS opens the recording without Twilio credentials.',
+    default: '7',
+    deployed: true,
+  },
+  RECORDINGS_DELETE_FROM_TWILIO: {
+    description: 'true deletes each recording from Twilio once it is copied into Blob storage.',
+    default: 'false',
+    deployed: true,
+  },
   KEY_VAULT_URL: {
     description:
       'Key Vault holding the Twilio credentials, e.g. https://kv-name.vault.azure.net. When absent the TWILIO_* credential settings are used.',
@@ -73,6 +93,11 @@ export const SETTINGS = {
   },
   TWILIO_AUTH_TOKEN: {
     description: 'Twilio auth token; checks webhook signatures. Local development only; in Azure it lives in Key Vault.',
+    deployed: false,
+  },
+  TWILIO_AUTH_TOKEN_SECONDARY: {
+    description:
+      "Twilio's secondary auth token during a rotation: webhooks signed with it pass too. Local development only; in Azure it is the optional vault secret twilio-auth-token-secondary.",
     deployed: false,
   },
   TWILIO_API_KEY_SID: {
@@ -149,7 +174,7 @@ export class SettingsError extends Error {
 
 export type StorageConnection =
   | { kind: 'connectionString'; connectionString: string }
-  | { kind: 'identity'; queueServiceUri: string; tableServiceUri: string; clientId?: string };
+  | { kind: 'identity'; queueServiceUri: string; tableServiceUri: string; blobServiceUri: string; clientId?: string };
 
 export interface Settings {
   storage: StorageConnection;
@@ -161,6 +186,7 @@ export interface Settings {
   twilioMaxConcurrency: number;
   outboundMaxInstances: number;
   optOutTable: string;
+  recordings: { queue: string; container: string; linkTtlMs: number; deleteFromTwilio: boolean };
   keyVaultUrl?: string;
   azureClientId?: string;
   /** Inside App Service / Functions, where the platform's managed identity endpoint exists. */
@@ -169,6 +195,7 @@ export interface Settings {
   twilio: {
     accountSid?: string;
     authToken?: string;
+    secondaryAuthToken?: string;
     apiKeySid?: string;
     apiKeySecret?: string;
     apiBaseUrl?: string;
@@ -242,6 +269,7 @@ function readPositiveInt(env: Env, name: SettingName): number {
   return parsed;
 }
 
+const CONTAINER_NAME = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
 /** Six space-separated fields of digits, names and `* , - /`; the host itself reports anything finer. */
 function readNcrontab(env: Env, name: SettingName): string {
   const value = read(env, name) ?? '';
@@ -268,13 +296,15 @@ function readStorage(env: Env): StorageConnection {
   const tableServiceUri = env.AzureWebJobsStorage__tableServiceUri?.trim();
   const accountName = env.AzureWebJobsStorage__accountName?.trim();
   if (queueServiceUri && tableServiceUri) {
-    return { kind: 'identity', queueServiceUri, tableServiceUri, clientId: env.AzureWebJobsStorage__clientId?.trim() };
+    const blobServiceUri = env.AzureWebJobsStorage__blobServiceUri?.trim() || queueServiceUri.replace('.queue.', '.blob.');
+    return { kind: 'identity', queueServiceUri, tableServiceUri, blobServiceUri, clientId: env.AzureWebJobsStorage__clientId?.trim() };
   }
   if (accountName) {
     return {
       kind: 'identity',
       queueServiceUri: `https://${accountName}.queue.core.windows.net`,
       tableServiceUri: `https://${accountName}.table.core.windows.net`,
+      blobServiceUri: `https://${accountName}.blob.core.windows.net`,
       clientId: env.AzureWebJobsStorage__clientId?.trim(),
     };
   }
@@ -386,6 +416,12 @@ export function parseSettings(env: Env): Settings {
     twilioMaxConcurrency: readPositiveInt(env, 'TWILIO_MAX_CONCURRENCY'),
     outboundMaxInstances: readPositiveInt(env, 'OUTBOUND_MAX_INSTANCES'),
     optOutTable: readName(env, 'OPTOUT_TABLE', TABLE_NAME, 'table'),
+    recordings: {
+      queue: readName(env, 'RECORDINGS_QUEUE', QUEUE_NAME, 'storage queue'),
+      container: readName(env, 'RECORDINGS_CONTAINER', CONTAINER_NAME, 'blob container'),
+      linkTtlMs: readPositiveInt(env, 'RECORDING_LINK_DAYS') * 86_400_000,
+      deleteFromTwilio: readBoolean(env, 'RECORDINGS_DELETE_FROM_TWILIO'),
+    },
     keyVaultUrl: readUrl(env, 'KEY_VAULT_URL'),
     azureClientId: read(env, 'AZURE_CLIENT_ID'),
     runningInAzure: Boolean(read(env, 'IDENTITY_ENDPOINT') && read(env, 'IDENTITY_HEADER')),
@@ -393,6 +429,7 @@ export function parseSettings(env: Env): Settings {
     twilio: {
       accountSid: credential('TWILIO_ACCOUNT_SID'),
       authToken: credential('TWILIO_AUTH_TOKEN'),
+      secondaryAuthToken: credential('TWILIO_AUTH_TOKEN_SECONDARY'),
       apiKeySid: credential('TWILIO_API_KEY_SID'),
       apiKeySecret: credential('TWILIO_API_KEY_SECRET'),
       apiBaseUrl: readUrl(env, 'TWILIO_API_BASE_URL'),

@@ -1,7 +1,8 @@
-// Storage clients for the app's own tables and queues, on the same account as AzureWebJobsStorage:
+// Storage clients for the app's own tables, queues and blob containers, on the same account as AzureWebJobsStorage:
 // a connection string locally (Azurite), the managed identity in Azure. Loaded on first use.
 import type { TableClient } from '@azure/data-tables';
 import type { QueueClient } from '@azure/storage-queue';
+import type { ContainerClient } from '@azure/storage-blob';
 import { azureCredential } from './azureCredential';
 import { azureStatusOf } from './azureErrors';
 import { settings } from './settings';
@@ -81,4 +82,31 @@ export function queueClient(queueName: string, profile: StorageProfile = 'backgr
 export function resetStorageClientsForTests(): void {
   tables.clear();
   queues.clear();
+  containers.clear();
+}
+
+const containers = new Map<string, Promise<ContainerClient>>();
+
+async function createContainerClient(containerName: string, profile: StorageProfile): Promise<ContainerClient> {
+  const { BlobServiceClient } = await import('@azure/storage-blob');
+  const storage = settings().storage;
+  const service =
+    storage.kind === 'connectionString'
+      ? BlobServiceClient.fromConnectionString(
+          storage.connectionString,
+          profile === 'request' ? { retryOptions: REQUEST_QUEUE_RETRIES } : {},
+        )
+      : new BlobServiceClient(
+          storage.blobServiceUri,
+          await azureCredential(),
+          profile === 'request' ? { retryOptions: REQUEST_QUEUE_RETRIES } : {},
+        );
+  const client = service.getContainerClient(containerName);
+  await createIfMissing(() => client.create());
+  return client;
+}
+
+/** A private blob container (no anonymous access), created locally on first use; infra creates it in Azure. */
+export function blobContainer(containerName: string, profile: StorageProfile = 'background'): Promise<ContainerClient> {
+  return cachedClient(containers, containerName, profile, createContainerClient);
 }

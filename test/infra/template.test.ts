@@ -87,8 +87,9 @@ describe('the Function App', () => {
     );
     const storageModule = moduleCreating(template, 'Microsoft.Storage/storageAccounts');
     expect(resolve(site.deployment, storage.value).value).toBe(`[reference('${storageModule}').outputs.deploymentContainerUrl.value]`);
-    const container = onlyResource(template, 'Microsoft.Storage/storageAccounts/blobServices/containers');
-    expect(container.resource.properties?.publicAccess).toBe('None');
+    const containers = createdResources(template, 'Microsoft.Storage/storageAccounts/blobServices/containers');
+    expect(containers.length).toBeGreaterThan(0);
+    for (const container of containers) expect(container.resource.properties?.publicAccess).toBe('None');
   });
 
   test('answers HTTPS only, with TLS 1.2 at least', () => {
@@ -135,7 +136,19 @@ describe('storage', () => {
     expect(account.deployment.passed.queueNames).toEqual([
       "[parameters('outboundQueueName')]",
       "[format('{0}-poison', parameters('outboundQueueName'))]",
+      "[parameters('recordingsQueueName')]",
+      "[format('{0}-poison', parameters('recordingsQueueName'))]",
     ]);
+  });
+
+  test('creates the voicemail recordings queue and its private container, which the app identity reaches as Blob Data Owner', () => {
+    expect(account.deployment.passed.containerNames).toEqual(["[parameters('recordingsContainerName')]"]);
+    const appContainers = createdResources(template, 'Microsoft.Storage/storageAccounts/blobServices/containers').filter((c) =>
+      String(c.resource.name).includes("parameters('containerNames')"),
+    );
+    expect(appContainers).toHaveLength(1);
+    expect(appContainers[0].resource.properties?.publicAccess).toBe('None');
+    expect(template.parameters?.recordingsQueueName?.maxLength).toBe(63 - '-poison'.length);
   });
 
   test('creates the ledger and opt-out tables from their parameters', () => {

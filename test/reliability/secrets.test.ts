@@ -95,11 +95,24 @@ test('no credential appears in any log line or HTTP answer while every function 
     context: () => app.host.output(),
   });
   await waitFor(() => (executedOutbound() >= sentToTwilio().length ? true : undefined), { context: () => app.host.output() });
+  await waitFor(() => (sentToTwilio().some((r) => r.form.get('Body')?.includes('/api/recordings/')) ? true : undefined), {
+    context: () => app.host.output(),
+  });
 
   // The API key was really in use: the REST client sent its secret to Twilio, and only there.
   const apiKeyAuth = `Basic ${Buffer.from(`${SENTINEL_CREDENTIALS.TWILIO_API_KEY_SID}:${SENTINEL_CREDENTIALS.TWILIO_API_KEY_SECRET}`).toString('base64')}`;
   expect(sentToTwilio().map((r) => r.authorization)).toContain(apiKeyAuth);
   expect(sentToTwilio().map((r) => r.form.get('To'))).toEqual(expect.arrayContaining([SENTINEL_APP.relayTo, SENTINEL_APP.notify]));
+
+  // The voicemail's recording link opens, and its signature (the link's credential) is in no log line.
+  const links = sentToTwilio()
+    .map((r) => r.form.get('Body') ?? '')
+    .filter((body) => body.includes('/api/recordings/'))
+    .map((body) => body.slice(body.indexOf('http')));
+  expect(links).toHaveLength(1);
+  expect(await send(links[0])).toBe(200);
+  expect(await send(links[0].replace('sig=', 'sig=x'))).toBe(403);
+  expect(app.host.output()).not.toContain(new URL(links[0]).searchParams.get('sig')!);
 
   expect(leakedSecrets(app.host.output())).toEqual([]);
   expect(leakedSecrets(answers.join('\n'))).toEqual([]);

@@ -10,6 +10,7 @@ import { echo } from '../../functions/echo';
 import { findme } from '../../functions/findme';
 import { forward } from '../../functions/forward';
 import { menu } from '../../functions/menu';
+import { recording } from '../../functions/recording';
 import { message } from '../../functions/message';
 import { simulring } from '../../functions/simulring';
 import { sms } from '../../functions/sms';
@@ -231,6 +232,28 @@ describe.each(WEBHOOKS)('$name', (webhook) => {
         expect(leakedSecrets(`${outcome.answer!.body}\n${outcome.logs}`)).toEqual([]);
       }),
       { numRuns: Math.ceil(RUNS / 5) },
+    );
+  });
+});
+
+describe('recording (GET /api/recordings/{sid}, the voicemail link)', () => {
+  test('answers 403 or 404 with no body to any link it did not sign, whatever the sid, exp and sig', async () => {
+    const text = fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom('', 'RE0123456789abcdef0123456789abcdef', '9999999999', '-1'));
+    await fc.assert(
+      fc.asyncProperty(text, fc.option(text), fc.option(text), async (sid, exp, sig) => {
+        const query = new URLSearchParams();
+        if (exp !== null) query.set('exp', exp);
+        if (sig !== null) query.set('sig', sig);
+        const request = new HttpRequest({
+          method: 'GET',
+          url: `${ORIGIN}/api/recordings/${encodeURIComponent(sid)}?${query}`,
+          params: { sid },
+        });
+        const response = await recording(request);
+        expect([403, 404]).toContain(response.status);
+        expect(response.body ?? '').toBe('');
+      }),
+      { numRuns: RUNS },
     );
   });
 });

@@ -28,6 +28,7 @@ describe('settings', () => {
       kind: 'identity',
       queueServiceUri: 'https://acct.queue.core.windows.net',
       tableServiceUri: 'https://acct.table.core.windows.net',
+      blobServiceUri: 'https://acct.blob.core.windows.net',
       clientId: 'client-id',
     });
   });
