@@ -1,12 +1,11 @@
 // The local Functions host: loads the built app with @azure/functions-core provided, serves its HTTP
 // functions and drives its queue triggers from storage, following host.json.
 import type { Server } from 'node:http';
-import { join, resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
-import { FunctionRegistry, type LogSink } from './core';
+import { loadApp, type FunctionRegistry } from './core';
 import { readHostConfig, type HostConfig } from '../shared/platform/hostJson';
 import { createHttpServer, httpRoutes } from './httpServer';
 import { QueueListener } from './queueListener';
+import { TimerListener } from './timerTrigger';
 
 export interface LocalHostOptions {
   appRoot: string;
@@ -25,19 +24,6 @@ export interface LocalHost {
 }
 
 const defaultLog = (line: string) => console.log(line);
-
-function logSink(log: (line: string) => void): LogSink {
-  return (functionName, level, _category, message) => log(`[${functionName}] ${level === 'information' ? '' : `${level}: `}${message}`);
-}
-
-/** Loads the app named by package.json "main" and returns what it registered. */
-export function loadApp(appRoot: string, log: (line: string) => void = defaultLog): FunctionRegistry {
-  const registry = new FunctionRegistry(logSink(log));
-  registry.install();
-  const { main } = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { main: string };
-  require(resolve(appRoot, main));
-  return registry;
-}
 
 async function queueService(connectionSetting: string) {
   const { QueueServiceClient } = await import('@azure/storage-queue');
@@ -81,6 +67,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     listeners.push(listener);
   }
 
+  const timers = registry.functions.filter((f) => f.trigger.type === 'timerTrigger').map((fn) => new TimerListener(registry, fn, { log }));
+  for (const timer of timers) timer.start();
+
   log('\nFunctions:\n');
   for (const route of httpRoutes(registry)) {
     log(
@@ -88,7 +77,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     );
   }
   for (const fn of registry.functions.filter((f) => f.trigger.type !== 'httpTrigger')) {
-    log(`\t${fn.metadata.name}: ${fn.trigger.type}${fn.trigger.queueName ? ` (queue ${String(fn.trigger.queueName)})` : ''}\n`);
+    const detail = fn.trigger.queueName
+      ? ` (queue ${String(fn.trigger.queueName)})`
+      : fn.trigger.schedule
+        ? ` (${String(fn.trigger.schedule)})`
+        : '';
+    log(`\t${fn.metadata.name}: ${fn.trigger.type}${detail}\n`);
   }
   log('Host started');
 
@@ -97,7 +91,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     config,
     baseUrl,
     async stop() {
-      await Promise.all(listeners.map((l) => l.stop()));
+      await Promise.all([...listeners.map((l) => l.stop()), ...timers.map((t) => t.stop())]);
       await new Promise((resolve) => server.close(resolve));
     },
   };
