@@ -93,7 +93,8 @@ async function start(): Promise<void> {
     else show('offline', (error as Error).message);
     return;
   }
-  ui.identity.textContent = `You are client:${answer.identity}${answer.name ? ` (${answer.name})` : ''}`;
+  const name = answer.name && answer.name !== answer.identity ? ` (${answer.name})` : '';
+  ui.identity.textContent = `You are client:${answer.identity}${name}`;
   device = new Device(answer.token, { closeProtection: true, logLevel: 'warn' });
   window.softphone = { device, identity: answer.identity };
   device.on('registering', () => show('registering', 'Connecting to Twilio…'));
@@ -101,7 +102,8 @@ async function start(): Promise<void> {
   device.on('unregistered', () => show('offline', 'Not connected to Twilio.'));
   device.on('error', (error: { code?: number; message?: string }) => {
     if (current) return;
-    show('offline', `Cannot reach Twilio: ${error.message ?? 'unknown error'}${error.code ? ` (${error.code})` : ''}.`);
+    // The SDK's message already names the error and its code, e.g. "ConnectionError (31005): ...".
+    show('offline', `Cannot reach Twilio: ${error.message ?? `error ${error.code ?? 'unknown'}`}`);
   });
   device.on('incoming', onIncoming);
   device.on('tokenWillExpire', () => {

@@ -48,8 +48,8 @@ export function phonePage(options: { signedOut?: string } = {}): string {
 <p id="status" role="status">${escape(status)}</p>
 <p id="identity"></p>
 ${options.signedOut ? `<p><a id="sign-in" href="/.auth/login/aad?post_login_redirect_uri=/${ROUTE_PREFIX}/${ROUTES.phone}">Sign in</a></p>` : ''}
-<input id="number" inputmode="tel" autocomplete="off" placeholder="+14155550100 or client:identity" aria-label="Number to call">
-<div id="pad">${keys.map((k) => `<button type="button" data-digit="${escape(k)}">${escape(k)}</button>`).join('')}</div>
+<input id="number"${options.signedOut ? ' disabled' : ''} inputmode="tel" autocomplete="off" placeholder="+14155550100 or client:identity" aria-label="Number to call">
+<div id="pad">${keys.map((k) => `<button type="button" data-digit="${escape(k)}"${options.signedOut ? ' disabled' : ''}>${escape(k)}</button>`).join('')}</div>
 <div class="row"><button id="call" type="button" disabled>Call</button><button id="hangup" type="button" disabled>Hang up</button></div>
 <div class="row"><button id="accept" type="button" disabled>Accept</button><button id="reject" type="button" disabled>Reject</button></div>
 <div class="row"><button id="mute" type="button" disabled aria-pressed="false">Mute</button></div>
