@@ -47,7 +47,14 @@ function show(state: State, status: string): void {
 class SignedOut extends Error {}
 
 async function fetchToken(): Promise<TokenAnswer> {
-  const response = await fetch('/api/token', { method: 'POST', credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  // A lapsed sign-in makes App Service Authentication redirect to the login page: not followed, it means signed out.
+  const response = await fetch('/api/token', {
+    method: 'POST',
+    credentials: 'same-origin',
+    redirect: 'manual',
+    headers: { Accept: 'application/json' },
+  });
+  if (response.type === 'opaqueredirect') throw new SignedOut('Your sign-in has lapsed: reload the page to sign in again.');
   const body = (await response.json().catch(() => ({}))) as Partial<TokenAnswer> & { error?: string };
   if (response.status === 401 || response.status === 403) throw new SignedOut(body.error ?? 'Not signed in.');
   if (!response.ok || !body.token) throw new Error(body.error ?? `The token request failed (${response.status}).`);

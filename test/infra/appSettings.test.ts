@@ -1,9 +1,9 @@
 // The deployed app settings against shared/platform/settings.ts, the one list of what the app reads.
 import { parseSettings, SETTINGS, type SettingName, type SettingSpec } from '../../shared/platform/settings';
-import { loadMainTemplate, moduleCreating, onlyResource, resolve, rootParameter } from './armTemplate';
+import { loadMainTemplate, moduleCreating, onlyResource, resolve, rootParameter, siteConfig } from './armTemplate';
 
 const template = loadMainTemplate();
-const placed = onlyResource(template, 'Microsoft.Web/sites/config');
+const placed = siteConfig(template, 'appsettings');
 const resolved = resolve(placed.deployment, placed.resource.properties);
 const appSettings = resolved.value as Record<string, unknown>;
 const settingsDeployment = resolved.deployment;
