@@ -6,13 +6,7 @@ import { loadMainTemplate, resolve, siteConfig, type ArmTemplate } from './armTe
 const template = loadMainTemplate();
 const auth = siteConfig(template, 'authsettingsV2');
 const properties = auth.resource.properties!;
-const moduleResource = (() => {
-  const resources = template.resources as Record<
-    string,
-    { condition?: string; properties: { parameters: Record<string, { value: unknown }> } }
-  >;
-  return resources[auth.deployment.symbol];
-})();
+const moduleResource = (template.resources as unknown as Record<string, { condition?: string }>)[auth.deployment.symbol];
 
 /** A module parameter's value as main.bicep passes it, with a variables('x') reference looked up. */
 function passed(name: string): unknown {
