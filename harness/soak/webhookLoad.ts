@@ -49,6 +49,8 @@ function loadCases(target: LoadTarget): LoadCase[] {
     incomingCall,
     incomingSms,
     { name: 'forward', path: '/api/forward?PhoneNumber=%2B14155550100', params: voice, expect: ['Dial: +14155550100'] },
+    // The TwiML App: a browser calling another browser.
+    { name: 'client-voice', path: '/api/client-voice', params: { ...voice, From: 'client:alice', To: 'client:bob' }, expect: ['Dial'] },
     incomingCall,
     {
       name: 'menu',
@@ -66,8 +68,6 @@ function loadCases(target: LoadTarget): LoadCase[] {
     { name: 'message', path: '/api/message?Message=Hello%20from%20the%20soak', params: voice, expect: ['Say: Hello from the soak'] },
     { name: 'sms STOP', path: '/api/sms', params: { ...sms, From: KEYWORD_SENDER, Body: 'STOP' }, expect: [] },
     { name: 'sms START', path: '/api/sms', params: { ...sms, From: KEYWORD_SENDER, Body: 'START' }, expect: [] },
-    // The TwiML App: a browser calling another browser.
-    { name: 'client-voice', path: '/api/client-voice', params: { ...voice, From: 'client:alice', To: 'client:bob' }, expect: ['Dial'] },
   ];
 }
 
