@@ -3,7 +3,7 @@
 // TWILIO_FROM_NUMBER only, and premium-rate and shared-cost numbers are refused unless listed one by one.
 // Pure: no I/O (libphonenumber-js's metadata is data).
 import { parsePhoneNumberFromString, type PhoneNumber } from 'libphonenumber-js/max';
-import { CLIENT_IDENTITY } from '../platform/settings';
+import { CLIENT_IDENTITY } from '../clientIdentity';
 import { isE164 } from '../phone';
 
 export interface DialPolicy {

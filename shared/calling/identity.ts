@@ -1,5 +1,5 @@
 // The Twilio client identity of a signed-in user, and who may have one. Pure: no I/O.
-import { CLIENT_IDENTITY } from '../platform/settings';
+import { CLIENT_IDENTITY } from '../clientIdentity';
 import { groupsAndRoles, type Principal } from './principal';
 
 /**

@@ -1,5 +1,6 @@
 // Every setting the app reads, declared once with its documentation, then parsed and validated once.
 // Functions call settings(); nothing else in the app reads process.env.
+import { CLIENT_IDENTITY, MAX_CLIENT_TOKEN_TTL_SECONDS } from '../clientIdentity';
 import { isE164 } from '../phone';
 
 export interface SettingSpec {
@@ -27,6 +28,18 @@ export const SETTINGS = {
       'How long one outbound send attempt may hold its ledger row. Another attempt for the same key waits this long before it takes over (looking the send up on Twilio first). Must exceed the longest possible Twilio request (30 s timeout, 429 retries) and functionTimeout.',
     default: '300',
     deployed: false,
+  },
+  TWILIO_MAX_CONCURRENCY: {
+    description:
+      "The most Twilio REST requests the outbound function may have in flight across all its instances (Twilio allows about 100 per account). infra/main.bicep derives the host's per-instance queue settings from it; the outbound function refuses to start when batchSize + newBatchThreshold, times OUTBOUND_MAX_INSTANCES, exceeds it.",
+    default: '80',
+    deployed: true,
+  },
+  OUTBOUND_MAX_INSTANCES: {
+    description:
+      'The most instances the outbound function can run on at once: in Azure maximumInstanceCount plus its always-ready instances (set by infra/main.bicep), locally 1.',
+    default: '1',
+    deployed: true,
   },
   OPTOUT_TABLE: { description: 'Name of the table of numbers that replied STOP.', default: 'optouts', deployed: true },
   KEY_VAULT_URL: {
@@ -163,6 +176,8 @@ export interface Settings {
   outboundQueue: string;
   outboundLedger: string;
   outboundSendLeaseMs: number;
+  twilioMaxConcurrency: number;
+  outboundMaxInstances: number;
   optOutTable: string;
   keyVaultUrl?: string;
   azureClientId?: string;
@@ -216,10 +231,6 @@ export interface CallingSettings {
   platformAuthEnabled: boolean;
 }
 
-/** Twilio refuses Access Tokens that live longer than 24 hours (error 20157). */
-export const MAX_CLIENT_TOKEN_TTL_SECONDS = 86_400;
-/** Twilio's rule for client names (error 31105): no control, space, delimiter or "unwise" characters, at most 256. */
-export const CLIENT_IDENTITY = /^[A-Za-z0-9._~!$'()*+,;=:@-]{1,256}$/;
 const DIAL_ENTRY = /^(\+[1-9]\d{0,2}|[A-Z]{2}|\+[1-9]\d{6,14})$/;
 
 export interface SmsSettings {
@@ -434,6 +445,8 @@ export function parseSettings(env: Env): Settings {
     outboundQueue: readName(env, 'OUTBOUND_QUEUE', QUEUE_NAME, 'storage queue'),
     outboundLedger: readName(env, 'OUTBOUND_LEDGER', TABLE_NAME, 'table'),
     outboundSendLeaseMs: readPositiveInt(env, 'OUTBOUND_SEND_LEASE_SECONDS') * 1000,
+    twilioMaxConcurrency: readPositiveInt(env, 'TWILIO_MAX_CONCURRENCY'),
+    outboundMaxInstances: readPositiveInt(env, 'OUTBOUND_MAX_INSTANCES'),
     optOutTable: readName(env, 'OPTOUT_TABLE', TABLE_NAME, 'table'),
     keyVaultUrl: readUrl(env, 'KEY_VAULT_URL'),
     azureClientId: read(env, 'AZURE_CLIENT_ID'),

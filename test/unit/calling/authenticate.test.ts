@@ -2,7 +2,7 @@
 import { authenticate } from '../../../shared/calling/authenticate';
 import { clientIdentity, displayName } from '../../../shared/calling/identity';
 import { MAX_PRINCIPAL_HEADER_LENGTH, parsePrincipal, PrincipalError } from '../../../shared/calling/principal';
-import { CLIENT_IDENTITY } from '../../../shared/platform/settings';
+import { CLIENT_IDENTITY } from '../../../shared/clientIdentity';
 import { ALICE, principalHeaders, principalJson } from '../../../harness/principal';
 
 const ON = { platformAuthEnabled: true, allowedGroups: [] as string[] };
