@@ -17,6 +17,7 @@ let azurite: RunningAzurite;
 let dev: RunningHost;
 /** No platform authentication and no dev identity: signed out. */
 let signedOut: RunningHost;
+
 let browser: Browser;
 
 beforeAll(async () => {
@@ -97,6 +98,22 @@ test('renders, gets a token, creates the Voice SDK device, and says Twilio canno
   await page.locator('#pad button[data-digit="4"]').click();
   await page.locator('#pad button[data-digit="2"]').click();
   await expect(page.locator('#number').inputValue()).resolves.toBe('42');
+  await page.close();
+});
+
+// The SDK schedules tokenWillExpire from the TTL Twilio's signalling server reports once connected, which cannot
+// happen offline; the event is emitted on the real device here, so the page's renewal runs as it would.
+test('on tokenWillExpire, fetches a new token and hands it to the device', async () => {
+  const { page, tokenStatuses } = await open(dev);
+  await page.waitForFunction(() => window.softphone !== undefined, undefined, { timeout: 20_000 });
+  const first = await page.evaluate(() => window.softphone!.device.token);
+  // Tokens are issued to the second (iat, and the jti built from it): a renewal within the same second is identical.
+  await page.waitForTimeout(1100);
+  await page.evaluate(() => window.softphone!.device.emit('tokenWillExpire', window.softphone!.device));
+  await page.waitForFunction((old) => window.softphone!.device.token !== old, first, { timeout: 20_000 });
+  expect(tokenStatuses.slice(0, 2)).toEqual([200, 200]);
+  const renewed = await page.evaluate(() => window.softphone!.device.token);
+  expect(renewed).toMatch(/^eyJ/);
   await page.close();
 });
 
