@@ -366,6 +366,7 @@ var anonymousPaths = [
   '/api/conference'
   '/api/echo'
   '/api/client-voice'
+  '/api/twilio-alerts'
   '/api/outbound'
   '/api/outbound/*'
 ]

@@ -93,3 +93,44 @@ export async function updateLedgerRow(
   }
   throw new LedgerContentionError(`ledger row ${key} kept changing under ${MAX_CONFLICTS} attempts to update it`);
 }
+
+/**
+ * Deletes the rows `filter` selects (see retention.ts), each by the ETag it was read with: a row that changed since
+ * (a late callback) is kept for the next run. Returns how many were deleted and how many were left.
+ */
+export async function deleteLedgerRows(filter: string): Promise<{ deleted: number; kept: number }> {
+  const table = await ledgerTable();
+  let deleted = 0;
+  let kept = 0;
+  const pages = table.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } }).byPage({ maxPageSize: 100 });
+  for await (const page of pages) {
+    for (const entity of page) {
+      try {
+        await table.deleteEntity(entity.partitionKey!, entity.rowKey!, { etag: entity.etag });
+        deleted++;
+      } catch (error) {
+        const status = await azureStatusOf(error);
+        if (status !== 404 && status !== 412) throw error;
+        kept++;
+      }
+    }
+  }
+  return { deleted, kept };
+}
+
+/** The poisoned rows for one recipient (npm run replay matches keyless poison messages to them). */
+export async function listPoisonedRows(to: string): Promise<LedgerRow[]> {
+  const { odata } = await import('@azure/data-tables');
+  return listLedgerRows(odata`status eq 'poisoned' and to eq ${to}`);
+}
+
+/** The rows an OData filter selects (operator tools: a handful of rows, never the hot path). */
+export async function listLedgerRows(filter: string, limit = 1000): Promise<LedgerRow[]> {
+  const table = await ledgerTable();
+  const rows: LedgerRow[] = [];
+  for await (const entity of table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+    rows.push(fromEntity(entity));
+    if (rows.length >= limit) break;
+  }
+  return rows;
+}

@@ -24,6 +24,7 @@ export const ROUTES = {
   clientVoice: 'client-voice',
   phone: 'phone',
   phoneScript: 'phone/softphone.js',
+  twilioAlerts: 'twilio-alerts',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

@@ -88,6 +88,19 @@ test('no credential appears in any log line or HTTP answer while every function 
   ).toBeLessThan(500);
   expect(await send(`${app.host.baseUrl}/api/phone`, { headers: principalHeaders() })).toBe(200);
 
+  // Twilio's Debugger webhook: a genuine event whose payload names the account and a failing URL with a key in it.
+  const alertsUrl = `${app.host.baseUrl}/api/twilio-alerts`;
+  const alert = {
+    AccountSid: SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID,
+    Sid: 'NO0123456789abcdef0123456789abcdef',
+    Level: 'ERROR',
+    Payload: JSON.stringify({
+      account_sid: SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID,
+      error_code: '11200',
+      webhook: { request: { url: `https://calls.example.com/api/voice?code=${SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN}`, method: 'POST' } },
+    }),
+  };
+  expect(await send(alertsUrl, twilioPost(TOKEN, alertsUrl, alert))).toBe(204);
   // Outbound through the REST client: relays Twilio takes, then relays Twilio fails (500, 401 auth, reset).
   const smsUrl = `${app.host.baseUrl}/api/sms`;
   const bodies = ['Hello', ...Object.keys(FAULTS)];
