@@ -13,6 +13,7 @@ export const SENTINEL_APP = {
   notify: '+14155550188',
   forwardTo: '+14155550100',
   autoReply: 'Thanks {from}!',
+  twimlAppSid: 'AP0123456789abcdef0123456789abcdef',
 } as const;
 
 export interface SentinelApp {
@@ -65,6 +66,9 @@ export async function startSentinelApp(name: string): Promise<SentinelApp> {
     VOICEMAIL_NOTIFY: SENTINEL_APP.notify,
     SMS_FORWARD_TO: SENTINEL_APP.relayTo,
     SMS_AUTO_REPLY: SENTINEL_APP.autoReply,
+    // Browser calling on, as App Service Authentication would leave it: /api/token signs with the API key.
+    TWILIO_TWIML_APP_SID: SENTINEL_APP.twimlAppSid,
+    WEBSITE_AUTH_ENABLED: 'True',
   }).catch(async (error: unknown) => {
     await stopServices();
     throw error;

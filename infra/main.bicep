@@ -92,7 +92,7 @@ param twilioMessagingServiceSid string = ''
 @description('VOICE_GREETING: said (or played, when it starts with http) to every caller first.')
 param voiceGreeting string = ''
 
-@description('VOICE_MODE: what the voice webhook does after the greeting: message, forward, voicemail or menu.')
+@description('VOICE_MODE: what the voice webhook does after the greeting: message, forward, voicemail, menu or client.')
 param voiceMode string = 'message'
 
 @description('VOICE_FORWARD_TO: E.164 number that VOICE_MODE=forward dials.')
@@ -109,6 +109,28 @@ param smsAutoReply string = ''
 
 @description('SMS_FORWARD_TO: E.164 number incoming SMS are relayed to.')
 param smsForwardTo string = ''
+
+// Browser calling (README, Browser calling).
+
+@description('Application (client) ID of an existing Entra app registration. Set, it turns on App Service Authentication for the browser phone (/api/phone, /api/token); every other route stays anonymous. Empty: authentication stays off and /api/token refuses every request.')
+param entraClientId string = ''
+
+@description('TWILIO_TWIML_APP_SID: the TwiML App (AP...) whose voice URL is /api/client-voice.')
+param twilioTwimlAppSid string = ''
+
+@description('CLIENT_TOKEN_TTL_SECONDS: lifetime of a browser Access Token, at most 24 h.')
+@minValue(60)
+@maxValue(86400)
+param clientTokenTtlSeconds int = 3600
+
+@description('CLIENT_DIAL_ALLOWED: calling codes (+44), regions (GB) and E.164 numbers browsers may call, or none. Empty: the region of TWILIO_FROM_NUMBER.')
+param clientDialAllowed string = ''
+
+@description('CLIENT_ALLOWED_GROUPS: Entra group object IDs or app role values allowed a browser token. Empty: every signed-in user of the tenant.')
+param clientAllowedGroups string = ''
+
+@description('VOICE_CLIENT_IDENTITIES: browser identities (Entra object IDs) VOICE_MODE=client rings.')
+param voiceClientIdentities string = ''
 
 // Twilio credentials. Each is written to Key Vault only when given, and never output. They can also be set later
 // with `az keyvault secret set` (see the README).
@@ -335,6 +357,11 @@ module appSettings 'app/app-settings.bicep' = {
       VOICEMAIL_NOTIFY: voicemailNotify
       SMS_AUTO_REPLY: smsAutoReply
       SMS_FORWARD_TO: smsForwardTo
+      VOICE_CLIENT_IDENTITIES: voiceClientIdentities
+      TWILIO_TWIML_APP_SID: twilioTwimlAppSid
+      CLIENT_TOKEN_TTL_SECONDS: string(clientTokenTtlSeconds)
+      CLIENT_DIAL_ALLOWED: clientDialAllowed
+      CLIENT_ALLOWED_GROUPS: clientAllowedGroups
       // The outbound function's share of Twilio's concurrency (see outboundPerInstance above), as the host's own
       // overrides of host.json, which keeps its local defaults.
       TWILIO_MAX_CONCURRENCY: string(twilioMaxConcurrency)
@@ -343,6 +370,38 @@ module appSettings 'app/app-settings.bicep' = {
       AzureFunctionsJobHost__extensions__queues__newBatchThreshold: string(queueNewBatchThreshold)
     }
   }
+}
+
+// The routes of shared/platform/routes.ts that stay anonymous: all but the browser phone's (SIGNED_IN_ROUTES).
+// test/infra/template.test.ts holds this list to ROUTES.
+var anonymousPaths = [
+  '/api/voice'
+  '/api/sms'
+  '/api/status'
+  '/api/message'
+  '/api/forward'
+  '/api/menu'
+  '/api/whisper'
+  '/api/callme'
+  '/api/simulring'
+  '/api/findme'
+  '/api/voicemail'
+  '/api/conference'
+  '/api/echo'
+  '/api/client-voice'
+  '/api/twilio-alerts'
+  '/api/outbound'
+  '/api/outbound/*'
+]
+
+module authentication 'app/authentication.bicep' = if (!empty(entraClientId)) {
+  scope: rg
+  params: {
+    functionAppName: names.functionApp
+    clientId: entraClientId
+    excludedPaths: anonymousPaths
+  }
+  dependsOn: [appSettings]
 }
 
 output AZURE_LOCATION string = location
@@ -365,3 +424,6 @@ output TWILIO_VOICE_WEBHOOK_URL string = '${webhookBase}/api/voice'
 output TWILIO_SMS_WEBHOOK_URL string = '${webhookBase}/api/sms'
 output TWILIO_STATUS_CALLBACK_URL string = '${webhookBase}/api/status'
 output TWILIO_MESSAGE_TWIMLET_URL string = '${webhookBase}/api/message'
+// Browser calling: the TwiML App's Voice Request URL, and the page to open.
+output TWILIO_CLIENT_VOICE_URL string = '${webhookBase}/api/client-voice'
+output PHONE_PAGE_URL string = '${webhookBase}/api/phone'

@@ -1,5 +1,6 @@
 // Every setting the app reads, declared once with its documentation, then parsed and validated once.
 // Functions call settings(); nothing else in the app reads process.env.
+import { CLIENT_IDENTITY, MAX_CLIENT_TOKEN_TTL_SECONDS } from '../clientIdentity';
 import { isE164 } from '../phone';
 
 export interface SettingSpec {
@@ -139,7 +140,8 @@ export const SETTINGS = {
     deployed: true,
   },
   VOICE_MODE: {
-    description: 'What the voice webhook does after the greeting: message, forward, voicemail or menu.',
+    description:
+      'What the voice webhook does after the greeting: message, forward, voicemail, menu, or client (rings the browsers of VOICE_CLIENT_IDENTITIES).',
     default: 'message',
     deployed: true,
   },
@@ -148,9 +150,49 @@ export const SETTINGS = {
     description: 'JSON object for VOICE_MODE=menu: digit keys to an E.164 number to dial or an http(s) URL to redirect to.',
     deployed: true,
   },
+  VOICE_CLIENT_IDENTITIES: {
+    description:
+      'Comma-separated browser identities (as /api/token names them) that VOICE_MODE=client rings at once; unanswered calls go to voicemail when VOICEMAIL_NOTIFY is set.',
+    deployed: true,
+  },
   VOICEMAIL_NOTIFY: { description: 'E.164 number that gets an SMS with each voicemail recording link and transcription.', deployed: true },
   SMS_AUTO_REPLY: { description: 'Reply text for incoming SMS; {from} and {body} are replaced. Empty sends no reply.', deployed: true },
   SMS_FORWARD_TO: { description: 'E.164 number incoming SMS are relayed to through the outbound queue.', deployed: true },
+  TWILIO_TWIML_APP_SID: {
+    description:
+      'TwiML App (AP...) whose voice URL is /api/client-voice: the outgoing-call grant of browser tokens. /api/token answers 503 without it.',
+    deployed: true,
+  },
+  CLIENT_TOKEN_TTL_SECONDS: {
+    description: "Lifetime of a browser Access Token from /api/token, in seconds; at most 86400 (Twilio's maximum, 24 h).",
+    default: '3600',
+    deployed: true,
+  },
+  CLIENT_DIAL_ALLOWED: {
+    description:
+      'Comma-separated country calling codes (+44) and E.164 numbers browsers may call through /api/client-voice, or `none`. Unset: only the country of TWILIO_FROM_NUMBER.',
+    deployed: true,
+  },
+  CLIENT_ALLOWED_GROUPS: {
+    description:
+      'Comma-separated Entra group object IDs or app role values; when set, /api/token issues tokens only to signed-in users carrying one of them in their groups or roles claims.',
+    deployed: true,
+  },
+  CLIENT_TOKENS_PER_MINUTE: {
+    description: 'Tokens /api/token issues per identity per minute, per instance; more answer 429.',
+    default: '10',
+    deployed: false,
+  },
+  CLIENT_DEV_IDENTITY: {
+    description:
+      'Local development only (AZURE_FUNCTIONS_ENVIRONMENT=Development): the fixed identity /api/token issues to, as there is no App Service Authentication locally.',
+    deployed: false,
+  },
+  WEBSITE_AUTH_ENABLED: {
+    description:
+      'Set to True by App Service when its Authentication (Easy Auth) is on. Only then are the X-MS-CLIENT-PRINCIPAL* headers trusted; without it /api/token refuses every request.',
+    deployed: false,
+  },
   AZURE_FUNCTIONS_ENVIRONMENT: { description: 'Set by the Functions host; `Development` when running locally.', deployed: false },
   IDENTITY_ENDPOINT: {
     description:
@@ -210,9 +252,10 @@ export interface Settings {
   isDevelopment: boolean;
   voice: VoiceSettings;
   sms: SmsSettings;
+  calling: CallingSettings;
 }
 
-export const VOICE_MODES = ['message', 'forward', 'voicemail', 'menu'] as const;
+export const VOICE_MODES = ['message', 'forward', 'voicemail', 'menu', 'client'] as const;
 /** Applied in code, not as a SETTINGS default: infra deploys VOICE_GREETING empty unless given, and its defaults match SETTINGS'. */
 export const DEFAULT_VOICE_GREETING = 'Thank you for calling.';
 export type VoiceMode = (typeof VOICE_MODES)[number];
@@ -224,7 +267,25 @@ export interface VoiceSettings {
   /** Digits pressed to an E.164 number to dial or an http(s) URL to redirect to. */
   menuOptions?: Record<string, string>;
   voicemailNotify?: string;
+  /** Browser identities VOICE_MODE=client rings. */
+  clientIdentities: string[];
 }
+
+/** Browser calling: /api/token and /api/client-voice. */
+export interface CallingSettings {
+  twimlAppSid?: string;
+  tokenTtlSeconds: number;
+  /** CLIENT_DIAL_ALLOWED's entries as written (calling codes like +44, ISO regions like GB, E.164 numbers); undefined: the default. */
+  dialAllowed?: string[];
+  allowedGroups: string[];
+  tokensPerMinute: number;
+  /** Development only. */
+  devIdentity?: string;
+  /** The platform's authentication is on (WEBSITE_AUTH_ENABLED): only then are X-MS-CLIENT-PRINCIPAL* headers trusted. */
+  platformAuthEnabled: boolean;
+}
+
+const DIAL_ENTRY = /^(\+[1-9]\d{0,2}|[A-Z]{2}|\+[1-9]\d{6,14})$/;
 
 export interface SmsSettings {
   autoReply?: string;
@@ -372,15 +433,71 @@ function readVoice(env: Env): VoiceSettings {
     forwardTo: readPhoneNumber(env, 'VOICE_FORWARD_TO'),
     menuOptions: readMenuOptions(env),
     voicemailNotify: readPhoneNumber(env, 'VOICEMAIL_NOTIFY'),
+    clientIdentities: readIdentities(env, 'VOICE_CLIENT_IDENTITIES'),
   };
   const required: Partial<Record<VoiceMode, [SettingName, unknown]>> = {
     forward: ['VOICE_FORWARD_TO', voice.forwardTo],
     menu: ['VOICE_MENU_OPTIONS', voice.menuOptions],
+    client: ['VOICE_CLIENT_IDENTITIES', voice.clientIdentities.length ? voice.clientIdentities : undefined],
     voicemail: ['VOICEMAIL_NOTIFY', voice.voicemailNotify],
   };
   const [name, value] = required[voice.mode] ?? [];
   if (name && value === undefined) throw new SettingsError(name, `is missing: VOICE_MODE=${voice.mode} needs it`);
   return voice;
+}
+
+function readList(env: Env, name: SettingName): string[] {
+  return (read(env, name) ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+}
+
+function readIdentities(env: Env, name: SettingName): string[] {
+  const identities = readList(env, name);
+  const bad = identities.find((identity) => !CLIENT_IDENTITY.test(identity));
+  if (bad !== undefined)
+    throw new SettingsError(name, `has "${bad}", which is not a valid client identity (letters, digits and ._-@ etc., at most 256)`);
+  return identities;
+}
+
+function readCalling(env: Env, isDevelopment: boolean): CallingSettings {
+  const twimlAppSid = read(env, 'TWILIO_TWIML_APP_SID');
+  if (twimlAppSid !== undefined && !/^AP[0-9a-fA-F]{32}$/.test(twimlAppSid))
+    throw new SettingsError('TWILIO_TWIML_APP_SID', `must be a TwiML App SID (AP followed by 32 hex digits), got "${twimlAppSid}"`);
+  const tokenTtlSeconds = readPositiveInt(env, 'CLIENT_TOKEN_TTL_SECONDS');
+  if (tokenTtlSeconds > MAX_CLIENT_TOKEN_TTL_SECONDS)
+    throw new SettingsError(
+      'CLIENT_TOKEN_TTL_SECONDS',
+      `must be at most ${MAX_CLIENT_TOKEN_TTL_SECONDS} (Twilio's 24 hours), got ${tokenTtlSeconds}`,
+    );
+  const dialEntries = readList(env, 'CLIENT_DIAL_ALLOWED');
+  let dialAllowed: string[] | undefined;
+  if (dialEntries.length === 1 && dialEntries[0].toLowerCase() === 'none') dialAllowed = [];
+  else if (dialEntries.length) {
+    const bad = dialEntries.find((entry) => !DIAL_ENTRY.test(entry));
+    if (bad !== undefined)
+      throw new SettingsError(
+        'CLIENT_DIAL_ALLOWED',
+        `has "${bad}": each entry is a country calling code (+44), a region (GB) or an E.164 number, or the whole setting is none`,
+      );
+    dialAllowed = dialEntries;
+  }
+  const devIdentity = read(env, 'CLIENT_DEV_IDENTITY');
+  if (devIdentity !== undefined) {
+    if (!isDevelopment) throw new SettingsError('CLIENT_DEV_IDENTITY', 'may be set only when AZURE_FUNCTIONS_ENVIRONMENT=Development');
+    if (!CLIENT_IDENTITY.test(devIdentity))
+      throw new SettingsError('CLIENT_DEV_IDENTITY', `is not a valid client identity: "${devIdentity}"`);
+  }
+  return {
+    twimlAppSid,
+    tokenTtlSeconds,
+    dialAllowed,
+    allowedGroups: readList(env, 'CLIENT_ALLOWED_GROUPS'),
+    tokensPerMinute: readPositiveInt(env, 'CLIENT_TOKENS_PER_MINUTE'),
+    devIdentity,
+    platformAuthEnabled: read(env, 'WEBSITE_AUTH_ENABLED')?.toLowerCase() === 'true',
+  };
 }
 
 function readSms(env: Env): SmsSettings {
@@ -443,6 +560,7 @@ export function parseSettings(env: Env): Settings {
     isDevelopment,
     voice: readVoice(env),
     sms: readSms(env),
+    calling: readCalling(env, isDevelopment),
   };
 }
 

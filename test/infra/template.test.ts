@@ -10,6 +10,7 @@ import {
   repoRoot,
   resolve,
   rootParameter,
+  siteConfig,
 } from './armTemplate';
 
 const template = loadMainTemplate();
@@ -307,12 +308,12 @@ describe('outputs', () => {
   });
 
   test('the webhook URLs start with WEBHOOK_BASE_URL, the base the app checks signatures against', () => {
-    const appSettings = onlyResource(template, 'Microsoft.Web/sites/config');
+    const appSettings = siteConfig(template, 'appsettings');
     const settings = resolve(appSettings.deployment, appSettings.resource.properties).value as Record<string, string>;
     const base = settings.WEBHOOK_BASE_URL.slice(1, -1);
     const webhookOutputs = Object.values(outputs).filter((o) => String(o.value).includes('/api/'));
     for (const output of webhookOutputs)
-      expect(output.value).toMatch(new RegExp(`^\\[format\\('\\{0\\}/api/[a-z]+', ${escape(base)}\\)\\]$`));
+      expect(output.value).toMatch(new RegExp(`^\\[format\\('\\{0\\}/api/[a-z-]+', ${escape(base)}\\)\\]$`));
   });
 
   test('name the Function App, its URL, the outbound queue and the storage account', () => {

@@ -6,6 +6,7 @@ import { startHost } from '../../harness/localHost';
 import { leakedSecrets, SENTINEL_CREDENTIALS } from '../../harness/secrets';
 import { httpFunctions, SENTINEL_APP, startSentinelApp, type SentinelApp } from '../../harness/sentinelApp';
 import { sign, smsParams, twilioPost } from '../../harness/twilioRequests';
+import { ALICE, principalHeaders } from '../../harness/principal';
 import { waitFor } from '../../harness/waitFor';
 
 const TOKEN = SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN;
@@ -62,6 +63,31 @@ test('no credential appears in any log line or HTTP answer while every function 
       expect({ fn: fn.name, method, status: status < 500 }).toEqual({ fn: fn.name, method, status: true });
     }
   }
+  // Browser tokens, signed with the API key secret: issued, refused (signed out, malformed and oversized principals).
+  const tokenUrl = `${app.host.baseUrl}/api/token`;
+  const tokenResponse = await fetch(tokenUrl, { method: 'POST', headers: principalHeaders() });
+  const tokenText = await tokenResponse.text();
+  answers.push(`${tokenResponse.status}\n${tokenText}`);
+  expect(tokenResponse.status).toBe(200);
+  const issued = (JSON.parse(tokenText) as { token: string; identity: string }).token;
+  // The token's own claims: the account SID must be in them (Twilio's sub claim); no secret may be.
+  const claims = issued
+    .split('.')
+    .slice(0, 2)
+    .map((part) => Buffer.from(part, 'base64url').toString('utf8'))
+    .join('\n');
+  expect(claims).toContain(SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID);
+  expect(leakedSecrets(claims).filter((name) => name !== 'TWILIO_ACCOUNT_SID')).toEqual([]);
+  expect(await send(tokenUrl, { method: 'POST' })).toBe(401);
+  expect(await send(tokenUrl, { method: 'POST', headers: { ...principalHeaders(), 'X-MS-CLIENT-PRINCIPAL': '%%' } })).toBe(401);
+  expect(
+    await send(tokenUrl, { method: 'POST', headers: { ...principalHeaders(), 'X-MS-CLIENT-PRINCIPAL-ID': `${ALICE.objectId}<x>` } }),
+  ).toBe(401);
+  expect(
+    await send(tokenUrl, { method: 'POST', headers: { ...principalHeaders(), 'X-MS-CLIENT-PRINCIPAL': 'A'.repeat(40_000) } }),
+  ).toBeLessThan(500);
+  expect(await send(`${app.host.baseUrl}/api/phone`, { headers: principalHeaders() })).toBe(200);
+
   // Twilio's Debugger webhook: a genuine event whose payload names the account and a failing URL with a key in it.
   const alertsUrl = `${app.host.baseUrl}/api/twilio-alerts`;
   const alert = {

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { HttpRequest, InvocationContext, type HttpHandler, type HttpResponseInit } from '@azure/functions';
 import { startAzurite, type RunningAzurite } from '../../devhost/services';
 import { callme } from '../../functions/callme';
+import { clientVoice } from '../../functions/clientVoice';
 import { conference } from '../../functions/conference';
 import { echo } from '../../functions/echo';
 import { findme } from '../../functions/findme';
@@ -81,6 +82,13 @@ const WEBHOOKS: Webhook[] = [
   { name: 'echo', handler: echo, vocabulary: ['Twiml'], base: CALL, echoes: true },
   { name: 'voice', handler: voice, vocabulary: ['Digits'], base: CALL },
   { name: 'sms', handler: sms, vocabulary: ['Body', 'From', 'MessageSid', 'SmsSid', 'NumMedia', 'MediaUrl0', 'MediaUrl1'], base: SMS },
+  // The TwiML App: a browser call (From=client:...) to whatever To says.
+  {
+    name: 'client-voice',
+    handler: clientVoice,
+    vocabulary: ['To', 'From', 'Called'],
+    base: { ...CALL, From: 'client:alice', To: '+14155550100' },
+  },
 ];
 
 let azurite: RunningAzurite;
@@ -99,6 +107,8 @@ beforeAll(async () => {
     VOICEMAIL_NOTIFY: '+14155550188',
     SMS_FORWARD_TO: '+14155550177',
     SMS_AUTO_REPLY: 'Thanks {from}, you said: {body}',
+    TWILIO_FROM_NUMBER: '+14155550006',
+    CLIENT_DIAL_ALLOWED: '+1,GB,+33142685300',
   };
   resetSettingsForTests();
   resetStorageClientsForTests();

@@ -86,6 +86,7 @@ describe('settings', () => {
         forwardTo: undefined,
         menuOptions: undefined,
         voicemailNotify: undefined,
+        clientIdentities: [],
       });
       expect(s.sms).toEqual({ autoReply: undefined, forwardTo: undefined });
     });
@@ -107,6 +108,7 @@ describe('settings', () => {
         forwardTo: '+14155550100',
         menuOptions: { '1': '+14155550101', '22': 'https://example.com/twiml' },
         voicemailNotify: '+14155550102',
+        clientIdentities: [],
       });
       expect(s.sms).toEqual({ autoReply: 'Thanks {from}', forwardTo: '+14155550103' });
     });
@@ -154,7 +156,7 @@ describe('settings documentation', () => {
 
   test('every setting a developer may set is in local.settings.sample.json', () => {
     const sample = JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
-    const setByHost = ['AZURE_FUNCTIONS_ENVIRONMENT', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER'];
+    const setByHost = ['AZURE_FUNCTIONS_ENVIRONMENT', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'WEBSITE_AUTH_ENABLED'];
     expect(Object.keys(SETTINGS).filter((name) => !(name in sample.Values) && !setByHost.includes(name))).toEqual([]);
   });
 });
