@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import type { QueueClient } from '@azure/storage-queue';
 import { applyLocalSettings, readLocalSettings } from '../devhost/localSettings';
 import { describeIssues, validateOutboundMessage } from '../shared/outbound/schema';
+import { azureStatusOf } from '../shared/platform/azureErrors';
 import { SETTINGS } from '../shared/platform/settings';
 
 const USAGE = `Usage:
@@ -93,7 +94,7 @@ async function openQueue(options: { queue?: string; connectionString?: string; a
   try {
     await queue.createIfNotExists();
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 403) throw error; // may send but not create: fine
+    if ((await azureStatusOf(error)) !== 403) throw error; // may send but not create: fine
   }
   return queue;
 }

@@ -1,15 +1,8 @@
 // The outcomes a send can fail with, as types the sender branches on. Pure: classification only, no I/O.
-import type { SchemaIssue } from './schema';
 
-/** The message cannot be sent as it is (schema, number, opt-out): rejected, never retried. */
+/** The message cannot be sent as it is (TwiML too long, recipient opted out): rejected, never retried. */
 export class InvalidMessageError extends Error {
   override name = 'InvalidMessageError';
-  constructor(
-    readonly reason: string,
-    readonly issues: SchemaIssue[] = [],
-  ) {
-    super(reason);
-  }
 }
 
 interface TwilioErrorInit {

@@ -114,8 +114,7 @@ export class SettingsError extends Error {
 }
 
 export type StorageConnection =
-  | { kind: 'connectionString'; connectionString: string }
-  | { kind: 'identity'; queueServiceUri: string; tableServiceUri: string; clientId?: string };
+  { kind: 'connectionString'; connectionString: string } | { kind: 'identity'; queueServiceUri: string; tableServiceUri: string };
 
 export interface Settings {
   storage: StorageConnection;
@@ -139,7 +138,6 @@ export interface Settings {
   };
   webhookBaseUrl?: string;
   validateSignatures: boolean;
-  isDevelopment: boolean;
   voice: VoiceSettings;
   sms: SmsSettings;
 }
@@ -217,14 +215,13 @@ function readStorage(env: Env): StorageConnection {
   const tableServiceUri = env.AzureWebJobsStorage__tableServiceUri?.trim();
   const accountName = env.AzureWebJobsStorage__accountName?.trim();
   if (queueServiceUri && tableServiceUri) {
-    return { kind: 'identity', queueServiceUri, tableServiceUri, clientId: env.AzureWebJobsStorage__clientId?.trim() };
+    return { kind: 'identity', queueServiceUri, tableServiceUri };
   }
   if (accountName) {
     return {
       kind: 'identity',
       queueServiceUri: `https://${accountName}.queue.core.windows.net`,
       tableServiceUri: `https://${accountName}.table.core.windows.net`,
-      clientId: env.AzureWebJobsStorage__clientId?.trim(),
     };
   }
   throw new SettingsError(
@@ -330,7 +327,6 @@ export function parseSettings(env: Env): Settings {
     },
     webhookBaseUrl: readUrl(env, 'WEBHOOK_BASE_URL'),
     validateSignatures,
-    isDevelopment,
     voice: readVoice(env),
     sms: readSms(env),
   };

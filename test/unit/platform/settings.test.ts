@@ -28,7 +28,6 @@ describe('settings', () => {
       kind: 'identity',
       queueServiceUri: 'https://acct.queue.core.windows.net',
       tableServiceUri: 'https://acct.table.core.windows.net',
-      clientId: 'client-id',
     });
   });
 
