@@ -109,3 +109,17 @@ test('the registered routes are exactly the ones shared/platform/routes.ts names
   const hostJson = JSON.parse(readFileSync(join(repoRoot, 'host.json'), 'utf8')) as { extensions?: { http?: { routePrefix?: string } } };
   expect(hostJson.extensions?.http?.routePrefix ?? 'api').toBe(ROUTE_PREFIX);
 });
+
+describe('the outbound functions', () => {
+  test('POST /api/outbound needs a function key', () => {
+    expect(trigger('outboundPost')).toMatchObject({ type: 'httpTrigger', route: 'outbound', methods: ['POST'], authLevel: 'function' });
+  });
+
+  test('GET /api/outbound/{key} needs a function key', () => {
+    expect(trigger('outboundGet')).toMatchObject({ type: 'httpTrigger', route: 'outbound/{key}', methods: ['GET'], authLevel: 'function' });
+  });
+
+  test('/api/status is anonymous: Twilio authenticates it with its signature', () => {
+    expect(trigger('status')).toMatchObject({ type: 'httpTrigger', route: 'status', methods: ['GET', 'POST'], authLevel: 'anonymous' });
+  });
+});

@@ -197,14 +197,8 @@ describe('the ledger state machine', () => {
     });
 
     test('record why a message failed', () => {
-      const row = callback({
-        kind: 'sms',
-        sid: 'SM1',
-        twilioStatus: 'undelivered',
-        errorCode: '30003',
-        errorMessage: 'Unreachable',
-        now: at(5),
-      })(sentRow())!;
+      const failure = { errorCode: '30003', errorMessage: 'Unreachable' };
+      const row = callback({ kind: 'sms', sid: 'SM1', twilioStatus: 'undelivered', ...failure, now: at(5) })(sentRow())!;
       expect(row).toMatchObject({ status: 'undelivered', errorCode: '30003', errorMessage: 'Unreachable' });
     });
 
