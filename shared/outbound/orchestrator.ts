@@ -6,7 +6,7 @@
 import type { EnqueueOptions } from './outboundQueue';
 import { readDelivery, type Delivery } from './envelope';
 import { contentHash } from './contentHash';
-import { AppNotConfiguredError, InvalidMessageError, KeyReusedError, TwilioPermanentError } from './errors';
+import { AppNotConfiguredError, InvalidMessageError, KeyReusedError, TwilioPermanentError, TwilioTransientError } from './errors';
 import { MAX_SCHEDULE_MS } from './fields';
 import {
   accepted,
@@ -45,7 +45,7 @@ export interface OutboundIo {
     record(address: string, keyword: string): Promise<void>;
   };
   queue: {
-    enqueue(message: OutboundMessage, options?: EnqueueOptions): Promise<unknown>;
+    enqueue(message: OutboundMessage, options?: EnqueueOptions): Promise<void>;
   };
   twilio: {
     create(request: TwilioRequest): Promise<TwilioResource>;
@@ -243,7 +243,11 @@ export async function deliverOutbound(
       // An app that is not configured for this message (no credentials, no sender) cannot send it by retrying:
       // the row says which setting is missing, and the producer may send the key again once it is set.
       await io.ledger.update(key, rejected({ key, reason: error.message, now: at, claimId }), ours);
-      logged({ outcome: 'rejected', reason: error.message });
+      logged({
+        outcome: 'rejected',
+        reason: error.message,
+        ...(error instanceof AppNotConfiguredError && { missingSetting: error.setting }),
+      });
       return;
     }
     if (error instanceof TwilioPermanentError) {
@@ -254,7 +258,9 @@ export async function deliverOutbound(
     }
     const fields = errorFields(error);
     await io.ledger.update(key, released({ claimId, now: at, code: fields.errorCode, message: fields.error, poisoned: lastTry }), ours);
-    logged({ outcome: lastTry ? 'poisoned' : 'will retry', ...fields });
+    // Tells an operator a failure Twilio never saw (429, connection refused) from one it may have acted on.
+    const reached = error instanceof TwilioTransientError ? { mayHaveReachedTwilio: error.mayHaveReachedTwilio } : {};
+    logged({ outcome: lastTry ? 'poisoned' : 'will retry', ...fields, ...reached });
     throw error;
   }
   const { resource, reconciled } = sendResult;

@@ -11,11 +11,7 @@ export interface EnqueueOptions {
   profile?: StorageProfile;
 }
 
-export async function enqueueOutbound(message: OutboundMessage, options: EnqueueOptions = {}): Promise<{ messageId: string }> {
+export async function enqueueOutbound(message: OutboundMessage, options: EnqueueOptions = {}): Promise<void> {
   const queue = await queueClient(settings().outboundQueue, options.profile);
-  const sent = await queue.sendMessage(JSON.stringify(message), {
-    visibilityTimeout: options.visibilityTimeoutSeconds,
-    messageTimeToLive: -1,
-  });
-  return { messageId: sent.messageId };
+  await queue.sendMessage(JSON.stringify(message), { visibilityTimeout: options.visibilityTimeoutSeconds, messageTimeToLive: -1 });
 }

@@ -216,7 +216,7 @@ export class SettingsError extends Error {
 
 export type StorageConnection =
   | { kind: 'connectionString'; connectionString: string }
-  | { kind: 'identity'; queueServiceUri: string; tableServiceUri: string; blobServiceUri: string; clientId?: string };
+  | { kind: 'identity'; queueServiceUri: string; tableServiceUri: string; blobServiceUri: string };
 
 export interface Settings {
   storage: StorageConnection;
@@ -249,7 +249,6 @@ export interface Settings {
   };
   webhookBaseUrl?: string;
   validateSignatures: boolean;
-  isDevelopment: boolean;
   voice: VoiceSettings;
   sms: SmsSettings;
   calling: CallingSettings;
@@ -358,7 +357,7 @@ function readStorage(env: Env): StorageConnection {
   const accountName = env.AzureWebJobsStorage__accountName?.trim();
   if (queueServiceUri && tableServiceUri) {
     const blobServiceUri = env.AzureWebJobsStorage__blobServiceUri?.trim() || queueServiceUri.replace('.queue.', '.blob.');
-    return { kind: 'identity', queueServiceUri, tableServiceUri, blobServiceUri, clientId: env.AzureWebJobsStorage__clientId?.trim() };
+    return { kind: 'identity', queueServiceUri, tableServiceUri, blobServiceUri };
   }
   if (accountName) {
     return {
@@ -366,7 +365,6 @@ function readStorage(env: Env): StorageConnection {
       queueServiceUri: `https://${accountName}.queue.core.windows.net`,
       tableServiceUri: `https://${accountName}.table.core.windows.net`,
       blobServiceUri: `https://${accountName}.blob.core.windows.net`,
-      clientId: env.AzureWebJobsStorage__clientId?.trim(),
     };
   }
   throw new SettingsError(
@@ -557,7 +555,6 @@ export function parseSettings(env: Env): Settings {
     },
     webhookBaseUrl: readUrl(env, 'WEBHOOK_BASE_URL'),
     validateSignatures,
-    isDevelopment,
     voice: readVoice(env),
     sms: readSms(env),
     calling: readCalling(env, isDevelopment),

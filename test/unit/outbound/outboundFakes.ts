@@ -92,10 +92,9 @@ export class InMemoryOptOuts {
 export class RecordingQueue {
   readonly sent: Array<{ message: OutboundMessage; visibilityTimeoutSeconds?: number }> = [];
 
-  async enqueue(message: OutboundMessage, options: { visibilityTimeoutSeconds?: number } = {}): Promise<{ messageId: string }> {
+  async enqueue(message: OutboundMessage, options: { visibilityTimeoutSeconds?: number } = {}): Promise<void> {
     await Promise.resolve();
     this.sent.push({ message: structuredClone(message), visibilityTimeoutSeconds: options.visibilityTimeoutSeconds });
-    return { messageId: `queued-${this.sent.length}` };
   }
 }
 

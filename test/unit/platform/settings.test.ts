@@ -29,7 +29,6 @@ describe('settings', () => {
       queueServiceUri: 'https://acct.queue.core.windows.net',
       tableServiceUri: 'https://acct.table.core.windows.net',
       blobServiceUri: 'https://acct.blob.core.windows.net',
-      clientId: 'client-id',
     });
   });
 
