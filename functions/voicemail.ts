@@ -3,11 +3,14 @@ import { enqueueOutbound } from '../shared/outbound/outboundQueue';
 import { settings } from '../shared/platform/settings';
 import { voicemailTwiml } from '../shared/twiml/voicemail';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
+import { voicemailEvent } from '../shared/events/inboundEvents';
+import { publishEvents } from '../shared/events/liveEvents';
 import { ROUTES } from '../shared/platform/routes';
 
 /**
  * Self-hosted twimlets.com/voicemail: records, transcribes, and texts the recording link and the transcription
- * to Notify (or VOICEMAIL_NOTIFY) through the outbound queue.
+ * to Notify (or VOICEMAIL_NOTIFY) through the outbound queue, and publishes twilio.voicemail.recorded, then
+ * twilio.voicemail.transcribed.
  */
 export const voicemail = twimlWebhook(async ({ params, url, context }) => {
   const result = voicemailTwiml(params, { callbackUrl: url.toString(), defaultNotify: settings().voice.voicemailNotify });
@@ -16,6 +19,8 @@ export const voicemail = twimlWebhook(async ({ params, url, context }) => {
     context.log(`voicemail notification queued (${result.sms.idempotencyKey})`);
   }
   if (result.unsent) context.warn(`voicemail notification not sent: ${result.unsent}`);
+  const event = voicemailEvent(params, { source: settings().events.source, time: new Date() });
+  if (event) await publishEvents([event]);
   return result.twiml;
 });
 

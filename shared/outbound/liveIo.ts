@@ -6,8 +6,9 @@ import { settings } from '../platform/settings';
 import { updateLedgerRow } from './ledgerTable';
 import { isOptedOut, recordOptOut } from './optOutTable';
 import type { OutboundIo } from './orchestrator';
-import { enqueueOutbound } from './outboundQueue';
-import { createOnTwilio, findOnTwilio } from './twilioApi';
+import { enqueueOutbound, enqueueStatusCheck } from './outboundQueue';
+import { createOnTwilio, fetchFromTwilio, findOnTwilio } from './twilioApi';
+import { liveEventSink } from '../events/liveEvents';
 
 let io: OutboundIo | undefined;
 
@@ -17,12 +18,14 @@ export function liveOutboundIo(): OutboundIo {
   io = {
     ledger: { update: updateLedgerRow },
     optOuts: { isOptedOut, record: recordOptOut },
-    queue: { enqueue: enqueueOutbound },
-    twilio: { create: createOnTwilio, find: findOnTwilio },
+    queue: { enqueue: enqueueOutbound, enqueueStatusCheck },
+    twilio: { create: createOnTwilio, find: findOnTwilio, fetch: fetchFromTwilio },
+    events: liveEventSink(),
     now: () => new Date(),
     newClaimId: randomUUID,
     maxDequeueCount: queueMaxDequeueCount(),
     sendLeaseMs: config.outboundSendLeaseMs,
+    reconcileAfterMs: config.outboundReconcileAfterMs,
     defaults: { ...config.twilio, webhookBaseUrl: config.webhookBaseUrl },
   };
   return io;

@@ -1,0 +1,62 @@
+// The app's real event sink: the events queue, then the Event Grid topic when one is set. Either failing fails
+// the publish with EventsUnavailableError, so the caller keeps the events to publish again (same ids).
+import { settings } from '../platform/settings';
+import type { CloudEvent } from './cloudEvent';
+import { publishToEventGrid } from './eventsGrid';
+import { enqueueEvents } from './eventsQueue';
+import type { EventSink } from './outbox';
+
+export class EventsUnavailableError extends Error {
+  override name = 'EventsUnavailableError';
+}
+
+const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
+let sink: EventSink | null | undefined;
+
+/** The sink, or undefined when events are off (EVENTS_QUEUE empty and no EVENT_GRID_TOPIC_ENDPOINT). */
+export function liveEventSink(): EventSink | undefined {
+  if (sink !== undefined) return sink ?? undefined;
+  const { queue, gridTopicEndpoint, source } = settings().events;
+  sink =
+    queue || gridTopicEndpoint
+      ? {
+          source,
+          async publish(events: CloudEvent[]) {
+            if (events.length === 0) return;
+            if (queue) {
+              try {
+                await enqueueEvents(queue, events);
+              } catch (error) {
+                throw new EventsUnavailableError(
+                  `could not put ${events.length} event(s) on the events queue ${queue}: ${describe(error)}`,
+                  {
+                    cause: error,
+                  },
+                );
+              }
+            }
+            if (gridTopicEndpoint) {
+              try {
+                await publishToEventGrid(gridTopicEndpoint, events);
+              } catch (error) {
+                throw new EventsUnavailableError(
+                  `could not publish ${events.length} event(s) to the Event Grid topic ${new URL(gridTopicEndpoint).host}: ${describe(error)}`,
+                  { cause: error },
+                );
+              }
+            }
+          },
+        }
+      : null;
+  return sink ?? undefined;
+}
+
+/** Publishes events of a webhook (nothing when events are off). */
+export async function publishEvents(events: CloudEvent[]): Promise<void> {
+  await liveEventSink()?.publish(events);
+}
+
+export function resetEventSinkForTests(): void {
+  sink = undefined;
+}
