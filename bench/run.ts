@@ -100,6 +100,9 @@ function format(results: Record<string, any>): string {
   lines.push(
     `  raw SDK + the same storage round trips by hand ${String(o.zeroLatency.rawWithLedgerPerSecond).padStart(6)}/s  app ${o.zeroLatency.ratioToRawWithLedger.toFixed(2)}x of it`,
   );
+  lines.push(
+    `  events off (EVENTS_QUEUE empty) ${String(o.zeroLatency.eventsOffPerSecond).padStart(6)}/s  events on ${o.zeroLatency.eventsOnToOff.toFixed(2)}x of it`,
+  );
   lines.push(`  with ${o.latencyMs} ms Twilio latency, by host.json batchSize/newBatchThreshold:`);
   for (const row of o.scaling)
     lines.push(`    ${row.batchSize}/${row.newBatchThreshold} (concurrency ${row.concurrency})`.padEnd(36) + `${row.perSecond}/s`);
