@@ -18,6 +18,8 @@ const quick = process.argv.includes('--quick');
 const appEnv = {
   ...process.env,
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+  // No storage runs for the webhook benches: events off (the outbound bench measures them).
+  EVENTS_QUEUE: '',
   ...MOCK_TWILIO_CREDENTIALS,
   KEY_VAULT_URL: '',
   WEBHOOK_BASE_URL: '',

@@ -22,7 +22,7 @@ export const sms = twimlWebhook(async ({ params, context }) => {
     context.log(`sms relay queued (${result.relay.idempotencyKey})`);
   }
   const event = smsReceived(params, result.keyword, { source: settings().events.source, time: new Date() });
-  if (event) await publishEvents([event]);
+  if (event) await publishEvents([event], (m) => context.warn(m));
   return result.twiml;
 });
 

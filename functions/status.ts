@@ -43,8 +43,14 @@ export const status = twilioWebhook(async ({ params, url, context }): Promise<Ht
     result = await updateWithEvents(ports, key, callback({ ...update, now: new Date() }));
   } catch (error) {
     if (!(error instanceof EventsUnavailableError)) throw error;
-    context.warn(JSON.stringify({ ...entry, outcome: 'applied; its event is not published yet (503, Twilio retries)', error: error.message }));
-    return { status: 503, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' }, body: 'Events unavailable; retry.\n' };
+    context.warn(
+      JSON.stringify({ ...entry, outcome: 'applied; its event is not published yet (503, Twilio retries)', error: error.message }),
+    );
+    return {
+      status: 503,
+      headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' },
+      body: 'Events unavailable; retry.\n',
+    };
   }
   // The REST answer of this send was lost and the callback completed the row: nobody queued its re-check.
   if (result.changed && result.row?.status === 'sent' && result.previous?.status !== 'sent') {

@@ -10,11 +10,11 @@ import { ROUTES } from '../shared/platform/routes';
  * The number's incoming-call webhook: VOICE_GREETING, then VOICE_MODE (message, forward, voicemail or menu).
  * Publishes twilio.call.received for the call's first request.
  */
-export const voice = twimlWebhook(async ({ params, url }) => {
+export const voice = twimlWebhook(async ({ params, url, context }) => {
   const config = settings();
   const twiml = voiceTwiml(params, { url, voice: config.voice });
   const event = callReceived(params, config.voice.mode, { source: config.events.source, time: new Date() });
-  if (event) await publishEvents([event]);
+  if (event) await publishEvents([event], (m) => context.warn(m));
   return twiml;
 });
 

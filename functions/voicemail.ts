@@ -20,7 +20,7 @@ export const voicemail = twimlWebhook(async ({ params, url, context }) => {
   }
   if (result.unsent) context.warn(`voicemail notification not sent: ${result.unsent}`);
   const event = voicemailEvent(params, { source: settings().events.source, time: new Date() });
-  if (event) await publishEvents([event]);
+  if (event) await publishEvents([event], (m) => context.warn(m));
   return result.twiml;
 });
 

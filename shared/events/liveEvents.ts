@@ -52,9 +52,26 @@ export function liveEventSink(): EventSink | undefined {
   return sink ?? undefined;
 }
 
-/** Publishes events of a webhook (nothing when events are off). */
-export async function publishEvents(events: CloudEvent[]): Promise<void> {
-  await liveEventSink()?.publish(events);
+/**
+ * Publishes a webhook's events (nothing when events are off). A webhook has no row to keep an event in, and the
+ * caller on the line matters more: when the sink is down the event is logged as lost (type and id, no numbers)
+ * and the webhook still answers.
+ */
+export async function publishEvents(events: CloudEvent[], warn: (message: string) => void): Promise<void> {
+  try {
+    await liveEventSink()?.publish(events);
+  } catch (error) {
+    if (!(error instanceof EventsUnavailableError)) throw error;
+    warn(
+      JSON.stringify({
+        event: 'events',
+        outcome: 'not published',
+        ids: events.map((e) => e.id),
+        types: events.map((e) => e.type),
+        error: error.message,
+      }),
+    );
+  }
 }
 
 export function resetEventSinkForTests(): void {
