@@ -36,6 +36,11 @@ export interface TwilioProxy {
   url: string;
   requests: RecordedRequest[];
   created: CreatedResource[];
+  /**
+   * What a fetch of one created message or call (GET .../Messages/SM....json) answers as its status: set by a
+   * test to play the carrier. Unset: the status it was created with.
+   */
+  statusOf: Map<string, string>;
   /** Decides a fault per request; undefined forwards normally. */
   fault?: (request: { method: string; path: string; form: URLSearchParams }) => Fault | undefined;
   stop(): Promise<void>;
@@ -60,7 +65,7 @@ async function readAll(stream: IncomingMessage): Promise<Buffer> {
 
 export async function startTwilioProxy(targetUrl: string): Promise<TwilioProxy> {
   const target = new URL(targetUrl);
-  const proxy: TwilioProxy = { url: '', requests: [], created: [], stop: async () => undefined };
+  const proxy: TwilioProxy = { url: '', requests: [], created: [], statusOf: new Map(), stop: async () => undefined };
 
   /** Gives a create Prism accepted its own SID and the fields it was asked for, and remembers it. */
   const remember = (kind: CreatedResource['kind'], form: URLSearchParams, upstreamBody: string): string => {
@@ -102,6 +107,7 @@ export async function startTwilioProxy(targetUrl: string): Promise<TwilioProxy> 
     const record = (status: number, responseBody: string) =>
       proxy.requests.push({ method, path, form, authorization: req.headers.authorization, status, responseBody, at });
     const resourceKind = /\/(Messages|Calls)\.json(\?|$)/.exec(path)?.[1] as CreatedResource['kind'] | undefined;
+    const fetchedSid = method === 'GET' ? /\/(?:Messages|Calls)\/((?:SM|CA)[0-9a-f]{32})\.json(\?|$)/.exec(path)?.[1] : undefined;
     let fault = proxy.fault?.({ method, path, form });
     if (fault?.kind === 'delay') {
       await new Promise((r) => setTimeout(r, (fault as { ms: number }).ms));
@@ -134,6 +140,9 @@ export async function startTwilioProxy(targetUrl: string): Promise<TwilioProxy> 
         if (resourceKind && method === 'POST' && upstreamRes.statusCode === 201) responseBody = remember(resourceKind, form, responseBody);
         if (resourceKind && method === 'GET' && upstreamRes.statusCode === 200)
           responseBody = listFromCreates(resourceKind, new URL(path, 'http://x').searchParams, responseBody);
+        const fetched = fetchedSid && upstreamRes.statusCode === 200 ? proxy.created.find((c) => c.sid === fetchedSid) : undefined;
+        if (fetched)
+          responseBody = JSON.stringify({ ...fetched.resource, status: proxy.statusOf.get(fetched.sid) ?? fetched.resource.status });
         record(upstreamRes.statusCode ?? 0, responseBody);
         if (fault?.kind === 'forward-then-reset') {
           req.socket.destroy();
