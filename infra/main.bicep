@@ -97,6 +97,12 @@ param twilioApiKeySid string = ''
 @description('Secret of the optional Twilio API key, stored as the secret twilio-api-key-secret.')
 param twilioApiKeySecret string = ''
 
+@description('EVENTS_QUEUE: the queue that gets every event (CloudEvents). Empty turns events off.')
+param eventsQueueName string = 'twilio-events'
+
+@description('Create an Event Grid topic (local auth disabled) that also gets every event, published with the app identity.')
+param createEventGridTopic bool = false
+
 @description('Days a deleted vault or secret stays recoverable. With purge protection on, the vault name stays taken that long.')
 @minValue(7)
 @maxValue(90)
@@ -113,6 +119,7 @@ var names = {
   applicationInsights: 'appi-${resourceToken}'
   plan: 'plan-${resourceToken}'
   functionApp: 'func-${resourceToken}'
+  eventGridTopic: 'evgt-${resourceToken}'
 }
 var webhookBaseUrlOverride = endsWith(webhookBaseUrl, '/')
   ? take(webhookBaseUrl, length(webhookBaseUrl) - 1)
@@ -139,7 +146,7 @@ module storage 'core/storage.bicep' = {
     name: names.storage
     location: location
     tags: tags
-    queueNames: [outboundQueueName, '${outboundQueueName}-poison']
+    queueNames: concat([outboundQueueName, '${outboundQueueName}-poison'], empty(eventsQueueName) ? [] : [eventsQueueName])
     tableNames: [outboundLedgerTableName, optOutTableName]
     deploymentContainerName: 'app-package'
   }
@@ -187,6 +194,16 @@ module rbac 'app/rbac.bicep' = {
   }
 }
 
+module eventGrid 'app/event-grid.bicep' = if (createEventGridTopic) {
+  scope: rg
+  params: {
+    name: names.eventGridTopic
+    location: location
+    tags: tags
+    identityPrincipalId: identity.outputs.principalId
+  }
+}
+
 module functionApp 'app/function-app.bicep' = {
   scope: rg
   params: {
@@ -226,6 +243,8 @@ module appSettings 'app/app-settings.bicep' = {
       OUTBOUND_QUEUE: outboundQueueName
       OUTBOUND_LEDGER: outboundLedgerTableName
       OPTOUT_TABLE: optOutTableName
+      EVENTS_QUEUE: eventsQueueName
+      EVENT_GRID_TOPIC_ENDPOINT: createEventGridTopic ? eventGrid!.outputs.endpoint : ''
       WEBHOOK_BASE_URL: webhookBase
       TWILIO_FROM_NUMBER: twilioFromNumber
       TWILIO_MESSAGING_SERVICE_SID: twilioMessagingServiceSid
@@ -252,6 +271,8 @@ output AZURE_STORAGE_QUEUE_ENDPOINT string = storage.outputs.queueEndpoint
 output AZURE_STORAGE_TABLE_ENDPOINT string = storage.outputs.tableEndpoint
 output OUTBOUND_QUEUE string = outboundQueueName
 output OUTBOUND_LEDGER string = outboundLedgerTableName
+output EVENTS_QUEUE string = eventsQueueName
+output EVENT_GRID_TOPIC_NAME string = createEventGridTopic ? names.eventGridTopic : ''
 
 // Paste these into the Twilio console (Phone Numbers > your number, and Messaging status callbacks).
 output TWILIO_VOICE_WEBHOOK_URL string = '${webhookBase}/api/voice'

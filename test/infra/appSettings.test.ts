@@ -95,6 +95,7 @@ test('with the template defaults, the app parses the deployed settings without e
     AzureWebJobsStorage__tableServiceUri: 'https://stexample.table.core.windows.net/',
     KEY_VAULT_URL: 'https://kv-example.vault.azure.net/',
     WEBHOOK_BASE_URL: 'https://func-example.azurewebsites.net',
+    EVENT_GRID_TOPIC_ENDPOINT: 'https://evgt-example.eastus-1.eventgrid.azure.net/api/events',
   };
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(appSettings)) {
