@@ -20,6 +20,8 @@ export interface SentinelApp {
   twilio: TwilioProxy;
   host: RunningHost;
   optOutTable: string;
+  /** EVENTS_QUEUE of this app: every event it publishes. */
+  eventsQueue: string;
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function startSentinelApp(name: string): Promise<SentinelApp> {
   const [azurite, prism] = await Promise.all([startAzurite(), startPrism()]);
   const twilio = await startTwilioProxy(prism.url);
   const optOutTable = `${name}optouts`;
+  const eventsQueue = `${name}-events`;
   const stopServices = () => Promise.all([twilio.stop(), prism.stop(), azurite.stop()]);
   const host = await startHost({
     AzureWebJobsStorage: azurite.connectionString,
@@ -53,6 +56,7 @@ export async function startSentinelApp(name: string): Promise<SentinelApp> {
     TWILIO_LOG_LEVEL: 'debug',
     OUTBOUND_QUEUE: `${name}-outbound`,
     OPTOUT_TABLE: optOutTable,
+    EVENTS_QUEUE: eventsQueue,
     VOICE_MODE: 'forward',
     VOICE_FORWARD_TO: SENTINEL_APP.forwardTo,
     VOICEMAIL_NOTIFY: SENTINEL_APP.notify,
@@ -68,6 +72,7 @@ export async function startSentinelApp(name: string): Promise<SentinelApp> {
     twilio,
     host,
     optOutTable,
+    eventsQueue,
     async stop() {
       await host.stop();
       await stopServices();
