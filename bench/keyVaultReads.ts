@@ -44,6 +44,7 @@ export async function keyVaultReads(root: string, quick: boolean) {
           PATH: process.env.PATH,
           ...chain.childEnv(),
           AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+          EVENTS_QUEUE: '',
           SECRETS_CACHE_TTL_SECONDS: String(scenario.ttlSeconds),
           BENCH_APP_MAIN: join(root, 'dist', 'main.js'),
           BENCH_AUTH_TOKEN: authToken,

@@ -26,6 +26,6 @@ function toInput(event: CloudEvent): SendCloudEventInput<unknown> {
   return { id, source, type, subject, time: new Date(time), datacontenttype, data };
 }
 
-export async function publishToEventGrid(endpoint: string, events: CloudEvent[]): Promise<void> {
-  await (await client(endpoint)).send(events.map(toInput));
+export async function publishToEventGrid(endpoint: string, events: CloudEvent[], abortSignal?: AbortSignal): Promise<void> {
+  await (await client(endpoint)).send(events.map(toInput), { abortSignal });
 }

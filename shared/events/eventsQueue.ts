@@ -2,7 +2,7 @@
 import { queueClient } from '../platform/storageClients';
 import type { CloudEvent } from './cloudEvent';
 
-export async function enqueueEvents(queueName: string, events: CloudEvent[]): Promise<void> {
+export async function enqueueEvents(queueName: string, events: CloudEvent[], abortSignal?: AbortSignal): Promise<void> {
   const queue = await queueClient(queueName);
-  await Promise.all(events.map((event) => queue.sendMessage(JSON.stringify(event), { messageTimeToLive: -1 })));
+  await Promise.all(events.map((event) => queue.sendMessage(JSON.stringify(event), { messageTimeToLive: -1, abortSignal })));
 }

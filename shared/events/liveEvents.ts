@@ -14,6 +14,18 @@ const describe = (error: unknown) => (error instanceof Error ? `${error.name}: $
 
 let sink: EventSink | null | undefined;
 
+/** The work, or a rejection once `signal` aborts (client creation, for one, takes no signal). */
+function until<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  work.catch(() => undefined); // settled later, after the caller moved on
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
 /** The sink, or undefined when events are off (EVENTS_QUEUE empty and no EVENT_GRID_TOPIC_ENDPOINT). */
 export function liveEventSink(): EventSink | undefined {
   if (sink !== undefined) return sink ?? undefined;
@@ -22,11 +34,11 @@ export function liveEventSink(): EventSink | undefined {
     queue || gridTopicEndpoint
       ? {
           source,
-          async publish(events: CloudEvent[]) {
+          async publish(events: CloudEvent[], options: { abortSignal?: AbortSignal } = {}) {
             if (events.length === 0) return;
             if (queue) {
               try {
-                await enqueueEvents(queue, events);
+                await until(enqueueEvents(queue, events, options.abortSignal), options.abortSignal);
               } catch (error) {
                 throw new EventsUnavailableError(
                   `could not put ${events.length} event(s) on the events queue ${queue}: ${describe(error)}`,
@@ -38,7 +50,7 @@ export function liveEventSink(): EventSink | undefined {
             }
             if (gridTopicEndpoint) {
               try {
-                await publishToEventGrid(gridTopicEndpoint, events);
+                await until(publishToEventGrid(gridTopicEndpoint, events, options.abortSignal), options.abortSignal);
               } catch (error) {
                 throw new EventsUnavailableError(
                   `could not publish ${events.length} event(s) to the Event Grid topic ${new URL(gridTopicEndpoint).host}: ${describe(error)}`,
@@ -52,14 +64,17 @@ export function liveEventSink(): EventSink | undefined {
   return sink ?? undefined;
 }
 
+/** How long a webhook waits for its events: Twilio gives the whole request 15 s, and storage retries take longer. */
+const WEBHOOK_PUBLISH_MS = 3000;
+
 /**
  * Publishes a webhook's events (nothing when events are off). A webhook has no row to keep an event in, and the
- * caller on the line matters more: when the sink is down the event is logged as lost (type and id, no numbers)
- * and the webhook still answers.
+ * caller on the line matters more: when the sink is down or slow (WEBHOOK_PUBLISH_MS) the event is logged as
+ * lost (type and id, no numbers) and the webhook still answers.
  */
 export async function publishEvents(events: CloudEvent[], warn: (message: string) => void): Promise<void> {
   try {
-    await liveEventSink()?.publish(events);
+    await liveEventSink()?.publish(events, { abortSignal: AbortSignal.timeout(WEBHOOK_PUBLISH_MS) });
   } catch (error) {
     if (!(error instanceof EventsUnavailableError)) throw error;
     warn(

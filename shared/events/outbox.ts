@@ -10,7 +10,7 @@ export interface EventSink {
   /** The CloudEvents `source` of this app's events. */
   source: string;
   /** Publishes every event or throws: a caller that gets no error may forget them. */
-  publish(events: CloudEvent[]): Promise<void>;
+  publish(events: CloudEvent[], options?: { abortSignal?: AbortSignal }): Promise<void>;
 }
 
 const isEventStatus = (status: string): status is OutboundEventStatus => (OUTBOUND_EVENT_STATUSES as readonly string[]).includes(status);
