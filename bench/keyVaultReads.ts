@@ -46,7 +46,7 @@ export async function keyVaultReads(root: string, quick: boolean) {
           AzureWebJobsStorage: 'UseDevelopmentStorage=true',
           EVENTS_QUEUE: '',
           SECRETS_CACHE_TTL_SECONDS: String(scenario.ttlSeconds),
-          BENCH_APP_MAIN: join(root, 'dist', 'main.js'),
+          BENCH_APP_ROOT: root,
           BENCH_AUTH_TOKEN: authToken,
           BENCH_INVOCATIONS: String(scenario.invocations),
           BENCH_FORGED: String(scenario.forged ?? 0),

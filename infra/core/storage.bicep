@@ -9,6 +9,9 @@ param queueNames string[]
 param tableNames string[]
 param deploymentContainerName string
 
+@description('False with privateNetworking: only the private endpoints (private-endpoints.bicep) reach the account.')
+param publicNetworkAccess bool
+
 resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
   name: name
   location: location
@@ -23,9 +26,9 @@ resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
     allowCrossTenantReplication: false
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess ? 'Enabled' : 'Disabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: publicNetworkAccess ? 'Allow' : 'Deny'
       bypass: 'AzureServices'
     }
   }

@@ -46,7 +46,7 @@ export function eventsPublished(ids: ReadonlySet<string>): Transition {
     if (!row?.pendingEvents?.some((e) => ids.has(e.id))) return undefined;
     const rest = row.pendingEvents.filter((e) => !ids.has(e.id));
     const { pendingEvents: _published, ...cleared } = row;
-    return rest.length ? { ...cleared, pendingEvents: rest } : (cleared as LedgerRow);
+    return rest.length ? { ...cleared, pendingEvents: rest } : (cleared);
   };
 }
 

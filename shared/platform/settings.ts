@@ -43,6 +43,16 @@ export const SETTINGS = {
   EVENT_GRID_TOPIC_ENDPOINT: {
     description:
       "Optional Event Grid topic endpoint (https://<topic>.<region>-1.eventgrid.azure.net/api/events) that also gets every event, published with the app's identity (EventGrid Data Sender role).",
+  TWILIO_MAX_CONCURRENCY: {
+    description:
+      "The most Twilio REST requests the outbound function may have in flight across all its instances (Twilio allows about 100 per account). infra/main.bicep derives the host's per-instance queue settings from it; the outbound function refuses to start when batchSize + newBatchThreshold, times OUTBOUND_MAX_INSTANCES, exceeds it.",
+    default: '80',
+    deployed: true,
+  },
+  OUTBOUND_MAX_INSTANCES: {
+    description:
+      'The most instances the outbound function can run on at once: in Azure maximumInstanceCount plus its always-ready instances (set by infra/main.bicep), locally 1.',
+    default: '1',
     deployed: true,
   },
   OPTOUT_TABLE: { description: 'Name of the table of numbers that replied STOP.', default: 'optouts', deployed: true },
@@ -141,6 +151,8 @@ export interface Settings {
   outboundSendLeaseMs: number;
   outboundReconcileAfterMs: number;
   events: EventSettings;
+  twilioMaxConcurrency: number;
+  outboundMaxInstances: number;
   optOutTable: string;
   keyVaultUrl?: string;
   azureClientId?: string;
@@ -358,6 +370,8 @@ export function parseSettings(env: Env): Settings {
     outboundSendLeaseMs: readPositiveInt(env, 'OUTBOUND_SEND_LEASE_SECONDS') * 1000,
     outboundReconcileAfterMs: readPositiveInt(env, 'OUTBOUND_RECONCILE_AFTER_SECONDS') * 1000,
     events: readEvents(env),
+    twilioMaxConcurrency: readPositiveInt(env, 'TWILIO_MAX_CONCURRENCY'),
+    outboundMaxInstances: readPositiveInt(env, 'OUTBOUND_MAX_INSTANCES'),
     optOutTable: readName(env, 'OPTOUT_TABLE', TABLE_NAME, 'table'),
     keyVaultUrl: readUrl(env, 'KEY_VAULT_URL'),
     azureClientId: read(env, 'AZURE_CLIENT_ID'),
