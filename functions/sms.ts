@@ -5,7 +5,7 @@ import { settings } from '../shared/platform/settings';
 import { inboundSms } from '../shared/twiml/incomingSms';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
 import { smsReceived } from '../shared/events/inboundEvents';
-import { publishEvents } from '../shared/events/liveEvents';
+import { publishEvents } from '../shared/events/eventsIo';
 import { ROUTES } from '../shared/platform/routes';
 
 /**

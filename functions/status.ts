@@ -5,7 +5,7 @@ import { enqueueStatusCheck } from '../shared/outbound/outboundQueue';
 import { visibilityDelaySeconds } from '../shared/outbound/orchestrator';
 import { checkDelayMs, statusCheckMessage } from '../shared/outbound/statusCheck';
 import { updateWithEvents } from '../shared/events/outbox';
-import { EventsUnavailableError, liveEventSink } from '../shared/events/liveEvents';
+import { EventsUnavailableError, liveEventSink } from '../shared/events/eventsIo';
 import { settings } from '../shared/platform/settings';
 import { IDEMPOTENCY_KEY } from '../shared/outbound/fields';
 import { parseStatusCallback } from '../shared/outbound/statusCallback';

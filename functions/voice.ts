@@ -3,7 +3,7 @@ import { settings } from '../shared/platform/settings';
 import { voiceTwiml } from '../shared/twiml/incomingCall';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
 import { callReceived } from '../shared/events/inboundEvents';
-import { publishEvents } from '../shared/events/liveEvents';
+import { publishEvents } from '../shared/events/eventsIo';
 import { ROUTES } from '../shared/platform/routes';
 
 /**

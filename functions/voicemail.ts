@@ -4,7 +4,7 @@ import { settings } from '../shared/platform/settings';
 import { voicemailTwiml } from '../shared/twiml/voicemail';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
 import { voicemailEvent } from '../shared/events/inboundEvents';
-import { publishEvents } from '../shared/events/liveEvents';
+import { publishEvents } from '../shared/events/eventsIo';
 import { ROUTES } from '../shared/platform/routes';
 
 /**

@@ -2,10 +2,10 @@
 // write, and the event is published after it and then cleared from the row. Should the process die in between,
 // whoever touches the row next (the queue's redelivery, a status callback, Twilio's retry of one, the status
 // re-check) publishes what is still pending, with the same id. Pure: the ledger and the sink come in as ports.
-import type { LedgerRow, LedgerUpdate, LedgerExpectation, Transition } from '../outbound/ledger';
+import type { LedgerUpdate, LedgerExpectation, Transition } from '../outbound/ledger';
 import { OUTBOUND_EVENT_STATUSES, outboundStatusEvent, type CloudEvent, type OutboundEventStatus } from './cloudEvent';
 
-/** Where events go: the events queue and, when configured, the Event Grid topic (shared/events/liveEvents.ts). */
+/** Where events go: the events queue and, when configured, the Event Grid topic (shared/events/eventsIo.ts). */
 export interface EventSink {
   /** The CloudEvents `source` of this app's events. */
   source: string;
@@ -46,7 +46,7 @@ export function eventsPublished(ids: ReadonlySet<string>): Transition {
     if (!row?.pendingEvents?.some((e) => ids.has(e.id))) return undefined;
     const rest = row.pendingEvents.filter((e) => !ids.has(e.id));
     const { pendingEvents: _published, ...cleared } = row;
-    return rest.length ? { ...cleared, pendingEvents: rest } : (cleared);
+    return rest.length ? { ...cleared, pendingEvents: rest } : cleared;
   };
 }
 

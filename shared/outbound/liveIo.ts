@@ -8,7 +8,7 @@ import { isOptedOut, recordOptOut } from './optOutTable';
 import type { OutboundIo } from './orchestrator';
 import { enqueueOutbound, enqueueStatusCheck } from './outboundQueue';
 import { createOnTwilio, fetchFromTwilio, findOnTwilio } from './twilioApi';
-import { liveEventSink } from '../events/liveEvents';
+import { liveEventSink } from '../events/eventsIo';
 
 let io: OutboundIo | undefined;
 

@@ -43,6 +43,8 @@ export const SETTINGS = {
   EVENT_GRID_TOPIC_ENDPOINT: {
     description:
       "Optional Event Grid topic endpoint (https://<topic>.<region>-1.eventgrid.azure.net/api/events) that also gets every event, published with the app's identity (EventGrid Data Sender role).",
+    deployed: true,
+  },
   TWILIO_MAX_CONCURRENCY: {
     description:
       "The most Twilio REST requests the outbound function may have in flight across all its instances (Twilio allows about 100 per account). infra/main.bicep derives the host's per-instance queue settings from it; the outbound function refuses to start when batchSize + newBatchThreshold, times OUTBOUND_MAX_INSTANCES, exceeds it.",

@@ -8,7 +8,11 @@ import { TableClient } from '@azure/data-tables';
 import { MOCK_TWILIO_CREDENTIALS } from '../../devhost/services';
 import { EVENT_GRID_RESOURCE, startEventGridFake, type EventGridFake } from '../../harness/eventGridFake';
 import { startManagedIdentityEndpoint, type ManagedIdentityEndpoint } from '../../harness/managedIdentityEndpoint';
-import { outboundHelpers, startOutboundRig, until, WEBHOOK_BASE_URL, type OutboundRig } from '../../harness/outboundRig';
+import { outboundHelpers, startOutboundRig, WEBHOOK_BASE_URL, type OutboundRig } from '../../harness/outboundRig';
+import { waitFor } from '../../harness/waitFor';
+
+const until = <T>(probe: () => T | undefined | false | Promise<T | undefined | false>, describe: () => string) =>
+  waitFor(probe, { context: describe });
 import { createTestCertificate, type TestCertificate } from '../../harness/testCertificate';
 import { LOOPBACK_DNS_PRELOAD } from '../../harness/vaultChain';
 import { sign, smsParams, voiceCallParams } from '../../harness/twilioRequests';
@@ -35,7 +39,7 @@ beforeAll(async () => {
   });
   rig = await startOutboundRig({
     queueName: 'outbound-events',
-    leaseSeconds: 2,
+    sendLeaseSeconds: 2,
     hostEnv: {
       ...identity.env,
       AZURE_CLIENT_ID: clientId,
@@ -238,7 +242,7 @@ describe('no change without its event', () => {
       () => grid.requests.find((r) => r.status === 0 && r.events.some((e) => e.subject === 'ev-kill-1')),
       () => `The publish never reached the topic.\nHost output:\n${rig.host.output()}`,
     );
-    const heldEvent = held.events.find((e) => e.subject === 'ev-kill-1')!;
+    const heldEvent = held.events.find((e: Record<string, unknown>) => e.subject === 'ev-kill-1')!;
     const ledger = TableClient.fromConnectionString(rig.azurite.connectionString, 'ledgertest', { allowInsecureConnection: true });
     const stored = await ledger.getEntity<Record<string, unknown>>('ev-kill-1', '');
     expect(stored.status).toBe('sent');

@@ -2,7 +2,7 @@
 // caller's answer. Storage here is a port nobody listens on.
 import { createServer } from 'node:net';
 import { smsReceivedEvent } from '../../../shared/events/cloudEvent';
-import { liveEventSink, publishEvents, resetEventSinkForTests } from '../../../shared/events/liveEvents';
+import { liveEventSink, publishEvents, resetEventSinkForTests } from '../../../shared/events/eventsIo';
 import { resetSettingsForTests } from '../../../shared/platform/settings';
 import { resetStorageClientsForTests } from '../../../shared/platform/storageClients';
 
