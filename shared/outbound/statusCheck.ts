@@ -1,7 +1,7 @@
 // The status re-check: Twilio does not retry a status callback that fails, so a row that hears nothing after it
 // was sent has its status fetched from Twilio, by a delayed message on the outbound queue (not a timer), backing
 // off and giving up after MAX_STATUS_CHECKS. Pure: the message, the delays and the row's note.
-import { MAX_SCHEDULE_MS } from './fields';
+import { IDEMPOTENCY_KEY, MAX_SCHEDULE_MS } from './fields';
 import type { LedgerRow, Transition } from './ledger';
 
 export const MAX_STATUS_CHECKS = 6;
@@ -20,7 +20,7 @@ export function readStatusCheck(payload: unknown): { key: string; check: number 
   const value = (payload as { statusCheck?: unknown }).statusCheck;
   if (typeof value !== 'object' || value === null || Object.keys(payload).length !== 1) return undefined;
   const { key, check } = value as { key?: unknown; check?: unknown };
-  if (typeof key !== 'string' || !key || typeof check !== 'number' || !Number.isInteger(check) || check < 1) return undefined;
+  if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key) || typeof check !== 'number' || !Number.isInteger(check) || check < 1) return undefined;
   return { key, check: Math.min(check, MAX_STATUS_CHECKS) };
 }
 
