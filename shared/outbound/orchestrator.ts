@@ -17,7 +17,8 @@ import {
   type StatusCheckMessage,
 } from './statusCheck';
 import { readDelivery, type Delivery } from './envelope';
-import { AppNotConfiguredError, InvalidMessageError, TwilioPermanentError } from './errors';
+import { contentHash } from './contentHash';
+import { AppNotConfiguredError, InvalidMessageError, KeyReusedError, TwilioPermanentError } from './errors';
 import { MAX_SCHEDULE_MS } from './fields';
 import {
   accepted,
@@ -29,6 +30,7 @@ import {
   rejected,
   released,
   sent,
+  takenForOtherContent,
   type LedgerExpectation,
   type LedgerUpdate,
   type MessageInfo,
@@ -88,6 +90,7 @@ function messageInfo(message: OutboundMessage, queueMessageId?: string): Message
     sendAt: message.sendAt,
     metadata: message.metadata,
     queueMessageId,
+    contentHash: contentHash(message),
   };
 }
 
@@ -98,17 +101,26 @@ export function visibilityDelaySeconds(dueInMs: number): number | undefined {
 }
 
 /**
- * Accept and schedule: records the key as `accepted` (a rejected key is free again; any other row is kept) and puts
- * the message on the queue, invisible until it is due. POST /api/outbound and the queue's own sendAt use this.
+ * Accept and schedule: every way in (POST /api/outbound, `npm run send`, a queue message with a later sendAt) goes
+ * through here. It first checks that the app can send the message at all (a missing setting throws
+ * AppNotConfiguredError, a message Twilio cannot take InvalidMessageError) so that it is refused now rather than when
+ * due. It then records the key as `accepted` (a rejected key is free again; any other row is kept) and puts the
+ * message on the queue, invisible until it is due. A key already taken for different content throws
+ * KeyReusedError and enqueues nothing; the same content again is enqueued again (a producer's retry after a
+ * failure between the two writes must not leave the row `accepted` with nothing on the queue).
  */
 export async function acceptAndSchedule(
-  io: Pick<OutboundIo, 'ledger' | 'queue' | 'events'>,
+  /** Without `defaults` (the CLI sending to a deployed app, whose settings it does not know) the app checks when it reads the message. */
+  io: Pick<OutboundIo, 'ledger' | 'queue' | 'events'> & { defaults?: RequestDefaults },
   message: OutboundMessage & { idempotencyKey: string },
   options: { now: Date; queueMessageId?: string },
 ): Promise<LedgerUpdate> {
   const { now } = options;
   const key = message.idempotencyKey;
-  const update = await updateWithEvents(io, key, accepted(key, messageInfo(message, options.queueMessageId), now));
+  if (io.defaults) twilioRequest(message, { key, defaults: io.defaults });
+  const info = messageInfo(message, options.queueMessageId);
+  const update = await updateWithEvents(io, key, accepted(key, info, now));
+  if (!update.changed && update.row && takenForOtherContent(update.row, info.contentHash)) throw new KeyReusedError(key, update.row.status);
   const dueInMs = message.sendAt ? Date.parse(message.sendAt) - now.getTime() : 0;
   await io.queue.enqueue(message, { visibilityTimeoutSeconds: visibilityDelaySeconds(dueInMs) });
   return update;
@@ -265,7 +277,23 @@ export async function deliverOutbound(
 
   const dueInMs = message.sendAt ? Date.parse(message.sendAt) - now.getTime() : 0;
   if (dueInMs > SCHEDULE_SLACK_MS) {
-    await acceptAndSchedule(io, { ...message, idempotencyKey: key }, { now, queueMessageId: delivery.queueMessageId });
+    try {
+      await acceptAndSchedule(io, { ...message, idempotencyKey: key }, { now, queueMessageId: delivery.queueMessageId });
+    } catch (error) {
+      if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError) {
+        const update = await io.ledger.update(key, rejected({ key, reason: error.message, now, info }));
+        logged({
+          outcome: update.changed ? 'rejected' : 'rejected, row kept (something was already sent under this key)',
+          reason: error.message,
+        });
+        return;
+      }
+      if (error instanceof KeyReusedError) {
+        logged({ outcome: 'not sent: the key was already used for a different message', status: error.status });
+        return;
+      }
+      throw error;
+    }
     logged({ outcome: 'scheduled', sendAt: message.sendAt });
     return;
   }
@@ -277,7 +305,7 @@ export async function deliverOutbound(
   const claimed = await write(claim({ key, claimId, now, leaseMs: io.sendLeaseMs, info, dequeueCount: delivery.dequeueCount, lastTry }), {
     expect: 'absent',
   });
-  const outcome = claimOutcome(claimed.previous, claimed.row!, claimId);
+  const outcome = claimOutcome(claimed.previous, claimed.row!, claimId, info.contentHash);
   // The row as this claim wrote it: the next update replaces it by ETag without reading it again.
   const ours = claimed.changed && claimed.etag ? { expect: { row: claimed.row!, etag: claimed.etag } } : {};
   if (outcome.kind === 'done') {
@@ -285,6 +313,11 @@ export async function deliverOutbound(
     // publish failed): queue it now. A second chain of checks, should the first exist, only fetches twice.
     if (outcome.row.status === 'sent' && (delivery.dequeueCount ?? 1) > 1) await scheduleStatusCheck(io, key, 1);
     logged({ outcome: 'duplicate', status: outcome.row.status, sid: outcome.row.sid });
+    return;
+  }
+  if (outcome.kind === 'different content') {
+    // One send per key: the key's own message is (or was) sent; this one, different, is not.
+    logged({ outcome: 'not sent: the key was already used for a different message', status: outcome.row.status });
     return;
   }
   if (outcome.kind === 'busy') {

@@ -20,7 +20,8 @@ export function readStatusCheck(payload: unknown): { key: string; check: number 
   const value = (payload as { statusCheck?: unknown }).statusCheck;
   if (typeof value !== 'object' || value === null || Object.keys(payload).length !== 1) return undefined;
   const { key, check } = value as { key?: unknown; check?: unknown };
-  if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key) || typeof check !== 'number' || !Number.isInteger(check) || check < 1) return undefined;
+  if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key) || typeof check !== 'number' || !Number.isInteger(check) || check < 1)
+    return undefined;
   return { key, check: Math.min(check, MAX_STATUS_CHECKS) };
 }
 

@@ -20,6 +20,7 @@ export const ROUTES = {
   echo: 'echo',
   outbound: 'outbound',
   outboundByKey: 'outbound/{key}',
+  twilioAlerts: 'twilio-alerts',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

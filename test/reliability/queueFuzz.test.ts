@@ -1,7 +1,7 @@
 // Property-based queue messages through the pure decoding that runs before anything else (shared/outbound/
-// decode.ts): raw JSON or base64 of JSON, as text or bytes. The outbound message schema is being rewritten
-// separately, so its validation is not fuzzed here; this covers what every message meets first. And the status
-// re-check messages the app puts on the same queue, which anyone with queue access could forge.
+// decode.ts): raw JSON or base64 of JSON, as text or bytes: what every message meets first. The schema that comes
+// next is fuzzed in outboundSchemaFuzz.test.ts. And the status re-check messages the app puts on the same queue,
+// which anyone with queue access could forge.
 import fc from 'fast-check';
 import { decodeQueueMessage, UndecodableMessageError } from '../../shared/outbound/decode';
 import { deliverOutbound } from '../../shared/outbound/orchestrator';
