@@ -46,6 +46,7 @@ export async function keyVaultReads(root: string, quick: boolean) {
           PATH: process.env.PATH,
           ...chain.childEnv(),
           AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+          EVENTS_QUEUE: '',
           SECRETS_CACHE_TTL_SECONDS: String(scenario.ttlSeconds),
           BENCH_APP_ROOT: root,
           BENCH_AUTH_TOKEN: authToken,

@@ -22,6 +22,8 @@ export interface SentinelApp {
   twilio: TwilioProxy;
   host: RunningHost;
   optOutTable: string;
+  /** EVENTS_QUEUE of this app: every event it publishes. */
+  eventsQueue: string;
   stop(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startSentinelApp(name: string): Promise<SentinelApp> {
   const account = { accountSid: SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID, authToken: SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN };
   twilio.serve = (request) => mediaAnswer(account, media, request);
   const optOutTable = `${name}optouts`;
+  const eventsQueue = `${name}-events`;
   const stopServices = () => Promise.all([twilio.stop(), prism.stop(), azurite.stop()]);
   const host = await startHost({
     AzureWebJobsStorage: azurite.connectionString,
@@ -61,6 +64,7 @@ export async function startSentinelApp(name: string): Promise<SentinelApp> {
     RECORDINGS_QUEUE: `${name}-recordings`,
     RECORDINGS_CONTAINER: `${name}-recordings`,
     OPTOUT_TABLE: optOutTable,
+    EVENTS_QUEUE: eventsQueue,
     VOICE_MODE: 'forward',
     VOICE_FORWARD_TO: SENTINEL_APP.forwardTo,
     VOICEMAIL_NOTIFY: SENTINEL_APP.notify,
@@ -79,6 +83,7 @@ export async function startSentinelApp(name: string): Promise<SentinelApp> {
     twilio,
     host,
     optOutTable,
+    eventsQueue,
     async stop() {
       await host.stop();
       await stopServices();

@@ -32,6 +32,8 @@ export interface TwilioProxy {
   url: string;
   requests: RecordedRequest[];
   created: CreatedResource[];
+  /** Status a fetch of a created message or call answers with (a test playing the carrier). */
+  statusOf: Map<string, string>;
   /** Decides a fault per request; undefined forwards normally. */
   fault?: (request: { method: string; path: string; form: URLSearchParams }) => Fault | undefined;
   /** Answers a request itself (recording media, which Prism cannot serve); undefined forwards it. */
@@ -47,7 +49,7 @@ async function readAll(stream: IncomingMessage): Promise<Buffer> {
 
 export async function startTwilioProxy(targetUrl: string): Promise<TwilioProxy> {
   const mock = new TwilioMock(targetUrl);
-  const proxy: TwilioProxy = { url: '', requests: [], created: mock.created, stop: async () => undefined };
+  const proxy: TwilioProxy = { url: '', requests: [], created: mock.created, statusOf: mock.statusOf, stop: async () => undefined };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readAll(req);

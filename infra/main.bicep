@@ -151,6 +151,12 @@ param twilioApiKeySid string = ''
 @description('Secret of the optional Twilio API key, stored as the secret twilio-api-key-secret.')
 param twilioApiKeySecret string = ''
 
+@description('EVENTS_QUEUE: the queue that gets every event (CloudEvents). Empty turns events off.')
+param eventsQueueName string = 'twilio-events'
+
+@description('Create an Event Grid topic (local auth disabled) that also gets every event, published with the app identity.')
+param createEventGridTopic bool = false
+
 @description('Days a deleted vault or secret stays recoverable. With purge protection on, the vault name stays taken that long.')
 @minValue(7)
 @maxValue(90)
@@ -170,6 +176,7 @@ var names = {
   applicationInsights: 'appi-${resourceToken}'
   plan: 'plan-${resourceToken}'
   functionApp: 'func-${resourceToken}'
+  eventGridTopic: 'evgt-${resourceToken}'
   virtualNetwork: 'vnet-${resourceToken}'
 }
 // Twilio concurrency, bounded by construction. On Flex Consumption the outbound function scales in its own group,
@@ -210,7 +217,10 @@ module storage 'core/storage.bicep' = {
     name: names.storage
     location: location
     tags: tags
-    queueNames: [outboundQueueName, '${outboundQueueName}-poison', recordingsQueueName, '${recordingsQueueName}-poison']
+    queueNames: concat(
+      [outboundQueueName, '${outboundQueueName}-poison', recordingsQueueName, '${recordingsQueueName}-poison'],
+      empty(eventsQueueName) ? [] : [eventsQueueName]
+    )
     // The app identity's Storage Blob Data Owner on the account (app/rbac.bicep) covers it: no extra role.
     containerNames: [recordingsContainerName]
     tableNames: [outboundLedgerTableName, optOutTableName]
@@ -288,6 +298,16 @@ module rbac 'app/rbac.bicep' = {
   dependsOn: [storage, keyVault, monitoring]
 }
 
+module eventGrid 'app/event-grid.bicep' = if (createEventGridTopic) {
+  scope: rg
+  params: {
+    name: names.eventGridTopic
+    location: location
+    tags: tags
+    identityPrincipalId: identity.outputs.principalId
+  }
+}
+
 module functionApp 'app/function-app.bicep' = {
   scope: rg
   params: {
@@ -347,6 +367,8 @@ module appSettings 'app/app-settings.bicep' = {
       RECORDINGS_CONTAINER: recordingsContainerName
       RECORDING_LINK_DAYS: string(recordingLinkDays)
       RECORDINGS_DELETE_FROM_TWILIO: string(recordingsDeleteFromTwilio)
+      EVENTS_QUEUE: eventsQueueName
+      EVENT_GRID_TOPIC_ENDPOINT: createEventGridTopic ? eventGrid!.outputs.endpoint : ''
       WEBHOOK_BASE_URL: webhookBase
       TWILIO_FROM_NUMBER: twilioFromNumber
       TWILIO_MESSAGING_SERVICE_SID: twilioMessagingServiceSid
@@ -416,6 +438,8 @@ output AZURE_STORAGE_QUEUE_ENDPOINT string = storage.outputs.queueEndpoint
 output AZURE_STORAGE_TABLE_ENDPOINT string = storage.outputs.tableEndpoint
 output OUTBOUND_QUEUE string = outboundQueueName
 output OUTBOUND_LEDGER string = outboundLedgerTableName
+output EVENTS_QUEUE string = eventsQueueName
+output EVENT_GRID_TOPIC_NAME string = createEventGridTopic ? names.eventGridTopic : ''
 // Read by the postprovision hook (scripts/wait-for-roles.mjs): with private networking it cannot probe the roles.
 output AZURE_PRIVATE_NETWORKING bool = privateNetworking
 

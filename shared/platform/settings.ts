@@ -29,6 +29,23 @@ export const SETTINGS = {
     default: '300',
     deployed: false,
   },
+  OUTBOUND_RECONCILE_AFTER_SECONDS: {
+    description:
+      'How long after it was sent a row without a final status has its status fetched from Twilio (a delayed message on the outbound queue). Later checks back off (doubling) up to 6 checks in all; then the row keeps its status with a reason.',
+    default: '900',
+    deployed: false,
+  },
+  EVENTS_QUEUE: {
+    description:
+      'Storage queue that gets every event (CloudEvents 1.0 JSON, one per message): SMS and calls received, voicemails, every outbound status change. Empty turns events off.',
+    default: 'twilio-events',
+    deployed: true,
+  },
+  EVENT_GRID_TOPIC_ENDPOINT: {
+    description:
+      "Optional Event Grid topic endpoint (https://<topic>.<region>-1.eventgrid.azure.net/api/events) that also gets every event, published with the app's identity (EventGrid Data Sender role).",
+    deployed: true,
+  },
   OUTBOUND_LEDGER_RETENTION_DAYS: {
     description:
       'Ledger rows in a final state (sent, delivered, undelivered, failed, rejected) are deleted this many days after their last change, by the ledgerRetention timer. Opt-outs are never deleted.',
@@ -223,6 +240,8 @@ export interface Settings {
   outboundQueue: string;
   outboundLedger: string;
   outboundSendLeaseMs: number;
+  outboundReconcileAfterMs: number;
+  events: EventSettings;
   ledgerRetentionDays: number;
   ledgerRetentionSchedule: string;
   twilioMaxConcurrency: number;
@@ -252,6 +271,14 @@ export interface Settings {
   voice: VoiceSettings;
   sms: SmsSettings;
   calling: CallingSettings;
+}
+
+export interface EventSettings {
+  /** EVENTS_QUEUE; undefined when set empty (events off). */
+  queue?: string;
+  gridTopicEndpoint?: string;
+  /** The CloudEvents `source` of every event: WEBHOOK_BASE_URL, or a URN naming the app when it is unset. */
+  source: string;
 }
 
 export const VOICE_MODES = ['message', 'forward', 'voicemail', 'menu', 'client'] as const;
@@ -498,6 +525,21 @@ function readCalling(env: Env, isDevelopment: boolean): CallingSettings {
   };
 }
 
+function readEvents(env: Env): EventSettings {
+  const off = env.EVENTS_QUEUE !== undefined && env.EVENTS_QUEUE.trim() === '';
+  const gridTopicEndpoint = readUrl(env, 'EVENT_GRID_TOPIC_ENDPOINT');
+  if (gridTopicEndpoint && !gridTopicEndpoint.startsWith('https://'))
+    throw new SettingsError(
+      'EVENT_GRID_TOPIC_ENDPOINT',
+      `must be an https URL (Event Grid takes tokens over TLS only): "${gridTopicEndpoint}"`,
+    );
+  return {
+    queue: off ? undefined : readName(env, 'EVENTS_QUEUE', QUEUE_NAME, 'storage queue'),
+    gridTopicEndpoint,
+    source: readUrl(env, 'WEBHOOK_BASE_URL') ?? 'urn:twilio-azure-functions',
+  };
+}
+
 function readSms(env: Env): SmsSettings {
   return { autoReply: read(env, 'SMS_AUTO_REPLY'), forwardTo: readPhoneNumber(env, 'SMS_FORWARD_TO') };
 }
@@ -526,6 +568,8 @@ export function parseSettings(env: Env): Settings {
     outboundQueue: readName(env, 'OUTBOUND_QUEUE', QUEUE_NAME, 'storage queue'),
     outboundLedger: readName(env, 'OUTBOUND_LEDGER', TABLE_NAME, 'table'),
     outboundSendLeaseMs: readPositiveInt(env, 'OUTBOUND_SEND_LEASE_SECONDS') * 1000,
+    outboundReconcileAfterMs: readPositiveInt(env, 'OUTBOUND_RECONCILE_AFTER_SECONDS') * 1000,
+    events: readEvents(env),
     ledgerRetentionDays: readPositiveInt(env, 'OUTBOUND_LEDGER_RETENTION_DAYS'),
     ledgerRetentionSchedule: readNcrontab(env, 'OUTBOUND_LEDGER_RETENTION_SCHEDULE'),
     twilioMaxConcurrency: readPositiveInt(env, 'TWILIO_MAX_CONCURRENCY'),

@@ -131,15 +131,12 @@ describe('storage', () => {
     });
   });
 
-  test('creates the outbound queue and its poison queue, both named from the outboundQueueName parameter', () => {
+  test('creates the outbound queue and its poison queue, both named from the outboundQueueName parameter, and the events queue unless it is empty', () => {
     const queues = onlyResource(template, 'Microsoft.Storage/storageAccounts/queueServices/queues');
     expect(queues.resource.name).toContain("parameters('queueNames')[copyIndex()]");
-    expect(account.deployment.passed.queueNames).toEqual([
-      "[parameters('outboundQueueName')]",
-      "[format('{0}-poison', parameters('outboundQueueName'))]",
-      "[parameters('recordingsQueueName')]",
-      "[format('{0}-poison', parameters('recordingsQueueName'))]",
-    ]);
+    expect(account.deployment.passed.queueNames).toBe(
+      "[concat(createArray(parameters('outboundQueueName'), format('{0}-poison', parameters('outboundQueueName')), parameters('recordingsQueueName'), format('{0}-poison', parameters('recordingsQueueName'))), if(empty(parameters('eventsQueueName')), createArray(), createArray(parameters('eventsQueueName'))))]",
+    );
   });
 
   test('creates the voicemail recordings queue and its private container, which the app identity reaches as Blob Data Owner', () => {
@@ -218,6 +215,7 @@ describe('role assignments', () => {
     keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
     keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
     monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+    eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7',
   };
   const STORAGE = 'Microsoft.Storage/storageAccounts';
   const VAULT = 'Microsoft.KeyVault/vaults';
@@ -234,6 +232,7 @@ describe('role assignments', () => {
     { who: APP, role: ROLES.storageTableDataContributor, on: STORAGE },
     { who: APP, role: ROLES.keyVaultSecretsUser, on: VAULT },
     { who: APP, role: ROLES.monitoringMetricsPublisher, on: INSIGHTS },
+    { who: APP, role: ROLES.eventGridDataSender, on: 'Microsoft.EventGrid/topics' },
     { who: USER, role: ROLES.storageQueueDataContributor, on: STORAGE },
     { who: USER, role: ROLES.storageTableDataReader, on: STORAGE },
     { who: USER, role: ROLES.keyVaultSecretsOfficer, on: VAULT },

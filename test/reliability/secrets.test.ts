@@ -8,6 +8,7 @@ import { httpFunctions, SENTINEL_APP, startSentinelApp, type SentinelApp } from 
 import { sign, smsParams, twilioPost } from '../../harness/twilioRequests';
 import { ALICE, principalHeaders } from '../../harness/principal';
 import { waitFor } from '../../harness/waitFor';
+import { QueueServiceClient } from '@azure/storage-queue';
 
 const TOKEN = SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN;
 let app: SentinelApp;
@@ -28,6 +29,21 @@ async function send(url: string, init: RequestInit = {}): Promise<number> {
   response.headers.forEach((value, name) => headers.push(`${name}: ${value}`));
   answers.push(`${response.status}\n${headers.join('\n')}\n${await response.text()}`);
   return response.status;
+}
+
+const TWILIO_RESOURCE_PATH = /https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC[0-9a-f]{32}\/(Recordings|Messages)\//g;
+
+async function drainEvents(): Promise<Array<{ type: string }>> {
+  const queue = QueueServiceClient.fromConnectionString(app.azurite.connectionString).getQueueClient(app.eventsQueue);
+  const events: Array<{ type: string }> = [];
+  for (;;) {
+    const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
+    if (receivedMessageItems.length === 0) return events;
+    for (const m of receivedMessageItems) {
+      events.push(JSON.parse(m.messageText) as { type: string });
+      await queue.deleteMessage(m.messageId, m.popReceipt);
+    }
+  }
 }
 
 const executedOutbound = () => app.host.output().match(/Executed 'outbound' \(/g)?.length ?? 0;
@@ -142,6 +158,22 @@ test('no credential appears in any log line or HTTP answer while every function 
 
   expect(leakedSecrets(app.host.output())).toEqual([]);
   expect(leakedSecrets(answers.join('\n'))).toEqual([]);
+
+  // Every event the run published: no credential, and phone numbers only in the types that document them.
+  const events = await drainEvents();
+  const types = new Set(events.map((e) => e.type));
+  expect([...types].sort()).toEqual(
+    expect.arrayContaining(['twilio.call.received', 'twilio.outbound.status', 'twilio.sms.received', 'twilio.voicemail.recorded']),
+  );
+  // Twilio's own recording and media links name the account (…/Accounts/AC…/Recordings/RE…): the link is the
+  // event's point, so only that path is let through; the SID anywhere else is a leak.
+  const text = events.map((e) => JSON.stringify(e).replace(TWILIO_RESOURCE_PATH, '')).join('\n');
+  expect(leakedSecrets(text)).toEqual([]);
+  const statusText = events
+    .filter((e) => e.type === 'twilio.outbound.status')
+    .map((e) => JSON.stringify(e))
+    .join('\n');
+  expect(statusText).not.toMatch(/\+\d{6,}/);
   // TWILIO_LOG_LEVEL=debug is set for this host; twilio-node's request logging must still be off.
   expect(app.host.output()).not.toContain('-- BEGIN Twilio API Request --');
 });

@@ -142,6 +142,35 @@ describe('settings', () => {
   });
 });
 
+describe('event settings', () => {
+  test('events go to the twilio-events queue by default, and an empty EVENTS_QUEUE turns them off', () => {
+    expect(parseSettings(base).events).toEqual({
+      queue: 'twilio-events',
+      gridTopicEndpoint: undefined,
+      source: 'urn:twilio-azure-functions',
+    });
+    expect(parseSettings({ ...base, EVENTS_QUEUE: '' }).events.queue).toBeUndefined();
+    expect(parseSettings({ ...base, EVENTS_QUEUE: '  ' }).events.queue).toBeUndefined();
+  });
+
+  test('the events source is WEBHOOK_BASE_URL when it is set', () => {
+    expect(parseSettings({ ...base, WEBHOOK_BASE_URL: 'https://calls.example.com/' }).events.source).toBe('https://calls.example.com');
+  });
+
+  test('a malformed events queue name or a plain-http Event Grid endpoint stops the app, naming the setting', () => {
+    expect(() => parseSettings({ ...base, EVENTS_QUEUE: 'Bad_Name' })).toThrow(/EVENTS_QUEUE is not a valid storage queue name/);
+    expect(() => parseSettings({ ...base, EVENT_GRID_TOPIC_ENDPOINT: 'http://topic.example/api/events' })).toThrow(
+      /EVENT_GRID_TOPIC_ENDPOINT must be an https URL/,
+    );
+  });
+
+  test('a sent row is first re-checked after 900 s unless OUTBOUND_RECONCILE_AFTER_SECONDS says otherwise', () => {
+    expect(parseSettings(base).outboundReconcileAfterMs).toBe(900_000);
+    expect(parseSettings({ ...base, OUTBOUND_RECONCILE_AFTER_SECONDS: '60' }).outboundReconcileAfterMs).toBe(60_000);
+    expect(() => parseSettings({ ...base, OUTBOUND_RECONCILE_AFTER_SECONDS: '0' })).toThrow(/OUTBOUND_RECONCILE_AFTER_SECONDS/);
+  });
+});
+
 describe('settings documentation', () => {
   const root = join(__dirname, '..', '..', '..');
 
