@@ -412,6 +412,7 @@ var anonymousPaths = [
   '/api/echo'
   '/api/client-voice'
   '/api/twilio-alerts'
+  '/api/recordings/*'
   '/api/outbound'
   '/api/outbound/*'
 ]

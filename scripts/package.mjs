@@ -87,6 +87,20 @@ export function zipFolder(dir, zipFile) {
   return statSync(zipFile).size;
 }
 
+/** Type declarations and source maps, which Node never loads. */
+const NOT_LOADED = /\.(d\.[cm]?ts|map)$/;
+/** The Azure SDK packages' browser and React Native builds: on Node their package.json exports choose commonjs or esm. */
+const OTHER_PLATFORMS = /^node_modules\/@azure\/[^/]+\/dist\/(browser|react-native)\//;
+
+/** Drops from node_modules what the Node worker never loads, to keep the zip small (about a third of the Azure SDKs). */
+function pruneForNode(modules) {
+  const base = dirname(modules);
+  for (const file of filesUnder(modules)) {
+    const path = `node_modules/${file}`;
+    if (NOT_LOADED.test(file) || OTHER_PLATFORMS.test(path)) rmSync(join(base, path));
+  }
+}
+
 export function buildPackage(out, { build = true } = {}) {
   if (build) execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
   else if (!existsSync(join(root, 'dist', 'main.js'))) throw new Error('--no-build: dist/main.js is missing; run npm run build first');
@@ -112,6 +126,7 @@ export function buildPackage(out, { build = true } = {}) {
     // A cache entry another npm process is still writing can be missing: one more try, from the registry.
     install();
   }
+  pruneForNode(join(out, 'node_modules'));
   // Without scripts a remote (Oryx) build, should one ever run, builds nothing: dist/ is already built.
   delete pkg.scripts;
   writeFileSync(join(out, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
