@@ -6,11 +6,13 @@ import { enqueueOutbound } from '../shared/outbound/outboundQueue';
 import { settings } from '../shared/platform/settings';
 import { inboundSms } from '../shared/twiml/incomingSms';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
+import { smsReceived } from '../shared/events/inboundEvents';
+import { publishEvents } from '../shared/events/eventsIo';
 import { ROUTES } from '../shared/platform/routes';
 
 /**
  * The number's incoming-SMS webhook: records STOP/START keywords in the opt-out table (per sender, see README Opt-outs), relays to
- * SMS_FORWARD_TO through the outbound queue, and answers SMS_AUTO_REPLY.
+ * SMS_FORWARD_TO through the outbound queue, publishes twilio.sms.received, and answers SMS_AUTO_REPLY.
  */
 export const sms = twimlWebhook(async ({ params, context }) => {
   const config = settings();
@@ -24,6 +26,8 @@ export const sms = twimlWebhook(async ({ params, context }) => {
     await enqueueOutbound(result.relay);
     context.log(`sms relay queued (${result.relay.idempotencyKey})`);
   }
+  const event = smsReceived(params, result.keyword, { source: settings().events.source, time: new Date() });
+  if (event) await publishEvents([event], (m) => context.warn(m));
   return result.twiml;
 });
 

@@ -4,7 +4,10 @@ import { smsParams, voiceCallParams } from './twilioRequests';
 import { SENTINEL_CREDENTIALS } from './secrets';
 
 export interface GenuineWebhook {
+  /** Its route below /api/. */
   name: string;
+  /** The registered function's name, when it is not the route (client-voice is clientVoice). */
+  functionName?: string;
   /** The query of the configured URL, encoded. */
   query: string;
   params: Record<string, string>;
@@ -37,6 +40,13 @@ export function genuineWebhooks(): GenuineWebhook[] {
     { name: 'voicemail', query: '', params: recordingCallback() },
     { name: 'conference', query: q({ Name: 'Room' }), params: call() },
     { name: 'echo', query: q({ Twiml: '<Response><Say>Hi</Say></Response>' }), params: call() },
+    // The TwiML App's voice URL: a browser (client:...) calling another browser.
+    {
+      name: 'client-voice',
+      functionName: 'clientVoice',
+      query: '',
+      params: { ...call(), From: 'client:alice', Caller: 'client:alice', To: 'client:bob' },
+    },
   ];
 }
 

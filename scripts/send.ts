@@ -1,6 +1,6 @@
-// npm run send: puts outbound messages on the queue, cancels one, or sends a batch file, for local use and scripts.
-// Messages are checked with the same schema the app uses, and recorded in the ledger as `accepted` before they are
-// enqueued, exactly as POST /api/outbound does (so GET and DELETE /api/outbound/{key} know them from the start).
+// npm run send: puts outbound messages on the queue, cancels one, or sends a batch file, for local use and scripts,
+// the way POST /api/outbound does: the same schema, the same check that the app can send it, and its ledger row
+// written `accepted` at once (acceptAndSchedule), so GET and DELETE /api/outbound/{key} know it from the start.
 //   npm run send -- sms +15551234567 "Hello"
 //   npm run send -- call +15551234567 --say "Hello"
 //   npm run send -- cancel order-42
@@ -9,12 +9,16 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { applyLocalSettings, readLocalSettings } from '../devhost/localSettings';
+import { offlineMockSettings, usesOfflineMock } from '../devhost/services';
 import { validateBatch, mapLimited } from '../shared/outbound/batch';
-import { updateLedgerRow } from '../shared/outbound/ledgerTable';
+import { AppNotConfiguredError, InvalidMessageError, KeyReusedError } from '../shared/outbound/errors';
+import { liveOutboundIo } from '../shared/outbound/liveIo';
 import { acceptAndSchedule, cancelOutbound } from '../shared/outbound/orchestrator';
-import { enqueueOutbound } from '../shared/outbound/outboundQueue';
 import { describeIssues, validateOutboundMessage } from '../shared/outbound/schema';
-import { SETTINGS } from '../shared/platform/settings';
+import { outboundStatusUrl } from '../shared/outbound/statusUrls';
+import { asRestError } from '../shared/platform/azureErrors';
+import { settings, SETTINGS, SettingsError } from '../shared/platform/settings';
+import { storageOutage } from '../shared/platform/storageUnavailable';
 import { BatchFileError, readBatchFile } from './batchFile';
 
 export const USAGE = `Usage:
@@ -144,24 +148,42 @@ function messageFrom(type: string, to: string, body: string | undefined, values:
   return JSON.parse(JSON.stringify(message)) as Record<string, unknown>;
 }
 
-/** Points the app's own storage modules (settings()) at the account and names the CLI was given. */
-function useStorage(values: Values): void {
-  if (values.queue) process.env.OUTBOUND_QUEUE = values.queue;
-  if (values.ledger) process.env.OUTBOUND_LEDGER = values.ledger;
-  if (values['connection-string']) process.env.AzureWebJobsStorage = values['connection-string'];
-  else if (values['account-url']) {
-    const queueUrl = values['account-url'].replace(/\/+$/, '');
+/** Points the app's own settings at the storage the options name, so the ledger and queue modules use it. */
+function useStorage(options: { queue?: string; ledger?: string; connectionString?: string; accountUrl?: string }): void {
+  if (options.queue) process.env.OUTBOUND_QUEUE = options.queue;
+  if (options.ledger) process.env.OUTBOUND_LEDGER = options.ledger;
+  const accountUrl = options.accountUrl?.replace(/\/+$/, '');
+  if (accountUrl) {
     delete process.env.AzureWebJobsStorage;
-    process.env.AzureWebJobsStorage__queueServiceUri = queueUrl;
-    process.env.AzureWebJobsStorage__tableServiceUri = queueUrl.replace('.queue.', '.table.');
-  }
-  if (!process.env.AzureWebJobsStorage && !process.env.AzureWebJobsStorage__queueServiceUri)
+    process.env.AzureWebJobsStorage__queueServiceUri = accountUrl;
+    process.env.AzureWebJobsStorage__tableServiceUri = accountUrl.replace('.queue.', '.table.');
+  } else if (options.connectionString) {
+    process.env.AzureWebJobsStorage = options.connectionString;
+  } else if (!process.env.AzureWebJobsStorage && !process.env.AzureWebJobsStorage__queueServiceUri) {
     throw new UsageError(
       'No storage account: set AzureWebJobsStorage (or local.settings.json), or pass --connection-string or --account-url.',
     );
+  }
 }
 
-const io = { ledger: { update: updateLedgerRow }, queue: { enqueue: enqueueOutbound } };
+/** The key of the message being sent, once known: a retry after an outage must use the same one. */
+let sendingKey: string | undefined;
+
+/** What to tell a person when storage does not answer: what is down, and how to start it. */
+async function storageDownMessage(error: unknown): Promise<string | undefined> {
+  const outage = await storageOutage(error);
+  if (!outage) return undefined;
+  const url = (await asRestError(error))?.request?.url;
+  const where = url ? new URL(url).origin : 'the storage account';
+  const local = /^http:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(where);
+  return [
+    `Storage is not reachable at ${where}: ${outage}. Nothing was enqueued.`,
+    local
+      ? 'That is the local storage emulator (Azurite). Start it with `npm start` (which starts Azurite and the app), or on its own with `npx azurite --location .azurite`.'
+      : 'Check the account URL or connection string, your network, and that the storage account exists.',
+    ...(sendingKey ? [`Then run the same command with --key ${sendingKey}: a message is sent once per key.`] : []),
+  ].join('\n');
+}
 
 async function send(type: string, to: string | undefined, rest: string[], values: Values): Promise<void> {
   if (!to) throw new UsageError('Give the recipient.');
@@ -170,20 +192,37 @@ async function send(type: string, to: string | undefined, rest: string[], values
   const now = new Date();
   const validation = validateOutboundMessage(messageFrom(type, to, body, values), { now });
   if (!validation.ok) throw new UsageError(`Not a valid outbound message: ${describeIssues(validation.issues)}`);
-  useStorage(values);
+  const target = values['account-url'] ? 'deployed' : 'local';
+  useStorage(storageOptions(values));
+  // The CLI reads local.settings.json as the app does; the local host then runs as Development.
+  process.env.AZURE_FUNCTIONS_ENVIRONMENT ??= 'Development';
+  // `npm start` without credentials runs the offline mock, whose default sender the app will then use.
+  if (target === 'local' && usesOfflineMock(process.env)) Object.assign(process.env, offlineMockSettings(process.env).values);
   const key = validation.message.idempotencyKey ?? randomUUID();
-  const { row } = await acceptAndSchedule(io, { ...validation.message, idempotencyKey: key }, { now });
-  console.log(
-    `Enqueued ${validation.message.type} on queue ${process.env.OUTBOUND_QUEUE ?? SETTINGS.OUTBOUND_QUEUE.default}: idempotency key ${key}.`,
+  sendingKey = key;
+  const io = liveOutboundIo('request');
+  // The local settings are the app's when it runs here; a deployed app has its own, and checks them itself.
+  const { row } = await acceptAndSchedule(
+    target === 'local' ? io : { ...io, defaults: undefined },
+    { ...validation.message, idempotencyKey: key },
+    { now },
   );
-  if (row?.status !== 'accepted') console.log(`The key was used before: its message is ${row?.status}, so nothing new was enqueued.`);
-  console.log(`Follow it with GET /api/outbound/${encodeURIComponent(key)}.`);
+  const base = settings().webhookBaseUrl ?? `http://localhost:${readLocalSettings(process.cwd()).localHttpPort ?? 7071}`;
+  console.log(
+    `Enqueued ${validation.message.type} on queue ${settings().outboundQueue}, idempotency key ${key}. Ledger: ${row?.status ?? 'accepted'}.`,
+  );
+  console.log(`Follow it with GET ${outboundStatusUrl(base, key)}`);
+}
+
+
+function storageOptions(values: Values) {
+  return { queue: values.queue, ledger: values.ledger, connectionString: values['connection-string'], accountUrl: values['account-url'] };
 }
 
 async function cancel(key: string | undefined, values: Values): Promise<number> {
   if (!key) throw new UsageError('Give the idempotency key of the message to cancel.');
-  useStorage(values);
-  const result = await cancelOutbound({ ledger: io.ledger, now: () => new Date() }, key);
+  useStorage(storageOptions(values));
+  const result = await cancelOutbound({ ledger: liveOutboundIo('request').ledger, now: () => new Date() }, key);
   if (result.outcome === 'not-found') {
     console.error(`No outbound message with key ${key}.`);
     return 1;
@@ -216,7 +255,8 @@ async function batch(file: string | undefined, values: Values): Promise<number> 
   const now = new Date();
   const validation = validateBatch({ idempotencyKey: values.key, messages: rows.map((r) => r.message) }, { now, newKey: randomUUID });
   if (!validation.ok) throw new UsageError(`Not a valid batch: ${describeIssues(validation.issues)}`);
-  useStorage(values);
+  useStorage(storageOptions(values));
+  const io = liveOutboundIo('request');
   let done = 0;
   const statuses = await mapLimited(validation.entries, 16, async (entry) => {
     const status = entry.ok ? (await acceptAndSchedule(io, entry.message, { now })).row?.status : undefined;
@@ -250,13 +290,23 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      if (error.message) console.error(`${error.message}\n`);
-      console.error(USAGE);
-      process.exit(2);
-    }
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  },
+  async (error: unknown) => {
+  if (error instanceof UsageError) {
+    if (error.message) console.error(`${error.message}\n`);
+    console.error(USAGE);
+    process.exit(2);
+  }
+  // Refused for good: retrying the same command gives the same answer.
+  if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError || error instanceof KeyReusedError) {
+    console.error(`Not enqueued: ${error.message}`);
+    process.exit(2);
+  }
+  if (error instanceof SettingsError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  const down = await storageDownMessage(error);
+  console.error(down ?? (error instanceof Error ? error.message : String(error)));
+  process.exit(1);
+},
 );

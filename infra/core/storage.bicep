@@ -8,6 +8,8 @@ param tags object
 param queueNames string[]
 param tableNames string[]
 param deploymentContainerName string
+@description('Private blob containers the app writes (voicemail recordings).')
+param containerNames string[] = []
 
 @description('False with privateNetworking: only the private endpoints (private-endpoints.bicep) reach the account.')
 param publicNetworkAccess bool
@@ -40,6 +42,13 @@ resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
       name: deploymentContainerName
       properties: { publicAccess: 'None' }
     }
+
+    resource appContainers 'containers' = [
+      for containerName in containerNames: {
+        name: containerName
+        properties: { publicAccess: 'None' }
+      }
+    ]
   }
 
   resource queueServices 'queueServices' = {

@@ -10,6 +10,9 @@
 //      └──► canceled (DELETE /api/outbound/{key} before the send; for good: the queued message then does nothing)
 //
 // Rows never move backwards: a late `sent` callback after `delivered` changes nothing.
+// Each status change also carries its twilio.outbound.status event in `pendingEvents` until it is published
+// (shared/events/outbox.ts).
+import type { CloudEvent } from '../events/cloudEvent';
 
 export const LEDGER_STATUSES = [
   'accepted',
@@ -67,6 +70,14 @@ export interface LedgerRow {
   /** The TwiML a call switches to when a machine answers (from machineSay). */
   machineTwiml?: string;
   canceledAt?: string;
+  /** Status checks made on Twilio for a row that heard no final status (see statusCheck.ts). */
+  statusChecks?: number;
+  /** How many events this row's changes have made: numbers the next one. */
+  eventCount?: number;
+  /** Events written with their change and not yet published (the outbox). */
+  pendingEvents?: CloudEvent[];
+  /** sha256 of the message the key was taken for (shared/outbound/contentHash.ts): another message under the key is refused. */
+  contentHash?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -98,6 +109,7 @@ const STRING_FIELDS = [
   'machineDetectionDuration',
   'machineTwiml',
   'canceledAt',
+  'contentHash',
 ] as const;
 
 /** A row as storage returned it (system fields removed, metadata parsed), checked field by field rather than cast. */
@@ -116,6 +128,17 @@ export function parseLedgerRow(fields: Record<string, unknown>): LedgerRow {
   if (reconciled !== undefined && typeof reconciled !== 'boolean') throw fail('reconciled is not a boolean');
   if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)))
     throw fail('metadata is not an object');
+  for (const name of ['eventCount', 'statusChecks'] as const) {
+    const value = fields[name];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0))
+      throw fail(`${name} is not a whole number`);
+  }
+  const pending = fields.pendingEvents;
+  if (
+    pending !== undefined &&
+    (!Array.isArray(pending) || pending.some((e) => typeof e !== 'object' || e === null || typeof (e as { id?: unknown }).id !== 'string'))
+  )
+    throw fail('pendingEvents is not a list of events');
   for (const name of STRING_FIELDS) if (fields[name] !== undefined && typeof fields[name] !== 'string') throw fail(`${name} is not text`);
   return fields as unknown as LedgerRow;
 }
@@ -148,6 +171,7 @@ export interface MessageInfo {
   metadata?: Record<string, unknown>;
   queueMessageId?: string;
   machineTwiml?: string;
+  contentHash?: string;
 }
 
 const RANK: Record<LedgerStatus, number> = {
@@ -161,6 +185,14 @@ const RANK: Record<LedgerStatus, number> = {
   rejected: 3,
   canceled: 3,
 };
+
+/**
+ * The row was taken for another message: its content hash differs from this one's. A rejected row is free for any
+ * content; a row without a hash (written before hashes were kept) is taken to match.
+ */
+export function takenForOtherContent(row: LedgerRow | undefined, hash: string | undefined): boolean {
+  return row !== undefined && row.status !== 'rejected' && !!row.contentHash && !!hash && row.contentHash !== hash;
+}
 
 /** Nothing was sent under this key (yet): a new message may claim it. */
 const CLAIMABLE: ReadonlySet<LedgerStatus> = new Set(['accepted', 'rejected']);
@@ -213,6 +245,7 @@ const lastTryReason = (deliveries: number | undefined) =>
 export function claim(request: ClaimRequest): Transition {
   const { claimId, now, leaseMs, info, dequeueCount, lastTry } = request;
   return (row) => {
+    if (takenForOtherContent(row, info.contentHash)) return undefined;
     const current = row ?? newRow(request.key, 'accepted', info, now);
     const takeOver = UNCERTAIN.has(current.status) && Date.parse(current.leaseUntil ?? '') <= now.getTime();
     if (!CLAIMABLE.has(current.status) && !takeOver) return undefined;
@@ -240,11 +273,14 @@ const holds = (row: LedgerRow | undefined, claimId: string) => row !== undefined
 export type ClaimOutcome =
   | { kind: 'claimed'; row: LedgerRow; /** An earlier attempt may have reached Twilio. */ lookUpFirst: boolean }
   | { kind: 'done'; row: LedgerRow }
-  | { kind: 'busy'; row: LedgerRow; until: Date };
+  | { kind: 'busy'; row: LedgerRow; until: Date }
+  /** The key was taken for a different message: one send per key, so this one is not sent. */
+  | { kind: 'different content'; row: LedgerRow };
 
 /** Reads the result of applying `claim`: did this attempt get the row, and if not, why. */
-export function claimOutcome(previous: LedgerRow | undefined, row: LedgerRow, claimId: string): ClaimOutcome {
+export function claimOutcome(previous: LedgerRow | undefined, row: LedgerRow, claimId: string, contentHash?: string): ClaimOutcome {
   if (holds(row, claimId)) return { kind: 'claimed', row, lookUpFirst: previous !== undefined && UNCERTAIN.has(previous.status) };
+  if (takenForOtherContent(row, contentHash)) return { kind: 'different content', row };
   if (isFinal(row.status)) return { kind: 'done', row };
   return { kind: 'busy', row, until: new Date(row.leaseUntil ?? Date.now()) };
 }

@@ -14,7 +14,7 @@ import {
 } from './ledger';
 import { azureStatusOf } from '../platform/azureErrors';
 import { settings } from '../platform/settings';
-import { tableClient } from '../platform/storageClients';
+import { tableClient, type StorageProfile } from '../platform/storageClients';
 
 const ROW_KEY = '';
 
@@ -23,36 +23,38 @@ export { LedgerContentionError } from './ledger';
 type Entity = Record<string, unknown> & { partitionKey: string; rowKey: string };
 
 function toEntity(row: LedgerRow): Entity {
-  const { key, metadata, ...fields } = row;
+  const { key, metadata, pendingEvents, ...fields } = row;
   const entity: Entity = { partitionKey: key, rowKey: ROW_KEY };
   for (const [name, value] of Object.entries(fields)) if (value !== undefined) entity[name] = value;
   if (metadata !== undefined) entity.metadata = JSON.stringify(metadata);
+  if (pendingEvents !== undefined) entity.pendingEvents = JSON.stringify(pendingEvents);
   return entity;
 }
 
 const SYSTEM_FIELDS = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.metadata']);
 
-function parseMetadata(text: string): unknown {
+function parseJson(name: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new CorruptLedgerRowError('metadata is not JSON');
+    throw new CorruptLedgerRowError(`${name} is not JSON`);
   }
 }
 
 function fromEntity(entity: TableEntityResult<Record<string, unknown>>): LedgerRow {
   const row: Record<string, unknown> = { key: entity.partitionKey };
   for (const [name, value] of Object.entries(entity)) if (!SYSTEM_FIELDS.has(name)) row[name] = value;
-  if (typeof row.metadata === 'string') row.metadata = parseMetadata(row.metadata);
+  if (typeof row.metadata === 'string') row.metadata = parseJson('metadata', row.metadata);
+  if (typeof row.pendingEvents === 'string') row.pendingEvents = parseJson('pendingEvents', row.pendingEvents);
   return parseLedgerRow(row);
 }
 
-async function ledgerTable() {
-  return tableClient(settings().outboundLedger);
+async function ledgerTable(profile: StorageProfile = 'background') {
+  return tableClient(settings().outboundLedger, profile);
 }
 
-async function readEntity(key: string): Promise<{ row: LedgerRow; etag: string } | undefined> {
-  const table = await ledgerTable();
+async function readEntity(key: string, profile?: StorageProfile): Promise<{ row: LedgerRow; etag: string } | undefined> {
+  const table = await ledgerTable(profile);
   try {
     const entity = await table.getEntity<Record<string, unknown>>(key, ROW_KEY);
     return { row: fromEntity(entity), etag: entity.etag };
@@ -62,8 +64,8 @@ async function readEntity(key: string): Promise<{ row: LedgerRow; etag: string }
   }
 }
 
-export async function readLedgerRow(key: string): Promise<LedgerRow | undefined> {
-  return (await readEntity(key))?.row;
+export async function readLedgerRow(key: string, profile?: StorageProfile): Promise<LedgerRow | undefined> {
+  return (await readEntity(key, profile))?.row;
 }
 
 /** A 409 (someone inserted the row first) or 412 (someone changed it since it was read) is a refused write. */
@@ -77,10 +79,10 @@ async function refusedAsUndefined(write: () => Promise<{ etag?: string }>): Prom
   }
 }
 
-async function tableStore(): Promise<LedgerStore> {
-  const table = await ledgerTable();
+async function tableStore(profile?: StorageProfile): Promise<LedgerStore> {
+  const table = await ledgerTable(profile);
   return {
-    read: readEntity,
+    read: (key) => readEntity(key, profile),
     create: (row) => refusedAsUndefined(() => table.createEntity(toEntity(row))),
     replace: (row, etag) => refusedAsUndefined(() => table.updateEntity(toEntity(row), 'Replace', { etag })),
   };
@@ -90,9 +92,9 @@ async function tableStore(): Promise<LedgerStore> {
 export async function updateLedgerRow(
   key: string,
   transition: Transition,
-  options: { expect?: LedgerExpectation } = {},
+  options: { expect?: LedgerExpectation; profile?: StorageProfile } = {},
 ): Promise<LedgerUpdate> {
-  return applyTransition(await tableStore(), key, transition, options);
+  return applyTransition(await tableStore(options.profile), key, transition, options);
 }
 
 /**

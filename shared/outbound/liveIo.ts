@@ -3,28 +3,38 @@
 import { randomUUID } from 'node:crypto';
 import { queueMaxDequeueCount } from '../platform/hostJson';
 import { settings } from '../platform/settings';
+import type { StorageProfile } from '../platform/storageClients';
 import { updateLedgerRow } from './ledgerTable';
 import { isOptedOut, recordOptOut } from './optOutTable';
 import type { OutboundIo } from './orchestrator';
-import { enqueueOutbound } from './outboundQueue';
-import { createOnTwilio, findOnTwilio } from './twilioApi';
+import { enqueueOutbound, enqueueStatusCheck } from './outboundQueue';
+import { createOnTwilio, fetchFromTwilio, findOnTwilio } from './twilioApi';
+import { liveEventSink } from '../events/eventsIo';
 
-let io: OutboundIo | undefined;
+const ios = new Map<StorageProfile, OutboundIo>();
 
-export function liveOutboundIo(): OutboundIo {
-  if (io) return io;
+/**
+ * `background` for the queue trigger; `request` for HTTP callers (POST /api/outbound) and the CLI, whose storage
+ * calls retry once rather than for seconds, so that a storage outage is answered at once.
+ */
+export function liveOutboundIo(profile: StorageProfile = 'background'): OutboundIo {
+  const cached = ios.get(profile);
+  if (cached) return cached;
   const config = settings();
-  io = {
-    ledger: { update: updateLedgerRow },
+  const io: OutboundIo = {
+    ledger: { update: (key, transition, options) => updateLedgerRow(key, transition, { ...options, profile }) },
     optOuts: { isOptedOut, record: recordOptOut },
-    queue: { enqueue: enqueueOutbound },
-    twilio: { create: createOnTwilio, find: findOnTwilio },
+    queue: { enqueue: (message, options) => enqueueOutbound(message, { ...options, profile }), enqueueStatusCheck },
+    twilio: { create: createOnTwilio, find: findOnTwilio, fetch: fetchFromTwilio },
+    events: liveEventSink(),
     now: () => new Date(),
     newClaimId: randomUUID,
     maxDequeueCount: queueMaxDequeueCount(),
     sendLeaseMs: config.outboundSendLeaseMs,
+    reconcileAfterMs: config.outboundReconcileAfterMs,
     defaults: { ...config.twilio, webhookBaseUrl: config.webhookBaseUrl },
     optOutScope: config.optOutScope,
   };
+  ios.set(profile, io);
   return io;
 }

@@ -20,6 +20,11 @@ export const ROUTES = {
   echo: 'echo',
   outbound: 'outbound',
   outboundByKey: 'outbound/{key}',
+  recording: 'recordings/{sid}',
+  token: 'token',
+  clientVoice: 'client-voice',
+  phone: 'phone',
+  phoneScript: 'phone/softphone.js',
   twilioAlerts: 'twilio-alerts',
   // Issue #16: batches and the opt-out management API.
   outboundBatch: 'outbound/batch',
@@ -29,7 +34,14 @@ export const ROUTES = {
 
 export type RouteName = keyof typeof ROUTES;
 
+/**
+ * The routes behind App Service Authentication (Entra sign-in) when it is on: the browser phone. Every other
+ * route is excluded from it (infra/app/authentication.bicep): Twilio cannot sign in, and its webhooks are
+ * signature-checked instead; the outbound API keeps its function key.
+ */
+export const SIGNED_IN_ROUTES = ['token', 'phone', 'phoneScript'] as const satisfies readonly RouteName[];
+
 /** The path of a route without parameters, e.g. `/api/status`. */
-export function routePath(route: Exclude<RouteName, 'outboundByKey' | 'optOutByAddress'>): string {
+export function routePath(route: Exclude<RouteName, 'outboundByKey' | 'optOutByAddress' | 'recording'>): string {
   return `/${ROUTE_PREFIX}/${ROUTES[route]}`;
 }

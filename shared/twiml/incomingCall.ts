@@ -8,6 +8,7 @@ import { speak, spoken } from './parts/speech';
 import { appUrl } from './parts/appUrls';
 import { DEFAULT_VOICEMAIL_PROMPT, recordVoicemail } from './voicemail';
 import { ROUTES } from '../platform/routes';
+import { ringBrowsers } from '../calling/ringBrowsers';
 
 /**
  * The number's incoming-call webhook, configured by settings: the greeting, then per VOICE_MODE nothing more
@@ -40,6 +41,13 @@ export function voiceTwiml(params: WebhookParams, options: { url: URL; voice: Vo
   }
   if (greeting) speak(response, greeting);
   if (voice.mode === 'forward' && voice.forwardTo) response.redirect(forwardUrl(voice.forwardTo));
-  else response.hangup();
+  else if (voice.mode === 'client') {
+    const actionUrl = appUrl(
+      url,
+      { Dial: 'true', FailUrl: voice.voicemailNotify ? voicemailUrl() : undefined },
+      { function: ROUTES.forward },
+    );
+    ringBrowsers(response, { identities: voice.clientIdentities, actionUrl });
+  } else response.hangup();
   return response.toString();
 }

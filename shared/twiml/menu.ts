@@ -2,6 +2,8 @@ import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { first, keyed, type WebhookParams } from '../webhook/params';
 
 import { memoizeTwiml } from './parts/memo';
+import { TwimlInputError } from './parts/errors';
+import { isTwilioUrl } from './parts/twimletParams';
 import { speak, spoken, type Spoken, xmlSafe } from './parts/speech';
 
 export interface Menu {
@@ -41,11 +43,17 @@ export const menuResponse = memoizeTwiml(buildMenu, ({ message, options, digits 
   JSON.stringify([message, [...options], digits]),
 );
 
-/** The menu twimlet: Message and Options[<digits>]=<URL>. */
+/** The menu twimlet: Message and Options[<digits>]=<URL>; an option that is not a URL is a bad request. */
 export function menuTwiml(params: WebhookParams): string {
+  const options = keyed(params, 'Options');
+  for (const [digits, target] of options) {
+    if (!isTwilioUrl(xmlSafe(target).trim())) {
+      throw new TwimlInputError(`Options[${digits}] must be an http(s) URL or a path starting with /, e.g. https://example.com/sales.xml.`);
+    }
+  }
   return menuResponse({
     message: spoken(first(params, 'Message') ?? ''),
-    options: keyed(params, 'Options'),
+    options,
     digits: first(params, 'Digits'),
   });
 }
