@@ -69,6 +69,7 @@ function fakeIo(options: { events?: boolean } = {}) {
     sendLeaseMs: 300_000,
     reconcileAfterMs: 900_000,
     defaults: { fromNumber: '+15005550006', webhookBaseUrl: 'https://calls.example.test' },
+    optOutScope: 'sender',
   };
   const log: Array<Record<string, unknown>> = [];
   return {

@@ -1,83 +1,82 @@
 // In-memory stand-ins for everything the outbound orchestrator reads or changes (its OutboundIo), for the unit
-// tests of every outcome. The ledger applies transitions as shared/outbound/ledgerTable.ts does against Table
-// storage: a conditional insert for a key believed new (409 when it exists), a replace matched on the ETag the
-// caller last saw (412 when someone wrote since), and on either refusal a fresh read and the transition again.
-import type { LedgerExpectation, LedgerRow, LedgerUpdate, Transition } from '../../../shared/outbound/ledger';
+// tests of every outcome. The ledger runs the same ETag loop as shared/outbound/ledgerTable.ts, over a Map.
+import {
+  applyTransition,
+  type LedgerExpectation,
+  type LedgerRow,
+  type LedgerStore,
+  type LedgerUpdate,
+  type Transition,
+} from '../../../shared/outbound/ledger';
 import type { OutboundIo } from '../../../shared/outbound/orchestrator';
 import { findOwnRecord, type TwilioRecord, type TwilioRequest } from '../../../shared/outbound/outboundRequest';
 import type { OutboundMessage } from '../../../shared/outbound/schema';
 import type { TwilioResource, TwilioStatus } from '../../../shared/outbound/twilioApi';
 import type { StatusCheckMessage } from '../../../shared/outbound/statusCheck';
 
-/** A table service answer other than success, as the Azure SDK reports it (only its status matters here). */
-class FakeTableRefusal extends Error {
-  constructor(readonly statusCode: 409 | 412) {
-    super(statusCode === 409 ? 'EntityAlreadyExists' : 'UpdateConditionNotSatisfied');
-  }
-}
-
+/**
+ * The ledger's rows with ETags, as Table storage keeps them, under the real ETag loop (applyTransition): a create
+ * is refused when the row exists (409), a replace when its ETag is not the caller's (412).
+ */
 export class InMemoryLedger {
-  readonly #rows = new Map<string, { row: LedgerRow; etag: number }>();
+  readonly #rows = new Map<string, { row: LedgerRow; etag: string }>();
   #nextEtag = 1;
   /** 409/412 refusals seen, i.e. how often an update had to read again. */
   conflicts = 0;
-  /** Runs before each write (after the transition was computed): lets a test play a concurrent writer. */
-  beforeWrite?: (key: string) => void;
+  /** Runs before each write (after the transition was computed): lets a test play a concurrent writer or hold the write back. */
+  beforeWrite?: (key: string, row: LedgerRow) => void | Promise<void>;
+
+  readonly #store: LedgerStore = {
+    read: async (key) => {
+      await Promise.resolve();
+      const stored = this.#rows.get(key);
+      return stored && { row: structuredClone(stored.row), etag: stored.etag };
+    },
+    create: async (row) => {
+      await this.beforeWrite?.(row.key, row);
+      if (this.#rows.has(row.key)) return this.#refused();
+      return { etag: this.put(row) };
+    },
+    replace: async (row, etag) => {
+      await this.beforeWrite?.(row.key, row);
+      if (this.#rows.get(row.key)?.etag !== etag) return this.#refused();
+      return { etag: this.put(row) };
+    },
+  };
+
+  #refused(): undefined {
+    this.conflicts++;
+    return undefined;
+  }
+
+  get size(): number {
+    return this.#rows.size;
+  }
 
   row(key: string): LedgerRow | undefined {
     const stored = this.#rows.get(key);
     return stored && structuredClone(stored.row);
   }
 
-  /** Writes a row as another writer would, bypassing any caller's expectation. */
-  put(row: LedgerRow): void {
-    this.#rows.set(row.key, { row: structuredClone(row), etag: this.#nextEtag++ });
+  /** Writes a row as another writer would, bypassing any caller's expectation; answers its new ETag. */
+  put(row: LedgerRow): string {
+    const etag = String(this.#nextEtag++);
+    this.#rows.set(row.key, { row: structuredClone(row), etag });
+    return etag;
   }
 
-  #insert(key: string, row: LedgerRow): string {
-    if (this.#rows.has(key)) throw new FakeTableRefusal(409);
-    this.put(row);
-    return String(this.#rows.get(key)!.etag);
-  }
-
-  #replace(key: string, row: LedgerRow, etag: string): string {
-    if (String(this.#rows.get(key)?.etag) !== etag) throw new FakeTableRefusal(412);
-    this.put(row);
-    return String(this.#rows.get(key)!.etag);
-  }
-
-  async update(key: string, transition: Transition, options: { expect?: LedgerExpectation } = {}): Promise<LedgerUpdate> {
-    await Promise.resolve();
-    let belief = options.expect;
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const stored = this.#rows.get(key);
-      const current =
-        belief === 'absent'
-          ? undefined
-          : belief !== undefined
-            ? belief
-            : stored && { row: structuredClone(stored.row), etag: String(stored.etag) };
-      belief = undefined;
-      const next = transition(current?.row && structuredClone(current.row));
-      if (!next) return { previous: current?.row, row: current?.row, changed: false, etag: current?.etag };
-      this.beforeWrite?.(key);
-      try {
-        const etag = current ? this.#replace(key, next, current.etag) : this.#insert(key, next);
-        return { previous: current?.row, row: structuredClone(next), changed: true, etag };
-      } catch (error) {
-        if (!(error instanceof FakeTableRefusal)) throw error;
-        this.conflicts++;
-      }
-    }
-    throw new Error(`ledger row ${key} kept changing`);
+  update(key: string, transition: Transition, options: { expect?: LedgerExpectation } = {}): Promise<LedgerUpdate> {
+    return applyTransition(this.#store, key, transition, options);
   }
 }
 
 export class InMemoryOptOuts {
   /** Opt-outs from every sender: address → keyword. */
   readonly numbers = new Map<string, string>();
-  /** Opt-outs from one sender (issue #16): `${sender} ${address}` → keyword. */
+  /** Opt-outs from one sender: `${sender} ${address}` → keyword. */
   readonly scoped = new Map<string, string>();
+  /** Every record() call, in order. */
+  readonly recorded: Array<{ address: string; keyword: string; sender?: string }> = [];
   /** When set, record() fails with it (the table is down). */
   recordFails?: Error;
 
@@ -89,6 +88,7 @@ export class InMemoryOptOuts {
   async record(address: string, keyword: string, sender?: string): Promise<void> {
     await Promise.resolve();
     if (this.recordFails) throw this.recordFails;
+    this.recorded.push({ address, keyword, sender });
     if (sender === undefined) this.numbers.set(address, keyword);
     else this.scoped.set(`${sender} ${address}`, keyword);
   }

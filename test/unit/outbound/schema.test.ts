@@ -122,7 +122,7 @@ const INVALID: Array<[string, unknown, RegExp]> = [
     { type: 'call', to: '+15551234567', say: 'x', machineSay: 'y', machineDetection: 'Enable' },
     /machineDetection: machineSay needs machineDetection DetectMessageEnd/,
   ],
-    ['something that is not an object', 'hello', /must be a JSON object/],
+  ['something that is not an object', 'hello', /must be a JSON object/],
 ];
 
 describe('the outbound message schema', () => {
