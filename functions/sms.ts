@@ -1,23 +1,42 @@
 import { app } from '@azure/functions';
+import { takeAutoReply } from '../shared/guards/autoReplyTable';
 import { recordOptIn, recordOptOut } from '../shared/outbound/optOutTable';
 import { enqueueOutbound } from '../shared/outbound/outboundQueue';
 import { settings } from '../shared/platform/settings';
-import { inboundSms } from '../shared/twiml/incomingSms';
+import { inboundSms, NO_REPLY_TWIML } from '../shared/twiml/incomingSms';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
 import { ROUTES } from '../shared/platform/routes';
 
 /**
  * The number's incoming-SMS webhook: records STOP/START keywords in the opt-out table, relays to
- * SMS_FORWARD_TO through the outbound queue, and answers SMS_AUTO_REPLY.
+ * SMS_FORWARD_TO through the outbound queue, and answers SMS_AUTO_REPLY, at most SMS_AUTO_REPLY_LIMIT times per
+ * sender and hour. VOICE_BLOCKLIST senders get no reply and no relay. No log line names the sender.
  */
 export const sms = twimlWebhook(async ({ params, context }) => {
-  const result = inboundSms(params, settings().sms);
+  const { sms: config } = settings();
+  const result = inboundSms(params, config);
   if (result.from && result.keyword?.kind === 'optOut') await recordOptOut(result.from, result.keyword.word);
   if (result.from && result.keyword?.kind === 'optIn') await recordOptIn(result.from);
   if (result.keyword) context.log(`sms keyword ${result.keyword.word} (${result.keyword.kind})`);
+  if (result.blocked) context.log('sms from a VOICE_BLOCKLIST sender: no auto-reply, no relay');
+  else if (result.noReply) context.log(`sms auto-reply not sent: ${result.noReply}`);
   if (result.relay) {
     await enqueueOutbound(result.relay);
     context.log(`sms relay queued (${result.relay.idempotencyKey})`);
+  }
+  if (result.replyTo) {
+    let allowed: boolean;
+    try {
+      allowed = await takeAutoReply(result.replyTo, config.autoReplyLimit);
+    } catch (error) {
+      // Without the count there is no telling a conversation from a loop: answer without the reply.
+      context.warn(`sms auto-reply not sent: the auto-reply count could not be read (${error instanceof Error ? error.name : 'error'})`);
+      return NO_REPLY_TWIML;
+    }
+    if (!allowed) {
+      context.log(`sms auto-reply not sent: the sender had SMS_AUTO_REPLY_LIMIT=${config.autoReplyLimit} replies this hour`);
+      return NO_REPLY_TWIML;
+    }
   }
   return result.twiml;
 });

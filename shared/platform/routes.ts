@@ -18,6 +18,8 @@ export const ROUTES = {
   voicemail: 'voicemail',
   conference: 'conference',
   echo: 'echo',
+  queue: 'queue',
+  audio: 'audio/{name}',
   outbound: 'outbound',
   outboundByKey: 'outbound/{key}',
 } as const;
@@ -25,6 +27,6 @@ export const ROUTES = {
 export type RouteName = keyof typeof ROUTES;
 
 /** The path of a route without parameters, e.g. `/api/status`. */
-export function routePath(route: Exclude<RouteName, 'outboundByKey'>): string {
+export function routePath(route: Exclude<RouteName, 'outboundByKey' | 'audio'>): string {
   return `/${ROUTE_PREFIX}/${ROUTES[route]}`;
 }

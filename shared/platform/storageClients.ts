@@ -2,12 +2,14 @@
 // a connection string locally (Azurite), the managed identity in Azure. Loaded on first use.
 import type { TableClient } from '@azure/data-tables';
 import type { QueueClient } from '@azure/storage-queue';
+import type { ContainerClient } from '@azure/storage-blob';
 import { azureCredential } from './azureCredential';
 import { azureStatusOf } from './azureErrors';
-import { settings } from './settings';
+import { settings, SettingsError } from './settings';
 
 const tables = new Map<string, Promise<TableClient>>();
 const queues = new Map<string, Promise<QueueClient>>();
+const containers = new Map<string, Promise<ContainerClient>>();
 
 async function createTableClient(tableName: string): Promise<TableClient> {
   const { TableClient } = await import('@azure/data-tables');
@@ -28,6 +30,21 @@ async function createQueueClient(queueName: string): Promise<QueueClient> {
       ? new QueueClient(storage.connectionString, queueName)
       : new QueueClient(`${storage.queueServiceUri.replace(/\/+$/, '')}/${queueName}`, await azureCredential());
   await createIfMissing(() => client.createIfNotExists());
+  return client;
+}
+
+/** Read-only use: infra creates the container in Azure; locally it is created on first use, empty. */
+async function createContainerClient(containerName: string): Promise<ContainerClient> {
+  const { ContainerClient } = await import('@azure/storage-blob');
+  const storage = settings().storage;
+  if (storage.kind === 'identity' && !storage.blobServiceUri) {
+    throw new SettingsError('AzureWebJobsStorage', 'has no blob endpoint: set AzureWebJobsStorage__blobServiceUri (or __accountName)');
+  }
+  const client =
+    storage.kind === 'connectionString'
+      ? new ContainerClient(storage.connectionString, containerName)
+      : new ContainerClient(`${storage.blobServiceUri!.replace(/\/+$/, '')}/${containerName}`, await azureCredential());
+  if (storage.kind === 'connectionString') await createIfMissing(() => client.createIfNotExists());
   return client;
 }
 
@@ -60,7 +77,12 @@ export function queueClient(queueName: string): Promise<QueueClient> {
   return cachedClient(queues, queueName, createQueueClient);
 }
 
+export function containerClient(containerName: string): Promise<ContainerClient> {
+  return cachedClient(containers, containerName, createContainerClient);
+}
+
 export function resetStorageClientsForTests(): void {
   tables.clear();
   queues.clear();
+  containers.clear();
 }
