@@ -23,7 +23,7 @@ export function liveOutboundIo(): OutboundIo {
     newClaimId: randomUUID,
     maxDequeueCount: queueMaxDequeueCount(),
     sendLeaseMs: config.outboundSendLeaseMs,
-    defaults: { ...config.twilio, webhookBaseUrl: config.webhookBaseUrl },
+    defaults: { ...config.twilio, webhookBaseUrl: config.webhookBaseUrl, allowedCountries: config.allowedCountries },
   };
   return io;
 }

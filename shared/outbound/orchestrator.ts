@@ -23,6 +23,7 @@ import {
 import type { OutboundMessage } from './schema';
 import { twilioRequest, type RequestDefaults, type TwilioRequest } from './outboundRequest';
 import type { TwilioResource } from './twilioApi';
+import { dueAt } from './sendingWindow';
 
 /** A message due within this is sent now rather than put back on the queue. */
 const SCHEDULE_SLACK_MS = 1000;
@@ -89,7 +90,7 @@ export async function acceptAndSchedule(
   const { now } = options;
   const key = message.idempotencyKey;
   const update = await io.ledger.update(key, accepted(key, messageInfo(message, options.queueMessageId), now));
-  const dueInMs = message.sendAt ? Date.parse(message.sendAt) - now.getTime() : 0;
+  const dueInMs = dueAt(message, now).getTime() - now.getTime();
   await io.queue.enqueue(message, { visibilityTimeoutSeconds: visibilityDelaySeconds(dueInMs) });
   return update;
 }
@@ -168,10 +169,16 @@ export async function deliverOutbound(
   const message = validation.message;
   const info = messageInfo(message, delivery.queueMessageId);
 
-  const dueInMs = message.sendAt ? Date.parse(message.sendAt) - now.getTime() : 0;
-  if (dueInMs > SCHEDULE_SLACK_MS) {
+  // sendAt, moved on to the opening of the message's quiet-hours window when it falls outside it.
+  const due = dueAt(message, now);
+  if (due.getTime() - now.getTime() > SCHEDULE_SLACK_MS) {
     await acceptAndSchedule(io, { ...message, idempotencyKey: key }, { now, queueMessageId: delivery.queueMessageId });
-    logged({ outcome: 'scheduled', sendAt: message.sendAt });
+    logged({
+      outcome: 'scheduled',
+      sendAt: message.sendAt,
+      until: due.toISOString(),
+      ...(message.window ? { window: message.window } : {}),
+    });
     return;
   }
 

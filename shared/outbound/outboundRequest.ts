@@ -7,6 +7,7 @@ import { InvalidMessageError } from './errors';
 import { MAX_TWIML_LENGTH } from './fields';
 import type { OutboundMessage } from './schema';
 import { statusCallbackUrl } from './statusUrls';
+import { destinationRefused } from '../guards/callingCodes';
 
 export interface SmsRequest {
   kind: 'sms';
@@ -34,6 +35,8 @@ export interface RequestDefaults {
   fromNumber?: string;
   messagingServiceSid?: string;
   webhookBaseUrl?: string;
+  /** OUTBOUND_ALLOWED_COUNTRIES: calling codes a message may go to; undefined allows every country. */
+  allowedCountries?: ReadonlySet<string>;
 }
 
 /** `say` as inline TwiML, built with the SDK so the text is escaped. */
@@ -46,10 +49,13 @@ export function sayTwiml(text: string): string {
 /**
  * Defaults: an SMS without from or messagingServiceSid uses TWILIO_MESSAGING_SERVICE_SID, else TWILIO_FROM_NUMBER;
  * a call without from uses TWILIO_FROM_NUMBER. statusCallback defaults to /api/status when WEBHOOK_BASE_URL is set.
- * A missing default is a SettingsError: the message is fine, the app is not configured to send it.
+ * A missing default is a SettingsError: the message is fine, the app is not configured to send it. A recipient
+ * outside OUTBOUND_ALLOWED_COUNTRIES is an InvalidMessageError: the message is rejected before Twilio is called.
  */
 export function twilioRequest(message: OutboundMessage, options: { key: string; defaults: RequestDefaults }): TwilioRequest {
   const { defaults, key } = options;
+  const refused = destinationRefused(message.to, defaults.allowedCountries);
+  if (refused) throw new InvalidMessageError(refused);
   const statusCallback = message.statusCallback ?? (defaults.webhookBaseUrl ? statusCallbackUrl(defaults.webhookBaseUrl, key) : undefined);
   if (message.type === 'sms') {
     let { from, messagingServiceSid } = message;

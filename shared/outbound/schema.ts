@@ -4,6 +4,7 @@
 import { XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
 import { E164 } from '../phone';
+import { isTimeZone } from '../hours/zonedClock';
 import { IDEMPOTENCY_KEY, MAX_METADATA_BYTES, MAX_SCHEDULE_MS, MAX_SMS_BODY, MAX_TWIML_LENGTH, RESERVED_FIELDS } from './fields';
 
 const e164 = (what: string) => z.string().regex(E164, { error: `must be an E.164 number such as +15551234567 (${what})` });
@@ -11,6 +12,19 @@ const e164 = (what: string) => z.string().regex(E164, { error: `must be an E.164
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
   .regex(/^https?:\/\/\S+$/, { error: 'must be an absolute http(s) URL' });
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be a time HH:MM from 00:00 to 23:59' });
+
+const sendingWindow = z
+  .strictObject({
+    start: clockTime.describe('Local time the window opens, HH:MM.'),
+    end: clockTime.describe('Local time the window closes, HH:MM. Before start means it runs past midnight.'),
+    timeZone: z
+      .string()
+      .refine(isTimeZone, { error: 'must be an IANA time zone such as America/New_York' })
+      .describe("The recipient's IANA time zone, e.g. America/New_York."),
+  })
+  .refine((w) => w.start !== w.end, { error: 'start and end must differ (leave window out to send at any time)' });
 
 const common = {
   to: e164('the recipient').describe('Recipient, E.164.'),
@@ -27,6 +41,11 @@ const common = {
     .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2030-01-01T09:00:00Z' })
     .optional()
     .describe('When to send, at most 7 days ahead. The message waits in the queue, invisible, until then.'),
+  window: sendingWindow
+    .optional()
+    .describe(
+      'Quiet hours: send only between start and end in the recipient\'s time zone, e.g. {"start":"09:00","end":"20:00","timeZone":"America/New_York"}. Outside it the message waits, like sendAt, until the window opens.',
+    ),
   metadata: z
     .record(z.string(), z.unknown())
     .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= MAX_METADATA_BYTES, {

@@ -132,7 +132,9 @@ describe('settings', () => {
     });
 
     test('malformed voice and SMS settings are rejected with the setting name', () => {
-      expect(() => parseSettings({ ...base, VOICE_MODE: 'hunt' })).toThrow(/VOICE_MODE must be one of message, forward, voicemail, menu, queue/);
+      expect(() => parseSettings({ ...base, VOICE_MODE: 'hunt' })).toThrow(
+        /VOICE_MODE must be one of message, forward, voicemail, menu, queue/,
+      );
       expect(() => parseSettings({ ...base, VOICE_FORWARD_TO: '415-555-0100' })).toThrow(/VOICE_FORWARD_TO must be an E.164 phone number/);
       expect(() => parseSettings({ ...base, SMS_FORWARD_TO: '0044 20 7946 0000' })).toThrow(/SMS_FORWARD_TO must be an E.164 phone number/);
       expect(() => parseSettings({ ...base, VOICEMAIL_NOTIFY: 'me@example.com' })).toThrow(
