@@ -1,134 +1,134 @@
-// The guards through the local host: one auto-reply budget shared by two app instances on one Azurite table,    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });// outbound destinations outside OUTBOUND_ALLOWED_COUNTRIES rejected before Twilio is called, and quiet-hours    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });// windows that hold a message back until they open.    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });import { MOCK_TWILIO_CREDENTIALS } from '../../devhost/services';    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });import { parseTwiml } from '../../harness/twiml';    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });import { startHost, type RunningHost } from '../../harness/localHost';    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });import { outboundHelpers, startOutboundRig, WEBHOOK_BASE_URL, type OutboundRig } from '../../harness/outboundRig';    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });import { uniqueSid } from '../../harness/genuineWebhooks';    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });import { smsParams, twilioPost } from '../../harness/twilioRequests';    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });const LIMIT = 3;    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });let rig: OutboundRig;    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });let second: RunningHost;    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });const { rowWithStatus, logEntry, creates, enqueue } = outboundHelpers(() => rig);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });beforeAll(async () => {    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  rig = await startOutboundRig({    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    queueName: 'guards-it',    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    hostEnv: {    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });      SMS_AUTO_REPLY: 'Thanks, we will call you back.',    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });      SMS_AUTO_REPLY_LIMIT: String(LIMIT),    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });      AUTO_REPLY_TABLE: 'autoreplyguards',    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });      VOICE_BLOCKLIST: '+1 (415) 555-0166',    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });      OUTBOUND_ALLOWED_COUNTRIES: '1,353',    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    },    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  // A second instance of the app on the same storage, as Azure scales out.    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  second = await startHost(rig.env);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });}, 90_000);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });afterAll(async () => {    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  await second?.stop();    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  await rig?.stop();    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });});    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });/** Posts an SMS webhook to one instance; true when the answer carries the auto-reply. */    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });async function textFrom(host: RunningHost, from: string, body = 'Hello?'): Promise<boolean> {    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  const params = smsParams({ From: from, Body: body, MessageSid: uniqueSid('SM'), AccountSid: MOCK_TWILIO_CREDENTIALS.TWILIO_ACCOUNT_SID });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  const response = await fetch(    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    `${host.baseUrl}/api/sms`,    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    twilioPost(MOCK_TWILIO_CREDENTIALS.TWILIO_AUTH_TOKEN, `${WEBHOOK_BASE_URL}/api/sms`, params),    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  );    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  expect(response.status).toBe(200);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  return parseTwiml(await response.text()).children.some((c) => c.name === 'Message');    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });}    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });describe('auto-reply limit', () => {    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  test('two instances sharing one table send one sender at most SMS_AUTO_REPLY_LIMIT replies an hour, even at once', async () => {    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const sender = '+14155550177';    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const hosts = [rig.host, second, rig.host, second, rig.host, second, rig.host, second, rig.host, second];    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const replied = await Promise.all(hosts.map((host) => textFrom(host, sender)));    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect(replied.filter(Boolean)).toHaveLength(LIMIT);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    // Later messages in the same hour get nothing from either instance.    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect(await textFrom(second, sender)).toBe(false);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect(await textFrom(rig.host, sender)).toBe(false);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    // Another sender has a budget of its own.    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect(await textFrom(second, '+14155550178')).toBe(true);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect(`${rig.host.output()}${second.output()}`).toContain('the sender had SMS_AUTO_REPLY_LIMIT=3 replies this hour');    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  test('short codes and alphanumeric senders get no auto-reply', async () => {    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect(await textFrom(rig.host, '72345')).toBe(false);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect(await textFrom(second, 'ACMEBANK')).toBe(false);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect(rig.host.output()).toContain('sms auto-reply not sent: the sender is a short code, an alphanumeric sender ID or no number');    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  test('a blocked sender gets no auto-reply and no relay, and the log says so without the number', async () => {    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect(await textFrom(rig.host, '+14155550166')).toBe(false);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const output = rig.host.output();    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect(output).toContain('sms from a VOICE_BLOCKLIST sender: no auto-reply, no relay');    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect(output).not.toContain('14155550166');    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });});    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });describe('outbound destinations', () => {    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  test('an SMS to a country outside OUTBOUND_ALLOWED_COUNTRIES is rejected with the reason, and Twilio is never called', async () => {    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const to = '+447700900123';    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    await enqueue({ type: 'sms', to, body: 'Hello', idempotencyKey: 'guard-country-sms' });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const row = await rowWithStatus('guard-country-sms', 'rejected');    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect(row.reason).toMatch(/country calling code \+44, which OUTBOUND_ALLOWED_COUNTRIES \(\+1, \+353\) does not allow/);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect(creates(to)).toEqual([]);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  test('a call to a country outside the list is rejected too; one inside it is placed', async () => {    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    await enqueue({ type: 'call', to: '+33612345678', say: 'Hello', idempotencyKey: 'guard-country-call' });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    await enqueue({ type: 'call', to: '+353861234567', say: 'Hello', idempotencyKey: 'guard-country-ireland' });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect((await rowWithStatus('guard-country-call', 'rejected')).reason).toMatch(/country calling code \+33/);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    await rowWithStatus('guard-country-ireland', 'sent', 'delivered', 'undelivered', 'failed');    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect(creates('+33612345678')).toEqual([]);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect(creates('+353861234567')).toHaveLength(1);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  test('POST /api/outbound refuses the destination at once with a 400', async () => {    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const response = await fetch(`${rig.host.baseUrl}/api/outbound`, {    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });      method: 'POST',    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });      headers: { 'Content-Type': 'application/json' },    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });      body: JSON.stringify({ type: 'sms', to: '+8613800138000', body: 'Hi' }),    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect(response.status).toBe(400);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect(await response.json()).toMatchObject({ issues: [{ path: 'to', message: expect.stringMatching(/\+86/) }] });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });});    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });describe('quiet hours', () => {    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  test('a message outside its window waits until the window opens, then nothing is sent before it', async () => {    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const now = new Date();    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const hhmm = (offsetHours: number) => new Date(now.getTime() + offsetHours * 3_600_000).toISOString().slice(11, 16);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const to = '+14155550188';    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const window = { start: hhmm(2), end: hhmm(3), timeZone: 'UTC' };    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    await enqueue({ type: 'sms', to, body: 'Your appointment', window, idempotencyKey: 'guard-window' });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const entry = await logEntry('guard-window', /^scheduled$/);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const until = Date.parse(String(entry.until));    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const opens = new Date(now.getTime() + 2 * 3_600_000);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    opens.setUTCSeconds(0, 0);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect(until).toBe(opens.getTime());    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect((await rowWithStatus('guard-window', 'accepted')).status).toBe('accepted');    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect(creates(to)).toEqual([]);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  test('a message inside its window goes at once', async () => {    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    const to = '+14155550189';    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    await enqueue({    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });      type: 'sms',    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });      to,    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });      body: 'Now',    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });      window: { start: '00:00', end: '23:59', timeZone: 'Pacific/Kiritimati' },    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });      idempotencyKey: 'guard-window-open',    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    await rowWithStatus('guard-window-open', 'sent', 'delivered', 'undelivered', 'failed');    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    await logEntry('guard-window-open', /^sent$/);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });    expect(creates(to)).toHaveLength(1);    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });  });    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });});    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
-    await enqueue({ type: 'sms', to, body: 'Now', window: { start: around(-1), end: around(1), timeZone: 'UTC' }, idempotencyKey: 'guard-window-open' });
+// The guards through the local host: one auto-reply budget shared by two app instances on one Azurite table,
+// outbound destinations outside OUTBOUND_ALLOWED_COUNTRIES rejected before Twilio is called, and quiet-hours
+// windows that hold a message back until they open.
+import { MOCK_TWILIO_CREDENTIALS } from '../../devhost/services';
+import { parseTwiml } from '../../harness/twiml';
+import { startHost, type RunningHost } from '../../harness/localHost';
+import { outboundHelpers, startOutboundRig, WEBHOOK_BASE_URL, type OutboundRig } from '../../harness/outboundRig';
+import { uniqueSid } from '../../harness/genuineWebhooks';
+import { smsParams, twilioPost } from '../../harness/twilioRequests';
+
+const LIMIT = 3;
+let rig: OutboundRig;
+let second: RunningHost;
+const { rowWithStatus, logEntry, creates, enqueue } = outboundHelpers(() => rig);
+
+beforeAll(async () => {
+  rig = await startOutboundRig({
+    queueName: 'guards-it',
+    hostEnv: {
+      SMS_AUTO_REPLY: 'Thanks, we will call you back.',
+      SMS_AUTO_REPLY_LIMIT: String(LIMIT),
+      AUTO_REPLY_TABLE: 'autoreplyguards',
+      VOICE_BLOCKLIST: '+1 (415) 555-0166',
+      OUTBOUND_ALLOWED_COUNTRIES: '1,353',
+    },
+  });
+  // A second instance of the app on the same storage, as Azure scales out.
+  second = await startHost(rig.env);
+}, 90_000);
+
+afterAll(async () => {
+  await second?.stop();
+  await rig?.stop();
+});
+
+/** Posts an SMS webhook to one instance; true when the answer carries the auto-reply. */
+async function textFrom(host: RunningHost, from: string, body = 'Hello?'): Promise<boolean> {
+  const params = smsParams({ From: from, Body: body, MessageSid: uniqueSid('SM'), AccountSid: MOCK_TWILIO_CREDENTIALS.TWILIO_ACCOUNT_SID });
+  const response = await fetch(
+    `${host.baseUrl}/api/sms`,
+    twilioPost(MOCK_TWILIO_CREDENTIALS.TWILIO_AUTH_TOKEN, `${WEBHOOK_BASE_URL}/api/sms`, params),
+  );
+  expect(response.status).toBe(200);
+  return parseTwiml(await response.text()).children.some((c) => c.name === 'Message');
+}
+
+describe('auto-reply limit', () => {
+  test('two instances sharing one table send one sender at most SMS_AUTO_REPLY_LIMIT replies an hour, even at once', async () => {
+    const sender = '+14155550177';
+    const hosts = [rig.host, second, rig.host, second, rig.host, second, rig.host, second, rig.host, second];
+    const replied = await Promise.all(hosts.map((host) => textFrom(host, sender)));
+    expect(replied.filter(Boolean)).toHaveLength(LIMIT);
+    // Later messages in the same hour get nothing from either instance.
+    expect(await textFrom(second, sender)).toBe(false);
+    expect(await textFrom(rig.host, sender)).toBe(false);
+    // Another sender has a budget of its own.
+    expect(await textFrom(second, '+14155550178')).toBe(true);
+    expect(`${rig.host.output()}${second.output()}`).toContain('the sender had SMS_AUTO_REPLY_LIMIT=3 replies this hour');
+  });
+
+  test('short codes and alphanumeric senders get no auto-reply', async () => {
+    expect(await textFrom(rig.host, '72345')).toBe(false);
+    expect(await textFrom(second, 'ACMEBANK')).toBe(false);
+    expect(rig.host.output()).toContain('sms auto-reply not sent: the sender is a short code, an alphanumeric sender ID or no number');
+  });
+
+  test('a blocked sender gets no auto-reply and no relay, and the log says so without the number', async () => {
+    expect(await textFrom(rig.host, '+14155550166')).toBe(false);
+    const output = rig.host.output();
+    expect(output).toContain('sms from a VOICE_BLOCKLIST sender: no auto-reply, no relay');
+    expect(output).not.toContain('14155550166');
+  });
+});
+
+describe('outbound destinations', () => {
+  test('an SMS to a country outside OUTBOUND_ALLOWED_COUNTRIES is rejected with the reason, and Twilio is never called', async () => {
+    const to = '+447700900123';
+    await enqueue({ type: 'sms', to, body: 'Hello', idempotencyKey: 'guard-country-sms' });
+    const row = await rowWithStatus('guard-country-sms', 'rejected');
+    expect(row.reason).toMatch(/country calling code \+44, which OUTBOUND_ALLOWED_COUNTRIES \(\+1, \+353\) does not allow/);
+    expect(creates(to)).toEqual([]);
+  });
+
+  test('a call to a country outside the list is rejected too; one inside it is placed', async () => {
+    await enqueue({ type: 'call', to: '+33612345678', say: 'Hello', idempotencyKey: 'guard-country-call' });
+    await enqueue({ type: 'call', to: '+353861234567', say: 'Hello', idempotencyKey: 'guard-country-ireland' });
+    expect((await rowWithStatus('guard-country-call', 'rejected')).reason).toMatch(/country calling code \+33/);
+    await rowWithStatus('guard-country-ireland', 'sent', 'delivered', 'undelivered', 'failed');
+    expect(creates('+33612345678')).toEqual([]);
+    expect(creates('+353861234567')).toHaveLength(1);
+  });
+
+  test('POST /api/outbound refuses the destination at once with a 400', async () => {
+    const response = await fetch(`${rig.host.baseUrl}/api/outbound`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ type: 'sms', to: '+8613800138000', body: 'Hi' }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ issues: [{ path: 'to', message: expect.stringMatching(/\+86/) }] });
+  });
+});
+
+describe('quiet hours', () => {
+  test('a message outside its window waits until the window opens, then nothing is sent before it', async () => {
+    const now = new Date();
+    const hhmm = (offsetHours: number) => new Date(now.getTime() + offsetHours * 3_600_000).toISOString().slice(11, 16);
+    const to = '+14155550188';
+    const window = { start: hhmm(2), end: hhmm(3), timeZone: 'UTC' };
+    await enqueue({ type: 'sms', to, body: 'Your appointment', window, idempotencyKey: 'guard-window' });
+    const entry = await logEntry('guard-window', /^scheduled$/);
+    const until = Date.parse(String(entry.until));
+    const opens = new Date(now.getTime() + 2 * 3_600_000);
+    opens.setUTCSeconds(0, 0);
+    expect(until).toBe(opens.getTime());
+    expect((await rowWithStatus('guard-window', 'accepted')).status).toBe('accepted');
+    expect(creates(to)).toEqual([]);
+  });
+
+  test('a message inside its window goes at once', async () => {
+    const to = '+14155550189';
+    const around = (offsetHours: number) => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
+    await enqueue({
+      type: 'sms',
+      to,
+      body: 'Now',
+      window: { start: around(-1), end: around(1), timeZone: 'UTC' },
+      idempotencyKey: 'guard-window-open',
+    });
+    await rowWithStatus('guard-window-open', 'sent', 'delivered', 'undelivered', 'failed');
+    await logEntry('guard-window-open', /^sent$/);
+    expect(creates(to)).toHaveLength(1);
+  });
+});
