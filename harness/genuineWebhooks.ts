@@ -37,6 +37,7 @@ export function genuineWebhooks(): GenuineWebhook[] {
     { name: 'voicemail', query: '', params: recordingCallback() },
     { name: 'conference', query: q({ Name: 'Room' }), params: call() },
     { name: 'echo', query: q({ Twiml: '<Response><Say>Hi</Say></Response>' }), params: call() },
+    { name: 'queue', query: q({ Name: 'support', MaxWait: '120' }), params: call() },
   ];
 }
 

@@ -1,5 +1,5 @@
 // Provisions twilio-azure-functions: a Flex Consumption Function App running as one user-assigned managed
-// identity, its storage (queue, poison queue, ledger and opt-out tables, deployment container), a Key Vault for
+// identity, its storage (queue, poison queue, ledger, opt-out and auto-reply tables, deployment and audio containers), a Key Vault for
 // the Twilio credentials, and Application Insights. Follows azd's conventions (azure.yaml, main.parameters.json).
 targetScope = 'subscription'
 
@@ -44,6 +44,16 @@ param outboundLedgerTableName string = 'outboundledger'
 @maxLength(63)
 param optOutTableName string = 'optouts'
 
+@description('AUTO_REPLY_TABLE: the table that counts auto-replies per sender and hour.')
+@minLength(3)
+@maxLength(63)
+param autoReplyTableName string = 'autoreplies'
+
+@description('AUDIO_CONTAINER: private blob container of greetings and hold music, served by /api/audio/<file>.')
+@minLength(3)
+@maxLength(63)
+param audioContainerName string = 'audio'
+
 @description('SECRETS_CACHE_TTL_SECONDS: how long each instance caches the Twilio credentials read from Key Vault.')
 @minValue(1)
 param secretsCacheTtlSeconds int = 300
@@ -60,8 +70,38 @@ param twilioMessagingServiceSid string = ''
 @description('VOICE_GREETING: said (or played, when it starts with http) to every caller first.')
 param voiceGreeting string = ''
 
-@description('VOICE_MODE: what the voice webhook does after the greeting: message, forward, voicemail or menu.')
+@description('VOICE_MODE: what the voice webhook does after the greeting: message, forward, voicemail, menu or queue.')
 param voiceMode string = 'message'
+
+@description('VOICE_HOURS: weekly open hours, e.g. "Mon-Fri 09:00-17:30; Sat 10:00-14:00". Empty: always open.')
+param voiceHours string = ''
+
+@description('VOICE_TIMEZONE: IANA time zone of VOICE_HOURS and VOICE_HOLIDAYS.')
+param voiceTimezone string = 'UTC'
+
+@description('VOICE_HOLIDAYS: dates closed all day, YYYY-MM-DD or MM-DD, comma-separated.')
+param voiceHolidays string = ''
+
+@description('VOICE_CLOSED_MODE: what the voice webhook does outside VOICE_HOURS: any VOICE_MODE.')
+param voiceClosedMode string = 'voicemail'
+
+@description('VOICE_CLOSED_GREETING: said (or played) instead of VOICE_GREETING when closed.')
+param voiceClosedGreeting string = ''
+
+@description('VOICE_BLOCKLIST: comma-separated numbers whose calls are rejected and whose SMS get no reply or relay.')
+param voiceBlocklist string = ''
+
+@description('VOICE_REJECT_ANONYMOUS: true rejects calls without caller ID.')
+param voiceRejectAnonymous string = 'false'
+
+@description('VOICE_QUEUE: the call queue VOICE_MODE=queue puts callers in.')
+param voiceQueue string = 'support'
+
+@description('VOICE_QUEUE_MAX_WAIT: seconds a caller waits in the queue before voicemail or a goodbye.')
+param voiceQueueMaxWait string = '300'
+
+@description('VOICE_HOLD_MUSIC: an http(s) URL or audio:<file> played while callers wait. Empty: Twilio\'s hold music.')
+param voiceHoldMusic string = ''
 
 @description('VOICE_FORWARD_TO: E.164 number that VOICE_MODE=forward dials.')
 param voiceForwardTo string = ''
@@ -77,6 +117,12 @@ param smsAutoReply string = ''
 
 @description('SMS_FORWARD_TO: E.164 number incoming SMS are relayed to.')
 param smsForwardTo string = ''
+
+@description('SMS_AUTO_REPLY_LIMIT: most auto-replies one sender gets per hour, across all instances.')
+param smsAutoReplyLimit string = '5'
+
+@description('OUTBOUND_ALLOWED_COUNTRIES: country calling codes outbound SMS and calls may go to, e.g. "1,44". Empty allows every country.')
+param outboundAllowedCountries string = ''
 
 // Twilio credentials. Each is written to Key Vault only when given, and never output. They can also be set later
 // with `az keyvault secret set` (see the README).
@@ -140,8 +186,9 @@ module storage 'core/storage.bicep' = {
     location: location
     tags: tags
     queueNames: [outboundQueueName, '${outboundQueueName}-poison']
-    tableNames: [outboundLedgerTableName, optOutTableName]
+    tableNames: [outboundLedgerTableName, optOutTableName, autoReplyTableName]
     deploymentContainerName: 'app-package'
+    containerNames: [audioContainerName]
   }
 }
 
@@ -231,11 +278,25 @@ module appSettings 'app/app-settings.bicep' = {
       TWILIO_MESSAGING_SERVICE_SID: twilioMessagingServiceSid
       VOICE_GREETING: voiceGreeting
       VOICE_MODE: voiceMode
+      VOICE_HOURS: voiceHours
+      VOICE_TIMEZONE: voiceTimezone
+      VOICE_HOLIDAYS: voiceHolidays
+      VOICE_CLOSED_MODE: voiceClosedMode
+      VOICE_CLOSED_GREETING: voiceClosedGreeting
+      VOICE_BLOCKLIST: voiceBlocklist
+      VOICE_REJECT_ANONYMOUS: voiceRejectAnonymous
+      VOICE_QUEUE: voiceQueue
+      VOICE_QUEUE_MAX_WAIT: voiceQueueMaxWait
+      VOICE_HOLD_MUSIC: voiceHoldMusic
+      AUDIO_CONTAINER: audioContainerName
       VOICE_FORWARD_TO: voiceForwardTo
       VOICE_MENU_OPTIONS: voiceMenuOptions
       VOICEMAIL_NOTIFY: voicemailNotify
       SMS_AUTO_REPLY: smsAutoReply
       SMS_FORWARD_TO: smsForwardTo
+      SMS_AUTO_REPLY_LIMIT: smsAutoReplyLimit
+      AUTO_REPLY_TABLE: autoReplyTableName
+      OUTBOUND_ALLOWED_COUNTRIES: outboundAllowedCountries
     }
   }
 }

@@ -64,6 +64,18 @@ function loadCases(target: LoadTarget): LoadCase[] {
       expect: ['Redirect: https://example.com/sales'],
     },
     { name: 'message', path: '/api/message?Message=Hello%20from%20the%20soak', params: voice, expect: ['Say: Hello from the soak'] },
+    {
+      name: 'queue',
+      path: '/api/queue?Name=support&MaxWait=120',
+      params: voice,
+      expect: [new RegExp(`^Enqueue: support$`)],
+    },
+    {
+      name: 'queue wait',
+      path: '/api/queue?Name=support&Wait=true&MaxWait=120',
+      params: { ...voice, CallStatus: 'in-progress', QueuePosition: '2', QueueTime: '30' },
+      expect: ['Say: You are number 2 in line.', /^Play: https?:\/\//],
+    },
     { name: 'sms STOP', path: '/api/sms', params: { ...sms, From: KEYWORD_SENDER, Body: 'STOP' }, expect: [] },
     { name: 'sms START', path: '/api/sms', params: { ...sms, From: KEYWORD_SENDER, Body: 'START' }, expect: [] },
   ];

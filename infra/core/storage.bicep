@@ -1,5 +1,5 @@
-// Storage for the Functions host, the outbound queue (and its poison queue), the ledger and opt-out tables,
-// and the deployment package container. Shared-key access is off: everything goes through Entra ID.
+// Storage for the Functions host, the outbound queue (and its poison queue), the ledger, opt-out and auto-reply
+// tables, the deployment package container and the private audio container. Shared-key access is off: everything goes through Entra ID.
 param name string
 param location string
 param tags object
@@ -8,6 +8,8 @@ param tags object
 param queueNames string[]
 param tableNames string[]
 param deploymentContainerName string
+@description('Private containers the app reads (greetings and hold music), next to the deployment container.')
+param containerNames string[] = []
 
 resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
   name: name
@@ -37,6 +39,13 @@ resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
       name: deploymentContainerName
       properties: { publicAccess: 'None' }
     }
+
+    resource appContainers 'containers' = [
+      for containerName in containerNames: {
+        name: containerName
+        properties: { publicAccess: 'None' }
+      }
+    ]
   }
 
   resource queueServices 'queueServices' = {

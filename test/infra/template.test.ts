@@ -87,8 +87,15 @@ describe('the Function App', () => {
     );
     const storageModule = moduleCreating(template, 'Microsoft.Storage/storageAccounts');
     expect(resolve(site.deployment, storage.value).value).toBe(`[reference('${storageModule}').outputs.deploymentContainerUrl.value]`);
-    const container = onlyResource(template, 'Microsoft.Storage/storageAccounts/blobServices/containers');
-    expect(container.resource.properties?.publicAccess).toBe('None');
+    const containers = createdResources(template, 'Microsoft.Storage/storageAccounts/blobServices/containers');
+    expect(containers.map((c) => c.resource.properties?.publicAccess)).toEqual(['None', 'None']);
+  });
+
+  test('creates the private audio container AUDIO_CONTAINER names', () => {
+    const containers = createdResources(template, 'Microsoft.Storage/storageAccounts/blobServices/containers');
+    expect(containers.map((c) => c.resource.name).some((name) => name.includes("parameters('containerNames')[copyIndex()]"))).toBe(true);
+    const account = onlyResource(template, 'Microsoft.Storage/storageAccounts');
+    expect(account.deployment.passed.containerNames).toEqual(["[parameters('audioContainerName')]"]);
   });
 
   test('answers HTTPS only, with TLS 1.2 at least and FTP(S) off', () => {
@@ -139,10 +146,14 @@ describe('storage', () => {
     ]);
   });
 
-  test('creates the ledger and opt-out tables from their parameters', () => {
+  test('creates the ledger, opt-out and auto-reply tables from their parameters', () => {
     const tables = onlyResource(template, 'Microsoft.Storage/storageAccounts/tableServices/tables');
     expect(tables.resource.name).toContain("parameters('tableNames')[copyIndex()]");
-    expect(account.deployment.passed.tableNames).toEqual(["[parameters('outboundLedgerTableName')]", "[parameters('optOutTableName')]"]);
+    expect(account.deployment.passed.tableNames).toEqual([
+      "[parameters('outboundLedgerTableName')]",
+      "[parameters('optOutTableName')]",
+      "[parameters('autoReplyTableName')]",
+    ]);
   });
 
   test('leaves room in the queue name for the -poison suffix (queue names are at most 63 characters)', () => {
