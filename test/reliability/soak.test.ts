@@ -26,6 +26,8 @@ test('under concurrent signed webhooks every answer is the right TwiML, with no 
     'menu',
     'menu digits',
     'message',
+    'queue',
+    'queue wait',
     'sms',
     'sms START',
     'sms STOP',
