@@ -45,7 +45,7 @@ export async function keyVaultReads(root: string, quick: boolean) {
           ...chain.childEnv(),
           AzureWebJobsStorage: 'UseDevelopmentStorage=true',
           SECRETS_CACHE_TTL_SECONDS: String(scenario.ttlSeconds),
-          BENCH_APP_MAIN: join(root, 'dist', 'main.js'),
+          BENCH_APP_ROOT: root,
           BENCH_AUTH_TOKEN: authToken,
           BENCH_INVOCATIONS: String(scenario.invocations),
           BENCH_FORGED: String(scenario.forged ?? 0),

@@ -3,16 +3,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HttpHandler } from '@azure/functions';
-import { FunctionRegistry } from '../devhost/core';
 import { MOCK_TWILIO_CREDENTIALS } from '../devhost/services';
-import { SMS_PARAMS, VOICE_CALL_PARAMS } from '../harness/signing';
+import { smsParams, voiceCallParams } from '../harness/twilioRequests';
 import { timeProcesses } from '../harness/stats';
+import { loadBuiltApp } from './inProcess';
 import { keyVaultReads } from './keyVaultReads';
 import { outboundThroughput } from './outboundThroughput';
 import { webhookCost } from './webhookCost';
 
 const root = join(__dirname, '..');
-const appMain = join(root, 'dist', 'main.js');
 const quick = process.argv.includes('--quick');
 
 const appEnv = {
@@ -21,7 +20,7 @@ const appEnv = {
   ...MOCK_TWILIO_CREDENTIALS,
   KEY_VAULT_URL: '',
   WEBHOOK_BASE_URL: '',
-  BENCH_APP_MAIN: appMain,
+  BENCH_APP_ROOT: root,
 };
 
 function coldStart() {
@@ -51,17 +50,15 @@ function coldStart() {
 
 async function inProcessWebhooks() {
   Object.assign(process.env, appEnv);
-  const registry = new FunctionRegistry(() => undefined);
-  registry.install();
-  require(appMain);
+  const registry = loadBuiltApp();
   const handlers = new Map(registry.functions.map((f) => [f.metadata.name, f.callback as unknown as HttpHandler]));
   const rows = await webhookCost(
     handlers,
     [
-      { name: 'voice', path: '/api/voice', params: VOICE_CALL_PARAMS },
-      { name: 'sms', path: '/api/sms', params: SMS_PARAMS },
-      { name: 'forward', path: '/api/forward?PhoneNumber=%2B14155550100', params: VOICE_CALL_PARAMS },
-      { name: 'menu', path: '/api/menu?Message=Press%201&Options%5B1%5D=https%3A%2F%2Fexample.com%2Fsales', params: VOICE_CALL_PARAMS },
+      { name: 'voice', path: '/api/voice', params: voiceCallParams() },
+      { name: 'sms', path: '/api/sms', params: smsParams() },
+      { name: 'forward', path: '/api/forward?PhoneNumber=%2B14155550100', params: voiceCallParams() },
+      { name: 'menu', path: '/api/menu?Message=Press%201&Options%5B1%5D=https%3A%2F%2Fexample.com%2Fsales', params: voiceCallParams() },
     ],
     MOCK_TWILIO_CREDENTIALS.TWILIO_AUTH_TOKEN,
     quick ? 2000 : 10000,

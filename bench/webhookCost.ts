@@ -1,8 +1,8 @@
 // Webhook cost in process: signature check plus TwiML per request, against raw Node doing the same
 // HMAC-SHA1 check and returning a fixed TwiML string. Both start from already-built HttpRequest objects.
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { HttpRequest, InvocationContext, type HttpHandler } from '@azure/functions';
-import { twilioSignature } from '../harness/signing';
+import { sign } from '../harness/twilioRequests';
 
 export interface WebhookCase {
   name: string;
@@ -12,7 +12,7 @@ export interface WebhookCase {
 
 function buildRequests(url: string, params: Record<string, string>, authToken: string, count: number): HttpRequest[] {
   const body = new URLSearchParams(params).toString();
-  const signature = twilioSignature(authToken, url, params);
+  const signature = sign(authToken, url, params);
   return Array.from(
     { length: count },
     () =>
@@ -27,13 +27,21 @@ function buildRequests(url: string, params: Record<string, string>, authToken: s
 
 const FIXED_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello</Say></Response>';
 
-/** The baseline: what a hand-written handler with no framework around it would do. */
+/** The baseline: what a hand-written handler with no framework around it would do (single-valued parameters only). */
 function rawNodeHandler(authToken: string) {
+  const signature = (url: string, params: Record<string, string>) =>
+    createHmac('sha1', authToken)
+      .update(
+        Object.keys(params)
+          .sort()
+          .reduce((acc, key) => acc + key + params[key], url),
+      )
+      .digest('base64');
   return async (request: HttpRequest) => {
     const body = await request.text();
     const params: Record<string, string> = {};
     for (const [key, value] of new URLSearchParams(body)) params[key] = value;
-    const expected = Buffer.from(twilioSignature(authToken, request.url, params));
+    const expected = Buffer.from(signature(request.url, params));
     const given = Buffer.from(request.headers.get('x-twilio-signature') ?? '');
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { status: 403 };
     return { status: 200, headers: { 'Content-Type': 'text/xml' }, body: FIXED_TWIML };

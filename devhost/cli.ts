@@ -5,7 +5,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadApp, startLocalHost, type LocalHost } from './host';
+import { loadApp } from './core';
+import { startLocalHost, type LocalHost } from './host';
 import { applyLocalSettings, readLocalSettings } from './localSettings';
 import { isListening, MOCK_TWILIO_CREDENTIALS, startAzurite, startPrism, type RunningService } from './services';
 

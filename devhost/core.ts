@@ -4,6 +4,8 @@
 // registration metadata, argument conversion (HttpRequest, triggerMetadata) and response conversion.
 import Module from 'node:module';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 export interface RpcTypedData {
   string?: string | null;
@@ -134,4 +136,21 @@ export class FunctionRegistry {
     const response = await model.getResponse(context, result);
     return response.returnValue;
   }
+}
+
+/** The host's log format: `[function] level: message`, information without a level. */
+export function lineLogSink(log: (line: string) => void): LogSink {
+  return (functionName, level, _category, message) => log(`[${functionName}] ${level === 'information' ? '' : `${level}: `}${message}`);
+}
+
+/**
+ * Loads the app named by `appRoot`'s package.json "main" with @azure/functions-core provided, and returns what it
+ * registered. The local host, `devhost functions` and the benchmarks' child processes all load the app this way.
+ */
+export function loadApp(appRoot: string, log: (line: string) => void = (line) => console.log(line)): FunctionRegistry {
+  const registry = new FunctionRegistry(lineLogSink(log));
+  registry.install();
+  const { main } = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { main: string };
+  require(resolve(appRoot, main));
+  return registry;
 }

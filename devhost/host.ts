@@ -1,9 +1,7 @@
 // The local Functions host: loads the built app with @azure/functions-core provided, serves its HTTP
 // functions and drives its queue triggers from storage, following host.json.
 import type { Server } from 'node:http';
-import { join, resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
-import { FunctionRegistry, type LogSink } from './core';
+import { loadApp, type FunctionRegistry } from './core';
 import { readHostConfig, type HostConfig } from '../shared/platform/hostJson';
 import { createHttpServer, httpRoutes } from './httpServer';
 import { QueueListener } from './queueListener';
@@ -25,19 +23,6 @@ export interface LocalHost {
 }
 
 const defaultLog = (line: string) => console.log(line);
-
-function logSink(log: (line: string) => void): LogSink {
-  return (functionName, level, _category, message) => log(`[${functionName}] ${level === 'information' ? '' : `${level}: `}${message}`);
-}
-
-/** Loads the app named by package.json "main" and returns what it registered. */
-export function loadApp(appRoot: string, log: (line: string) => void = defaultLog): FunctionRegistry {
-  const registry = new FunctionRegistry(logSink(log));
-  registry.install();
-  const { main } = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { main: string };
-  require(resolve(appRoot, main));
-  return registry;
-}
 
 async function queueService(connectionSetting: string) {
   const { QueueServiceClient } = await import('@azure/storage-queue');

@@ -1,6 +1,7 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { liveOutboundIo } from '../shared/outbound/liveIo';
 import { deliverOutbound } from '../shared/outbound/orchestrator';
+import { checkTwilioConcurrency } from '../shared/platform/hostJson';
 import { settings } from '../shared/platform/settings';
 
 /**
@@ -11,4 +12,6 @@ export async function outbound(queueItem: unknown, context: InvocationContext): 
   await deliverOutbound(liveOutboundIo(), queueItem, context.triggerMetadata, (entry) => context.log(JSON.stringify(entry)));
 }
 
+// Refuse to start rather than let every instance together exceed Twilio's concurrency (README, Concurrency).
+checkTwilioConcurrency(settings());
 app.storageQueue('outbound', { queueName: settings().outboundQueue, connection: 'AzureWebJobsStorage', handler: outbound });

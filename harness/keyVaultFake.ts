@@ -3,7 +3,7 @@
 // - a request without a valid bearer token gets 401 with the challenge Key Vault sends
 //   (WWW-Authenticate: Bearer authorization="https://login.microsoftonline.com/<tenant>", resource="<resource>");
 // - GET /secrets/{name}[/{version}]?api-version=... answers {value, id, attributes}, or 404 with Key Vault's
-//   SecretNotFound error body;
+//   SecretNotFound error body; GET /secrets lists the secrets' ids and attributes, never their values;
 // - it can be told to refuse (403, Key Vault's RBAC error body) or to drop every connection (a vault that
 //   cannot be reached), and it counts what it served.
 // The client checks that the vault's host name ends with "." + the challenge resource's host name, so the
@@ -72,20 +72,28 @@ export async function startKeyVaultFake(options: KeyVaultFakeOptions): Promise<K
     }
     if (!url.searchParams.get('api-version'))
       return answer(400, { error: { code: 'BadParameter', message: 'The api-version query parameter is required.' } });
-    const match = SECRET_PATH.exec(url.pathname);
-    if (req.method !== 'GET' || !match)
-      return answer(405, { error: { code: 'BadParameter', message: 'The fake serves GET /secrets/{name} only.' } });
-    const [, name, version] = match;
-    record.secretName = name;
-    if (fake.mode === 'forbidden') {
-      return answer(403, {
+    const forbidden = (action: string) =>
+      answer(403, {
         error: {
           code: 'Forbidden',
-          message: `Caller is not authorized to perform action on resource.\r\nCaller: appid=${record.identity}\r\nAction: 'Microsoft.KeyVault/vaults/secrets/getSecret/action'\r\nAssignment: (not found)\r\n`,
+          message: `Caller is not authorized to perform action on resource.\r\nCaller: appid=${record.identity}\r\nAction: '${action}'\r\nAssignment: (not found)\r\n`,
           innererror: { code: 'ForbiddenByRbac' },
         },
       });
+    if (req.method === 'GET' && /^\/secrets\/?$/.test(url.pathname)) {
+      if (fake.mode === 'forbidden') return forbidden('Microsoft.KeyVault/vaults/secrets/readMetadata/action');
+      const value = [...secrets.entries()].map(([name, secret]) => ({
+        id: `${fake.url}/secrets/${name}`,
+        attributes: { enabled: true, created: secret.created, updated: secret.created },
+      }));
+      return answer(200, { value, nextLink: null });
     }
+    const match = SECRET_PATH.exec(url.pathname);
+    if (req.method !== 'GET' || !match)
+      return answer(405, { error: { code: 'BadParameter', message: 'The fake serves GET /secrets and GET /secrets/{name} only.' } });
+    const [, name, version] = match;
+    record.secretName = name;
+    if (fake.mode === 'forbidden') return forbidden('Microsoft.KeyVault/vaults/secrets/getSecret/action');
     const secret = secrets.get(name);
     if (!secret || (version && version !== secret.version)) {
       return answer(404, {

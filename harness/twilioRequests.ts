@@ -1,6 +1,7 @@
 // Requests as Twilio sends them: the full parameter sets of a real incoming call and SMS, form-encoded and
-// signed with the SDK's own getExpectedTwilioSignature.
-import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+// signed. The signature is computed with node:crypto alone, so that benchmark baselines and children load
+// nothing else; test/unit/webhook/signature.test.ts checks it against the SDK's getExpectedTwilioSignature.
+import { createHmac } from 'node:crypto';
 import type { WebhookParams } from '../shared/webhook/params';
 
 export const CALLER = '+14155550111';
@@ -74,8 +75,23 @@ export function formBody(params: WebhookParams): string {
   return search.toString();
 }
 
+/**
+ * Twilio's webhook signature: HMAC-SHA1 over the URL followed by each POST parameter's name and value, names
+ * sorted; a repeated parameter contributes each distinct value, sorted.
+ */
 export function sign(authToken: string, url: string, params: WebhookParams = {}): string {
-  return getExpectedTwilioSignature(authToken, url, params);
+  const data = Object.keys(params)
+    .sort()
+    .reduce(
+      (acc, key) =>
+        acc +
+        [...new Set([params[key]].flat())]
+          .sort()
+          .map((value) => key + value)
+          .join(''),
+      url,
+    );
+  return createHmac('sha1', authToken).update(Buffer.from(data, 'utf-8')).digest('base64');
 }
 
 /** fetch() options for a POST exactly as Twilio makes it, signed for `signedUrl` (the URL configured in Twilio). */

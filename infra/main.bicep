@@ -18,14 +18,29 @@ param principalId string = ''
 
 // Scale of the Function App.
 
-@description('Most instances the app scales out to. Each runs up to 24 outbound sends at once (host.json), so keep Twilio\'s ~100 concurrent REST requests per account in mind.')
-@minValue(1)
+@description('Most on-demand instances of each function group: the HTTP functions scale together, the outbound function on its own (Flex Consumption per-function scaling). The platform minimum is 40.')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
-@description('Memory of each instance, in MB.')
+@description('Memory of each instance, in MB (512 has 0.25 CPU core, 2048 one core). Billed per GB-second. The app peaked at 164 MB resident under load; see the README (Cost and instance size).')
 @allowed([512, 2048, 4096])
-param instanceMemoryMB int = 2048
+param instanceMemoryMB int = 512
+
+@description('Always-ready instances of the HTTP functions (the webhooks), so a caller does not wait for a cold start. Billed while idle.')
+@minValue(0)
+@maxValue(20)
+param httpAlwaysReadyInstances int = 1
+
+@description('Always-ready instances of the outbound (queue) function. Billed while idle; they count against twilioMaxConcurrency too.')
+@minValue(0)
+@maxValue(20)
+param outboundAlwaysReadyInstances int = 0
+
+@description('TWILIO_MAX_CONCURRENCY: the most Twilio REST requests the outbound function may have in flight across all its instances (Twilio allows about 100 per account). Must be at least maximumInstanceCount + outboundAlwaysReadyInstances.')
+@minValue(40)
+@maxValue(10000)
+param twilioMaxConcurrency int = 80
 
 // App settings (see shared/settings.ts for what each one means). Empty strings leave a setting to the app's default.
 
@@ -148,6 +163,9 @@ param twilioApiKeySecret string = ''
 @maxValue(90)
 param keyVaultSoftDeleteRetentionInDays int = 90
 
+@description('Put the app on a virtual network and reach storage and Key Vault only through private endpoints (their public endpoints are then off). Off by default; see the README (Private networking).')
+param privateNetworking bool = false
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 // Names are known before deployment (not taken from module outputs), so what-if can predict every change.
@@ -159,7 +177,21 @@ var names = {
   applicationInsights: 'appi-${resourceToken}'
   plan: 'plan-${resourceToken}'
   functionApp: 'func-${resourceToken}'
+  virtualNetwork: 'vnet-${resourceToken}'
 }
+// Twilio concurrency, bounded by construction. On Flex Consumption the outbound function scales in its own group,
+// up to maximumInstanceCount on-demand instances plus its always-ready ones, and each instance runs at most
+// batchSize + newBatchThreshold messages at once, each with one Twilio request in flight. So each instance gets
+// an equal share of twilioMaxConcurrency, at most 48; with no whole share left the deployment stops, naming why.
+var outboundInstanceLimit = maximumInstanceCount + outboundAlwaysReadyInstances
+var outboundShare = twilioMaxConcurrency / outboundInstanceLimit
+var outboundPerInstance = outboundShare >= 1
+  ? min(outboundShare, 48)
+  : int('twilioMaxConcurrency (TWILIO_MAX_CONCURRENCY) must be at least maximumInstanceCount + outboundAlwaysReadyInstances')
+// Set both: newBatchThreshold's default is (batchSize / 2) x processor count, which would exceed the share.
+var queueBatchSize = (outboundPerInstance + 1) / 2
+var queueNewBatchThreshold = outboundPerInstance - queueBatchSize
+
 var webhookBaseUrlOverride = endsWith(webhookBaseUrl, '/')
   ? take(webhookBaseUrl, length(webhookBaseUrl) - 1)
   : webhookBaseUrl
@@ -189,6 +221,7 @@ module storage 'core/storage.bicep' = {
     tableNames: [outboundLedgerTableName, optOutTableName, autoReplyTableName]
     deploymentContainerName: 'app-package'
     containerNames: [audioContainerName]
+    publicNetworkAccess: !privateNetworking
   }
 }
 
@@ -199,6 +232,7 @@ module keyVault 'core/key-vault.bicep' = {
     location: location
     tags: tags
     softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
+    publicNetworkAccess: !privateNetworking
   }
 }
 
@@ -211,6 +245,8 @@ module twilioSecrets 'app/twilio-secrets.bicep' = {
     apiKeySid: twilioApiKeySid
     apiKeySecret: twilioApiKeySecret
   }
+  // The vault is named, not referenced, so Bicep infers no order: state it.
+  dependsOn: [keyVault]
 }
 
 module monitoring 'core/monitoring.bicep' = {
@@ -223,6 +259,28 @@ module monitoring 'core/monitoring.bicep' = {
   }
 }
 
+module network 'core/network.bicep' = if (privateNetworking) {
+  scope: rg
+  params: {
+    name: names.virtualNetwork
+    location: location
+    tags: tags
+  }
+}
+
+module privateEndpoints 'core/private-endpoints.bicep' = if (privateNetworking) {
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    virtualNetworkId: network!.outputs.id
+    subnetId: network!.outputs.privateEndpointSubnetId
+    storageAccountName: names.storage
+    keyVaultName: names.keyVault
+  }
+  dependsOn: [storage, keyVault]
+}
+
 module rbac 'app/rbac.bicep' = {
   scope: rg
   params: {
@@ -232,6 +290,8 @@ module rbac 'app/rbac.bicep' = {
     identityPrincipalId: identity.outputs.principalId
     userPrincipalId: principalId
   }
+  // Its targets are named, not referenced, so Bicep infers no order: state it.
+  dependsOn: [storage, keyVault, monitoring]
 }
 
 module functionApp 'app/function-app.bicep' = {
@@ -246,9 +306,25 @@ module functionApp 'app/function-app.bicep' = {
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    alwaysReady: [
+      { name: 'http', instanceCount: httpAlwaysReadyInstances }
+      { name: 'function:outbound', instanceCount: outboundAlwaysReadyInstances }
+    ]
+    virtualNetworkSubnetId: privateNetworking ? network!.outputs.appSubnetId : ''
   }
-  // The host starts as soon as the app exists; give its identity its storage roles first.
-  dependsOn: [rbac]
+  // The host starts as soon as the app exists; give its identity its storage roles, and storage its private
+  // endpoints, first.
+  dependsOn: [rbac, privateEndpoints]
+}
+
+module diagnostics 'app/diagnostics.bicep' = {
+  scope: rg
+  params: {
+    keyVaultName: names.keyVault
+    functionAppName: names.functionApp
+    logAnalyticsName: names.logAnalytics
+  }
+  dependsOn: [keyVault, functionApp, monitoring]
 }
 
 var webhookBase = empty(webhookBaseUrlOverride) ? functionApp.outputs.url : webhookBaseUrlOverride
@@ -297,6 +373,12 @@ module appSettings 'app/app-settings.bicep' = {
       SMS_AUTO_REPLY_LIMIT: smsAutoReplyLimit
       AUTO_REPLY_TABLE: autoReplyTableName
       OUTBOUND_ALLOWED_COUNTRIES: outboundAllowedCountries
+      // The outbound function's share of Twilio's concurrency (see outboundPerInstance above), as the host's own
+      // overrides of host.json, which keeps its local defaults.
+      TWILIO_MAX_CONCURRENCY: string(twilioMaxConcurrency)
+      OUTBOUND_MAX_INSTANCES: string(outboundInstanceLimit)
+      AzureFunctionsJobHost__extensions__queues__batchSize: string(queueBatchSize)
+      AzureFunctionsJobHost__extensions__queues__newBatchThreshold: string(queueNewBatchThreshold)
     }
   }
 }
@@ -313,6 +395,8 @@ output AZURE_STORAGE_QUEUE_ENDPOINT string = storage.outputs.queueEndpoint
 output AZURE_STORAGE_TABLE_ENDPOINT string = storage.outputs.tableEndpoint
 output OUTBOUND_QUEUE string = outboundQueueName
 output OUTBOUND_LEDGER string = outboundLedgerTableName
+// Read by the postprovision hook (scripts/wait-for-roles.mjs): with private networking it cannot probe the roles.
+output AZURE_PRIVATE_NETWORKING bool = privateNetworking
 
 // Paste these into the Twilio console (Phone Numbers > your number, and Messaging status callbacks).
 output TWILIO_VOICE_WEBHOOK_URL string = '${webhookBase}/api/voice'

@@ -7,6 +7,16 @@ import { writeFileSync } from 'node:fs';
 import { readDelivery } from '../../shared/outbound/envelope';
 import { TWILIO_REQUEST_TIMEOUT_MS } from '../../shared/platform/twilioClient';
 import { leakedSecrets, SENTINEL_CREDENTIALS } from '../secrets';
+import {
+  drainTexts,
+  FROM_NUMBER,
+  ledgerRows,
+  rigVault,
+  startOutboundRig,
+  WEBHOOK_BASE_URL,
+  type OutboundRig,
+  type OutboundRigOptions,
+} from '../outboundRig';
 import type { Fault } from '../twilioProxy';
 import { auditOutbound, auditProblems, type Audit, type AuditCreate } from './faultAudit';
 import {
@@ -17,10 +27,14 @@ import {
   type TurnFault,
   type TwilioFaultKind,
 } from './faultPlan';
-import { drainTexts, FROM_NUMBER, ledgerRows, startFaultRig, WEBHOOK_BASE_URL, type FaultRig, type FaultRigOptions } from './faultRig';
-import { SMS_PARAMS, twilioSignature } from '../signing';
+import { sign, smsParams } from '../twilioRequests';
 
-export interface FaultRunOptions extends FaultRigOptions {
+/** The rig's settings the fault phase chooses (the rest is fixed: Key Vault credentials, a restartable Azurite). */
+type FaultRigSettings = Required<
+  Pick<OutboundRigOptions, 'sendLeaseSeconds' | 'hostLeaseSeconds' | 'visibilityTimeout' | 'maxDequeueCount' | 'secretsCacheTtlSeconds'>
+>;
+
+export interface FaultRunOptions extends FaultRigSettings {
   messages: number;
   seed: number;
   /** Share of Twilio requests that get a random fault. */
@@ -138,7 +152,18 @@ export const SOAK_FAULT_SETTINGS: Omit<FaultRunOptions, 'messages' | 'seed' | 't
 
 export async function runOutboundFaults(options: FaultRunOptions): Promise<FaultRunResult> {
   const log = options.log ?? (() => undefined);
-  const rig = await startFaultRig(options);
+  const rig = await startOutboundRig({
+    queueName: 'soak-faults',
+    ledgerTable: 'soakledger',
+    optOutTable: 'soakoptouts',
+    credentials: 'keyVault',
+    restartableAzurite: true,
+    sendLeaseSeconds: options.sendLeaseSeconds,
+    hostLeaseSeconds: options.hostLeaseSeconds,
+    visibilityTimeout: options.visibilityTimeout,
+    maxDequeueCount: options.maxDequeueCount,
+    secretsCacheTtlSeconds: options.secretsCacheTtlSeconds,
+  });
   try {
     return await run(rig, options, log);
   } finally {
@@ -149,7 +174,7 @@ export async function runOutboundFaults(options: FaultRunOptions): Promise<Fault
 type FaultCounts = Omit<FaultRunResult['faults'], 'turns' | 'vaultConnectionsDropped'>;
 
 /** Twilio's misbehaviour, request by request: the scripted refusals first, then the seeded random faults. */
-function injectTwilioFaults(rig: FaultRig, refusedRecipients: string[], options: FaultRunOptions, counts: FaultCounts): void {
+function injectTwilioFaults(rig: OutboundRig, refusedRecipients: string[], options: FaultRunOptions, counts: FaultCounts): void {
   const refused = new Set(refusedRecipients);
   const pick = twilioFaultPicker({ seed: options.seed, rate: options.twilioFaultRate });
   rig.twilio.fault = ({ method, path, form }) => {
@@ -168,7 +193,7 @@ function injectTwilioFaults(rig: FaultRig, refusedRecipients: string[], options:
 }
 
 /** One turn's fault, while the wave's messages are being sent. */
-async function strike(rig: FaultRig, fault: TurnFault, options: FaultRunOptions, counts: FaultCounts): Promise<void> {
+async function strike(rig: OutboundRig, fault: TurnFault, options: FaultRunOptions, counts: FaultCounts): Promise<void> {
   if (fault === 'app-kill') {
     await rig.killHost();
     counts.appKills++;
@@ -179,19 +204,19 @@ async function strike(rig: FaultRig, fault: TurnFault, options: FaultRunOptions,
   } else {
     // The running host holds credentials and serves them stale when a re-read fails; a host started during the
     // outage has none. Both happen: first the cache expires, then the host is replaced.
-    rig.vault.vault.mode = 'drop-connections';
+    rigVault(rig).vault.mode = 'drop-connections';
     counts.vaultOutages++;
     await sleep(options.secretsCacheTtlSeconds * 1000 + 500);
     await rig.killHost();
     counts.appKills++;
     await rig.startHost();
     await sleep(options.outageMs);
-    rig.vault.vault.mode = 'up';
+    rigVault(rig).vault.mode = 'up';
   }
 }
 
 /** Where every message ended up, read once nothing runs any more. */
-async function auditRun(rig: FaultRig, messages: PlannedMessage[], keys: Map<PlannedMessage, string>): Promise<Audit> {
+async function auditRun(rig: OutboundRig, messages: PlannedMessage[], keys: Map<PlannedMessage, string>): Promise<Audit> {
   const textKeys = new Map(messages.map((m) => [m.text, keys.get(m)!]));
   const poison = new Map<string, number>();
   for (const text of await drainTexts(rig.poison)) {
@@ -213,7 +238,7 @@ async function auditRun(rig: FaultRig, messages: PlannedMessage[], keys: Map<Pla
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
-async function run(rig: FaultRig, options: FaultRunOptions, log: (line: string) => void): Promise<FaultRunResult> {
+async function run(rig: OutboundRig, options: FaultRunOptions, log: (line: string) => void): Promise<FaultRunResult> {
   const workload = planWorkload({ count: options.messages, seed: options.seed, fromNumber: FROM_NUMBER, now: new Date() });
   const counts: FaultCounts = {
     twilio: Object.fromEntries(TWILIO_FAULT_KINDS.map((k) => [k, 0])) as Record<TwilioFaultKind, number>,
@@ -269,7 +294,7 @@ async function run(rig: FaultRig, options: FaultRunOptions, log: (line: string) 
     deliveries: producers.deliveries,
     producerRetries: producers.retries,
     byProducer: producers.byProducer,
-    faults: { ...counts, vaultConnectionsDropped: rig.vault.vault.droppedConnections, turns },
+    faults: { ...counts, vaultConnectionsDropped: rigVault(rig).vault.droppedConnections, turns },
     outcomes: audit.outcomes,
     lost: audit.lost,
     duplicated: audit.duplicated,
@@ -338,7 +363,7 @@ export function logFigures(output: string): LogFigures {
 }
 
 /** Creates Twilio answered 201 to (the proxy records the answer even when it then drops the connection). */
-function successfulCreates(rig: FaultRig) {
+function successfulCreates(rig: OutboundRig) {
   return rig.twilio.requests.filter((r) => r.method === 'POST' && /\/(Messages|Calls)\.json$/.test(r.path) && r.status === 201);
 }
 
@@ -348,10 +373,10 @@ function statusCallbackKey(form: URLSearchParams): string | undefined {
 }
 
 /** Recipients reply STOP through the app's own SMS webhook, signed as Twilio would sign it. */
-async function optOut(rig: FaultRig, numbers: string[]): Promise<void> {
+async function optOut(rig: OutboundRig, numbers: string[]): Promise<void> {
   for (const from of numbers) {
-    const params = { ...SMS_PARAMS, AccountSid: SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID, From: from, Body: 'STOP' };
-    const signature = twilioSignature(SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN, `${WEBHOOK_BASE_URL}/api/sms`, params);
+    const params = { ...smsParams(), AccountSid: SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID, From: from, Body: 'STOP' };
+    const signature = sign(SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN, `${WEBHOOK_BASE_URL}/api/sms`, params);
     await persist(`STOP from ${from}`, async () => {
       const response = await fetch(`${rig.host.baseUrl}/api/sms`, {
         method: 'POST',
@@ -375,7 +400,7 @@ interface ProducerStats {
 
 /** Enqueues a wave through each message's producer, spread over `spreadMs`, each producer retrying until it succeeds. */
 async function produceWave(
-  rig: FaultRig,
+  rig: OutboundRig,
   wave: PlannedMessage[],
   into: { keys: Map<PlannedMessage, string>; stats: ProducerStats; spreadMs: number },
 ): Promise<void> {
@@ -415,7 +440,7 @@ async function produceWave(
 }
 
 /** Waits until the outbound queue is empty (visible or not) twice in a row: nothing is left to be done. */
-async function waitForDrain(rig: FaultRig, timeoutMs: number): Promise<boolean> {
+async function waitForDrain(rig: OutboundRig, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let emptyReads = 0;
   while (Date.now() < deadline) {

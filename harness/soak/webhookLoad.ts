@@ -3,7 +3,7 @@
 // Used by `npm run soak` (bench/soak.ts) and, CI-sized, by test/reliability/soak.test.ts.
 import autocannon from 'autocannon';
 import { parseTwiml, verbs } from '../twiml';
-import { SMS_PARAMS, twilioSignature, VOICE_CALL_PARAMS } from '../signing';
+import { sign, smsParams, voiceCallParams } from '../twilioRequests';
 
 /** What the app under load is configured with; the expected answers depend on it (see soakApp.ts). */
 export interface LoadTarget {
@@ -38,8 +38,8 @@ const KEYWORD_SENDER = '+14155550142';
 
 /** The mix: an incoming call and SMS twice as often as the twimlets, plus STOP/START, which write to storage. */
 function loadCases(target: LoadTarget): LoadCase[] {
-  const voice: Record<string, string> = { ...VOICE_CALL_PARAMS, AccountSid: target.accountSid };
-  const sms: Record<string, string> = { ...SMS_PARAMS, AccountSid: target.accountSid };
+  const voice: Record<string, string> = { ...voiceCallParams(), AccountSid: target.accountSid };
+  const sms: Record<string, string> = { ...smsParams(), AccountSid: target.accountSid };
   const forwardRedirect = new RegExp(
     `^Redirect: ${literal(target.baseUrl)}/api/forward\\?PhoneNumber=${literal(encodeURIComponent(target.forwardTo))}$`,
   );
@@ -151,7 +151,7 @@ export async function runWebhookLoad(target: LoadTarget, options: LoadOptions): 
   const requests: autocannon.Request[] = loadCases(target).map((c) => {
     const tally = tallies.get(c.name) ?? { name: c.name, answered: 0, wrong: 0 };
     tallies.set(c.name, tally);
-    const signed = (params: Record<string, string>) => twilioSignature(target.authToken, `${target.baseUrl}${c.path}`, params);
+    const signed = (params: Record<string, string>) => sign(target.authToken, `${target.baseUrl}${c.path}`, params);
     const perSender = c.perSender;
     const setupRequest = perSender
       ? (request: autocannon.Request, context: Record<string, unknown>) => {
@@ -171,7 +171,7 @@ export async function runWebhookLoad(target: LoadTarget, options: LoadOptions): 
       path: c.path,
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': twilioSignature(target.authToken, `${target.baseUrl}${c.path}`, c.params),
+        'x-twilio-signature': sign(target.authToken, `${target.baseUrl}${c.path}`, c.params),
       },
       body: new URLSearchParams(c.params).toString(),
       onResponse: (status, body, context, headers) => {

@@ -5,11 +5,11 @@ param functionAppName string
 @description('Every app setting, by name. Built in main.bicep from shared/settings.ts SETTINGS.')
 param appSettings object
 
-resource site 'Microsoft.Web/sites@2024-04-01' existing = {
+resource site 'Microsoft.Web/sites@2025-03-01' existing = {
   name: functionAppName
 }
 
-resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
+resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: site
   name: 'appsettings'
   properties: appSettings

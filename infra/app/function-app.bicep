@@ -14,10 +14,17 @@ param identityId string
 @description('URL of the blob container that holds the deployment package.')
 param deploymentContainerUrl string
 
+@description('Most on-demand instances of each function group.')
 param maximumInstanceCount int
 param instanceMemoryMB int
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+@description('Always-ready instances by function group: name is http or function:<name>. Billed while idle.')
+param alwaysReady { name: string, instanceCount: int }[]
+
+@description('Subnet the app joins (delegated to Microsoft.App/environments); empty for none.')
+param virtualNetworkSubnetId string
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
   tags: tags
@@ -31,7 +38,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-resource site 'Microsoft.Web/sites@2024-04-01' = {
+resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
   tags: union(tags, { 'azd-service-name': serviceName })
@@ -44,10 +51,12 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
+    // No ftpsState, use32BitWorkerProcess, preWarmedInstanceCount, netFrameworkVersion or
+    // functionsRuntimeScaleMonitoringEnabled: Flex Consumption refuses them (ARM error 51021), and has no FTP.
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
     }
     functionAppConfig: {
@@ -64,6 +73,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        alwaysReady: alwaysReady
       }
       runtime: {
         name: 'node'

@@ -28,6 +28,7 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
+output logAnalyticsName string = logAnalytics.name
 output applicationInsightsName string = applicationInsights.name
 // Identifies the resource and its ingestion endpoint; with local auth disabled it grants nothing on its own.
 output applicationInsightsConnectionString string = applicationInsights.properties.ConnectionString

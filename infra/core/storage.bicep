@@ -11,6 +11,9 @@ param deploymentContainerName string
 @description('Private containers the app reads (greetings and hold music), next to the deployment container.')
 param containerNames string[] = []
 
+@description('False with privateNetworking: only the private endpoints (private-endpoints.bicep) reach the account.')
+param publicNetworkAccess bool
+
 resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
   name: name
   location: location
@@ -25,9 +28,9 @@ resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
     allowCrossTenantReplication: false
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess ? 'Enabled' : 'Disabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: publicNetworkAccess ? 'Allow' : 'Deny'
       bypass: 'AzureServices'
     }
   }

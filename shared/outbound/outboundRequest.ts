@@ -1,9 +1,8 @@
 // A validated outbound message as the Twilio REST create it becomes, with the app's defaults applied, and
 // how to recognise that create among Twilio's records when its answer was lost. Pure: no I/O.
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
-import { SettingsError } from '../platform/settings';
 import { xmlSafe } from '../twiml/parts/speech';
-import { InvalidMessageError } from './errors';
+import { AppNotConfiguredError, InvalidMessageError } from './errors';
 import { MAX_TWIML_LENGTH } from './fields';
 import type { OutboundMessage } from './schema';
 import { statusCallbackUrl } from './statusUrls';
@@ -49,8 +48,8 @@ export function sayTwiml(text: string): string {
 /**
  * Defaults: an SMS without from or messagingServiceSid uses TWILIO_MESSAGING_SERVICE_SID, else TWILIO_FROM_NUMBER;
  * a call without from uses TWILIO_FROM_NUMBER. statusCallback defaults to /api/status when WEBHOOK_BASE_URL is set.
- * A missing default is a SettingsError: the message is fine, the app is not configured to send it. A recipient
- * outside OUTBOUND_ALLOWED_COUNTRIES is an InvalidMessageError: the message is rejected before Twilio is called.
+ * A missing default is an AppNotConfiguredError naming the setting: the message is fine, the app is not configured to send it.
+ * A recipient outside OUTBOUND_ALLOWED_COUNTRIES is an InvalidMessageError: the message is rejected before Twilio is called.
  */
 export function twilioRequest(message: OutboundMessage, options: { key: string; defaults: RequestDefaults }): TwilioRequest {
   const { defaults, key } = options;
@@ -64,18 +63,22 @@ export function twilioRequest(message: OutboundMessage, options: { key: string; 
       from = messagingServiceSid ? undefined : defaults.fromNumber;
     }
     if (!from && !messagingServiceSid) {
-      throw new SettingsError(
+      throw new AppNotConfiguredError(
         'TWILIO_FROM_NUMBER',
-        'is missing: an SMS without from needs TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID',
+        'Setting TWILIO_FROM_NUMBER is missing: an SMS without from needs TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID',
       );
     }
     return { kind: 'sms', to: message.to, from, messagingServiceSid, body: message.body, mediaUrl: message.mediaUrls, statusCallback };
   }
   const from = message.from ?? defaults.fromNumber;
-  if (!from) throw new SettingsError('TWILIO_FROM_NUMBER', 'is missing: a call without from needs it');
+  if (!from) throw new AppNotConfiguredError('TWILIO_FROM_NUMBER', 'Setting TWILIO_FROM_NUMBER is missing: a call without from needs it');
   let url = message.url;
   if (url?.startsWith('/')) {
-    if (!defaults.webhookBaseUrl) throw new SettingsError('WEBHOOK_BASE_URL', `is missing: the call's url ${url} is a path of this app`);
+    if (!defaults.webhookBaseUrl)
+      throw new AppNotConfiguredError(
+        'WEBHOOK_BASE_URL',
+        `Setting WEBHOOK_BASE_URL is missing: the call's url ${url} is a path of this app`,
+      );
     url = defaults.webhookBaseUrl + url;
   }
   const twiml = message.say !== undefined ? sayTwiml(message.say) : message.twiml;

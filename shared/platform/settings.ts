@@ -32,6 +32,18 @@ export const SETTINGS = {
     default: '300',
     deployed: false,
   },
+  TWILIO_MAX_CONCURRENCY: {
+    description:
+      "The most Twilio REST requests the outbound function may have in flight across all its instances (Twilio allows about 100 per account). infra/main.bicep derives the host's per-instance queue settings from it; the outbound function refuses to start when batchSize + newBatchThreshold, times OUTBOUND_MAX_INSTANCES, exceeds it.",
+    default: '80',
+    deployed: true,
+  },
+  OUTBOUND_MAX_INSTANCES: {
+    description:
+      'The most instances the outbound function can run on at once: in Azure maximumInstanceCount plus its always-ready instances (set by infra/main.bicep), locally 1.',
+    default: '1',
+    deployed: true,
+  },
   OPTOUT_TABLE: { description: 'Name of the table of numbers that replied STOP.', default: 'optouts', deployed: true },
   KEY_VAULT_URL: {
     description:
@@ -190,6 +202,8 @@ export interface Settings {
   outboundQueue: string;
   outboundLedger: string;
   outboundSendLeaseMs: number;
+  twilioMaxConcurrency: number;
+  outboundMaxInstances: number;
   optOutTable: string;
   keyVaultUrl?: string;
   azureClientId?: string;
@@ -515,6 +529,8 @@ export function parseSettings(env: Env): Settings {
     outboundQueue: readName(env, 'OUTBOUND_QUEUE', QUEUE_NAME, 'storage queue'),
     outboundLedger: readName(env, 'OUTBOUND_LEDGER', TABLE_NAME, 'table'),
     outboundSendLeaseMs: readPositiveInt(env, 'OUTBOUND_SEND_LEASE_SECONDS') * 1000,
+    twilioMaxConcurrency: readPositiveInt(env, 'TWILIO_MAX_CONCURRENCY'),
+    outboundMaxInstances: readPositiveInt(env, 'OUTBOUND_MAX_INSTANCES'),
     optOutTable: readName(env, 'OPTOUT_TABLE', TABLE_NAME, 'table'),
     keyVaultUrl: readUrl(env, 'KEY_VAULT_URL'),
     azureClientId: read(env, 'AZURE_CLIENT_ID'),

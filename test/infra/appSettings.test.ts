@@ -1,6 +1,10 @@
 // The deployed app settings against shared/platform/settings.ts, the one list of what the app reads.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkTwilioConcurrency, parseHostConfig, withHostOverrides } from '../../shared/platform/hostJson';
 import { parseSettings, SETTINGS, type SettingName, type SettingSpec } from '../../shared/platform/settings';
-import { loadMainTemplate, moduleCreating, onlyResource, resolve, rootParameter } from './armTemplate';
+import { ArmEvaluator, UnsupportedExpression } from './armExpression';
+import { loadMainTemplate, moduleCreating, onlyResource, repoRoot, resolve, rootParameter } from './armTemplate';
 
 const template = loadMainTemplate();
 const placed = onlyResource(template, 'Microsoft.Web/sites/config');
@@ -11,9 +15,10 @@ const settingsDeployment = resolved.deployment;
 const specs = Object.entries(SETTINGS) as [SettingName, SettingSpec][];
 const deployed = specs.filter(([, spec]) => spec.deployed).map(([name]) => name);
 
-// Settings the Functions host and platform read, not the app. They are no entry in SETTINGS.
+// Settings the Functions host and platform read, not the app. They are no entry in SETTINGS. The host's own
+// overrides of host.json (AzureFunctionsJobHost__<path>) carry the outbound queue's share of Twilio concurrency.
 const PLATFORM =
-  /^(AzureWebJobsStorage__(credential|clientId|blobServiceUri|queueServiceUri|tableServiceUri)|APPLICATIONINSIGHTS_(CONNECTION_STRING|AUTHENTICATION_STRING))$/;
+  /^(AzureWebJobsStorage__(credential|clientId|blobServiceUri|queueServiceUri|tableServiceUri)|APPLICATIONINSIGHTS_(CONNECTION_STRING|AUTHENTICATION_STRING)|AzureFunctionsJobHost__extensions__queues__(batchSize|newBatchThreshold))$/;
 
 const identityModule = moduleCreating(template, 'Microsoft.ManagedIdentity/userAssignedIdentities');
 const storageModule = moduleCreating(template, 'Microsoft.Storage/storageAccounts');
@@ -87,22 +92,49 @@ test('a setting taken from a parameter gets the same default in Bicep as in shar
   );
 });
 
-test('with the template defaults, the app parses the deployed settings without error', () => {
-  // Values Azure fills in at deployment time get realistic stand-ins; everything else comes from the template.
-  const standIns: Record<string, string> = {
-    AzureWebJobsStorage__blobServiceUri: 'https://stexample.blob.core.windows.net/',
-    AzureWebJobsStorage__queueServiceUri: 'https://stexample.queue.core.windows.net/',
-    AzureWebJobsStorage__tableServiceUri: 'https://stexample.table.core.windows.net/',
-    KEY_VAULT_URL: 'https://kv-example.vault.azure.net/',
-    WEBHOOK_BASE_URL: 'https://func-example.azurewebsites.net',
-  };
+// Values Azure fills in at deployment time get realistic stand-ins; everything else comes from the template.
+const standIns: Record<string, string> = {
+  AzureWebJobsStorage__blobServiceUri: 'https://stexample.blob.core.windows.net/',
+  AzureWebJobsStorage__queueServiceUri: 'https://stexample.queue.core.windows.net/',
+  AzureWebJobsStorage__tableServiceUri: 'https://stexample.table.core.windows.net/',
+  KEY_VAULT_URL: 'https://kv-example.vault.azure.net/',
+  WEBHOOK_BASE_URL: 'https://func-example.azurewebsites.net',
+};
+
+/** The app settings a deployment with the template defaults sets; what only Azure knows gets a stand-in. */
+function deployedEnv(): Record<string, string> {
+  const arm = new ArmEvaluator(template);
   const env: Record<string, string> = {};
+  // appSettings holds root-level expressions: main.bicep passes the object to the settings module.
   for (const [name, value] of Object.entries(appSettings)) {
-    const root = rootParameter(settingsDeployment, value);
-    if (root) env[name] = String(root.definition.defaultValue);
-    else if (typeof value === 'string' && !value.startsWith('[')) env[name] = value;
-    else env[name] = standIns[name] ?? '00000000-0000-0000-0000-000000000000';
+    try {
+      env[name] = String(arm.value(value));
+    } catch (error) {
+      if (!(error instanceof UnsupportedExpression)) throw error;
+      env[name] = standIns[name] ?? '00000000-0000-0000-0000-000000000000';
+    }
   }
+  return env;
+}
+
+test("with the template defaults, the outbound function's concurrency check passes on the deployed queue settings", () => {
+  const env = deployedEnv();
+  const hostJson = withHostOverrides(JSON.parse(readFileSync(join(repoRoot, 'host.json'), 'utf8')) as Record<string, unknown>, env);
+  const concurrency = parseHostConfig(hostJson, 4).queues;
+  expect(concurrency).toMatchObject({ batchSize: 1, newBatchThreshold: 1 });
+  const parsed = parseSettings(env);
+  expect(parsed).toMatchObject({ twilioMaxConcurrency: 80, outboundMaxInstances: 40 });
+  expect(() => checkTwilioConcurrency(parsed, concurrency)).not.toThrow();
+  // Without the overrides, host.json's local values would let 40 instances run 40 x 24 sends at once.
+  const withoutOverrides = parseHostConfig(
+    JSON.parse(readFileSync(join(repoRoot, 'host.json'), 'utf8')) as Record<string, unknown>,
+    4,
+  ).queues;
+  expect(() => checkTwilioConcurrency(parsed, withoutOverrides)).toThrow(/TWILIO_MAX_CONCURRENCY is 80, but 40 outbound instances/);
+});
+
+test('with the template defaults, the app parses the deployed settings without error', () => {
+  const env = deployedEnv();
   const parsed = parseSettings(env);
   expect(parsed.storage).toMatchObject({ kind: 'identity', queueServiceUri: standIns.AzureWebJobsStorage__queueServiceUri });
   expect(parsed.keyVaultUrl).toBe('https://kv-example.vault.azure.net');

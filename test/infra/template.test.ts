@@ -98,12 +98,11 @@ describe('the Function App', () => {
     expect(account.deployment.passed.containerNames).toEqual(["[parameters('audioContainerName')]"]);
   });
 
-  test('answers HTTPS only, with TLS 1.2 at least and FTP(S) off', () => {
+  test('answers HTTPS only, with TLS 1.2 at least', () => {
     const properties = site.resource.properties!;
     expect(properties.httpsOnly).toBe(true);
     expect(properties.siteConfig.minTlsVersion).toBe('1.2');
     expect(properties.siteConfig.scmMinTlsVersion).toBe('1.2');
-    expect(properties.siteConfig.ftpsState).toBe('Disabled');
   });
 
   test('refuses publishing with basic (FTP and SCM) credentials', () => {

@@ -4,6 +4,7 @@ import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { startAzurite, type RunningAzurite } from '../../devhost/services';
 import { startHost, type RunningHost } from '../../harness/localHost';
 import { rawGet, rawRequest } from '../../harness/rawHttp';
+import { waitFor } from '../../harness/waitFor';
 
 let azurite: RunningAzurite;
 let host: RunningHost;
@@ -40,13 +41,8 @@ afterAll(async () => {
   await azurite?.stop();
 });
 
-async function until(predicate: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`Timed out. Host output:\n${host.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitForHost = (predicate: () => boolean | Promise<boolean>) =>
+  waitFor(predicate, { context: () => `Host output:\n${host.output()}` });
 
 test('prints each HTTP function URL at start, as func does', () => {
   expect(host.output()).toMatch(/echoRequest: \[GET,POST\] http:\/\/localhost:\d+\/fixture\/things\/\{id\}/);
@@ -79,7 +75,7 @@ test('a path with a malformed escape is routed or not found, and a Host header t
 
 test('a base64 message is decoded, handed over with trigger metadata, and deleted on success', async () => {
   const sent = await queue.sendMessage(base64({ hello: 'world', id: 'payload-id' }));
-  await until(() => seen().some((s) => typeof s.item === 'object' && s.item.hello === 'world'));
+  await waitForHost(() => seen().some((s) => typeof s.item === 'object' && s.item.hello === 'world'));
   const entry = seen().find((s) => typeof s.item === 'object' && s.item.hello === 'world')!;
   expect(entry.meta).toMatchObject({
     dequeueCount: 1,
@@ -92,13 +88,13 @@ test('a base64 message is decoded, handed over with trigger metadata, and delete
   // The payload's own "id" hides the queue message id, as in the real host.
   expect(entry.meta.id).toBe('payload-id');
   expect(sent.messageId).not.toBe('payload-id');
-  await until(async () => (await queue.getProperties()).approximateMessagesCount === 0);
+  await waitForHost(async () => (await queue.getProperties()).approximateMessagesCount === 0);
 });
 
 test('a failing message is retried after visibilityTimeout, then moved to the poison queue at maxDequeueCount', async () => {
   const started = Date.now();
   await queue.sendMessage(base64({ fail: true, tag: 'poison-me' }));
-  await until(async () => (await poison.exists()) && (await poison.peekMessages()).peekedMessageItems.length > 0);
+  await waitForHost(async () => (await poison.exists()) && (await poison.peekMessages()).peekedMessageItems.length > 0);
   const attempts = seen().filter((s) => typeof s.item === 'object' && s.item.tag === 'poison-me');
   expect(attempts.map((a) => a.meta.dequeueCount)).toEqual([1, 2]);
   expect(Date.now() - started).toBeGreaterThanOrEqual(1000); // visibilityTimeout 00:00:01 between the attempts
@@ -109,7 +105,7 @@ test('a failing message is retried after visibilityTimeout, then moved to the po
 
 test('a message that is not base64 fails decoding and ends in the poison queue, not lost', async () => {
   await queue.sendMessage('{not base64}');
-  await until(async () =>
+  await waitForHost(async () =>
     (await poison.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.some((m) => m.messageText === '{not base64}'),
   );
 });
@@ -118,7 +114,7 @@ test('in-flight work never exceeds batchSize + newBatchThreshold', async () => {
   // One long message holds a slot while short ones finish, so the host must top up to the limit.
   await queue.sendMessage(base64({ sleepMs: 2000, batch: 0 }));
   await Promise.all(Array.from({ length: 7 }, (_, i) => queue.sendMessage(base64({ sleepMs: 300, batch: i + 1 }))));
-  await until(() => seen().filter((s) => typeof s.item === 'object' && 'batch' in s.item).length === 8);
+  await waitForHost(() => seen().filter((s) => typeof s.item === 'object' && 'batch' in s.item).length === 8);
   const peak = Math.max(
     ...seen()
       .filter((s) => typeof s.item === 'object' && 'batch' in s.item)

@@ -9,12 +9,12 @@ import { MOCK_TWILIO_CREDENTIALS } from '../../devhost/services';
 import { recordOptOut } from '../../shared/outbound/optOutTable';
 import { resetSettingsForTests } from '../../shared/platform/settings';
 import { repoRoot } from '../../harness/localHost';
+import { waitFor } from '../../harness/waitFor';
 import {
   base64,
   MAX_DEQUEUE_COUNT,
   outboundHelpers,
   startOutboundRig,
-  until,
   WEBHOOK_BASE_URL,
   type OutboundRig,
 } from '../../harness/outboundRig';
@@ -225,12 +225,12 @@ describe('Twilio errors', () => {
       await enqueue(text);
       // The last try marks the row poisoned when it starts; the host creates the poison queue when it moves the message.
       await rowWithStatus('poison-1', 'poisoned');
-      const poisoned = await until(
+      const poisoned = await waitFor(
         async () =>
           (await rig.poison.exists())
             ? (await rig.poison.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.find((m) => m.messageText === text)
             : undefined,
-        () => 'the message did not reach the poison queue',
+        { context: () => 'the message did not reach the poison queue' },
       );
       expect(poisoned.messageText).toBe(text);
       expect(await ledgerRow('poison-1')).toMatchObject({
@@ -265,10 +265,9 @@ describe('exactly once', () => {
     await Promise.all(Array.from({ length: 6 }, () => enqueue(text)));
     await rowWithStatus('concurrent-1', 'sent');
     const outcomes = () => logEntries('concurrent-1').map((e) => String(e.outcome));
-    await until(
-      () => (outcomes().filter((o) => o === 'duplicate').length === 5 ? true : undefined),
-      () => `Outcomes so far: ${JSON.stringify(outcomes())}`,
-    );
+    await waitFor(() => outcomes().filter((o) => o === 'duplicate').length === 5, {
+      context: () => `Outcomes so far: ${JSON.stringify(outcomes())}`,
+    });
     expect(outcomes().sort()).toEqual([
       'deferred',
       'deferred',

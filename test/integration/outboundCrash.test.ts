@@ -2,14 +2,15 @@
 // The host process is killed for real (SIGKILL) while Twilio's answer is still on its way, then restarted.
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { MOCK_TWILIO_CREDENTIALS } from '../../devhost/services';
-import { outboundHelpers, startOutboundRig, until, WEBHOOK_BASE_URL, type OutboundRig } from '../../harness/outboundRig';
+import { outboundHelpers, startOutboundRig, WEBHOOK_BASE_URL, type OutboundRig } from '../../harness/outboundRig';
+import { waitFor } from '../../harness/waitFor';
 
 const LEASE_SECONDS = 2;
 let rig: OutboundRig;
 const { ledgerRow, rowWithStatus, logEntries, logEntry, creates, lookups, enqueue } = outboundHelpers(() => rig);
 
 beforeAll(async () => {
-  rig = await startOutboundRig({ queueName: 'outbound-crash', leaseSeconds: LEASE_SECONDS });
+  rig = await startOutboundRig({ queueName: 'outbound-crash', sendLeaseSeconds: LEASE_SECONDS });
 }, 60_000);
 
 afterAll(async () => {
@@ -20,14 +21,10 @@ afterAll(async () => {
 async function crashAfterTwilioCreated(to: string, text: string): Promise<string> {
   rig.planFaults(to, [{ kind: 'forward-then-hold' }]);
   await enqueue(text);
-  const created = await until(
-    () => rig.twilio.created.find((c) => c.form.get('To') === to),
-    () => 'Twilio never saw the create',
-  );
-  const killed = rig.host.process;
-  const exited = new Promise((resolve) => killed.once('exit', resolve));
-  killed.kill('SIGKILL');
-  await exited;
+  const created = await waitFor(() => rig.twilio.created.find((c) => c.form.get('To') === to), {
+    context: () => 'Twilio never saw the create',
+  });
+  await rig.killHost();
   await rig.startHost();
   return created.sid;
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { freePort, startAzurite, type RunningAzurite } from '../../devhost/services';
 import { repoRoot } from '../../harness/localHost';
+import { waitFor } from '../../harness/waitFor';
 
 let azurite: RunningAzurite;
 beforeAll(async () => {
@@ -35,14 +36,6 @@ function runStart(appRoot: string, env: Record<string, string>, args: string[]):
   return { child, output: () => output };
 }
 
-async function until(predicate: () => boolean | Promise<boolean>, describe: () => string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`Timed out:\n${describe()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   await new Promise<void>((resolve) => {
@@ -61,7 +54,7 @@ test('without func or Twilio credentials it creates local settings, starts the P
     String(mockPort),
   ]);
   try {
-    await until(() => run.output().includes('Host started'), run.output);
+    await waitFor(() => run.output().includes('Host started'), { timeoutMs: 30_000, context: run.output });
     expect(existsSync(join(appRoot, 'local.settings.json'))).toBe(true);
     expect(run.output()).toContain('OFFLINE TWILIO MOCK');
     expect(run.output()).toContain(`http://127.0.0.1:${mockPort}`);
@@ -71,7 +64,7 @@ test('without func or Twilio credentials it creates local settings, starts the P
     const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient('start-outbound');
     await queue.createIfNotExists();
     await queue.sendMessage(JSON.stringify({ type: 'sms', to: '+15551234567', body: 'from npm start' }));
-    await until(() => /Executed 'outbound' \(Succeeded/.test(run.output()), run.output);
+    await waitFor(() => /Executed 'outbound' \(Succeeded/.test(run.output()), { timeoutMs: 30_000, context: run.output });
   } finally {
     await stop(run.child);
   }
@@ -85,7 +78,7 @@ test('with TWILIO_API_BASE_URL set it starts no mock', async () => {
     ['--port', String(await freePort())],
   );
   try {
-    await until(() => run.output().includes('Host started'), run.output);
+    await waitFor(() => run.output().includes('Host started'), { timeoutMs: 30_000, context: run.output });
     expect(run.output()).not.toContain('OFFLINE TWILIO MOCK');
     expect(run.output()).toContain('TWILIO_API_BASE_URL=http://127.0.0.1:9');
   } finally {
@@ -104,7 +97,7 @@ test('when func is on the PATH it hands over to `func start` with the settings i
   );
   chmodSync(join(bin, 'func'), 0o755);
   const run = runStart(appRoot, { PATH: `${bin}:${process.env.PATH}`, TWILIO_API_BASE_URL: 'http://127.0.0.1:9' }, ['--port', '7099']);
-  await until(() => run.child.exitCode !== null, run.output);
+  await waitFor(() => run.child.exitCode !== null, { timeoutMs: 30_000, context: run.output });
   const invocation = JSON.parse(readFileSync(record, 'utf8'));
   expect(invocation.args).toEqual(['start', '--port', '7099']);
   expect(invocation.cwd).toBe(appRoot);

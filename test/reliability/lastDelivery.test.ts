@@ -1,14 +1,15 @@
 // The queue's last delivery of a message dies (the host is killed mid-send). The host then moves the message to
 // the poison queue on its next receive without invoking the function again, as the Functions host does
 // (QueueProcessor.BeginProcessingMessageAsync), so the ledger must already say `poisoned`: found by the fault soak.
-import { MAX_DEQUEUE_COUNT, outboundHelpers, startOutboundRig, until, type OutboundRig } from '../../harness/outboundRig';
+import { MAX_DEQUEUE_COUNT, outboundHelpers, startOutboundRig, type OutboundRig } from '../../harness/outboundRig';
+import { waitFor } from '../../harness/waitFor';
 
 let rig: OutboundRig;
 const { ledgerRow, rowWithStatus, creates, enqueue } = outboundHelpers(() => rig);
 const injected500 = { kind: 'status', status: 500 } as const;
 
 beforeAll(async () => {
-  rig = await startOutboundRig({ queueName: 'outbound-last-try', leaseSeconds: 2, hostEnv: { DEVHOST_QUEUE_LEASE_SECONDS: '2' } });
+  rig = await startOutboundRig({ queueName: 'outbound-last-try', sendLeaseSeconds: 2, hostLeaseSeconds: 2 });
 }, 60_000);
 
 afterAll(async () => {
@@ -20,14 +21,10 @@ test('a host killed during the last delivery leaves the message in the poison qu
   const text = JSON.stringify({ type: 'sms', to, body: 'last try', idempotencyKey: 'last-try-1' });
   rig.planFaults(to, [...Array(MAX_DEQUEUE_COUNT - 1).fill(injected500), { kind: 'forward-then-hold' }]);
   await enqueue(text);
-  await until(
-    () => rig.twilio.created.find((c) => c.form.get('To') === to),
-    () => `the last delivery never reached Twilio:\n${rig.host.output()}`,
-  );
-  const killed = rig.host.process;
-  const exited = new Promise((resolve) => killed.once('exit', resolve));
-  killed.kill('SIGKILL');
-  await exited;
+  await waitFor(() => rig.twilio.created.find((c) => c.form.get('To') === to), {
+    context: () => `the last delivery never reached Twilio:\n${rig.host.output()}`,
+  });
+  await rig.killHost();
   await rig.startHost();
 
   await rig.host.waitForOutput(/has reached MaxDequeueCount of \d+\. Moving message to queue 'outbound-last-try-poison'/);

@@ -1,5 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
-import { SettingsError } from '../../../shared/platform/settings';
+import { AppNotConfiguredError } from '../../../shared/outbound/errors';
 import { InvalidMessageError } from '../../../shared/outbound/errors';
 import type { OutboundMessage } from '../../../shared/outbound/schema';
 import { findOwnRecord, twilioRequest, type TwilioRecord } from '../../../shared/outbound/outboundRequest';
@@ -41,7 +41,7 @@ describe('the Twilio request for a message', () => {
   });
 
   test('an SMS with no sender anywhere is a settings problem naming TWILIO_FROM_NUMBER', () => {
-    expect(() => build({ type: 'sms', to: '+15551234567', body: 'Hi' }, {})).toThrow(SettingsError);
+    expect(() => build({ type: 'sms', to: '+15551234567', body: 'Hi' }, {})).toThrow(AppNotConfiguredError);
     expect(() => build({ type: 'sms', to: '+15551234567', body: 'Hi' }, {})).toThrow(/TWILIO_FROM_NUMBER/);
   });
 

@@ -1,6 +1,6 @@
 // Call handling without code, read back as TwiML trees: blocklist, business hours (fake clock), the call queue,
 // speech menus and pauses, and audio files of the app's own container.
-import { mergeParams, paramsFromSearch, type WebhookParams } from '../../../shared/webhook/params';
+import { mergeParams, paramsFromSearch } from '../../../shared/webhook/params';
 import { parseSettings } from '../../../shared/platform/settings';
 import { voiceTwiml } from '../../../shared/twiml/incomingCall';
 import { menuTwiml, optionSpoken } from '../../../shared/twiml/menu';
@@ -21,7 +21,7 @@ const voice = (env: Record<string, string>, post: Record<string, string> = {}, n
       now,
     }),
   );
-const queue = (params: Record<string, string>) => parseTwiml(queueTwiml(params as WebhookParams, QUEUE_URL));
+const queue = (params: Record<string, string>) => parseTwiml(queueTwiml(params, QUEUE_URL));
 
 describe('blocklist', () => {
   test('rejects a call from a blocked number, however the number is written, before any greeting', () => {

@@ -1,4 +1,4 @@
-import { getExpectedBodyHash } from 'twilio/lib/webhooks/webhooks';
+import { getExpectedBodyHash, getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { readSignedBody, signatureMatches, signedUrl, verifySignature, type SignedRequest } from '../../../shared/webhook/signature';
 import { formBody, sign } from '../../../harness/twilioRequests';
 
@@ -32,6 +32,13 @@ describe("Twilio's documented test vectors", () => {
 });
 
 describe('what is signed', () => {
+  test("the test and benchmark requests are signed exactly as twilio's SDK signs them", () => {
+    const url = 'https://calls.example.com/api/simulring?Timeout=20';
+    const params = { PhoneNumbers: ['+14155550101', '+14155550100', '+14155550101'], Body: 'héllo & ünïcode ✓', From: '+14155550111' };
+    expect(sign(TOKEN, url, params)).toBe(getExpectedTwilioSignature(TOKEN, url, params));
+    expect(sign(TOKEN, url)).toBe(getExpectedTwilioSignature(TOKEN, url, {}));
+  });
+
   test('every value of a repeated key is covered, so repeated keys must be kept', () => {
     const url = 'https://calls.example.com/api/simulring';
     const body = 'PhoneNumbers=%2B14155550100&PhoneNumbers=%2B14155550101&From=%2B14155550111';

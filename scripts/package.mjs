@@ -1,0 +1,130 @@
+// npm run package: the one folder that goes to Azure, build/package/ by default. It holds what the Node worker
+// loads and nothing else: dist/ (the bundle package.json "main" names), host.json, package.json (without its
+// scripts), the lockfile, and production-only node_modules from `npm ci --omit=dev`. azure.yaml points azd's
+// `dist` at it (a prepackage hook runs this script); `func azure functionapp publish` runs from inside it.
+//   node scripts/package.mjs [--out DIR] [--zip FILE]
+// --zip also writes the folder as a zip (what azd uploads; `az functionapp deploy --src-path` takes it) and prints
+// its size. The folder's own .funcignore ignores nothing: without an ignore file azd would drop node_modules.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { crc32, deflateRawSync } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function option(name, fallback) {
+  const index = process.argv.indexOf(`--${name}`);
+  return index > 0 ? resolve(process.argv[index + 1]) : fallback;
+}
+
+/** Every file under dir, as paths relative to it with forward slashes, sorted. */
+export function filesUnder(dir) {
+  const found = [];
+  const walk = (at) => {
+    for (const name of readdirSync(at).sort()) {
+      const full = join(at, name);
+      const info = lstatSync(full);
+      if (info.isSymbolicLink()) throw new Error(`${relative(dir, full)} is a symbolic link, which a zip deployment cannot carry`);
+      if (info.isDirectory()) walk(full);
+      else found.push(relative(dir, full).split(sep).join('/'));
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+/** A plain zip (deflate, no zip64) of every file under dir. */
+export function zipFolder(dir, zipFile) {
+  const chunks = [];
+  const central = [];
+  let offset = 0;
+  for (const name of filesUnder(dir)) {
+    const data = readFileSync(join(dir, name));
+    const deflated = deflateRawSync(data, { level: 9 });
+    const stored = deflated.length < data.length;
+    const body = stored ? deflated : data;
+    const nameBytes = Buffer.from(name, 'utf8');
+    const crc = crc32(data);
+    const header = Buffer.alloc(30);
+    header.writeUInt32LE(0x04034b50, 0);
+    header.writeUInt16LE(20, 4);
+    header.writeUInt16LE(0x0800, 6); // UTF-8 names
+    header.writeUInt16LE(stored ? 8 : 0, 8);
+    header.writeUInt32LE(0x00210000, 10); // 1980-01-01 00:00: reproducible
+    header.writeUInt32LE(crc, 14);
+    header.writeUInt32LE(body.length, 18);
+    header.writeUInt32LE(data.length, 22);
+    header.writeUInt16LE(nameBytes.length, 26);
+    const entry = Buffer.alloc(46);
+    entry.writeUInt32LE(0x02014b50, 0);
+    entry.writeUInt16LE(0x031e, 4); // made by Unix, so the mode below is read
+    entry.writeUInt16LE(20, 6);
+    entry.writeUInt16LE(0x0800, 8);
+    entry.writeUInt16LE(stored ? 8 : 0, 10);
+    entry.writeUInt32LE(0x00210000, 12);
+    entry.writeUInt32LE(crc, 16);
+    entry.writeUInt32LE(body.length, 20);
+    entry.writeUInt32LE(data.length, 24);
+    entry.writeUInt16LE(nameBytes.length, 28);
+    entry.writeUInt32LE((((statSync(join(dir, name)).mode & 0o777) | 0o100000) << 16) >>> 0, 38);
+    entry.writeUInt32LE(offset, 42);
+    chunks.push(header, nameBytes, body);
+    central.push(entry, nameBytes);
+    offset += header.length + nameBytes.length + body.length;
+  }
+  const centralSize = central.reduce((n, b) => n + b.length, 0);
+  const count = central.length / 2;
+  if (count > 0xffff || offset > 0xffffffff) throw new Error('too many files or bytes for a zip without zip64');
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(count, 8);
+  end.writeUInt16LE(count, 10);
+  end.writeUInt32LE(centralSize, 12);
+  end.writeUInt32LE(offset, 16);
+  writeFileSync(zipFile, Buffer.concat([...chunks, ...central, end]));
+  return statSync(zipFile).size;
+}
+
+export function buildPackage(out) {
+  execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(join(out, 'dist'), { recursive: true });
+  for (const file of ['main.js', 'main.js.map']) cpSync(join(root, 'dist', file), join(out, 'dist', file));
+  cpSync(join(root, 'host.json'), join(out, 'host.json'));
+  cpSync(join(root, 'package-lock.json'), join(out, 'package-lock.json'));
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  writeFileSync(join(out, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  // --omit=dev: devDependencies (Azurite, Prism, jest, esbuild, TypeScript...) stay home. --no-bin-links: a zip
+  // deployment cannot carry symbolic links, and nothing at run time needs node_modules/.bin.
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  execFileSync(
+    npm,
+    ['ci', '--omit=dev', '--ignore-scripts', '--no-bin-links', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
+    {
+      cwd: out,
+      stdio: 'inherit',
+      shell: process.platform === 'win32',
+    },
+  );
+  // Without scripts a remote (Oryx) build, should one ever run, builds nothing: dist/ is already built.
+  delete pkg.scripts;
+  writeFileSync(join(out, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  writeFileSync(
+    join(out, '.funcignore'),
+    '# Everything in this folder is deployed. The file exists because azd, finding no ignore file, would leave out node_modules.\n',
+  );
+  for (const leftover of ['node_modules/.package-lock.json']) rmSync(join(out, leftover), { force: true });
+  return filesUnder(out);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const out = option('out', join(root, 'build', 'package'));
+  const zip = option('zip', undefined);
+  if (existsSync(out) && relative(root, out) === '') throw new Error('--out must not be the project itself');
+  const files = buildPackage(out);
+  const bytes = files.reduce((n, f) => n + statSync(join(out, f)).size, 0);
+  let line = `package: ${relative(process.cwd(), out) || '.'}: ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB`;
+  if (zip) line += `; ${relative(process.cwd(), zip)}: ${(zipFolder(out, zip) / 1e6).toFixed(1)} MB zipped`;
+  console.log(line);
+}

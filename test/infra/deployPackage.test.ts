@@ -1,0 +1,137 @@
+// The folder that goes to Azure (scripts/package.mjs): built here into a temporary folder outside the project, so
+// nothing it needs can be found in the project's own node_modules, then checked the way Azure will use it.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { repoRoot } from './armTemplate';
+
+jest.setTimeout(300_000);
+
+interface LockEntry {
+  version?: string;
+  dev?: boolean;
+  optional?: boolean;
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'deploy-package-'));
+const folder = join(scratch, 'package');
+const zip = join(scratch, 'package.zip');
+let files: string[] = [];
+let report = '';
+
+beforeAll(() => {
+  report = execFileSync(process.execPath, [join(repoRoot, 'scripts', 'package.mjs'), '--out', folder, '--zip', zip], { encoding: 'utf8' });
+  files = execFileSync('find', ['.', '-type', 'f'], { cwd: folder, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+    .split('\n')
+    .filter(Boolean)
+    .map((f) => f.slice(2));
+});
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
+const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { main: string; devDependencies: Record<string, string> };
+
+test('nothing above the package folder has a node_modules that could stand in for a missing package', () => {
+  for (let dir = dirname(folder); dir !== dirname(dir); dir = dirname(dir)) expect(existsSync(join(dir, 'node_modules'))).toBe(false);
+});
+
+test('holds the bundle, host.json, package.json, the lockfile and node_modules, and no source, tests or tools', () => {
+  const top = [...new Set(files.map((f) => f.split('/')[0]))].sort();
+  expect(top).toEqual(['.funcignore', 'dist', 'host.json', 'node_modules', 'package-lock.json', 'package.json']);
+  expect(files.filter((f) => f.startsWith('dist/')).sort()).toEqual(['dist/main.js', 'dist/main.js.map']);
+  expect(readFileSync(join(folder, 'host.json'), 'utf8')).toBe(readFileSync(join(repoRoot, 'host.json'), 'utf8'));
+  const deployed = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { main: string; scripts?: unknown };
+  expect(deployed.main).toBe(pkg.main);
+  expect(deployed.scripts).toBeUndefined();
+});
+
+test('node_modules holds no devDependency, nor any package the lockfile marks dev-only', () => {
+  for (const name of Object.keys(pkg.devDependencies))
+    expect({ name, shipped: existsSync(join(folder, 'node_modules', name)) }).toEqual({ name, shipped: false });
+  const devOnly = Object.entries(lock.packages)
+    .filter(([path, entry]) => path.startsWith('node_modules/') && entry.dev)
+    .map(([path]) => path)
+    .filter((path) => existsSync(join(folder, path, 'package.json')));
+  expect(devOnly).toEqual([]);
+});
+
+test('node_modules holds every production package of the lockfile, at the locked version', () => {
+  const missing = Object.entries(lock.packages)
+    .filter(([path, entry]) => path.startsWith('node_modules/') && !entry.dev && !entry.optional)
+    .filter(([path, entry]) => {
+      const manifest = join(folder, path, 'package.json');
+      return !existsSync(manifest) || (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version !== entry.version;
+    })
+    .map(([path]) => path);
+  expect(missing).toEqual([]);
+});
+
+test('its .funcignore ignores nothing, so azd keeps node_modules (without one it leaves them out)', () => {
+  const lines = readFileSync(join(folder, '.funcignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  expect(lines).toEqual([]);
+});
+
+test('loaded on its own, as the worker loads it, it registers every function in functions/', () => {
+  const run = (appRoot: string) =>
+    spawnSync(process.execPath, [join(repoRoot, 'build', 'devhost.js'), 'functions'], {
+      cwd: appRoot,
+      env: {
+        PATH: process.env.PATH,
+        AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+        DEVHOST_APP_ROOT: appRoot,
+        DEVHOST_SKIP_LOCAL_SETTINGS: '1',
+      },
+      encoding: 'utf8',
+    });
+  const fromPackage = run(folder);
+  expect(fromPackage.stderr).toBe('');
+  expect(fromPackage.status).toBe(0);
+  const names = (JSON.parse(fromPackage.stdout) as { name: string }[]).map((f) => f.name).sort();
+  const fromProject = (JSON.parse(run(repoRoot).stdout) as { name: string }[]).map((f) => f.name).sort();
+  expect(names).toEqual(fromProject);
+  // One function per file in functions/.
+  expect(names.length).toBe(readdirSync(join(repoRoot, 'functions')).filter((f) => f.endsWith('.ts')).length);
+});
+
+test('every package the bundle requires, on first use or at load, resolves and loads from the package folder alone', () => {
+  const bundle = readFileSync(join(folder, 'dist', 'main.js'), 'utf8');
+  const builtins = new Set(builtinModules);
+  const required = [...new Set([...bundle.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]))].filter(
+    (s) => !s.startsWith('node:') && !builtins.has(s) && s !== '@azure/functions-core',
+  );
+  // The lazy ones: every `await import('<package>')` in the app's sources must be among them.
+  const sources = execFileSync('grep', ['-rhoE', "import\\('[^'.][^']*'\\)", join(repoRoot, 'shared'), join(repoRoot, 'functions')], {
+    encoding: 'utf8',
+  });
+  const lazy = [...new Set([...sources.matchAll(/import\('([^']+)'\)/g)].map((m) => m[1]))];
+  expect(lazy.length).toBeGreaterThan(3);
+  expect(required).toEqual(expect.arrayContaining(lazy));
+  // Loaded in a fresh process whose only node_modules is the package's, as the worker's would be.
+  const loader = `const r = require('node:module').createRequire(${JSON.stringify(join(folder, 'dist', 'main.js'))});
+    const failed = {};
+    for (const s of JSON.parse(process.argv[1])) { try { r(s); } catch (e) { failed[s] = String(e.message).split('\\n')[0]; } }
+    console.log(JSON.stringify(failed));`;
+  const result = spawnSync(process.execPath, ['-e', loader, JSON.stringify(required)], {
+    cwd: folder,
+    env: { PATH: process.env.PATH },
+    encoding: 'utf8',
+  });
+  expect(result.status).toBe(0);
+  expect(JSON.parse(result.stdout)).toEqual({});
+});
+
+test('zips to at most 25 MB (printed by the script)', () => {
+  const size = statSync(zip).size;
+  expect(report).toMatch(/\d+ files, [\d.]+ MB; .*: [\d.]+ MB zipped/);
+  expect(size).toBeLessThanOrEqual(25 * 1000 * 1000);
+  const listing = execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+    .split('\n')
+    .filter(Boolean);
+  expect(listing.sort()).toEqual([...files].sort());
+});

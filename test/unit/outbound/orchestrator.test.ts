@@ -1,0 +1,346 @@
+// Every outcome of one queue delivery, decided by deliverOutbound against in-memory I/O (./outboundFakes.ts).
+// The Azurite/Prism tests (test/integration/outbound*.test.ts) cover the same decisions through the real seams.
+import { AppNotConfiguredError, InvalidMessageError, TwilioPermanentError, TwilioTransientError } from '../../../shared/outbound/errors';
+import type { LedgerRow } from '../../../shared/outbound/ledger';
+import { acceptAndSchedule, deliverOutbound, visibilityDelaySeconds } from '../../../shared/outbound/orchestrator';
+import type { OutboundMessage } from '../../../shared/outbound/schema';
+import { fakeOutbound, type FakeOutbound } from './outboundFakes';
+
+const TO = '+15551230001';
+const FROM = '+15005550006';
+const sms = (overrides: Record<string, unknown> = {}) => ({
+  type: 'sms',
+  to: TO,
+  body: 'Your code is 1234',
+  idempotencyKey: 'k-1',
+  ...overrides,
+});
+
+let fake: FakeOutbound;
+beforeEach(() => {
+  fake = fakeOutbound();
+});
+
+/** One delivery of `item` as the queue trigger hands it over (dequeueCount 1 unless given). */
+function deliver(item: unknown, meta: { id?: string; dequeueCount?: number } = {}): Promise<void> {
+  return deliverOutbound(fake.io, item, { id: meta.id ?? 'queue-msg-1', dequeueCount: meta.dequeueCount ?? 1 }, (entry) =>
+    fake.log.push(entry),
+  );
+}
+
+const outcomes = () => fake.log.map((entry) => entry.outcome);
+const at = (offsetMs: number) => new Date(fake.clock.now().getTime() + offsetMs).toISOString();
+
+/** A row an earlier attempt left: claimed at `claimedAt`, its lease `leaseMs` long. */
+function earlierAttempt(status: LedgerRow['status'], claimedAtOffsetMs: number, leaseMs: number): LedgerRow {
+  const claimedAt = at(claimedAtOffsetMs);
+  return {
+    key: 'k-1',
+    status,
+    type: 'sms',
+    to: TO,
+    attempts: 1,
+    dequeueCount: 1,
+    claimId: 'earlier-claim',
+    leaseUntil: at(claimedAtOffsetMs + leaseMs),
+    firstAttemptAt: claimedAt,
+    createdAt: claimedAt,
+    updatedAt: claimedAt,
+  };
+}
+
+describe('sent', () => {
+  test('a new valid message is claimed, created once on Twilio and recorded as sent with its SID', async () => {
+    await deliver(sms());
+    expect(fake.twilio.creates).toEqual([
+      expect.objectContaining({
+        kind: 'sms',
+        to: TO,
+        from: FROM,
+        body: 'Your code is 1234',
+        statusCallback: expect.stringContaining('key=k-1'),
+      }),
+    ]);
+    expect(fake.twilio.finds).toEqual([]); // a new key has no earlier attempt to look up
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sent', sid: fake.twilio.records[0].sid, from: FROM, attempts: 1 });
+    expect(fake.ledger.row('k-1')).not.toHaveProperty('claimId');
+    expect(outcomes()).toEqual(['sent']);
+    expect(fake.log[0]).toMatchObject({ event: 'outbound', key: 'k-1', keySource: 'idempotencyKey', dequeueCount: 1 });
+  });
+
+  test('a status callback that lands between the create and its record is kept: the stale write is refused and re-applied', async () => {
+    fake.ledger.beforeWrite = () => {
+      const row = fake.ledger.row('k-1');
+      if (row?.status !== 'sending' || fake.twilio.records.length === 0) return;
+      fake.ledger.beforeWrite = undefined;
+      fake.ledger.put({ ...row, status: 'delivered', sid: fake.twilio.records[0].sid, twilioStatus: 'delivered' });
+    };
+    await deliver(sms());
+    expect(fake.ledger.conflicts).toBe(1);
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'delivered', twilioStatus: 'delivered', sid: fake.twilio.records[0].sid });
+    expect(fake.twilio.creates).toHaveLength(1);
+  });
+});
+
+describe('rejected: nothing is sent, the row says why, and the delivery completes', () => {
+  test('a message the schema refuses', async () => {
+    await deliver(sms({ to: '555-0100' }));
+    expect(fake.ledger.row('k-1')).toMatchObject({
+      status: 'rejected',
+      reason: expect.stringMatching(/to.*E\.164/),
+      queueMessageId: 'queue-msg-1',
+    });
+    expect(fake.twilio.creates).toEqual([]);
+    expect(outcomes()).toEqual(['rejected']);
+  });
+
+  test('a message that does not decode, under the queue message id', async () => {
+    await deliver('{this is not json', { id: 'queue-msg-7' });
+    expect(fake.ledger.row('queue-msg-7')).toMatchObject({
+      status: 'rejected',
+      reason: expect.stringContaining('neither JSON nor base64'),
+    });
+    expect(fake.log[0]).toMatchObject({ keySource: 'queue message id', outcome: 'rejected' });
+    expect(fake.twilio.creates).toEqual([]);
+  });
+
+  test('a recipient who opted out, after the claim, with the key free again', async () => {
+    fake.optOuts.numbers.set(TO, 'STOP');
+    await deliver(sms());
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'rejected', reason: expect.stringContaining('opted out'), attempts: 1 });
+    expect(fake.ledger.row('k-1')).not.toHaveProperty('claimId');
+    expect(fake.twilio.creates).toEqual([]);
+  });
+
+  test('an app with no sender configured, naming the setting, instead of retrying into the poison queue', async () => {
+    fake = fakeOutbound({ defaults: { webhookBaseUrl: 'https://calls.example.test' } });
+    await expect(deliver(sms())).resolves.toBeUndefined();
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'rejected', reason: expect.stringContaining('TWILIO_FROM_NUMBER') });
+    expect(fake.twilio.creates).toEqual([]);
+  });
+
+  test('an app with no Twilio credentials, naming the setting', async () => {
+    fake.twilio.createErrors.push(new AppNotConfiguredError('TWILIO_AUTH_TOKEN', 'Setting TWILIO_AUTH_TOKEN is missing'));
+    await deliver(sms());
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'rejected', reason: expect.stringContaining('TWILIO_AUTH_TOKEN') });
+    expect(outcomes()).toEqual(['rejected']);
+  });
+
+  test('invalid: a call whose TwiML comes out too long for Twilio, found after the schema passed it', async () => {
+    await deliver({ type: 'call', to: TO, say: '&'.repeat(3000), idempotencyKey: 'k-1' });
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/characters of TwiML/) });
+    expect(fake.twilio.creates).toEqual([]);
+  });
+
+  test('invalid: an InvalidMessageError from the send is a rejection, not a retry', async () => {
+    fake.twilio.createErrors.push(new InvalidMessageError('the recipient cannot receive this'));
+    await expect(deliver(sms())).resolves.toBeUndefined();
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'rejected', reason: 'the recipient cannot receive this' });
+  });
+
+  test('a rejection never overwrites a row something was sent for', async () => {
+    await deliver(sms());
+    await deliver(sms({ to: 'not a number' }));
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sent' });
+    expect(outcomes()).toEqual(['sent', 'rejected, row kept (something was already sent under this key)']);
+  });
+});
+
+describe('scheduled', () => {
+  test('a message due later is recorded as accepted and put back on the queue, invisible until it is due', async () => {
+    await deliver(sms({ sendAt: at(3_600_000) }));
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'accepted', sendAt: at(3_600_000), attempts: 0 });
+    expect(fake.queue.sent).toEqual([
+      { message: expect.objectContaining({ idempotencyKey: 'k-1', to: TO }), visibilityTimeoutSeconds: 3600 },
+    ]);
+    expect(fake.twilio.creates).toEqual([]);
+    expect(outcomes()).toEqual(['scheduled']);
+  });
+
+  test('a message due within a second is sent now', async () => {
+    await deliver(sms({ sendAt: at(500) }));
+    expect(fake.queue.sent).toEqual([]);
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sent' });
+  });
+
+  test('the key of a message without one is made explicit when it is requeued (the new queue message has a new id)', async () => {
+    await deliver({ type: 'sms', to: TO, body: 'later', sendAt: at(60_000) }, { id: 'queue-msg-9' });
+    expect(fake.queue.sent[0].message.idempotencyKey).toBe('queue-msg-9');
+  });
+});
+
+describe('duplicate and deferred', () => {
+  test('duplicate: a key already sent is not sent again', async () => {
+    await deliver(sms());
+    await deliver(sms(), { id: 'queue-msg-2' });
+    expect(fake.twilio.creates).toHaveLength(1);
+    expect(outcomes()).toEqual(['sent', 'duplicate']);
+    expect(fake.log[1]).toMatchObject({ status: 'sent', sid: fake.twilio.records[0].sid });
+  });
+
+  test('deferred: while another attempt holds the lease, the message comes back just after the lease ends', async () => {
+    fake.ledger.put(earlierAttempt('sending', -10_000, 30_000));
+    await deliver(sms(), { dequeueCount: 2 });
+    expect(fake.twilio.creates).toEqual([]);
+    expect(fake.twilio.finds).toEqual([]);
+    expect(fake.queue.sent).toEqual([{ message: expect.objectContaining({ idempotencyKey: 'k-1' }), visibilityTimeoutSeconds: 21 }]);
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sending', claimId: 'earlier-claim' });
+    expect(fake.log[0]).toMatchObject({ outcome: 'deferred', until: at(20_000) });
+  });
+
+  test('two deliveries of a new key at once: the conditional insert lets one send, the other is deferred', async () => {
+    let open!: () => void;
+    fake.twilio.createGate = new Promise((resolve) => (open = resolve));
+    const first = deliver(sms());
+    while (fake.twilio.creates.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    await deliver(sms(), { id: 'queue-msg-2' });
+    open();
+    await first;
+    expect(fake.twilio.creates).toHaveLength(1);
+    expect(fake.ledger.conflicts).toBeGreaterThanOrEqual(1);
+    expect(outcomes().sort()).toEqual(['deferred', 'sent']);
+  });
+});
+
+describe('failed: Twilio refused for good', () => {
+  test('permanent: the row is failed with Twilio’s code and the delivery completes', async () => {
+    fake.twilio.createErrors.push(new TwilioPermanentError({ status: 400, code: 21211, message: "The 'To' number is not valid" }));
+    await expect(deliver(sms())).resolves.toBeUndefined();
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'failed', errorCode: 21211, errorMessage: "The 'To' number is not valid" });
+    expect(fake.ledger.row('k-1')).toHaveProperty('completedAt');
+    expect(fake.optOuts.numbers.size).toBe(0);
+    expect(fake.log[0]).toMatchObject({ outcome: 'failed', errorCode: 21211, status: 400 });
+  });
+
+  test('21610: the recipient replied STOP elsewhere; the row is failed and the opt-out remembered', async () => {
+    fake.twilio.createErrors.push(
+      new TwilioPermanentError({ status: 400, code: 21610, message: 'Attempt to send to unsubscribed recipient' }),
+    );
+    await deliver(sms());
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'failed', errorCode: 21610 });
+    expect(fake.optOuts.numbers.get(TO)).toBe('Twilio 21610');
+    expect(outcomes()).toEqual(['failed', 'opt-out recorded from Twilio error 21610']);
+    // The next message to the number is rejected here, without a call to Twilio.
+    await deliver(sms({ idempotencyKey: 'k-2' }), { id: 'queue-msg-2' });
+    expect(fake.twilio.creates).toHaveLength(1);
+    expect(fake.ledger.row('k-2')).toMatchObject({ status: 'rejected' });
+  });
+
+  test('21610 with the opt-out table down: logged, not thrown, since the send is settled', async () => {
+    fake.twilio.createErrors.push(new TwilioPermanentError({ status: 400, code: 21610, message: 'unsubscribed' }));
+    fake.optOuts.recordFails = new Error('table unavailable');
+    await expect(deliver(sms())).resolves.toBeUndefined();
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'failed', errorCode: 21610 });
+    expect(fake.log[1]).toMatchObject({
+      outcome: 'could not record the opt-out from Twilio error 21610',
+      error: 'Error: table unavailable',
+    });
+  });
+});
+
+describe('retried', () => {
+  const transient = () =>
+    new TwilioTransientError({ status: 503, code: 20503, message: 'Service unavailable', mayHaveReachedTwilio: true });
+
+  test('transient: the lease is released for the retry and the error thrown, so the queue delivers again', async () => {
+    const error = transient();
+    fake.twilio.createErrors.push(error);
+    await expect(deliver(sms())).rejects.toBe(error);
+    expect(fake.ledger.row('k-1')).toMatchObject({
+      status: 'sending',
+      leaseUntil: fake.clock.now().toISOString(),
+      errorCode: 20503,
+      errorMessage: 'TwilioTransientError: Service unavailable',
+    });
+    expect(outcomes()).toEqual(['will retry']);
+  });
+
+  test('the retry looks the first attempt up on Twilio before creating again', async () => {
+    fake.twilio.createErrors.push(transient());
+    await expect(deliver(sms())).rejects.toThrow();
+    fake.clock.advance(2000);
+    await deliver(sms(), { dequeueCount: 2 });
+    expect(fake.twilio.finds).toHaveLength(1);
+    expect(fake.twilio.creates).toHaveLength(2);
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sent', attempts: 2, dequeueCount: 2 });
+  });
+
+  test('poisoned: on the last delivery the row says poisoned from the claim on, and after the failure says why', async () => {
+    const rowsSeen: Array<LedgerRow['status'] | undefined> = [];
+    fake.twilio.onCreate = () => rowsSeen.push(fake.ledger.row('k-1')?.status);
+    fake.twilio.createErrors.push(transient());
+    await expect(deliver(sms(), { dequeueCount: 5 })).rejects.toThrow('Service unavailable');
+    expect(rowsSeen).toEqual(['poisoned']);
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'poisoned', dequeueCount: 5, reason: expect.stringContaining('poison queue') });
+    expect(outcomes()).toEqual(['poisoned']);
+  });
+});
+
+describe('reconciled', () => {
+  test('an attempt whose lease ran out had reached Twilio: the message is found there and not created again', async () => {
+    const earlier = earlierAttempt('sending', -120_000, 30_000);
+    fake.ledger.put(earlier);
+    const { sid } = fake.twilio.recordCreated({ kind: 'sms', to: TO, from: FROM, body: 'Your code is 1234' }, new Date(at(-119_000)));
+    await deliver(sms(), { dequeueCount: 2 });
+    expect(fake.twilio.creates).toEqual([]);
+    // The lookup window opens a minute before the first attempt, for clock skew between us and Twilio.
+    expect(fake.twilio.finds).toEqual([
+      { request: expect.objectContaining({ to: TO }), since: new Date(Date.parse(earlier.firstAttemptAt!) - 60_000) },
+    ]);
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sent', sid, reconciled: true, attempts: 2 });
+    expect(fake.log[0]).toMatchObject({ outcome: 'reconciled (found on Twilio, not sent again)', sid });
+  });
+
+  test('an attempt whose lease ran out had not reached Twilio: the message is created now', async () => {
+    fake.ledger.put(earlierAttempt('poisoned', -120_000, 30_000));
+    await deliver(sms(), { dequeueCount: 1 });
+    expect(fake.twilio.finds).toHaveLength(1);
+    expect(fake.twilio.creates).toHaveLength(1);
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sent' });
+    expect(fake.ledger.row('k-1')).not.toHaveProperty('reconciled');
+  });
+});
+
+describe('acceptAndSchedule', () => {
+  const message = (overrides: Partial<OutboundMessage> = {}) =>
+    ({ type: 'sms', to: TO, body: 'later', idempotencyKey: 'k-1', ...overrides }) as OutboundMessage & { idempotencyKey: string };
+
+  test('records the key as accepted and enqueues the message, visible now when it has no sendAt', async () => {
+    const update = await acceptAndSchedule(fake.io, message(), { now: fake.clock.now(), queueMessageId: 'q-1' });
+    expect(update).toMatchObject({ changed: true, row: { status: 'accepted', queueMessageId: 'q-1' } });
+    expect(fake.queue.sent).toEqual([{ message: message(), visibilityTimeoutSeconds: undefined }]);
+  });
+
+  test('a sendAt becomes the visibility delay, in whole seconds rounded up', async () => {
+    await acceptAndSchedule(fake.io, message({ sendAt: at(90_500) }), { now: fake.clock.now() });
+    expect(fake.queue.sent[0].visibilityTimeoutSeconds).toBe(91);
+  });
+
+  test('a rejected key is free again; a key something was sent for keeps its row', async () => {
+    await deliver(sms({ idempotencyKey: 'k-rejected', to: 'bad' }));
+    expect((await acceptAndSchedule(fake.io, message({ idempotencyKey: 'k-rejected' }), { now: fake.clock.now() })).row).toMatchObject({
+      status: 'accepted',
+    });
+    await deliver(sms());
+    const update = await acceptAndSchedule(fake.io, message(), { now: fake.clock.now() });
+    expect(update.changed).toBe(false);
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sent' });
+  });
+});
+
+describe('visibilityDelaySeconds', () => {
+  test('nothing to wait for when the message is due now or overdue', () => {
+    expect(visibilityDelaySeconds(0)).toBeUndefined();
+    expect(visibilityDelaySeconds(-5000)).toBeUndefined();
+  });
+
+  test('whole seconds, rounded up, so a message never becomes visible early', () => {
+    expect(visibilityDelaySeconds(1)).toBe(1);
+    expect(visibilityDelaySeconds(1000)).toBe(1);
+    expect(visibilityDelaySeconds(1001)).toBe(2);
+  });
+
+  test("at most the queue's 7 days", () => {
+    expect(visibilityDelaySeconds(8 * 24 * 3600 * 1000)).toBe(7 * 24 * 3600);
+  });
+});
