@@ -86,6 +86,20 @@ export function zipFolder(dir, zipFile) {
   return statSync(zipFile).size;
 }
 
+/** Type declarations and source maps, which Node never loads. */
+const NOT_LOADED = /\.(d\.[cm]?ts|map)$/;
+/** The Azure SDK packages' browser and React Native builds: on Node their package.json exports choose commonjs or esm. */
+const OTHER_PLATFORMS = /^node_modules\/@azure\/[^/]+\/dist\/(browser|react-native)\//;
+
+/** Drops from node_modules what the Node worker never loads, to keep the zip small (about a third of the Azure SDKs). */
+function pruneForNode(modules) {
+  const base = dirname(modules);
+  for (const file of filesUnder(modules)) {
+    const path = `node_modules/${file}`;
+    if (NOT_LOADED.test(file) || OTHER_PLATFORMS.test(path)) rmSync(join(base, path));
+  }
+}
+
 export function buildPackage(out) {
   execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
   rmSync(out, { recursive: true, force: true });
@@ -107,6 +121,7 @@ export function buildPackage(out) {
       shell: process.platform === 'win32',
     },
   );
+  pruneForNode(join(out, 'node_modules'));
   // Without scripts a remote (Oryx) build, should one ever run, builds nothing: dist/ is already built.
   delete pkg.scripts;
   writeFileSync(join(out, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);

@@ -92,7 +92,8 @@ export const SETTINGS = {
     deployed: false,
   },
   VOICE_GREETING: {
-    description: 'What the voice webhook says (or plays, when it starts with http) to every caller first. Unset: "Thank you for calling."',
+    description:
+      'What the voice webhook says (or plays: an http(s) URL, or audio:<file> of AUDIO_CONTAINER) to every caller first. Unset: "Thank you for calling."',
     deployed: true,
   },
   VOICE_MODE: {
