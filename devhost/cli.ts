@@ -3,12 +3,13 @@
 //   serve      this host only, on the current settings (tests and benchmarks use it)
 //   functions  print what the app registers, as JSON
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadApp } from './core';
 import { startLocalHost, type LocalHost } from './host';
 import { applyLocalSettings, readLocalSettings } from './localSettings';
-import { isListening, MOCK_TWILIO_CREDENTIALS, startAzurite, startPrism, type RunningService } from './services';
+import { freePort, isListening, offlineMockSettings, startAzurite, startPrism, usesOfflineMock, type RunningService } from './services';
+import { startTwilioMock } from './twilioMock';
 
 const appRoot = process.env.DEVHOST_APP_ROOT || join(__dirname, '..');
 const DEFAULT_PORT = 7071;
@@ -38,6 +39,41 @@ function banner(lines: string[]): void {
   console.log(`\n${'*'.repeat(width)}\n${lines.map((l) => `* ${l.padEnd(width - 4)} *`).join('\n')}\n${'*'.repeat(width)}\n`);
 }
 
+/** Says why `npm start` cannot go on, and stops with exit code 1, before anything was started. */
+class StartRefused extends Error {}
+
+/** A second `npm start` (or anything else) on a port this one needs: say so before starting anything. */
+async function ensureFree(port: number, what: string, option: string): Promise<void> {
+  if (!(await isListening(port))) return;
+  throw new StartRefused(
+    `Port ${port} is already in use, so ${what} cannot listen on it. The app is probably already running ` +
+      `(another \`npm start\` or \`func start\`) at http://localhost:${port}: stop it first (Ctrl+C in its terminal), ` +
+      `or start this one elsewhere with ${option} <port>.`,
+  );
+}
+
+/** How long an interrupted `npm start` waits for work in flight before it exits anyway. */
+const SHUTDOWN_GRACE_MS = 5000;
+
+function onInterrupt(stop: () => Promise<void>): void {
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) process.exit(130); // a second Ctrl+C: now
+    stopping = true;
+    console.log('Stopping (press Ctrl+C again to stop at once)...');
+    const forced = setTimeout(() => {
+      console.log(`Still busy after ${SHUTDOWN_GRACE_MS / 1000} s; exiting anyway.`);
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    forced.unref();
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', shutdown).on('SIGTERM', shutdown);
+}
+
 async function start(): Promise<void> {
   const settingsFile = join(appRoot, 'local.settings.json');
   if (!existsSync(settingsFile)) {
@@ -45,7 +81,14 @@ async function start(): Promise<void> {
     console.log('Created local.settings.json from local.settings.sample.json (embedded local defaults).');
   }
   const localPort = loadSettings();
-  const services: RunningService[] = [];
+  const port = Number(option('port') ?? localPort ?? DEFAULT_PORT);
+  const offline = usesOfflineMock(process.env);
+  const mockPort = Number(option('mock-port') ?? PRISM_PORT);
+  // Before anything starts or prints a banner: a second `npm start` finds the first one's ports taken.
+  await ensureFree(port, 'the app', '--port');
+  if (offline) await ensureFree(mockPort, 'the offline Twilio mock', '--mock-port');
+
+  const services: Array<Pick<RunningService, 'stop'>> = [];
   const stopAll = async () => {
     await Promise.all(services.map((s) => s.stop()));
   };
@@ -61,15 +104,25 @@ async function start(): Promise<void> {
     }
   }
 
-  const hasRealCredentials = Boolean(process.env.KEY_VAULT_URL || (process.env.TWILIO_ACCOUNT_SID && process.env.TWILIO_AUTH_TOKEN));
-  if (!process.env.TWILIO_API_BASE_URL && !hasRealCredentials) {
-    const prism = await startPrism({ port: Number(option('mock-port') ?? PRISM_PORT) });
+  if (offline) {
+    const logFile = join(appRoot, 'twilio-mock.log');
+    const log = (line: string) => {
+      console.log(`[twilio mock] ${line}`);
+      appendFileSync(logFile, `${new Date().toISOString()} [twilio mock] ${line}\n`);
+    };
+    const prism = await startPrism({ port: await freePort(), logFile });
     services.push(prism);
-    Object.assign(process.env, MOCK_TWILIO_CREDENTIALS, { TWILIO_API_BASE_URL: prism.url });
+    const mock = await startTwilioMock(prism.url, { port: mockPort, log });
+    services.push(mock);
+    const { values, notes } = offlineMockSettings(process.env);
+    Object.assign(process.env, values, { TWILIO_API_BASE_URL: mock.url });
     banner([
       'OFFLINE TWILIO MOCK: no Twilio credentials are configured.',
-      `REST calls go to Stoplight Prism at ${prism.url}, serving Twilio's`,
+      `REST calls go to ${mock.url}: Stoplight Prism serving Twilio's`,
       'OpenAPI spec (API v2010) with test credentials. Nothing is really sent.',
+      'Each create gets its own SID; refusals (422) are logged with the reason.',
+      `Prism's own output: ${logFile}`,
+      ...notes,
       'Set TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN (or KEY_VAULT_URL) for real Twilio.',
     ]);
   } else if (process.env.TWILIO_API_BASE_URL) {
@@ -78,7 +131,7 @@ async function start(): Promise<void> {
 
   if (hasFunc()) {
     console.log('Starting Azure Functions Core Tools (func start)...');
-    const func = spawn('func', ['start', '--port', String(option('port') ?? localPort ?? DEFAULT_PORT)], {
+    const func = spawn('func', ['start', '--port', String(port)], {
       stdio: 'inherit',
       env: process.env,
       cwd: appRoot,
@@ -95,17 +148,15 @@ async function start(): Promise<void> {
   console.log("Azure Functions Core Tools (func) not found; using the project's local host.");
   let host: LocalHost;
   try {
-    host = await startLocalHost({ appRoot, port: Number(option('port') ?? localPort ?? DEFAULT_PORT), hostname: 'localhost' });
+    host = await startLocalHost({ appRoot, port, hostname: 'localhost' });
   } catch (error) {
     await stopAll();
     throw error;
   }
-  const shutdown = async () => {
+  onInterrupt(async () => {
     await host.stop();
     await stopAll();
-    process.exit(0);
-  };
-  process.once('SIGINT', shutdown).once('SIGTERM', shutdown);
+  });
 }
 
 async function serve(): Promise<void> {

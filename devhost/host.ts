@@ -5,6 +5,7 @@ import { loadApp, type FunctionRegistry } from './core';
 import { readHostConfig, type HostConfig } from '../shared/platform/hostJson';
 import { createHttpServer, httpRoutes } from './httpServer';
 import { QueueListener } from './queueListener';
+import { TimerListener } from './timerTrigger';
 
 export interface LocalHostOptions {
   appRoot: string;
@@ -66,6 +67,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     listeners.push(listener);
   }
 
+  const timers = registry.functions.filter((f) => f.trigger.type === 'timerTrigger').map((fn) => new TimerListener(registry, fn, { log }));
+  for (const timer of timers) timer.start();
+
   log('\nFunctions:\n');
   for (const route of httpRoutes(registry)) {
     log(
@@ -73,7 +77,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     );
   }
   for (const fn of registry.functions.filter((f) => f.trigger.type !== 'httpTrigger')) {
-    log(`\t${fn.metadata.name}: ${fn.trigger.type}${fn.trigger.queueName ? ` (queue ${String(fn.trigger.queueName)})` : ''}\n`);
+    const detail = fn.trigger.queueName
+      ? ` (queue ${String(fn.trigger.queueName)})`
+      : fn.trigger.schedule
+        ? ` (${String(fn.trigger.schedule)})`
+        : '';
+    log(`\t${fn.metadata.name}: ${fn.trigger.type}${detail}\n`);
   }
   log('Host started');
 
@@ -82,7 +91,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     config,
     baseUrl,
     async stop() {
-      await Promise.all(listeners.map((l) => l.stop()));
+      await Promise.all([...listeners.map((l) => l.stop()), ...timers.map((t) => t.stop())]);
       await new Promise((resolve) => server.close(resolve));
     },
   };

@@ -78,6 +78,8 @@ export class QueueListener {
   #inFlight = new Set<Promise<void>>();
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
+  /** Ends a receive in flight when the listener stops: with storage down, the SDK's retries take many seconds. */
+  #receiving = new AbortController();
   readonly queue: QueueClient;
   readonly poisonQueue: QueueClient;
 
@@ -102,6 +104,7 @@ export class QueueListener {
   async stop(): Promise<void> {
     this.#running = false;
     this.#wake?.();
+    this.#receiving.abort();
     await this.#loop;
     await Promise.all(this.#inFlight);
   }
@@ -129,10 +132,12 @@ export class QueueListener {
         const result = await this.queue.receiveMessages({
           numberOfMessages: this.options.batchSize,
           visibilityTimeout: this.#leaseSeconds,
+          abortSignal: this.#receiving.signal,
         });
         messages = result.receivedMessageItems;
       } catch (error) {
         const code = (error as { code?: string }).code;
+        if (!this.#running) break;
         if (code !== 'QueueNotFound') this.events.log(`Queue ${this.queue.name}: receive failed (${code ?? String(error)}); retrying`);
       }
       if (messages.length === 0) {

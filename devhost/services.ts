@@ -1,6 +1,7 @@
 // Local stand-ins the app talks to, started from npm packages: Azurite (storage) and Stoplight Prism
 // serving Twilio's OpenAPI spec for API v2010. Used by `npm start`, the tests and the benchmarks.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { dirname, join } from 'node:path';
 
@@ -129,16 +130,20 @@ export function twilioApiSpecPath(): string {
 export interface PrismOptions {
   port?: number;
   stdio?: 'ignore' | 'inherit';
+  /** Appends Prism's output (every request, and why it refused one) to this file instead. */
+  logFile?: string;
 }
 
 /** Prism validates each request against the spec (422 when it is not allowed) and answers with the spec's examples. */
 export async function startPrism(options: PrismOptions = {}): Promise<RunningService> {
   const port = options.port ?? (await freePort());
+  const log = options.logFile ? openSync(options.logFile, 'a') : undefined;
   const child = spawn(
     process.execPath,
     [packageBin('@stoplight/prism-cli', 'dist/index.js'), 'mock', '--host', '127.0.0.1', '--port', String(port), twilioApiSpecPath()],
-    { stdio: options.stdio ?? 'ignore' },
+    { stdio: log !== undefined ? ['ignore', log, log] : (options.stdio ?? 'ignore') },
   );
+  if (log !== undefined) closeSync(log); // the child has its own copy
   await waitForPort(port, 60_000, child, 'Prism');
   return { url: `http://127.0.0.1:${port}`, process: child, stop: stopper(child) };
 }
@@ -149,3 +154,29 @@ export const MOCK_TWILIO_CREDENTIALS = {
   TWILIO_AUTH_TOKEN: 'offline-mock-auth-token',
   TWILIO_FROM_NUMBER: '+15005550006',
 } as const;
+
+type Env = Record<string, string | undefined>;
+
+/** Whether `npm start` runs the offline mock for these settings: no Twilio credentials and no TWILIO_API_BASE_URL. */
+export function usesOfflineMock(env: Env): boolean {
+  const hasRealCredentials = Boolean(env.KEY_VAULT_URL || (env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN));
+  return !env.TWILIO_API_BASE_URL && !hasRealCredentials;
+}
+
+/**
+ * The settings the offline mock runs the app with, and what the banner should say about them. The test credentials
+ * replace any half-set pair (a SID without its token cannot be used); the user's TWILIO_FROM_NUMBER is kept.
+ * `npm run send` applies the same, so it checks a message against the sender the app will really use.
+ */
+export function offlineMockSettings(env: Env): { values: Record<string, string>; notes: string[] } {
+  const notes: string[] = [];
+  const replaced = (['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'] as const).filter((name) => env[name]);
+  if (replaced.length) notes.push(`${replaced.join(' and ')} set without its pair: the mock's test credentials are used instead.`);
+  const from = env.TWILIO_FROM_NUMBER;
+  notes.push(
+    from
+      ? 'Default sender: your TWILIO_FROM_NUMBER (kept).'
+      : `Default sender: the mock's test number ${MOCK_TWILIO_CREDENTIALS.TWILIO_FROM_NUMBER} (TWILIO_FROM_NUMBER is not set).`,
+  );
+  return { values: { ...MOCK_TWILIO_CREDENTIALS, TWILIO_FROM_NUMBER: from || MOCK_TWILIO_CREDENTIALS.TWILIO_FROM_NUMBER }, notes };
+}

@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { AppNotConfiguredError, InvalidMessageError, KeyReusedError } from '../shared/outbound/errors';
 import { liveOutboundIo } from '../shared/outbound/liveIo';
 import { acceptAndSchedule } from '../shared/outbound/orchestrator';
 import { outboundStatusUrl } from '../shared/outbound/statusUrls';
 import { settings } from '../shared/platform/settings';
 import { destinationRefused } from '../shared/guards/callingCodes';
 import { ROUTES } from '../shared/platform/routes';
+import { storageUnavailableResponse } from '../shared/platform/storageUnavailable';
 
 /**
- * POST /api/outbound: the outbound queue over HTTP. Validates the JSON body with the queue's own schema, records
- * the key in the ledger as `accepted`, enqueues, and answers 202 with the key and where to follow it.
+ * POST /api/outbound: the outbound queue over HTTP. Validates the JSON body with the queue's own schema, checks that
+ * the app can send it (its settings), records the key in the ledger as `accepted`, enqueues, and answers 202 with
+ * the key and where to follow it. 400: invalid; 422: the app lacks a setting the message needs; 409: the key was
+ * already used for a different message; 503: storage is down.
  */
 export async function outboundPost(request: HttpRequest): Promise<HttpResponseInit> {
   const { validateOutboundMessage } = await import('../shared/outbound/schema');
@@ -26,9 +30,33 @@ export async function outboundPost(request: HttpRequest): Promise<HttpResponseIn
   if (refused) return { status: 400, jsonBody: { error: 'Invalid outbound message.', issues: [{ path: 'to', message: refused }] } };
   const key = validation.message.idempotencyKey ?? randomUUID();
   const message = { ...validation.message, idempotencyKey: key };
-  const { row } = await acceptAndSchedule(liveOutboundIo(), message, { now });
   const statusUrl = outboundStatusUrl(settings().webhookBaseUrl ?? new URL(request.url).origin, key);
-  return { status: 202, headers: { Location: statusUrl }, jsonBody: { key, status: row?.status, statusUrl } };
+  try {
+    const { row } = await acceptAndSchedule(liveOutboundIo('request'), message, { now });
+    return { status: 202, headers: { Location: statusUrl }, jsonBody: { key, status: row?.status, statusUrl } };
+  } catch (error) {
+    if (error instanceof InvalidMessageError) {
+      const issues = error.issues.length ? error.issues : [{ path: '', message: error.message }];
+      return { status: 400, jsonBody: { error: 'Invalid outbound message.', issues } };
+    }
+    if (error instanceof AppNotConfiguredError)
+      return { status: 422, jsonBody: { error: 'The app cannot send this message.', setting: error.setting, reason: error.message } };
+    if (error instanceof KeyReusedError)
+      return {
+        status: 409,
+        headers: { Location: statusUrl },
+        jsonBody: {
+          error: 'This idempotency key was already used for a different message. One send per key: use a new key for new content.',
+          key,
+          status: error.status,
+          statusUrl,
+        },
+      };
+    // The key goes back too: a producer that let the app make it can send the same message again under it.
+    const unavailable = await storageUnavailableResponse(error, { key });
+    if (unavailable) return unavailable;
+    throw error;
+  }
 }
 
 app.http('outboundPost', { methods: ['POST'], authLevel: 'function', route: ROUTES.outbound, handler: outboundPost });

@@ -1,9 +1,11 @@
-// A recording proxy in front of the Twilio mock (Prism). It records what the app sent and what came back,
-// and can inject faults the OpenAPI spec cannot express (429, 5xx, resets, delays). Small on purpose.
-// Prism has no state, so the proxy keeps the one piece the outbound sender relies on: each message or call
-// created through it gets its own SID and echoes what was asked for, and list requests (Messages.json /
-// Calls.json GETs, after Prism has validated them) are answered from those creates, newest first.
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// A recording proxy in front of the Twilio mock. It records what the app sent and what came back, and can
+// inject faults the OpenAPI spec cannot express (429, 5xx, resets, delays). Small on purpose: everything else
+// (Prism's array parameters, a SID per create, lists answered from the creates, refusals in Twilio's error shape)
+// is the offline mock's own layer, devhost/twilioMock.ts, which `npm start` runs too.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { TwilioMock, type CreatedResource } from '../devhost/twilioMock';
+
+export type { CreatedResource } from '../devhost/twilioMock';
 
 export interface RecordedRequest {
   method: string;
@@ -14,13 +16,6 @@ export interface RecordedRequest {
   responseBody: string;
   /** When the proxy received it (ms since the epoch). */
   at: number;
-}
-
-export interface CreatedResource {
-  kind: 'Messages' | 'Calls';
-  sid: string;
-  form: URLSearchParams;
-  resource: Record<string, unknown>;
 }
 
 export type Fault =
@@ -41,17 +36,6 @@ export interface TwilioProxy {
   stop(): Promise<void>;
 }
 
-// Prism reads a repeated form key as one value and then rejects array parameters ("must be array";
-// stoplightio/prism#2473). Twilio and its SDK use repeated keys, so the proxy forwards array parameters
-// as Prism understands them (Key[]=a&Key[]=b); what the app sent is recorded unchanged.
-const ARRAY_PARAMS = ['MediaUrl', 'StatusCallbackEvent'];
-
-function forPrism(form: URLSearchParams): string {
-  const rewritten = new URLSearchParams();
-  for (const [key, value] of form) rewritten.append(ARRAY_PARAMS.includes(key) ? `${key}[]` : key, value);
-  return rewritten.toString();
-}
-
 async function readAll(stream: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
@@ -59,39 +43,8 @@ async function readAll(stream: IncomingMessage): Promise<Buffer> {
 }
 
 export async function startTwilioProxy(targetUrl: string): Promise<TwilioProxy> {
-  const target = new URL(targetUrl);
-  const proxy: TwilioProxy = { url: '', requests: [], created: [], stop: async () => undefined };
-
-  /** Gives a create Prism accepted its own SID and the fields it was asked for, and remembers it. */
-  const remember = (kind: CreatedResource['kind'], form: URLSearchParams, upstreamBody: string): string => {
-    const sid = `${kind === 'Messages' ? 'SM' : 'CA'}${(proxy.created.length + 1).toString(16).padStart(32, '0')}`;
-    const resource = {
-      ...(JSON.parse(upstreamBody) as Record<string, unknown>),
-      sid,
-      to: form.get('To'),
-      from: form.get('From'),
-      body: form.get('Body'),
-      messaging_service_sid: form.get('MessagingServiceSid'),
-      status: 'queued',
-      date_created: new Date().toUTCString().replace('GMT', '+0000'),
-    };
-    proxy.created.push({ kind, sid, form, resource });
-    return JSON.stringify(resource);
-  };
-  const listFromCreates = (kind: CreatedResource['kind'], query: URLSearchParams, upstreamBody: string): string => {
-    const page = JSON.parse(upstreamBody) as Record<string, unknown>;
-    page[kind.toLowerCase()] = proxy.created
-      .filter(
-        (c) =>
-          c.kind === kind &&
-          (!query.get('To') || c.form.get('To') === query.get('To')) &&
-          (!query.get('From') || c.form.get('From') === query.get('From')),
-      )
-      .map((c) => c.resource)
-      .reverse();
-    page.next_page_uri = null;
-    return JSON.stringify(page);
-  };
+  const mock = new TwilioMock(targetUrl);
+  const proxy: TwilioProxy = { url: '', requests: [], created: mock.created, stop: async () => undefined };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readAll(req);
@@ -101,7 +54,6 @@ export async function startTwilioProxy(targetUrl: string): Promise<TwilioProxy> 
     const at = Date.now();
     const record = (status: number, responseBody: string) =>
       proxy.requests.push({ method, path, form, authorization: req.headers.authorization, status, responseBody, at });
-    const resourceKind = /\/(Messages|Calls)\.json(\?|$)/.exec(path)?.[1] as CreatedResource['kind'] | undefined;
     let fault = proxy.fault?.({ method, path, form });
     if (fault?.kind === 'delay') {
       await new Promise((r) => setTimeout(r, (fault as { ms: number }).ms));
@@ -120,35 +72,21 @@ export async function startTwilioProxy(targetUrl: string): Promise<TwilioProxy> 
       res.writeHead(fault.status, { 'content-type': 'application/json' }).end(responseBody);
       return;
     }
-    const upstreamBody = method === 'POST' ? Buffer.from(forPrism(form)) : body;
-    const upstream = httpRequest(
-      {
-        hostname: target.hostname,
-        port: target.port,
-        path,
-        method,
-        headers: { ...req.headers, host: target.host, 'content-length': String(upstreamBody.length) },
-      },
-      async (upstreamRes) => {
-        let responseBody = (await readAll(upstreamRes)).toString('utf8');
-        if (resourceKind && method === 'POST' && upstreamRes.statusCode === 201) responseBody = remember(resourceKind, form, responseBody);
-        if (resourceKind && method === 'GET' && upstreamRes.statusCode === 200)
-          responseBody = listFromCreates(resourceKind, new URL(path, 'http://x').searchParams, responseBody);
-        record(upstreamRes.statusCode ?? 0, responseBody);
-        if (fault?.kind === 'forward-then-reset') {
-          req.socket.destroy();
-          return;
-        }
-        if (fault?.kind === 'forward-then-hold') return;
-        const { 'content-length': _length, ...headers } = upstreamRes.headers;
-        res.writeHead(upstreamRes.statusCode ?? 502, headers).end(responseBody);
-      },
-    );
-    upstream.on('error', () => {
+    let answer;
+    try {
+      answer = await mock.forward({ method, path, headers: req.headers, body });
+    } catch {
       record(502, '');
       res.writeHead(502).end();
-    });
-    upstream.end(upstreamBody);
+      return;
+    }
+    record(answer.status, answer.body);
+    if (fault?.kind === 'forward-then-reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'forward-then-hold') return;
+    res.writeHead(answer.status, answer.headers).end(answer.body);
   };
   // A caller killed halfway through sending its request leaves a stream that fails: drop that connection only.
   const server: Server = createServer((req, res) => void handle(req, res).catch(() => req.socket.destroy()));

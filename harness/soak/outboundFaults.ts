@@ -415,8 +415,11 @@ async function produceWave(
           body: message.text,
           headers: { 'content-type': 'application/json' },
         });
-        if (response.status === 400) stats.refusedByHttp.push(`${message.key}: ${await response.text()}`);
-        return response.status === 202 || response.status === 400;
+        // 400 invalid, 409 key reused for other content, 422 a setting missing: final answers (a valid message getting
+        // one is a bug, reported); 503 and the rest are retried like any outage.
+        const refused = [400, 409, 422].includes(response.status);
+        if (refused) stats.refusedByHttp.push(`${message.key}: ${response.status} ${await response.text()}`);
+        return response.status === 202 || refused;
       }
       const { messageId } = await rig.queue.sendMessage(message.text);
       // An undecodable message has no key of its own: the queue message id is its key.

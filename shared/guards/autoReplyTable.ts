@@ -11,7 +11,8 @@ const MAX_ROUNDS = 8;
 
 /** Takes one of the sender's replies this hour: true when it may be sent. */
 export async function takeAutoReply(sender: string, limit: number, now = new Date()): Promise<boolean> {
-  const table = await tableClient(settings().autoReplyTable);
+  // The SMS webhook waits on this: one quick retry, then no reply rather than a slow answer.
+  const table = await tableClient(settings().autoReplyTable, 'request');
   const keys = autoReplyRowKeys(sender, now);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     let row: { count?: unknown; etag: string } | undefined;

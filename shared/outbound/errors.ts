@@ -1,4 +1,5 @@
 // The outcomes a send can fail with, as types the sender branches on. Pure: classification only, no I/O.
+import type { LedgerStatus } from './ledger';
 import type { SchemaIssue } from './schema';
 
 /** The message cannot be sent as it is (schema, number, opt-out): rejected, never retried. */
@@ -67,7 +68,9 @@ export function classifyTwilioError(error: unknown): TwilioError {
   const e = (error ?? {}) as { status?: unknown; code?: unknown; message?: unknown };
   const status = typeof e.status === 'number' ? e.status : undefined;
   const numericCode = typeof e.code === 'number' ? e.code : undefined;
-  const message = typeof e.message === 'string' && e.message ? e.message : String(error);
+  // The SDK takes the message from the answer's body; an answer without one would otherwise read just "Error".
+  const fallback = status !== undefined ? `HTTP ${status} from Twilio, with no error message` : String(error);
+  const message = typeof e.message === 'string' && e.message ? e.message : fallback;
   if (status !== undefined) {
     const init = { status, code: numericCode, message };
     if (status === 401 || numericCode === 20003) return new TwilioAuthError(init);
@@ -93,5 +96,19 @@ export class AppNotConfiguredError extends Error {
     message: string,
   ) {
     super(`the app is not configured to send: ${message}`);
+  }
+}
+
+/**
+ * The idempotency key already stands for another message: one send per key, so the new content is not sent.
+ * `status` is where the key's own message is.
+ */
+export class KeyReusedError extends Error {
+  override name = 'KeyReusedError';
+  constructor(
+    readonly key: string,
+    readonly status: LedgerStatus,
+  ) {
+    super(`the idempotency key ${key} was already used for a different message (${status}); one send per key, so this one is not sent`);
   }
 }

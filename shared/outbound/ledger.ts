@@ -48,6 +48,8 @@ export interface LedgerRow {
   /** Other SIDs Twilio reported for this key: a second message went out (see README, residual risk). */
   duplicateSids?: string;
   metadata?: Record<string, unknown>;
+  /** sha256 of the message the key was taken for (shared/outbound/contentHash.ts): another message under the key is refused. */
+  contentHash?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -75,6 +77,7 @@ const STRING_FIELDS = [
   'sentAt',
   'completedAt',
   'duplicateSids',
+  'contentHash',
 ] as const;
 
 /** A row as storage returned it (system fields removed, metadata parsed), checked field by field rather than cast. */
@@ -124,6 +127,7 @@ export interface MessageInfo {
   sendAt?: string;
   metadata?: Record<string, unknown>;
   queueMessageId?: string;
+  contentHash?: string;
 }
 
 const RANK: Record<LedgerStatus, number> = {
@@ -136,6 +140,14 @@ const RANK: Record<LedgerStatus, number> = {
   failed: 3,
   rejected: 3,
 };
+
+/**
+ * The row was taken for another message: its content hash differs from this one's. A rejected row is free for any
+ * content; a row without a hash (written before hashes were kept) is taken to match.
+ */
+export function takenForOtherContent(row: LedgerRow | undefined, hash: string | undefined): boolean {
+  return row !== undefined && row.status !== 'rejected' && !!row.contentHash && !!hash && row.contentHash !== hash;
+}
 
 /** Nothing was sent under this key (yet): a new message may claim it. */
 const CLAIMABLE: ReadonlySet<LedgerStatus> = new Set(['accepted', 'rejected']);
@@ -188,6 +200,7 @@ const lastTryReason = (deliveries: number | undefined) =>
 export function claim(request: ClaimRequest): Transition {
   const { claimId, now, leaseMs, info, dequeueCount, lastTry } = request;
   return (row) => {
+    if (takenForOtherContent(row, info.contentHash)) return undefined;
     const current = row ?? newRow(request.key, 'accepted', info, now);
     const takeOver = UNCERTAIN.has(current.status) && Date.parse(current.leaseUntil ?? '') <= now.getTime();
     if (!CLAIMABLE.has(current.status) && !takeOver) return undefined;
@@ -215,11 +228,14 @@ const holds = (row: LedgerRow | undefined, claimId: string) => row !== undefined
 export type ClaimOutcome =
   | { kind: 'claimed'; row: LedgerRow; /** An earlier attempt may have reached Twilio. */ lookUpFirst: boolean }
   | { kind: 'done'; row: LedgerRow }
-  | { kind: 'busy'; row: LedgerRow; until: Date };
+  | { kind: 'busy'; row: LedgerRow; until: Date }
+  /** The key was taken for a different message: one send per key, so this one is not sent. */
+  | { kind: 'different content'; row: LedgerRow };
 
 /** Reads the result of applying `claim`: did this attempt get the row, and if not, why. */
-export function claimOutcome(previous: LedgerRow | undefined, row: LedgerRow, claimId: string): ClaimOutcome {
+export function claimOutcome(previous: LedgerRow | undefined, row: LedgerRow, claimId: string, contentHash?: string): ClaimOutcome {
   if (holds(row, claimId)) return { kind: 'claimed', row, lookUpFirst: previous !== undefined && UNCERTAIN.has(previous.status) };
+  if (takenForOtherContent(row, contentHash)) return { kind: 'different content', row };
   if (isFinal(row.status)) return { kind: 'done', row };
   return { kind: 'busy', row, until: new Date(row.leaseUntil ?? Date.now()) };
 }

@@ -12,7 +12,7 @@ import {
 } from './ledger';
 import { azureStatusOf } from '../platform/azureErrors';
 import { settings } from '../platform/settings';
-import { tableClient } from '../platform/storageClients';
+import { tableClient, type StorageProfile } from '../platform/storageClients';
 
 const ROW_KEY = '';
 const MAX_CONFLICTS = 20;
@@ -48,12 +48,12 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): LedgerR
   return parseLedgerRow(row);
 }
 
-async function ledgerTable() {
-  return tableClient(settings().outboundLedger);
+async function ledgerTable(profile: StorageProfile = 'background') {
+  return tableClient(settings().outboundLedger, profile);
 }
 
-async function readEntity(key: string): Promise<{ row: LedgerRow; etag: string } | undefined> {
-  const table = await ledgerTable();
+async function readEntity(key: string, profile?: StorageProfile): Promise<{ row: LedgerRow; etag: string } | undefined> {
+  const table = await ledgerTable(profile);
   try {
     const entity = await table.getEntity<Record<string, unknown>>(key, ROW_KEY);
     return { row: fromEntity(entity), etag: entity.etag };
@@ -63,20 +63,20 @@ async function readEntity(key: string): Promise<{ row: LedgerRow; etag: string }
   }
 }
 
-export async function readLedgerRow(key: string): Promise<LedgerRow | undefined> {
-  return (await readEntity(key))?.row;
+export async function readLedgerRow(key: string, profile?: StorageProfile): Promise<LedgerRow | undefined> {
+  return (await readEntity(key, profile))?.row;
 }
 
 /** Applies a transition atomically: re-reads and re-applies it whenever another writer changed the row first. */
 export async function updateLedgerRow(
   key: string,
   transition: Transition,
-  options: { expect?: LedgerExpectation } = {},
+  options: { expect?: LedgerExpectation; profile?: StorageProfile } = {},
 ): Promise<LedgerUpdate> {
-  const table = await ledgerTable();
+  const table = await ledgerTable(options.profile);
   let expectation = options.expect;
   for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
-    const current = expectation === undefined ? await readEntity(key) : expectation === 'absent' ? undefined : expectation;
+    const current = expectation === undefined ? await readEntity(key, options.profile) : expectation === 'absent' ? undefined : expectation;
     expectation = undefined;
     const next = transition(current?.row);
     if (!next) return { previous: current?.row, row: current?.row, changed: false, etag: current?.etag };
@@ -92,4 +92,45 @@ export async function updateLedgerRow(
     }
   }
   throw new LedgerContentionError(`ledger row ${key} kept changing under ${MAX_CONFLICTS} attempts to update it`);
+}
+
+/**
+ * Deletes the rows `filter` selects (see retention.ts), each by the ETag it was read with: a row that changed since
+ * (a late callback) is kept for the next run. Returns how many were deleted and how many were left.
+ */
+export async function deleteLedgerRows(filter: string): Promise<{ deleted: number; kept: number }> {
+  const table = await ledgerTable();
+  let deleted = 0;
+  let kept = 0;
+  const pages = table.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } }).byPage({ maxPageSize: 100 });
+  for await (const page of pages) {
+    for (const entity of page) {
+      try {
+        await table.deleteEntity(entity.partitionKey!, entity.rowKey!, { etag: entity.etag });
+        deleted++;
+      } catch (error) {
+        const status = await azureStatusOf(error);
+        if (status !== 404 && status !== 412) throw error;
+        kept++;
+      }
+    }
+  }
+  return { deleted, kept };
+}
+
+/** The poisoned rows for one recipient (npm run replay matches keyless poison messages to them). */
+export async function listPoisonedRows(to: string): Promise<LedgerRow[]> {
+  const { odata } = await import('@azure/data-tables');
+  return listLedgerRows(odata`status eq 'poisoned' and to eq ${to}`);
+}
+
+/** The rows an OData filter selects (operator tools: a handful of rows, never the hot path). */
+export async function listLedgerRows(filter: string, limit = 1000): Promise<LedgerRow[]> {
+  const table = await ledgerTable();
+  const rows: LedgerRow[] = [];
+  for await (const entity of table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+    rows.push(fromEntity(entity));
+    if (rows.length >= limit) break;
+  }
+  return rows;
 }

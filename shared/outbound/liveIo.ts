@@ -3,21 +3,27 @@
 import { randomUUID } from 'node:crypto';
 import { queueMaxDequeueCount } from '../platform/hostJson';
 import { settings } from '../platform/settings';
+import type { StorageProfile } from '../platform/storageClients';
 import { updateLedgerRow } from './ledgerTable';
 import { isOptedOut, recordOptOut } from './optOutTable';
 import type { OutboundIo } from './orchestrator';
 import { enqueueOutbound } from './outboundQueue';
 import { createOnTwilio, findOnTwilio } from './twilioApi';
 
-let io: OutboundIo | undefined;
+const ios = new Map<StorageProfile, OutboundIo>();
 
-export function liveOutboundIo(): OutboundIo {
-  if (io) return io;
+/**
+ * `background` for the queue trigger; `request` for HTTP callers (POST /api/outbound) and the CLI, whose storage
+ * calls retry once rather than for seconds, so that a storage outage is answered at once.
+ */
+export function liveOutboundIo(profile: StorageProfile = 'background'): OutboundIo {
+  const cached = ios.get(profile);
+  if (cached) return cached;
   const config = settings();
-  io = {
-    ledger: { update: updateLedgerRow },
+  const io: OutboundIo = {
+    ledger: { update: (key, transition, options) => updateLedgerRow(key, transition, { ...options, profile }) },
     optOuts: { isOptedOut, record: recordOptOut },
-    queue: { enqueue: enqueueOutbound },
+    queue: { enqueue: (message, options) => enqueueOutbound(message, { ...options, profile }) },
     twilio: { create: createOnTwilio, find: findOnTwilio },
     now: () => new Date(),
     newClaimId: randomUUID,
@@ -25,5 +31,6 @@ export function liveOutboundIo(): OutboundIo {
     sendLeaseMs: config.outboundSendLeaseMs,
     defaults: { ...config.twilio, webhookBaseUrl: config.webhookBaseUrl, allowedCountries: config.allowedCountries },
   };
+  ios.set(profile, io);
   return io;
 }

@@ -5,7 +5,8 @@
 // in-memory fakes in test/unit/outbound/orchestrator.test.ts).
 import type { EnqueueOptions } from './outboundQueue';
 import { readDelivery, type Delivery } from './envelope';
-import { AppNotConfiguredError, InvalidMessageError, TwilioPermanentError } from './errors';
+import { contentHash } from './contentHash';
+import { AppNotConfiguredError, InvalidMessageError, KeyReusedError, TwilioPermanentError } from './errors';
 import { MAX_SCHEDULE_MS } from './fields';
 import {
   accepted,
@@ -15,6 +16,7 @@ import {
   rejected,
   released,
   sent,
+  takenForOtherContent,
   type LedgerExpectation,
   type LedgerUpdate,
   type MessageInfo,
@@ -69,6 +71,7 @@ function messageInfo(message: OutboundMessage, queueMessageId?: string): Message
     sendAt: message.sendAt,
     metadata: message.metadata,
     queueMessageId,
+    contentHash: contentHash(message),
   };
 }
 
@@ -79,17 +82,26 @@ export function visibilityDelaySeconds(dueInMs: number): number | undefined {
 }
 
 /**
- * Accept and schedule: records the key as `accepted` (a rejected key is free again; any other row is kept) and puts
- * the message on the queue, invisible until it is due. POST /api/outbound and the queue's own sendAt use this.
+ * Accept and schedule: every way in (POST /api/outbound, `npm run send`, a queue message with a later sendAt) goes
+ * through here. It first checks that the app can send the message at all (a missing setting throws
+ * AppNotConfiguredError, a message Twilio cannot take InvalidMessageError) so that it is refused now rather than when
+ * due. It then records the key as `accepted` (a rejected key is free again; any other row is kept) and puts the
+ * message on the queue, invisible until it is due. A key already taken for different content throws
+ * KeyReusedError and enqueues nothing; the same content again is enqueued again (a producer's retry after a
+ * failure between the two writes must not leave the row `accepted` with nothing on the queue).
  */
 export async function acceptAndSchedule(
-  io: Pick<OutboundIo, 'ledger' | 'queue'>,
+  /** Without `defaults` (the CLI sending to a deployed app, whose settings it does not know) the app checks when it reads the message. */
+  io: Pick<OutboundIo, 'ledger' | 'queue'> & { defaults?: RequestDefaults },
   message: OutboundMessage & { idempotencyKey: string },
   options: { now: Date; queueMessageId?: string },
 ): Promise<LedgerUpdate> {
   const { now } = options;
   const key = message.idempotencyKey;
-  const update = await io.ledger.update(key, accepted(key, messageInfo(message, options.queueMessageId), now));
+  if (io.defaults) twilioRequest(message, { key, defaults: io.defaults });
+  const info = messageInfo(message, options.queueMessageId);
+  const update = await io.ledger.update(key, accepted(key, info, now));
+  if (!update.changed && update.row && takenForOtherContent(update.row, info.contentHash)) throw new KeyReusedError(key, update.row.status);
   const dueInMs = dueAt(message, now).getTime() - now.getTime();
   await io.queue.enqueue(message, { visibilityTimeoutSeconds: visibilityDelaySeconds(dueInMs) });
   return update;
@@ -172,7 +184,23 @@ export async function deliverOutbound(
   // sendAt, moved on to the opening of the message's quiet-hours window when it falls outside it.
   const due = dueAt(message, now);
   if (due.getTime() - now.getTime() > SCHEDULE_SLACK_MS) {
-    await acceptAndSchedule(io, { ...message, idempotencyKey: key }, { now, queueMessageId: delivery.queueMessageId });
+    try {
+      await acceptAndSchedule(io, { ...message, idempotencyKey: key }, { now, queueMessageId: delivery.queueMessageId });
+    } catch (error) {
+      if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError) {
+        const update = await io.ledger.update(key, rejected({ key, reason: error.message, now, info }));
+        logged({
+          outcome: update.changed ? 'rejected' : 'rejected, row kept (something was already sent under this key)',
+          reason: error.message,
+        });
+        return;
+      }
+      if (error instanceof KeyReusedError) {
+        logged({ outcome: 'not sent: the key was already used for a different message', status: error.status });
+        return;
+      }
+      throw error;
+    }
     logged({
       outcome: 'scheduled',
       sendAt: message.sendAt,
@@ -191,11 +219,16 @@ export async function deliverOutbound(
     claim({ key, claimId, now, leaseMs: io.sendLeaseMs, info, dequeueCount: delivery.dequeueCount, lastTry }),
     { expect: 'absent' },
   );
-  const outcome = claimOutcome(claimed.previous, claimed.row!, claimId);
+  const outcome = claimOutcome(claimed.previous, claimed.row!, claimId, info.contentHash);
   // The row as this claim wrote it: the next update replaces it by ETag without reading it again.
   const ours = claimed.changed && claimed.etag ? { expect: { row: claimed.row!, etag: claimed.etag } } : {};
   if (outcome.kind === 'done') {
     logged({ outcome: 'duplicate', status: outcome.row.status, sid: outcome.row.sid });
+    return;
+  }
+  if (outcome.kind === 'different content') {
+    // One send per key: the key's own message is (or was) sent; this one, different, is not.
+    logged({ outcome: 'not sent: the key was already used for a different message', status: outcome.row.status });
     return;
   }
   if (outcome.kind === 'busy') {

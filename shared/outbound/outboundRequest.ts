@@ -48,7 +48,9 @@ export function sayTwiml(text: string): string {
 /**
  * Defaults: an SMS without from or messagingServiceSid uses TWILIO_MESSAGING_SERVICE_SID, else TWILIO_FROM_NUMBER;
  * a call without from uses TWILIO_FROM_NUMBER. statusCallback defaults to /api/status when WEBHOOK_BASE_URL is set.
- * A missing default is an AppNotConfiguredError naming the setting: the message is fine, the app is not configured to send it.
+ * A missing default is an AppNotConfiguredError: the message is fine, the app is not configured to send it, and
+ * retrying cannot help until the setting is set. The accept paths (POST, the CLI, a scheduled queue message) call this
+ * too, so such a message is refused at once rather than when it is due.
  * A recipient outside OUTBOUND_ALLOWED_COUNTRIES is an InvalidMessageError: the message is rejected before Twilio is called.
  */
 export function twilioRequest(message: OutboundMessage, options: { key: string; defaults: RequestDefaults }): TwilioRequest {
@@ -65,25 +67,26 @@ export function twilioRequest(message: OutboundMessage, options: { key: string; 
     if (!from && !messagingServiceSid) {
       throw new AppNotConfiguredError(
         'TWILIO_FROM_NUMBER',
-        'Setting TWILIO_FROM_NUMBER is missing: an SMS without from needs TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID',
+        'TWILIO_FROM_NUMBER is not set: an SMS without from or messagingServiceSid needs it (or TWILIO_MESSAGING_SERVICE_SID)',
       );
     }
     return { kind: 'sms', to: message.to, from, messagingServiceSid, body: message.body, mediaUrl: message.mediaUrls, statusCallback };
   }
   const from = message.from ?? defaults.fromNumber;
-  if (!from) throw new AppNotConfiguredError('TWILIO_FROM_NUMBER', 'Setting TWILIO_FROM_NUMBER is missing: a call without from needs it');
+  if (!from) throw new AppNotConfiguredError('TWILIO_FROM_NUMBER', 'TWILIO_FROM_NUMBER is not set: a call without from needs it');
   let url = message.url;
   if (url?.startsWith('/')) {
     if (!defaults.webhookBaseUrl)
       throw new AppNotConfiguredError(
         'WEBHOOK_BASE_URL',
-        `Setting WEBHOOK_BASE_URL is missing: the call's url ${url} is a path of this app`,
+        `WEBHOOK_BASE_URL is not set: the call's url (${url.split('?')[0]}) is a path of this app, and Twilio needs a full URL`,
       );
     url = defaults.webhookBaseUrl + url;
   }
   const twiml = message.say !== undefined ? sayTwiml(message.say) : message.twiml;
   if (twiml !== undefined && twiml.length > MAX_TWIML_LENGTH) {
-    throw new InvalidMessageError(`say makes ${twiml.length} characters of TwiML; Twilio takes at most ${MAX_TWIML_LENGTH}`);
+    const problem = `makes ${twiml.length} characters of TwiML; Twilio takes at most ${MAX_TWIML_LENGTH}`;
+    throw new InvalidMessageError(`say ${problem}`, [{ path: 'say', message: problem }]);
   }
   return {
     kind: 'call',

@@ -26,6 +26,9 @@ const sendingWindow = z
   })
   .refine((w) => w.start !== w.end, { error: 'start and end must differ (leave window out to send at any time)' });
 
+// The example in this message is added by validateOutboundMessage: it is a time the caller can actually use.
+const SEND_AT_FORMAT = 'must be an ISO 8601 date-time with a time zone';
+
 const common = {
   to: e164('the recipient').describe('Recipient, E.164.'),
   from: e164('the sender').optional().describe('Sender, E.164. Defaults to the setting TWILIO_FROM_NUMBER.'),
@@ -38,7 +41,7 @@ const common = {
     .optional()
     .describe("Where Twilio posts status changes. Defaults to this app's /api/status, which keeps the ledger up to date."),
   sendAt: z.iso
-    .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2030-01-01T09:00:00Z' })
+    .datetime({ offset: true, error: SEND_AT_FORMAT })
     .optional()
     .describe('When to send, at most 7 days ahead. The message waits in the queue, invisible, until then.'),
   window: sendingWindow
@@ -138,7 +141,44 @@ function reservedIssues(input: unknown): SchemaIssue[] {
     }));
 }
 
-function zodIssues(error: z.ZodError, reservedKeys: Set<string>): SchemaIssue[] {
+const KINDS: Record<string, string> = {
+  string: 'text',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'a JSON object',
+  record: 'a JSON object',
+  array: 'a list',
+};
+
+/**
+ * zod's own wording ("Invalid input: expected string, received undefined") in plain words. Rules with their own
+ * message (E.164, URLs, keys ...) keep it: zod asks this map only for issues that have none.
+ */
+const plainWords: z.core.$ZodErrorMap = (issue) => {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return 'is required';
+      return `must be ${KINDS[issue.expected] ?? issue.expected}`;
+    case 'too_small':
+      if (issue.origin === 'string')
+        return Number(issue.minimum) <= 1 ? 'must not be empty' : `must be at least ${issue.minimum} characters`;
+      if (issue.origin === 'array') return Number(issue.minimum) <= 1 ? 'must not be an empty list' : `must list at least ${issue.minimum}`;
+      return `must be at least ${issue.minimum}`;
+    case 'too_big':
+      if (issue.origin === 'string') return `must be at most ${issue.maximum} characters`;
+      if (issue.origin === 'array') return `must list at most ${issue.maximum}`;
+      return `must be at most ${issue.maximum}`;
+    case 'invalid_value':
+      return `must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
+    default:
+      return 'is not valid here';
+  }
+};
+
+/** The fields every message has, to list their problems too when the type is missing or unknown. */
+const commonFields = z.looseObject(common);
+
+function zodIssues(error: z.ZodError, input: unknown, reservedKeys: Set<string>): SchemaIssue[] {
   const issues: SchemaIssue[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
@@ -146,16 +186,46 @@ function zodIssues(error: z.ZodError, reservedKeys: Set<string>): SchemaIssue[] 
       for (const key of issue.keys.filter((k) => !reservedKeys.has(k))) issues.push({ path: key, message: `unknown field "${key}"` });
       continue;
     }
+    if (issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'type') {
+      // No type, or an unknown one: say which types exist, and still check the fields every message has.
+      const type = (input as { type?: unknown }).type;
+      issues.push({ path: 'type', message: type === undefined ? 'is required: "sms" or "call"' : 'must be "sms" or "call"' });
+      const common = commonFields.safeParse(input, { error: plainWords });
+      if (!common.success) issues.push(...zodIssues(common.error, input, reservedKeys));
+      continue;
+    }
     issues.push({ path: issue.path.map(String).join('.'), message: issue.message });
   }
   return issues;
 }
 
+/** One issue per path and wording: a URL that breaks two of its rules is listed once. */
+function distinct(issues: SchemaIssue[]): SchemaIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const id = `${issue.path}\n${issue.message}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+/** A sendAt the format message can offer as its example: tomorrow, 09:00 UTC (always within 7 days). */
+export function sendAtExample(now: Date): string {
+  const tomorrow = new Date(now.getTime() + 24 * 60 * 60 * 1000);
+  return `${tomorrow.toISOString().slice(0, 10)}T09:00:00Z`;
+}
+
 /** Validates a message; `now` is needed because sendAt may be at most 7 days ahead of it. */
 export function validateOutboundMessage(input: unknown, options: { now: Date }): Validation {
   const reserved = reservedIssues(input);
-  const parsed = outboundMessageSchema.safeParse(input);
-  const issues = [...reserved, ...(parsed.success ? [] : zodIssues(parsed.error, new Set(reserved.map((i) => i.path))))];
+  const parsed = outboundMessageSchema.safeParse(input, { error: plainWords });
+  const found = parsed.success ? [] : zodIssues(parsed.error, input, new Set(reserved.map((i) => i.path)));
+  const issues = distinct([...reserved, ...found]).map((issue) =>
+    issue.path === 'sendAt' && issue.message === SEND_AT_FORMAT
+      ? { ...issue, message: `${SEND_AT_FORMAT}, e.g. ${sendAtExample(options.now)}` }
+      : issue,
+  );
   const sendAt = Date.parse(String((input as { sendAt?: unknown } | null)?.sendAt));
   if (sendAt - options.now.getTime() > MAX_SCHEDULE_MS) {
     issues.push({ path: 'sendAt', message: 'must be at most 7 days ahead (a storage queue hides a message for at most 7 days)' });

@@ -22,6 +22,7 @@ export const ROUTES = {
   audio: 'audio/{name}',
   outbound: 'outbound',
   outboundByKey: 'outbound/{key}',
+  twilioAlerts: 'twilio-alerts',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

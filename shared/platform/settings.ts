@@ -32,6 +32,18 @@ export const SETTINGS = {
     default: '300',
     deployed: false,
   },
+  OUTBOUND_LEDGER_RETENTION_DAYS: {
+    description:
+      'Ledger rows in a final state (sent, delivered, undelivered, failed, rejected) are deleted this many days after their last change, by the ledgerRetention timer. Opt-outs are never deleted.',
+    default: '90',
+    deployed: false,
+  },
+  OUTBOUND_LEDGER_RETENTION_SCHEDULE: {
+    description:
+      'When the ledgerRetention timer runs: a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week}, UTC).',
+    default: '0 30 3 * * *',
+    deployed: false,
+  },
   TWILIO_MAX_CONCURRENCY: {
     description:
       "The most Twilio REST requests the outbound function may have in flight across all its instances (Twilio allows about 100 per account). infra/main.bicep derives the host's per-instance queue settings from it; the outbound function refuses to start when batchSize + newBatchThreshold, times OUTBOUND_MAX_INSTANCES, exceeds it.",
@@ -80,6 +92,16 @@ export const SETTINGS = {
   TWILIO_MESSAGING_SERVICE_SID: {
     description: 'Default Messaging Service (MG...) for outbound SMS; used when no from number is given.',
     deployed: true,
+  },
+  TWILIO_PHONE_NUMBERS: {
+    description:
+      'Comma-separated Twilio numbers (E.164 or PN... SIDs) that npm run point-numbers points at this app (voice, SMS, status and fallback URLs) and npm run doctor checks.',
+    deployed: false,
+  },
+  TWILIO_FALLBACK_URL: {
+    description:
+      "Where Twilio goes when the app cannot answer a call or message (its fallback URL). Unset: static TwiML from twimlets.com's echo twimlet that apologises and hangs up.",
+    deployed: false,
   },
   WEBHOOK_BASE_URL: {
     description:
@@ -203,6 +225,8 @@ export interface Settings {
   outboundQueue: string;
   outboundLedger: string;
   outboundSendLeaseMs: number;
+  ledgerRetentionDays: number;
+  ledgerRetentionSchedule: string;
   twilioMaxConcurrency: number;
   outboundMaxInstances: number;
   optOutTable: string;
@@ -219,6 +243,9 @@ export interface Settings {
     apiBaseUrl?: string;
     fromNumber?: string;
     messagingServiceSid?: string;
+    /** TWILIO_PHONE_NUMBERS: E.164 numbers or PN SIDs. */
+    phoneNumbers: string[];
+    fallbackUrl?: string;
   };
   webhookBaseUrl?: string;
   validateSignatures: boolean;
@@ -307,6 +334,16 @@ function readPositiveInt(env: Env, name: SettingName): number {
   return parsed;
 }
 
+/** Six space-separated fields of digits, names and `* , - /`; the host itself reports anything finer. */
+function readNcrontab(env: Env, name: SettingName): string {
+  const value = read(env, name) ?? '';
+  const fields = value.split(/\s+/);
+  if (fields.length !== 6 || !fields.every((f) => /^[A-Za-z0-9*,/?-]+$/.test(f))) {
+    throw new SettingsError(name, `must be a six-field NCRONTAB expression such as "0 30 3 * * *" (03:30:00 UTC daily), got "${value}"`);
+  }
+  return value;
+}
+
 const QUEUE_NAME = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
 const CONTAINER_NAME = QUEUE_NAME;
@@ -349,6 +386,22 @@ function readPhoneNumber(env: Env, name: SettingName): string | undefined {
   if (value !== undefined && !isE164(value))
     throw new SettingsError(name, `must be an E.164 phone number such as +14155550100, got "${value}"`);
   return value;
+}
+
+function readPhoneNumberList(env: Env, name: SettingName): string[] {
+  const entries = (read(env, name) ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    if (!isE164(entry) && !/^PN[0-9a-fA-F]{32}$/.test(entry)) {
+      throw new SettingsError(
+        name,
+        `must list E.164 numbers or PN... SIDs separated by commas, e.g. +14155550100,PN0123456789abcdef0123456789abcdef; got "${entry}"`,
+      );
+    }
+  }
+  return entries;
 }
 
 function readMenuOptions(env: Env): Record<string, MenuOption> | undefined {
@@ -530,6 +583,8 @@ export function parseSettings(env: Env): Settings {
     outboundQueue: readName(env, 'OUTBOUND_QUEUE', QUEUE_NAME, 'storage queue'),
     outboundLedger: readName(env, 'OUTBOUND_LEDGER', TABLE_NAME, 'table'),
     outboundSendLeaseMs: readPositiveInt(env, 'OUTBOUND_SEND_LEASE_SECONDS') * 1000,
+    ledgerRetentionDays: readPositiveInt(env, 'OUTBOUND_LEDGER_RETENTION_DAYS'),
+    ledgerRetentionSchedule: readNcrontab(env, 'OUTBOUND_LEDGER_RETENTION_SCHEDULE'),
     twilioMaxConcurrency: readPositiveInt(env, 'TWILIO_MAX_CONCURRENCY'),
     outboundMaxInstances: readPositiveInt(env, 'OUTBOUND_MAX_INSTANCES'),
     optOutTable: readName(env, 'OPTOUT_TABLE', TABLE_NAME, 'table'),
@@ -545,6 +600,8 @@ export function parseSettings(env: Env): Settings {
       apiBaseUrl: readUrl(env, 'TWILIO_API_BASE_URL'),
       fromNumber: read(env, 'TWILIO_FROM_NUMBER'),
       messagingServiceSid: read(env, 'TWILIO_MESSAGING_SERVICE_SID'),
+      phoneNumbers: readPhoneNumberList(env, 'TWILIO_PHONE_NUMBERS'),
+      fallbackUrl: readUrl(env, 'TWILIO_FALLBACK_URL'),
     },
     webhookBaseUrl: readUrl(env, 'WEBHOOK_BASE_URL'),
     validateSignatures,

@@ -7,41 +7,53 @@ import { azureCredential } from './azureCredential';
 import { azureStatusOf } from './azureErrors';
 import { settings, SettingsError } from './settings';
 
+/**
+ * `background`: the SDKs' own retries (about 6 s for tables, longer for queues), for the queue trigger, which has
+ * time and whose retry is the queue's. `request`: one quick retry, for an HTTP caller or a person at the command
+ * line waiting for an answer; when storage is down they get one at once (a 503 with Retry-After, a message).
+ */
+export type StorageProfile = 'background' | 'request';
+
+const REQUEST_RETRIES = { tables: { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 500 } };
+const REQUEST_QUEUE_RETRIES = { maxTries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 500, tryTimeoutInMs: 10_000 };
+
 const tables = new Map<string, Promise<TableClient>>();
 const queues = new Map<string, Promise<QueueClient>>();
 const containers = new Map<string, Promise<ContainerClient>>();
 
-async function createTableClient(tableName: string): Promise<TableClient> {
+async function createTableClient(tableName: string, profile: StorageProfile): Promise<TableClient> {
   const { TableClient } = await import('@azure/data-tables');
   const storage = settings().storage;
+  const retryOptions = profile === 'request' ? REQUEST_RETRIES.tables : undefined;
   const client =
     storage.kind === 'connectionString'
-      ? TableClient.fromConnectionString(storage.connectionString, tableName, { allowInsecureConnection: true })
-      : new TableClient(storage.tableServiceUri, tableName, await azureCredential());
+      ? TableClient.fromConnectionString(storage.connectionString, tableName, { allowInsecureConnection: true, retryOptions })
+      : new TableClient(storage.tableServiceUri, tableName, await azureCredential(), { retryOptions });
   await createIfMissing(() => client.createTable());
   return client;
 }
 
-async function createQueueClient(queueName: string): Promise<QueueClient> {
+async function createQueueClient(queueName: string, profile: StorageProfile): Promise<QueueClient> {
   const { QueueClient } = await import('@azure/storage-queue');
   const storage = settings().storage;
+  const options = profile === 'request' ? { retryOptions: REQUEST_QUEUE_RETRIES } : {};
   const client =
     storage.kind === 'connectionString'
-      ? new QueueClient(storage.connectionString, queueName)
-      : new QueueClient(`${storage.queueServiceUri.replace(/\/+$/, '')}/${queueName}`, await azureCredential());
+      ? new QueueClient(storage.connectionString, queueName, options)
+      : new QueueClient(`${storage.queueServiceUri.replace(/\/+$/, '')}/${queueName}`, await azureCredential(), options);
   await createIfMissing(() => client.createIfNotExists());
   return client;
 }
 
 /** Read-only use: infra creates the container in Azure; locally it is created on first use, empty. */
 async function createContainerClient(containerName: string): Promise<ContainerClient> {
+  // Only the audio function reads blobs, for Twilio waiting on the answer: always the request profile.
   const { ContainerClient } = await import('@azure/storage-blob');
   const storage = settings().storage;
   if (storage.kind === 'identity' && !storage.blobServiceUri) {
     throw new SettingsError('AzureWebJobsStorage', 'has no blob endpoint: set AzureWebJobsStorage__blobServiceUri (or __accountName)');
   }
-  // Twilio is waiting on the answer: one quick retry, then a 503 rather than the SDK's default half-minute of retries.
-  const options = { retryOptions: { maxTries: 2, retryDelayInMs: 200, tryTimeoutInMs: 10_000 } };
+  const options = { retryOptions: REQUEST_QUEUE_RETRIES };
   const client =
     storage.kind === 'connectionString'
       ? new ContainerClient(storage.connectionString, containerName, options)
@@ -61,26 +73,32 @@ async function createIfMissing(create: () => Promise<unknown>): Promise<void> {
   }
 }
 
-function cachedClient<T>(cache: Map<string, Promise<T>>, name: string, create: (name: string) => Promise<T>): Promise<T> {
-  let client = cache.get(name);
+function cachedClient<T>(
+  cache: Map<string, Promise<T>>,
+  name: string,
+  profile: StorageProfile,
+  create: (name: string, profile: StorageProfile) => Promise<T>,
+): Promise<T> {
+  const id = `${profile}:${name}`;
+  let client = cache.get(id);
   if (!client) {
-    client = create(name);
-    cache.set(name, client);
-    client.catch(() => cache.delete(name)); // a failed creation is retried on the next call
+    client = create(name, profile);
+    cache.set(id, client);
+    client.catch(() => cache.delete(id)); // a failed creation is retried on the next call
   }
   return client;
 }
 
-export function tableClient(tableName: string): Promise<TableClient> {
-  return cachedClient(tables, tableName, createTableClient);
+export function tableClient(tableName: string, profile: StorageProfile = 'background'): Promise<TableClient> {
+  return cachedClient(tables, tableName, profile, createTableClient);
 }
 
-export function queueClient(queueName: string): Promise<QueueClient> {
-  return cachedClient(queues, queueName, createQueueClient);
+export function queueClient(queueName: string, profile: StorageProfile = 'background'): Promise<QueueClient> {
+  return cachedClient(queues, queueName, profile, createQueueClient);
 }
 
 export function containerClient(containerName: string): Promise<ContainerClient> {
-  return cachedClient(containers, containerName, createContainerClient);
+  return cachedClient(containers, containerName, 'request', createContainerClient);
 }
 
 export function resetStorageClientsForTests(): void {

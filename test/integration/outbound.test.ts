@@ -406,7 +406,7 @@ describe('npm run send', () => {
     run(
       process.execPath,
       [join(repoRoot, 'build', 'send.js'), ...args, '--connection-string', rig.env.AzureWebJobsStorage, '--queue', rig.env.OUTBOUND_QUEUE],
-      { cwd: repoRoot, env: { PATH: process.env.PATH } },
+      { cwd: repoRoot, env: { PATH: process.env.PATH, OUTBOUND_LEDGER: rig.env.OUTBOUND_LEDGER, WEBHOOK_BASE_URL } },
     );
 
   test('enqueues an SMS and a call that the app then sends', async () => {

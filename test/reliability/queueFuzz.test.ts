@@ -1,6 +1,6 @@
 // Property-based queue messages through the pure decoding that runs before anything else (shared/outbound/
-// decode.ts): raw JSON or base64 of JSON, as text or bytes. The outbound message schema is being rewritten
-// separately, so its validation is not fuzzed here; this covers what every message meets first.
+// decode.ts): raw JSON or base64 of JSON, as text or bytes: what every message meets first. The schema that comes
+// next is fuzzed in outboundSchemaFuzz.test.ts.
 import fc from 'fast-check';
 import { decodeQueueMessage, UndecodableMessageError } from '../../shared/outbound/decode';
 

@@ -62,6 +62,27 @@ test('no credential appears in any log line or HTTP answer while every function 
       expect({ fn: fn.name, method, status: status < 500 }).toEqual({ fn: fn.name, method, status: true });
     }
   }
+  // Twilio's Debugger webhook: a genuine event whose payload names the account and a failing URL with a key in it.
+  const alertsUrl = `${app.host.baseUrl}/api/twilio-alerts`;
+  const alert = {
+    AccountSid: SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID,
+    Sid: 'NO0123456789abcdef0123456789abcdef',
+    Level: 'ERROR',
+    Payload: JSON.stringify({
+      account_sid: SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID,
+      error_code: '11200',
+      webhook: { request: { url: `https://calls.example.com/api/voice?code=${SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN}`, method: 'POST' } },
+    }),
+  };
+  expect(await send(alertsUrl, twilioPost(TOKEN, alertsUrl, alert))).toBe(204);
+  // POST /api/outbound's answers: accepted, invalid, a setting missing (no WEBHOOK_BASE_URL here), a key reused.
+  const outboundUrl = `${app.host.baseUrl}/api/outbound`;
+  const post = (message: unknown) => send(outboundUrl, { method: 'POST', body: JSON.stringify(message) });
+  const scheduled = { type: 'sms', to: '+15551234567', sendAt: new Date(Date.now() + 3600_000).toISOString(), idempotencyKey: 'secrets-1' };
+  expect(await post({ ...scheduled, body: 'first' })).toBe(202);
+  expect(await post({ ...scheduled, body: 'second' })).toBe(409);
+  expect(await post({})).toBe(400);
+  expect(await post({ type: 'call', to: '+15551234567', url: '/api/message?Message=Hi' })).toBe(422);
   // Outbound through the REST client: relays Twilio takes, then relays Twilio fails (500, 401 auth, reset).
   const smsUrl = `${app.host.baseUrl}/api/sms`;
   const bodies = ['Hello', ...Object.keys(FAULTS)];

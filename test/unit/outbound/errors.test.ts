@@ -43,4 +43,10 @@ describe('classifying Twilio failures', () => {
     expect(classifyTwilioError(new TypeError('boom'))).toBeInstanceOf(TwilioTransientError);
     expect(classifyTwilioError(undefined)).toBeInstanceOf(TwilioTransientError);
   });
+
+  test('an answer without a message says its HTTP status rather than just "Error"', () => {
+    // RestException copies body.message, which is undefined when the body has none (Prism's own 422s, proxies).
+    const noMessage = Object.assign(new Error(), { status: 422, code: undefined, message: undefined });
+    expect(classifyTwilioError(noMessage).message).toBe('HTTP 422 from Twilio, with no error message');
+  });
 });

@@ -239,3 +239,29 @@ describe('the ledger state machine', () => {
     });
   });
 });
+
+describe('one key, one message: the content hash', () => {
+  const taken = { ...info, contentHash: 'sha256-aaa' };
+  const claimFor = (contentHash: string, claimId = 'b') =>
+    claim({ key: 'k', claimId, now: at(120), leaseMs: LEASE_MS, info: { ...info, contentHash } });
+
+  test('a claim for other content leaves a row taken for a message alone, whatever its status', () => {
+    for (const status of ['accepted', 'sending', 'sent', 'failed'] as const) {
+      const row: LedgerRow = { ...accepted('k', taken, t0)(undefined)!, status, leaseUntil: at(1).toISOString() };
+      expect(claimFor('sha256-bbb')(row)).toBeUndefined();
+      expect(claimOutcome(row, row, 'b', 'sha256-bbb')).toEqual({ kind: 'different content', row });
+    }
+  });
+
+  test('the same content claims as before, and a rejected key is free for any content', () => {
+    const row = accepted('k', taken, t0)(undefined)!;
+    expect(claimFor('sha256-aaa')(row)).toMatchObject({ status: 'sending', contentHash: 'sha256-aaa' });
+    const refused = rejected({ key: 'k', reason: 'bad', now: t0 })(row)!;
+    expect(claimFor('sha256-bbb')(refused)).toMatchObject({ status: 'sending', contentHash: 'sha256-bbb' });
+  });
+
+  test('a row written before hashes were kept matches any content', () => {
+    const old = accepted('k', info, t0)(undefined)!;
+    expect(claimFor('sha256-bbb')(old)).toMatchObject({ status: 'sending' });
+  });
+});

@@ -1,6 +1,12 @@
 // Every outcome of one queue delivery, decided by deliverOutbound against in-memory I/O (./outboundFakes.ts).
 // The Azurite/Prism tests (test/integration/outbound*.test.ts) cover the same decisions through the real seams.
-import { AppNotConfiguredError, InvalidMessageError, TwilioPermanentError, TwilioTransientError } from '../../../shared/outbound/errors';
+import {
+  AppNotConfiguredError,
+  InvalidMessageError,
+  KeyReusedError,
+  TwilioPermanentError,
+  TwilioTransientError,
+} from '../../../shared/outbound/errors';
 import type { LedgerRow } from '../../../shared/outbound/ledger';
 import { acceptAndSchedule, deliverOutbound, visibilityDelaySeconds } from '../../../shared/outbound/orchestrator';
 import type { OutboundMessage } from '../../../shared/outbound/schema';
@@ -322,9 +328,14 @@ describe('acceptAndSchedule', () => {
       status: 'accepted',
     });
     await deliver(sms());
-    const update = await acceptAndSchedule(fake.io, message(), { now: fake.clock.now() });
+    // The same message again (a producer's retry) keeps the row; another message under the key is refused.
+    const update = await acceptAndSchedule(fake.io, message({ body: 'Your code is 1234' }), { now: fake.clock.now() });
     expect(update.changed).toBe(false);
     expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sent' });
+    await expect(acceptAndSchedule(fake.io, message(), { now: fake.clock.now() })).rejects.toMatchObject({
+      name: 'KeyReusedError',
+      status: 'sent',
+    });
   });
 });
 
@@ -342,5 +353,103 @@ describe('visibilityDelaySeconds', () => {
 
   test("at most the queue's 7 days", () => {
     expect(visibilityDelaySeconds(8 * 24 * 3600 * 1000)).toBe(7 * 24 * 3600);
+  });
+});
+
+describe('a setting the message needs is missing: rejected at once on every way in', () => {
+  const relativeCall = { type: 'call', to: TO, url: '/api/message?Message=Hi' };
+  const withoutBaseUrl = () => {
+    fake = fakeOutbound({ defaults: { fromNumber: FROM } });
+  };
+
+  test('a queued call with a relative url and no WEBHOOK_BASE_URL is rejected on its first delivery, naming the setting', async () => {
+    withoutBaseUrl();
+    await expect(deliver({ ...relativeCall, idempotencyKey: 'rel-1' })).resolves.toBeUndefined(); // no throw: no retry
+    expect(fake.ledger.row('rel-1')).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/WEBHOOK_BASE_URL is not set/) });
+    expect(fake.twilio.creates).toHaveLength(0);
+    expect(outcomes()).toEqual(['rejected']);
+  });
+
+  test('a scheduled one is rejected when it arrives, not when it is due', async () => {
+    withoutBaseUrl();
+    await deliver({ ...relativeCall, idempotencyKey: 'rel-2', sendAt: at(2 * 86_400_000) });
+    expect(fake.ledger.row('rel-2')).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/WEBHOOK_BASE_URL/) });
+    expect(fake.queue.sent).toHaveLength(0);
+  });
+
+  test('acceptAndSchedule (POST, the CLI) refuses it before writing or enqueueing anything', async () => {
+    withoutBaseUrl();
+    const accepting = acceptAndSchedule(
+      fake.io,
+      { ...relativeCall, idempotencyKey: 'rel-3' } as OutboundMessage & { idempotencyKey: string },
+      {
+        now: fake.clock.now(),
+      },
+    );
+    await expect(accepting).rejects.toBeInstanceOf(AppNotConfiguredError);
+    expect(fake.ledger.row('rel-3')).toBeUndefined();
+    expect(fake.queue.sent).toHaveLength(0);
+  });
+});
+
+describe('one send per key: the same key with different content', () => {
+  type Sms = Extract<OutboundMessage, { type: 'sms' }> & { idempotencyKey: string };
+  const first = () => sms({ idempotencyKey: 'code-1' }) as Sms;
+
+  test('acceptAndSchedule refuses a key accepted for other content, says where that one is, and enqueues nothing more', async () => {
+    await acceptAndSchedule(fake.io, first(), { now: fake.clock.now() });
+    const refused = acceptAndSchedule(fake.io, { ...first(), body: 'Your code is 9999' }, { now: fake.clock.now() });
+    await expect(refused).rejects.toBeInstanceOf(KeyReusedError);
+    await expect(refused).rejects.toMatchObject({ status: 'accepted' });
+    expect(fake.queue.sent.map((e) => e.message.type === 'sms' && e.message.body)).toEqual(['Your code is 1234']);
+  });
+
+  test('the same content again, fields in another order (a producer retrying), is accepted and enqueued again', async () => {
+    await acceptAndSchedule(fake.io, first(), { now: fake.clock.now() });
+    const { body, to, type, idempotencyKey } = first() as { body: string; to: string; type: 'sms'; idempotencyKey: string };
+    await expect(acceptAndSchedule(fake.io, { idempotencyKey, body, to, type }, { now: fake.clock.now() })).resolves.toMatchObject({
+      changed: false,
+    });
+    expect(fake.queue.sent).toHaveLength(2);
+  });
+
+  test('a queue delivery with other content under a sent key is not sent, and the log says why', async () => {
+    await deliver(first(), { id: 'm1' });
+    expect(fake.ledger.row('code-1')?.status).toBe('sent');
+    await deliver({ ...first(), body: 'Your code is 9999' }, { id: 'm2' });
+    expect(fake.twilio.creates).toHaveLength(1);
+    expect(fake.log.at(-1)).toMatchObject({ outcome: 'not sent: the key was already used for a different message', status: 'sent' });
+  });
+
+  test("a queue delivery with other content under an accepted key is not sent either; the key's own message still is", async () => {
+    await acceptAndSchedule(fake.io, first(), { now: fake.clock.now() });
+    await deliver({ ...first(), body: 'Your code is 9999' }, { id: 'm2' });
+    expect(fake.twilio.creates).toHaveLength(0);
+    expect(fake.log.at(-1)).toMatchObject({ outcome: 'not sent: the key was already used for a different message', status: 'accepted' });
+    await deliver(first(), { id: 'm1' });
+    expect(fake.twilio.creates).toHaveLength(1);
+  });
+
+  test('a rejected key is free for new content', async () => {
+    fake = fakeOutbound({ defaults: { fromNumber: FROM } });
+    await deliver({ type: 'call', to: TO, url: '/api/x', idempotencyKey: 'k' });
+    expect(fake.ledger.row('k')?.status).toBe('rejected');
+    await deliver({ type: 'call', to: TO, say: 'Hi', idempotencyKey: 'k' });
+    expect(fake.twilio.creates).toHaveLength(1);
+  });
+
+  test('the accepted row keeps the content hash', async () => {
+    await acceptAndSchedule(fake.io, first(), { now: fake.clock.now() });
+    expect(fake.ledger.row('code-1')).toMatchObject({ status: 'accepted', contentHash: expect.stringMatching(/^sha256-[0-9a-f]{64}$/) });
+  });
+});
+
+describe('a send Twilio refuses', () => {
+  test("Twilio's reason (here the offline mock's, naming Prism's problems) is the row's errorMessage and is logged", async () => {
+    const reason = "The offline Twilio mock (Prism, on Twilio's OpenAPI spec) refused the request: Request body property X must be array";
+    fake.twilio.createErrors.push(new TwilioPermanentError({ status: 422, message: reason }));
+    await deliver({ type: 'call', to: TO, say: 'hi', idempotencyKey: 'refused-1' });
+    expect(fake.ledger.row('refused-1')).toMatchObject({ status: 'failed', errorCode: 422, errorMessage: reason });
+    expect(fake.log.at(-1)).toMatchObject({ outcome: 'failed', status: 422, error: reason });
   });
 });

@@ -1,6 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
-import { AppNotConfiguredError } from '../../../shared/outbound/errors';
-import { InvalidMessageError } from '../../../shared/outbound/errors';
+import { AppNotConfiguredError, InvalidMessageError } from '../../../shared/outbound/errors';
 import type { OutboundMessage } from '../../../shared/outbound/schema';
 import { findOwnRecord, twilioRequest, type TwilioRecord } from '../../../shared/outbound/outboundRequest';
 
@@ -57,9 +56,10 @@ describe('the Twilio request for a message', () => {
     expect(build({ type: 'call', to: '+15551234567', url: '/api/message?Message=Hi' })).toMatchObject({
       url: 'https://calls.example.com/api/message?Message=Hi',
     });
-    expect(() => build({ type: 'call', to: '+15551234567', url: '/api/message' }, { fromNumber: '+15005550006' })).toThrow(
-      /WEBHOOK_BASE_URL is missing/,
-    );
+    const withoutBase = () => build({ type: 'call', to: '+15551234567', url: '/api/message' }, { fromNumber: '+15005550006' });
+    // Not a retryable failure: the orchestrator rejects an AppNotConfiguredError at once.
+    expect(withoutBase).toThrow(AppNotConfiguredError);
+    expect(withoutBase).toThrow(/WEBHOOK_BASE_URL is not set/);
   });
 
   test('say text whose TwiML would exceed 4000 characters is an invalid message', () => {

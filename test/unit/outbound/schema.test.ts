@@ -74,7 +74,7 @@ const INVALID: Array<[string, unknown, RegExp]> = [
     /sendAt: must be an ISO 8601 date-time with a time zone/,
   ],
   ['an unknown type', { type: 'fax', to: '+15551234567' }, /^type: /],
-  ['something that is not an object', 'hello', /expected object/],
+  ['something that is not an object', 'hello', /must be a JSON object/],
 ];
 
 describe('the outbound message schema', () => {
@@ -100,6 +100,53 @@ describe('the outbound message schema', () => {
   test('lists every problem of a message at once', () => {
     const issues = issuesOf({ type: 'sms', to: 'nope', id: 1, idempotencyKey: '', colour: 'red' });
     expect(issues.map((i) => i.path).sort()).toEqual(['', 'colour', 'id', 'idempotencyKey', 'to']);
+  });
+
+  test('an empty message lists every required field, not only the type', () => {
+    expect(issuesOf({})).toEqual([
+      { path: 'type', message: 'is required: "sms" or "call"' },
+      { path: 'to', message: 'is required' },
+    ]);
+  });
+
+  test('an unknown type still has its other fields checked', () => {
+    const issues = issuesOf({ type: 'fax', to: 'nope', from: 42 });
+    expect(issues.map((i) => i.path)).toEqual(['type', 'to', 'from']);
+  });
+
+  test('a bad media URL is listed once', () => {
+    expect(issuesOf({ type: 'sms', to: '+15551234567', mediaUrls: ['not a url'] })).toEqual([
+      { path: 'mediaUrls.0', message: 'must be an absolute http(s) URL' },
+    ]);
+  });
+
+  // Every problem in plain words: none of zod's own phrasing ("Invalid input: expected string, received undefined").
+  const ZOD_WORDING = /expected|received|Invalid input|Too (big|small)|Invalid (option|string)|Unrecognized|must be record/i;
+  test.each<[string, unknown]>([
+    ['nothing', undefined],
+    ['null', null],
+    ['a list', []],
+    ['a number', 7],
+    ['an empty object', {}],
+    ['wrong types everywhere', { type: 'sms', to: 15551234567, body: 12, mediaUrls: 'x', metadata: [], sendAt: 5, statusCallback: {} }],
+    ['empty texts and lists', { type: 'sms', to: '+15551234567', body: '', mediaUrls: [] }],
+    ['too long', { type: 'sms', to: '+15551234567', body: 'x'.repeat(1601), mediaUrls: Array(11).fill('https://x.example/a.jpg') }],
+    ['a call with wrong types', { type: 'call', to: '+15551234567', say: 1, twiml: true, url: 3, from: null }],
+    ['a call with an empty say', { type: 'call', to: '+15551234567', say: '' }],
+    ['a type of the wrong kind', { type: 1, to: '+15551234567' }],
+  ])('says what is wrong with %s in plain words', (_name, input) => {
+    const issues = issuesOf(input);
+    expect(issues.length).toBeGreaterThan(0);
+    for (const issue of issues) expect(issue.message).not.toMatch(ZOD_WORDING);
+  });
+
+  test("the format message's own sendAt example is accepted, today", () => {
+    const today = { now: new Date() };
+    const result = validateOutboundMessage({ type: 'sms', to: '+15551234567', body: 'x', sendAt: 'tomorrow' }, today);
+    const message = result.ok ? '' : describeIssues(result.issues);
+    const example = /e\.g\. (\S+)$/.exec(message)?.[1];
+    expect(example).toBeDefined();
+    expect(validateOutboundMessage({ type: 'sms', to: '+15551234567', body: 'x', sendAt: example }, today).ok).toBe(true);
   });
 
   describe('the published JSON Schema agrees with the code', () => {

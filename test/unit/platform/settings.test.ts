@@ -256,3 +256,18 @@ describe('settings documentation', () => {
     expect(Object.keys(SETTINGS).filter((name) => !(name in sample.Values) && !setByHost.includes(name))).toEqual([]);
   });
 });
+
+describe('ledger retention settings', () => {
+  const base = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+  test('default to 90 days at 03:30 UTC', () => {
+    expect(parseSettings(base)).toMatchObject({ ledgerRetentionDays: 90, ledgerRetentionSchedule: '0 30 3 * * *' });
+  });
+  test('a schedule that is not six NCRONTAB fields stops the app, naming the setting and an example', () => {
+    expect(() => parseSettings({ ...base, OUTBOUND_LEDGER_RETENTION_SCHEDULE: '30 3 * * *' })).toThrow(
+      /OUTBOUND_LEDGER_RETENTION_SCHEDULE must be a six-field NCRONTAB expression such as "0 30 3 \* \* \*"/,
+    );
+    expect(() => parseSettings({ ...base, OUTBOUND_LEDGER_RETENTION_DAYS: '0' })).toThrow(
+      /OUTBOUND_LEDGER_RETENTION_DAYS must be a positive whole number/,
+    );
+  });
+});

@@ -1,0 +1,193 @@
+// The offline Twilio mock's own layer, in front of Stoplight Prism (which serves Twilio's OpenAPI spec). `npm start`
+// runs it, and the test proxy (harness/twilioProxy.ts) forwards through the same code, so both meet one mock:
+// - Prism reads a repeated form key as one value and then refuses array parameters ("must be array";
+//   stoplightio/prism#2473). Twilio and its SDK repeat the key (StatusCallbackEvent=initiated&StatusCallbackEvent=
+//   ringing), and real Twilio takes that, so array parameters go to Prism as it understands them (Key[]=a&Key[]=b).
+// - Prism has no state: each message or call created gets its own SID and echoes what was asked for, and list
+//   requests (Messages.json / Calls.json GETs, once Prism has validated them) are answered from those creates.
+// - Prism's refusal (422 with a `validation` list) becomes a Twilio-shaped error whose message names each problem,
+//   so the twilio SDK, the ledger's errorMessage and the log say what was refused instead of "Error".
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
+
+const ARRAY_PARAMS = ['MediaUrl', 'StatusCallbackEvent'];
+
+/** The form as Prism reads array parameters; everything else unchanged. */
+export function formForPrism(form: URLSearchParams): string {
+  const rewritten = new URLSearchParams();
+  for (const [key, value] of form) rewritten.append(ARRAY_PARAMS.includes(key) ? `${key}[]` : key, value);
+  return rewritten.toString();
+}
+
+export interface CreatedResource {
+  kind: 'Messages' | 'Calls';
+  sid: string;
+  form: URLSearchParams;
+  resource: Record<string, unknown>;
+}
+
+interface PrismProblem {
+  title?: string;
+  detail?: string;
+  validation?: Array<{ location?: string[]; message?: string }>;
+}
+
+/** Prism's 422 in Twilio's error shape ({code, message, more_info, status}), naming every problem it listed. */
+export function twilioErrorForPrismRefusal(status: number, body: string): string | undefined {
+  let problem: PrismProblem;
+  try {
+    problem = JSON.parse(body) as PrismProblem;
+  } catch {
+    return undefined;
+  }
+  if (!problem || typeof problem !== 'object' || (!problem.validation && !problem.title)) return undefined;
+  const details = (problem.validation ?? []).map((v) => v.message ?? `${(v.location ?? []).join('.')} is not valid`);
+  const message = `The offline Twilio mock (Prism, on Twilio's OpenAPI spec) refused the request: ${
+    details.length ? details.join('; ') : (problem.detail ?? problem.title)
+  }`;
+  return JSON.stringify({ code: null, message, more_info: 'https://github.com/stoplightio/prism', status });
+}
+
+export interface MockAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** Set when Prism refused the request: what it said, in one line. */
+  refusal?: string;
+}
+
+async function readAll(stream: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The mock's state (the creates) and how one request goes through it to Prism. */
+export class TwilioMock {
+  readonly created: CreatedResource[] = [];
+  readonly #target: URL;
+
+  constructor(prismUrl: string) {
+    this.#target = new URL(prismUrl);
+  }
+
+  /** Gives a create Prism accepted its own SID and the fields it was asked for, and remembers it. */
+  #remember(kind: CreatedResource['kind'], form: URLSearchParams, upstreamBody: string): string {
+    const sid = `${kind === 'Messages' ? 'SM' : 'CA'}${(this.created.length + 1).toString(16).padStart(32, '0')}`;
+    const resource = {
+      ...(JSON.parse(upstreamBody) as Record<string, unknown>),
+      sid,
+      to: form.get('To'),
+      from: form.get('From'),
+      body: form.get('Body'),
+      messaging_service_sid: form.get('MessagingServiceSid'),
+      status: 'queued',
+      date_created: new Date().toUTCString().replace('GMT', '+0000'),
+    };
+    this.created.push({ kind, sid, form, resource });
+    return JSON.stringify(resource);
+  }
+
+  #listFromCreates(kind: CreatedResource['kind'], query: URLSearchParams, upstreamBody: string): string {
+    const page = JSON.parse(upstreamBody) as Record<string, unknown>;
+    page[kind.toLowerCase()] = this.created
+      .filter(
+        (c) =>
+          c.kind === kind &&
+          (!query.get('To') || c.form.get('To') === query.get('To')) &&
+          (!query.get('From') || c.form.get('From') === query.get('From')),
+      )
+      .map((c) => c.resource)
+      .reverse();
+    page.next_page_uri = null;
+    return JSON.stringify(page);
+  }
+
+  /** Sends one request through the mock to Prism. Rejects when Prism cannot be reached. */
+  forward(request: { method: string; path: string; headers: IncomingHttpHeaders; body: Buffer }): Promise<MockAnswer> {
+    const { method, path, headers } = request;
+    const form = new URLSearchParams(request.body.toString('utf8'));
+    const resourceKind = /\/(Messages|Calls)\.json(\?|$)/.exec(path)?.[1] as CreatedResource['kind'] | undefined;
+    const upstreamBody = method === 'POST' ? Buffer.from(formForPrism(form)) : request.body;
+    return new Promise<MockAnswer>((resolve, reject) => {
+      const upstream = httpRequest(
+        {
+          hostname: this.#target.hostname,
+          port: this.#target.port,
+          path,
+          method,
+          headers: { ...headers, host: this.#target.host, 'content-length': String(upstreamBody.length) },
+        },
+        (upstreamRes) => {
+          readAll(upstreamRes).then((raw) => {
+            const status = upstreamRes.statusCode ?? 502;
+            let body = raw.toString('utf8');
+            const { 'content-length': _length, ...answerHeaders } = upstreamRes.headers;
+            let refusal: string | undefined;
+            if (resourceKind && method === 'POST' && status === 201) body = this.#remember(resourceKind, form, body);
+            else if (resourceKind && method === 'GET' && status === 200)
+              body = this.#listFromCreates(resourceKind, new URL(path, 'http://x').searchParams, body);
+            else if (status === 422) {
+              const twilioError = twilioErrorForPrismRefusal(status, body);
+              if (twilioError) {
+                refusal = (JSON.parse(twilioError) as { message: string }).message;
+                body = twilioError;
+                answerHeaders['content-type'] = 'application/json';
+              }
+            }
+            resolve({ status, headers: answerHeaders, body, refusal });
+          }, reject);
+        },
+      );
+      upstream.on('error', reject);
+      upstream.end(upstreamBody);
+    });
+  }
+}
+
+export interface RunningTwilioMock {
+  url: string;
+  mock: TwilioMock;
+  stop(): Promise<void>;
+}
+
+/** The mock layer as a server on loopback, for `npm start`: every refusal is logged with its reason. */
+export async function startTwilioMock(
+  prismUrl: string,
+  options: { port?: number; log?: (line: string) => void } = {},
+): Promise<RunningTwilioMock> {
+  const mock = new TwilioMock(prismUrl);
+  const log = options.log ?? (() => undefined);
+  // The path without its query and account SID: the log names the resource, never a number or a credential.
+  const where = (path: string) => path.split('?')[0].replace(/\/Accounts\/[^/]+/, '/Accounts/{AccountSid}');
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const body = await readAll(req);
+      const method = req.method ?? 'GET';
+      const path = req.url ?? '/';
+      try {
+        const answer = await mock.forward({ method, path, headers: req.headers, body });
+        if (answer.refusal) log(`${method} ${where(path)} -> ${answer.status}: ${answer.refusal}`);
+        res.writeHead(answer.status, answer.headers).end(answer.body);
+      } catch (error) {
+        log(`${method} ${where(path)} -> 502: Prism did not answer (${(error as { code?: string }).code ?? String(error)})`);
+        res
+          .writeHead(502, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ code: null, message: 'The offline Twilio mock could not reach Prism', status: 502 }));
+      }
+    })().catch(() => req.socket.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    mock,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

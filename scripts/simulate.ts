@@ -1,0 +1,141 @@
+// npm run simulate: sends the app a request exactly as Twilio would, signed with the app's own auth token, and
+// prints the status and the answer (TwiML). Locally or against a deployment.
+//   npm run simulate -- call
+//   npm run simulate -- sms --body STOP
+//   npm run simulate -- digits --digits 2
+//   npm run simulate -- dial-result --path "/api/forward?PhoneNumber=%2B14155550100&FailUrl=/api/voicemail" --dial-status busy
+//   npm run simulate -- call --url https://calls.example.com
+import { parseArgs } from 'node:util';
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import { applyLocalSettings, readLocalSettings } from '../devhost/localSettings';
+import { MOCK_TWILIO_CREDENTIALS } from '../devhost/services';
+import { SIMULATION_KINDS, simulatedRequest, type SimulationKind } from '../shared/operations/simulatedRequests';
+import { settings } from '../shared/platform/settings';
+import { twilioCredentials } from '../shared/platform/twilioCredentials';
+
+const USAGE = `Usage:
+  npm run simulate -- <${SIMULATION_KINDS.join('|')}> [options]
+
+Kinds:
+  call          an incoming call to /api/voice
+  sms           an incoming SMS to /api/sms (--body STOP, START, HELP, ...)
+  digits        keys pressed on a menu (--digits 1), to /api/voice unless --path
+  dial-result   the Dial action after a forward (--dial-status completed|busy|no-answer|failed)
+  recording     a voicemail Record action (--recording-url)
+  status        a status callback (--key KEY, --message-status delivered|undelivered|failed or --call-status completed)
+  alert         a Debugger event to /api/twilio-alerts (--error-code 11200)
+
+Options:
+  --url BASE          the app's base URL as configured in Twilio, which is what gets signed
+                      (default: WEBHOOK_BASE_URL, else http://localhost:7071)
+  --send-to BASE      where to send the request, when it is not --url (a proxy, or the local host behind a tunnel)
+  --path PATH         path and query under BASE (default: the kind's route)
+  --from NUMBER       caller or sender (default +14155550111)
+  --to NUMBER         the app's number (default: TWILIO_FROM_NUMBER)
+  --set NAME=VALUE    set or override any Twilio parameter (repeatable)
+  --body, --digits, --dial-status, --recording-url, --key, --message-status, --call-status, --error-code
+  --get               send GET with the parameters in the query, as Twilio does for a number set to HTTP GET
+The auth token comes from the app's settings (local.settings.json, the environment) or, with KEY_VAULT_URL, from
+Key Vault through your own login (az login). Without either, the offline mock's test token is used.`;
+
+async function authToken(): Promise<string> {
+  const { keyVaultUrl, twilio } = settings();
+  if (!keyVaultUrl && !twilio.authToken && !twilio.apiBaseUrl) return MOCK_TWILIO_CREDENTIALS.TWILIO_AUTH_TOKEN;
+  return (await twilioCredentials()).authToken;
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: process.argv.slice(2),
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      'send-to': { type: 'string' },
+      path: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      body: { type: 'string' },
+      digits: { type: 'string' },
+      'dial-status': { type: 'string' },
+      'recording-url': { type: 'string' },
+      key: { type: 'string' },
+      'message-status': { type: 'string' },
+      'call-status': { type: 'string' },
+      'error-code': { type: 'string' },
+      get: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const kind = positionals[0] as SimulationKind | undefined;
+  if (values.help || !kind || !SIMULATION_KINDS.includes(kind)) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  applyLocalSettings(readLocalSettings(process.cwd()));
+  const config = settings();
+  const token = await authToken();
+  const base = (values.url ?? config.webhookBaseUrl ?? 'http://localhost:7071').replace(/\/+$/, '');
+  const request = simulatedRequest(
+    kind,
+    {
+      from: values.from ?? '+14155550111',
+      to: values.to ?? config.twilio.fromNumber ?? MOCK_TWILIO_CREDENTIALS.TWILIO_FROM_NUMBER,
+      accountSid: config.twilio.accountSid ?? MOCK_TWILIO_CREDENTIALS.TWILIO_ACCOUNT_SID,
+      body: values.body,
+      digits: values.digits,
+      dialStatus: values['dial-status'],
+      recordingUrl: values['recording-url'],
+      key: values.key,
+      messageStatus: values['message-status'],
+      callStatus: values['call-status'],
+      errorCode: values['error-code'],
+    },
+    values.path,
+  );
+  for (const pair of values.set ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new Error(`--set takes NAME=VALUE, got "${pair}"`);
+    request.params[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  let url = `${base}${request.path}`;
+  const target = (signed: string) => (values['send-to'] ? values['send-to'].replace(/\/+$/, '') + signed.slice(base.length) : signed);
+  let init: RequestInit;
+  if (values.get) {
+    url += `${url.includes('?') ? '&' : '?'}${new URLSearchParams(request.params)}`;
+    init = { method: 'GET', headers: { 'X-Twilio-Signature': getExpectedTwilioSignature(token, url, {}) } };
+  } else {
+    init = {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
+        'User-Agent': 'TwilioProxy/1.1',
+        'X-Twilio-Signature': getExpectedTwilioSignature(token, url, request.params),
+      },
+      body: new URLSearchParams(request.params).toString(),
+    };
+  }
+  let response: Response;
+  try {
+    response = await fetch(target(url), { ...init, signal: AbortSignal.timeout(15_000) });
+  } catch (error) {
+    console.error(
+      `No answer from ${new URL(target(url)).origin}: ${error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)}. Is the app running (npm start)?`,
+    );
+    return 1;
+  }
+  const text = await response.text();
+  console.log(
+    `${init.method} ${new URL(url).pathname} -> ${response.status} ${response.statusText}${response.headers.get('content-type') ? ` (${response.headers.get('content-type')})` : ''}`,
+  );
+  if (text) console.log(text);
+  return response.ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  },
+);

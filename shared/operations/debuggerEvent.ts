@@ -1,0 +1,67 @@
+// Twilio's Debugger webhook (Console > Monitor > Debugger > Webhook): one POST per error or warning on the account,
+// with Sid, AccountSid, Timestamp, Level and a JSON Payload. Read here into one structured log entry. Pure: no I/O.
+import { first, type WebhookParams } from '../webhook/params';
+
+export interface DebuggerEvent {
+  /** The Debugger event's SID (NO...). */
+  sid?: string;
+  level: 'error' | 'warning';
+  /** Twilio's error code, e.g. 11200 (HTTP retrieval failure) or 11205 (HTTP connection failure). */
+  errorCode?: string;
+  /** The call, message or other resource that failed (CA..., SM...). */
+  resourceSid?: string;
+  serviceSid?: string;
+  /** The URL Twilio failed to fetch, without its query (which may carry numbers or a function key). */
+  failingUrl?: string;
+  method?: string;
+  /** The status code the app's URL answered, when it answered at all. */
+  responseStatus?: string;
+  moreInfo?: string;
+  timestamp?: string;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value ? value.slice(0, 500) : typeof value === 'number' ? String(value) : undefined;
+
+/** Origin and path only. */
+function withoutQuery(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The Debugger event in the request, or undefined when it is not one (no Level or no Payload). */
+export function parseDebuggerEvent(params: WebhookParams): DebuggerEvent | undefined {
+  const level = first(params, 'Level')?.trim().toLowerCase();
+  const payloadText = first(params, 'Payload');
+  if ((level !== 'error' && level !== 'warning') || payloadText === undefined) return undefined;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(payloadText);
+  } catch {
+    payload = undefined;
+  }
+  const body = isObject(payload) ? payload : {};
+  const webhook = isObject(body.webhook) ? body.webhook : {};
+  const request = isObject(webhook.request) ? webhook.request : {};
+  const response = isObject(webhook.response) ? webhook.response : {};
+  const moreInfo = isObject(body.more_info) ? body.more_info : {};
+  return {
+    sid: text(first(params, 'Sid')),
+    level,
+    errorCode: text(body.error_code),
+    resourceSid: text(body.resource_sid),
+    serviceSid: text(body.service_sid),
+    failingUrl: withoutQuery(text(request.url) ?? text(moreInfo.url) ?? text(moreInfo.Url)),
+    method: text(request.method),
+    responseStatus: text(response.status_code),
+    moreInfo: text(body.more_info_url) ?? (typeof body.more_info === 'string' ? text(body.more_info) : undefined),
+    timestamp: text(first(params, 'Timestamp')),
+  };
+}

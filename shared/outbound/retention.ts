@@ -1,0 +1,18 @@
+// Which ledger rows the retention timer deletes: rows in a final state (nothing will change them again except a
+// late callback) last written before the cutoff. Rows still waiting, sending or poisoned are kept whatever their
+// age, and so is every opt-out. Pure: the filter is applied by ledgerTable.deleteFinalRowsUpdatedBefore.
+import { isFinal, LEDGER_STATUSES } from './ledger';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export const FINAL_STATUSES = LEDGER_STATUSES.filter(isFinal);
+
+export function retentionCutoff(now: Date, retentionDays: number): Date {
+  return new Date(now.getTime() - retentionDays * DAY_MS);
+}
+
+/** OData filter for the table query: final rows whose updatedAt (an ISO-8601 UTC string, so ordered as text) is older. */
+export function retentionFilter(cutoff: Date): string {
+  const statuses = FINAL_STATUSES.map((s) => `status eq '${s}'`).join(' or ');
+  return `updatedAt lt '${cutoff.toISOString()}' and (${statuses})`;
+}

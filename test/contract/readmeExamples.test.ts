@@ -1,0 +1,53 @@
+// The README's outbound examples are messages the app accepts: every JSON block, as of today.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeIssues, validateOutboundMessage } from '../../shared/outbound/schema';
+
+const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+const jsonBlocks = [...readme.matchAll(/^```json\n([\s\S]*?)^```/gm)].map((m) => m[1]);
+
+/** A block is one JSON value, or one per line. */
+function values(block: string): unknown[] {
+  try {
+    return [JSON.parse(block)];
+  } catch {
+    return block
+      .split('\n')
+      .filter((line) => line.trim())
+      .map((line) => JSON.parse(line) as unknown);
+  }
+}
+
+// What the Logic Apps expressions in the README evaluate to, for a sample run.
+const LOGIC_APPS = new Map([
+  ["@{triggerBody()?['phone']}", '+15551234567'],
+  ["@{workflow()?['run']?['name']}", '08584737551867954143243946780CU57'],
+]);
+const evaluated = (text: string) => [...LOGIC_APPS].reduce((t, [expression, value]) => t.split(expression).join(value), text);
+
+/** The outbound messages an example holds: itself, or the `data` of each Event Grid event. */
+function messages(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value.flatMap(messages);
+  const object = value as Record<string, unknown>;
+  if (typeof object.eventType === 'string' && 'data' in object) return [object.data];
+  if (object.type === 'sms' || object.type === 'call') return [object];
+  throw new Error(`A JSON example in the README is neither an outbound message nor an Event Grid event: ${JSON.stringify(value)}`);
+}
+
+const examples = jsonBlocks.flatMap((block) => values(evaluated(block)).flatMap(messages));
+
+test('the README has outbound JSON examples, and each block holds at least one', () => {
+  expect(jsonBlocks.length).toBeGreaterThanOrEqual(3);
+  for (const block of jsonBlocks) expect(values(evaluated(block)).flatMap(messages).length).toBeGreaterThan(0);
+});
+
+test.each(examples.map((m) => [JSON.stringify(m), m]))('the README example %s is a valid outbound message today', (_name, message) => {
+  const validation = validateOutboundMessage(message, { now: new Date() });
+  expect(validation.ok ? 'valid' : describeIssues(validation.issues)).toBe('valid');
+});
+
+test('the README quotes the answer to {} as the app gives it', () => {
+  const validation = validateOutboundMessage({}, { now: new Date() });
+  expect(validation.ok).toBe(false);
+  expect(readme).toContain(`\`{}\` gets \`${validation.ok ? '' : describeIssues(validation.issues)}\``);
+});
