@@ -36,6 +36,7 @@ async function throughQueueFunction(
   fake: FakeTwilio,
   concurrency: QueueConcurrency,
   count: number,
+  extraEnv: Record<string, string> = {},
 ): Promise<number> {
   run++;
   const queueName = `bench-outbound-${run}`;
@@ -59,7 +60,9 @@ async function throughQueueFunction(
       OUTBOUND_LEDGER: `benchledger${run}`,
       TWILIO_API_BASE_URL: fake.url,
       WEBHOOK_BASE_URL: 'https://bench.example.test',
+      EVENTS_QUEUE: `bench-events-${run}`,
       ...MOCK_TWILIO_CREDENTIALS,
+      ...extraEnv,
     },
     { appRoot: app.root },
   );
@@ -151,6 +154,8 @@ export async function outboundThroughput(quick: boolean) {
     const baseline = await throughRawSdk(fake, concurrency, count);
     const withLedger = await throughRawSdkWithLedger(azurite, fake, concurrency, count);
     const app = await throughQueueFunction(azurite, fake, defaults, count);
+    // The same run with events off (EVENTS_QUEUE empty): what the outbox and the events queue cost.
+    const eventsOff = await throughQueueFunction(azurite, fake, defaults, count, { EVENTS_QUEUE: '' });
     const zeroLatency = {
       count,
       concurrency,
@@ -160,6 +165,8 @@ export async function outboundThroughput(quick: boolean) {
       goal: 0.5,
       rawWithLedgerPerSecond: Math.round(withLedger),
       ratioToRawWithLedger: app / withLedger,
+      eventsOffPerSecond: Math.round(eventsOff),
+      eventsOnToOff: app / eventsOff,
     };
 
     fake.latencyMs = 50;

@@ -17,6 +17,8 @@ const quick = process.argv.includes('--quick');
 const appEnv = {
   ...process.env,
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+  // No storage runs for the webhook benches: events off (the outbound bench measures them).
+  EVENTS_QUEUE: '',
   ...MOCK_TWILIO_CREDENTIALS,
   KEY_VAULT_URL: '',
   WEBHOOK_BASE_URL: '',
@@ -96,6 +98,9 @@ function format(results: Record<string, any>): string {
   );
   lines.push(
     `  raw SDK + the same storage round trips by hand ${String(o.zeroLatency.rawWithLedgerPerSecond).padStart(6)}/s  app ${o.zeroLatency.ratioToRawWithLedger.toFixed(2)}x of it`,
+  );
+  lines.push(
+    `  events off (EVENTS_QUEUE empty) ${String(o.zeroLatency.eventsOffPerSecond).padStart(6)}/s  events on ${o.zeroLatency.eventsOnToOff.toFixed(2)}x of it`,
   );
   lines.push(`  with ${o.latencyMs} ms Twilio latency, by host.json batchSize/newBatchThreshold:`);
   for (const row of o.scaling)

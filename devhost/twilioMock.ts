@@ -64,6 +64,8 @@ async function readAll(stream: IncomingMessage): Promise<Buffer> {
 /** The mock's state (the creates) and how one request goes through it to Prism. */
 export class TwilioMock {
   readonly created: CreatedResource[] = [];
+  /** What a fetch of a created message or call (GET .../Messages/SM....json) answers as its status; unset: as created. */
+  readonly statusOf = new Map<string, string>();
   readonly #target: URL;
 
   constructor(prismUrl: string) {
@@ -107,6 +109,7 @@ export class TwilioMock {
     const { method, path, headers } = request;
     const form = new URLSearchParams(request.body.toString('utf8'));
     const resourceKind = /\/(Messages|Calls)\.json(\?|$)/.exec(path)?.[1] as CreatedResource['kind'] | undefined;
+    const fetchedSid = method === 'GET' ? /\/(?:Messages|Calls)\/((?:SM|CA)[0-9a-f]{32})\.json(\?|$)/.exec(path)?.[1] : undefined;
     const upstreamBody = method === 'POST' ? Buffer.from(formForPrism(form)) : request.body;
     return new Promise<MockAnswer>((resolve, reject) => {
       const upstream = httpRequest(
@@ -126,7 +129,11 @@ export class TwilioMock {
             if (resourceKind && method === 'POST' && status === 201) body = this.#remember(resourceKind, form, body);
             else if (resourceKind && method === 'GET' && status === 200)
               body = this.#listFromCreates(resourceKind, new URL(path, 'http://x').searchParams, body);
-            else if (status === 422) {
+            else if (fetchedSid && status === 200) {
+              const fetched = this.created.find((c) => c.sid === fetchedSid);
+              if (fetched)
+                body = JSON.stringify({ ...fetched.resource, status: this.statusOf.get(fetched.sid) ?? fetched.resource.status });
+            } else if (status === 422) {
               const twilioError = twilioErrorForPrismRefusal(status, body);
               if (twilioError) {
                 refusal = (JSON.parse(twilioError) as { message: string }).message;

@@ -5,12 +5,14 @@ import { enqueueOutbound } from '../shared/outbound/outboundQueue';
 import { settings } from '../shared/platform/settings';
 import { inboundSms, NO_REPLY_TWIML } from '../shared/twiml/incomingSms';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
+import { smsReceived } from '../shared/events/inboundEvents';
+import { publishEvents } from '../shared/events/eventsIo';
 import { ROUTES } from '../shared/platform/routes';
 
 /**
  * The number's incoming-SMS webhook: records STOP/START keywords in the opt-out table, relays to
- * SMS_FORWARD_TO through the outbound queue, and answers SMS_AUTO_REPLY, at most SMS_AUTO_REPLY_LIMIT times per
- * sender and hour. VOICE_BLOCKLIST senders get no reply and no relay. No log line names the sender.
+ * SMS_FORWARD_TO through the outbound queue, publishes twilio.sms.received, and answers SMS_AUTO_REPLY, at most
+ * SMS_AUTO_REPLY_LIMIT times per sender and hour. VOICE_BLOCKLIST senders get no reply and no relay. No log line names the sender.
  */
 export const sms = twimlWebhook(async ({ params, context }) => {
   const { sms: config } = settings();
@@ -24,6 +26,8 @@ export const sms = twimlWebhook(async ({ params, context }) => {
     await enqueueOutbound(result.relay);
     context.log(`sms relay queued (${result.relay.idempotencyKey})`);
   }
+  const event = smsReceived(params, result.keyword, { source: settings().events.source, time: new Date() });
+  if (event) await publishEvents([event], (m) => context.warn(m));
   if (result.replyTo) {
     let allowed: boolean;
     try {

@@ -1,6 +1,12 @@
-import { app } from '@azure/functions';
+import { app, type HttpResponseInit } from '@azure/functions';
 import { updateLedgerRow } from '../shared/outbound/ledgerTable';
 import { callback } from '../shared/outbound/ledger';
+import { enqueueStatusCheck } from '../shared/outbound/outboundQueue';
+import { visibilityDelaySeconds } from '../shared/outbound/orchestrator';
+import { checkDelayMs, statusCheckMessage } from '../shared/outbound/statusCheck';
+import { updateWithEvents } from '../shared/events/outbox';
+import { EventsUnavailableError, liveEventSink } from '../shared/events/eventsIo';
+import { settings } from '../shared/platform/settings';
 import { IDEMPOTENCY_KEY } from '../shared/outbound/fields';
 import { parseStatusCallback } from '../shared/outbound/statusCallback';
 import { twilioWebhook } from '../shared/webhook/webhookHttp';
@@ -8,9 +14,11 @@ import { ROUTES } from '../shared/platform/routes';
 
 /**
  * Message and call status callbacks (/api/status?key=<idempotency key>, set by the outbound sender). Each one
- * moves the ledger row forward, never back, and writes one structured log line.
+ * moves the ledger row forward, never back, publishes the change's event, and writes one structured log line.
+ * When the events cannot be published it answers 503: the change stays in the row's outbox and Twilio's retry
+ * (the URL's connection overrides ask for one) publishes it.
  */
-export const status = twilioWebhook(async ({ params, url, context }) => {
+export const status = twilioWebhook(async ({ params, url, context }): Promise<HttpResponseInit> => {
   const update = parseStatusCallback(params);
   if (!update) {
     context.warn(JSON.stringify({ event: 'status-callback', outcome: 'ignored: neither MessageSid/MessageStatus nor CallSid/CallStatus' }));
@@ -29,7 +37,26 @@ export const status = twilioWebhook(async ({ params, url, context }) => {
     context.log(JSON.stringify({ ...entry, outcome: 'no valid key in the callback URL; not an outbound-queue send' }));
     return { status: 204 };
   }
-  const result = await updateLedgerRow(key, callback({ ...update, now: new Date() }));
+  const ports = { ledger: { update: updateLedgerRow }, events: liveEventSink() };
+  let result;
+  try {
+    result = await updateWithEvents(ports, key, callback({ ...update, now: new Date() }));
+  } catch (error) {
+    if (!(error instanceof EventsUnavailableError)) throw error;
+    context.warn(
+      JSON.stringify({ ...entry, outcome: 'applied; its event is not published yet (503, Twilio retries)', error: error.message }),
+    );
+    return {
+      status: 503,
+      headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' },
+      body: 'Events unavailable; retry.\n',
+    };
+  }
+  // The REST answer of this send was lost and the callback completed the row: nobody queued its re-check.
+  if (result.changed && result.row?.status === 'sent' && result.previous?.status !== 'sent') {
+    const delay = checkDelayMs(settings().outboundReconcileAfterMs, 1);
+    await enqueueStatusCheck(statusCheckMessage(key, 1), { visibilityTimeoutSeconds: visibilityDelaySeconds(delay) });
+  }
   const outcome = !result.row
     ? 'no ledger row for this key'
     : result.row.sid !== update.sid

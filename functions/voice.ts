@@ -2,9 +2,20 @@ import { app } from '@azure/functions';
 import { settings } from '../shared/platform/settings';
 import { voiceTwiml } from '../shared/twiml/incomingCall';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
+import { callReceived } from '../shared/events/inboundEvents';
+import { publishEvents } from '../shared/events/eventsIo';
 import { ROUTES } from '../shared/platform/routes';
 
-/** The number's incoming-call webhook: VOICE_GREETING, then VOICE_MODE (message, forward, voicemail or menu). */
-export const voice = twimlWebhook(({ params, url }) => voiceTwiml(params, { url, voice: settings().voice }));
+/**
+ * The number's incoming-call webhook: VOICE_GREETING, then VOICE_MODE (message, forward, voicemail or menu).
+ * Publishes twilio.call.received for the call's first request.
+ */
+export const voice = twimlWebhook(async ({ params, url, context }) => {
+  const config = settings();
+  const twiml = voiceTwiml(params, { url, voice: config.voice });
+  const event = callReceived(params, config.voice.mode, { source: config.events.source, time: new Date() });
+  if (event) await publishEvents([event], (m) => context.warn(m));
+  return twiml;
+});
 
 app.http('voice', { methods: ['GET', 'POST'], authLevel: 'anonymous', route: ROUTES.voice, handler: voice });

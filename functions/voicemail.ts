@@ -1,13 +1,18 @@
 import { app } from '@azure/functions';
 import { enqueueOutbound } from '../shared/outbound/outboundQueue';
+import { enqueueRecordingJob } from '../shared/recordings/recordingQueue';
 import { settings } from '../shared/platform/settings';
 import { voicemailTwiml } from '../shared/twiml/voicemail';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
+import { voicemailEvent } from '../shared/events/inboundEvents';
+import { publishEvents } from '../shared/events/eventsIo';
 import { ROUTES } from '../shared/platform/routes';
 
 /**
  * Self-hosted twimlets.com/voicemail: records, transcribes, and texts the recording link and the transcription
- * to Notify (or VOICEMAIL_NOTIFY) through the outbound queue.
+ * to Notify (or VOICEMAIL_NOTIFY) through the outbound queue, and publishes twilio.voicemail.recorded, then
+ * twilio.voicemail.transcribed. The recording is first copied into Blob storage by functions/voicemailRecording.ts,
+ * so that the link opens without Twilio credentials.
  */
 export const voicemail = twimlWebhook(async ({ params, url, context }) => {
   const result = voicemailTwiml(params, { callbackUrl: url.toString(), defaultNotify: settings().voice.voicemailNotify });
@@ -15,7 +20,13 @@ export const voicemail = twimlWebhook(async ({ params, url, context }) => {
     await enqueueOutbound(result.sms);
     context.log(`voicemail notification queued (${result.sms.idempotencyKey})`);
   }
+  if (result.recordingJob) {
+    await enqueueRecordingJob(result.recordingJob);
+    context.log(`voicemail recording queued to be copied (${result.recordingJob.recordingSid})`);
+  }
   if (result.unsent) context.warn(`voicemail notification not sent: ${result.unsent}`);
+  const event = voicemailEvent(params, { source: settings().events.source, time: new Date() });
+  if (event) await publishEvents([event], (m) => context.warn(m));
   return result.twiml;
 });
 

@@ -4,7 +4,10 @@ import { smsParams, voiceCallParams } from './twilioRequests';
 import { SENTINEL_CREDENTIALS } from './secrets';
 
 export interface GenuineWebhook {
+  /** Its route below /api/. */
   name: string;
+  /** The registered function's name, when it is not the route (client-voice is clientVoice). */
+  functionName?: string;
   /** The query of the configured URL, encoded. */
   query: string;
   params: Record<string, string>;
@@ -38,6 +41,13 @@ export function genuineWebhooks(): GenuineWebhook[] {
     { name: 'conference', query: q({ Name: 'Room' }), params: call() },
     { name: 'echo', query: q({ Twiml: '<Response><Say>Hi</Say></Response>' }), params: call() },
     { name: 'queue', query: q({ Name: 'support', MaxWait: '120' }), params: call() },
+    // The TwiML App's voice URL: a browser (client:...) calling another browser.
+    {
+      name: 'client-voice',
+      functionName: 'clientVoice',
+      query: '',
+      params: { ...call(), From: 'client:alice', Caller: 'client:alice', To: 'client:bob' },
+    },
   ];
 }
 

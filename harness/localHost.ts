@@ -1,5 +1,5 @@
 // Starts the built app under the local host in a child process, as `npm start` would, and captures its log.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { freePort, waitForPort } from '../devhost/services';
@@ -58,4 +58,23 @@ export async function startHost(env: Record<string, string>, options: { appRoot?
   };
   await host.waitForOutput(/Host started/);
   return host;
+}
+
+/**
+ * What the built app registers with the Functions host under `env` (`devhost functions`, in a fresh process):
+ * the exit status and everything it printed (the registrations as JSON when it loaded).
+ */
+export function listFunctions(env: Record<string, string> = {}): { status: number | null; stdout: string; output: string } {
+  const result = spawnSync(process.execPath, [join(repoRoot, 'build/devhost.js'), 'functions'], {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH,
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      DEVHOST_APP_ROOT: '',
+      DEVHOST_SKIP_LOCAL_SETTINGS: '1',
+      ...env,
+    },
+    encoding: 'utf8',
+  });
+  return { status: result.status, stdout: result.stdout, output: `${result.stdout}${result.stderr}` };
 }

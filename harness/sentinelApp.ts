@@ -6,12 +6,14 @@ import { startAzurite, startPrism, type RunningAzurite, type RunningService } fr
 import { startHost, type RunningHost } from './localHost';
 import { SENTINEL_CREDENTIALS } from './secrets';
 import { startTwilioProxy, type TwilioProxy } from './twilioProxy';
+import { mediaAnswer } from './twilioMedia';
 
 export const SENTINEL_APP = {
   relayTo: '+14155550177',
   notify: '+14155550188',
   forwardTo: '+14155550100',
   autoReply: 'Thanks {from}!',
+  twimlAppSid: 'AP0123456789abcdef0123456789abcdef',
 } as const;
 
 export interface SentinelApp {
@@ -20,6 +22,8 @@ export interface SentinelApp {
   twilio: TwilioProxy;
   host: RunningHost;
   optOutTable: string;
+  /** EVENTS_QUEUE of this app: every event it publishes. */
+  eventsQueue: string;
   stop(): Promise<void>;
 }
 
@@ -43,7 +47,12 @@ export function httpFunctions(host: RunningHost): HttpFunction[] {
 export async function startSentinelApp(name: string): Promise<SentinelApp> {
   const [azurite, prism] = await Promise.all([startAzurite(), startPrism()]);
   const twilio = await startTwilioProxy(prism.url);
+  // Voicemail recordings: every RecordingSid has audio, served only with the sentinel account's Basic auth.
+  const media = { recordings: new Map<string, Buffer>(), deleted: new Set<string>(), anyAudio: Buffer.from('ID3 sentinel audio') };
+  const account = { accountSid: SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID, authToken: SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN };
+  twilio.serve = (request) => mediaAnswer(account, media, request);
   const optOutTable = `${name}optouts`;
+  const eventsQueue = `${name}-events`;
   const stopServices = () => Promise.all([twilio.stop(), prism.stop(), azurite.stop()]);
   const host = await startHost({
     AzureWebJobsStorage: azurite.connectionString,
@@ -52,7 +61,10 @@ export async function startSentinelApp(name: string): Promise<SentinelApp> {
     TWILIO_FROM_NUMBER: '+15005550006',
     TWILIO_LOG_LEVEL: 'debug',
     OUTBOUND_QUEUE: `${name}-outbound`,
+    RECORDINGS_QUEUE: `${name}-recordings`,
+    RECORDINGS_CONTAINER: `${name}-recordings`,
     OPTOUT_TABLE: optOutTable,
+    EVENTS_QUEUE: eventsQueue,
     VOICE_MODE: 'forward',
     VOICE_FORWARD_TO: SENTINEL_APP.forwardTo,
     VOICEMAIL_NOTIFY: SENTINEL_APP.notify,
@@ -61,6 +73,9 @@ export async function startSentinelApp(name: string): Promise<SentinelApp> {
     // The suites text from one sender many times and expect the reply each time; the limit has its own test.
     SMS_AUTO_REPLY_LIMIT: '1000000',
     AUTO_REPLY_TABLE: `${name}autoreplies`,
+    // Browser calling on, as App Service Authentication would leave it: /api/token signs with the API key.
+    TWILIO_TWIML_APP_SID: SENTINEL_APP.twimlAppSid,
+    WEBSITE_AUTH_ENABLED: 'True',
   }).catch(async (error: unknown) => {
     await stopServices();
     throw error;
@@ -71,6 +86,7 @@ export async function startSentinelApp(name: string): Promise<SentinelApp> {
     twilio,
     host,
     optOutTable,
+    eventsQueue,
     async stop() {
       await host.stop();
       await stopServices();

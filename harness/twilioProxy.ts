@@ -2,6 +2,7 @@
 // inject faults the OpenAPI spec cannot express (429, 5xx, resets, delays). Small on purpose: everything else
 // (Prism's array parameters, a SID per create, lists answered from the creates, refusals in Twilio's error shape)
 // is the offline mock's own layer, devhost/twilioMock.ts, which `npm start` runs too.
+import type { MediaAnswer } from './twilioMedia';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { TwilioMock, type CreatedResource } from '../devhost/twilioMock';
 
@@ -31,8 +32,12 @@ export interface TwilioProxy {
   url: string;
   requests: RecordedRequest[];
   created: CreatedResource[];
+  /** Status a fetch of a created message or call answers with (a test playing the carrier). */
+  statusOf: Map<string, string>;
   /** Decides a fault per request; undefined forwards normally. */
   fault?: (request: { method: string; path: string; form: URLSearchParams }) => Fault | undefined;
+  /** Answers a request itself (recording media, which Prism cannot serve); undefined forwards it. */
+  serve?: (request: { method: string; path: string; authorization?: string }) => MediaAnswer | undefined;
   stop(): Promise<void>;
 }
 
@@ -44,7 +49,7 @@ async function readAll(stream: IncomingMessage): Promise<Buffer> {
 
 export async function startTwilioProxy(targetUrl: string): Promise<TwilioProxy> {
   const mock = new TwilioMock(targetUrl);
-  const proxy: TwilioProxy = { url: '', requests: [], created: mock.created, stop: async () => undefined };
+  const proxy: TwilioProxy = { url: '', requests: [], created: mock.created, statusOf: mock.statusOf, stop: async () => undefined };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readAll(req);
@@ -54,6 +59,12 @@ export async function startTwilioProxy(targetUrl: string): Promise<TwilioProxy> 
     const at = Date.now();
     const record = (status: number, responseBody: string) =>
       proxy.requests.push({ method, path, form, authorization: req.headers.authorization, status, responseBody, at });
+    const served = proxy.serve?.({ method, path, authorization: req.headers.authorization });
+    if (served) {
+      record(served.status, typeof served.body === 'string' ? served.body : '');
+      res.writeHead(served.status, served.headers).end(served.body);
+      return;
+    }
     let fault = proxy.fault?.({ method, path, form });
     if (fault?.kind === 'delay') {
       await new Promise((r) => setTimeout(r, (fault as { ms: number }).ms));

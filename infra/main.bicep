@@ -69,6 +69,23 @@ param autoReplyTableName string = 'autoreplies'
 @maxLength(63)
 param audioContainerName string = 'audio'
 
+@description('RECORDINGS_QUEUE: voicemail recordings waiting to be copied into Blob storage. Its poison queue is <name>-poison.')
+@minLength(3)
+@maxLength(56)
+param recordingsQueueName string = 'voicemail-recordings'
+
+@description('RECORDINGS_CONTAINER: the private container voicemail recordings are copied into.')
+@minLength(3)
+@maxLength(63)
+param recordingsContainerName string = 'recordings'
+
+@description('RECORDING_LINK_DAYS: how long the link in a voicemail SMS opens the recording.')
+@minValue(1)
+param recordingLinkDays int = 7
+
+@description('RECORDINGS_DELETE_FROM_TWILIO: delete each recording from Twilio once it is copied.')
+param recordingsDeleteFromTwilio bool = false
+
 @description('SECRETS_CACHE_TTL_SECONDS: how long each instance caches the Twilio credentials read from Key Vault.')
 @minValue(1)
 param secretsCacheTtlSeconds int = 300
@@ -85,7 +102,7 @@ param twilioMessagingServiceSid string = ''
 @description('VOICE_GREETING: said (or played, when it starts with http) to every caller first.')
 param voiceGreeting string = ''
 
-@description('VOICE_MODE: what the voice webhook does after the greeting: message, forward, voicemail, menu or queue.')
+@description('VOICE_MODE: what the voice webhook does after the greeting: message, forward, voicemail, menu, queue or client.')
 param voiceMode string = 'message'
 
 @description('VOICE_HOURS: weekly open hours, e.g. "Mon-Fri 09:00-17:30; Sat 10:00-14:00". Empty: always open.')
@@ -139,6 +156,28 @@ param smsAutoReplyLimit string = '5'
 @description('OUTBOUND_ALLOWED_COUNTRIES: country calling codes outbound SMS and calls may go to, e.g. "1,44". Empty allows every country.')
 param outboundAllowedCountries string = ''
 
+// Browser calling (README, Browser calling).
+
+@description('Application (client) ID of an existing Entra app registration. Set, it turns on App Service Authentication for the browser phone (/api/phone, /api/token); every other route stays anonymous. Empty: authentication stays off and /api/token refuses every request.')
+param entraClientId string = ''
+
+@description('TWILIO_TWIML_APP_SID: the TwiML App (AP...) whose voice URL is /api/client-voice.')
+param twilioTwimlAppSid string = ''
+
+@description('CLIENT_TOKEN_TTL_SECONDS: lifetime of a browser Access Token, at most 24 h.')
+@minValue(60)
+@maxValue(86400)
+param clientTokenTtlSeconds int = 3600
+
+@description('CLIENT_DIAL_ALLOWED: calling codes (+44), regions (GB) and E.164 numbers browsers may call, or none. Empty: the region of TWILIO_FROM_NUMBER.')
+param clientDialAllowed string = ''
+
+@description('CLIENT_ALLOWED_GROUPS: Entra group object IDs or app role values allowed a browser token. Empty: every signed-in user of the tenant.')
+param clientAllowedGroups string = ''
+
+@description('VOICE_CLIENT_IDENTITIES: browser identities (Entra object IDs) VOICE_MODE=client rings.')
+param voiceClientIdentities string = ''
+
 // Twilio credentials. Each is written to Key Vault only when given, and never output. They can also be set later
 // with `az keyvault secret set` (see the README).
 
@@ -157,6 +196,12 @@ param twilioApiKeySid string = ''
 @secure()
 @description('Secret of the optional Twilio API key, stored as the secret twilio-api-key-secret.')
 param twilioApiKeySecret string = ''
+
+@description('EVENTS_QUEUE: the queue that gets every event (CloudEvents). Empty turns events off.')
+param eventsQueueName string = 'twilio-events'
+
+@description('Create an Event Grid topic (local auth disabled) that also gets every event, published with the app identity.')
+param createEventGridTopic bool = false
 
 @description('Days a deleted vault or secret stays recoverable. With purge protection on, the vault name stays taken that long.')
 @minValue(7)
@@ -177,6 +222,7 @@ var names = {
   applicationInsights: 'appi-${resourceToken}'
   plan: 'plan-${resourceToken}'
   functionApp: 'func-${resourceToken}'
+  eventGridTopic: 'evgt-${resourceToken}'
   virtualNetwork: 'vnet-${resourceToken}'
 }
 // Twilio concurrency, bounded by construction. On Flex Consumption the outbound function scales in its own group,
@@ -217,10 +263,14 @@ module storage 'core/storage.bicep' = {
     name: names.storage
     location: location
     tags: tags
-    queueNames: [outboundQueueName, '${outboundQueueName}-poison']
+    queueNames: concat(
+      [outboundQueueName, '${outboundQueueName}-poison', recordingsQueueName, '${recordingsQueueName}-poison'],
+      empty(eventsQueueName) ? [] : [eventsQueueName]
+    )
+    // The app identity's Storage Blob Data Owner on the account (app/rbac.bicep) covers it: no extra role.
+    containerNames: [recordingsContainerName, audioContainerName]
     tableNames: [outboundLedgerTableName, optOutTableName, autoReplyTableName]
     deploymentContainerName: 'app-package'
-    containerNames: [audioContainerName]
     publicNetworkAccess: !privateNetworking
   }
 }
@@ -294,6 +344,16 @@ module rbac 'app/rbac.bicep' = {
   dependsOn: [storage, keyVault, monitoring]
 }
 
+module eventGrid 'app/event-grid.bicep' = if (createEventGridTopic) {
+  scope: rg
+  params: {
+    name: names.eventGridTopic
+    location: location
+    tags: tags
+    identityPrincipalId: identity.outputs.principalId
+  }
+}
+
 module functionApp 'app/function-app.bicep' = {
   scope: rg
   params: {
@@ -349,6 +409,12 @@ module appSettings 'app/app-settings.bicep' = {
       OUTBOUND_QUEUE: outboundQueueName
       OUTBOUND_LEDGER: outboundLedgerTableName
       OPTOUT_TABLE: optOutTableName
+      RECORDINGS_QUEUE: recordingsQueueName
+      RECORDINGS_CONTAINER: recordingsContainerName
+      RECORDING_LINK_DAYS: string(recordingLinkDays)
+      RECORDINGS_DELETE_FROM_TWILIO: string(recordingsDeleteFromTwilio)
+      EVENTS_QUEUE: eventsQueueName
+      EVENT_GRID_TOPIC_ENDPOINT: createEventGridTopic ? eventGrid!.outputs.endpoint : ''
       WEBHOOK_BASE_URL: webhookBase
       TWILIO_FROM_NUMBER: twilioFromNumber
       TWILIO_MESSAGING_SERVICE_SID: twilioMessagingServiceSid
@@ -373,6 +439,11 @@ module appSettings 'app/app-settings.bicep' = {
       SMS_AUTO_REPLY_LIMIT: smsAutoReplyLimit
       AUTO_REPLY_TABLE: autoReplyTableName
       OUTBOUND_ALLOWED_COUNTRIES: outboundAllowedCountries
+      VOICE_CLIENT_IDENTITIES: voiceClientIdentities
+      TWILIO_TWIML_APP_SID: twilioTwimlAppSid
+      CLIENT_TOKEN_TTL_SECONDS: string(clientTokenTtlSeconds)
+      CLIENT_DIAL_ALLOWED: clientDialAllowed
+      CLIENT_ALLOWED_GROUPS: clientAllowedGroups
       // The outbound function's share of Twilio's concurrency (see outboundPerInstance above), as the host's own
       // overrides of host.json, which keeps its local defaults.
       TWILIO_MAX_CONCURRENCY: string(twilioMaxConcurrency)
@@ -381,6 +452,41 @@ module appSettings 'app/app-settings.bicep' = {
       AzureFunctionsJobHost__extensions__queues__newBatchThreshold: string(queueNewBatchThreshold)
     }
   }
+}
+
+// The routes of shared/platform/routes.ts that stay anonymous: all but the browser phone's (SIGNED_IN_ROUTES).
+// test/infra/template.test.ts holds this list to ROUTES.
+var anonymousPaths = [
+  '/api/voice'
+  '/api/sms'
+  '/api/status'
+  '/api/message'
+  '/api/forward'
+  '/api/menu'
+  '/api/whisper'
+  '/api/callme'
+  '/api/simulring'
+  '/api/findme'
+  '/api/voicemail'
+  '/api/conference'
+  '/api/echo'
+  '/api/queue'
+  '/api/client-voice'
+  '/api/audio/*'
+  '/api/twilio-alerts'
+  '/api/recordings/*'
+  '/api/outbound'
+  '/api/outbound/*'
+]
+
+module authentication 'app/authentication.bicep' = if (!empty(entraClientId)) {
+  scope: rg
+  params: {
+    functionAppName: names.functionApp
+    clientId: entraClientId
+    excludedPaths: anonymousPaths
+  }
+  dependsOn: [appSettings]
 }
 
 output AZURE_LOCATION string = location
@@ -395,6 +501,8 @@ output AZURE_STORAGE_QUEUE_ENDPOINT string = storage.outputs.queueEndpoint
 output AZURE_STORAGE_TABLE_ENDPOINT string = storage.outputs.tableEndpoint
 output OUTBOUND_QUEUE string = outboundQueueName
 output OUTBOUND_LEDGER string = outboundLedgerTableName
+output EVENTS_QUEUE string = eventsQueueName
+output EVENT_GRID_TOPIC_NAME string = createEventGridTopic ? names.eventGridTopic : ''
 // Read by the postprovision hook (scripts/wait-for-roles.mjs): with private networking it cannot probe the roles.
 output AZURE_PRIVATE_NETWORKING bool = privateNetworking
 
@@ -403,3 +511,6 @@ output TWILIO_VOICE_WEBHOOK_URL string = '${webhookBase}/api/voice'
 output TWILIO_SMS_WEBHOOK_URL string = '${webhookBase}/api/sms'
 output TWILIO_STATUS_CALLBACK_URL string = '${webhookBase}/api/status'
 output TWILIO_MESSAGE_TWIMLET_URL string = '${webhookBase}/api/message'
+// Browser calling: the TwiML App's Voice Request URL, and the page to open.
+output TWILIO_CLIENT_VOICE_URL string = '${webhookBase}/api/client-voice'
+output PHONE_PAGE_URL string = '${webhookBase}/api/phone'

@@ -50,6 +50,19 @@ await Promise.all([
   build({ ...common, entryPoints: [join(root, 'bench/childFirstResponse.ts')], outfile: join(root, 'build/bench-first.js') }),
   build({ ...common, entryPoints: [join(root, 'bench/soak.ts')], outfile: join(root, 'build/soak.js') }),
   build({ ...common, entryPoints: [join(root, 'bench/childWebhooks.ts')], outfile: join(root, 'build/bench-webhooks.js') }),
+  // The browser phone's script (GET /api/phone/softphone.js), with the Twilio Voice SDK, beside the app bundle.
+  build({
+    entryPoints: [join(root, 'web/softphone.ts')],
+    outfile: join(root, 'dist/softphone.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2020',
+    minify: true,
+    sourcemap: false,
+    legalComments: 'eof',
+    logLevel: 'warning',
+  }),
   // npm run send / npm run schema: the outbound CLI and the JSON Schema writer.
   build({ ...common, entryPoints: [join(root, 'scripts/send.ts')], outfile: join(root, 'build/send.js') }),
   build({ ...common, entryPoints: [join(root, 'scripts/schema.ts')], outfile: join(root, 'build/schema.js') }),

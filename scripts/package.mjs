@@ -2,9 +2,10 @@
 // loads and nothing else: dist/ (the bundle package.json "main" names), host.json, package.json (without its
 // scripts), the lockfile, and production-only node_modules from `npm ci --omit=dev`. azure.yaml points azd's
 // `dist` at it (a prepackage hook runs this script); `func azure functionapp publish` runs from inside it.
-//   node scripts/package.mjs [--out DIR] [--zip FILE]
+//   node scripts/package.mjs [--out DIR] [--zip FILE] [--no-build]
 // --zip also writes the folder as a zip (what azd uploads; `az functionapp deploy --src-path` takes it) and prints
-// its size. The folder's own .funcignore ignores nothing: without an ignore file azd would drop node_modules.
+// its size. --no-build packages the dist/ already built (the tests do, so that nothing rebuilds it under other
+// tests' feet). The folder's own .funcignore ignores nothing: without an ignore file azd would drop node_modules.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -100,11 +101,12 @@ function pruneForNode(modules) {
   }
 }
 
-export function buildPackage(out) {
-  execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+export function buildPackage(out, { build = true } = {}) {
+  if (build) execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  else if (!existsSync(join(root, 'dist', 'main.js'))) throw new Error('--no-build: dist/main.js is missing; run npm run build first');
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, 'dist'), { recursive: true });
-  for (const file of ['main.js', 'main.js.map']) cpSync(join(root, 'dist', file), join(out, 'dist', file));
+  for (const file of ['main.js', 'main.js.map', 'softphone.js']) cpSync(join(root, 'dist', file), join(out, 'dist', file));
   cpSync(join(root, 'host.json'), join(out, 'host.json'));
   cpSync(join(root, 'package-lock.json'), join(out, 'package-lock.json'));
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -112,15 +114,18 @@ export function buildPackage(out) {
   // --omit=dev: devDependencies (Azurite, Prism, jest, esbuild, TypeScript...) stay home. --no-bin-links: a zip
   // deployment cannot carry symbolic links, and nothing at run time needs node_modules/.bin.
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  execFileSync(
-    npm,
-    ['ci', '--omit=dev', '--ignore-scripts', '--no-bin-links', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
-    {
+  const install = (...extra) =>
+    execFileSync(npm, ['ci', '--omit=dev', '--ignore-scripts', '--no-bin-links', '--no-audit', '--no-fund', '--loglevel=error', ...extra], {
       cwd: out,
       stdio: 'inherit',
       shell: process.platform === 'win32',
-    },
-  );
+    });
+  try {
+    install('--prefer-offline');
+  } catch {
+    // A cache entry another npm process is still writing can be missing: one more try, from the registry.
+    install();
+  }
   pruneForNode(join(out, 'node_modules'));
   // Without scripts a remote (Oryx) build, should one ever run, builds nothing: dist/ is already built.
   delete pkg.scripts;
@@ -137,7 +142,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const out = option('out', join(root, 'build', 'package'));
   const zip = option('zip', undefined);
   if (existsSync(out) && relative(root, out) === '') throw new Error('--out must not be the project itself');
-  const files = buildPackage(out);
+  const files = buildPackage(out, { build: !process.argv.includes('--no-build') });
   const bytes = files.reduce((n, f) => n + statSync(join(out, f)).size, 0);
   let line = `package: ${relative(process.cwd(), out) || '.'}: ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB`;
   if (zip) line += `; ${relative(process.cwd(), zip)}: ${(zipFolder(out, zip) / 1e6).toFixed(1)} MB zipped`;

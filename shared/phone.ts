@@ -11,10 +11,23 @@ export function digitsOf(value: string): string {
   return value.replace(/\D/g, '');
 }
 
-/** Twimlets compare numbers on their digits only, so formatting differences do not matter. */
+/** A North American number in national form: area code and exchange both start 2-9 (NANP). */
+const NANP_NATIONAL = /^[2-9]\d{2}[2-9]\d{6}$/;
+
+/**
+ * The digits a number is compared on. Old Twilio API versions send US callers in national form (5105551212), so a
+ * 10-digit NANP number written without `+` gets its country code 1; a number written with `+` is taken as it is
+ * (+353 1 234 5678 has 10 digits too, and is not American).
+ */
+function comparableDigits(value: string): string {
+  const digits = digitsOf(value);
+  return !value.trim().startsWith('+') && NANP_NATIONAL.test(digits) ? `1${digits}` : digits;
+}
+
+/** Twimlets compare numbers on their digits, so formatting differences (and the NANP national form) do not matter. */
 export function sameNumber(a: string, b: string): boolean {
-  const digits = digitsOf(a);
-  return digits !== '' && digits === digitsOf(b);
+  const digits = comparableDigits(a);
+  return digits !== '' && digits === comparableDigits(b);
 }
 
 /**

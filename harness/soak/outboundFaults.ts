@@ -442,14 +442,19 @@ async function produceWave(
   );
 }
 
-/** Waits until the outbound queue is empty (visible or not) twice in a row: nothing is left to be done. */
+/**
+ * Waits until nothing is left to be done, twice in a row: no visible message on the outbound queue, and no ledger row
+ * still `accepted` or `sending` (a message waiting for its sendAt, or for its retry after a failure). The queue's own
+ * count cannot tell: the delayed status re-checks of sent messages sit invisible on it for minutes.
+ */
 async function waitForDrain(rig: OutboundRig, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let emptyReads = 0;
   while (Date.now() < deadline) {
     try {
-      const { approximateMessagesCount } = await rig.queue.getProperties();
-      emptyReads = approximateMessagesCount === 0 ? emptyReads + 1 : 0;
+      const { peekedMessageItems } = await rig.queue.peekMessages({ numberOfMessages: 1 });
+      const pending = [...(await ledgerRows(rig)).values()].some((r) => r.status === 'accepted' || r.status === 'sending');
+      emptyReads = peekedMessageItems.length === 0 && !pending ? emptyReads + 1 : 0;
       if (emptyReads >= 2) return true;
     } catch {
       emptyReads = 0;

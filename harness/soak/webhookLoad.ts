@@ -60,6 +60,8 @@ function loadCases(target: LoadTarget): LoadCase[] {
     incomingCall,
     incomingSms,
     { name: 'forward', path: '/api/forward?PhoneNumber=%2B14155550100', params: voice, expect: ['Dial: +14155550100'] },
+    // The TwiML App: a browser calling another browser.
+    { name: 'client-voice', path: '/api/client-voice', params: { ...voice, From: 'client:alice', To: 'client:bob' }, expect: ['Dial'] },
     incomingCall,
     {
       name: 'menu',

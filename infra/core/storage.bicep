@@ -8,7 +8,7 @@ param tags object
 param queueNames string[]
 param tableNames string[]
 param deploymentContainerName string
-@description('Private containers the app reads (greetings and hold music), next to the deployment container.')
+@description('Private blob containers: the app reads some (greetings and hold music) and writes others (voicemail recordings).')
 param containerNames string[] = []
 
 @description('False with privateNetworking: only the private endpoints (private-endpoints.bicep) reach the account.')

@@ -2,14 +2,15 @@
 import type { LedgerStatus } from './ledger';
 import type { SchemaIssue } from './schema';
 
-/** The message cannot be sent as it is (schema, number, opt-out): rejected, never retried. */
+/** The message cannot be sent as it is (TwiML too long, recipient opted out): rejected, never retried. */
 export class InvalidMessageError extends Error {
   override name = 'InvalidMessageError';
   constructor(
-    readonly reason: string,
+    message: string,
+    /** What POST /api/outbound answers with: which field is wrong. */
     readonly issues: SchemaIssue[] = [],
   ) {
-    super(reason);
+    super(message);
   }
 }
 

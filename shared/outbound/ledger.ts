@@ -9,6 +9,9 @@
 //      └──► rejected (invalid or opted out; nothing was sent, so a later message may claim the key again)
 //
 // Rows never move backwards: a late `sent` callback after `delivered` changes nothing.
+// Each status change also carries its twilio.outbound.status event in `pendingEvents` until it is published
+// (shared/events/outbox.ts).
+import type { CloudEvent } from '../events/cloudEvent';
 
 export const LEDGER_STATUSES = ['accepted', 'sending', 'poisoned', 'sent', 'delivered', 'undelivered', 'failed', 'rejected'] as const;
 export type LedgerStatus = (typeof LEDGER_STATUSES)[number];
@@ -48,6 +51,12 @@ export interface LedgerRow {
   /** Other SIDs Twilio reported for this key: a second message went out (see README, residual risk). */
   duplicateSids?: string;
   metadata?: Record<string, unknown>;
+  /** Status checks made on Twilio for a row that heard no final status (see statusCheck.ts). */
+  statusChecks?: number;
+  /** How many events this row's changes have made: numbers the next one. */
+  eventCount?: number;
+  /** Events written with their change and not yet published (the outbox). */
+  pendingEvents?: CloudEvent[];
   /** sha256 of the message the key was taken for (shared/outbound/contentHash.ts): another message under the key is refused. */
   contentHash?: string;
   createdAt: string;
@@ -96,6 +105,17 @@ export function parseLedgerRow(fields: Record<string, unknown>): LedgerRow {
   if (reconciled !== undefined && typeof reconciled !== 'boolean') throw fail('reconciled is not a boolean');
   if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)))
     throw fail('metadata is not an object');
+  for (const name of ['eventCount', 'statusChecks'] as const) {
+    const value = fields[name];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0))
+      throw fail(`${name} is not a whole number`);
+  }
+  const pending = fields.pendingEvents;
+  if (
+    pending !== undefined &&
+    (!Array.isArray(pending) || pending.some((e) => typeof e !== 'object' || e === null || typeof (e as { id?: unknown }).id !== 'string'))
+  )
+    throw fail('pendingEvents is not a list of events');
   for (const name of STRING_FIELDS) if (fields[name] !== undefined && typeof fields[name] !== 'string') throw fail(`${name} is not text`);
   return fields as unknown as LedgerRow;
 }

@@ -24,27 +24,29 @@ export class LedgerContentionError extends Error {
 type Entity = Record<string, unknown> & { partitionKey: string; rowKey: string };
 
 function toEntity(row: LedgerRow): Entity {
-  const { key, metadata, ...fields } = row;
+  const { key, metadata, pendingEvents, ...fields } = row;
   const entity: Entity = { partitionKey: key, rowKey: ROW_KEY };
   for (const [name, value] of Object.entries(fields)) if (value !== undefined) entity[name] = value;
   if (metadata !== undefined) entity.metadata = JSON.stringify(metadata);
+  if (pendingEvents !== undefined) entity.pendingEvents = JSON.stringify(pendingEvents);
   return entity;
 }
 
 const SYSTEM_FIELDS = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.metadata']);
 
-function parseMetadata(text: string): unknown {
+function parseJson(name: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new CorruptLedgerRowError('metadata is not JSON');
+    throw new CorruptLedgerRowError(`${name} is not JSON`);
   }
 }
 
 function fromEntity(entity: TableEntityResult<Record<string, unknown>>): LedgerRow {
   const row: Record<string, unknown> = { key: entity.partitionKey };
   for (const [name, value] of Object.entries(entity)) if (!SYSTEM_FIELDS.has(name)) row[name] = value;
-  if (typeof row.metadata === 'string') row.metadata = parseMetadata(row.metadata);
+  if (typeof row.metadata === 'string') row.metadata = parseJson('metadata', row.metadata);
+  if (typeof row.pendingEvents === 'string') row.pendingEvents = parseJson('pendingEvents', row.pendingEvents);
   return parseLedgerRow(row);
 }
 

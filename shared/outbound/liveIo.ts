@@ -7,8 +7,9 @@ import type { StorageProfile } from '../platform/storageClients';
 import { updateLedgerRow } from './ledgerTable';
 import { isOptedOut, recordOptOut } from './optOutTable';
 import type { OutboundIo } from './orchestrator';
-import { enqueueOutbound } from './outboundQueue';
-import { createOnTwilio, findOnTwilio } from './twilioApi';
+import { enqueueOutbound, enqueueStatusCheck } from './outboundQueue';
+import { createOnTwilio, fetchFromTwilio, findOnTwilio } from './twilioApi';
+import { liveEventSink } from '../events/eventsIo';
 
 const ios = new Map<StorageProfile, OutboundIo>();
 
@@ -23,12 +24,14 @@ export function liveOutboundIo(profile: StorageProfile = 'background'): Outbound
   const io: OutboundIo = {
     ledger: { update: (key, transition, options) => updateLedgerRow(key, transition, { ...options, profile }) },
     optOuts: { isOptedOut, record: recordOptOut },
-    queue: { enqueue: (message, options) => enqueueOutbound(message, { ...options, profile }) },
-    twilio: { create: createOnTwilio, find: findOnTwilio },
+    queue: { enqueue: (message, options) => enqueueOutbound(message, { ...options, profile }), enqueueStatusCheck },
+    twilio: { create: createOnTwilio, find: findOnTwilio, fetch: fetchFromTwilio },
+    events: liveEventSink(),
     now: () => new Date(),
     newClaimId: randomUUID,
     maxDequeueCount: queueMaxDequeueCount(),
     sendLeaseMs: config.outboundSendLeaseMs,
+    reconcileAfterMs: config.outboundReconcileAfterMs,
     defaults: { ...config.twilio, webhookBaseUrl: config.webhookBaseUrl, allowedCountries: config.allowedCountries },
   };
   ios.set(profile, io);

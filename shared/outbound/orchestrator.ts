@@ -1,18 +1,32 @@
 // One queue delivery, start to finish: read it, validate it, claim its ledger row, look an uncertain earlier
 // attempt up on Twilio, check the opt-out table, send, record. Returns normally when the message is done
 // with (sent, duplicate, rejected, failed, scheduled, deferred); throws when the queue should retry it.
+// Every status change of the row is written with its event (shared/events/outbox.ts) and published after it;
+// a row that reaches `sent` gets a delayed status re-check on the queue (./statusCheck.ts).
 // Pure: every read and write goes through the OutboundIo it is given (shared/outbound/liveIo.ts in the app,
 // in-memory fakes in test/unit/outbound/orchestrator.test.ts).
 import type { EnqueueOptions } from './outboundQueue';
+import { publishPending, updateWithEvents, withStatusEvent, type EventSink } from '../events/outbox';
+import {
+  checkDelayMs,
+  checksEnded,
+  MAX_STATUS_CHECKS,
+  noFinalStatusReason,
+  readStatusCheck,
+  statusCheckMessage,
+  type StatusCheckMessage,
+} from './statusCheck';
 import { readDelivery, type Delivery } from './envelope';
 import { contentHash } from './contentHash';
-import { AppNotConfiguredError, InvalidMessageError, KeyReusedError, TwilioPermanentError } from './errors';
+import { AppNotConfiguredError, InvalidMessageError, KeyReusedError, TwilioPermanentError, TwilioTransientError } from './errors';
 import { MAX_SCHEDULE_MS } from './fields';
 import {
   accepted,
+  callback,
   claim,
   claimOutcome,
   failed,
+  isFinal,
   rejected,
   released,
   sent,
@@ -24,7 +38,7 @@ import {
 } from './ledger';
 import type { OutboundMessage } from './schema';
 import { twilioRequest, type RequestDefaults, type TwilioRequest } from './outboundRequest';
-import type { TwilioResource } from './twilioApi';
+import type { TwilioResource, TwilioStatus } from './twilioApi';
 import { dueAt } from './sendingWindow';
 
 /** A message due within this is sent now rather than put back on the queue. */
@@ -46,18 +60,24 @@ export interface OutboundIo {
     record(address: string, keyword: string): Promise<void>;
   };
   queue: {
-    enqueue(message: OutboundMessage, options?: EnqueueOptions): Promise<unknown>;
+    enqueue(message: OutboundMessage, options?: EnqueueOptions): Promise<void>;
+    enqueueStatusCheck(check: StatusCheckMessage, options: EnqueueOptions): Promise<unknown>;
   };
   twilio: {
     create(request: TwilioRequest): Promise<TwilioResource>;
     find(request: TwilioRequest, since: Date): Promise<TwilioResource | undefined>;
+    fetch(kind: 'sms' | 'call', sid: string): Promise<TwilioStatus>;
   };
+  /** Where events go; absent when events are off (EVENTS_QUEUE empty). */
+  events?: EventSink;
   now(): Date;
   newClaimId(): string;
   /** host.json's queues.maxDequeueCount: the delivery after which the host moves a failing message to the poison queue. */
   maxDequeueCount: number;
   /** OUTBOUND_SEND_LEASE_SECONDS, in milliseconds. */
   sendLeaseMs: number;
+  /** OUTBOUND_RECONCILE_AFTER_SECONDS, in milliseconds: when a sent row without a final status is first checked. */
+  reconcileAfterMs: number;
   /** TWILIO_FROM_NUMBER, TWILIO_MESSAGING_SERVICE_SID and WEBHOOK_BASE_URL. */
   defaults: RequestDefaults;
 }
@@ -92,7 +112,7 @@ export function visibilityDelaySeconds(dueInMs: number): number | undefined {
  */
 export async function acceptAndSchedule(
   /** Without `defaults` (the CLI sending to a deployed app, whose settings it does not know) the app checks when it reads the message. */
-  io: Pick<OutboundIo, 'ledger' | 'queue'> & { defaults?: RequestDefaults },
+  io: Pick<OutboundIo, 'ledger' | 'queue' | 'events'> & { defaults?: RequestDefaults },
   message: OutboundMessage & { idempotencyKey: string },
   options: { now: Date; queueMessageId?: string },
 ): Promise<LedgerUpdate> {
@@ -100,7 +120,7 @@ export async function acceptAndSchedule(
   const key = message.idempotencyKey;
   if (io.defaults) twilioRequest(message, { key, defaults: io.defaults });
   const info = messageInfo(message, options.queueMessageId);
-  const update = await io.ledger.update(key, accepted(key, info, now));
+  const update = await updateWithEvents(io, key, accepted(key, info, now));
   if (!update.changed && update.row && takenForOtherContent(update.row, info.contentHash)) throw new KeyReusedError(key, update.row.status);
   const dueInMs = dueAt(message, now).getTime() - now.getTime();
   await io.queue.enqueue(message, { visibilityTimeoutSeconds: visibilityDelaySeconds(dueInMs) });
@@ -149,6 +169,76 @@ async function rememberOptOut(io: OutboundIo, to: string, logged: DeliveryLog): 
   }
 }
 
+const withEvent = (io: OutboundIo, transition: Transition) => (io.events ? withStatusEvent(transition, io.events.source) : transition);
+
+async function scheduleStatusCheck(io: OutboundIo, key: string, check: number): Promise<void> {
+  await io.queue.enqueueStatusCheck(statusCheckMessage(key, check), {
+    visibilityTimeoutSeconds: visibilityDelaySeconds(checkDelayMs(io.reconcileAfterMs, check)),
+  });
+}
+
+/**
+ * One status re-check: fetch the message or call from Twilio and apply what it says exactly as its status
+ * callback would; check again later (backing off) until the row is final or the checks are used up.
+ */
+async function recheckStatus(io: OutboundIo, check: { key: string; check: number }, log: DeliveryLog): Promise<void> {
+  const { key } = check;
+  const logged = (entry: Record<string, unknown>) => log({ event: 'status-check', key, check: check.check, ...entry });
+  // A touch of the row like any other: anything still pending in its outbox is published first.
+  const { row } = await updateWithEvents(io, key, () => undefined);
+  if (!row || !row.sid || !row.type) {
+    logged({ outcome: 'nothing to check: no row, or nothing was sent under this key', status: row?.status });
+    return;
+  }
+  if (row.status !== 'sent') {
+    logged({ outcome: isFinal(row.status) ? 'already final' : 'not sent yet: the queue retries it', status: row.status });
+    return;
+  }
+  const more = check.check < MAX_STATUS_CHECKS;
+  let found: TwilioStatus;
+  try {
+    found = await io.twilio.fetch(row.type, row.sid);
+  } catch (error) {
+    if (more) await scheduleStatusCheck(io, key, check.check + 1);
+    logged({ outcome: more ? 'Twilio lookup failed, will check again' : 'Twilio lookup failed; no checks left', ...errorFields(error) });
+    if (!more)
+      await updateWithEvents(
+        io,
+        key,
+        checksEnded({ reason: `the last status check failed: ${errorFields(error).error}`, checks: check.check, now: io.now() }),
+      );
+    return;
+  }
+  const update = await updateWithEvents(
+    io,
+    key,
+    callback({
+      kind: row.type,
+      sid: row.sid,
+      twilioStatus: found.status,
+      errorCode: found.errorCode,
+      errorMessage: found.errorMessage,
+      now: io.now(),
+    }),
+  );
+  const status = update.row?.status ?? row.status;
+  if (status !== 'sent') {
+    logged({ outcome: 'final status found', status, twilioStatus: found.status, changed: update.changed });
+    return;
+  }
+  if (more) {
+    await scheduleStatusCheck(io, key, check.check + 1);
+    logged({ outcome: 'still sent, will check again', twilioStatus: found.status, next: check.check + 1 });
+    return;
+  }
+  await updateWithEvents(
+    io,
+    key,
+    checksEnded({ reason: noFinalStatusReason(found.status, check.check, io.reconcileAfterMs), checks: check.check, now: io.now() }),
+  );
+  logged({ outcome: 'no final status: the carrier sends no delivery report (an outcome, not an error)', twilioStatus: found.status });
+}
+
 export async function deliverOutbound(
   io: OutboundIo,
   queueItem: unknown,
@@ -168,13 +258,18 @@ export async function deliverOutbound(
       ...entry,
     });
 
+  const write = (transition: Transition, options?: { expect?: LedgerExpectation }) => updateWithEvents(io, key, transition, options);
+
+  const check = readStatusCheck(delivery.payload);
+  if (check) return recheckStatus(io, check, logged);
+
   const { validateOutboundMessage, describeIssues } = await import('./schema');
   const validation = delivery.undecodable
     ? { ok: false as const, issues: [{ path: '', message: delivery.undecodable }] }
     : validateOutboundMessage(delivery.payload, { now });
   if (!validation.ok) {
     const reason = describeIssues(validation.issues);
-    const update = await io.ledger.update(key, rejected({ key, reason, now, info: { queueMessageId: delivery.queueMessageId } }));
+    const update = await write(rejected({ key, reason, now, info: { queueMessageId: delivery.queueMessageId } }));
     logged({ outcome: update.changed ? 'rejected' : 'rejected, row kept (something was already sent under this key)', reason });
     return;
   }
@@ -214,15 +309,16 @@ export async function deliverOutbound(
   // After a failure of the last delivery, the host moves the message to the poison queue.
   const lastTry = delivery.dequeueCount !== undefined && delivery.dequeueCount >= io.maxDequeueCount;
   // Most keys are new: try the conditional insert first, and read only when the row turns out to exist.
-  const claimed = await io.ledger.update(
-    key,
-    claim({ key, claimId, now, leaseMs: io.sendLeaseMs, info, dequeueCount: delivery.dequeueCount, lastTry }),
-    { expect: 'absent' },
-  );
+  const claimed = await write(claim({ key, claimId, now, leaseMs: io.sendLeaseMs, info, dequeueCount: delivery.dequeueCount, lastTry }), {
+    expect: 'absent',
+  });
   const outcome = claimOutcome(claimed.previous, claimed.row!, claimId, info.contentHash);
   // The row as this claim wrote it: the next update replaces it by ETag without reading it again.
   const ours = claimed.changed && claimed.etag ? { expect: { row: claimed.row!, etag: claimed.etag } } : {};
   if (outcome.kind === 'done') {
+    // A redelivery of a message whose attempt ended before its re-check was queued (the process died, or the
+    // publish failed): queue it now. A second chain of checks, should the first exist, only fetches twice.
+    if (outcome.row.status === 'sent' && (delivery.dequeueCount ?? 1) > 1) await scheduleStatusCheck(io, key, 1);
     logged({ outcome: 'duplicate', status: outcome.row.status, sid: outcome.row.sid });
     return;
   }
@@ -249,36 +345,49 @@ export async function deliverOutbound(
     if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError) {
       // An app that is not configured for this message (no credentials, no sender) cannot send it by retrying:
       // the row says which setting is missing, and the producer may send the key again once it is set.
-      await io.ledger.update(key, rejected({ key, reason: error.message, now: at, claimId }), ours);
-      logged({ outcome: 'rejected', reason: error.message });
+      await write(rejected({ key, reason: error.message, now: at, claimId }), ours);
+      logged({
+        outcome: 'rejected',
+        reason: error.message,
+        ...(error instanceof AppNotConfiguredError && { missingSetting: error.setting }),
+      });
       return;
     }
     if (error instanceof TwilioPermanentError) {
-      await io.ledger.update(key, failed({ claimId, code: error.code ?? error.status, message: error.message, now: at }), ours);
+      await write(failed({ claimId, code: error.code ?? error.status, message: error.message, now: at }), ours);
       logged({ outcome: 'failed', errorCode: error.code, status: error.status, error: error.message });
       if (error.code === RECIPIENT_UNSUBSCRIBED) await rememberOptOut(io, message.to, logged);
       return;
     }
     const fields = errorFields(error);
-    await io.ledger.update(key, released({ claimId, now: at, code: fields.errorCode, message: fields.error, poisoned: lastTry }), ours);
-    logged({ outcome: lastTry ? 'poisoned' : 'will retry', ...fields });
+    await write(released({ claimId, now: at, code: fields.errorCode, message: fields.error, poisoned: lastTry }), ours);
+    // Tells an operator a failure Twilio never saw (429, connection refused) from one it may have acted on.
+    const reached = error instanceof TwilioTransientError ? { mayHaveReachedTwilio: error.mayHaveReachedTwilio } : {};
+    logged({ outcome: lastTry ? 'poisoned' : 'will retry', ...fields, ...reached });
     throw error;
   }
   const { resource, reconciled } = sendResult;
   // Outside the try: if this write fails the row keeps this attempt's lease, and the retry that follows
   // takes over after it and finds the send on Twilio instead of sending again.
-  await io.ledger.update(
+  const recorded = await io.ledger.update(
     key,
-    sent({
-      sid: resource.sid,
-      twilioStatus: resource.status,
-      now: io.now(),
-      reconciled,
-      from: request.from,
-      messagingServiceSid: request.kind === 'sms' ? request.messagingServiceSid : undefined,
-    }),
+    withEvent(
+      io,
+      sent({
+        sid: resource.sid,
+        twilioStatus: resource.status,
+        now: io.now(),
+        reconciled,
+        from: request.from,
+        messagingServiceSid: request.kind === 'sms' ? request.messagingServiceSid : undefined,
+      }),
+    ),
     ours,
   );
+  // The re-check is queued before the event is published: should the publish fail, the delivery is retried and
+  // its redelivery publishes; the re-check exists either way.
+  if (recorded.changed && recorded.row?.status === 'sent') await scheduleStatusCheck(io, key, 1);
+  await publishPending(io, key, recorded);
   logged({
     outcome: reconciled ? 'reconciled (found on Twilio, not sent again)' : 'sent',
     sid: resource.sid,

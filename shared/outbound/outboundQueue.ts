@@ -2,6 +2,7 @@
 // POST /api/outbound use it; the outbound function takes it from there, exactly once.
 import { settings } from '../platform/settings';
 import type { OutboundMessage } from './schema';
+import type { StatusCheckMessage } from './statusCheck';
 import { queueClient, type StorageProfile } from '../platform/storageClients';
 
 export interface EnqueueOptions {
@@ -11,11 +12,13 @@ export interface EnqueueOptions {
   profile?: StorageProfile;
 }
 
-export async function enqueueOutbound(message: OutboundMessage, options: EnqueueOptions = {}): Promise<{ messageId: string }> {
+export async function enqueueOutbound(message: OutboundMessage, options: EnqueueOptions = {}): Promise<void> {
   const queue = await queueClient(settings().outboundQueue, options.profile);
-  const sent = await queue.sendMessage(JSON.stringify(message), {
-    visibilityTimeout: options.visibilityTimeoutSeconds,
-    messageTimeToLive: -1,
-  });
-  return { messageId: sent.messageId };
+  await queue.sendMessage(JSON.stringify(message), { visibilityTimeout: options.visibilityTimeoutSeconds, messageTimeToLive: -1 });
+}
+
+/** Puts a status re-check on the outbound queue, invisible for `visibilityTimeoutSeconds`. */
+export async function enqueueStatusCheck(check: StatusCheckMessage, options: EnqueueOptions): Promise<void> {
+  const queue = await queueClient(settings().outboundQueue);
+  await queue.sendMessage(JSON.stringify(check), { visibilityTimeout: options.visibilityTimeoutSeconds, messageTimeToLive: -1 });
 }

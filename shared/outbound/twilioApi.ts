@@ -88,3 +88,25 @@ export function findOnTwilio(request: TwilioRequest, since: Date): Promise<Twili
     return found && { sid: found.sid, status: found.status };
   });
 }
+
+export interface TwilioStatus extends TwilioResource {
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+/** The message or call as Twilio has it now, for the status re-check. */
+export function fetchFromTwilio(kind: 'sms' | 'call', sid: string): Promise<TwilioStatus> {
+  return withTwilio(async (client) => {
+    if (kind === 'sms') {
+      const message = await client.messages(sid).fetch();
+      return {
+        sid: message.sid,
+        status: message.status,
+        errorCode: message.errorCode ? String(message.errorCode) : undefined,
+        errorMessage: message.errorMessage || undefined,
+      };
+    }
+    const call = await client.calls(sid).fetch();
+    return { sid: call.sid, status: call.status };
+  });
+}

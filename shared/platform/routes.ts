@@ -22,12 +22,24 @@ export const ROUTES = {
   audio: 'audio/{name}',
   outbound: 'outbound',
   outboundByKey: 'outbound/{key}',
+  recording: 'recordings/{sid}',
+  token: 'token',
+  clientVoice: 'client-voice',
+  phone: 'phone',
+  phoneScript: 'phone/softphone.js',
   twilioAlerts: 'twilio-alerts',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
 
+/**
+ * The routes behind App Service Authentication (Entra sign-in) when it is on: the browser phone. Every other
+ * route is excluded from it (infra/app/authentication.bicep): Twilio cannot sign in, and its webhooks are
+ * signature-checked instead; the outbound API keeps its function key.
+ */
+export const SIGNED_IN_ROUTES = ['token', 'phone', 'phoneScript'] as const satisfies readonly RouteName[];
+
 /** The path of a route without parameters, e.g. `/api/status`. */
-export function routePath(route: Exclude<RouteName, 'outboundByKey' | 'audio'>): string {
+export function routePath(route: Exclude<RouteName, 'outboundByKey' | 'audio' | 'recording'>): string {
   return `/${ROUTE_PREFIX}/${ROUTES[route]}`;
 }

@@ -1,5 +1,6 @@
 // Every setting the app reads, declared once with its documentation, then parsed and validated once.
 // Functions call settings(); nothing else in the app reads process.env.
+import { CLIENT_IDENTITY, MAX_CLIENT_TOKEN_TTL_SECONDS } from '../clientIdentity';
 import { digitsOf, isE164 } from '../phone';
 import { HOLIDAYS_EXAMPLE, HOURS_EXAMPLE, HoursFormatError, parseHolidays, parseHours, type BusinessHours } from '../hours/businessHours';
 import { isTimeZone } from '../hours/zonedClock';
@@ -32,6 +33,23 @@ export const SETTINGS = {
     default: '300',
     deployed: false,
   },
+  OUTBOUND_RECONCILE_AFTER_SECONDS: {
+    description:
+      'How long after it was sent a row without a final status has its status fetched from Twilio (a delayed message on the outbound queue). Later checks back off (doubling) up to 6 checks in all; then the row keeps its status with a reason.',
+    default: '900',
+    deployed: false,
+  },
+  EVENTS_QUEUE: {
+    description:
+      'Storage queue that gets every event (CloudEvents 1.0 JSON, one per message): SMS and calls received, voicemails, every outbound status change. Empty turns events off.',
+    default: 'twilio-events',
+    deployed: true,
+  },
+  EVENT_GRID_TOPIC_ENDPOINT: {
+    description:
+      "Optional Event Grid topic endpoint (https://<topic>.<region>-1.eventgrid.azure.net/api/events) that also gets every event, published with the app's identity (EventGrid Data Sender role).",
+    deployed: true,
+  },
   OUTBOUND_LEDGER_RETENTION_DAYS: {
     description:
       'Ledger rows in a final state (sent, delivered, undelivered, failed, rejected) are deleted this many days after their last change, by the ledgerRetention timer. Opt-outs are never deleted.',
@@ -57,6 +75,26 @@ export const SETTINGS = {
     deployed: true,
   },
   OPTOUT_TABLE: { description: 'Name of the table of numbers that replied STOP.', default: 'optouts', deployed: true },
+  RECORDINGS_QUEUE: {
+    description: 'Queue of voicemail recordings to copy from Twilio into Blob storage before their notification SMS is sent.',
+    default: 'voicemail-recordings',
+    deployed: true,
+  },
+  RECORDINGS_CONTAINER: {
+    description: 'Blob container the voicemail recordings are copied into (private; links go through GET /api/recordings/{sid}).',
+    default: 'recordings',
+    deployed: true,
+  },
+  RECORDING_LINK_DAYS: {
+    description: 'How many days the recording link in a voicemail SMS opens the recording without Twilio credentials.',
+    default: '7',
+    deployed: true,
+  },
+  RECORDINGS_DELETE_FROM_TWILIO: {
+    description: 'true deletes each recording from Twilio once it is copied into Blob storage.',
+    default: 'false',
+    deployed: true,
+  },
   KEY_VAULT_URL: {
     description:
       'Key Vault holding the Twilio credentials, e.g. https://kv-name.vault.azure.net. When absent the TWILIO_* credential settings are used.',
@@ -77,6 +115,11 @@ export const SETTINGS = {
   },
   TWILIO_AUTH_TOKEN: {
     description: 'Twilio auth token; checks webhook signatures. Local development only; in Azure it lives in Key Vault.',
+    deployed: false,
+  },
+  TWILIO_AUTH_TOKEN_SECONDARY: {
+    description:
+      "Twilio's secondary auth token during a rotation: webhooks signed with it pass too. Local development only; in Azure it is the optional vault secret twilio-auth-token-secondary.",
     deployed: false,
   },
   TWILIO_API_KEY_SID: {
@@ -119,7 +162,8 @@ export const SETTINGS = {
     deployed: true,
   },
   VOICE_MODE: {
-    description: 'What the voice webhook does after the greeting (inside VOICE_HOURS): message, forward, voicemail, menu or queue.',
+    description:
+      'What the voice webhook does after the greeting (inside VOICE_HOURS): message, forward, voicemail, menu, queue, or client (rings the browsers of VOICE_CLIENT_IDENTITIES).',
     default: 'message',
     deployed: true,
   },
@@ -176,6 +220,11 @@ export const SETTINGS = {
       'JSON object for VOICE_MODE=menu: digit keys to an E.164 number to dial or an http(s) URL to redirect to, or to `{"to": ..., "keywords": ["sales"]}` so callers may also say the option.',
     deployed: true,
   },
+  VOICE_CLIENT_IDENTITIES: {
+    description:
+      'Comma-separated browser identities (as /api/token names them) that VOICE_MODE=client rings at once; unanswered calls go to voicemail when VOICEMAIL_NOTIFY is set.',
+    deployed: true,
+  },
   VOICEMAIL_NOTIFY: { description: 'E.164 number that gets an SMS with each voicemail recording link and transcription.', deployed: true },
   SMS_AUTO_REPLY: { description: 'Reply text for incoming SMS; {from} and {body} are replaced. Empty sends no reply.', deployed: true },
   SMS_FORWARD_TO: { description: 'E.164 number incoming SMS are relayed to through the outbound queue.', deployed: true },
@@ -194,6 +243,41 @@ export const SETTINGS = {
     description:
       'Country calling codes outbound SMS and calls may go to, e.g. `1,44`; any other destination is rejected before Twilio is called. Unset: every country (see Guards in the README for the risk).',
     deployed: true,
+  },
+  TWILIO_TWIML_APP_SID: {
+    description:
+      'TwiML App (AP...) whose voice URL is /api/client-voice: the outgoing-call grant of browser tokens. /api/token answers 503 without it.',
+    deployed: true,
+  },
+  CLIENT_TOKEN_TTL_SECONDS: {
+    description: "Lifetime of a browser Access Token from /api/token, in seconds; at most 86400 (Twilio's maximum, 24 h).",
+    default: '3600',
+    deployed: true,
+  },
+  CLIENT_DIAL_ALLOWED: {
+    description:
+      'Comma-separated country calling codes (+44) and E.164 numbers browsers may call through /api/client-voice, or `none`. Unset: only the country of TWILIO_FROM_NUMBER.',
+    deployed: true,
+  },
+  CLIENT_ALLOWED_GROUPS: {
+    description:
+      'Comma-separated Entra group object IDs or app role values; when set, /api/token issues tokens only to signed-in users carrying one of them in their groups or roles claims.',
+    deployed: true,
+  },
+  CLIENT_TOKENS_PER_MINUTE: {
+    description: 'Tokens /api/token issues per identity per minute, per instance; more answer 429.',
+    default: '10',
+    deployed: false,
+  },
+  CLIENT_DEV_IDENTITY: {
+    description:
+      'Local development only (AZURE_FUNCTIONS_ENVIRONMENT=Development): the fixed identity /api/token issues to, as there is no App Service Authentication locally.',
+    deployed: false,
+  },
+  WEBSITE_AUTH_ENABLED: {
+    description:
+      'Set to True by App Service when its Authentication (Easy Auth) is on. Only then are the X-MS-CLIENT-PRINCIPAL* headers trusted; without it /api/token refuses every request.',
+    deployed: false,
   },
   AZURE_FUNCTIONS_ENVIRONMENT: { description: 'Set by the Functions host; `Development` when running locally.', deployed: false },
   IDENTITY_ENDPOINT: {
@@ -218,18 +302,21 @@ export class SettingsError extends Error {
 
 export type StorageConnection =
   | { kind: 'connectionString'; connectionString: string }
-  | { kind: 'identity'; queueServiceUri: string; tableServiceUri: string; blobServiceUri?: string; clientId?: string };
+  | { kind: 'identity'; queueServiceUri: string; tableServiceUri: string; blobServiceUri: string };
 
 export interface Settings {
   storage: StorageConnection;
   outboundQueue: string;
   outboundLedger: string;
   outboundSendLeaseMs: number;
+  outboundReconcileAfterMs: number;
+  events: EventSettings;
   ledgerRetentionDays: number;
   ledgerRetentionSchedule: string;
   twilioMaxConcurrency: number;
   outboundMaxInstances: number;
   optOutTable: string;
+  recordings: { queue: string; container: string; linkTtlMs: number; deleteFromTwilio: boolean };
   keyVaultUrl?: string;
   azureClientId?: string;
   /** Inside App Service / Functions, where the platform's managed identity endpoint exists. */
@@ -238,6 +325,7 @@ export interface Settings {
   twilio: {
     accountSid?: string;
     authToken?: string;
+    secondaryAuthToken?: string;
     apiKeySid?: string;
     apiKeySecret?: string;
     apiBaseUrl?: string;
@@ -249,16 +337,24 @@ export interface Settings {
   };
   webhookBaseUrl?: string;
   validateSignatures: boolean;
-  isDevelopment: boolean;
   voice: VoiceSettings;
   sms: SmsSettings;
   autoReplyTable: string;
   /** OUTBOUND_ALLOWED_COUNTRIES as calling codes without '+'; undefined allows every country. */
   allowedCountries?: ReadonlySet<string>;
   audioContainer: string;
+  calling: CallingSettings;
 }
 
-export const VOICE_MODES = ['message', 'forward', 'voicemail', 'menu', 'queue'] as const;
+export interface EventSettings {
+  /** EVENTS_QUEUE; undefined when set empty (events off). */
+  queue?: string;
+  gridTopicEndpoint?: string;
+  /** The CloudEvents `source` of every event: WEBHOOK_BASE_URL, or a URN naming the app when it is unset. */
+  source: string;
+}
+
+export const VOICE_MODES = ['message', 'forward', 'voicemail', 'menu', 'queue', 'client'] as const;
 /** Applied in code, not as a SETTINGS default: infra deploys VOICE_GREETING empty unless given, and its defaults match SETTINGS'. */
 export const DEFAULT_VOICE_GREETING = 'Thank you for calling.';
 export const DEFAULT_CLOSED_GREETING = 'We are closed right now.';
@@ -286,7 +382,25 @@ export interface VoiceSettings {
   blocklist: string[];
   rejectAnonymous: boolean;
   queue: { name: string; maxWaitSeconds: number; holdMusic?: string };
+  /** Browser identities VOICE_MODE=client rings. */
+  clientIdentities: string[];
 }
+
+/** Browser calling: /api/token and /api/client-voice. */
+export interface CallingSettings {
+  twimlAppSid?: string;
+  tokenTtlSeconds: number;
+  /** CLIENT_DIAL_ALLOWED's entries as written (calling codes like +44, ISO regions like GB, E.164 numbers); undefined: the default. */
+  dialAllowed?: string[];
+  allowedGroups: string[];
+  tokensPerMinute: number;
+  /** Development only. */
+  devIdentity?: string;
+  /** The platform's authentication is on (WEBSITE_AUTH_ENABLED): only then are X-MS-CLIENT-PRINCIPAL* headers trusted. */
+  platformAuthEnabled: boolean;
+}
+
+const DIAL_ENTRY = /^(\+[1-9]\d{0,2}|[A-Z]{2}|\+[1-9]\d{6,14})$/;
 
 export interface SmsSettings {
   autoReply?: string;
@@ -334,6 +448,7 @@ function readPositiveInt(env: Env, name: SettingName): number {
   return parsed;
 }
 
+const CONTAINER_NAME = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
 /** Six space-separated fields of digits, names and `* , - /`; the host itself reports anything finer. */
 function readNcrontab(env: Env, name: SettingName): string {
   const value = read(env, name) ?? '';
@@ -346,7 +461,6 @@ function readNcrontab(env: Env, name: SettingName): string {
 
 const QUEUE_NAME = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
-const CONTAINER_NAME = QUEUE_NAME;
 
 function readName(env: Env, name: SettingName, pattern: RegExp, what: string): string {
   const value = read(env, name) ?? '';
@@ -359,10 +473,10 @@ function readStorage(env: Env): StorageConnection {
   if (connectionString) return { kind: 'connectionString', connectionString };
   const queueServiceUri = env.AzureWebJobsStorage__queueServiceUri?.trim();
   const tableServiceUri = env.AzureWebJobsStorage__tableServiceUri?.trim();
-  const blobServiceUri = env.AzureWebJobsStorage__blobServiceUri?.trim() || undefined;
   const accountName = env.AzureWebJobsStorage__accountName?.trim();
   if (queueServiceUri && tableServiceUri) {
-    return { kind: 'identity', queueServiceUri, tableServiceUri, blobServiceUri, clientId: env.AzureWebJobsStorage__clientId?.trim() };
+    const blobServiceUri = env.AzureWebJobsStorage__blobServiceUri?.trim() || queueServiceUri.replace('.queue.', '.blob.');
+    return { kind: 'identity', queueServiceUri, tableServiceUri, blobServiceUri };
   }
   if (accountName) {
     return {
@@ -370,7 +484,6 @@ function readStorage(env: Env): StorageConnection {
       queueServiceUri: `https://${accountName}.queue.core.windows.net`,
       tableServiceUri: `https://${accountName}.table.core.windows.net`,
       blobServiceUri: `https://${accountName}.blob.core.windows.net`,
-      clientId: env.AzureWebJobsStorage__clientId?.trim(),
     };
   }
   throw new SettingsError(
@@ -534,10 +647,12 @@ function readVoice(env: Env): VoiceSettings {
       maxWaitSeconds: readPositiveInt(env, 'VOICE_QUEUE_MAX_WAIT'),
       holdMusic: readAudioRef(env, 'VOICE_HOLD_MUSIC'),
     },
+    clientIdentities: readIdentities(env, 'VOICE_CLIENT_IDENTITIES'),
   };
   const required: Partial<Record<VoiceMode, [SettingName, unknown]>> = {
     forward: ['VOICE_FORWARD_TO', voice.forwardTo],
     menu: ['VOICE_MENU_OPTIONS', voice.menuOptions],
+    client: ['VOICE_CLIENT_IDENTITIES', voice.clientIdentities.length ? voice.clientIdentities : undefined],
     voicemail: ['VOICEMAIL_NOTIFY', voice.voicemailNotify],
   };
   // The closed mode matters only when there are hours to be closed outside of.
@@ -548,6 +663,75 @@ function readVoice(env: Env): VoiceSettings {
     if (name && value === undefined) throw new SettingsError(name, `is missing: ${setting}=${mode} needs it`);
   }
   return voice;
+}
+
+function readList(env: Env, name: SettingName): string[] {
+  return (read(env, name) ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+}
+
+function readIdentities(env: Env, name: SettingName): string[] {
+  const identities = readList(env, name);
+  const bad = identities.find((identity) => !CLIENT_IDENTITY.test(identity));
+  if (bad !== undefined)
+    throw new SettingsError(name, `has "${bad}", which is not a valid client identity (letters, digits and ._-@ etc., at most 256)`);
+  return identities;
+}
+
+function readCalling(env: Env, isDevelopment: boolean): CallingSettings {
+  const twimlAppSid = read(env, 'TWILIO_TWIML_APP_SID');
+  if (twimlAppSid !== undefined && !/^AP[0-9a-fA-F]{32}$/.test(twimlAppSid))
+    throw new SettingsError('TWILIO_TWIML_APP_SID', `must be a TwiML App SID (AP followed by 32 hex digits), got "${twimlAppSid}"`);
+  const tokenTtlSeconds = readPositiveInt(env, 'CLIENT_TOKEN_TTL_SECONDS');
+  if (tokenTtlSeconds > MAX_CLIENT_TOKEN_TTL_SECONDS)
+    throw new SettingsError(
+      'CLIENT_TOKEN_TTL_SECONDS',
+      `must be at most ${MAX_CLIENT_TOKEN_TTL_SECONDS} (Twilio's 24 hours), got ${tokenTtlSeconds}`,
+    );
+  const dialEntries = readList(env, 'CLIENT_DIAL_ALLOWED');
+  let dialAllowed: string[] | undefined;
+  if (dialEntries.length === 1 && dialEntries[0].toLowerCase() === 'none') dialAllowed = [];
+  else if (dialEntries.length) {
+    const bad = dialEntries.find((entry) => !DIAL_ENTRY.test(entry));
+    if (bad !== undefined)
+      throw new SettingsError(
+        'CLIENT_DIAL_ALLOWED',
+        `has "${bad}": each entry is a country calling code (+44), a region (GB) or an E.164 number, or the whole setting is none`,
+      );
+    dialAllowed = dialEntries;
+  }
+  const devIdentity = read(env, 'CLIENT_DEV_IDENTITY');
+  if (devIdentity !== undefined) {
+    if (!isDevelopment) throw new SettingsError('CLIENT_DEV_IDENTITY', 'may be set only when AZURE_FUNCTIONS_ENVIRONMENT=Development');
+    if (!CLIENT_IDENTITY.test(devIdentity))
+      throw new SettingsError('CLIENT_DEV_IDENTITY', `is not a valid client identity: "${devIdentity}"`);
+  }
+  return {
+    twimlAppSid,
+    tokenTtlSeconds,
+    dialAllowed,
+    allowedGroups: readList(env, 'CLIENT_ALLOWED_GROUPS'),
+    tokensPerMinute: readPositiveInt(env, 'CLIENT_TOKENS_PER_MINUTE'),
+    devIdentity,
+    platformAuthEnabled: read(env, 'WEBSITE_AUTH_ENABLED')?.toLowerCase() === 'true',
+  };
+}
+
+function readEvents(env: Env): EventSettings {
+  const off = env.EVENTS_QUEUE !== undefined && env.EVENTS_QUEUE.trim() === '';
+  const gridTopicEndpoint = readUrl(env, 'EVENT_GRID_TOPIC_ENDPOINT');
+  if (gridTopicEndpoint && !gridTopicEndpoint.startsWith('https://'))
+    throw new SettingsError(
+      'EVENT_GRID_TOPIC_ENDPOINT',
+      `must be an https URL (Event Grid takes tokens over TLS only): "${gridTopicEndpoint}"`,
+    );
+  return {
+    queue: off ? undefined : readName(env, 'EVENTS_QUEUE', QUEUE_NAME, 'storage queue'),
+    gridTopicEndpoint,
+    source: readUrl(env, 'WEBHOOK_BASE_URL') ?? 'urn:twilio-azure-functions',
+  };
 }
 
 function readSms(env: Env): SmsSettings {
@@ -583,11 +767,19 @@ export function parseSettings(env: Env): Settings {
     outboundQueue: readName(env, 'OUTBOUND_QUEUE', QUEUE_NAME, 'storage queue'),
     outboundLedger: readName(env, 'OUTBOUND_LEDGER', TABLE_NAME, 'table'),
     outboundSendLeaseMs: readPositiveInt(env, 'OUTBOUND_SEND_LEASE_SECONDS') * 1000,
+    outboundReconcileAfterMs: readPositiveInt(env, 'OUTBOUND_RECONCILE_AFTER_SECONDS') * 1000,
+    events: readEvents(env),
     ledgerRetentionDays: readPositiveInt(env, 'OUTBOUND_LEDGER_RETENTION_DAYS'),
     ledgerRetentionSchedule: readNcrontab(env, 'OUTBOUND_LEDGER_RETENTION_SCHEDULE'),
     twilioMaxConcurrency: readPositiveInt(env, 'TWILIO_MAX_CONCURRENCY'),
     outboundMaxInstances: readPositiveInt(env, 'OUTBOUND_MAX_INSTANCES'),
     optOutTable: readName(env, 'OPTOUT_TABLE', TABLE_NAME, 'table'),
+    recordings: {
+      queue: readName(env, 'RECORDINGS_QUEUE', QUEUE_NAME, 'storage queue'),
+      container: readName(env, 'RECORDINGS_CONTAINER', CONTAINER_NAME, 'blob container'),
+      linkTtlMs: readPositiveInt(env, 'RECORDING_LINK_DAYS') * 86_400_000,
+      deleteFromTwilio: readBoolean(env, 'RECORDINGS_DELETE_FROM_TWILIO'),
+    },
     keyVaultUrl: readUrl(env, 'KEY_VAULT_URL'),
     azureClientId: read(env, 'AZURE_CLIENT_ID'),
     runningInAzure: Boolean(read(env, 'IDENTITY_ENDPOINT') && read(env, 'IDENTITY_HEADER')),
@@ -595,6 +787,7 @@ export function parseSettings(env: Env): Settings {
     twilio: {
       accountSid: credential('TWILIO_ACCOUNT_SID'),
       authToken: credential('TWILIO_AUTH_TOKEN'),
+      secondaryAuthToken: credential('TWILIO_AUTH_TOKEN_SECONDARY'),
       apiKeySid: credential('TWILIO_API_KEY_SID'),
       apiKeySecret: credential('TWILIO_API_KEY_SECRET'),
       apiBaseUrl: readUrl(env, 'TWILIO_API_BASE_URL'),
@@ -605,12 +798,12 @@ export function parseSettings(env: Env): Settings {
     },
     webhookBaseUrl: readUrl(env, 'WEBHOOK_BASE_URL'),
     validateSignatures,
-    isDevelopment,
     voice: readVoice(env),
     sms: readSms(env),
     autoReplyTable: readName(env, 'AUTO_REPLY_TABLE', TABLE_NAME, 'table'),
     allowedCountries: readCountries(env),
     audioContainer: readName(env, 'AUDIO_CONTAINER', CONTAINER_NAME, 'blob container'),
+    calling: readCalling(env, isDevelopment),
   };
 }
 

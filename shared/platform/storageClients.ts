@@ -1,11 +1,11 @@
-// Storage clients for the app's own tables and queues, on the same account as AzureWebJobsStorage:
+// Storage clients for the app's own tables, queues and blob containers, on the same account as AzureWebJobsStorage:
 // a connection string locally (Azurite), the managed identity in Azure. Loaded on first use.
 import type { TableClient } from '@azure/data-tables';
 import type { QueueClient } from '@azure/storage-queue';
 import type { ContainerClient } from '@azure/storage-blob';
 import { azureCredential } from './azureCredential';
 import { azureStatusOf } from './azureErrors';
-import { settings, SettingsError } from './settings';
+import { settings } from './settings';
 
 /**
  * `background`: the SDKs' own retries (about 6 s for tables, longer for queues), for the queue trigger, which has
@@ -19,7 +19,6 @@ const REQUEST_QUEUE_RETRIES = { maxTries: 2, retryDelayInMs: 200, maxRetryDelayI
 
 const tables = new Map<string, Promise<TableClient>>();
 const queues = new Map<string, Promise<QueueClient>>();
-const containers = new Map<string, Promise<ContainerClient>>();
 
 async function createTableClient(tableName: string, profile: StorageProfile): Promise<TableClient> {
   const { TableClient } = await import('@azure/data-tables');
@@ -42,23 +41,6 @@ async function createQueueClient(queueName: string, profile: StorageProfile): Pr
       ? new QueueClient(storage.connectionString, queueName, options)
       : new QueueClient(`${storage.queueServiceUri.replace(/\/+$/, '')}/${queueName}`, await azureCredential(), options);
   await createIfMissing(() => client.createIfNotExists());
-  return client;
-}
-
-/** Read-only use: infra creates the container in Azure; locally it is created on first use, empty. */
-async function createContainerClient(containerName: string): Promise<ContainerClient> {
-  // Only the audio function reads blobs, for Twilio waiting on the answer: always the request profile.
-  const { ContainerClient } = await import('@azure/storage-blob');
-  const storage = settings().storage;
-  if (storage.kind === 'identity' && !storage.blobServiceUri) {
-    throw new SettingsError('AzureWebJobsStorage', 'has no blob endpoint: set AzureWebJobsStorage__blobServiceUri (or __accountName)');
-  }
-  const options = { retryOptions: REQUEST_QUEUE_RETRIES };
-  const client =
-    storage.kind === 'connectionString'
-      ? new ContainerClient(storage.connectionString, containerName, options)
-      : new ContainerClient(`${storage.blobServiceUri!.replace(/\/+$/, '')}/${containerName}`, await azureCredential(), options);
-  if (storage.kind === 'connectionString') await createIfMissing(() => client.createIfNotExists());
   return client;
 }
 
@@ -97,12 +79,39 @@ export function queueClient(queueName: string, profile: StorageProfile = 'backgr
   return cachedClient(queues, queueName, profile, createQueueClient);
 }
 
+/** Only the audio function reads blobs, for Twilio waiting on the answer: always the request profile. */
 export function containerClient(containerName: string): Promise<ContainerClient> {
-  return cachedClient(containers, containerName, 'request', createContainerClient);
+  return blobContainer(containerName, 'request');
 }
 
 export function resetStorageClientsForTests(): void {
   tables.clear();
   queues.clear();
   containers.clear();
+}
+
+const containers = new Map<string, Promise<ContainerClient>>();
+
+async function createContainerClient(containerName: string, profile: StorageProfile): Promise<ContainerClient> {
+  const { BlobServiceClient } = await import('@azure/storage-blob');
+  const storage = settings().storage;
+  const service =
+    storage.kind === 'connectionString'
+      ? BlobServiceClient.fromConnectionString(
+          storage.connectionString,
+          profile === 'request' ? { retryOptions: REQUEST_QUEUE_RETRIES } : {},
+        )
+      : new BlobServiceClient(
+          storage.blobServiceUri,
+          await azureCredential(),
+          profile === 'request' ? { retryOptions: REQUEST_QUEUE_RETRIES } : {},
+        );
+  const client = service.getContainerClient(containerName);
+  await createIfMissing(() => client.create());
+  return client;
+}
+
+/** A private blob container (no anonymous access), created locally on first use; infra creates it in Azure. */
+export function blobContainer(containerName: string, profile: StorageProfile = 'background'): Promise<ContainerClient> {
+  return cachedClient(containers, containerName, profile, createContainerClient);
 }

@@ -15,6 +15,8 @@ import { settings, SettingsError } from './settings';
 export interface TwilioCredentials {
   accountSid: string;
   authToken: string;
+  /** Twilio's secondary auth token while a rotation is under way: webhook signatures made with it pass too. */
+  secondaryAuthToken?: string;
   apiKeySid?: string;
   apiKeySecret?: string;
 }
@@ -22,6 +24,7 @@ export interface TwilioCredentials {
 export const TWILIO_SECRET_NAMES = {
   accountSid: 'twilio-account-sid',
   authToken: 'twilio-auth-token',
+  secondaryAuthToken: 'twilio-auth-token-secondary',
   apiKeySid: 'twilio-api-key-sid',
   apiKeySecret: 'twilio-api-key-secret',
 } as const;
@@ -31,13 +34,13 @@ export const FORCED_REFRESH_INTERVAL_MS = 30_000;
 const RETRY_AFTER_FAILURE_MS = 30_000;
 
 function fromSettings(): TwilioCredentials {
-  const { accountSid, authToken, apiKeySid, apiKeySecret } = settings().twilio;
+  const { accountSid, authToken, secondaryAuthToken, apiKeySid, apiKeySecret } = settings().twilio;
   if (!accountSid)
     throw new SettingsError('TWILIO_ACCOUNT_SID', 'is missing: set it, or set KEY_VAULT_URL to read credentials from Key Vault');
   if (!authToken)
     throw new SettingsError('TWILIO_AUTH_TOKEN', 'is missing: set it, or set KEY_VAULT_URL to read credentials from Key Vault');
   if (apiKeySid && !apiKeySecret) throw new SettingsError('TWILIO_API_KEY_SECRET', 'is missing while TWILIO_API_KEY_SID is set');
-  return { accountSid, authToken, apiKeySid, apiKeySecret: apiKeySid ? apiKeySecret : undefined };
+  return { accountSid, authToken, secondaryAuthToken, apiKeySid, apiKeySecret: apiKeySid ? apiKeySecret : undefined };
 }
 
 async function fromKeyVault(vaultUrl: string): Promise<TwilioCredentials> {
@@ -48,14 +51,23 @@ async function fromKeyVault(vaultUrl: string): Promise<TwilioCredentials> {
     readSecret(vaultUrl, names.authToken),
     readSecret(vaultUrl, names.apiKeySid, { optional: true }),
     readSecret(vaultUrl, names.apiKeySecret, { optional: true }),
+    readSecret(vaultUrl, names.secondaryAuthToken, { optional: true }),
   ]);
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
-  const [accountSid, authToken, apiKeySid, apiKeySecret] = results.map((r) => (r as PromiseFulfilledResult<string | undefined>).value);
+  const [accountSid, authToken, apiKeySid, apiKeySecret, secondaryAuthToken] = results.map(
+    (r) => (r as PromiseFulfilledResult<string | undefined>).value,
+  );
   if (apiKeySid && !apiKeySecret) {
     throw new SecretNotFoundError({ vaultUrl, secretName: names.apiKeySecret, detail: ` (needed because ${names.apiKeySid} is set)` });
   }
-  return { accountSid: accountSid!, authToken: authToken!, apiKeySid, apiKeySecret: apiKeySid ? apiKeySecret : undefined };
+  return {
+    accountSid: accountSid!,
+    authToken: authToken!,
+    secondaryAuthToken,
+    apiKeySid,
+    apiKeySecret: apiKeySid ? apiKeySecret : undefined,
+  };
 }
 
 async function loadTwilioCredentials(): Promise<TwilioCredentials> {

@@ -1,15 +1,15 @@
-import { type WebhookParams } from '../webhook/params';
-import { dialActionUrl, dialTwimlet, whisperUrl } from './parts/dialling';
+import { first, type WebhookParams } from '../webhook/params';
+import { dialActionUrl, dialNoun, dialTwimlet, whisperUrl } from './parts/dialling';
 import { TwimlInputError } from './parts/errors';
-import { textParam, timeoutParam } from './parts/twimletParams';
+import { dialTarget, textParam, timeoutParam, urlParam } from './parts/twimletParams';
 
 /** The callme twimlet: dials PhoneNumber with a whisper; FailUrl when nobody accepts. */
 export function callmeTwiml(params: WebhookParams, url: URL): string {
   return dialTwimlet(params, (response) => {
-    const phoneNumber = textParam(params, 'PhoneNumber');
-    if (!phoneNumber) throw new TwimlInputError('PhoneNumber is required.');
-    response
-      .dial({ action: dialActionUrl(url, { FailUrl: textParam(params, 'FailUrl') }), timeout: timeoutParam(params, 20) })
-      .number({ url: whisperUrl(url, { message: textParam(params, 'Message') }) }, phoneNumber);
+    const raw = first(params, 'PhoneNumber');
+    if (raw === undefined || !raw.trim()) throw new TwimlInputError('PhoneNumber is required.');
+    const target = dialTarget(raw, 'PhoneNumber');
+    const dial = response.dial({ action: dialActionUrl(url, { FailUrl: urlParam(params, 'FailUrl') }), timeout: timeoutParam(params, 20) });
+    dialNoun(dial, target, { url: whisperUrl(url, { message: textParam(params, 'Message') }) });
   });
 }

@@ -5,9 +5,15 @@ import { sameNumber } from '../phone';
 import { TwimlInputError } from './parts/errors';
 
 import { speak, spoken } from './parts/speech';
-import { textParam } from './parts/twimletParams';
+import { isTwilioUrl, textParam } from './parts/twimletParams';
 
 const DEFAULT_MESSAGE = 'You are now entering the conference line.';
+
+/**
+ * The hold-music genres the original served from its holdmusic twimlet. Accepted for compatibility; Twilio's
+ * default hold music plays instead.
+ */
+export const HOLD_MUSIC_GENRES = ['ambient', 'classical', 'electronica', 'guitars', 'rock', 'soft-rock'];
 
 /**
  * The conference twimlet: an optional pass code (asked for until it matches), a message, then the conference.
@@ -25,12 +31,15 @@ export function conferenceTwiml(params: WebhookParams): string {
   }
   speak(response, spoken(first(params, 'Message') ?? '') ?? { kind: 'say', text: DEFAULT_MESSAGE });
   const music = textParam(params, 'Music');
+  const musicUrl = music && /^https?:\/\//i.test(music) && isTwilioUrl(music) ? music : undefined;
+  if (music && !musicUrl && !HOLD_MUSIC_GENRES.includes(music.toLowerCase())) {
+    throw new TwimlInputError(`Music must be an http(s) URL or one of the twimlets.com genres (${HOLD_MUSIC_GENRES.join(', ')}).`);
+  }
   const moderators = list(params, 'Moderators').filter((m) => m.trim());
   const caller = first(params, 'From') || first(params, 'Caller') || '';
   response.dial().conference(
     {
-      // The original also took hold-music genre names, served by its holdmusic twimlet; only URLs are kept.
-      ...(music && /^https?:\/\//i.test(music) ? { waitUrl: music } : {}),
+      ...(musicUrl ? { waitUrl: musicUrl } : {}),
       ...(moderators.length ? { startConferenceOnEnter: moderators.some((m) => sameNumber(m, caller)) } : {}),
     },
     name,

@@ -9,6 +9,7 @@ import { speak, spokenAt, type Spoken } from './parts/speech';
 import { appUrl } from './parts/appUrls';
 import { DEFAULT_VOICEMAIL_PROMPT, recordVoicemail } from './voicemail';
 import { ROUTES } from '../platform/routes';
+import { ringBrowsers } from '../calling/ringBrowsers';
 
 /** Calls to refuse before anything is said: a VOICE_BLOCKLIST caller, or no caller ID with VOICE_REJECT_ANONYMOUS. */
 export function callRefused(params: WebhookParams, voice: Pick<VoiceSettings, 'blocklist' | 'rejectAnonymous'>): boolean {
@@ -65,6 +66,13 @@ export function voiceTwiml(params: WebhookParams, options: { url: URL; voice: Vo
     response.redirect(
       appUrl(url, { Name: name, MaxWait: String(maxWaitSeconds), Music: holdMusic, FailUrl: voicemailUrl() }, { function: ROUTES.queue }),
     );
+  } else if (mode === 'client') {
+    const actionUrl = appUrl(
+      url,
+      { Dial: 'true', FailUrl: voice.voicemailNotify ? voicemailUrl() : undefined },
+      { function: ROUTES.forward },
+    );
+    ringBrowsers(response, { identities: voice.clientIdentities, actionUrl });
   } else response.hangup();
   return response.toString();
 }

@@ -2,6 +2,8 @@ import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { first, keyed, type WebhookParams } from '../webhook/params';
 
 import { memoizeTwiml } from './parts/memo';
+import { TwimlInputError } from './parts/errors';
+import { isTwilioUrl } from './parts/twimletParams';
 import { pauseSeconds, speak, spoken, type Spoken, xmlSafe } from './parts/speech';
 
 export interface Menu {
@@ -96,12 +98,19 @@ function keywordsParam(params: WebhookParams): Map<string, string[]> {
   return out;
 }
 
-/** The menu twimlet: Message, Options[<digits>]=<URL>, and our additions Keywords[<digits>]=<words> and Pause=<seconds>. */
+/** The menu twimlet: Message, Options[<digits>]=<URL> (an option that is not a URL is a bad request), and our additions
+ * Keywords[<digits>]=<words> and Pause=<seconds>. */
 export function menuTwiml(params: WebhookParams): string {
+  const options = keyed(params, 'Options');
+  for (const [digits, target] of options) {
+    if (!isTwilioUrl(xmlSafe(target).trim())) {
+      throw new TwimlInputError(`Options[${digits}] must be an http(s) URL or a path starting with /, e.g. https://example.com/sales.xml.`);
+    }
+  }
   const keywords = keywordsParam(params);
   return menuResponse({
     message: spoken(first(params, 'Message') ?? ''),
-    options: keyed(params, 'Options'),
+    options,
     keywords: keywords.size ? keywords : undefined,
     digits: first(params, 'Digits'),
     speech: first(params, 'SpeechResult'),

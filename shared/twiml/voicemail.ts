@@ -4,6 +4,9 @@ import { first, type WebhookParams } from '../webhook/params';
 import { isE164 } from '../phone';
 
 import { TwimlInputError } from './parts/errors';
+import type { RecordingJob } from '../recordings/recordingJob';
+import { RECORDING_SID } from '../recordings/recordingLink';
+import { ROUTE_PREFIX } from '../platform/routes';
 
 import { speak, spoken, type Spoken } from './parts/speech';
 import { flagParam, textParam } from './parts/twimletParams';
@@ -14,6 +17,8 @@ export const DEFAULT_VOICEMAIL_PROMPT: Spoken = { kind: 'say', text: 'Please lea
 export interface VoicemailResult {
   twiml: string;
   sms?: OutboundSms;
+  /** The recording to copy into Blob storage, whose link is then texted (the Record action). */
+  recordingJob?: RecordingJob;
   /** Why no SMS goes out although one would have (for the log). */
   unsent?: string;
 }
@@ -35,10 +40,18 @@ export interface VoicemailOptions {
 }
 
 /**
- * The voicemail twimlet, in three requests: the call (prompt and Record), the Record action (recording link
- * texted to Notify; "Thanks. Good bye."), and the transcription callback (transcription texted to Notify).
+ * The voicemail twimlet, in three requests: the call (prompt and Record), the Record action (the recording is
+ * queued to be copied, then its link texted to Notify; "Thanks. Good bye."), and the transcription callback
+ * (transcription texted to Notify).
  * The original e-mailed Email; we accept Email and send no e-mail.
  */
+/** The app's base as Twilio called it: the callback URL before /api/voicemail (WEBHOOK_BASE_URL's path kept). */
+function appBase(callbackUrl: string): string {
+  const url = new URL(callbackUrl);
+  const at = url.pathname.lastIndexOf(`/${ROUTE_PREFIX}/`);
+  return url.origin + (at > 0 ? url.pathname.slice(0, at) : '');
+}
+
 export function voicemailTwiml(params: WebhookParams, options: VoicemailOptions): VoicemailResult {
   const notifyParam = textParam(params, 'Notify');
   if (notifyParam !== undefined && !isE164(notifyParam))
@@ -61,13 +74,25 @@ export function voicemailTwiml(params: WebhookParams, options: VoicemailOptions)
         : {};
     return { twiml: response.toString(), ...result };
   }
-  const recordingUrl = textParam(params, 'RecordingUrl');
-  if (recordingUrl) {
+  if (textParam(params, 'RecordingUrl')) {
+    // Twilio's RecordingUrl answers 401 on accounts with media authentication: the recording is copied into
+    // Blob storage first, and the SMS carries a link of this app (functions/voicemailRecording.ts).
     const duration = textParam(params, 'RecordingDuration');
-    const result = text(`New voicemail from ${caller}${duration ? ` (${duration} s)` : ''}: ${recordingUrl}`, 'recording');
     response.say('Thanks. Good bye.');
     response.hangup();
-    return { twiml: response.toString(), ...result };
+    const twiml = response.toString();
+    if (!notify) return { twiml, unsent: 'no Notify parameter and no VOICEMAIL_NOTIFY setting' };
+    if (!recordingSid || !RECORDING_SID.test(recordingSid))
+      return { twiml, unsent: 'no valid RecordingSid to make the notification idempotent' };
+    const recordingJob: RecordingJob = {
+      type: 'voicemail-recording',
+      recordingSid,
+      notify,
+      caller,
+      linkBase: appBase(options.callbackUrl),
+      ...(duration && /^\d{1,6}$/.test(duration) ? { duration } : {}),
+    };
+    return { twiml, recordingJob };
   }
   const transcribe = first(params, 'Transcribe') === undefined || flagParam(params, 'Transcribe');
   recordVoicemail(response, {

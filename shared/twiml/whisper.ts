@@ -14,11 +14,16 @@ function defaultWhisper(caller: string | undefined): string {
 
 /**
  * The whisper twimlet, heard by the person being called: a key press accepts (the empty answer connects the
- * call). With HumanCheck a Hangup follows the Gather, so an answering machine cannot accept.
+ * call); Digits present but empty hangs up. With HumanCheck a Hangup follows the Gather, so an answering machine cannot accept.
  */
 export function whisperTwiml(params: WebhookParams): string {
   const response = new VoiceResponse();
-  if (first(params, 'Digits') !== undefined) return response.toString();
+  const digits = first(params, 'Digits');
+  if (digits !== undefined) {
+    // Present but empty: the Gather ended without a key press, so the call is not accepted.
+    if (!digits.trim()) response.hangup();
+    return response.toString();
+  }
   const gather = response.gather({ numDigits: 1 });
   const message = spoken(first(params, 'Message') ?? '');
   if (message) speak(gather, message);

@@ -2,9 +2,9 @@
 // parse its parameters (repeated keys kept), then hand over to the function. TwiML webhooks answer text/xml.
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { mergeParams, paramsFromSearch, type WebhookParams } from './params';
-import { refreshTwilioCredentials, twilioCredentials } from '../platform/twilioCredentials';
+import { refreshTwilioCredentials, twilioCredentials, type TwilioCredentials } from '../platform/twilioCredentials';
 import { settings } from '../platform/settings';
-import { readSignedBody, signedUrl, verifySignature, type SignedBody } from './signature';
+import { readSignedBody, signedUrl, verifySignature, type SignedBody, type SigningKeys } from './signature';
 import { TwimlInputError } from '../twiml/parts/errors';
 
 export interface WebhookRequest {
@@ -51,6 +51,7 @@ export function twilioWebhook(handle: WebhookHandler): HttpHandler {
     } else if (!(await verifySignature({ signature: signature!, url, body }, authTokens))) {
       context.warn(
         `Rejected ${describe(request)}: X-Twilio-Signature does not match ${parsedUrl.origin}${parsedUrl.pathname} (403). ` +
+          `${signedContent(parsedUrl, body)} ` +
           'If Twilio calls through a proxy or custom domain, set WEBHOOK_BASE_URL to the base URL configured in Twilio.',
       );
       return textResponse(403, 'Invalid X-Twilio-Signature.\n');
@@ -60,10 +61,28 @@ export function twilioWebhook(handle: WebhookHandler): HttpHandler {
   };
 }
 
+function signingKeys(credentials: TwilioCredentials): SigningKeys {
+  const { accountSid, authToken, secondaryAuthToken } = credentials;
+  return { accountSid, authTokens: secondaryAuthToken ? [authToken, secondaryAuthToken] : [authToken] };
+}
+
 const authTokens = {
-  current: async () => (await twilioCredentials()).authToken,
-  refreshed: async () => (await refreshTwilioCredentials()).authToken,
+  current: async () => signingKeys(await twilioCredentials()),
+  refreshed: async () => signingKeys(await refreshTwilioCredentials()),
 };
+
+/**
+ * What the signature was checked over, for whoever signs by hand: a POST signed like a GET (URL only) is the usual
+ * mistake. Parameter names only: the values hold phone numbers and message text.
+ */
+function signedContent(url: URL, body: SignedBody): string {
+  const query = url.search ? ' with its query' : '';
+  if (body.kind === 'hashed') return `Checked: the URL${query} (its bodySHA256 must be the body's SHA-256).`;
+  const names = Object.keys(body.params).sort();
+  if (!names.length) return `Checked: the URL${query}, no body parameters.`;
+  const shown = names.length > 12 ? `${names.slice(0, 12).join(', ')}, ... (${names.length})` : names.join(', ');
+  return `Checked: the URL${query}, then each body parameter's name and value sorted by name: ${shown}.`;
+}
 
 function formParams(body: SignedBody): WebhookParams {
   return body.kind === 'form' ? body.params : {};

@@ -1,9 +1,8 @@
 // What the Functions host receives when it loads the built app: captured through the local host's
 // @azure/functions-core, exactly as `func start` or Azure would see it.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../harness/localHost';
+import { listFunctions, repoRoot } from '../../harness/localHost';
 import { ROUTE_PREFIX, ROUTES } from '../../shared/platform/routes';
 
 interface Binding {
@@ -17,18 +16,9 @@ interface Binding {
 }
 
 function registrations(env: Record<string, string> = {}): Array<{ name: string; bindings: Record<string, Binding> }> {
-  const out = execFileSync(process.execPath, [join(repoRoot, 'build/devhost.js'), 'functions'], {
-    cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH,
-      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
-      DEVHOST_APP_ROOT: '',
-      DEVHOST_SKIP_LOCAL_SETTINGS: '1',
-      ...env,
-    },
-    encoding: 'utf8',
-  });
-  return JSON.parse(out);
+  const { status, stdout, output } = listFunctions(env);
+  if (status !== 0) throw new Error(`devhost functions exited with ${status}:\n${output}`);
+  return JSON.parse(stdout);
 }
 
 function trigger(name: string, env?: Record<string, string>): Binding {
@@ -82,14 +72,9 @@ test('outbound is triggered by the OUTBOUND_QUEUE queue on AzureWebJobsStorage, 
 });
 
 test('loading the app without storage settings fails fast and names the setting', () => {
-  expect(() =>
-    execFileSync(process.execPath, [join(repoRoot, 'build/devhost.js'), 'functions'], {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH, DEVHOST_APP_ROOT: '', DEVHOST_SKIP_LOCAL_SETTINGS: '1' },
-      encoding: 'utf8',
-      stdio: 'pipe',
-    }),
-  ).toThrow(/Setting AzureWebJobsStorage is missing/);
+  const { status, output } = listFunctions({ AzureWebJobsStorage: '' });
+  expect(status).not.toBe(0);
+  expect(output).toMatch(/Setting AzureWebJobsStorage is missing/);
 });
 
 test('the README documents every registered function in a functions table', () => {
@@ -108,4 +93,18 @@ test('the registered routes are exactly the ones shared/platform/routes.ts names
   expect([...routes].sort()).toEqual(Object.values(ROUTES).sort());
   const hostJson = JSON.parse(readFileSync(join(repoRoot, 'host.json'), 'utf8')) as { extensions?: { http?: { routePrefix?: string } } };
   expect(hostJson.extensions?.http?.routePrefix ?? 'api').toBe(ROUTE_PREFIX);
+});
+
+describe('the outbound functions', () => {
+  test('POST /api/outbound needs a function key', () => {
+    expect(trigger('outboundPost')).toMatchObject({ type: 'httpTrigger', route: 'outbound', methods: ['POST'], authLevel: 'function' });
+  });
+
+  test('GET /api/outbound/{key} needs a function key', () => {
+    expect(trigger('outboundGet')).toMatchObject({ type: 'httpTrigger', route: 'outbound/{key}', methods: ['GET'], authLevel: 'function' });
+  });
+
+  test('/api/status is anonymous: Twilio authenticates it with its signature', () => {
+    expect(trigger('status')).toMatchObject({ type: 'httpTrigger', route: 'status', methods: ['GET', 'POST'], authLevel: 'anonymous' });
+  });
 });

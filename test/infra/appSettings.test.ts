@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { checkTwilioConcurrency, parseHostConfig, withHostOverrides } from '../../shared/platform/hostJson';
 import { parseSettings, SETTINGS, type SettingName, type SettingSpec } from '../../shared/platform/settings';
 import { ArmEvaluator, UnsupportedExpression } from './armExpression';
-import { loadMainTemplate, moduleCreating, onlyResource, repoRoot, resolve, rootParameter } from './armTemplate';
+import { loadMainTemplate, moduleCreating, onlyResource, repoRoot, resolve, rootParameter, siteConfig } from './armTemplate';
 
 const template = loadMainTemplate();
-const placed = onlyResource(template, 'Microsoft.Web/sites/config');
+const placed = siteConfig(template, 'appsettings');
 const resolved = resolve(placed.deployment, placed.resource.properties);
 const appSettings = resolved.value as Record<string, unknown>;
 const settingsDeployment = resolved.deployment;

@@ -103,6 +103,13 @@ export function onlyResource(template: ArmTemplate, type: string): PlacedResourc
   return found[0];
 }
 
+/** The one Microsoft.Web/sites/config resource with this name (appsettings, authsettingsV2, ...). */
+export function siteConfig(template: ArmTemplate, name: string): PlacedResource {
+  const found = createdResources(template, 'Microsoft.Web/sites/config').filter((r) => r.resource.name.includes(`'${name}'`));
+  if (found.length !== 1) throw new Error(`expected exactly one sites/config ${name}, found ${found.length}`);
+  return found[0];
+}
+
 const PARAMETER_REFERENCE = /^\[parameters\('([^']+)'\)\]$/;
 const PARAMETER_IN_STRING = /^\[string\(parameters\('([^']+)'\)\)\]$/;
 

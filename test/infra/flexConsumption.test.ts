@@ -1,7 +1,7 @@
 // Rules Flex Consumption (FC1) enforces that the Bicep linter cannot see, checked on main.json.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadMainTemplate, onlyResource, repoRoot, resolve, rootParameter } from './armTemplate';
+import { loadMainTemplate, onlyResource, repoRoot, resolve, rootParameter, siteConfig } from './armTemplate';
 
 const template = loadMainTemplate();
 const site = onlyResource(template, 'Microsoft.Web/sites');
@@ -22,7 +22,7 @@ test('siteConfig sets none of the properties Flex Consumption refuses (ARM error
 });
 
 test('sets none of the app settings Flex Consumption rejects (it takes the runtime from functionAppConfig)', () => {
-  const settings = onlyResource(template, 'Microsoft.Web/sites/config');
+  const settings = siteConfig(template, 'appsettings');
   const names = Object.keys(resolve(settings.deployment, settings.resource.properties).value as Record<string, unknown>);
   const rejected =
     /^(FUNCTIONS_WORKER_RUNTIME|FUNCTIONS_EXTENSION_VERSION|WEBSITE_RUN_FROM_PACKAGE|WEBSITE_NODE_DEFAULT_VERSION|WEBSITE_CONTENT.*)$/i;

@@ -6,10 +6,10 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArmEvaluator, DeploymentExpressionError } from './armExpression';
-import { loadMainTemplate, onlyResource, repoRoot } from './armTemplate';
+import { loadMainTemplate, onlyResource, repoRoot, siteConfig } from './armTemplate';
 
 const template = loadMainTemplate();
-const settingsModule = onlyResource(template, 'Microsoft.Web/sites/config');
+const settingsModule = siteConfig(template, 'appsettings');
 /** The app settings object as main.json passes it to the settings module: values are root-level expressions. */
 const appSettingsExpressions = settingsModule.deployment.passed.appSettings as Record<string, string>;
 const site = onlyResource(template, 'Microsoft.Web/sites');

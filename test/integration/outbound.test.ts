@@ -81,7 +81,7 @@ describe('producers', () => {
       To: to,
       From: FROM,
       Body: 'Hello from the queue',
-      StatusCallback: `${WEBHOOK_BASE_URL}/api/status?key=${key}`,
+      StatusCallback: `${WEBHOOK_BASE_URL}/api/status?key=${key}#rc=5&rp=all`,
     });
     expect(row).toMatchObject({
       key,
@@ -104,7 +104,7 @@ describe('producers', () => {
     const form = creates(to)[0].form;
     expect(form.get('Twiml')).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Say>Your table is ready</Say></Response>');
     expect(form.get('From')).toBe(FROM);
-    expect(form.get('StatusCallback')).toBe(`${WEBHOOK_BASE_URL}/api/status?key=call-say-1`);
+    expect(form.get('StatusCallback')).toBe(`${WEBHOOK_BASE_URL}/api/status?key=call-say-1#rc=5&rp=all`);
     expect(form.getAll('StatusCallbackEvent')).toEqual(['initiated', 'ringing', 'answered', 'completed']);
   });
 

@@ -64,7 +64,7 @@ test('an enqueued SMS is sent through Twilio with the account SID and API key fr
   expect(sent.authorization).toBe(`Basic ${basic}`);
   expect(sent.status).toBe(201);
   // The send used the credentials prefetched at start-up: still one read per secret.
-  expect(Object.values(NAMES).map((name) => chain.vault.readsOf(name))).toEqual([1, 1, 1, 1]);
+  expect(Object.values(NAMES).map((name) => chain.vault.readsOf(name))).toEqual(Object.values(NAMES).map(() => 1));
 });
 
 test('no secret value appears in the host output', async () => {

@@ -1,23 +1,8 @@
 // The built app as the host loads it, with the settings infra deploys: the outbound function reads the host's
 // queue overrides from the environment and refuses to load when they would exceed TWILIO_MAX_CONCURRENCY.
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { repoRoot } from '../../harness/localHost';
+import { listFunctions } from '../../harness/localHost';
 
-function load(env: Record<string, string>): { status: number | null; output: string } {
-  const result = spawnSync(process.execPath, [join(repoRoot, 'build/devhost.js'), 'functions'], {
-    cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH,
-      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
-      DEVHOST_APP_ROOT: '',
-      DEVHOST_SKIP_LOCAL_SETTINGS: '1',
-      ...env,
-    },
-    encoding: 'utf8',
-  });
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
+const load = (env: Record<string, string>) => listFunctions(env);
 
 test('with the settings infra deploys (40 instances, 1 + 1 per instance, budget 80) the outbound function registers', () => {
   const { status, output } = load({

@@ -5,6 +5,7 @@ import { TableClient } from '@azure/data-tables';
 import { getExpectedBodyHash } from 'twilio/lib/webhooks/webhooks';
 import { startAzurite, startPrism, MOCK_TWILIO_CREDENTIALS, type RunningAzurite, type RunningService } from '../../devhost/services';
 import { startHost, type RunningHost } from '../../harness/localHost';
+import { mediaAnswer } from '../../harness/twilioMedia';
 import { startTwilioProxy, type TwilioProxy } from '../../harness/twilioProxy';
 import { parseTwiml, verbs } from '../../harness/twiml';
 import { waitFor } from '../../harness/waitFor';
@@ -28,6 +29,10 @@ let proxied: RunningHost;
 beforeAll(async () => {
   [azurite, prism] = await Promise.all([startAzurite(), startPrism()]);
   twilio = await startTwilioProxy(prism.url);
+  // Recording media, which Prism cannot serve: every recording has audio, behind the account's Basic auth.
+  const media = { recordings: new Map<string, Buffer>(), deleted: new Set<string>(), anyAudio: Buffer.from('ID3 voicemail audio') };
+  const account = { accountSid: MOCK_TWILIO_CREDENTIALS.TWILIO_ACCOUNT_SID, authToken: MOCK_TWILIO_CREDENTIALS.TWILIO_AUTH_TOKEN };
+  twilio.serve = (request) => mediaAnswer(account, media, request);
   const common = {
     AzureWebJobsStorage: azurite.connectionString,
     TWILIO_API_BASE_URL: twilio.url,
@@ -38,13 +43,19 @@ beforeAll(async () => {
     startHost({
       ...common,
       OUTBOUND_QUEUE: 'webhooks-direct',
+      RECORDINGS_QUEUE: 'webhooks-direct-recordings',
       SMS_AUTO_REPLY: 'Thanks {from}!',
       SMS_FORWARD_TO: RELAY_TO,
       VOICEMAIL_NOTIFY: NOTIFY,
       VOICE_MODE: 'forward',
       VOICE_FORWARD_TO: '+14155550100',
     }),
-    startHost({ ...common, OUTBOUND_QUEUE: 'webhooks-proxied', WEBHOOK_BASE_URL: PUBLIC_BASE }),
+    startHost({
+      ...common,
+      OUTBOUND_QUEUE: 'webhooks-proxied',
+      RECORDINGS_QUEUE: 'webhooks-proxied-recordings',
+      WEBHOOK_BASE_URL: PUBLIC_BASE,
+    }),
   ]);
 });
 
@@ -189,7 +200,7 @@ describe('incoming SMS', () => {
 });
 
 describe('voicemail', () => {
-  test('the recording link, then the transcription, reach VOICEMAIL_NOTIFY as SMS through the outbound queue', async () => {
+  test('the recording, copied, then the transcription, reach VOICEMAIL_NOTIFY as SMS through the outbound queue; the link opens', async () => {
     const url = `${direct.baseUrl}/api/voicemail?code=${encodeURIComponent(FUNCTION_KEY)}`;
     const recording = {
       RecordingSid: 'RE00000000000000000000000000000001',
@@ -200,7 +211,13 @@ describe('voicemail', () => {
     const record = await fetch(url, twilioPost(TOKEN, url, voiceCallParams({ CallStatus: 'in-progress', ...recording })));
     expect(verbs(parseTwiml(await record.text()))).toEqual(['Say: Thanks. Good bye.', 'Hangup']);
     expect(await waitForSms(NOTIFY, /^New voicemail/)).toMatchObject({ status: 201 });
-    expect(sentSms(NOTIFY, /^New voicemail/)!.form.get('Body')).toBe(`New voicemail from ${CALLER} (9 s): ${recording.RecordingUrl}`);
+    // Twilio's RecordingUrl answers 401 behind media authentication: the SMS links to the app's copy instead.
+    const body = sentSms(NOTIFY, /^New voicemail/)!.form.get('Body')!;
+    expect(body).toMatch(
+      new RegExp(`^New voicemail from \\${CALLER} \\(9 s\\): ${direct.baseUrl}/api/recordings/${recording.RecordingSid}\\?exp=\\d+&sig=`),
+    );
+    const audio = await fetch(body.slice(body.indexOf('http')));
+    expect([audio.status, Buffer.from(await audio.arrayBuffer()).toString()]).toEqual([200, 'ID3 voicemail audio']);
 
     const transcription = {
       ...recording,

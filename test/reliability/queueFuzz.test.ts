@@ -1,8 +1,13 @@
 // Property-based queue messages through the pure decoding that runs before anything else (shared/outbound/
 // decode.ts): raw JSON or base64 of JSON, as text or bytes: what every message meets first. The schema that comes
-// next is fuzzed in outboundSchemaFuzz.test.ts.
+// next is fuzzed in outboundSchemaFuzz.test.ts. And the status re-check messages the app puts on the same queue,
+// which anyone with queue access could forge.
 import fc from 'fast-check';
 import { decodeQueueMessage, UndecodableMessageError } from '../../shared/outbound/decode';
+import { deliverOutbound } from '../../shared/outbound/orchestrator';
+import { MAX_STATUS_CHECKS, readStatusCheck } from '../../shared/outbound/statusCheck';
+import { IDEMPOTENCY_KEY } from '../../shared/outbound/fields';
+import { fakeOutbound } from '../unit/outbound/outboundFakes';
 
 const RUNS = Number(process.env.FUZZ_RUNS) || 200;
 
@@ -74,4 +79,48 @@ test('a __proto__ key in a message is a plain field and pollutes nothing', () =>
   expect(Object.keys(decoded)).toEqual(['__proto__', 'type']);
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   expect((decoded as { polluted?: unknown }).polluted).toBeUndefined();
+});
+
+describe('status re-check messages', () => {
+  test('any JSON is either not a status check or one with a key and a check number within bounds', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.jsonValue(),
+          fc.record({ statusCheck: fc.jsonValue() }),
+          fc.record({ statusCheck: fc.record({ key: fc.string(), check: fc.jsonValue() }) }),
+        ),
+        (input) => {
+          const check = readStatusCheck(input);
+          if (check === undefined) return;
+          expect(typeof check.key).toBe('string');
+          expect(check.key).toMatch(IDEMPOTENCY_KEY);
+          expect(Number.isInteger(check.check) && check.check >= 1 && check.check <= MAX_STATUS_CHECKS).toBe(true);
+        },
+      ),
+      { numRuns: RUNS * 5 },
+    );
+  });
+
+  test('an outbound message is never read as a status check', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('sms', 'call'), fc.string(), fc.jsonValue(), (type, to, statusCheck) => {
+        expect(readStatusCheck({ type, to, statusCheck })).toBeUndefined();
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test('a forged or stray status check for any key sends nothing and settles without an error', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ minLength: 1, maxLength: 40 }), fc.integer({ min: -5, max: 50 }), async (key, check) => {
+        const fake = fakeOutbound();
+        await expect(
+          deliverOutbound(fake.io, { statusCheck: { key, check } }, { id: 'q', dequeueCount: 1 }, () => undefined),
+        ).resolves.toBeUndefined();
+        expect(fake.twilio.creates).toEqual([]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
 });

@@ -6,7 +6,9 @@ import { startHost } from '../../harness/localHost';
 import { leakedSecrets, SENTINEL_CREDENTIALS } from '../../harness/secrets';
 import { httpFunctions, SENTINEL_APP, startSentinelApp, type SentinelApp } from '../../harness/sentinelApp';
 import { sign, smsParams, twilioPost } from '../../harness/twilioRequests';
+import { ALICE, principalHeaders } from '../../harness/principal';
 import { waitFor } from '../../harness/waitFor';
+import { QueueServiceClient } from '@azure/storage-queue';
 
 const TOKEN = SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN;
 let app: SentinelApp;
@@ -27,6 +29,21 @@ async function send(url: string, init: RequestInit = {}): Promise<number> {
   response.headers.forEach((value, name) => headers.push(`${name}: ${value}`));
   answers.push(`${response.status}\n${headers.join('\n')}\n${await response.text()}`);
   return response.status;
+}
+
+const TWILIO_RESOURCE_PATH = /https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC[0-9a-f]{32}\/(Recordings|Messages)\//g;
+
+async function drainEvents(): Promise<Array<{ type: string }>> {
+  const queue = QueueServiceClient.fromConnectionString(app.azurite.connectionString).getQueueClient(app.eventsQueue);
+  const events: Array<{ type: string }> = [];
+  for (;;) {
+    const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
+    if (receivedMessageItems.length === 0) return events;
+    for (const m of receivedMessageItems) {
+      events.push(JSON.parse(m.messageText) as { type: string });
+      await queue.deleteMessage(m.messageId, m.popReceipt);
+    }
+  }
 }
 
 const executedOutbound = () => app.host.output().match(/Executed 'outbound' \(/g)?.length ?? 0;
@@ -62,6 +79,31 @@ test('no credential appears in any log line or HTTP answer while every function 
       expect({ fn: fn.name, method, status: status < 500 }).toEqual({ fn: fn.name, method, status: true });
     }
   }
+  // Browser tokens, signed with the API key secret: issued, refused (signed out, malformed and oversized principals).
+  const tokenUrl = `${app.host.baseUrl}/api/token`;
+  const tokenResponse = await fetch(tokenUrl, { method: 'POST', headers: principalHeaders() });
+  const tokenText = await tokenResponse.text();
+  answers.push(`${tokenResponse.status}\n${tokenText}`);
+  expect(tokenResponse.status).toBe(200);
+  const issued = (JSON.parse(tokenText) as { token: string; identity: string }).token;
+  // The token's own claims: the account SID must be in them (Twilio's sub claim); no secret may be.
+  const claims = issued
+    .split('.')
+    .slice(0, 2)
+    .map((part) => Buffer.from(part, 'base64url').toString('utf8'))
+    .join('\n');
+  expect(claims).toContain(SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID);
+  expect(leakedSecrets(claims).filter((name) => name !== 'TWILIO_ACCOUNT_SID')).toEqual([]);
+  expect(await send(tokenUrl, { method: 'POST' })).toBe(401);
+  expect(await send(tokenUrl, { method: 'POST', headers: { ...principalHeaders(), 'X-MS-CLIENT-PRINCIPAL': '%%' } })).toBe(401);
+  expect(
+    await send(tokenUrl, { method: 'POST', headers: { ...principalHeaders(), 'X-MS-CLIENT-PRINCIPAL-ID': `${ALICE.objectId}<x>` } }),
+  ).toBe(401);
+  expect(
+    await send(tokenUrl, { method: 'POST', headers: { ...principalHeaders(), 'X-MS-CLIENT-PRINCIPAL': 'A'.repeat(40_000) } }),
+  ).toBeLessThan(500);
+  expect(await send(`${app.host.baseUrl}/api/phone`, { headers: principalHeaders() })).toBe(200);
+
   // Twilio's Debugger webhook: a genuine event whose payload names the account and a failing URL with a key in it.
   const alertsUrl = `${app.host.baseUrl}/api/twilio-alerts`;
   const alert = {
@@ -95,14 +137,43 @@ test('no credential appears in any log line or HTTP answer while every function 
     context: () => app.host.output(),
   });
   await waitFor(() => (executedOutbound() >= sentToTwilio().length ? true : undefined), { context: () => app.host.output() });
+  await waitFor(() => (sentToTwilio().some((r) => r.form.get('Body')?.includes('/api/recordings/')) ? true : undefined), {
+    context: () => app.host.output(),
+  });
 
   // The API key was really in use: the REST client sent its secret to Twilio, and only there.
   const apiKeyAuth = `Basic ${Buffer.from(`${SENTINEL_CREDENTIALS.TWILIO_API_KEY_SID}:${SENTINEL_CREDENTIALS.TWILIO_API_KEY_SECRET}`).toString('base64')}`;
   expect(sentToTwilio().map((r) => r.authorization)).toContain(apiKeyAuth);
   expect(sentToTwilio().map((r) => r.form.get('To'))).toEqual(expect.arrayContaining([SENTINEL_APP.relayTo, SENTINEL_APP.notify]));
 
+  // The voicemail's recording link opens, and its signature (the link's credential) is in no log line.
+  const links = sentToTwilio()
+    .map((r) => r.form.get('Body') ?? '')
+    .filter((body) => body.includes('/api/recordings/'))
+    .map((body) => body.slice(body.indexOf('http')));
+  expect(links).toHaveLength(1);
+  expect(await send(links[0])).toBe(200);
+  expect(await send(links[0].replace('sig=', 'sig=x'))).toBe(403);
+  expect(app.host.output()).not.toContain(new URL(links[0]).searchParams.get('sig')!);
+
   expect(leakedSecrets(app.host.output())).toEqual([]);
   expect(leakedSecrets(answers.join('\n'))).toEqual([]);
+
+  // Every event the run published: no credential, and phone numbers only in the types that document them.
+  const events = await drainEvents();
+  const types = new Set(events.map((e) => e.type));
+  expect([...types].sort()).toEqual(
+    expect.arrayContaining(['twilio.call.received', 'twilio.outbound.status', 'twilio.sms.received', 'twilio.voicemail.recorded']),
+  );
+  // Twilio's own recording and media links name the account (…/Accounts/AC…/Recordings/RE…): the link is the
+  // event's point, so only that path is let through; the SID anywhere else is a leak.
+  const text = events.map((e) => JSON.stringify(e).replace(TWILIO_RESOURCE_PATH, '')).join('\n');
+  expect(leakedSecrets(text)).toEqual([]);
+  const statusText = events
+    .filter((e) => e.type === 'twilio.outbound.status')
+    .map((e) => JSON.stringify(e))
+    .join('\n');
+  expect(statusText).not.toMatch(/\+\d{6,}/);
   // TWILIO_LOG_LEVEL=debug is set for this host; twilio-node's request logging must still be off.
   expect(app.host.output()).not.toContain('-- BEGIN Twilio API Request --');
 });

@@ -23,6 +23,7 @@ test('under concurrent signed webhooks every answer is the right TwiML, with no 
   expect(load.errors).toBe(0);
   // Every kind of request in the mix was answered, so the zero above covers each of them.
   expect(load.endpoints.map((e) => e.name).sort()).toEqual([
+    'client-voice',
     'forward',
     'menu',
     'menu digits',

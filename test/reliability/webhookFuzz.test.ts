@@ -5,11 +5,13 @@ import fc from 'fast-check';
 import { HttpRequest, InvocationContext, type HttpHandler, type HttpResponseInit } from '@azure/functions';
 import { startAzurite, type RunningAzurite } from '../../devhost/services';
 import { callme } from '../../functions/callme';
+import { clientVoice } from '../../functions/clientVoice';
 import { conference } from '../../functions/conference';
 import { echo } from '../../functions/echo';
 import { findme } from '../../functions/findme';
 import { forward } from '../../functions/forward';
 import { menu } from '../../functions/menu';
+import { recording } from '../../functions/recording';
 import { message } from '../../functions/message';
 import { queue } from '../../functions/queue';
 import { simulring } from '../../functions/simulring';
@@ -105,6 +107,13 @@ const WEBHOOKS: Webhook[] = [
   { name: 'echo', handler: echo, vocabulary: ['Twiml'], base: CALL, echoes: true },
   { name: 'voice', handler: voice, vocabulary: ['Digits', 'SpeechResult', 'From', 'Caller'], base: CALL },
   { name: 'sms', handler: sms, vocabulary: ['Body', 'From', 'MessageSid', 'SmsSid', 'NumMedia', 'MediaUrl0', 'MediaUrl1'], base: SMS },
+  // The TwiML App: a browser call (From=client:...) to whatever To says.
+  {
+    name: 'client-voice',
+    handler: clientVoice,
+    vocabulary: ['To', 'From', 'Called'],
+    base: { ...CALL, From: 'client:alice', To: '+14155550100' },
+  },
 ];
 
 let azurite: RunningAzurite;
@@ -130,6 +139,8 @@ beforeAll(async () => {
     VOICEMAIL_NOTIFY: '+14155550188',
     SMS_FORWARD_TO: '+14155550177',
     SMS_AUTO_REPLY: 'Thanks {from}, you said: {body}',
+    TWILIO_FROM_NUMBER: '+14155550006',
+    CLIENT_DIAL_ALLOWED: '+1,GB,+33142685300',
   };
   resetSettingsForTests();
   resetStorageClientsForTests();
@@ -263,6 +274,28 @@ describe.each(WEBHOOKS)('$name', (webhook) => {
         expect(leakedSecrets(`${outcome.answer!.body}\n${outcome.logs}`)).toEqual([]);
       }),
       { numRuns: Math.ceil(RUNS / 5) },
+    );
+  });
+});
+
+describe('recording (GET /api/recordings/{sid}, the voicemail link)', () => {
+  test('answers 403 or 404 with no body to any link it did not sign, whatever the sid, exp and sig', async () => {
+    const text = fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom('', 'RE0123456789abcdef0123456789abcdef', '9999999999', '-1'));
+    await fc.assert(
+      fc.asyncProperty(text, fc.option(text), fc.option(text), async (sid, exp, sig) => {
+        const query = new URLSearchParams();
+        if (exp !== null) query.set('exp', exp);
+        if (sig !== null) query.set('sig', sig);
+        const request = new HttpRequest({
+          method: 'GET',
+          url: `${ORIGIN}/api/recordings/${encodeURIComponent(sid)}?${query}`,
+          params: { sid },
+        });
+        const response = await recording(request);
+        expect([403, 404]).toContain(response.status);
+        expect(response.body ?? '').toBe('');
+      }),
+      { numRuns: RUNS },
     );
   });
 });

@@ -3,6 +3,9 @@
 // ManagedIdentityCredential (@azure/identity, MSAL's App Service source) -> a loopback managed identity
 // endpoint. Only the two endpoints are fakes (harness/vaultChain.ts).
 import { AzureLogger, setLogLevel } from '@azure/logger';
+import { HttpRequest, InvocationContext } from '@azure/functions';
+import { twimlWebhook } from '../../shared/webhook/webhookHttp';
+import { formBody, sign } from '../../harness/twilioRequests';
 import { resetAzureCredentialForTests } from '../../shared/platform/azureCredential';
 import {
   KeyVaultAccessDeniedError,
@@ -77,6 +80,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   for (const [name, value] of Object.entries(VALUES)) chain.vault.setSecret(name, value);
+  chain.vault.deleteSecret(NAMES.secondaryAuthToken);
   chain.vault.mode = 'up';
   chain.vault.requests.length = 0;
   chain.identity.requests.length = 0;
@@ -156,7 +160,7 @@ test('without the optional API key secrets the auth token is used and the 404s a
       .filter((r) => r.status === 404)
       .map((r) => r.secretName)
       .sort(),
-  ).toEqual([NAMES.apiKeySecret, NAMES.apiKeySid]);
+  ).toEqual([NAMES.apiKeySecret, NAMES.apiKeySid, NAMES.secondaryAuthToken]);
 });
 
 test('an API key SID without its secret fails, naming the missing secret', async () => {
@@ -264,4 +268,57 @@ test('a failed prefetch is logged without throwing, and the first request reads 
 
   chain.vault.mode = 'up';
   expect((await twilioCredentials()).accountSid).toBe(VALUES[NAMES.accountSid]);
+});
+
+describe('rotation after forged traffic (issue 13, item 15), through the webhook shell', () => {
+  const URL_CALLED = 'https://calls.example.com/api/voice';
+  const handler = twimlWebhook(() => '<Response/>');
+  const genuineParams = () => ({
+    AccountSid: VALUES[NAMES.accountSid],
+    CallSid: 'CA0123456789abcdef0123456789abcdef',
+    From: '+14155550111',
+  });
+  const webhook = async (token: string, params: Record<string, string>) => {
+    const request = new HttpRequest({
+      method: 'POST',
+      url: URL_CALLED,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': sign(token, URL_CALLED, params) },
+      body: { string: formBody(params) },
+    });
+    return (await handler(request, new InvocationContext({ logHandler: () => undefined }))).status;
+  };
+  const forgedAnonymously = () => webhook('forged-token', { ...genuineParams(), AccountSid: 'AC99999999999999999999999999999999' });
+  const forgedNamingTheAccount = () => webhook('forged-token', genuineParams());
+
+  test('forged webhooks that do not know the account SID read nothing, so the first genuine one after a rotation passes', async () => {
+    expect(await webhook(VALUES[NAMES.authToken], genuineParams())).toBe(200);
+    for (let i = 0; i < 50; i++) expect(await forgedAnonymously()).toBe(403);
+    expect(chain.vault.readsOf(NAMES.authToken)).toBe(1);
+
+    chain.vault.setSecret(NAMES.authToken, ROTATED_AUTH_TOKEN);
+    now += 1000;
+    expect(await webhook(ROTATED_AUTH_TOKEN, genuineParams())).toBe(200);
+    expect(chain.vault.readsOf(NAMES.authToken)).toBe(2);
+  });
+
+  test('with the secondary token in the vault, a rotation passes even right after forged traffic that names the account', async () => {
+    chain.vault.setSecret(NAMES.secondaryAuthToken, ROTATED_AUTH_TOKEN); // step 1: the secondary token, before promoting it
+    expect(await webhook(VALUES[NAMES.authToken], genuineParams())).toBe(200);
+    for (let i = 0; i < 50; i++) expect(await forgedNamingTheAccount()).toBe(403);
+    expect(chain.vault.readsOf(NAMES.authToken)).toBe(2); // the start-up read and one forced re-read, however many forged
+
+    now += 1000; // step 2: promoted in Twilio within the forced re-read's interval
+    expect(await webhook(ROTATED_AUTH_TOKEN, genuineParams())).toBe(200);
+    expect(chain.vault.readsOf(NAMES.authToken)).toBe(2);
+  });
+
+  test('the limit: without the secondary token, forged traffic naming the account holds the re-read for 30 s', async () => {
+    expect(await webhook(VALUES[NAMES.authToken], genuineParams())).toBe(200);
+    expect(await forgedNamingTheAccount()).toBe(403);
+    chain.vault.setSecret(NAMES.authToken, ROTATED_AUTH_TOKEN);
+    now += 1000;
+    expect(await webhook(ROTATED_AUTH_TOKEN, genuineParams())).toBe(403);
+    now += FORCED_REFRESH_INTERVAL_MS;
+    expect(await webhook(ROTATED_AUTH_TOKEN, genuineParams())).toBe(200);
+  });
 });

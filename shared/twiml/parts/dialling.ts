@@ -3,7 +3,7 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { first, type WebhookParams } from '../../webhook/params';
 import { appUrl, type Query } from './appUrls';
-import { flagParam, textParam } from './twimletParams';
+import { flagParam, urlParam, type DialTarget } from './twimletParams';
 import { ROUTES } from '../../platform/routes';
 
 /** True on the request Twilio makes to the Dial action, after the dialled leg ends. */
@@ -24,7 +24,7 @@ export function dialActionUrl(current: URL, query: Query): string {
 
 /** After the dialled leg: hang up when it was answered, otherwise go to FailUrl, or hang up. */
 export function endOfDial(response: VoiceResponse, params: WebhookParams): void {
-  const failUrl = textParam(params, 'FailUrl');
+  const failUrl = urlParam(params, 'FailUrl');
   if (!dialAnswered(params) && failUrl) response.redirect(failUrl);
   else response.hangup();
 }
@@ -40,4 +40,13 @@ export function dialTwimlet(params: WebhookParams, dial: (response: VoiceRespons
 /** The whisper the dialled person hears before the call is connected. */
 export function whisperUrl(current: URL, options: { message?: string; humanCheck?: boolean }): string {
   return appUrl(current, { Message: options.message, HumanCheck: options.humanCheck ? '1' : undefined }, { function: ROUTES.whisper });
+}
+
+type Dial = ReturnType<VoiceResponse['dial']>;
+
+/** Adds the noun that dials `target` (Number, Sip or Client), with the whisper URL when there is one. */
+export function dialNoun(dial: Dial, target: DialTarget, attributes: { url?: string } = {}): void {
+  if (target.kind === 'number') dial.number(attributes, target.number);
+  else if (target.kind === 'sip') dial.sip(attributes, target.uri);
+  else dial.client(attributes, target.identity);
 }

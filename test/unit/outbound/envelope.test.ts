@@ -29,34 +29,18 @@ describe('reading a queue delivery', () => {
   });
 
   test('an Event Grid event delivers the message in data, keyed by the event id', () => {
-    const event = {
-      id: 'evt-1',
-      eventType: 'Contoso.Outbound',
-      subject: 'orders/7',
-      eventTime: '2030-01-01T00:00:00Z',
-      dataVersion: '1.0',
-      data: message,
-    };
+    const event = { id: 'evt-1', eventType: 'Contoso.Outbound', subject: 'orders/7', eventTime: '2030-01-01T00:00:00Z' };
     // The host merged the event's own "id" over the queue message id.
-    expect(readDelivery(event, { ...queueMeta, id: 'evt-1' })).toMatchObject({
-      payload: message,
-      producer: 'event-grid',
-      key: 'event-evt-1',
-      keySource: 'event id',
-      queueMessageId: undefined,
-      dequeueCount: 2,
-    });
+    const delivery = readDelivery({ ...event, dataVersion: '1.0', data: message }, { ...queueMeta, id: 'evt-1' });
+    expect(delivery).toMatchObject({ payload: message, producer: 'event-grid', key: 'event-evt-1', keySource: 'event id' });
+    expect(delivery.dequeueCount).toBe(2);
+    expect(delivery.queueMessageId).toBeUndefined();
   });
 
   test('a CloudEvents event delivers the message in data, keyed by the event id', () => {
-    const event = {
-      specversion: '1.0',
-      id: 'ce-9',
-      type: 'Contoso.Outbound',
-      source: '/orders',
-      data: { ...message, idempotencyKey: 'k-1' },
-    };
-    expect(readDelivery(base64(event), queueMeta)).toMatchObject({ producer: 'cloud-event', key: 'k-1' });
+    const event = { specversion: '1.0', id: 'ce-9', type: 'Contoso.Outbound', source: '/orders' };
+    const data = { ...message, idempotencyKey: 'k-1' };
+    expect(readDelivery(base64({ ...event, data }), queueMeta)).toMatchObject({ producer: 'cloud-event', key: 'k-1' });
   });
 
   test('an event id that cannot be a table key is hashed into one', () => {

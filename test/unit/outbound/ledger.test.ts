@@ -3,7 +3,9 @@ import {
   callback,
   claim,
   claimOutcome,
+  CorruptLedgerRowError,
   failed,
+  parseLedgerRow,
   rejected,
   released,
   sent,
@@ -195,14 +197,8 @@ describe('the ledger state machine', () => {
     });
 
     test('record why a message failed', () => {
-      const row = callback({
-        kind: 'sms',
-        sid: 'SM1',
-        twilioStatus: 'undelivered',
-        errorCode: '30003',
-        errorMessage: 'Unreachable',
-        now: at(5),
-      })(sentRow())!;
+      const failure = { errorCode: '30003', errorMessage: 'Unreachable' };
+      const row = callback({ kind: 'sms', sid: 'SM1', twilioStatus: 'undelivered', ...failure, now: at(5) })(sentRow())!;
       expect(row).toMatchObject({ status: 'undelivered', errorCode: '30003', errorMessage: 'Unreachable' });
     });
 
@@ -237,6 +233,51 @@ describe('the ledger state machine', () => {
     test('an unknown Twilio status is ignored', () => {
       expect(callback({ kind: 'sms', sid: 'SM1', twilioStatus: 'teleported', now: at(5) })(sentRow())).toBeUndefined();
     });
+  });
+});
+
+describe('rows read back from storage', () => {
+  const stored = (fields: Record<string, unknown> = {}): Record<string, unknown> => ({
+    key: 'k',
+    status: 'sent',
+    type: 'sms',
+    to: '+15551234567',
+    sid: 'SM00000000000000000000000000000001',
+    attempts: 2,
+    dequeueCount: 2,
+    errorCode: 20503,
+    reconciled: true,
+    metadata: { orderId: 7 },
+    createdAt: t0.toISOString(),
+    updatedAt: at(5).toISOString(),
+    ...fields,
+  });
+
+  test('a row every transition could have written is read as it is', () => {
+    const written = run(undefined, claimBy('a'), sent({ sid: 'SM1', now: at(1), twilioStatus: 'queued' }))!;
+    expect(parseLedgerRow({ ...written })).toEqual(written);
+    expect(parseLedgerRow(stored({ errorCode: 'ECONNRESET' }))).toMatchObject({ errorCode: 'ECONNRESET' });
+  });
+
+  test.each([
+    ['no key', { key: undefined }, /no key/],
+    ['an empty key', { key: '' }, /no key/],
+    ['a status the state machine does not have', { status: 'lost' }, /unknown status "lost"/],
+    ['a type other than sms or call', { type: 'fax' }, /unknown type "fax"/],
+    ['attempts that are not a whole number', { attempts: 1.5 }, /attempts is not a whole number/],
+    ['negative attempts', { attempts: -1 }, /attempts is not a whole number/],
+    ['no timestamps', { createdAt: undefined }, /no createdAt\/updatedAt/],
+    ['a dequeue count as text', { dequeueCount: '2' }, /dequeueCount is not a number/],
+    ['an error code that is neither number nor text', { errorCode: true }, /errorCode is neither number nor text/],
+    ['reconciled as text', { reconciled: 'true' }, /reconciled is not a boolean/],
+    ['metadata that is a list', { metadata: [1, 2] }, /metadata is not an object/],
+    ['a SID that is a number', { sid: 42 }, /sid is not text/],
+    ['a lease that is a date object', { leaseUntil: t0 }, /leaseUntil is not text/],
+  ])('a row with %s is refused as corrupt, naming the key and the field', (_what, change, problem) => {
+    const read = () => parseLedgerRow(stored(change));
+    expect(read).toThrow(CorruptLedgerRowError);
+    expect(read).toThrow(problem);
+    expect(read).toThrow(`ledger row ${String(stored(change).key)}: `);
   });
 });
 

@@ -122,6 +122,7 @@ describe('rejected: nothing is sent, the row says why, and the delivery complete
     fake = fakeOutbound({ defaults: { webhookBaseUrl: 'https://calls.example.test' } });
     await expect(deliver(sms())).resolves.toBeUndefined();
     expect(fake.ledger.row('k-1')).toMatchObject({ status: 'rejected', reason: expect.stringContaining('TWILIO_FROM_NUMBER') });
+    expect(fake.log[0]).toMatchObject({ outcome: 'rejected', missingSetting: 'TWILIO_FROM_NUMBER' });
     expect(fake.twilio.creates).toEqual([]);
   });
 
@@ -258,7 +259,7 @@ describe('retried', () => {
       errorCode: 20503,
       errorMessage: 'TwilioTransientError: Service unavailable',
     });
-    expect(outcomes()).toEqual(['will retry']);
+    expect(fake.log[0]).toMatchObject({ outcome: 'will retry', mayHaveReachedTwilio: true });
   });
 
   test('the retry looks the first attempt up on Twilio before creating again', async () => {

@@ -6,7 +6,8 @@ import type { LedgerExpectation, LedgerRow, LedgerUpdate, Transition } from '../
 import type { OutboundIo } from '../../../shared/outbound/orchestrator';
 import { findOwnRecord, type TwilioRecord, type TwilioRequest } from '../../../shared/outbound/outboundRequest';
 import type { OutboundMessage } from '../../../shared/outbound/schema';
-import type { TwilioResource } from '../../../shared/outbound/twilioApi';
+import type { TwilioResource, TwilioStatus } from '../../../shared/outbound/twilioApi';
+import type { StatusCheckMessage } from '../../../shared/outbound/statusCheck';
 
 /** A table service answer other than success, as the Azure SDK reports it (only its status matters here). */
 class FakeTableRefusal extends Error {
@@ -91,11 +92,16 @@ export class InMemoryOptOuts {
 
 export class RecordingQueue {
   readonly sent: Array<{ message: OutboundMessage; visibilityTimeoutSeconds?: number }> = [];
+  readonly statusChecks: Array<{ check: StatusCheckMessage; visibilityTimeoutSeconds?: number }> = [];
 
-  async enqueue(message: OutboundMessage, options: { visibilityTimeoutSeconds?: number } = {}): Promise<{ messageId: string }> {
+  async enqueueStatusCheck(check: StatusCheckMessage, options: { visibilityTimeoutSeconds?: number }): Promise<void> {
+    await Promise.resolve();
+    this.statusChecks.push({ check: structuredClone(check), visibilityTimeoutSeconds: options.visibilityTimeoutSeconds });
+  }
+
+  async enqueue(message: OutboundMessage, options: { visibilityTimeoutSeconds?: number } = {}): Promise<void> {
     await Promise.resolve();
     this.sent.push({ message: structuredClone(message), visibilityTimeoutSeconds: options.visibilityTimeoutSeconds });
-    return { messageId: `queued-${this.sent.length}` };
   }
 }
 
@@ -139,6 +145,13 @@ export class FakeTwilio {
     const error = this.createErrors.shift();
     if (error) throw error;
     return this.recordCreated(request, this.clock.now());
+  }
+
+  async fetch(_kind: 'sms' | 'call', sid: string): Promise<TwilioStatus> {
+    await Promise.resolve();
+    const record = this.records.find((r) => r.sid === sid);
+    if (!record) throw new Error(`no record ${sid}`);
+    return { sid, status: record.status };
   }
 
   async find(request: TwilioRequest, since: Date): Promise<TwilioResource | undefined> {
@@ -188,6 +201,7 @@ export function fakeOutbound(overrides: Partial<Pick<OutboundIo, 'maxDequeueCoun
     newClaimId: () => `claim-${++claims}`,
     maxDequeueCount: 5,
     sendLeaseMs: 30_000,
+    reconcileAfterMs: 900_000,
     defaults: { fromNumber: '+15005550006', webhookBaseUrl: 'https://calls.example.test' },
     ...overrides,
   };

@@ -15,7 +15,7 @@ describe('the Twilio request for a message', () => {
       messagingServiceSid: undefined,
       body: 'Hi',
       mediaUrl: undefined,
-      statusCallback: 'https://calls.example.com/api/status?key=order-7',
+      statusCallback: 'https://calls.example.com/api/status?key=order-7#rc=5&rp=all',
     });
   });
 

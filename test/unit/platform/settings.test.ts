@@ -28,7 +28,7 @@ describe('settings', () => {
       kind: 'identity',
       queueServiceUri: 'https://acct.queue.core.windows.net',
       tableServiceUri: 'https://acct.table.core.windows.net',
-      clientId: 'client-id',
+      blobServiceUri: 'https://acct.blob.core.windows.net',
     });
   });
 
@@ -91,6 +91,7 @@ describe('settings', () => {
         blocklist: [],
         rejectAnonymous: false,
         queue: { name: 'support', maxWaitSeconds: 300, holdMusic: undefined },
+        clientIdentities: [],
       });
       expect(s.sms).toEqual({ autoReply: undefined, forwardTo: undefined, autoReplyLimit: 5, blocklist: [] });
       expect(s.allowedCountries).toBeUndefined();
@@ -115,6 +116,7 @@ describe('settings', () => {
         forwardTo: '+14155550100',
         menuOptions: { '1': { to: '+14155550101', keywords: [] }, '22': { to: 'https://example.com/twiml', keywords: [] } },
         voicemailNotify: '+14155550102',
+        clientIdentities: [],
       });
       expect(s.sms).toEqual({ autoReply: 'Thanks {from}', forwardTo: '+14155550103', autoReplyLimit: 5, blocklist: [] });
     });
@@ -239,6 +241,35 @@ describe('call handling settings', () => {
   });
 });
 
+describe('event settings', () => {
+  test('events go to the twilio-events queue by default, and an empty EVENTS_QUEUE turns them off', () => {
+    expect(parseSettings(base).events).toEqual({
+      queue: 'twilio-events',
+      gridTopicEndpoint: undefined,
+      source: 'urn:twilio-azure-functions',
+    });
+    expect(parseSettings({ ...base, EVENTS_QUEUE: '' }).events.queue).toBeUndefined();
+    expect(parseSettings({ ...base, EVENTS_QUEUE: '  ' }).events.queue).toBeUndefined();
+  });
+
+  test('the events source is WEBHOOK_BASE_URL when it is set', () => {
+    expect(parseSettings({ ...base, WEBHOOK_BASE_URL: 'https://calls.example.com/' }).events.source).toBe('https://calls.example.com');
+  });
+
+  test('a malformed events queue name or a plain-http Event Grid endpoint stops the app, naming the setting', () => {
+    expect(() => parseSettings({ ...base, EVENTS_QUEUE: 'Bad_Name' })).toThrow(/EVENTS_QUEUE is not a valid storage queue name/);
+    expect(() => parseSettings({ ...base, EVENT_GRID_TOPIC_ENDPOINT: 'http://topic.example/api/events' })).toThrow(
+      /EVENT_GRID_TOPIC_ENDPOINT must be an https URL/,
+    );
+  });
+
+  test('a sent row is first re-checked after 900 s unless OUTBOUND_RECONCILE_AFTER_SECONDS says otherwise', () => {
+    expect(parseSettings(base).outboundReconcileAfterMs).toBe(900_000);
+    expect(parseSettings({ ...base, OUTBOUND_RECONCILE_AFTER_SECONDS: '60' }).outboundReconcileAfterMs).toBe(60_000);
+    expect(() => parseSettings({ ...base, OUTBOUND_RECONCILE_AFTER_SECONDS: '0' })).toThrow(/OUTBOUND_RECONCILE_AFTER_SECONDS/);
+  });
+});
+
 describe('settings documentation', () => {
   const root = join(__dirname, '..', '..', '..');
 
@@ -252,7 +283,7 @@ describe('settings documentation', () => {
 
   test('every setting a developer may set is in local.settings.sample.json', () => {
     const sample = JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
-    const setByHost = ['AZURE_FUNCTIONS_ENVIRONMENT', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER'];
+    const setByHost = ['AZURE_FUNCTIONS_ENVIRONMENT', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'WEBSITE_AUTH_ENABLED'];
     expect(Object.keys(SETTINGS).filter((name) => !(name in sample.Values) && !setByHost.includes(name))).toEqual([]);
   });
 });

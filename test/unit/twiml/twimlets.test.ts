@@ -189,7 +189,7 @@ describe('findme', () => {
   const twelve = Array.from({ length: 12 }, (_, i) => `PhoneNumbers[${i}]=%2B141555501${String(i).padStart(2, '0')}`).join('&');
 
   test('dials the first number with a HumanCheck whisper; the action carries the rest, FailUrl, Timeout and Message', () => {
-    const { params, url } = call('findme', `${twelve}&Message=Hi&FailUrl=%2Fapi%2Fvoicemail`);
+    const { params, url } = call('findme', `${twelve}&Message=Hi&FailUrl=%2Fapi%2Fvoicemail&Timeout=60`);
     const dial = parseTwiml(findmeTwiml(params, url)).children[0];
     expect(dial).toMatchObject({ name: 'Dial', attrs: { timeout: '60' }, children: [{ name: 'Number', text: '+14155550100' }] });
     expect(query(dial.children[0].attrs.url)).toEqual({ Message: 'Hi', HumanCheck: '1' });
@@ -243,7 +243,7 @@ describe('voicemail', () => {
     expect(response.children[1].attrs).toEqual({ action: callbackUrl });
   });
 
-  test('after the recording, texts the link to Notify once per recording and says good bye', () => {
+  test("after the recording, queues it to be copied and texted (not Twilio's raw URL, which may answer 401) and says good bye", () => {
     const { params } = call('voicemail', 'Notify=%2B14155550199', {
       RecordingUrl:
         'https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/RE0123456789abcdef0123456789abcdef',
@@ -252,11 +252,14 @@ describe('voicemail', () => {
     });
     const result = voicemailTwiml(params, { callbackUrl });
     expect(verbs(parseTwiml(result.twiml))).toEqual(['Say: Thanks. Good bye.', 'Hangup']);
-    expect(result.sms).toEqual({
-      type: 'sms',
-      to: '+14155550199',
-      body: `New voicemail from ${CALLER} (14 s): https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/RE0123456789abcdef0123456789abcdef`,
-      idempotencyKey: 'voicemail-recording-RE0123456789abcdef0123456789abcdef',
+    expect(result.sms).toBeUndefined();
+    expect(result.recordingJob).toEqual({
+      type: 'voicemail-recording',
+      recordingSid: 'RE0123456789abcdef0123456789abcdef',
+      notify: '+14155550199',
+      caller: CALLER,
+      duration: '14',
+      linkBase: 'https://calls.example.com',
     });
   });
 
@@ -358,11 +361,133 @@ describe('hostile input', () => {
     const bad = encodeURIComponent('\u0001Hi\uFFFE\u0008');
     const url = new URL(`${BASE}/x`);
     const params = (q: string) => mergeParams(paramsFromSearch(new URLSearchParams(q)), voiceCallParams());
-    expect(verbs(parseTwiml(forwardTwiml(params(`PhoneNumber=%2B1415555010${bad}&CallerId=${bad}`), url)))).toEqual([
-      'Dial: +1415555010Hi',
+    expect(verbs(parseTwiml(forwardTwiml(params(`PhoneNumber=%2B14155550100${bad.replace(/Hi/, '')}&CallerId=`), url)))).toEqual([
+      'Dial: +14155550100',
     ]);
-    expect(verbs(parseTwiml(menuTwiml(params(`Options[1]=${bad}&Digits=1`))))).toEqual(['Redirect: Hi']);
+    expect(verbs(parseTwiml(menuTwiml(params(`Options[1]=https%3A%2F%2Fexample.com%2F${bad}&Digits=1`))))).toEqual([
+      'Redirect: https://example.com/Hi',
+    ]);
     expect(verbs(parseTwiml(whisperTwiml(params(`Message=${bad}`))).children[0])).toEqual(['Say: Hi']);
     expect(verbs(parseTwiml(conferenceTwiml(params(`Name=${bad}&Message=${bad}`))))).toEqual(['Say: Hi', 'Dial']);
+  });
+});
+
+describe('drop-in behaviour of twimlets.com (issue 13, item 12)', () => {
+  test('findme with no numbers at all hangs up, or goes to FailUrl, instead of a 400', () => {
+    const none = call('findme', '');
+    expect(verbs(parseTwiml(findmeTwiml(none.params, none.url)))).toEqual(['Hangup']);
+    const withFail = call('findme', 'FailUrl=%2Fapi%2Fvoicemail');
+    expect(verbs(parseTwiml(findmeTwiml(withFail.params, withFail.url)))).toEqual(['Redirect: /api/voicemail']);
+  });
+
+  test('findme whose list ran out hangs up without FailUrl', () => {
+    const out = call('findme', 'Dial=true', { DialCallStatus: 'no-answer' });
+    expect(verbs(parseTwiml(findmeTwiml(out.params, out.url)))).toEqual(['Hangup']);
+  });
+
+  test('simulring with no numbers hangs up, or goes to FailUrl, instead of a 400', () => {
+    const none = call('simulring', 'PhoneNumbers[0]=');
+    expect(verbs(parseTwiml(simulringTwiml(none.params, none.url)))).toEqual(['Hangup']);
+    const withFail = call('simulring', 'FailUrl=https%3A%2F%2Fexample.com%2Ffail');
+    expect(verbs(parseTwiml(simulringTwiml(withFail.params, withFail.url)))).toEqual(['Redirect: https://example.com/fail']);
+  });
+
+  test.each([
+    ['a national-form caller', '5105551212', '%2B1-510-555-1212'],
+    ['an 11-digit caller without +', '15105551212', '(510)%20555-1212'],
+    ['an E.164 caller', '+15105551212', '510.555.1212'],
+  ])('forward lets %s through when AllowedCallers writes the number another NANP way', (_, from, allowed) => {
+    const { params, url } = call('forward', `PhoneNumber=%2B14155550100&AllowedCallers[0]=${allowed}`, { From: from, Caller: from });
+    expect(verbs(parseTwiml(forwardTwiml(params, url)))).toEqual(['Dial: +14155550100']);
+  });
+
+  test('forward does not take a 10-digit international number for an American one', () => {
+    // +353 2 234 5678 (Ireland) has ten digits; the national US number 3532345678 is another line.
+    const { params, url } = call('forward', 'PhoneNumber=%2B14155550100&AllowedCallers[0]=3532345678', {
+      From: '+3532345678',
+      Caller: '+3532345678',
+    });
+    expect(verbs(parseTwiml(forwardTwiml(params, url)))).toEqual(['Say: Sorry, you are calling from a restricted number. Good bye.']);
+  });
+
+  test('whisper with Digits present but empty hangs up: nobody pressed a key, so the call is not connected', () => {
+    const { params } = call('whisper', 'HumanCheck=1', { Digits: '' });
+    expect(verbs(parseTwiml(whisperTwiml(params)))).toEqual(['Hangup']);
+  });
+
+  test("findme's Dial action carries the Timeout the caller asked for; an absent one stays absent", () => {
+    const numbers = 'PhoneNumbers[0]=%2B14155550100&PhoneNumbers[1]=%2B14155550101';
+    const absent = call('findme', numbers);
+    const dial = parseTwiml(findmeTwiml(absent.params, absent.url)).children[0];
+    expect(dial.attrs.timeout).toBe('60');
+    expect(new URL(dial.attrs.action).searchParams.has('Timeout')).toBe(false);
+    const empty = call('findme', `${numbers}&Timeout=`);
+    expect(new URL(parseTwiml(findmeTwiml(empty.params, empty.url)).children[0].attrs.action).searchParams.has('Timeout')).toBe(false);
+    const given = call('findme', `${numbers}&Timeout=25`);
+    const givenDial = parseTwiml(findmeTwiml(given.params, given.url)).children[0];
+    expect([givenDial.attrs.timeout, new URL(givenDial.attrs.action).searchParams.get('Timeout')]).toEqual(['25', '25']);
+  });
+});
+
+describe('malformed parameters answer 400 naming the parameter (issue 13, item 13)', () => {
+  const bad = (fn: () => unknown, parameter: string) => {
+    expect(fn).toThrow(TwimlInputError);
+    try {
+      fn();
+    } catch (error) {
+      expect((error as Error).message.startsWith(parameter)).toBe(true);
+    }
+  };
+
+  test.each([
+    ['forward', 'PhoneNumber=555-1234', 'PhoneNumber'],
+    ['forward', 'PhoneNumber=bad', 'PhoneNumber'],
+    ['forward', 'PhoneNumber=%2B14155550100&CallerId=bad', 'CallerId'],
+    ['forward', 'PhoneNumber=%2B14155550100&Timeout=abc', 'Timeout'],
+    ['forward', 'PhoneNumber=%2B14155550100&Timeout=4', 'Timeout'],
+    ['forward', 'PhoneNumber=%2B14155550100&Timeout=601', 'Timeout'],
+    ['forward', 'PhoneNumber=%2B14155550100&FailUrl=notaurl', 'FailUrl'],
+    ['callme', 'PhoneNumber=%2B04155550100', 'PhoneNumber'],
+    ['simulring', 'PhoneNumbers[]=bad', 'PhoneNumbers entry 1'],
+    ['simulring', 'PhoneNumbers[0]=%2B14155550100&PhoneNumbers[1]=12', 'PhoneNumbers entry 2'],
+    ['findme', 'PhoneNumbers[0]=%2B14155550100&Timeout=1.5', 'Timeout'],
+  ])('%s?%s is a bad request naming %s', (name, q, parameter) => {
+    const { params, url } = call(name, q);
+    const build = { forward: forwardTwiml, callme: callmeTwiml, simulring: simulringTwiml, findme: findmeTwiml }[name]!;
+    bad(() => build(params, url), parameter);
+  });
+
+  test('an unencoded + that arrived as a space is a 400 that says to write %2B', () => {
+    const { params, url } = call('forward', 'PhoneNumber=+14155550100');
+    expect(() => forwardTwiml(params, url)).toThrow(/PhoneNumber .*%2B/);
+    const list = call('simulring', 'PhoneNumbers[0]=+1%20415%20555%200100');
+    expect(() => simulringTwiml(list.params, list.url)).toThrow(/PhoneNumbers entry 1 .*%2B/);
+  });
+
+  test('the message names the parameter but never repeats its value (it is logged)', () => {
+    const { params, url } = call('forward', 'PhoneNumber=4155550123x');
+    expect(() => forwardTwiml(params, url)).toThrow(TwimlInputError);
+    expect(() => forwardTwiml(params, url)).not.toThrow(/4155550123/);
+  });
+
+  test('Music must be a URL or a twimlets.com genre; menu options must be URLs', () => {
+    bad(() => conferenceTwiml(call('conference', 'Name=standup&Music=notaurl').params), 'Music');
+    const genre = parseTwiml(conferenceTwiml(call('conference', 'Name=standup&Music=classical').params));
+    expect(genre.children[1].children[0].attrs).toEqual({});
+    bad(() => menuTwiml(call('menu', 'Options[1]=notaurl').params), 'Options[1]');
+    expect(verbs(parseTwiml(menuTwiml(call('menu', 'Options[1]=%2Fapi%2Fvoicemail', { Digits: '1' }).params)))).toEqual([
+      'Redirect: /api/voicemail',
+    ]);
+  });
+
+  test.each([
+    ['E.164', '%2B14155550100', '<Dial action="x" timeout="20">+14155550100</Dial>'],
+    ['a national number with punctuation', '(415)%20555-0100', '<Dial action="x" timeout="20">4155550100</Dial>'],
+    ['E.164 with punctuation', '%2B1%20415-555-0100', '<Dial action="x" timeout="20">+14155550100</Dial>'],
+    ['a SIP URI', 'sip%3Aalice%40example.com', '<Dial action="x" timeout="20"><Sip>sip:alice@example.com</Sip></Dial>'],
+    ['a Voice SDK client', 'client%3Aalice', '<Dial action="x" timeout="20"><Client>alice</Client></Dial>'],
+  ])('forward dials %s', (_, number, dial) => {
+    const { params, url } = call('forward', `PhoneNumber=${number}`);
+    expect(forwardTwiml(params, url).replace(/action="[^"]*"/, 'action="x"')).toContain(dial);
   });
 });

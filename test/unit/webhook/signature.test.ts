@@ -96,17 +96,21 @@ describe('which URL is checked', () => {
 
 describe('auth token rotation', () => {
   const url = 'https://calls.example.com/api/voice';
-  const signedWith = (token: string) => request(url, 'From=%2B14155550111', sign(token, url, { From: '+14155550111' }));
+  const ACCOUNT = 'AC00000000000000000000000000000000';
+  const genuine = { From: '+14155550111', AccountSid: ACCOUNT };
+  const signedWith = (token: string, params: Record<string, string> = genuine) =>
+    request(url, new URLSearchParams(params).toString(), sign(token, url, params));
 
-  function tokens(current: string, refreshed: string) {
+  function tokens(current: string | string[], refreshed: string | string[]) {
     const calls = { refreshed: 0 };
+    const keys = (t: string | string[]) => ({ accountSid: ACCOUNT, authTokens: Array.isArray(t) ? t : [t] });
     return {
       calls,
       tokens: {
-        current: async () => current,
+        current: async () => keys(current),
         refreshed: async () => {
           calls.refreshed++;
-          return refreshed;
+          return keys(refreshed);
         },
       },
     };
@@ -124,9 +128,31 @@ describe('auth token rotation', () => {
     expect(t.calls.refreshed).toBe(1);
   });
 
-  test('a forged signature fails after one reload', async () => {
+  test('a forged signature naming the account fails after one reload', async () => {
     const t = tokens('old', 'new');
     expect(await verifySignature(signedWith('forged'), t.tokens)).toBe(false);
+    expect(t.calls.refreshed).toBe(1);
+  });
+
+  test("a signature made with Twilio's secondary token passes without a reload", async () => {
+    const t = tokens(['old', 'promoted'], ['old', 'promoted']);
+    expect(await verifySignature(signedWith('promoted'), t.tokens)).toBe(true);
+    expect(t.calls.refreshed).toBe(0);
+  });
+
+  test('a forged request that does not name this account fails without asking for a reload', async () => {
+    const t = tokens('old', 'new');
+    expect(
+      await verifySignature(signedWith('forged', { From: '+14155550111', AccountSid: 'AC99999999999999999999999999999999' }), t.tokens),
+    ).toBe(false);
+    expect(await verifySignature(signedWith('forged', { From: '+14155550111' }), t.tokens)).toBe(false);
+    expect(t.calls.refreshed).toBe(0);
+  });
+
+  test('a GET names its account in the query', async () => {
+    const getUrl = `${url}?AccountSid=${ACCOUNT}&From=%2B14155550111`;
+    const t = tokens('old', 'new');
+    expect(await verifySignature(request(getUrl, '', sign('new', getUrl, {})), t.tokens)).toBe(true);
     expect(t.calls.refreshed).toBe(1);
   });
 });

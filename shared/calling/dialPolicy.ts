@@ -1,0 +1,70 @@
+// Where a browser may call through the TwiML App: another browser (client:<identity>), or a phone number that
+// CLIENT_DIAL_ALLOWED allows. An open TwiML App is a toll-fraud hole, so the default is the country of
+// TWILIO_FROM_NUMBER only, and premium-rate and shared-cost numbers are refused unless listed one by one.
+// Pure: no I/O (libphonenumber-js's metadata is data).
+import { parsePhoneNumberFromString, type PhoneNumber } from 'libphonenumber-js/max';
+import { CLIENT_IDENTITY } from '../clientIdentity';
+import { isE164 } from '../phone';
+
+export interface DialPolicy {
+  /** CLIENT_DIAL_ALLOWED's entries (+44, GB, +14155550100); [] allows no number; undefined: the default. */
+  allowed?: readonly string[];
+  /** TWILIO_FROM_NUMBER: the caller ID of every call to a number, and the default country. */
+  fromNumber?: string;
+}
+
+export type Refusal = 'no-destination' | 'not-a-destination' | 'invalid-number' | 'not-allowed' | 'premium' | 'no-caller-id';
+
+export type Destination =
+  | { kind: 'client'; identity: string }
+  | { kind: 'number'; number: string; callerId: string; region?: string }
+  | { kind: 'refused'; refusal: Refusal; region?: string };
+
+const EXPENSIVE = new Set(['PREMIUM_RATE', 'SHARED_COST']);
+
+function parse(number: string): PhoneNumber | undefined {
+  const parsed = parsePhoneNumberFromString(number);
+  return parsed?.isValid() ? parsed : undefined;
+}
+
+/** The entries that apply: CLIENT_DIAL_ALLOWED's, or the region of the from number. */
+export function effectiveAllowed(policy: DialPolicy): string[] {
+  if (policy.allowed) return [...policy.allowed];
+  const region = policy.fromNumber ? parse(policy.fromNumber)?.country : undefined;
+  return region ? [region] : [];
+}
+
+function numberAllowed(parsed: PhoneNumber, allowed: readonly string[]): Refusal | undefined {
+  if (allowed.includes(parsed.number)) return undefined;
+  const byCountry = allowed.some((entry) => entry === `+${parsed.countryCallingCode}` || entry === parsed.country);
+  if (!byCountry) return 'not-allowed';
+  const type = parsed.getType();
+  return type && EXPENSIVE.has(type) ? 'premium' : undefined;
+}
+
+export function destination(to: string | undefined, policy: DialPolicy): Destination {
+  const target = to?.trim() ?? '';
+  if (!target) return { kind: 'refused', refusal: 'no-destination' };
+  if (target.toLowerCase().startsWith('client:')) {
+    const identity = target.slice('client:'.length);
+    return CLIENT_IDENTITY.test(identity) ? { kind: 'client', identity } : { kind: 'refused', refusal: 'not-a-destination' };
+  }
+  if (!isE164(target)) return { kind: 'refused', refusal: 'not-a-destination' };
+  const parsed = parse(target);
+  if (!parsed) return { kind: 'refused', refusal: 'invalid-number' };
+  const region = parsed.country;
+  if (!policy.fromNumber) return { kind: 'refused', refusal: 'no-caller-id', region };
+  const refusal = numberAllowed(parsed, effectiveAllowed(policy));
+  if (refusal) return { kind: 'refused', refusal, region };
+  return { kind: 'number', number: parsed.number, callerId: policy.fromNumber, region };
+}
+
+/** What the caller hears when a destination is refused: never the number back, never the policy's detail. */
+export const REFUSAL_WORDS: Record<Refusal, string> = {
+  'no-destination': 'Sorry, no number was dialled. Good bye.',
+  'not-a-destination': 'Sorry, that is not a number or a person this phone can call. Good bye.',
+  'invalid-number': 'Sorry, that number does not exist. Please check it and try again. Good bye.',
+  'not-allowed': 'Sorry, calls to that destination are not allowed from this phone. Good bye.',
+  premium: 'Sorry, premium rate and shared cost numbers cannot be called from this phone. Good bye.',
+  'no-caller-id': 'Sorry, this phone has no number to call from yet. Good bye.',
+};

@@ -1,0 +1,154 @@
+// The events the app sends out, as CloudEvents 1.0 in structured mode, and one builder per event type. Pure.
+// Every id is derived from what caused the event (a Twilio SID, a ledger row's change number), so a redelivery
+// or a republish carries the same id and a consumer de-duplicates on it.
+
+export const EVENT_TYPES = {
+  smsReceived: 'twilio.sms.received',
+  callReceived: 'twilio.call.received',
+  voicemailRecorded: 'twilio.voicemail.recorded',
+  voicemailTranscribed: 'twilio.voicemail.transcribed',
+  outboundStatus: 'twilio.outbound.status',
+} as const;
+export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
+
+export interface CloudEvent<T extends object = object> {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: EventType;
+  subject: string;
+  /** RFC 3339. */
+  time: string;
+  datacontenttype: 'application/json';
+  data: T;
+}
+
+function cloudEvent<T extends object>(
+  type: EventType,
+  fields: { id: string; source: string; subject: string; time: Date; data: T },
+): CloudEvent<T> {
+  return {
+    specversion: '1.0',
+    id: fields.id,
+    source: fields.source,
+    type,
+    subject: fields.subject,
+    time: fields.time.toISOString(),
+    datacontenttype: 'application/json',
+    data: fields.data,
+  };
+}
+
+/** Twilio's media and recording links, as the webhook gave them (see README, Events: links). */
+export function openableLink(url: string): string {
+  return url;
+}
+
+/** A recording's link in a form a browser plays: Twilio serves RecordingUrl as audio with .mp3 appended. */
+export function recordingLink(recordingUrl: string): string {
+  return openableLink(/\.(mp3|wav)$/i.test(recordingUrl) ? recordingUrl : `${recordingUrl}.mp3`);
+}
+
+export interface SmsReceivedData {
+  messageSid: string;
+  from: string | null;
+  to: string | null;
+  body: string;
+  numMedia: number;
+  mediaUrls: string[];
+  /** STOP, START, HELP ... when the message was one of Twilio's keywords, and what kind. */
+  keyword: { word: string; kind: 'optOut' | 'optIn' | 'help' } | null;
+}
+
+export function smsReceivedEvent(data: SmsReceivedData, context: { source: string; time: Date }): CloudEvent<SmsReceivedData> {
+  return cloudEvent(EVENT_TYPES.smsReceived, { id: `sms-received-${data.messageSid}`, subject: data.messageSid, ...context, data });
+}
+
+export interface CallReceivedData {
+  callSid: string;
+  from: string | null;
+  to: string | null;
+  /** What the app did with the call: VOICE_MODE (message, forward, voicemail or menu). */
+  mode: string;
+}
+
+export function callReceivedEvent(data: CallReceivedData, context: { source: string; time: Date }): CloudEvent<CallReceivedData> {
+  return cloudEvent(EVENT_TYPES.callReceived, { id: `call-received-${data.callSid}`, subject: data.callSid, ...context, data });
+}
+
+export interface VoicemailRecordedData {
+  callSid: string | null;
+  recordingSid: string;
+  from: string | null;
+  durationSeconds: number | null;
+  recordingUrl: string;
+}
+
+export function voicemailRecordedEvent(
+  data: VoicemailRecordedData,
+  context: { source: string; time: Date },
+): CloudEvent<VoicemailRecordedData> {
+  return cloudEvent(EVENT_TYPES.voicemailRecorded, {
+    id: `voicemail-recorded-${data.recordingSid}`,
+    subject: data.recordingSid,
+    ...context,
+    data,
+  });
+}
+
+export interface VoicemailTranscribedData {
+  callSid: string | null;
+  recordingSid: string;
+  from: string | null;
+  /** Twilio's TranscriptionStatus: completed or failed. */
+  transcriptionStatus: string;
+  /** The text, when the transcription completed. */
+  transcription: string | null;
+  recordingUrl: string | null;
+}
+
+export function voicemailTranscribedEvent(
+  data: VoicemailTranscribedData,
+  context: { source: string; time: Date },
+): CloudEvent<VoicemailTranscribedData> {
+  return cloudEvent(EVENT_TYPES.voicemailTranscribed, {
+    id: `voicemail-transcribed-${data.recordingSid}`,
+    subject: data.recordingSid,
+    ...context,
+    data,
+  });
+}
+
+export const OUTBOUND_EVENT_STATUSES = ['accepted', 'sent', 'delivered', 'undelivered', 'failed', 'rejected', 'poisoned'] as const;
+export type OutboundEventStatus = (typeof OUTBOUND_EVENT_STATUSES)[number];
+
+export interface OutboundStatusData {
+  key: string;
+  type: 'sms' | 'call' | null;
+  status: OutboundEventStatus;
+  /** The row's status before this change (sending included), null for a new row. */
+  previousStatus: string | null;
+  sid: string | null;
+  twilioStatus: string | null;
+  errorCode: number | string | null;
+  errorMessage: string | null;
+  reason: string | null;
+  metadata: Record<string, unknown> | null;
+}
+
+/**
+ * A ledger row's status change. `change` is the row's change number (its count of events): each change is
+ * written once (ETag), so `<key>/<change>` names it for good, across republishes.
+ */
+export function outboundStatusEvent(
+  data: OutboundStatusData,
+  context: { source: string; time: Date; change: number },
+): CloudEvent<OutboundStatusData> {
+  return cloudEvent(EVENT_TYPES.outboundStatus, {
+    id: `outbound-${data.key}/${context.change}-${data.status}`,
+    subject: data.key,
+    source: context.source,
+    time: context.time,
+    data,
+  });
+}

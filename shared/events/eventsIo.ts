@@ -1,0 +1,94 @@
+// The app's real event sink: the events queue, then the Event Grid topic when one is set. Either failing fails
+// the publish with EventsUnavailableError, so the caller keeps the events to publish again (same ids).
+import { settings } from '../platform/settings';
+import type { CloudEvent } from './cloudEvent';
+import { publishToEventGrid } from './eventsGrid';
+import { enqueueEvents } from './eventsQueue';
+import type { EventSink } from './outbox';
+
+export class EventsUnavailableError extends Error {
+  override name = 'EventsUnavailableError';
+}
+
+const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
+let sink: EventSink | null | undefined;
+
+/** The work, or a rejection once `signal` aborts (client creation, for one, takes no signal). */
+function until<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  work.catch(() => undefined); // settled later, after the caller moved on
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+/** The sink, or undefined when events are off (EVENTS_QUEUE empty and no EVENT_GRID_TOPIC_ENDPOINT). */
+export function liveEventSink(): EventSink | undefined {
+  if (sink !== undefined) return sink ?? undefined;
+  const { queue, gridTopicEndpoint, source } = settings().events;
+  sink =
+    queue || gridTopicEndpoint
+      ? {
+          source,
+          async publish(events: CloudEvent[], options: { abortSignal?: AbortSignal } = {}) {
+            if (events.length === 0) return;
+            if (queue) {
+              try {
+                await until(enqueueEvents(queue, events, options.abortSignal), options.abortSignal);
+              } catch (error) {
+                throw new EventsUnavailableError(
+                  `could not put ${events.length} event(s) on the events queue ${queue}: ${describe(error)}`,
+                  {
+                    cause: error,
+                  },
+                );
+              }
+            }
+            if (gridTopicEndpoint) {
+              try {
+                await until(publishToEventGrid(gridTopicEndpoint, events, options.abortSignal), options.abortSignal);
+              } catch (error) {
+                throw new EventsUnavailableError(
+                  `could not publish ${events.length} event(s) to the Event Grid topic ${new URL(gridTopicEndpoint).host}: ${describe(error)}`,
+                  { cause: error },
+                );
+              }
+            }
+          },
+        }
+      : null;
+  return sink ?? undefined;
+}
+
+/** How long a webhook waits for its events: Twilio gives the whole request 15 s, and storage retries take longer. */
+const WEBHOOK_PUBLISH_MS = 3000;
+
+/**
+ * Publishes a webhook's events (nothing when events are off). A webhook has no row to keep an event in, and the
+ * caller on the line matters more: when the sink is down or slow (WEBHOOK_PUBLISH_MS) the event is logged as
+ * lost (type and id, no numbers) and the webhook still answers.
+ */
+export async function publishEvents(events: CloudEvent[], warn: (message: string) => void): Promise<void> {
+  try {
+    await liveEventSink()?.publish(events, { abortSignal: AbortSignal.timeout(WEBHOOK_PUBLISH_MS) });
+  } catch (error) {
+    if (!(error instanceof EventsUnavailableError)) throw error;
+    warn(
+      JSON.stringify({
+        event: 'events',
+        outcome: 'not published',
+        ids: events.map((e) => e.id),
+        types: events.map((e) => e.type),
+        error: error.message,
+      }),
+    );
+  }
+}
+
+export function resetEventSinkForTests(): void {
+  sink = undefined;
+}

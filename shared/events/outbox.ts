@@ -1,0 +1,80 @@
+// The ledger row as its own outbox: a status change and its event are written together, in the row's one ETag
+// write, and the event is published after it and then cleared from the row. Should the process die in between,
+// whoever touches the row next (the queue's redelivery, a status callback, Twilio's retry of one, the status
+// re-check) publishes what is still pending, with the same id. Pure: the ledger and the sink come in as ports.
+import type { LedgerUpdate, LedgerExpectation, Transition } from '../outbound/ledger';
+import { OUTBOUND_EVENT_STATUSES, outboundStatusEvent, type CloudEvent, type OutboundEventStatus } from './cloudEvent';
+
+/** Where events go: the events queue and, when configured, the Event Grid topic (shared/events/eventsIo.ts). */
+export interface EventSink {
+  /** The CloudEvents `source` of this app's events. */
+  source: string;
+  /** Publishes every event or throws: a caller that gets no error may forget them. */
+  publish(events: CloudEvent[], options?: { abortSignal?: AbortSignal }): Promise<void>;
+}
+
+const isEventStatus = (status: string): status is OutboundEventStatus => (OUTBOUND_EVENT_STATUSES as readonly string[]).includes(status);
+
+/** The transition, plus the event for the status change it makes, in the row's outbox. */
+export function withStatusEvent(transition: Transition, source: string): Transition {
+  return (row) => {
+    const next = transition(row);
+    if (!next || next.status === row?.status || !isEventStatus(next.status)) return next;
+    const change = (next.eventCount ?? 0) + 1;
+    const event = outboundStatusEvent(
+      {
+        key: next.key,
+        type: next.type ?? null,
+        status: next.status,
+        previousStatus: row?.status ?? null,
+        sid: next.sid ?? null,
+        twilioStatus: next.twilioStatus ?? null,
+        errorCode: next.errorCode ?? null,
+        errorMessage: next.errorMessage ?? null,
+        reason: next.reason ?? null,
+        metadata: next.metadata ?? null,
+      },
+      { source, time: new Date(next.updatedAt), change },
+    );
+    return { ...next, eventCount: change, pendingEvents: [...(next.pendingEvents ?? []), event] };
+  };
+}
+
+/** Removes published events from the outbox (leaving any a concurrent writer added since). */
+export function eventsPublished(ids: ReadonlySet<string>): Transition {
+  return (row) => {
+    if (!row?.pendingEvents?.some((e) => ids.has(e.id))) return undefined;
+    const rest = row.pendingEvents.filter((e) => !ids.has(e.id));
+    const { pendingEvents: _published, ...cleared } = row;
+    return rest.length ? { ...cleared, pendingEvents: rest } : cleared;
+  };
+}
+
+export interface OutboxPorts {
+  ledger: { update(key: string, transition: Transition, options?: { expect?: LedgerExpectation }): Promise<LedgerUpdate> };
+  events?: EventSink;
+}
+
+/**
+ * Publishes the row's pending events, then clears them with an ETag write. Returns the update with the row and
+ * ETag as they are after that, so the caller's next write can still skip the read.
+ */
+export async function publishPending(ports: OutboxPorts, key: string, update: LedgerUpdate): Promise<LedgerUpdate> {
+  const pending = update.row?.pendingEvents;
+  if (!ports.events || !pending?.length) return update;
+  await ports.events.publish(pending);
+  const expect = update.etag ? { expect: { row: update.row!, etag: update.etag } } : {};
+  const cleared = await ports.ledger.update(key, eventsPublished(new Set(pending.map((e) => e.id))), expect);
+  return cleared.changed ? { ...update, row: cleared.row, etag: cleared.etag } : update;
+}
+
+/** A ledger update that records its status change's event and publishes it (and anything still pending). */
+export async function updateWithEvents(
+  ports: OutboxPorts,
+  key: string,
+  transition: Transition,
+  options?: { expect?: LedgerExpectation },
+): Promise<LedgerUpdate> {
+  const recorded = ports.events ? withStatusEvent(transition, ports.events.source) : transition;
+  return publishPending(ports, key, await ports.ledger.update(key, recorded, options));
+}
