@@ -11,7 +11,10 @@ import { smsParams, twilioPost } from '../../harness/twilioRequests';
 const LIMIT = 3;
 let rig: OutboundRig;
 let second: RunningHost;
-const { rowWithStatus, logEntry, creates, enqueue } = outboundHelpers(() => rig);
+const { rowWithStatus, logEntry, creates, enqueue } = outboundHelpers(
+  () => rig,
+  () => (second ? [second] : []),
+);
 
 beforeAll(async () => {
   rig = await startOutboundRig({
