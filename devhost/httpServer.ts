@@ -114,11 +114,15 @@ export function createHttpServer(registry: FunctionRegistry, routePrefix: string
     }
   }
 
-  return createServer((request, response) => {
+  const server = createServer((request, response) => {
     handle(request, response).catch((error) => {
       log(`Request handling failed: ${String(error)}`);
       if (!response.headersSent) response.writeHead(500);
       response.end();
     });
   });
+  // Node closes an idle keep-alive connection after 5 s, and a client that sends its next request at that moment gets
+  // "other side closed". The Functions host (Kestrel) keeps them for 130 s; so does this host.
+  server.keepAliveTimeout = 130_000;
+  return server;
 }

@@ -5,6 +5,7 @@ import { liveOutboundIo } from '../shared/outbound/liveIo';
 import { acceptAndSchedule } from '../shared/outbound/orchestrator';
 import { outboundStatusUrl } from '../shared/outbound/statusUrls';
 import { settings } from '../shared/platform/settings';
+import { destinationRefused } from '../shared/guards/callingCodes';
 import { ROUTES } from '../shared/platform/routes';
 import { storageUnavailableResponse } from '../shared/platform/storageUnavailable';
 
@@ -25,6 +26,8 @@ export async function outboundPost(request: HttpRequest): Promise<HttpResponseIn
   const now = new Date();
   const validation = validateOutboundMessage(input, { now });
   if (!validation.ok) return { status: 400, jsonBody: { error: 'Invalid outbound message.', issues: validation.issues } };
+  const refused = destinationRefused(validation.message.to, settings().allowedCountries);
+  if (refused) return { status: 400, jsonBody: { error: 'Invalid outbound message.', issues: [{ path: 'to', message: refused }] } };
   const key = validation.message.idempotencyKey ?? randomUUID();
   const message = { ...validation.message, idempotencyKey: key };
   const statusUrl = outboundStatusUrl(settings().webhookBaseUrl ?? new URL(request.url).origin, key);

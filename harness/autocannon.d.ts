@@ -6,6 +6,8 @@ declare module 'autocannon' {
       path?: string;
       headers?: Record<string, string>;
       body?: string | Buffer;
+      /** Called before each send of this request; may change it, and note things in the connection's context. */
+      setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
       /** Called with every response to this request; the body is collected for it. */
       onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) => void;
     }

@@ -40,6 +40,7 @@ export function genuineWebhooks(): GenuineWebhook[] {
     { name: 'voicemail', query: '', params: recordingCallback() },
     { name: 'conference', query: q({ Name: 'Room' }), params: call() },
     { name: 'echo', query: q({ Twiml: '<Response><Say>Hi</Say></Response>' }), params: call() },
+    { name: 'queue', query: q({ Name: 'support', MaxWait: '120' }), params: call() },
     // The TwiML App's voice URL: a browser (client:...) calling another browser.
     {
       name: 'client-voice',

@@ -225,7 +225,8 @@ export function hostLog(host: RunningHost): string {
     .join('\n');
 }
 
-export function outboundHelpers(rig: () => OutboundRig) {
+/** `otherHosts`: further instances on the same queue, whose log lines count too (any of them may take a message). */
+export function outboundHelpers(rig: () => OutboundRig, otherHosts: () => RunningHost[] = () => []) {
   const helpers = {
     async ledgerRow(key: string): Promise<LedgerRow | undefined> {
       const response = await fetch(`${rig().host.baseUrl}/api/outbound/${encodeURIComponent(key)}`);
@@ -248,8 +249,9 @@ export function outboundHelpers(rig: () => OutboundRig) {
     },
     /** The app's structured log entries (one JSON object per line) for a key. */
     logEntries(key: string, event = 'outbound'): Array<Record<string, unknown>> {
-      return rig()
-        .host.output()
+      return [rig().host, ...otherHosts()]
+        .map((host) => host.output())
+        .join('\n')
         .split('\n')
         .filter((line) => line.includes('{"event":'))
         .map((line) => JSON.parse(line.slice(line.indexOf('{"event":'))) as Record<string, unknown>)

@@ -70,6 +70,9 @@ export async function startSentinelApp(name: string): Promise<SentinelApp> {
     VOICEMAIL_NOTIFY: SENTINEL_APP.notify,
     SMS_FORWARD_TO: SENTINEL_APP.relayTo,
     SMS_AUTO_REPLY: SENTINEL_APP.autoReply,
+    // The suites text from one sender many times and expect the reply each time; the limit has its own test.
+    SMS_AUTO_REPLY_LIMIT: '1000000',
+    AUTO_REPLY_TABLE: `${name}autoreplies`,
     // Browser calling on, as App Service Authentication would leave it: /api/token signs with the API key.
     TWILIO_TWIML_APP_SID: SENTINEL_APP.twimlAppSid,
     WEBSITE_AUTH_ENABLED: 'True',

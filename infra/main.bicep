@@ -1,5 +1,5 @@
 // Provisions twilio-azure-functions: a Flex Consumption Function App running as one user-assigned managed
-// identity, its storage (queue, poison queue, ledger and opt-out tables, deployment container), a Key Vault for
+// identity, its storage (queue, poison queue, ledger, opt-out and auto-reply tables, deployment and audio containers), a Key Vault for
 // the Twilio credentials, and Application Insights. Follows azd's conventions (azure.yaml, main.parameters.json).
 targetScope = 'subscription'
 
@@ -59,6 +59,16 @@ param outboundLedgerTableName string = 'outboundledger'
 @maxLength(63)
 param optOutTableName string = 'optouts'
 
+@description('AUTO_REPLY_TABLE: the table that counts auto-replies per sender and hour.')
+@minLength(3)
+@maxLength(63)
+param autoReplyTableName string = 'autoreplies'
+
+@description('AUDIO_CONTAINER: private blob container of greetings and hold music, served by /api/audio/<file>.')
+@minLength(3)
+@maxLength(63)
+param audioContainerName string = 'audio'
+
 @description('RECORDINGS_QUEUE: voicemail recordings waiting to be copied into Blob storage. Its poison queue is <name>-poison.')
 @minLength(3)
 @maxLength(56)
@@ -92,8 +102,38 @@ param twilioMessagingServiceSid string = ''
 @description('VOICE_GREETING: said (or played, when it starts with http) to every caller first.')
 param voiceGreeting string = ''
 
-@description('VOICE_MODE: what the voice webhook does after the greeting: message, forward, voicemail, menu or client.')
+@description('VOICE_MODE: what the voice webhook does after the greeting: message, forward, voicemail, menu, queue or client.')
 param voiceMode string = 'message'
+
+@description('VOICE_HOURS: weekly open hours, e.g. "Mon-Fri 09:00-17:30; Sat 10:00-14:00". Empty: always open.')
+param voiceHours string = ''
+
+@description('VOICE_TIMEZONE: IANA time zone of VOICE_HOURS and VOICE_HOLIDAYS.')
+param voiceTimezone string = 'UTC'
+
+@description('VOICE_HOLIDAYS: dates closed all day, YYYY-MM-DD or MM-DD, comma-separated.')
+param voiceHolidays string = ''
+
+@description('VOICE_CLOSED_MODE: what the voice webhook does outside VOICE_HOURS: any VOICE_MODE.')
+param voiceClosedMode string = 'voicemail'
+
+@description('VOICE_CLOSED_GREETING: said (or played) instead of VOICE_GREETING when closed.')
+param voiceClosedGreeting string = ''
+
+@description('VOICE_BLOCKLIST: comma-separated numbers whose calls are rejected and whose SMS get no reply or relay.')
+param voiceBlocklist string = ''
+
+@description('VOICE_REJECT_ANONYMOUS: true rejects calls without caller ID.')
+param voiceRejectAnonymous string = 'false'
+
+@description('VOICE_QUEUE: the call queue VOICE_MODE=queue puts callers in.')
+param voiceQueue string = 'support'
+
+@description('VOICE_QUEUE_MAX_WAIT: seconds a caller waits in the queue before voicemail or a goodbye.')
+param voiceQueueMaxWait string = '300'
+
+@description('VOICE_HOLD_MUSIC: an http(s) URL or audio:<file> played while callers wait. Empty: Twilio\'s hold music.')
+param voiceHoldMusic string = ''
 
 @description('VOICE_FORWARD_TO: E.164 number that VOICE_MODE=forward dials.')
 param voiceForwardTo string = ''
@@ -109,6 +149,12 @@ param smsAutoReply string = ''
 
 @description('SMS_FORWARD_TO: E.164 number incoming SMS are relayed to.')
 param smsForwardTo string = ''
+
+@description('SMS_AUTO_REPLY_LIMIT: most auto-replies one sender gets per hour, across all instances.')
+param smsAutoReplyLimit string = '5'
+
+@description('OUTBOUND_ALLOWED_COUNTRIES: country calling codes outbound SMS and calls may go to, e.g. "1,44". Empty allows every country.')
+param outboundAllowedCountries string = ''
 
 // Browser calling (README, Browser calling).
 
@@ -222,8 +268,8 @@ module storage 'core/storage.bicep' = {
       empty(eventsQueueName) ? [] : [eventsQueueName]
     )
     // The app identity's Storage Blob Data Owner on the account (app/rbac.bicep) covers it: no extra role.
-    containerNames: [recordingsContainerName]
-    tableNames: [outboundLedgerTableName, optOutTableName]
+    containerNames: [recordingsContainerName, audioContainerName]
+    tableNames: [outboundLedgerTableName, optOutTableName, autoReplyTableName]
     deploymentContainerName: 'app-package'
     publicNetworkAccess: !privateNetworking
   }
@@ -374,11 +420,25 @@ module appSettings 'app/app-settings.bicep' = {
       TWILIO_MESSAGING_SERVICE_SID: twilioMessagingServiceSid
       VOICE_GREETING: voiceGreeting
       VOICE_MODE: voiceMode
+      VOICE_HOURS: voiceHours
+      VOICE_TIMEZONE: voiceTimezone
+      VOICE_HOLIDAYS: voiceHolidays
+      VOICE_CLOSED_MODE: voiceClosedMode
+      VOICE_CLOSED_GREETING: voiceClosedGreeting
+      VOICE_BLOCKLIST: voiceBlocklist
+      VOICE_REJECT_ANONYMOUS: voiceRejectAnonymous
+      VOICE_QUEUE: voiceQueue
+      VOICE_QUEUE_MAX_WAIT: voiceQueueMaxWait
+      VOICE_HOLD_MUSIC: voiceHoldMusic
+      AUDIO_CONTAINER: audioContainerName
       VOICE_FORWARD_TO: voiceForwardTo
       VOICE_MENU_OPTIONS: voiceMenuOptions
       VOICEMAIL_NOTIFY: voicemailNotify
       SMS_AUTO_REPLY: smsAutoReply
       SMS_FORWARD_TO: smsForwardTo
+      SMS_AUTO_REPLY_LIMIT: smsAutoReplyLimit
+      AUTO_REPLY_TABLE: autoReplyTableName
+      OUTBOUND_ALLOWED_COUNTRIES: outboundAllowedCountries
       VOICE_CLIENT_IDENTITIES: voiceClientIdentities
       TWILIO_TWIML_APP_SID: twilioTwimlAppSid
       CLIENT_TOKEN_TTL_SECONDS: string(clientTokenTtlSeconds)
@@ -410,7 +470,9 @@ var anonymousPaths = [
   '/api/voicemail'
   '/api/conference'
   '/api/echo'
+  '/api/queue'
   '/api/client-voice'
+  '/api/audio/*'
   '/api/twilio-alerts'
   '/api/recordings/*'
   '/api/outbound'

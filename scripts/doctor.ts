@@ -4,7 +4,8 @@
 //   KEY_VAULT_URL=https://kv-x.vault.azure.net WEBHOOK_BASE_URL=https://x.azurewebsites.net npm run doctor
 import { applyLocalSettings, readLocalSettings } from '../devhost/localSettings';
 import { failed, renderChecks, type Check } from '../shared/operations/doctorReport';
-import { desiredNumberWebhooks, numberSelector, numberWebhookChanges, signatureWouldPass } from '../shared/operations/numberConfig';
+import { desiredNumberWebhooks, numberWebhookChanges, signatureWouldPass } from '../shared/operations/numberConfig';
+import { findNumber } from '../shared/operations/phoneNumbersApi';
 import { routePath } from '../shared/platform/routes';
 import { parseSettings, type Settings } from '../shared/platform/settings';
 import { readSecret } from '../shared/platform/keyVault';
@@ -123,7 +124,7 @@ async function twilioChecks(config: Settings): Promise<Check[]> {
             fix: 'Reactivate the account in the Twilio Console.',
           },
     ];
-    return [...checks, ...(await numberChecks(config, client))];
+    return [...checks, ...(await numberChecks(config))];
   } catch (error) {
     const status = (error as { status?: number }).status;
     return [
@@ -140,7 +141,7 @@ async function twilioChecks(config: Settings): Promise<Check[]> {
   }
 }
 
-async function numberChecks(config: Settings, client: Awaited<ReturnType<typeof twilioClient>>): Promise<Check[]> {
+async function numberChecks(config: Settings): Promise<Check[]> {
   const base = config.webhookBaseUrl;
   if (!config.twilio.phoneNumbers.length)
     return [
@@ -163,21 +164,17 @@ async function numberChecks(config: Settings, client: Awaited<ReturnType<typeof 
   const desired = desiredNumberWebhooks(base, config.twilio.fallbackUrl);
   const checks: Check[] = [];
   for (const entry of config.twilio.phoneNumbers) {
-    const selector = numberSelector(entry);
-    const found =
-      'sid' in selector
-        ? [await client.incomingPhoneNumbers(selector.sid).fetch()]
-        : await client.incomingPhoneNumbers.list({ phoneNumber: selector.phoneNumber, limit: 2 });
-    if (found.length !== 1) {
+    const found = await findNumber(entry);
+    if ('problem' in found) {
       checks.push({
         check: `number ${entry}`,
         result: 'FAIL',
-        detail: found.length ? 'more than one number matches' : 'not a number of this account',
+        detail: found.problem,
         fix: 'Check TWILIO_PHONE_NUMBERS.',
       });
       continue;
     }
-    const number = found[0];
+    const { number } = found;
     const changes = numberWebhookChanges(number, desired);
     checks.push(
       changes.length

@@ -4,9 +4,9 @@
 // TWILIO_PHONE_NUMBERS is set.
 import { parseArgs } from 'node:util';
 import { applyLocalSettings, readLocalSettings } from '../devhost/localSettings';
-import { desiredNumberWebhooks, numberSelector, numberWebhookChanges } from '../shared/operations/numberConfig';
+import { desiredNumberWebhooks, numberWebhookChanges } from '../shared/operations/numberConfig';
+import { findNumber, updateNumberWebhooks } from '../shared/operations/phoneNumbersApi';
 import { settings } from '../shared/platform/settings';
-import { twilioClient } from '../shared/platform/twilioClient';
 
 const USAGE = `Usage:
   npm run point-numbers -- [--yes] [--base URL] [--number N]...
@@ -40,20 +40,15 @@ async function main(): Promise<number> {
     return 0;
   }
   const desired = desiredNumberWebhooks(base, config.twilio.fallbackUrl);
-  const client = await twilioClient();
   let failures = 0;
   for (const entry of numbers) {
-    const selector = numberSelector(entry);
-    const found =
-      'sid' in selector
-        ? [await client.incomingPhoneNumbers(selector.sid).fetch()]
-        : await client.incomingPhoneNumbers.list({ phoneNumber: selector.phoneNumber, limit: 2 });
-    if (found.length !== 1) {
-      console.log(`${entry}: ${found.length ? 'more than one number matches' : 'not a number of this Twilio account'}`);
+    const found = await findNumber(entry);
+    if ('problem' in found) {
+      console.log(`${entry}: ${found.problem}`);
       failures++;
       continue;
     }
-    const number = found[0];
+    const { number } = found;
     const changes = numberWebhookChanges(number, desired);
     if (!changes.length) {
       console.log(`${number.phoneNumber} (${number.sid}): already points at ${base}`);
@@ -62,7 +57,7 @@ async function main(): Promise<number> {
     console.log(`${number.phoneNumber} (${number.sid}):`);
     for (const change of changes) console.log(`  ${change.field}: ${change.from ?? '(none)'} -> ${change.to}`);
     if (!values.yes) continue;
-    await client.incomingPhoneNumbers(number.sid).update(Object.fromEntries(changes.map((c) => [c.field, c.to])));
+    await updateNumberWebhooks(number.sid, Object.fromEntries(changes.map((c) => [c.field, c.to])));
     console.log(`  updated`);
   }
   if (!values.yes) console.log('Nothing was changed: run with --yes to apply.');

@@ -214,7 +214,6 @@ async function send(type: string, to: string | undefined, rest: string[], values
   console.log(`Follow it with GET ${outboundStatusUrl(base, key)}`);
 }
 
-
 function storageOptions(values: Values) {
   return { queue: values.queue, ledger: values.ledger, connectionString: values['connection-string'], accountUrl: values['account-url'] };
 }
@@ -291,22 +290,22 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   async (error: unknown) => {
-  if (error instanceof UsageError) {
-    if (error.message) console.error(`${error.message}\n`);
-    console.error(USAGE);
-    process.exit(2);
-  }
-  // Refused for good: retrying the same command gives the same answer.
-  if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError || error instanceof KeyReusedError) {
-    console.error(`Not enqueued: ${error.message}`);
-    process.exit(2);
-  }
-  if (error instanceof SettingsError) {
-    console.error(error.message);
-    process.exit(2);
-  }
-  const down = await storageDownMessage(error);
-  console.error(down ?? (error instanceof Error ? error.message : String(error)));
-  process.exit(1);
-},
+    if (error instanceof UsageError) {
+      if (error.message) console.error(`${error.message}\n`);
+      console.error(USAGE);
+      process.exit(2);
+    }
+    // Refused for good: retrying the same command gives the same answer.
+    if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError || error instanceof KeyReusedError) {
+      console.error(`Not enqueued: ${error.message}`);
+      process.exit(2);
+    }
+    if (error instanceof SettingsError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    const down = await storageDownMessage(error);
+    console.error(down ?? (error instanceof Error ? error.message : String(error)));
+    process.exit(1);
+  },
 );

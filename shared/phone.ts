@@ -51,3 +51,13 @@ const SENDER_ADDRESS = /^[A-Za-z0-9+:._@ -]{1,128}$/;
 export function isSenderAddress(value: string): boolean {
   return SENDER_ADDRESS.test(value);
 }
+
+/**
+ * What Twilio sends as From when the caller withheld their number: "anonymous", "restricted", "unknown" or
+ * "unavailable" (any case), the pseudo-number +266696687 ("ANONYMOUS" on a keypad), or nothing at all.
+ */
+const ANONYMOUS = new Set(['', 'anonymous', 'restricted', 'unknown', 'unavailable', 'private', '+266696687', '266696687']);
+
+export function isAnonymousCaller(from: string | undefined): boolean {
+  return ANONYMOUS.has((from ?? '').trim().toLowerCase());
+}

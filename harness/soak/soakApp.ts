@@ -33,6 +33,10 @@ export async function startSoakApp(): Promise<SoakApp> {
       VOICE_MODE: 'forward',
       VOICE_FORWARD_TO: FORWARD_TO,
       SMS_AUTO_REPLY: AUTO_REPLY,
+      // One sender texts thousands of times: every SMS still takes a slot from the shared count (two table
+      // requests), but the limit never bites, so each answer must carry the reply.
+      SMS_AUTO_REPLY_LIMIT: '100000000',
+      AUTO_REPLY_TABLE: 'soakautoreplies',
     });
   } catch (error) {
     await azurite.stop();

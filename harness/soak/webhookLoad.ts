@@ -27,7 +27,12 @@ interface LoadCase {
   path: string;
   params: Record<string, string>;
   expect: Array<string | RegExp>;
+  /** Sent from a different number each time (re-signed), with the verbs expected for that sender. */
+  perSender?: (from: string) => Array<string | RegExp>;
 }
+
+/** Senders of the auto-replied SMS: each has its own SMS_AUTO_REPLY_LIMIT row, as real senders do. */
+const SENDERS = Array.from({ length: 1000 }, (_, i) => `+1415556${String(i).padStart(4, '0')}`);
 
 const KEYWORD_SENDER = '+14155550142';
 
@@ -44,7 +49,13 @@ function loadCases(target: LoadTarget): LoadCase[] {
     params: voice,
     expect: ['Say: Thank you for calling.', forwardRedirect],
   };
-  const incomingSms: LoadCase = { name: 'sms', path: '/api/sms', params: sms, expect: [`Message: ${target.autoReply(sms.From)}`] };
+  const incomingSms: LoadCase = {
+    name: 'sms',
+    path: '/api/sms',
+    params: sms,
+    expect: [`Message: ${target.autoReply(sms.From)}`],
+    perSender: (from) => [`Message: ${target.autoReply(from)}`],
+  };
   return [
     incomingCall,
     incomingSms,
@@ -66,6 +77,18 @@ function loadCases(target: LoadTarget): LoadCase[] {
       expect: ['Redirect: https://example.com/sales'],
     },
     { name: 'message', path: '/api/message?Message=Hello%20from%20the%20soak', params: voice, expect: ['Say: Hello from the soak'] },
+    {
+      name: 'queue',
+      path: '/api/queue?Name=support&MaxWait=120',
+      params: voice,
+      expect: [new RegExp(`^Enqueue: support$`)],
+    },
+    {
+      name: 'queue wait',
+      path: '/api/queue?Name=support&Wait=true&MaxWait=120',
+      params: { ...voice, CallStatus: 'in-progress', QueuePosition: '2', QueueTime: '30' },
+      expect: ['Say: You are number 2 in line.', /^Play: https?:\/\//],
+    },
     { name: 'sms STOP', path: '/api/sms', params: { ...sms, From: KEYWORD_SENDER, Body: 'STOP' }, expect: [] },
     { name: 'sms START', path: '/api/sms', params: { ...sms, From: KEYWORD_SENDER, Body: 'START' }, expect: [] },
   ];
@@ -126,10 +149,26 @@ export async function runWebhookLoad(target: LoadTarget, options: LoadOptions): 
   const tallies = new Map<string, EndpointTally>();
   const wrongExamples: string[] = [];
   const statusCounts: Record<string, number> = {};
+  let sent = 0;
   const requests: autocannon.Request[] = loadCases(target).map((c) => {
     const tally = tallies.get(c.name) ?? { name: c.name, answered: 0, wrong: 0 };
     tallies.set(c.name, tally);
+    const signed = (params: Record<string, string>) => sign(target.authToken, `${target.baseUrl}${c.path}`, params);
+    const perSender = c.perSender;
+    const setupRequest = perSender
+      ? (request: autocannon.Request, context: Record<string, unknown>) => {
+          const from = SENDERS[sent++ % SENDERS.length];
+          const params = { ...c.params, From: from };
+          context.expect = perSender(from);
+          return {
+            ...request,
+            headers: { ...request.headers, 'x-twilio-signature': signed(params) },
+            body: new URLSearchParams(params).toString(),
+          };
+        }
+      : undefined;
     return {
+      ...(setupRequest ? { setupRequest } : {}),
       method: 'POST',
       path: c.path,
       headers: {
@@ -137,11 +176,12 @@ export async function runWebhookLoad(target: LoadTarget, options: LoadOptions): 
         'x-twilio-signature': sign(target.authToken, `${target.baseUrl}${c.path}`, c.params),
       },
       body: new URLSearchParams(c.params).toString(),
-      onResponse: (status, body, _context, headers) => {
+      onResponse: (status, body, context, headers) => {
         tally.answered++;
         statusCounts[status] = (statusCounts[status] ?? 0) + 1;
         const contentType = Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
-        const problem = wrongAnswer(c.expect, status, body, String(contentType ?? ''));
+        const expected = (perSender ? (context.expect as Array<string | RegExp> | undefined) : undefined) ?? c.expect;
+        const problem = wrongAnswer(expected, status, body, String(contentType ?? ''));
         if (!problem) return;
         tally.wrong++;
         if (wrongExamples.length < 5) wrongExamples.push(`${c.name}: ${problem}`);

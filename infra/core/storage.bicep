@@ -1,5 +1,5 @@
-// Storage for the Functions host, the outbound queue (and its poison queue), the ledger and opt-out tables,
-// and the deployment package container. Shared-key access is off: everything goes through Entra ID.
+// Storage for the Functions host, the outbound queue (and its poison queue), the ledger, opt-out and auto-reply
+// tables, the deployment package container and the private audio container. Shared-key access is off: everything goes through Entra ID.
 param name string
 param location string
 param tags object
@@ -8,7 +8,7 @@ param tags object
 param queueNames string[]
 param tableNames string[]
 param deploymentContainerName string
-@description('Private blob containers the app writes (voicemail recordings).')
+@description('Private blob containers: the app reads some (greetings and hold music) and writes others (voicemail recordings).')
 param containerNames string[] = []
 
 @description('False with privateNetworking: only the private endpoints (private-endpoints.bicep) reach the account.')

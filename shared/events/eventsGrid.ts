@@ -2,6 +2,7 @@
 // authenticated with the app's identity (the topic has local auth disabled). Loaded on first use.
 import type { EventGridPublisherClient, SendCloudEventInput } from '@azure/eventgrid';
 import { azureCredential } from '../platform/azureCredential';
+import { cachedClient } from '../platform/clientCache';
 import type { CloudEvent } from './cloudEvent';
 
 const clients = new Map<string, Promise<EventGridPublisherClient<'CloudEvent'>>>();
@@ -12,13 +13,7 @@ async function createClient(endpoint: string): Promise<EventGridPublisherClient<
 }
 
 function client(endpoint: string): Promise<EventGridPublisherClient<'CloudEvent'>> {
-  let created = clients.get(endpoint);
-  if (!created) {
-    created = createClient(endpoint);
-    clients.set(endpoint, created);
-    created.catch(() => clients.delete(endpoint));
-  }
-  return created;
+  return cachedClient(clients, endpoint, () => createClient(endpoint));
 }
 
 function toInput(event: CloudEvent): SendCloudEventInput<unknown> {

@@ -32,7 +32,7 @@ export function liveOutboundIo(profile: StorageProfile = 'background'): Outbound
     maxDequeueCount: queueMaxDequeueCount(),
     sendLeaseMs: config.outboundSendLeaseMs,
     reconcileAfterMs: config.outboundReconcileAfterMs,
-    defaults: { ...config.twilio, webhookBaseUrl: config.webhookBaseUrl },
+    defaults: { ...config.twilio, webhookBaseUrl: config.webhookBaseUrl, allowedCountries: config.allowedCountries },
     optOutScope: config.optOutScope,
   };
   ios.set(profile, io);

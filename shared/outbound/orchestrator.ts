@@ -43,6 +43,7 @@ import {
 import type { OutboundMessage } from './schema';
 import { sayTwiml, twilioRequest, type RequestDefaults, type TwilioRequest } from './outboundRequest';
 import type { TwilioResource, TwilioStatus } from './twilioApi';
+import { dueAt } from './sendingWindow';
 
 /** A message due within this is sent now rather than put back on the queue. */
 const SCHEDULE_SLACK_MS = 1000;
@@ -135,7 +136,7 @@ export async function acceptAndSchedule(
   const update = await updateWithEvents(io, key, accepted(key, info, now));
   if (!update.changed && update.row && takenForOtherContent(update.row, info.contentHash)) throw new KeyReusedError(key, update.row.status);
   if (update.row?.status !== 'accepted') return update;
-  const dueInMs = message.sendAt ? Date.parse(message.sendAt) - now.getTime() : 0;
+  const dueInMs = dueAt(message, now).getTime() - now.getTime();
   await io.queue.enqueue(message, { visibilityTimeoutSeconds: visibilityDelaySeconds(dueInMs) });
   return update;
 }
@@ -292,8 +293,9 @@ export async function deliverOutbound(
   const message = validation.message;
   const info = messageInfo(message, delivery.queueMessageId);
 
-  const dueInMs = message.sendAt ? Date.parse(message.sendAt) - now.getTime() : 0;
-  if (dueInMs > SCHEDULE_SLACK_MS) {
+  // sendAt, moved on to the opening of the message's quiet-hours window when it falls outside it.
+  const due = dueAt(message, now);
+  if (due.getTime() - now.getTime() > SCHEDULE_SLACK_MS) {
     let scheduled;
     try {
       scheduled = await acceptAndSchedule(io, { ...message, idempotencyKey: key }, { now, queueMessageId: delivery.queueMessageId });
@@ -315,7 +317,7 @@ export async function deliverOutbound(
     const status = scheduled.row?.status;
     logged(
       status === 'accepted'
-        ? { outcome: 'scheduled', sendAt: message.sendAt }
+        ? { outcome: 'scheduled', sendAt: message.sendAt, until: due.toISOString(), ...(message.window ? { window: message.window } : {}) }
         : { outcome: status === 'canceled' ? 'canceled' : 'duplicate', status },
     );
     return;

@@ -7,6 +7,7 @@ import { MAX_TWIML_LENGTH } from './fields';
 import { channelOf } from '../phone';
 import type { OutboundMessage } from './schema';
 import { statusCallbackUrl } from './statusUrls';
+import { destinationRefused } from '../guards/callingCodes';
 
 export interface SmsRequest {
   kind: 'sms';
@@ -53,6 +54,8 @@ export interface RequestDefaults {
   fromNumber?: string;
   messagingServiceSid?: string;
   webhookBaseUrl?: string;
+  /** OUTBOUND_ALLOWED_COUNTRIES: calling codes a message may go to; undefined allows every country. */
+  allowedCountries?: ReadonlySet<string>;
 }
 
 /** `say` as inline TwiML, built with the SDK so the text is escaped. */
@@ -68,9 +71,12 @@ export function sayTwiml(text: string): string {
  * A missing default is an AppNotConfiguredError: the message is fine, the app is not configured to send it, and
  * retrying cannot help until the setting is set. The accept paths (POST, the CLI, a scheduled queue message) call this
  * too, so such a message is refused at once rather than when it is due.
+ * A recipient outside OUTBOUND_ALLOWED_COUNTRIES is an InvalidMessageError: the message is rejected before Twilio is called.
  */
 export function twilioRequest(message: OutboundMessage, options: { key: string; defaults: RequestDefaults }): TwilioRequest {
   const { defaults, key } = options;
+  const refused = destinationRefused(message.to, defaults.allowedCountries);
+  if (refused) throw new InvalidMessageError(refused);
   const statusCallback = message.statusCallback ?? (defaults.webhookBaseUrl ? statusCallbackUrl(defaults.webhookBaseUrl, key) : undefined);
   if (message.type === 'sms') {
     let { from, messagingServiceSid } = message;

@@ -13,12 +13,26 @@ import {
   MAX_TWIML_LENGTH,
   RESERVED_FIELDS,
 } from './fields';
+import { isTimeZone } from '../hours/zonedClock';
 
 const e164 = (what: string) => z.string().regex(E164, { error: `must be an E.164 number such as +15551234567 (${what})` });
 // The regex states the protocol rule in the JSON Schema too (z.url's protocol option does not appear there).
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
   .regex(/^https?:\/\/\S+$/, { error: 'must be an absolute http(s) URL' });
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be a time HH:MM from 00:00 to 23:59' });
+
+const sendingWindow = z
+  .strictObject({
+    start: clockTime.describe('Local time the window opens, HH:MM.'),
+    end: clockTime.describe('Local time the window closes, HH:MM. Before start means it runs past midnight.'),
+    timeZone: z
+      .string()
+      .refine(isTimeZone, { error: 'must be an IANA time zone such as America/New_York' })
+      .describe("The recipient's IANA time zone, e.g. America/New_York."),
+  })
+  .refine((w) => w.start !== w.end, { error: 'start and end must differ (leave window out to send at any time)' });
 
 // The example in this message is added by validateOutboundMessage: it is a time the caller can actually use.
 const SEND_AT_FORMAT = 'must be an ISO 8601 date-time with a time zone';
@@ -39,6 +53,11 @@ const common = {
     .optional()
     .describe(
       `When to send, at most ${MAX_SCHEDULE_DAYS} days ahead. The message waits in the queue, invisible (put back every 7 days, the most a queue allows), until then.`,
+    ),
+  window: sendingWindow
+    .optional()
+    .describe(
+      'Quiet hours: send only between start and end in the recipient\'s time zone, e.g. {"start":"09:00","end":"20:00","timeZone":"America/New_York"}. Outside it the message waits, like sendAt, until the window opens.',
     ),
   metadata: z
     .record(z.string(), z.unknown())

@@ -5,6 +5,7 @@ import type { RestError } from '@azure/core-rest-pipeline';
 import type { SecretClient, SecretClientOptions } from '@azure/keyvault-secrets';
 import { azureCredential, describeAzureIdentity } from './azureCredential';
 import { asRestError } from './azureErrors';
+import { cachedClient } from './clientCache';
 
 interface SecretFailure {
   vaultUrl: string;
@@ -87,13 +88,7 @@ async function createClient(vaultUrl: string): Promise<SecretClient> {
 }
 
 function secretClient(vaultUrl: string): Promise<SecretClient> {
-  let client = clients.get(vaultUrl);
-  if (!client) {
-    client = createClient(vaultUrl);
-    clients.set(vaultUrl, client);
-    client.catch(() => clients.delete(vaultUrl));
-  }
-  return client;
+  return cachedClient(clients, vaultUrl, () => createClient(vaultUrl));
 }
 
 /** Key Vault's error body as the SDK deserializes it ("innererror" on the wire becomes innerError). */

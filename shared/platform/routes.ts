@@ -18,6 +18,8 @@ export const ROUTES = {
   voicemail: 'voicemail',
   conference: 'conference',
   echo: 'echo',
+  queue: 'queue',
+  audio: 'audio/{name}',
   outbound: 'outbound',
   outboundByKey: 'outbound/{key}',
   recording: 'recordings/{sid}',
@@ -42,6 +44,6 @@ export type RouteName = keyof typeof ROUTES;
 export const SIGNED_IN_ROUTES = ['token', 'phone', 'phoneScript'] as const satisfies readonly RouteName[];
 
 /** The path of a route without parameters, e.g. `/api/status`. */
-export function routePath(route: Exclude<RouteName, 'outboundByKey' | 'optOutByAddress' | 'recording'>): string {
+export function routePath(route: Exclude<RouteName, 'outboundByKey' | 'optOutByAddress' | 'audio' | 'recording'>): string {
   return `/${ROUTE_PREFIX}/${ROUTES[route]}`;
 }

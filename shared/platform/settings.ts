@@ -1,7 +1,11 @@
 // Every setting the app reads, declared once with its documentation, then parsed and validated once.
 // Functions call settings(); nothing else in the app reads process.env.
 import { CLIENT_IDENTITY, MAX_CLIENT_TOKEN_TTL_SECONDS } from '../clientIdentity';
-import { isE164 } from '../phone';
+import { digitsOf, isE164 } from '../phone';
+import { HOLIDAYS_EXAMPLE, HOURS_EXAMPLE, HoursFormatError, parseHolidays, parseHours, type BusinessHours } from '../hours/businessHours';
+import { isTimeZone } from '../hours/zonedClock';
+import { ALLOWED_COUNTRIES_EXAMPLE, CALLING_CODES } from '../guards/callingCodes';
+import { AUDIO_PREFIX, isAudioName } from '../audio/audioNames';
 
 export interface SettingSpec {
   description: string;
@@ -159,18 +163,67 @@ export const SETTINGS = {
     deployed: false,
   },
   VOICE_GREETING: {
-    description: 'What the voice webhook says (or plays, when it starts with http) to every caller first. Unset: "Thank you for calling."',
+    description:
+      'What the voice webhook says (or plays: an http(s) URL, or audio:<file> of AUDIO_CONTAINER) to every caller first. Unset: "Thank you for calling."',
     deployed: true,
   },
   VOICE_MODE: {
     description:
-      'What the voice webhook does after the greeting: message, forward, voicemail, menu, or client (rings the browsers of VOICE_CLIENT_IDENTITIES).',
+      'What the voice webhook does after the greeting (inside VOICE_HOURS): message, forward, voicemail, menu, queue, or client (rings the browsers of VOICE_CLIENT_IDENTITIES).',
     default: 'message',
+    deployed: true,
+  },
+  VOICE_HOURS: {
+    description:
+      'Weekly open hours in VOICE_TIMEZONE, e.g. `Mon-Fri 09:00-17:30; Sat 10:00-14:00` (a range such as 22:00-02:00 runs past midnight). Outside them the voice webhook does VOICE_CLOSED_MODE. Unset: always open.',
+    deployed: true,
+  },
+  VOICE_TIMEZONE: { description: 'IANA time zone of VOICE_HOURS and VOICE_HOLIDAYS, e.g. Europe/London.', default: 'UTC', deployed: true },
+  VOICE_HOLIDAYS: {
+    description: 'Dates closed all day, in VOICE_TIMEZONE: YYYY-MM-DD, or MM-DD for every year, comma-separated, e.g. `2026-12-24, 12-25`.',
+    deployed: true,
+  },
+  VOICE_CLOSED_MODE: {
+    description: 'What the voice webhook does outside VOICE_HOURS and on VOICE_HOLIDAYS: any VOICE_MODE.',
+    default: 'voicemail',
+    deployed: true,
+  },
+  VOICE_CLOSED_GREETING: {
+    description:
+      'Said (or played: an http(s) URL or audio:<file>) instead of VOICE_GREETING when closed. Unset: "We are closed right now."',
+    deployed: true,
+  },
+  VOICE_BLOCKLIST: {
+    description:
+      'Comma-separated numbers whose calls get <Reject> (no greeting, no charge) and whose SMS get no auto-reply and no relay. Compared on digits only, like AllowedCallers.',
+    deployed: true,
+  },
+  VOICE_REJECT_ANONYMOUS: { description: 'true: reject calls without caller ID (<Reject>).', default: 'false', deployed: true },
+  VOICE_QUEUE: {
+    description: 'The call queue VOICE_MODE=queue puts callers in (at most 64 characters).',
+    default: 'support',
+    deployed: true,
+  },
+  VOICE_QUEUE_MAX_WAIT: {
+    description: 'Seconds a caller waits in VOICE_QUEUE before leaving it for voicemail (when VOICEMAIL_NOTIFY is set) or a goodbye.',
+    default: '300',
+    deployed: true,
+  },
+  VOICE_HOLD_MUSIC: {
+    description:
+      "What callers hear while they wait in a queue: an http(s) URL, or audio:<file> for a file in AUDIO_CONTAINER. Unset: Twilio's public hold music.",
+    deployed: true,
+  },
+  AUDIO_CONTAINER: {
+    description:
+      'Private blob container of greetings and hold music, served to Twilio by /api/audio/<file> (audio:<file> in the settings).',
+    default: 'audio',
     deployed: true,
   },
   VOICE_FORWARD_TO: { description: 'E.164 number that VOICE_MODE=forward dials (and menu options may dial).', deployed: true },
   VOICE_MENU_OPTIONS: {
-    description: 'JSON object for VOICE_MODE=menu: digit keys to an E.164 number to dial or an http(s) URL to redirect to.',
+    description:
+      'JSON object for VOICE_MODE=menu: digit keys to an E.164 number to dial or an http(s) URL to redirect to, or to `{"to": ..., "keywords": ["sales"]}` so callers may also say the option.',
     deployed: true,
   },
   VOICE_CLIENT_IDENTITIES: {
@@ -181,6 +234,22 @@ export const SETTINGS = {
   VOICEMAIL_NOTIFY: { description: 'E.164 number that gets an SMS with each voicemail recording link and transcription.', deployed: true },
   SMS_AUTO_REPLY: { description: 'Reply text for incoming SMS; {from} and {body} are replaced. Empty sends no reply.', deployed: true },
   SMS_FORWARD_TO: { description: 'E.164 number incoming SMS are relayed to through the outbound queue.', deployed: true },
+  SMS_AUTO_REPLY_LIMIT: {
+    description:
+      'Most SMS_AUTO_REPLY answers one sender gets per clock hour, counted in AUTO_REPLY_TABLE across all instances, so two auto-responders cannot text each other without end.',
+    default: '5',
+    deployed: true,
+  },
+  AUTO_REPLY_TABLE: {
+    description: 'Name of the table that counts auto-replies per sender and hour.',
+    default: 'autoreplies',
+    deployed: true,
+  },
+  OUTBOUND_ALLOWED_COUNTRIES: {
+    description:
+      'Country calling codes outbound SMS and calls may go to, e.g. `1,44`; any other destination is rejected before Twilio is called. Unset: every country (see Guards in the README for the risk).',
+    deployed: true,
+  },
   TWILIO_TWIML_APP_SID: {
     description:
       'TwiML App (AP...) whose voice URL is /api/client-voice: the outgoing-call grant of browser tokens. /api/token answers 503 without it.',
@@ -277,6 +346,10 @@ export interface Settings {
   validateSignatures: boolean;
   voice: VoiceSettings;
   sms: SmsSettings;
+  autoReplyTable: string;
+  /** OUTBOUND_ALLOWED_COUNTRIES as calling codes without '+'; undefined allows every country. */
+  allowedCountries?: ReadonlySet<string>;
+  audioContainer: string;
   calling: CallingSettings;
 }
 
@@ -298,18 +371,34 @@ export interface EventSettings {
   source: string;
 }
 
-export const VOICE_MODES = ['message', 'forward', 'voicemail', 'menu', 'client'] as const;
+export const VOICE_MODES = ['message', 'forward', 'voicemail', 'menu', 'queue', 'client'] as const;
 /** Applied in code, not as a SETTINGS default: infra deploys VOICE_GREETING empty unless given, and its defaults match SETTINGS'. */
 export const DEFAULT_VOICE_GREETING = 'Thank you for calling.';
+export const DEFAULT_CLOSED_GREETING = 'We are closed right now.';
 export type VoiceMode = (typeof VOICE_MODES)[number];
+
+export interface MenuOption {
+  /** An E.164 number to dial or an http(s) URL to redirect to. */
+  to: string;
+  /** Words a caller may say instead of pressing the digits. */
+  keywords: string[];
+}
 
 export interface VoiceSettings {
   greeting: string;
   mode: VoiceMode;
   forwardTo?: string;
-  /** Digits pressed to an E.164 number to dial or an http(s) URL to redirect to. */
-  menuOptions?: Record<string, string>;
+  /** Digits pressed to what they lead to. */
+  menuOptions?: Record<string, MenuOption>;
   voicemailNotify?: string;
+  /** VOICE_HOURS, VOICE_TIMEZONE and VOICE_HOLIDAYS; undefined when always open. */
+  hours?: BusinessHours;
+  closedMode: VoiceMode;
+  closedGreeting: string;
+  /** VOICE_BLOCKLIST, each entry's digits. */
+  blocklist: string[];
+  rejectAnonymous: boolean;
+  queue: { name: string; maxWaitSeconds: number; holdMusic?: string };
   /** Browser identities VOICE_MODE=client rings. */
   clientIdentities: string[];
 }
@@ -333,6 +422,9 @@ const DIAL_ENTRY = /^(\+[1-9]\d{0,2}|[A-Z]{2}|\+[1-9]\d{6,14})$/;
 export interface SmsSettings {
   autoReply?: string;
   forwardTo?: string;
+  autoReplyLimit: number;
+  /** VOICE_BLOCKLIST, each entry's digits: these senders get no reply and no relay. */
+  blocklist: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -442,11 +534,14 @@ function readPhoneNumberList(env: Env, name: SettingName): string[] {
   return entries;
 }
 
-function readMenuOptions(env: Env): Record<string, string> | undefined {
+function readMenuOptions(env: Env): Record<string, MenuOption> | undefined {
   const value = read(env, 'VOICE_MENU_OPTIONS');
   if (value === undefined) return undefined;
   const fail = (problem: string) =>
-    new SettingsError('VOICE_MENU_OPTIONS', `${problem}, e.g. {"1":"+14155550100","2":"https://example.com/twiml"}`);
+    new SettingsError(
+      'VOICE_MENU_OPTIONS',
+      `${problem}, e.g. {"1":"+14155550100","2":{"to":"https://example.com/twiml","keywords":["opening hours","hours"]}}`,
+    );
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
@@ -456,25 +551,119 @@ function readMenuOptions(env: Env): Record<string, string> | undefined {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw fail('must be a JSON object');
   const entries = Object.entries(parsed);
   if (entries.length === 0) throw fail('has no options');
-  for (const [digits, target] of entries) {
+  const options: Record<string, MenuOption> = {};
+  for (const [digits, entry] of entries) {
     if (!/^\d{1,4}$/.test(digits)) throw fail(`has key "${digits}", which is not 1 to 4 digits`);
+    const option: Record<string, unknown> =
+      typeof entry === 'object' && entry !== null && !Array.isArray(entry) ? (entry as Record<string, unknown>) : { to: entry };
+    const unknown = Object.keys(option).filter((k) => k !== 'to' && k !== 'keywords');
+    if (unknown.length) throw fail(`option ${digits} has unknown field "${unknown[0]}" (only to and keywords)`);
+    const target = option.to;
     if (typeof target !== 'string' || !(isE164(target) || /^https?:\/\/\S+$/i.test(target))) {
       throw fail(`option ${digits} must be an E.164 number or an http(s) URL`);
     }
+    const keywords = option.keywords ?? [];
+    if (!Array.isArray(keywords) || keywords.some((k) => typeof k !== 'string' || !/[\p{L}\p{N}]/u.test(k) || k.length > 100)) {
+      throw fail(`option ${digits} keywords must be a list of words or phrases`);
+    }
+    options[digits] = { to: target, keywords: (keywords as string[]).map((k) => k.trim()) };
   }
-  return Object.fromEntries(entries);
+  return options;
+}
+
+function readMode(env: Env, name: 'VOICE_MODE' | 'VOICE_CLOSED_MODE'): VoiceMode {
+  const mode = read(env, name)!.toLowerCase();
+  if (!(VOICE_MODES as readonly string[]).includes(mode))
+    throw new SettingsError(name, `must be one of ${VOICE_MODES.join(', ')}, got "${mode}"`);
+  return mode as VoiceMode;
+}
+
+function readHours(env: Env): BusinessHours | undefined {
+  const zone = read(env, 'VOICE_TIMEZONE')!;
+  if (!isTimeZone(zone))
+    throw new SettingsError('VOICE_TIMEZONE', `is not an IANA time zone the runtime knows: "${zone}", e.g. America/New_York`);
+  const hours = read(env, 'VOICE_HOURS');
+  const holidays = read(env, 'VOICE_HOLIDAYS');
+  const parsed = <T>(name: SettingName, example: string, parse: () => T): T => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof HoursFormatError)) throw error;
+      throw new SettingsError(name, `${error.message}, e.g. ${example}`);
+    }
+  };
+  const holidaySet = holidays === undefined ? new Set<string>() : parsed('VOICE_HOLIDAYS', HOLIDAYS_EXAMPLE, () => parseHolidays(holidays));
+  if (hours === undefined && !holidaySet.size) return undefined;
+  // Holidays without hours: open every other day, all day.
+  const week = hours === undefined ? parseHours('Mon-Sun 00:00-24:00') : parsed('VOICE_HOURS', HOURS_EXAMPLE, () => parseHours(hours));
+  return { week, holidays: holidaySet, timeZone: zone };
+}
+
+const BLOCKLIST_EXAMPLE = '+14155550100, +1 (415) 555-0101';
+
+function readBlocklist(env: Env): string[] {
+  const value = read(env, 'VOICE_BLOCKLIST');
+  if (value === undefined) return [];
+  return value
+    .split(/[,;\n]/)
+    .map((n) => n.trim())
+    .filter(Boolean)
+    .map((n) => {
+      const digits = digitsOf(n);
+      if (!/^\+?[\d\s().-]+$/.test(n) || digits.length < 3 || digits.length > 15) {
+        throw new SettingsError('VOICE_BLOCKLIST', `has "${n}", which is not a phone number, e.g. ${BLOCKLIST_EXAMPLE}`);
+      }
+      return digits;
+    });
+}
+
+/** A greeting or music value: said text, an http(s) URL, or audio:<file> of AUDIO_CONTAINER. */
+function readAudioRef(env: Env, name: SettingName): string | undefined {
+  const value = read(env, name);
+  if (value?.startsWith(AUDIO_PREFIX) && !isAudioName(value.slice(AUDIO_PREFIX.length))) {
+    throw new SettingsError(name, `names no valid file in AUDIO_CONTAINER: "${value}", e.g. audio:hold-music.mp3`);
+  }
+  return value;
+}
+
+function readCountries(env: Env): ReadonlySet<string> | undefined {
+  const value = read(env, 'OUTBOUND_ALLOWED_COUNTRIES');
+  if (value === undefined) return undefined;
+  const codes = value
+    .split(/[,;\s]+/)
+    .filter(Boolean)
+    .map((c) => c.replace(/^\+/, ''));
+  for (const code of codes) {
+    if (!CALLING_CODES.has(code)) {
+      throw new SettingsError(
+        'OUTBOUND_ALLOWED_COUNTRIES',
+        `has "${code}", which is no country calling code, e.g. ${ALLOWED_COUNTRIES_EXAMPLE}`,
+      );
+    }
+  }
+  if (!codes.length) throw new SettingsError('OUTBOUND_ALLOWED_COUNTRIES', `lists no country, e.g. ${ALLOWED_COUNTRIES_EXAMPLE}`);
+  return new Set(codes);
 }
 
 function readVoice(env: Env): VoiceSettings {
-  const mode = read(env, 'VOICE_MODE')!.toLowerCase();
-  if (!(VOICE_MODES as readonly string[]).includes(mode))
-    throw new SettingsError('VOICE_MODE', `must be one of ${VOICE_MODES.join(', ')}, got "${mode}"`);
+  const queueName = read(env, 'VOICE_QUEUE')!;
+  if (queueName.length > 64) throw new SettingsError('VOICE_QUEUE', `is longer than Twilio's 64 characters, e.g. support`);
   const voice: VoiceSettings = {
-    greeting: read(env, 'VOICE_GREETING') ?? DEFAULT_VOICE_GREETING,
-    mode: mode as VoiceMode,
+    greeting: readAudioRef(env, 'VOICE_GREETING') ?? DEFAULT_VOICE_GREETING,
+    mode: readMode(env, 'VOICE_MODE'),
     forwardTo: readPhoneNumber(env, 'VOICE_FORWARD_TO'),
     menuOptions: readMenuOptions(env),
     voicemailNotify: readPhoneNumber(env, 'VOICEMAIL_NOTIFY'),
+    hours: readHours(env),
+    closedMode: readMode(env, 'VOICE_CLOSED_MODE'),
+    closedGreeting: readAudioRef(env, 'VOICE_CLOSED_GREETING') ?? DEFAULT_CLOSED_GREETING,
+    blocklist: readBlocklist(env),
+    rejectAnonymous: readBoolean(env, 'VOICE_REJECT_ANONYMOUS'),
+    queue: {
+      name: queueName,
+      maxWaitSeconds: readPositiveInt(env, 'VOICE_QUEUE_MAX_WAIT'),
+      holdMusic: readAudioRef(env, 'VOICE_HOLD_MUSIC'),
+    },
     clientIdentities: readIdentities(env, 'VOICE_CLIENT_IDENTITIES'),
   };
   const required: Partial<Record<VoiceMode, [SettingName, unknown]>> = {
@@ -483,8 +672,13 @@ function readVoice(env: Env): VoiceSettings {
     client: ['VOICE_CLIENT_IDENTITIES', voice.clientIdentities.length ? voice.clientIdentities : undefined],
     voicemail: ['VOICEMAIL_NOTIFY', voice.voicemailNotify],
   };
-  const [name, value] = required[voice.mode] ?? [];
-  if (name && value === undefined) throw new SettingsError(name, `is missing: VOICE_MODE=${voice.mode} needs it`);
+  // The closed mode matters only when there are hours to be closed outside of.
+  const modes: Array<[string, VoiceMode]> = [['VOICE_MODE', voice.mode]];
+  if (voice.hours) modes.push(['VOICE_CLOSED_MODE', voice.closedMode]);
+  for (const [setting, mode] of modes) {
+    const [name, value] = required[mode] ?? [];
+    if (name && value === undefined) throw new SettingsError(name, `is missing: ${setting}=${mode} needs it`);
+  }
   return voice;
 }
 
@@ -558,7 +752,12 @@ function readEvents(env: Env): EventSettings {
 }
 
 function readSms(env: Env): SmsSettings {
-  return { autoReply: read(env, 'SMS_AUTO_REPLY'), forwardTo: readPhoneNumber(env, 'SMS_FORWARD_TO') };
+  return {
+    autoReply: read(env, 'SMS_AUTO_REPLY'),
+    forwardTo: readPhoneNumber(env, 'SMS_FORWARD_TO'),
+    autoReplyLimit: readPositiveInt(env, 'SMS_AUTO_REPLY_LIMIT'),
+    blocklist: readBlocklist(env),
+  };
 }
 
 export function parseSettings(env: Env): Settings {
@@ -619,6 +818,9 @@ export function parseSettings(env: Env): Settings {
     validateSignatures,
     voice: readVoice(env),
     sms: readSms(env),
+    autoReplyTable: readName(env, 'AUTO_REPLY_TABLE', TABLE_NAME, 'table'),
+    allowedCountries: readCountries(env),
+    audioContainer: readName(env, 'AUDIO_CONTAINER', CONTAINER_NAME, 'blob container'),
     calling: readCalling(env, isDevelopment),
   };
 }

@@ -5,6 +5,7 @@ import type { QueueClient } from '@azure/storage-queue';
 import type { ContainerClient } from '@azure/storage-blob';
 import { azureCredential } from './azureCredential';
 import { azureStatusOf } from './azureErrors';
+import { cachedClient } from './clientCache';
 import { settings } from './settings';
 
 /**
@@ -55,28 +56,26 @@ async function createIfMissing(create: () => Promise<unknown>): Promise<void> {
   }
 }
 
-function cachedClient<T>(
+function profiledClient<T>(
   cache: Map<string, Promise<T>>,
   name: string,
   profile: StorageProfile,
   create: (name: string, profile: StorageProfile) => Promise<T>,
 ): Promise<T> {
-  const id = `${profile}:${name}`;
-  let client = cache.get(id);
-  if (!client) {
-    client = create(name, profile);
-    cache.set(id, client);
-    client.catch(() => cache.delete(id)); // a failed creation is retried on the next call
-  }
-  return client;
+  return cachedClient(cache, `${profile}:${name}`, () => create(name, profile));
 }
 
 export function tableClient(tableName: string, profile: StorageProfile = 'background'): Promise<TableClient> {
-  return cachedClient(tables, tableName, profile, createTableClient);
+  return profiledClient(tables, tableName, profile, createTableClient);
 }
 
 export function queueClient(queueName: string, profile: StorageProfile = 'background'): Promise<QueueClient> {
-  return cachedClient(queues, queueName, profile, createQueueClient);
+  return profiledClient(queues, queueName, profile, createQueueClient);
+}
+
+/** Only the audio function reads blobs, for Twilio waiting on the answer: always the request profile. */
+export function containerClient(containerName: string): Promise<ContainerClient> {
+  return blobContainer(containerName, 'request');
 }
 
 export function resetStorageClientsForTests(): void {
@@ -108,5 +107,5 @@ async function createContainerClient(containerName: string, profile: StorageProf
 
 /** A private blob container (no anonymous access), created locally on first use; infra creates it in Azure. */
 export function blobContainer(containerName: string, profile: StorageProfile = 'background'): Promise<ContainerClient> {
-  return cachedClient(containers, containerName, profile, createContainerClient);
+  return profiledClient(containers, containerName, profile, createContainerClient);
 }

@@ -1,47 +1,72 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { first, type WebhookParams } from '../webhook/params';
-import { isE164 } from '../phone';
-import type { VoiceSettings } from '../platform/settings';
+import { digitsOf, isAnonymousCaller, isE164 } from '../phone';
+import type { VoiceMode, VoiceSettings } from '../platform/settings';
+import { isOpen } from '../hours/businessHours';
 
 import { menuResponse } from './menu';
-import { speak, spoken } from './parts/speech';
+import { speak, spokenAt, type Spoken } from './parts/speech';
 import { appUrl } from './parts/appUrls';
 import { DEFAULT_VOICEMAIL_PROMPT, recordVoicemail } from './voicemail';
 import { ROUTES } from '../platform/routes';
 import { ringBrowsers } from '../calling/ringBrowsers';
 
-/**
- * The number's incoming-call webhook, configured by settings: the greeting, then per VOICE_MODE nothing more
- * (message), a forward, voicemail, or a digit menu. Forwarding and voicemail go through the forward and
- * voicemail functions, so their follow-up requests (Dial action, Record action) are handled there; an
- * unanswered forward falls back to voicemail when VOICEMAIL_NOTIFY is set.
- */
-export function voiceTwiml(params: WebhookParams, options: { url: URL; voice: VoiceSettings }): string {
-  const { url, voice } = options;
-  const greeting = spoken(voice.greeting);
-  // Built only in the modes that need them: this runs on every incoming call.
-  const voicemailUrl = () => appUrl(url, {}, { function: ROUTES.voicemail });
-  const forwardUrl = (number: string) =>
-    appUrl(url, { PhoneNumber: number, FailUrl: voice.voicemailNotify ? voicemailUrl() : undefined }, { function: ROUTES.forward });
+/** Calls to refuse before anything is said: a VOICE_BLOCKLIST caller, or no caller ID with VOICE_REJECT_ANONYMOUS. */
+export function callRefused(params: WebhookParams, voice: Pick<VoiceSettings, 'blocklist' | 'rejectAnonymous'>): boolean {
+  const from = first(params, 'From') ?? first(params, 'Caller');
+  if (voice.rejectAnonymous && isAnonymousCaller(from)) return true;
+  if (!voice.blocklist.length || !from) return false;
+  const digits = digitsOf(from);
+  return digits !== '' && voice.blocklist.includes(digits);
+}
 
-  if (voice.mode === 'menu') {
-    const options = new Map(
-      Object.entries(voice.menuOptions ?? {}).map(([digits, target]) => [digits, isE164(target) ? forwardUrl(target) : target]),
-    );
-    return menuResponse({ message: greeting, options, digits: first(params, 'Digits') });
+/**
+ * The number's incoming-call webhook, configured by settings. A blocked caller gets <Reject> (no greeting, no
+ * charge). Inside VOICE_HOURS (always, without hours) the greeting, then per VOICE_MODE nothing more (message), a
+ * forward, voicemail, a menu or the call queue; outside them and on VOICE_HOLIDAYS the same for VOICE_CLOSED_MODE
+ * after VOICE_CLOSED_GREETING. Forwarding, voicemail and the queue go through their own functions, so their
+ * follow-up requests are handled there; an unanswered forward or queue falls back to voicemail when
+ * VOICEMAIL_NOTIFY is set.
+ */
+export function voiceTwiml(params: WebhookParams, options: { url: URL; voice: VoiceSettings; now?: Date }): string {
+  const { url, voice } = options;
+  if (callRefused(params, voice)) {
+    const response = new VoiceResponse();
+    response.reject();
+    return response.toString();
+  }
+  const open = !voice.hours || isOpen(voice.hours, options.now ?? new Date());
+  const mode: VoiceMode = open ? voice.mode : voice.closedMode;
+  const greeting = spokenAt(open ? voice.greeting : voice.closedGreeting, url);
+  // Built only in the modes that need them: this runs on every incoming call.
+  const voicemailUrl = () => (voice.voicemailNotify ? appUrl(url, {}, { function: ROUTES.voicemail }) : undefined);
+  const forwardUrl = (number: string) => appUrl(url, { PhoneNumber: number, FailUrl: voicemailUrl() }, { function: ROUTES.forward });
+
+  if (mode === 'menu') {
+    const entries = Object.entries(voice.menuOptions ?? {});
+    const options = new Map(entries.map(([digits, option]) => [digits, isE164(option.to) ? forwardUrl(option.to) : option.to]));
+    const keywords = entries.some(([, option]) => option.keywords.length)
+      ? new Map(entries.map(([digits, option]) => [digits, option.keywords]))
+      : undefined;
+    return menuResponse({ message: greeting, options, keywords, digits: first(params, 'Digits'), speech: first(params, 'SpeechResult') });
   }
   const response = new VoiceResponse();
-  if (voice.mode === 'voicemail') {
+  if (mode === 'voicemail') {
     recordVoicemail(response, {
-      prompts: [greeting, DEFAULT_VOICEMAIL_PROMPT].filter((p) => p !== undefined),
+      prompts: [greeting, DEFAULT_VOICEMAIL_PROMPT].filter((p): p is Spoken => p !== undefined),
       transcribe: true,
-      callbackUrl: voicemailUrl(),
+      callbackUrl: appUrl(url, {}, { function: ROUTES.voicemail }),
     });
     return response.toString();
   }
   if (greeting) speak(response, greeting);
-  if (voice.mode === 'forward' && voice.forwardTo) response.redirect(forwardUrl(voice.forwardTo));
-  else if (voice.mode === 'client') {
+  if (mode === 'forward' && voice.forwardTo) response.redirect(forwardUrl(voice.forwardTo));
+  else if (mode === 'queue') {
+    const { name, maxWaitSeconds, holdMusic } = voice.queue;
+    response.redirect(
+      appUrl(url, { Name: name, MaxWait: String(maxWaitSeconds), Music: holdMusic, FailUrl: voicemailUrl() }, { function: ROUTES.queue }),
+    );
+  } else if (mode === 'client') {
     const actionUrl = appUrl(
       url,
       { Dial: 'true', FailUrl: voice.voicemailNotify ? voicemailUrl() : undefined },

@@ -2,7 +2,7 @@ import MessagingResponse from 'twilio/lib/twiml/MessagingResponse';
 import { MAX_SMS_BODY } from '../outbound/fields';
 import { outboundSms, sidOrUndefined, truncate, type OutboundSms } from '../outbound/smsMessage';
 import { first, type WebhookParams } from '../webhook/params';
-import { isSenderAddress } from '../phone';
+import { digitsOf, isE164, isSenderAddress } from '../phone';
 import type { SmsSettings } from '../platform/settings';
 import { xmlSafe } from './parts/speech';
 
@@ -39,6 +39,24 @@ export interface InboundSms {
   from?: string;
   keyword?: Keyword;
   relay?: OutboundSms;
+  /** The twiml carries an auto-reply to this sender, which must first get one of its SMS_AUTO_REPLY_LIMIT slots. */
+  replyTo?: string;
+  /** The sender is on VOICE_BLOCKLIST: no reply, no relay. */
+  blocked: boolean;
+  /** Why an auto-reply was held back (for the log; no number in it). */
+  noReply?: string;
+}
+
+/** The answer when the auto-reply is held back. */
+export const NO_REPLY_TWIML = new MessagingResponse().toString();
+
+/**
+ * Only people get an auto-reply: an E.164 number, or a channel address around one (whatsapp:+1...). Short codes
+ * and alphanumeric sender IDs are machines (banks, alerts, other auto-responders) and cannot read it anyway.
+ */
+export function repliesTo(from: string): boolean {
+  const number = from.includes(':') ? from.slice(from.indexOf(':') + 1) : from;
+  return isE164(number);
 }
 
 function fill(template: string, values: Record<string, string>): string {
@@ -56,26 +74,35 @@ function relayBody(params: WebhookParams, from: string, body: string): string {
 
 /**
  * The incoming-SMS webhook. A keyword gets no reply from us (Twilio already answered it, and nothing reaches a
- * number that opted out); any other message gets SMS_AUTO_REPLY with {from} and {body} filled in. Every
- * message, keywords included, is relayed to SMS_FORWARD_TO when that is set.
+ * number that opted out); any other message from a person gets SMS_AUTO_REPLY with {from} and {body} filled in
+ * (the sms function then holds it back past SMS_AUTO_REPLY_LIMIT). Every message, keywords included, is relayed to
+ * SMS_FORWARD_TO when that is set. A VOICE_BLOCKLIST sender gets neither; its STOP and START still count.
  */
 export function inboundSms(params: WebhookParams, sms: SmsSettings): InboundSms {
   const from = first(params, 'From')?.trim() || undefined;
   const body = first(params, 'Body') ?? '';
   const keyword = smsKeyword(body);
+  const sender = from && isSenderAddress(from) ? from : undefined;
+  const blocked = from !== undefined && sms.blocklist.length > 0 && sms.blocklist.includes(digitsOf(from));
   const response = new MessagingResponse();
+  let replyTo: string | undefined;
+  let noReply: string | undefined;
   if (!keyword && sms.autoReply) {
-    response.message(truncate(xmlSafe(fill(sms.autoReply, { from: from ?? '', body })), MAX_SMS_BODY));
+    if (blocked) noReply = 'the sender is on VOICE_BLOCKLIST';
+    else if (!sender || !repliesTo(sender)) noReply = 'the sender is a short code, an alphanumeric sender ID or no number';
+    else {
+      response.message(truncate(xmlSafe(fill(sms.autoReply, { from: from ?? '', body })), MAX_SMS_BODY));
+      replyTo = sender;
+    }
   }
   const messageSid = sidOrUndefined(first(params, 'MessageSid') ?? first(params, 'SmsSid'));
   const relay =
-    sms.forwardTo && messageSid
+    sms.forwardTo && messageSid && !blocked
       ? outboundSms({
           to: sms.forwardTo,
           body: relayBody(params, from ?? 'an unknown number', body),
           idempotencyKey: `sms-forward-${messageSid}`,
         })
       : undefined;
-  const sender = from && isSenderAddress(from) ? from : undefined;
-  return { twiml: response.toString(), from: sender, keyword: sender ? keyword : undefined, relay };
+  return { twiml: response.toString(), from: sender, keyword: sender ? keyword : undefined, relay, replyTo, blocked, noReply };
 }

@@ -93,6 +93,13 @@ describe('the Function App', () => {
     for (const container of containers) expect(container.resource.properties?.publicAccess).toBe('None');
   });
 
+  test('creates the private audio container AUDIO_CONTAINER names', () => {
+    const containers = createdResources(template, 'Microsoft.Storage/storageAccounts/blobServices/containers');
+    expect(containers.map((c) => c.resource.name).some((name) => name.includes("parameters('containerNames')[copyIndex()]"))).toBe(true);
+    const account = onlyResource(template, 'Microsoft.Storage/storageAccounts');
+    expect(account.deployment.passed.containerNames).toContain("[parameters('audioContainerName')]");
+  });
+
   test('answers HTTPS only, with TLS 1.2 at least', () => {
     const properties = site.resource.properties!;
     expect(properties.httpsOnly).toBe(true);
@@ -140,7 +147,7 @@ describe('storage', () => {
   });
 
   test('creates the voicemail recordings queue and its private container, which the app identity reaches as Blob Data Owner', () => {
-    expect(account.deployment.passed.containerNames).toEqual(["[parameters('recordingsContainerName')]"]);
+    expect(account.deployment.passed.containerNames).toContain("[parameters('recordingsContainerName')]");
     const appContainers = createdResources(template, 'Microsoft.Storage/storageAccounts/blobServices/containers').filter((c) =>
       String(c.resource.name).includes("parameters('containerNames')"),
     );
@@ -149,10 +156,14 @@ describe('storage', () => {
     expect(template.parameters?.recordingsQueueName?.maxLength).toBe(63 - '-poison'.length);
   });
 
-  test('creates the ledger and opt-out tables from their parameters', () => {
+  test('creates the ledger, opt-out and auto-reply tables from their parameters', () => {
     const tables = onlyResource(template, 'Microsoft.Storage/storageAccounts/tableServices/tables');
     expect(tables.resource.name).toContain("parameters('tableNames')[copyIndex()]");
-    expect(account.deployment.passed.tableNames).toEqual(["[parameters('outboundLedgerTableName')]", "[parameters('optOutTableName')]"]);
+    expect(account.deployment.passed.tableNames).toEqual([
+      "[parameters('outboundLedgerTableName')]",
+      "[parameters('optOutTableName')]",
+      "[parameters('autoReplyTableName')]",
+    ]);
   });
 
   test('leaves room in the queue name for the -poison suffix (queue names are at most 63 characters)', () => {

@@ -75,7 +75,7 @@ test('no credential appears in any log line or HTTP answer while every function 
   // Every other HTTP function the app registers (outbound API, status callbacks, ...): unsigned junk.
   for (const fn of httpFunctions(app.host)) {
     for (const method of fn.methods) {
-      const status = await send(`${fn.url}?key=%ZZ`, { method, ...(method === 'GET' ? {} : { body: '{"to":' }) });
+      const status = await send(`${fn.url}?key=%ZZ`, { method, ...(method === 'GET' || method === 'HEAD' ? {} : { body: '{"to":' }) });
       expect({ fn: fn.name, method, status: status < 500 }).toEqual({ fn: fn.name, method, status: true });
     }
   }

@@ -13,6 +13,7 @@ import { forward } from '../../functions/forward';
 import { menu } from '../../functions/menu';
 import { recording } from '../../functions/recording';
 import { message } from '../../functions/message';
+import { queue } from '../../functions/queue';
 import { simulring } from '../../functions/simulring';
 import { sms } from '../../functions/sms';
 import { voice } from '../../functions/voice';
@@ -45,14 +46,38 @@ interface Webhook {
 }
 
 const WEBHOOKS: Webhook[] = [
-  { name: 'message', handler: message, vocabulary: ['Message', 'Message[]', 'Message[0]', 'Message[1]'], base: CALL },
+  { name: 'message', handler: message, vocabulary: ['Message', 'Message[]', 'Message[0]', 'Message[1]', 'Pause'], base: CALL },
+  {
+    name: 'queue',
+    handler: queue,
+    vocabulary: [
+      'Name',
+      'Agent',
+      'Wait',
+      'Left',
+      'Message',
+      'Music',
+      'MaxWait',
+      'FailUrl',
+      'QueuePosition',
+      'QueueTime',
+      'QueueResult',
+      ...DIALLING,
+    ],
+    base: CALL,
+  },
   {
     name: 'forward',
     handler: forward,
     vocabulary: ['PhoneNumber', 'CallerId', 'AllowedCallers[0]', 'AllowedCallers[]', ...DIALLING],
     base: CALL,
   },
-  { name: 'menu', handler: menu, vocabulary: ['Message', 'Options[1]', 'Options[22]', 'Options[]', 'Digits'], base: CALL },
+  {
+    name: 'menu',
+    handler: menu,
+    vocabulary: ['Message', 'Options[1]', 'Options[22]', 'Options[]', 'Digits', 'Keywords[1]', 'Keywords[22]', 'SpeechResult', 'Pause'],
+    base: CALL,
+  },
   { name: 'whisper', handler: whisper, vocabulary: ['Message', 'HumanCheck', 'Digits'], base: CALL },
   { name: 'callme', handler: callme, vocabulary: ['PhoneNumber', ...DIALLING], base: CALL },
   { name: 'simulring', handler: simulring, vocabulary: ['PhoneNumbers[0]', 'PhoneNumbers[1]', 'PhoneNumbers[]', ...DIALLING], base: CALL },
@@ -80,7 +105,7 @@ const WEBHOOKS: Webhook[] = [
     base: CALL,
   },
   { name: 'echo', handler: echo, vocabulary: ['Twiml'], base: CALL, echoes: true },
-  { name: 'voice', handler: voice, vocabulary: ['Digits'], base: CALL },
+  { name: 'voice', handler: voice, vocabulary: ['Digits', 'SpeechResult', 'From', 'Caller'], base: CALL },
   { name: 'sms', handler: sms, vocabulary: ['Body', 'From', 'MessageSid', 'SmsSid', 'NumMedia', 'MediaUrl0', 'MediaUrl1'], base: SMS },
   // The TwiML App: a browser call (From=client:...) to whatever To says.
   {
@@ -103,7 +128,14 @@ beforeAll(async () => {
     OUTBOUND_QUEUE: 'fuzz-outbound',
     OPTOUT_TABLE: 'fuzzoptouts',
     VOICE_MODE: 'menu',
-    VOICE_MENU_OPTIONS: '{"1":"+14155550100","2":"https://example.com/hours"}',
+    VOICE_MENU_OPTIONS: '{"1":{"to":"+14155550100","keywords":["sales"]},"2":"https://example.com/hours"}',
+    // Closed half the week, so both modes meet the fuzz; the closed one is the queue.
+    VOICE_HOURS: 'Mon-Wed 00:00-24:00; Thu 00:00-12:00',
+    VOICE_CLOSED_MODE: 'queue',
+    VOICE_BLOCKLIST: '+14155550166',
+    VOICE_REJECT_ANONYMOUS: 'true',
+    SMS_AUTO_REPLY_LIMIT: '1000000',
+    AUTO_REPLY_TABLE: 'fuzzautoreplies',
     VOICEMAIL_NOTIFY: '+14155550188',
     SMS_FORWARD_TO: '+14155550177',
     SMS_AUTO_REPLY: 'Thanks {from}, you said: {body}',

@@ -1,4 +1,5 @@
 import type VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
+import { audioRef, audioUrl } from '../../audio/audioNames';
 
 // XML 1.0 cannot carry most C0 control characters, lone surrogates or U+FFFE/U+FFFF; the TwiML builder
 // throws on them. Caller-supplied text is cleaned here so a hostile parameter gets TwiML, not a 500.
@@ -22,4 +23,16 @@ export function spoken(value: string): Spoken | undefined {
 export function speak(target: Pick<VoiceResponse, 'play' | 'say'>, item: Spoken): void {
   if (item.kind === 'play') target.play(item.url);
   else target.say(item.text);
+}
+
+/** Like spoken(), and audio:<file> plays that file of AUDIO_CONTAINER through this app's audio function. */
+export function spokenAt(value: string, current: URL): Spoken | undefined {
+  const name = audioRef(value.trim());
+  return name ? { kind: 'play', url: audioUrl(current, name) } : spoken(value);
+}
+
+/** Twimlets' Pause: whole seconds of silence, 1 to 60, else none. */
+export function pauseSeconds(value: string | undefined): number | undefined {
+  const seconds = Number(value);
+  return Number.isInteger(seconds) && seconds >= 1 && seconds <= 60 ? seconds : undefined;
 }

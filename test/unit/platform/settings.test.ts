@@ -85,9 +85,18 @@ describe('settings', () => {
         forwardTo: undefined,
         menuOptions: undefined,
         voicemailNotify: undefined,
+        hours: undefined,
+        closedMode: 'voicemail',
+        closedGreeting: 'We are closed right now.',
+        blocklist: [],
+        rejectAnonymous: false,
+        queue: { name: 'support', maxWaitSeconds: 300, holdMusic: undefined },
         clientIdentities: [],
       });
-      expect(s.sms).toEqual({ autoReply: undefined, forwardTo: undefined });
+      expect(s.sms).toEqual({ autoReply: undefined, forwardTo: undefined, autoReplyLimit: 5, blocklist: [] });
+      expect(s.allowedCountries).toBeUndefined();
+      expect(s.autoReplyTable).toBe('autoreplies');
+      expect(s.audioContainer).toBe('audio');
     });
 
     test('a full voice and SMS configuration is read', () => {
@@ -101,15 +110,15 @@ describe('settings', () => {
         SMS_AUTO_REPLY: 'Thanks {from}',
         SMS_FORWARD_TO: '+14155550103',
       });
-      expect(s.voice).toEqual({
+      expect(s.voice).toMatchObject({
         greeting: 'https://example.com/hello.mp3',
         mode: 'menu',
         forwardTo: '+14155550100',
-        menuOptions: { '1': '+14155550101', '22': 'https://example.com/twiml' },
+        menuOptions: { '1': { to: '+14155550101', keywords: [] }, '22': { to: 'https://example.com/twiml', keywords: [] } },
         voicemailNotify: '+14155550102',
         clientIdentities: [],
       });
-      expect(s.sms).toEqual({ autoReply: 'Thanks {from}', forwardTo: '+14155550103' });
+      expect(s.sms).toEqual({ autoReply: 'Thanks {from}', forwardTo: '+14155550103', autoReplyLimit: 5, blocklist: [] });
     });
 
     test('a mode that needs a setting fails fast naming the missing setting', () => {
@@ -125,7 +134,9 @@ describe('settings', () => {
     });
 
     test('malformed voice and SMS settings are rejected with the setting name', () => {
-      expect(() => parseSettings({ ...base, VOICE_MODE: 'queue' })).toThrow(/VOICE_MODE must be one of message, forward, voicemail, menu/);
+      expect(() => parseSettings({ ...base, VOICE_MODE: 'hunt' })).toThrow(
+        /VOICE_MODE must be one of message, forward, voicemail, menu, queue/,
+      );
       expect(() => parseSettings({ ...base, VOICE_FORWARD_TO: '415-555-0100' })).toThrow(/VOICE_FORWARD_TO must be an E.164 phone number/);
       expect(() => parseSettings({ ...base, SMS_FORWARD_TO: '0044 20 7946 0000' })).toThrow(/SMS_FORWARD_TO must be an E.164 phone number/);
       expect(() => parseSettings({ ...base, VOICEMAIL_NOTIFY: 'me@example.com' })).toThrow(
@@ -139,6 +150,94 @@ describe('settings', () => {
         /VOICE_MENU_OPTIONS option 1 must be an E.164 number or an http\(s\) URL/,
       );
     });
+  });
+});
+
+describe('call handling settings', () => {
+  const settingsError = (env: Record<string, string>) => {
+    try {
+      parseSettings({ ...base, VOICEMAIL_NOTIFY: '+14155550102', ...env });
+    } catch (error) {
+      return error as SettingsError;
+    }
+    throw new Error('parsed without error');
+  };
+
+  test('business hours, zone and holidays are read into weekly minute ranges', () => {
+    const { hours } = parseSettings({
+      ...base,
+      VOICEMAIL_NOTIFY: '+14155550102',
+      VOICE_HOURS: 'Mon-Fri 09:00-12:00, 13:00-17:30; sat 10:00-14:00; Sun 22:00-02:00',
+      VOICE_TIMEZONE: 'Europe/London',
+      VOICE_HOLIDAYS: '2026-12-24, 12-25',
+    }).voice;
+    expect(hours!.timeZone).toBe('Europe/London');
+    expect(hours!.week[1]).toEqual([
+      [0, 120],
+      [540, 720],
+      [780, 1050],
+    ]);
+    expect(hours!.week[6]).toEqual([[600, 840]]);
+    expect(hours!.week[0]).toEqual([[1320, 1440]]);
+    expect([...hours!.holidays]).toEqual(['2026-12-24', '12-25']);
+  });
+
+  test.each([
+    ['VOICE_HOURS', 'Mon-Fri 9-17', /VOICE_HOURS "9" is not a time HH:MM .*e\.g\. Mon-Fri 09:00-17:30; Sat 10:00-14:00/],
+    ['VOICE_HOURS', 'Weekdays 09:00-17:00', /VOICE_HOURS "Weekdays" is not a day .*e\.g\. Mon-Fri 09:00-17:30/],
+    ['VOICE_HOURS', 'Mon 09:00-09:00', /VOICE_HOURS "09:00-09:00" is empty, e\.g\./],
+    ['VOICE_HOURS', 'Mon 09:00-25:00', /VOICE_HOURS "25:00" is not a time/],
+    ['VOICE_HOURS', '09:00-17:00', /VOICE_HOURS "09:00-17:00" needs days/],
+    ['VOICE_TIMEZONE', 'Mars/Olympus', /VOICE_TIMEZONE is not an IANA time zone .*"Mars\/Olympus", e\.g\. America\/New_York/],
+    ['VOICE_HOLIDAYS', '2026-02-30', /VOICE_HOLIDAYS "2026-02-30" is not a date YYYY-MM-DD or MM-DD, e\.g\. 2026-12-25/],
+    ['VOICE_HOLIDAYS', '25/12', /VOICE_HOLIDAYS "25\/12" is not a date/],
+    ['VOICE_CLOSED_MODE', 'closed', /VOICE_CLOSED_MODE must be one of message, forward, voicemail, menu, queue/],
+    ['VOICE_BLOCKLIST', '+14155550100, spam', /VOICE_BLOCKLIST has "spam", which is not a phone number, e\.g\. \+14155550100/],
+    ['VOICE_REJECT_ANONYMOUS', 'sometimes', /VOICE_REJECT_ANONYMOUS must be true or false/],
+    ['VOICE_QUEUE_MAX_WAIT', '5m', /VOICE_QUEUE_MAX_WAIT must be a positive whole number/],
+    ['VOICE_QUEUE', 'q'.repeat(65), /VOICE_QUEUE is longer than Twilio's 64 characters/],
+    ['VOICE_HOLD_MUSIC', 'audio:../secrets.txt', /VOICE_HOLD_MUSIC names no valid file in AUDIO_CONTAINER.*e\.g\. audio:hold-music\.mp3/],
+    ['AUDIO_CONTAINER', 'Audio_Files', /AUDIO_CONTAINER is not a valid blob container name/],
+    ['SMS_AUTO_REPLY_LIMIT', '0', /SMS_AUTO_REPLY_LIMIT must be a positive whole number/],
+    ['AUTO_REPLY_TABLE', 'auto-replies', /AUTO_REPLY_TABLE is not a valid table name/],
+    ['OUTBOUND_ALLOWED_COUNTRIES', '1,4', /OUTBOUND_ALLOWED_COUNTRIES has "4", which is no country calling code, e\.g\. 1,44/],
+    ['OUTBOUND_ALLOWED_COUNTRIES', 'US,GB', /OUTBOUND_ALLOWED_COUNTRIES has "US"/],
+    ['VOICE_MENU_OPTIONS', '{"1":{"to":"+14155550100","keywords":"sales"}}', /VOICE_MENU_OPTIONS option 1 keywords must be a list/],
+    ['VOICE_MENU_OPTIONS', '{"1":{"to":"+14155550100","say":"x"}}', /VOICE_MENU_OPTIONS option 1 has unknown field "say"/],
+  ])('%s=%j stops the app, naming the setting with a valid example', (name, value, message) => {
+    const error = settingsError({ [name]: value });
+    expect(error).toBeInstanceOf(SettingsError);
+    expect(error.setting).toBe(name);
+    expect(error.message).toMatch(message);
+  });
+
+  test('the closed mode must be usable once there are hours: voicemail needs VOICEMAIL_NOTIFY', () => {
+    expect(() => parseSettings({ ...base, VOICE_HOURS: 'Mon-Fri 09:00-17:00' })).toThrow(
+      'Setting VOICEMAIL_NOTIFY is missing: VOICE_CLOSED_MODE=voicemail needs it',
+    );
+    expect(() => parseSettings({ ...base, VOICE_CLOSED_MODE: 'forward', VOICE_HOLIDAYS: '12-25' })).toThrow(
+      'Setting VOICE_FORWARD_TO is missing: VOICE_CLOSED_MODE=forward needs it',
+    );
+    // Without hours the closed mode is never used, so it needs nothing.
+    expect(parseSettings(base).voice.closedMode).toBe('voicemail');
+  });
+
+  test('menu options may carry keywords next to the old plain targets', () => {
+    const { menuOptions } = parseSettings({
+      ...base,
+      VOICE_MENU_OPTIONS: '{"1":{"to":"+14155550100","keywords":["sales"," buy "]},"2":"https://example.com/hours"}',
+    }).voice;
+    expect(menuOptions).toEqual({
+      '1': { to: '+14155550100', keywords: ['sales', 'buy'] },
+      '2': { to: 'https://example.com/hours', keywords: [] },
+    });
+  });
+
+  test('blocklist entries are kept as digits; allowed countries as calling codes', () => {
+    const s = parseSettings({ ...base, VOICE_BLOCKLIST: '+1 (415) 555-0100; +447700900123', OUTBOUND_ALLOWED_COUNTRIES: '+1, 44 353' });
+    expect(s.voice.blocklist).toEqual(['14155550100', '447700900123']);
+    expect(s.sms.blocklist).toEqual(s.voice.blocklist);
+    expect([...s.allowedCountries!]).toEqual(['1', '44', '353']);
   });
 });
 

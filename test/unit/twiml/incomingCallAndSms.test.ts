@@ -16,6 +16,7 @@ const voice = (env: Record<string, string> = {}, post: Record<string, string> = 
       voice: voiceSettings(env),
     }),
   );
+const sms = (values: Partial<SmsSettings>): SmsSettings => ({ autoReplyLimit: 5, blocklist: [], ...values });
 const query = (url: string) => Object.fromEntries(new URL(url).searchParams);
 
 describe('voice webhook', () => {
@@ -96,7 +97,7 @@ describe('SMS keywords', () => {
 });
 
 describe('SMS webhook', () => {
-  const settings: SmsSettings = { autoReply: 'Thanks {from}, we got "{body}".', forwardTo: '+14155550199' };
+  const settings = sms({ autoReply: 'Thanks {from}, we got "{body}".', forwardTo: '+14155550199' });
 
   test('answers the auto-reply with the sender and the text filled in, and relays the message once per MessageSid', () => {
     const result = inboundSms(smsParams(), settings);
@@ -113,7 +114,7 @@ describe('SMS webhook', () => {
   });
 
   test('with nothing configured it answers an empty Response and relays nothing', () => {
-    const result = inboundSms(smsParams(), {});
+    const result = inboundSms(smsParams(), sms({}));
     expect(parseTwiml(result.twiml).children).toEqual([]);
     expect(result.relay).toBeUndefined();
   });
@@ -159,17 +160,18 @@ describe('SMS webhook', () => {
   });
 
   test('a long text is cut to what Twilio accepts, and XML-invalid characters are dropped from the reply', () => {
-    const result = inboundSms(smsParams({ Body: `\u0001${'x'.repeat(2000)}` }), { autoReply: '{body}', forwardTo: '+14155550199' });
+    const result = inboundSms(smsParams({ Body: `\u0001${'x'.repeat(2000)}` }), sms({ autoReply: '{body}', forwardTo: '+14155550199' }));
     expect(parseTwiml(result.twiml).children[0].text).toBe('x'.repeat(1600));
     expect(result.relay!.body).toHaveLength(1600);
   });
 
   test('a long text is never cut in the middle of an emoji, in the reply or in the relay', () => {
-    const reply = inboundSms(smsParams({ Body: `${'x'.repeat(1599)}😀😀` }), { autoReply: '{body}' });
+    const reply = inboundSms(smsParams({ Body: `${'x'.repeat(1599)}😀😀` }), sms({ autoReply: '{body}' }));
     expect(parseTwiml(reply.twiml).children[0].text).toBe('x'.repeat(1599));
-    const relay = inboundSms(smsParams({ Body: `${'x'.repeat(1599 - `From ${CALLER}: `.length - 1)}😀😀` }), {
-      forwardTo: '+14155550199',
-    }).relay!;
+    const relay = inboundSms(
+      smsParams({ Body: `${'x'.repeat(1599 - `From ${CALLER}: `.length - 1)}😀😀` }),
+      sms({ forwardTo: '+14155550199' }),
+    ).relay!;
     expect(relay.body).toBe(`From ${CALLER}: ${'x'.repeat(1599 - `From ${CALLER}: `.length - 1)}…`);
   });
 });
