@@ -118,9 +118,10 @@ export function visibilityDelaySeconds(dueInMs: number): number | undefined {
  * through here. It first checks that the app can send the message at all (a missing setting throws
  * AppNotConfiguredError, a message Twilio cannot take InvalidMessageError) so that it is refused now rather than when
  * due. It then records the key as `accepted` (a rejected key is free again; any other row is kept) and puts the
- * message on the queue, invisible until it is due (or for 7 days, the next hop of a longer wait). A key already taken for different content throws
- * KeyReusedError and enqueues nothing; the same content again is enqueued again (a producer's retry after a
- * failure between the two writes must not leave the row `accepted` with nothing on the queue). A key whose row is
+ * message on the queue, invisible until it is due (or for 7 days, the next hop of a longer wait). A key already
+ * taken for different content throws KeyReusedError and enqueues nothing; the same content again is enqueued
+ * again (a producer's retry after a failure between the two writes must not leave the row `accepted` with nothing
+ * on the queue). A key whose row is
  * past `accepted` (canceled, sent, ...) is not enqueued again: its answer is the row's status. The batch API uses it too.
  */
 export async function acceptAndSchedule(
