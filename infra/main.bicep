@@ -477,6 +477,9 @@ var anonymousPaths = [
   '/api/recordings/*'
   '/api/outbound'
   '/api/outbound/*'
+  '/api/outbound/batch'
+  '/api/optouts'
+  '/api/optouts/*'
 ]
 
 module authentication 'app/authentication.bicep' = if (!empty(entraClientId)) {

@@ -32,6 +32,7 @@ export const USAGE = `Usage:
 Options for every message:
   --from ADDRESS            sender (default: TWILIO_MESSAGING_SERVICE_SID, else TWILIO_FROM_NUMBER)
   --send-at ISO-TIME        send later, at most 35 days ahead
+  --window JSON             quiet hours: send only inside {"start":"09:00","end":"20:00","timeZone":"America/New_York"}
   --key KEY                 idempotency key (default: a new UUID); for batch, the batch key
   --metadata JSON           your own data, kept in the ledger (at most 1 KB)
   --status-callback URL     where Twilio posts status changes (default: the app's /api/status)
@@ -89,6 +90,7 @@ const OPTIONS = {
   'machine-detection': { type: 'string' },
   'machine-say': { type: 'string' },
   'send-at': { type: 'string' },
+  window: { type: 'string' },
   key: { type: 'string' },
   metadata: { type: 'string' },
   'status-callback': { type: 'string' },
@@ -141,6 +143,7 @@ function messageFrom(type: string, to: string, body: string | undefined, values:
           machineSay: values['machine-say'],
         }),
     sendAt: values['send-at'],
+    window: json('window', values.window),
     idempotencyKey: values.key,
     metadata: json('metadata', values.metadata),
     statusCallback: values['status-callback'],
@@ -192,26 +195,29 @@ async function send(type: string, to: string | undefined, rest: string[], values
   const now = new Date();
   const validation = validateOutboundMessage(messageFrom(type, to, body, values), { now });
   if (!validation.ok) throw new UsageError(`Not a valid outbound message: ${describeIssues(validation.issues)}`);
-  const target = values['account-url'] ? 'deployed' : 'local';
-  useStorage(storageOptions(values));
-  // The CLI reads local.settings.json as the app does; the local host then runs as Development.
-  process.env.AZURE_FUNCTIONS_ENVIRONMENT ??= 'Development';
-  // `npm start` without credentials runs the offline mock, whose default sender the app will then use.
-  if (target === 'local' && usesOfflineMock(process.env)) Object.assign(process.env, offlineMockSettings(process.env).values);
   const key = validation.message.idempotencyKey ?? randomUUID();
   sendingKey = key;
-  const io = liveOutboundIo('request');
-  // The local settings are the app's when it runs here; a deployed app has its own, and checks them itself.
-  const { row } = await acceptAndSchedule(
-    target === 'local' ? io : { ...io, defaults: undefined },
-    { ...validation.message, idempotencyKey: key },
-    { now },
-  );
+  const { row } = await acceptAndSchedule(acceptingIo(values), { ...validation.message, idempotencyKey: key }, { now });
   const base = settings().webhookBaseUrl ?? `http://localhost:${readLocalSettings(process.cwd()).localHttpPort ?? 7071}`;
   console.log(
     `Enqueued ${validation.message.type} on queue ${settings().outboundQueue}, idempotency key ${key}. Ledger: ${row?.status ?? 'accepted'}.`,
   );
   console.log(`Follow it with GET ${outboundStatusUrl(base, key)}`);
+}
+
+/**
+ * The ledger and queue the options name, and the settings a message is checked against: the local settings are the
+ * app's when it runs here (with the offline mock's default sender when `npm start` runs the mock); a deployed app
+ * (`--account-url`) has its own, and checks them itself when it reads the message.
+ */
+function acceptingIo(values: Values) {
+  const local = !values['account-url'];
+  useStorage(storageOptions(values));
+  // The CLI reads local.settings.json as the app does; the local host then runs as Development.
+  process.env.AZURE_FUNCTIONS_ENVIRONMENT ??= 'Development';
+  if (local && usesOfflineMock(process.env)) Object.assign(process.env, offlineMockSettings(process.env).values);
+  const io = liveOutboundIo('request');
+  return local ? io : { ...io, defaults: undefined };
 }
 
 function storageOptions(values: Values) {
@@ -254,22 +260,33 @@ async function batch(file: string | undefined, values: Values): Promise<number> 
   const now = new Date();
   const validation = validateBatch({ idempotencyKey: values.key, messages: rows.map((r) => r.message) }, { now, newKey: randomUUID });
   if (!validation.ok) throw new UsageError(`Not a valid batch: ${describeIssues(validation.issues)}`);
-  useStorage(storageOptions(values));
-  const io = liveOutboundIo('request');
+  const io = acceptingIo(values);
   let done = 0;
-  const statuses = await mapLimited(validation.entries, 16, async (entry) => {
-    const status = entry.ok ? (await acceptAndSchedule(io, entry.message, { now })).row?.status : undefined;
-    progress(++done, validation.entries.length);
-    return status;
+  const outcomes = await mapLimited(validation.entries, 16, async (entry): Promise<{ status?: string; refused?: string }> => {
+    try {
+      return entry.ok ? { status: (await acceptAndSchedule(io, entry.message, { now })).row?.status } : {};
+    } catch (error) {
+      // Refused for good (a setting it needs, a message Twilio cannot take, a key used for another message): its line says why.
+      if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError || error instanceof KeyReusedError)
+        return { refused: error.message };
+      throw error;
+    } finally {
+      progress(++done, validation.entries.length);
+    }
   });
   const invalid = validation.entries.filter((e) => !e.ok);
   const counts = new Map<string, number>();
-  for (const status of statuses) if (status) counts.set(status, (counts.get(status) ?? 0) + 1);
+  for (const { status, refused } of outcomes) {
+    const label = refused ? 'refused' : status;
+    if (label) counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
   console.log(`Batch ${validation.batchKey}: ${validation.entries.length - invalid.length} valid, ${invalid.length} invalid.`);
   for (const [status, count] of counts) console.log(`  ${status}: ${count}`);
   for (const entry of invalid) if (!entry.ok) console.log(`  line ${rows[entry.index].line}: ${describeIssues(entry.issues)}`);
+  outcomes.forEach(({ refused }, i) => refused && console.log(`  line ${rows[validation.entries[i].index].line}: refused: ${refused}`));
   console.log(`Run it again with --key ${validation.batchKey} to retry: nothing is sent twice.`);
-  return invalid.length ? 1 : 0;
+  // As for one message: 2 when a line was refused for good (sending it again gives the same answer).
+  return invalid.length || outcomes.some((o) => o.refused) ? 2 : 0;
 }
 
 async function main(): Promise<number> {

@@ -25,12 +25,15 @@ const LOGIC_APPS = new Map([
 ]);
 const evaluated = (text: string) => [...LOGIC_APPS].reduce((t, [expression, value]) => t.split(expression).join(value), text);
 
-/** The outbound messages an example holds: itself, or the `data` of each Event Grid event. */
+/** The outbound messages an example holds: itself, the `data` of each Event Grid event, or a batch's messages. */
 function messages(value: unknown): unknown[] {
   if (Array.isArray(value)) return value.flatMap(messages);
   const object = value as Record<string, unknown>;
   if (typeof object.eventType === 'string' && 'data' in object) return [object.data];
   if (object.type === 'sms' || object.type === 'call') return [object];
+  // A batch for POST /api/outbound/batch: checked as the batch endpoint checks it, message by message.
+  if (Array.isArray(object.messages) && Object.keys(object).every((k) => k === 'messages' || k === 'idempotencyKey'))
+    return object.messages;
   // The app's own events (README, Events): checked against schema/events/ by test/unit/events/readmeExamples.test.ts.
   if (object.specversion === '1.0' && typeof object.type === 'string' && object.type.startsWith('twilio.')) return [];
   throw new Error(`A JSON example in the README is neither an outbound message nor an Event Grid event: ${JSON.stringify(value)}`);
