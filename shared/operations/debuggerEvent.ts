@@ -24,6 +24,7 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const MAX_TEXT = 500;
 /** Control characters and lone surrogates: JSON writes each as a six-character escape. */
+// eslint-disable-next-line no-control-regex -- the pattern names the control characters to replace
 const UNPRINTABLE = /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value ? value.slice(0, MAX_TEXT) : typeof value === 'number' ? String(value) : undefined;

@@ -19,7 +19,6 @@ import { outboundPost } from '../../functions/outboundPost';
 import { recording } from '../../functions/recording';
 import { recordOptOut } from '../../shared/outbound/optOutTable';
 import { updateLedgerRow } from '../../shared/outbound/ledgerTable';
-import type { LedgerRow } from '../../shared/outbound/ledger';
 import { recordingLinkKey, resetRecordingLinkKeyForTests, saveRecordingCopy } from '../../shared/recordings/recordingBlob';
 import { recordingLinkQuery } from '../../shared/recordings/recordingLink';
 import { resetSettingsForTests } from '../../shared/platform/settings';
@@ -396,7 +395,7 @@ describe('cancel (DELETE /api/outbound/{key})', () => {
     async () => {
       const sentKey = await scheduled();
       // Sent already: claimed by an attempt that Twilio took (what the queue function would have written).
-      await updateLedgerRow(sentKey, (row) => row && ({ ...row, status: 'sent', sid: `SM${'0'.repeat(32)}` } as LedgerRow));
+      await updateLedgerRow(sentKey, (row) => row && { ...row, status: 'sent', sid: `SM${'0'.repeat(32)}` });
       const canceledKey = await scheduled();
       expect(
         (await invoke(outboundCancel, { method: 'DELETE', path: `/api/outbound/${canceledKey}`, params: { key: canceledKey } })).status,

@@ -440,7 +440,7 @@ describe('the token endpoint over HTTP', () => {
         }
         const { identity } = JSON.parse(body) as { identity: string };
         expect(CLIENT_IDENTITY.test(identity)).toBe(true);
-        expect(identity).toBe(headers['X-MS-CLIENT-PRINCIPAL-ID']!.toLowerCase());
+        expect(identity).toBe(headers['X-MS-CLIENT-PRINCIPAL-ID'].toLowerCase());
       }),
       { numRuns: RUNS },
     );

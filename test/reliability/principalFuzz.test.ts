@@ -99,7 +99,7 @@ describe('with App Service Authentication on', () => {
         }
         const body = JSON.parse(outcome.body) as { token: string; identity: string };
         expect(CLIENT_IDENTITY.test(body.identity)).toBe(true);
-        expect(body.identity).toBe(headers['X-MS-CLIENT-PRINCIPAL-ID']!.toLowerCase());
+        expect(body.identity).toBe(headers['X-MS-CLIENT-PRINCIPAL-ID'].toLowerCase());
         const claims = jwt.verify(body.token, SENTINEL_CREDENTIALS.TWILIO_API_KEY_SECRET) as { grants: { identity: string } };
         expect(claims.grants.identity).toBe(body.identity);
         const decoded = body.token
