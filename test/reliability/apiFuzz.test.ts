@@ -379,6 +379,37 @@ describe('the batch endpoint refuses an entry the way POST /api/outbound refuses
   });
 });
 
+describe('metadata nested deeper than JSON.stringify can write', () => {
+  // JSON.parse reads it; writing it to check its size threw a RangeError, a 500 from POST /api/outbound and the batch.
+  const deep = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
+
+  test('POST /api/outbound answers 400 with the metadata issue and writes nothing', async () => {
+    const before = await outboundState();
+    const outcome = await invoke(outboundPost, {
+      method: 'POST',
+      path: '/api/outbound',
+      body: `{"type":"sms","to":"+14155550123","body":"x","metadata":${deep}}`,
+    });
+    expectClean(outcome, [400]);
+    expect(outcome.body).toContain('metadata');
+    expect(await outboundState()).toEqual(before);
+  });
+
+  test('a batch answers that entry with the metadata issue and takes the others', async () => {
+    const outcome = await invoke(outboundBatch, {
+      method: 'POST',
+      path: '/api/outbound/batch',
+      body: `{"messages":[{"type":"sms","to":"+14155553001","body":"x","metadata":${deep}},{"type":"sms","to":"+14155553002","body":"y"}]}`,
+    });
+    expectClean(outcome, [200]);
+    expect(JSON.parse(outcome.body)).toMatchObject({
+      valid: 1,
+      invalid: 1,
+      results: [{ issues: [{ path: 'metadata' }] }, { status: 'accepted' }],
+    });
+  });
+});
+
 describe('cancel (DELETE /api/outbound/{key})', () => {
   let n = 0;
   /** A fresh message scheduled an hour ahead: accepted, so a cancel takes it. */
