@@ -40,20 +40,15 @@ export const status = twilioWebhook(async ({ params, url, context }): Promise<Ht
     context.log(JSON.stringify({ ...entry, outcome: 'no valid key in the callback URL; not an outbound-queue send' }));
     return { status: 204 };
   }
-  const ports = { ledger: { update: updateLedgerRow }, events: liveEventSink() };
   let result;
   try {
-    result = await updateWithEvents(ports, key, callback({ ...update, now: new Date() }));
+    result = await updateWithEvents(eventPorts(), key, callback({ ...update, now: new Date() }));
   } catch (error) {
     if (!(error instanceof EventsUnavailableError)) throw error;
     context.warn(
       JSON.stringify({ ...entry, outcome: 'applied; its event is not published yet (503, Twilio retries)', error: error.message }),
     );
-    return {
-      status: 503,
-      headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' },
-      body: 'Events unavailable; retry.\n',
-    };
+    return eventsUnavailable();
   }
   // The REST answer of this send was lost and the callback completed the row: nobody queued its re-check.
   if (result.changed && result.row?.status === 'sent' && result.previous?.status !== 'sent') {
@@ -72,7 +67,7 @@ export const status = twilioWebhook(async ({ params, url, context }): Promise<Ht
 });
 
 /**
- * Issue #16: the asynchronous answering-machine detection result. AnsweredBy lands in the ledger row; when a machine
+ * The asynchronous answering-machine detection result. AnsweredBy lands in the ledger row and its event; when a machine
  * answered a call sent with machineSay, the call switches to the message left for machines (once: a repeated
  * callback finds the row already says so).
  */
@@ -82,7 +77,16 @@ async function amdResult(amd: AmdResult, key: string | undefined, context: Invoc
     context.log(JSON.stringify({ ...entry, outcome: 'no valid key in the callback URL; not an outbound-queue call' }));
     return { status: 204 };
   }
-  const result = await updateLedgerRow(key, answered({ ...amd, now: new Date() }));
+  let result;
+  try {
+    result = await updateWithEvents(eventPorts(), key, answered({ ...amd, now: new Date() }));
+  } catch (error) {
+    if (!(error instanceof EventsUnavailableError)) throw error;
+    context.warn(
+      JSON.stringify({ ...entry, outcome: 'recorded; its event is not published yet (503, Twilio retries)', error: error.message }),
+    );
+    return eventsUnavailable();
+  }
   let outcome = !result.row ? 'no ledger row for this key' : result.changed ? 'recorded' : 'ignored: already recorded, or another call';
   if (result.changed && amd.machineAtBeep && result.row?.machineTwiml) {
     try {
@@ -103,5 +107,14 @@ async function amdResult(amd: AmdResult, key: string | undefined, context: Invoc
   context.log(JSON.stringify({ ...entry, outcome }));
   return { status: 204 };
 }
+
+const eventPorts = () => ({ ledger: { update: updateLedgerRow }, events: liveEventSink() });
+
+/** The change is in the row's outbox; Twilio's retry of this callback publishes it. */
+const eventsUnavailable = (): HttpResponseInit => ({
+  status: 503,
+  headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' },
+  body: 'Events unavailable; retry.\n',
+});
 
 app.http('status', { methods: ['GET', 'POST'], authLevel: 'anonymous', route: ROUTES.status, handler: status });

@@ -2,7 +2,7 @@
 // transitions with ETags, the event sink records what it was given and can fail like a dying process.
 import type { CloudEvent, OutboundStatusData } from '../../../shared/events/cloudEvent';
 import type { LedgerExpectation, LedgerRow, LedgerUpdate, Transition } from '../../../shared/outbound/ledger';
-import { deliverOutbound, type OutboundIo } from '../../../shared/outbound/orchestrator';
+import { acceptAndSchedule, cancelOutbound, deliverOutbound, type OutboundIo } from '../../../shared/outbound/orchestrator';
 import type { StatusCheckMessage } from '../../../shared/outbound/statusCheck';
 import { MAX_STATUS_CHECKS } from '../../../shared/outbound/statusCheck';
 import type { TwilioStatus } from '../../../shared/outbound/twilioApi';
@@ -151,6 +151,19 @@ describe('outbound status events', () => {
     expect(t.statusEvents().map((e) => e.id)).toEqual(['outbound-kill-1/1-sent']);
     expect(t.statusEvents()[0]).toEqual(row.pendingEvents![0]);
     expect(t.rows.get('kill-1')!.row.pendingEvents).toBeUndefined();
+  });
+
+  test('a cancel publishes canceled, and the queued copy that finds the row canceled publishes nothing more', async () => {
+    const t = fakeIo();
+    const message = { ...sms('later-1'), sendAt: new Date(Date.parse('2030-01-01T00:00:00Z') + 3_600_000).toISOString() };
+    await acceptAndSchedule(t.io, message as never, { now: t.io.now() });
+    expect(await cancelOutbound(t.io, 'later-1')).toMatchObject({ outcome: 'canceled' });
+    t.advance(3_600_000);
+    await t.deliver(message);
+    expect(t.statusEvents().map((e) => [e.data.status, e.data.previousStatus])).toEqual([
+      ['accepted', null],
+      ['canceled', 'accepted'],
+    ]);
   });
 
   test('a redelivery after the event went out publishes nothing more', async () => {
