@@ -185,7 +185,7 @@ export interface AuditEvent {
   id: string;
   type: string;
   subject: string;
-  data?: { status?: unknown; previousStatus?: unknown };
+  data?: { status?: unknown; previousStatus?: unknown; answeredBy?: unknown };
 }
 
 export interface EventRow extends AuditRow {
@@ -242,10 +242,11 @@ export function auditEvents(input: { rows: Map<string, EventRow>; events: AuditE
       audit.orphans++;
       pushExample(audit.examples, key, `${events.length} event(s) for a key with no ledger row`);
     }
-    // One change, one id: the same transition (status, and the status it left) under two ids is a duplicate.
+    // One change, one id: the same transition (the status, the one it left) under two ids is a duplicate.
     const idsPerChange = new Map<string, Set<string>>();
     for (const e of events) {
-      const change = `${String(e.data?.previousStatus)}->${String(e.data?.status)}`;
+      // A call's answering-machine result is a change of its own, without a change of status.
+      const change = `${String(e.data?.previousStatus)}->${String(e.data?.status)}${e.data?.answeredBy ? ` (${String(e.data.answeredBy)})` : ''}`;
       idsPerChange.set(change, (idsPerChange.get(change) ?? new Set()).add(e.id));
     }
     for (const [change, ids] of idsPerChange) {
