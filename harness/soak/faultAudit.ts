@@ -139,7 +139,7 @@ export function auditOutbound(input: AuditInput): Audit {
     }
     if (row?.reconciled === true) audit.reconciled++;
     const isUnexpected = outcome !== 'lost' && !outcome.startsWith('in poison,') && !ALLOWED[message.expect].has(outcome);
-    const invalidSent = message.expect !== 'send' && creates.length > 0;
+    const invalidSent = (message.expect === 'reject' || message.expect === 'refuse') && creates.length > 0;
     if (isUnexpected || invalidSent) {
       audit.unexpected++;
       note(message.key, `expected ${message.expect}, got ${outcome} (${described})`);

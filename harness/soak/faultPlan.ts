@@ -181,7 +181,14 @@ export function planWorkload(options: WorkloadOptions): Workload {
     if (expect === 'refuse') refused.push(to);
     const key = `soak-${options.seed}-${index}`;
     const base = { to, idempotencyKey: key };
-    const payload = invalid ? invalidPayload(invalid, base, options.now) : validPayload(type, base, index, random, options);
+    const planned = invalid ? invalidPayload(invalid, base, options.now) : validPayload(type, base, index, random, options);
+    // A STOP applies to the sender that received it (OPTOUT_SCOPE=sender): the recipients reply STOP to the number,
+    // so a message to them through the Messaging Service is not blocked. Theirs go from the number.
+    const optedOutRecipient = expect === 'reject' && !invalid;
+    const payload =
+      optedOutRecipient && typeof planned === 'object' && 'messagingServiceSid' in planned
+        ? Object.fromEntries(Object.entries(planned).filter(([name]) => name !== 'messagingServiceSid'))
+        : planned;
     // Invalid messages come straight off the queue: POST /api/outbound would answer 400 and enqueue nothing.
     const producer = forced?.producer ?? (invalid ? 'queue-json' : PRODUCERS[Math.floor(random() * PRODUCERS.length)]);
     const produced = produce(producer, payload, key, random, options.now);

@@ -190,9 +190,9 @@ export const SOAK_FAULT_SETTINGS: Omit<FaultRunOptions, 'messages' | 'seed' | 't
   visibilityTimeout: '00:00:02',
   maxDequeueCount: 5,
   secretsCacheTtlSeconds: 3,
-  hopSeconds: 3,
+  hopSeconds: 4,
   reconcileAfterSeconds: 1,
-  longestScheduleMs: 60_000,
+  longestScheduleMs: 90_000,
 };
 
 export async function runOutboundFaults(options: FaultRunOptions): Promise<FaultRunResult> {

@@ -135,6 +135,18 @@ describe('the fault plan', () => {
     expect(refused.length).toBeGreaterThan(0);
   });
 
+  test('sends to opted-out recipients from the number they replied STOP to, never through the Messaging Service', () => {
+    // Found by the soak (seed 1, message 211): a STOP to the number does not block the service (OPTOUT_SCOPE=sender).
+    for (const seed of [1, 2, 8]) {
+      const { messages, optedOut } = plan(seed, 300);
+      const toOptedOut = messages.filter((m) => optedOut.includes(m.to) && m.expect === 'reject');
+      expect(toOptedOut.length).toBeGreaterThan(0);
+      const text = (m: { text: string; producer: string }) =>
+        m.producer === 'queue-base64' ? Buffer.from(m.text, 'base64').toString() : m.text;
+      expect(toOptedOut.filter((m) => text(m).includes('messagingServiceSid'))).toEqual([]);
+    }
+  });
+
   test('gives every message its own key and every valid message its own content, so that lookups are unambiguous', () => {
     const { messages } = plan(2, 300);
     const keys = messages.map((m) => m.key).filter(Boolean);
