@@ -23,11 +23,17 @@ function delaySeconds(requested: number | undefined): number | undefined {
 
 export async function enqueueOutbound(message: OutboundMessage, options: EnqueueOptions = {}): Promise<void> {
   const queue = await queueClient(settings().outboundQueue, options.profile);
-  await queue.sendMessage(JSON.stringify(message), { visibilityTimeout: delaySeconds(options.visibilityTimeoutSeconds), messageTimeToLive: -1 });
+  await queue.sendMessage(JSON.stringify(message), {
+    visibilityTimeout: delaySeconds(options.visibilityTimeoutSeconds),
+    messageTimeToLive: -1,
+  });
 }
 
 /** Puts a status re-check on the outbound queue, invisible for `visibilityTimeoutSeconds`. */
 export async function enqueueStatusCheck(check: StatusCheckMessage, options: EnqueueOptions): Promise<void> {
   const queue = await queueClient(settings().outboundQueue);
-  await queue.sendMessage(JSON.stringify(check), { visibilityTimeout: delaySeconds(options.visibilityTimeoutSeconds), messageTimeToLive: -1 });
+  await queue.sendMessage(JSON.stringify(check), {
+    visibilityTimeout: delaySeconds(options.visibilityTimeoutSeconds),
+    messageTimeToLive: -1,
+  });
 }

@@ -708,7 +708,10 @@ function readIdentities(env: Env, name: SettingName): string[] {
 function readTestQueueHop(env: Env, isDevelopment: boolean): number | undefined {
   if (read(env, 'OUTBOUND_TEST_QUEUE_HOP_SECONDS') === undefined) return undefined;
   if (!isDevelopment)
-    throw new SettingsError('OUTBOUND_TEST_QUEUE_HOP_SECONDS', 'is for tests and may be set only when AZURE_FUNCTIONS_ENVIRONMENT=Development');
+    throw new SettingsError(
+      'OUTBOUND_TEST_QUEUE_HOP_SECONDS',
+      'is for tests and may be set only when AZURE_FUNCTIONS_ENVIRONMENT=Development',
+    );
   return readPositiveInt(env, 'OUTBOUND_TEST_QUEUE_HOP_SECONDS');
 }
 

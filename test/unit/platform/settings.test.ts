@@ -36,7 +36,8 @@ describe('settings', () => {
     expect(parseSettings(base).outboundTestQueueHopSeconds).toBeUndefined();
     expect(parseSettings({ ...base, OUTBOUND_TEST_QUEUE_HOP_SECONDS: '' }).outboundTestQueueHopSeconds).toBeUndefined();
     expect(
-      parseSettings({ ...base, OUTBOUND_TEST_QUEUE_HOP_SECONDS: '3', AZURE_FUNCTIONS_ENVIRONMENT: 'Development' }).outboundTestQueueHopSeconds,
+      parseSettings({ ...base, OUTBOUND_TEST_QUEUE_HOP_SECONDS: '3', AZURE_FUNCTIONS_ENVIRONMENT: 'Development' })
+        .outboundTestQueueHopSeconds,
     ).toBe(3);
     expect(() => parseSettings({ ...base, OUTBOUND_TEST_QUEUE_HOP_SECONDS: '3' })).toThrow(
       /OUTBOUND_TEST_QUEUE_HOP_SECONDS is for tests and may be set only when AZURE_FUNCTIONS_ENVIRONMENT=Development/,
