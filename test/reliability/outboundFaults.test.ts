@@ -23,7 +23,8 @@ beforeAll(async () => {
     secretsCacheTtlSeconds: 2,
     hopSeconds: 2,
     reconcileAfterSeconds: 1,
-    longestScheduleMs: 15_000,
+    // Due in 20 and 30 s: past the turns, so that their hops meet the faults and then a queue quiet enough to pick them up early.
+    longestScheduleMs: 30_000,
     ...(process.env.FAULTS_HOST_LOG ? { hostLogFile: process.env.FAULTS_HOST_LOG } : {}),
   });
 }, 180_000);
@@ -110,8 +111,8 @@ describe('the rest of the outbound surface, under the same faults', () => {
     const { schedules } = surface();
     expect({ violations: schedules.violations, examples: schedules.examples }).toEqual({ violations: 0, examples: [] });
     expect(schedules.sentOnTime).toBe(schedules.schedules);
-    // Each came back before it was due at least once and went back on the queue (hops of 2 s, due in 10 to 15 s).
-    expect(schedules.fewestHops).toBeGreaterThanOrEqual(1);
+    // Each came back before it was due at least once and went back on the queue (hops of 2 s).
+    expect({ fewestHops: Math.min(schedules.fewestHops, 1), hops: schedules.hops }).toEqual({ fewestHops: 1, hops: expect.any(Number) });
   });
 
   test('nothing else went wrong', () => {
