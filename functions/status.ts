@@ -1,6 +1,6 @@
 import { app, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { updateLedgerRow } from '../shared/outbound/ledgerTable';
-import { answered, callback } from '../shared/outbound/ledger';
+import { answered, callback, type LedgerUpdate, type Transition } from '../shared/outbound/ledger';
 import { updateCallTwiml } from '../shared/outbound/twilioApi';
 import { enqueueStatusCheck } from '../shared/outbound/outboundQueue';
 import { visibilityDelaySeconds } from '../shared/outbound/orchestrator';
@@ -40,16 +40,8 @@ export const status = twilioWebhook(async ({ params, url, context }): Promise<Ht
     context.log(JSON.stringify({ ...entry, outcome: 'no valid key in the callback URL; not an outbound-queue send' }));
     return { status: 204 };
   }
-  let result;
-  try {
-    result = await updateWithEvents(eventPorts(), key, callback({ ...update, now: new Date() }));
-  } catch (error) {
-    if (!(error instanceof EventsUnavailableError)) throw error;
-    context.warn(
-      JSON.stringify({ ...entry, outcome: 'applied; its event is not published yet (503, Twilio retries)', error: error.message }),
-    );
-    return eventsUnavailable();
-  }
+  const result = await applyWithEvents(key, callback({ ...update, now: new Date() }), () => ({ ...entry, outcome: 'applied' }), context);
+  if (!result) return EVENTS_UNAVAILABLE;
   // The REST answer of this send was lost and the callback completed the row: nobody queued its re-check.
   if (result.changed && result.row?.status === 'sent' && result.previous?.status !== 'sent') {
     const delay = checkDelayMs(settings().outboundReconcileAfterMs, 1);
@@ -77,16 +69,8 @@ async function amdResult(amd: AmdResult, key: string | undefined, context: Invoc
     context.log(JSON.stringify({ ...entry, outcome: 'no valid key in the callback URL; not an outbound-queue call' }));
     return { status: 204 };
   }
-  let result;
-  try {
-    result = await updateWithEvents(eventPorts(), key, answered({ ...amd, now: new Date() }));
-  } catch (error) {
-    if (!(error instanceof EventsUnavailableError)) throw error;
-    context.warn(
-      JSON.stringify({ ...entry, outcome: 'recorded; its event is not published yet (503, Twilio retries)', error: error.message }),
-    );
-    return eventsUnavailable();
-  }
+  const result = await applyWithEvents(key, answered({ ...amd, now: new Date() }), () => ({ ...entry, outcome: 'recorded' }), context);
+  if (!result) return EVENTS_UNAVAILABLE;
   let outcome = !result.row ? 'no ledger row for this key' : result.changed ? 'recorded' : 'ignored: already recorded, or another call';
   if (result.changed && amd.machineAtBeep && result.row?.machineTwiml) {
     try {
@@ -108,13 +92,34 @@ async function amdResult(amd: AmdResult, key: string | undefined, context: Invoc
   return { status: 204 };
 }
 
-const eventPorts = () => ({ ledger: { update: updateLedgerRow }, events: liveEventSink() });
-
-/** The change is in the row's outbox; Twilio's retry of this callback publishes it. */
-const eventsUnavailable = (): HttpResponseInit => ({
+/** The change is in the row's outbox: Twilio's retry of this callback publishes it. */
+const EVENTS_UNAVAILABLE: HttpResponseInit = {
   status: 503,
   headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' },
   body: 'Events unavailable; retry.\n',
-});
+};
+
+/** Applies the callback's change to the row and publishes its event; undefined (and a warning) when events are down. */
+async function applyWithEvents(
+  key: string,
+  transition: Transition,
+  logEntry: () => Record<string, unknown>,
+  context: InvocationContext,
+): Promise<LedgerUpdate | undefined> {
+  try {
+    return await updateWithEvents({ ledger: { update: updateLedgerRow }, events: liveEventSink() }, key, transition);
+  } catch (error) {
+    if (!(error instanceof EventsUnavailableError)) throw error;
+    const entry = logEntry();
+    context.warn(
+      JSON.stringify({
+        ...entry,
+        outcome: `${String(entry.outcome)}; its event is not published yet (503, Twilio retries)`,
+        error: error.message,
+      }),
+    );
+    return undefined;
+  }
+}
 
 app.http('status', { methods: ['GET', 'POST'], authLevel: 'anonymous', route: ROUTES.status, handler: status });
