@@ -102,7 +102,7 @@ describe('outbound status events', () => {
     await t.deliver(sms('stop-1'));
     await t.deliver(sms('stop-1'), 2);
     await t.deliver(sms('stop-1'), 3);
-    expect(t.rows.get('stop-1')!.row).toMatchObject({ status: 'rejected', attempts: 3 });
+    expect(t.ledger.row('stop-1')).toMatchObject({ status: 'rejected', attempts: 3 });
     expect(t.statusEvents().map((e) => e.id)).toEqual(['outbound-stop-1/1-rejected']);
   });
 
