@@ -1,6 +1,7 @@
 // The fault soak's verdict: where each planned message ended up (ledger row, poison queue) and what Twilio
 // received for it, from which it counts the lost, the duplicated and anything else that breaks the outbound
-// guarantee (README, Outbound queue). Pure: the caller reads the table, the queues and the proxy's record.
+// guarantee (README, Outbound queue); then the rest of the surface: events, cancels, batches, recordings, status
+// re-checks and long schedules. Pure: the caller reads the table, the queues, the blobs, the log and the proxy's record.
 import type { Expectation } from './faultPlan';
 
 export interface AuditMessage {
