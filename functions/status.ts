@@ -12,19 +12,29 @@ import { IDEMPOTENCY_KEY } from '../shared/outbound/fields';
 import { parseAmdResult, parseStatusCallback, type AmdResult } from '../shared/outbound/statusCallback';
 import { twilioWebhook } from '../shared/webhook/webhookHttp';
 import { ROUTES } from '../shared/platform/routes';
+import { invocationCorrelationId } from '../shared/outbound/correlation';
+import type { LedgerRow } from '../shared/outbound/ledger';
 
 /**
  * Message and call status callbacks (/api/status?key=<idempotency key>, set by the outbound sender). Each one
  * moves the ledger row forward, never back, publishes the change's event, and writes one structured log line.
  * When the events cannot be published it answers 503: the change stays in the row's outbox and Twilio's retry
- * (the URL's connection overrides ask for one) publishes it.
+ * (the URL's connection overrides ask for one) publishes it. Its lines carry the correlationId of the ledger row
+ * (the message's); a callback without a row, this invocation's own.
  */
 export const status = twilioWebhook(async ({ params, url, context }): Promise<HttpResponseInit> => {
+  const ownId = invocationCorrelationId(context.traceContext);
   const amd = parseAmdResult(params);
-  if (amd) return amdResult(amd, url.searchParams.get('key') ?? undefined, context);
+  if (amd) return amdResult(amd, url.searchParams.get('key') ?? undefined, context, ownId);
   const update = parseStatusCallback(params);
   if (!update) {
-    context.warn(JSON.stringify({ event: 'status-callback', outcome: 'ignored: neither MessageSid/MessageStatus nor CallSid/CallStatus' }));
+    context.warn(
+      JSON.stringify({
+        event: 'status-callback',
+        correlationId: ownId,
+        outcome: 'ignored: neither MessageSid/MessageStatus nor CallSid/CallStatus',
+      }),
+    );
     return { status: 400, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: 'Not a message or call status callback.\n' };
   }
   const key = url.searchParams.get('key') ?? undefined;
@@ -37,17 +47,36 @@ export const status = twilioWebhook(async ({ params, url, context }): Promise<Ht
     errorCode: update.errorCode,
   };
   if (!key || !IDEMPOTENCY_KEY.test(key)) {
-    context.log(JSON.stringify({ ...entry, outcome: 'no valid key in the callback URL; not an outbound-queue send' }));
+    context.log(
+      JSON.stringify({ ...entry, correlationId: ownId, outcome: 'no valid key in the callback URL; not an outbound-queue send' }),
+    );
     return { status: 204 };
   }
-  const ports = { ledger: { update: updateLedgerRow }, events: liveEventSink() };
+  // The row as the last ledger write left it: its correlationId is the message's, even when the publish fails after.
+  let seen: LedgerRow | undefined;
+  const ports = {
+    ledger: {
+      update: async (...args: Parameters<typeof updateLedgerRow>) => {
+        const update = await updateLedgerRow(...args);
+        seen = update.row ?? seen;
+        return update;
+      },
+    },
+    events: liveEventSink(),
+  };
+  const correlationId = () => seen?.correlationId ?? ownId;
   let result;
   try {
     result = await updateWithEvents(ports, key, callback({ ...update, now: new Date() }));
   } catch (error) {
     if (!(error instanceof EventsUnavailableError)) throw error;
     context.warn(
-      JSON.stringify({ ...entry, outcome: 'applied; its event is not published yet (503, Twilio retries)', error: error.message }),
+      JSON.stringify({
+        ...entry,
+        correlationId: correlationId(),
+        outcome: 'applied; its event is not published yet (503, Twilio retries)',
+        error: error.message,
+      }),
     );
     return {
       status: 503,
@@ -58,7 +87,7 @@ export const status = twilioWebhook(async ({ params, url, context }): Promise<Ht
   // The REST answer of this send was lost and the callback completed the row: nobody queued its re-check.
   if (result.changed && result.row?.status === 'sent' && result.previous?.status !== 'sent') {
     const delay = checkDelayMs(settings().outboundReconcileAfterMs, 1);
-    await enqueueStatusCheck(statusCheckMessage(key, 1), { visibilityTimeoutSeconds: visibilityDelaySeconds(delay) });
+    await enqueueStatusCheck(statusCheckMessage(key, 1, correlationId()), { visibilityTimeoutSeconds: visibilityDelaySeconds(delay) });
   }
   const outcome = !result.row
     ? 'no ledger row for this key'
@@ -67,7 +96,15 @@ export const status = twilioWebhook(async ({ params, url, context }): Promise<Ht
       : result.changed
         ? 'applied'
         : 'ignored: the row is already this far or further';
-  context.log(JSON.stringify({ ...entry, outcome, ledgerStatus: result.row?.status, duplicateSids: result.row?.duplicateSids }));
+  context.log(
+    JSON.stringify({
+      ...entry,
+      correlationId: correlationId(),
+      outcome,
+      ledgerStatus: result.row?.status,
+      duplicateSids: result.row?.duplicateSids,
+    }),
+  );
   return { status: 204 };
 });
 
@@ -76,13 +113,20 @@ export const status = twilioWebhook(async ({ params, url, context }): Promise<Ht
  * answered a call sent with machineSay, the call switches to the message left for machines (once: a repeated
  * callback finds the row already says so).
  */
-async function amdResult(amd: AmdResult, key: string | undefined, context: InvocationContext): Promise<HttpResponseInit> {
-  const entry = { event: 'amd', key, sid: amd.sid, answeredBy: amd.answeredBy };
+async function amdResult(amd: AmdResult, key: string | undefined, context: InvocationContext, ownId: string): Promise<HttpResponseInit> {
+  const entry: Record<string, unknown> = { event: 'amd', key, sid: amd.sid, answeredBy: amd.answeredBy };
   if (!key || !IDEMPOTENCY_KEY.test(key)) {
-    context.log(JSON.stringify({ ...entry, outcome: 'no valid key in the callback URL; not an outbound-queue call' }));
+    context.log(
+      JSON.stringify({
+        ...entry,
+        correlationId: ownId,
+        outcome: 'no valid key in the callback URL; not an outbound-queue call',
+      }),
+    );
     return { status: 204 };
   }
   const result = await updateLedgerRow(key, answered({ ...amd, now: new Date() }));
+  entry.correlationId = result.row?.correlationId ?? ownId;
   let outcome = !result.row ? 'no ledger row for this key' : result.changed ? 'recorded' : 'ignored: already recorded, or another call';
   if (result.changed && amd.machineAtBeep && result.row?.machineTwiml) {
     try {

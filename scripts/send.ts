@@ -20,6 +20,10 @@ import { asRestError } from '../shared/platform/azureErrors';
 import { settings, SETTINGS, SettingsError } from '../shared/platform/settings';
 import { storageOutage } from '../shared/platform/storageUnavailable';
 import { BatchFileError, readBatchFile } from './batchFile';
+import { newCorrelationId } from '../shared/outbound/correlation';
+
+/** One id per run (README, One id through the path): the run's messages and their log lines carry it. */
+const runCorrelationId = newCorrelationId();
 
 export const USAGE = `Usage:
   npm run send -- sms <to> [<body>] [--media-url URL]... [options]
@@ -197,10 +201,14 @@ async function send(type: string, to: string | undefined, rest: string[], values
   if (!validation.ok) throw new UsageError(`Not a valid outbound message: ${describeIssues(validation.issues)}`);
   const key = validation.message.idempotencyKey ?? randomUUID();
   sendingKey = key;
-  const { row } = await acceptAndSchedule(acceptingIo(values), { ...validation.message, idempotencyKey: key }, { now });
+  const { row } = await acceptAndSchedule(
+    acceptingIo(values),
+    { ...validation.message, idempotencyKey: key },
+    { now, correlationId: runCorrelationId },
+  );
   const base = settings().webhookBaseUrl ?? `http://localhost:${readLocalSettings(process.cwd()).localHttpPort ?? 7071}`;
   console.log(
-    `Enqueued ${validation.message.type} on queue ${settings().outboundQueue}, idempotency key ${key}. Ledger: ${row?.status ?? 'accepted'}.`,
+    `Enqueued ${validation.message.type} on queue ${settings().outboundQueue}, idempotency key ${key}, correlation id ${row?.correlationId ?? runCorrelationId}. Ledger: ${row?.status ?? 'accepted'}.`,
   );
   console.log(`Follow it with GET ${outboundStatusUrl(base, key)}`);
 }
@@ -264,7 +272,7 @@ async function batch(file: string | undefined, values: Values): Promise<number> 
   let done = 0;
   const outcomes = await mapLimited(validation.entries, 16, async (entry): Promise<{ status?: string; refused?: string }> => {
     try {
-      return entry.ok ? { status: (await acceptAndSchedule(io, entry.message, { now })).row?.status } : {};
+      return entry.ok ? { status: (await acceptAndSchedule(io, entry.message, { now, correlationId: runCorrelationId })).row?.status } : {};
     } catch (error) {
       // Refused for good (a setting it needs, a message Twilio cannot take, a key used for another message): its line says why.
       if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError || error instanceof KeyReusedError)
@@ -280,7 +288,9 @@ async function batch(file: string | undefined, values: Values): Promise<number> 
     const label = refused ? 'refused' : status;
     if (label) counts.set(label, (counts.get(label) ?? 0) + 1);
   }
-  console.log(`Batch ${validation.batchKey}: ${validation.entries.length - invalid.length} valid, ${invalid.length} invalid.`);
+  console.log(
+    `Batch ${validation.batchKey}: ${validation.entries.length - invalid.length} valid, ${invalid.length} invalid. Correlation id ${runCorrelationId}.`,
+  );
   for (const [status, count] of counts) console.log(`  ${status}: ${count}`);
   for (const entry of invalid) if (!entry.ok) console.log(`  line ${rows[entry.index].line}: ${describeIssues(entry.issues)}`);
   outcomes.forEach(({ refused }, i) => refused && console.log(`  line ${rows[validation.entries[i].index].line}: refused: ${refused}`));

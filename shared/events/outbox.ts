@@ -34,7 +34,7 @@ export function withStatusEvent(transition: Transition, source: string): Transit
         reason: next.reason ?? null,
         metadata: next.metadata ?? null,
       },
-      { source, time: new Date(next.updatedAt), change },
+      { source, time: new Date(next.updatedAt), change, correlationId: next.correlationId },
     );
     return { ...next, eventCount: change, pendingEvents: [...(next.pendingEvents ?? []), event] };
   };

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { decodeQueueMessage, UndecodableMessageError } from './decode';
 import { IDEMPOTENCY_KEY, RESERVED_FIELDS } from './fields';
+import { isCorrelationId } from './correlation';
 
 export interface Delivery {
   /** The outbound message candidate, not yet validated. */
@@ -17,6 +18,8 @@ export interface Delivery {
   /** The queue message's own id and dequeue count, when no payload field hides them. */
   queueMessageId?: string;
   dequeueCount?: number;
+  /** The correlationId the message (or status check) brought, when it is a valid one (./correlation.ts). */
+  correlationId?: string;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -91,6 +94,13 @@ function chooseKey(
   return { key: `sha256-${sha256(text)}`, keySource: 'message hash' };
 }
 
+/** A message's correlationId, or a status check's. An invalid one is left to the schema to reject. */
+function correlationIdIn(payload: unknown): string | undefined {
+  if (!isObject(payload)) return undefined;
+  const own = isObject(payload.statusCheck) ? payload.statusCheck.correlationId : payload.correlationId;
+  return isCorrelationId(own) ? own : undefined;
+}
+
 /** Reads one queue delivery: raw JSON or base64 text, a plain message or an Event Grid event. */
 export function readDelivery(queueItem: unknown, triggerMetadata: JsonObject | undefined): Delivery {
   const { queueMessageId, dequeueCount } = trustedQueueMetadata(queueItem, triggerMetadata);
@@ -110,5 +120,13 @@ export function readDelivery(queueItem: unknown, triggerMetadata: JsonObject | u
     };
   }
   const { payload, producer, eventId } = unwrapEvent(decoded);
-  return { payload, producer, ...chooseKey(payload, eventId, queueMessageId, text), queueMessageId, dequeueCount };
+  const correlationId = correlationIdIn(payload);
+  return {
+    payload,
+    producer,
+    ...chooseKey(payload, eventId, queueMessageId, text),
+    queueMessageId,
+    dequeueCount,
+    ...(correlationId && { correlationId }),
+  };
 }
