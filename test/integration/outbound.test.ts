@@ -307,7 +307,12 @@ describe('POST /api/outbound and GET /api/outbound/{key}', () => {
     const response = await post({ type: 'sms', to: '+15550600001', body: 'via HTTP', idempotencyKey: 'http-1' });
     expect(response.status).toBe(202);
     const statusUrl = `${WEBHOOK_BASE_URL}/api/outbound/http-1`;
-    expect(await response.json()).toEqual({ key: 'http-1', status: 'accepted', statusUrl });
+    expect(await response.json()).toEqual({
+      key: 'http-1',
+      status: 'accepted',
+      statusUrl,
+      correlationId: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
     expect(response.headers.get('location')).toBe(statusUrl);
     await rowWithStatus('http-1', 'sent');
   });
