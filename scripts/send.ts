@@ -208,7 +208,7 @@ async function send(type: string, to: string | undefined, rest: string[], values
   );
   const base = settings().webhookBaseUrl ?? `http://localhost:${readLocalSettings(process.cwd()).localHttpPort ?? 7071}`;
   console.log(
-    `Enqueued ${validation.message.type} on queue ${settings().outboundQueue}, idempotency key ${key}, correlation id ${row?.correlationId ?? runCorrelationId}. Ledger: ${row?.status ?? 'accepted'}.`,
+    `Enqueued ${validation.message.type} on queue ${settings().outboundQueue}, idempotency key ${key}. Correlation id ${row?.correlationId ?? runCorrelationId}. Ledger: ${row?.status ?? 'accepted'}.`,
   );
   console.log(`Follow it with GET ${outboundStatusUrl(base, key)}`);
 }

@@ -417,7 +417,10 @@ describe('npm run send', () => {
   test('enqueues an SMS and a call that the app then sends', async () => {
     const sms = await send('sms', '+15550800001', 'Hello from the CLI');
     const smsKey = /idempotency key (\S+)\./.exec(sms.stdout)![1];
-    expect(await rowWithStatus(smsKey, 'sent')).toMatchObject({ to: '+15550800001' });
+    // The run's correlation id is printed, and the message's lines and row carry it.
+    const correlationId = /Correlation id ([0-9a-f]{32})\./.exec(sms.stdout)![1];
+    expect(await rowWithStatus(smsKey, 'sent')).toMatchObject({ to: '+15550800001', correlationId });
+    expect(await logEntry(smsKey, /^sent$/)).toMatchObject({ correlationId });
     expect(creates('+15550800001')[0].form.get('Body')).toBe('Hello from the CLI');
     await send('call', '+15550800002', '--say', 'Hello', '--key', 'cli-call-1');
     await rowWithStatus('cli-call-1', 'sent');
