@@ -15,11 +15,16 @@ export interface EventSink {
 
 const isEventStatus = (status: string): status is OutboundEventStatus => (OUTBOUND_EVENT_STATUSES as readonly string[]).includes(status);
 
-/** The transition, plus the event for the status change it makes, in the row's outbox. */
+/**
+ * The transition, plus the event for the status change it makes, in the row's outbox. A call's answering-machine
+ * result is an event too (its status unchanged), since it decides what the callee heard.
+ */
 export function withStatusEvent(transition: Transition, source: string): Transition {
   return (row) => {
     const next = transition(row);
-    if (!next || next.status === row?.status || !isEventStatus(next.status)) return next;
+    if (!next || !isEventStatus(next.status)) return next;
+    const answered = next.answeredBy !== undefined && next.answeredBy !== row?.answeredBy;
+    if (next.status === row?.status && !answered) return next;
     const change = (next.eventCount ?? 0) + 1;
     const event = outboundStatusEvent(
       {
@@ -32,6 +37,7 @@ export function withStatusEvent(transition: Transition, source: string): Transit
         errorCode: next.errorCode ?? null,
         errorMessage: next.errorMessage ?? null,
         reason: next.reason ?? null,
+        answeredBy: next.answeredBy ?? null,
         metadata: next.metadata ?? null,
       },
       { source, time: new Date(next.updatedAt), change, correlationId: next.correlationId },

@@ -14,7 +14,8 @@ import { copyAndNotify, parseRecordingJob, type RecordingJob } from '../../share
 import { linkExpiry, recordingLinkQuery } from '../../shared/recordings/recordingLink';
 import { startTwilioMedia, type TwilioMedia } from '../../harness/twilioMedia';
 import { SENTINEL_CREDENTIALS } from '../../harness/secrets';
-import { formBody, sign, voiceCallParams } from '../../harness/twilioRequests';
+import { voiceCallParams } from '../../harness/twilioRequests';
+import { signedWebhookRequest } from '../../harness/inProcessRequests';
 import { uniqueSid } from '../../harness/genuineWebhooks';
 
 const BASE = 'https://calls.example.com';
@@ -82,15 +83,7 @@ async function recordAction(sid: string): Promise<number> {
     RecordingDuration: '7',
   });
   const url = `${BASE}/api/voicemail`;
-  const request = new HttpRequest({
-    method: 'POST',
-    url,
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': sign(SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN, url, params),
-    },
-    body: { string: formBody(params) },
-  });
+  const request = signedWebhookRequest(SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN, url, params);
   return (await voicemail(request, context())).status ?? 200;
 }
 
