@@ -347,7 +347,8 @@ export function logFigures(output: string): LogFigures {
   };
   const add = (tally: Record<string, number>, name: string) => (tally[name] = (tally[name] ?? 0) + 1);
   for (const line of output.split('\n')) {
-    const json = line.indexOf('{"event":"outbound"');
+    // The comma: not {"event":"outbound-accept"}, the accepting request's line.
+    const json = line.indexOf('{"event":"outbound",');
     if (json >= 0) {
       const outcome = String((JSON.parse(line.slice(json)) as { outcome?: unknown }).outcome);
       add(figures.deliveries, OUTCOME_NAMES.find(([pattern]) => pattern.test(outcome))?.[1] ?? outcome);

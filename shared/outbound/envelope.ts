@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { decodeQueueMessage, UndecodableMessageError } from './decode';
 import { IDEMPOTENCY_KEY, RESERVED_FIELDS } from './fields';
-import { isCorrelationId } from './correlation';
+import { isCorrelationId, traceIdOf } from './correlation';
 
 export interface Delivery {
   /** The outbound message candidate, not yet validated. */
@@ -31,12 +31,15 @@ const isObject = (value: unknown): value is JsonObject =>
  * An Event Grid event (Event Grid schema or CloudEvents 1.0) as Event Grid's storage-queue handler writes it:
  * one event per queue message, the outbound message in `data`.
  */
-function unwrapEvent(value: unknown): { payload: unknown; producer: Delivery['producer']; eventId?: string } {
+function unwrapEvent(value: unknown): { payload: unknown; producer: Delivery['producer']; eventId?: string; traceparent?: string } {
   if (isObject(value) && 'data' in value && typeof value.id === 'string') {
     if (typeof value.eventType === 'string' && typeof value.dataVersion === 'string')
       return { payload: value.data, producer: 'event-grid', eventId: value.id };
-    if (typeof value.specversion === 'string' && typeof value.type === 'string')
-      return { payload: value.data, producer: 'cloud-event', eventId: value.id };
+    if (typeof value.specversion === 'string' && typeof value.type === 'string') {
+      // The CloudEvents distributed tracing extension: the producer's trace, when the message brings no correlationId.
+      const traceparent = typeof value.traceparent === 'string' ? value.traceparent : undefined;
+      return { payload: value.data, producer: 'cloud-event', eventId: value.id, traceparent };
+    }
   }
   return { payload: value, producer: 'message' };
 }
@@ -119,8 +122,8 @@ export function readDelivery(queueItem: unknown, triggerMetadata: JsonObject | u
       dequeueCount,
     };
   }
-  const { payload, producer, eventId } = unwrapEvent(decoded);
-  const correlationId = correlationIdIn(payload);
+  const { payload, producer, eventId, traceparent } = unwrapEvent(decoded);
+  const correlationId = correlationIdIn(payload) ?? traceIdOf(traceparent);
   return {
     payload,
     producer,

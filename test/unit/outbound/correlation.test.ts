@@ -101,6 +101,12 @@ describe('the message and the row', () => {
     expect(readDelivery(JSON.stringify({ ...message, correlationId: RETRY }), {}).correlationId).toBe(RETRY);
     expect(readDelivery(JSON.stringify({ ...message, correlationId: 'nope' }), {}).correlationId).toBeUndefined();
   });
+
+  test("a CloudEvent's traceparent gives the id when its message brings none", () => {
+    const event = { specversion: '1.0', id: 'e-1', type: 'order.shipped', source: 'shop', traceparent: `00-${RETRY}-00f067aa0ba902b7-01` };
+    expect(readDelivery(JSON.stringify({ ...event, data: message }), {}).correlationId).toBe(RETRY);
+    expect(readDelivery(JSON.stringify({ ...event, data: { ...message, correlationId: FIRST } }), {}).correlationId).toBe(FIRST);
+  });
 });
 
 describe('the orchestrator', () => {
