@@ -1,6 +1,7 @@
 import { app } from '@azure/functions';
 import { enqueueOutbound } from '../shared/outbound/outboundQueue';
 import { enqueueRecordingJob } from '../shared/recordings/recordingQueue';
+import { recordingNotificationKey } from '../shared/recordings/recordingJob';
 import { settings } from '../shared/platform/settings';
 import { voicemailTwiml } from '../shared/twiml/voicemail';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
@@ -25,7 +26,14 @@ export const voicemail = twimlWebhook(async ({ params, url, context }) => {
   }
   if (result.recordingJob) {
     await enqueueRecordingJob({ ...result.recordingJob, correlationId });
-    context.log(`voicemail recording queued to be copied (${result.recordingJob.recordingSid})`);
+    context.log(
+      JSON.stringify({
+        event: 'voicemail-notification',
+        key: recordingNotificationKey(result.recordingJob.recordingSid),
+        correlationId,
+        outcome: `voicemail recording ${result.recordingJob.recordingSid} queued to be copied`,
+      }),
+    );
   }
   if (result.unsent) context.warn(`voicemail notification not sent: ${result.unsent}`);
   const event = voicemailEvent(params, { source: settings().events.source, time: new Date(), correlationId });

@@ -4,7 +4,7 @@ import { ROUTE_PREFIX } from '../shared/platform/routes';
 import { settings } from '../shared/platform/settings';
 import { existingRecordingCopy, recordingLinkKey, saveRecordingCopy } from '../shared/recordings/recordingBlob';
 import { deleteRecordingFromTwilio, fetchRecordingMedia } from '../shared/recordings/recordingApi';
-import { copyAndNotify, parseRecordingJob, type RecordingIo } from '../shared/recordings/recordingJob';
+import { copyAndNotify, parseRecordingJob, recordingNotificationKey, type RecordingIo } from '../shared/recordings/recordingJob';
 import { linkExpiry, recordingLinkQuery } from '../shared/recordings/recordingLink';
 import { invocationCorrelationId } from '../shared/outbound/correlation';
 
@@ -32,7 +32,7 @@ export async function voicemailRecording(queueItem: unknown, context: Invocation
   context.log(
     JSON.stringify({
       event: 'voicemail-notification',
-      key: `voicemail-recording-${job.recordingSid}`,
+      key: recordingNotificationKey(job.recordingSid),
       correlationId: job.correlationId,
       outcome: `voicemail recording ${job.recordingSid} ${copied ? 'copied' : 'already copied'}; notification queued`,
     }),

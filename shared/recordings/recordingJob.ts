@@ -57,6 +57,9 @@ function safeJson(text: string): unknown {
   }
 }
 
+/** The notification's idempotency key: one text per recording. */
+export const recordingNotificationKey = (recordingSid: string) => `voicemail-recording-${recordingSid}`;
+
 /**
  * The notification SMS. Its idempotency key is the one the voicemail webhook used before recordings were copied, so
  * a retried job (or a repeated Record action) texts once; its text is the same on every retry, because the link's
@@ -67,7 +70,7 @@ export function recordingNotification(job: RecordingJob, link: string): Outbound
   const sms = outboundSms({
     to: job.notify,
     body: `New voicemail from ${job.caller}${duration}: ${link}`,
-    idempotencyKey: `voicemail-recording-${job.recordingSid}`,
+    idempotencyKey: recordingNotificationKey(job.recordingSid),
   });
   return job.correlationId ? { ...sms, correlationId: job.correlationId } : sms;
 }
