@@ -39,6 +39,7 @@ Options for every message:
   --window JSON             quiet hours: send only inside {"start":"09:00","end":"20:00","timeZone":"America/New_York"}
   --key KEY                 idempotency key (default: a new UUID); for batch, the batch key
   --metadata JSON           your own data, kept in the ledger (at most 1 KB)
+  --correlation-id ID       the id its log lines and events carry, a W3C trace id (default: one new id per run)
   --status-callback URL     where Twilio posts status changes (default: the app's /api/status)
 
 SMS options:
@@ -96,6 +97,7 @@ const OPTIONS = {
   'send-at': { type: 'string' },
   window: { type: 'string' },
   key: { type: 'string' },
+  'correlation-id': { type: 'string' },
   metadata: { type: 'string' },
   'status-callback': { type: 'string' },
   queue: { type: 'string' },
@@ -149,6 +151,7 @@ function messageFrom(type: string, to: string, body: string | undefined, values:
     sendAt: values['send-at'],
     window: json('window', values.window),
     idempotencyKey: values.key,
+    correlationId: values['correlation-id'],
     metadata: json('metadata', values.metadata),
     statusCallback: values['status-callback'],
   };
