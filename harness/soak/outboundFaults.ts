@@ -233,7 +233,26 @@ async function auditRun(rig: OutboundRig, messages: PlannedMessage[], keys: Map<
     rows: await ledgerRows(rig),
     poison,
     creates,
+    lineIds: lineCorrelationIds(rig.output()),
   });
+}
+
+/**
+ * Per key, the message's correlationId as each structured log line names it. An acceptance refused or failed took
+ * no effect (the producer tries again), so its line, under its own id, names no message.
+ */
+export function lineCorrelationIds(output: string): Map<string, string[]> {
+  const ids = new Map<string, string[]>();
+  for (const line of output.split('\n')) {
+    const at = line.indexOf('{"event":');
+    if (at < 0) continue;
+    const entry = JSON.parse(line.slice(at)) as Record<string, unknown>;
+    if (typeof entry.key !== 'string') continue;
+    if (entry.event === 'outbound-accept' && /^(refused|failed)/.test(String(entry.outcome))) continue;
+    const id = entry.event === 'outbound-accept' ? (entry.messageCorrelationId ?? entry.correlationId) : entry.correlationId;
+    if (typeof id === 'string') ids.set(entry.key, [...(ids.get(entry.key) ?? []), id]);
+  }
+  return ids;
 }
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
