@@ -12,7 +12,7 @@ import { resetTwilioClientForTests } from '../../shared/platform/twilioClient';
 import { recordingLinkKey, resetRecordingLinkKeyForTests } from '../../shared/recordings/recordingBlob';
 import { copyAndNotify, parseRecordingJob, type RecordingJob } from '../../shared/recordings/recordingJob';
 import { linkExpiry, recordingLinkQuery } from '../../shared/recordings/recordingLink';
-import { startTwilioMedia, type TwilioMedia } from '../../harness/twilioMedia';
+import { mediaAnswer, startTwilioMedia, type TwilioMedia } from '../../harness/twilioMedia';
 import { SENTINEL_CREDENTIALS } from '../../harness/secrets';
 import { voiceCallParams } from '../../harness/twilioRequests';
 import { signedWebhookRequest } from '../../harness/inProcessRequests';
@@ -87,6 +87,11 @@ async function recordAction(sid: string): Promise<number> {
   return (await voicemail(request, context())).status ?? 200;
 }
 
+const withoutCorrelation = (message: unknown) => {
+  const { correlationId: _id, ...rest } = message as Record<string, unknown>;
+  return JSON.stringify(rest);
+};
+
 async function messages(queue: string): Promise<unknown[]> {
   const peeked = await (await queueClient(queue)).peekMessages({ numberOfMessages: 32 });
   return peeked.peekedMessageItems.map((m) => JSON.parse(m.messageText));
@@ -103,6 +108,22 @@ async function open(link: string): Promise<{ status: number; body: Buffer; heade
 
 const linkIn = (sms: unknown) => /https:\/\/\S+/.exec((sms as { body: string }).body)![0];
 
+test("the stand-in takes the API key for a DELETE, as Twilio's REST API does, not for the media, and its 401 says why", () => {
+  // Found by the fault soak: the app's REST client deletes with the API key; the stand-in refused it with a 401 that
+  // had no message, so the copy job failed as "undefined" and went to the poison queue.
+  const apiKey = { sid: SENTINEL_CREDENTIALS.TWILIO_API_KEY_SID, secret: SENTINEL_CREDENTIALS.TWILIO_API_KEY_SECRET };
+  const account = { accountSid: ACCOUNT, authToken: SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN, apiKey };
+  const store = { recordings: new Map<string, Buffer>(), deleted: new Set<string>(), anyAudio: AUDIO };
+  const withKey = `Basic ${Buffer.from(`${apiKey.sid}:${apiKey.secret}`).toString('base64')}`;
+  const sid = uniqueSid('RE');
+  const path = (extension: string) => `/2010-04-01/Accounts/${ACCOUNT}/Recordings/${sid}${extension}`;
+  const media = mediaAnswer(account, store, { method: 'GET', path: path('.mp3'), authorization: withKey });
+  expect(media).toMatchObject({ status: 401 });
+  expect(JSON.parse(String(media!.body))).toMatchObject({ code: 20003, message: 'Authenticate' });
+  expect(mediaAnswer(account, store, { method: 'DELETE', path: path('.json'), authorization: withKey })).toMatchObject({ status: 204 });
+  expect(store.deleted.has(sid)).toBe(true);
+});
+
 test('the raw RecordingUrl needs the account credentials: the stand-in answers 401 without them', async () => {
   const sid = uniqueSid('RE');
   twilio.addRecording(sid, AUDIO);
@@ -116,14 +137,28 @@ test('a voicemail is copied into Blob storage and texted as a link that opens wi
   expect(await recordAction(sid)).toBe(200);
   const jobs = await messages('rec-jobs');
   expect(jobs).toEqual([
-    { type: 'voicemail-recording', recordingSid: sid, notify: '+14155550188', caller: '+14155550111', duration: '7', linkBase: BASE },
+    {
+      type: 'voicemail-recording',
+      recordingSid: sid,
+      notify: '+14155550188',
+      caller: '+14155550111',
+      duration: '7',
+      linkBase: BASE,
+      correlationId: expect.stringMatching(/^[0-9a-f]{32}$/),
+    },
   ]);
   // The webhook no longer texts Twilio's URL itself.
   expect(await messages('rec-outbound')).toEqual([]);
 
   await voicemailRecording(jobs[0], context());
   const [sms] = await messages('rec-outbound');
-  expect(sms).toMatchObject({ type: 'sms', to: '+14155550188', idempotencyKey: `voicemail-recording-${sid}` });
+  // The notification carries the voicemail webhook request's id, which the job brought (README, One id through the path).
+  expect(sms).toMatchObject({
+    type: 'sms',
+    to: '+14155550188',
+    idempotencyKey: `voicemail-recording-${sid}`,
+    correlationId: (jobs[0] as { correlationId: string }).correlationId,
+  });
   const link = linkIn(sms);
   expect(link).toMatch(new RegExp(`^${BASE}/api/recordings/${sid}\\?exp=\\d+&sig=[\\w-]{43}$`));
   expect((sms as { body: string }).body).not.toContain('api.twilio.com');
@@ -216,8 +251,9 @@ test('the copy and the SMS happen once per RecordingSid, even when the host dies
   await voicemailRecording(job, context());
   expect(twilio.log.filter((line) => line === `GET ${sid} 200`)).toHaveLength(1);
   const sms = await messages('rec-outbound');
-  // Every copy of the outbound message has the same key and text: the outbound ledger sends it once.
-  expect(new Set(sms.map((m) => JSON.stringify(m))).size).toBe(1);
+  // Every copy of the outbound message has the same key and text: the outbound ledger sends it once. (A job queued
+  // without a correlationId takes each invocation's; the content hash leaves it out, and the row keeps the first.)
+  expect(new Set(sms.map(withoutCorrelation)).size).toBe(1);
   const blobs: string[] = [];
   for await (const blob of (await blobContainer('rec-copies')).listBlobsFlat({ prefix: sid })) blobs.push(blob.name);
   expect(blobs).toEqual([`${sid}.mp3`]);
@@ -240,7 +276,7 @@ test('with RECORDINGS_DELETE_FROM_TWILIO=true the recording is deleted from Twil
     { type: 'voicemail-recording', recordingSid: sid, notify: '+14155550188', caller: 'x', linkBase: BASE },
     context(),
   );
-  expect(new Set((await messages('rec-outbound')).map((m) => JSON.stringify(m))).size).toBe(1);
+  expect(new Set((await messages('rec-outbound')).map(withoutCorrelation)).size).toBe(1);
 });
 
 test('Twilio refusing the audio fails the job with the status, and leaves nothing half done', async () => {

@@ -94,6 +94,30 @@ describe('outbound status events', () => {
     ]);
   });
 
+  test('a redelivery that rejects its message again (opted out) publishes no second rejected under a new id', async () => {
+    // Found by the fault soak: the first rejection's delivery was killed before the queue deleted the message; the
+    // redelivery claimed the rejected row (sending) and rejected it again, announcing rejected twice, change 1 and 2.
+    const t = fakeIo();
+    t.io.optOuts.isOptedOut = async () => true;
+    await t.deliver(sms('stop-1'));
+    await t.deliver(sms('stop-1'), 2);
+    await t.deliver(sms('stop-1'), 3);
+    expect(t.ledger.row('stop-1')).toMatchObject({ status: 'rejected', attempts: 3 });
+    expect(t.statusEvents().map((e) => e.id)).toEqual(['outbound-stop-1/1-rejected']);
+  });
+
+  test('a rejected key sent again later announces each new status: accepted, then rejected again', async () => {
+    const t = fakeIo();
+    await t.deliver({ type: 'sms', to: 'nope', body: 'x', idempotencyKey: 'again-1' });
+    await acceptAndSchedule(t.io, { type: 'sms', to: '+15551234567', body: 'x', idempotencyKey: 'again-1' } as never, { now: t.io.now() });
+    await t.deliver({ type: 'sms', to: 'nope', body: 'x', idempotencyKey: 'again-1' });
+    expect(t.statusEvents().map((e) => [e.data.status, e.data.previousStatus])).toEqual([
+      ['rejected', null],
+      ['accepted', 'rejected'],
+      ['rejected', 'accepted'],
+    ]);
+  });
+
   test('a redelivery after the event went out publishes nothing more', async () => {
     const t = fakeIo();
     await t.deliver(sms('dup-1'));
@@ -108,7 +132,12 @@ describe('the status re-check', () => {
   test('a send queues a re-check OUTBOUND_RECONCILE_AFTER_SECONDS later', async () => {
     const t = fakeIo();
     await t.deliver(sms('rc-1'));
-    expect(t.queue.statusChecks).toEqual([{ check: { statusCheck: { key: 'rc-1', check: 1 } }, visibilityTimeoutSeconds: 900 }]);
+    expect(t.queue.statusChecks).toEqual([
+      {
+        check: { statusCheck: { key: 'rc-1', check: 1, correlationId: expect.stringMatching(/^[0-9a-f]{32}$/) } },
+        visibilityTimeoutSeconds: 900,
+      },
+    ]);
   });
 
   test('finds the final status the lost callback would have brought, moves the row and emits the event', async () => {
