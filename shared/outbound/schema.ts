@@ -69,12 +69,25 @@ const common = {
     ),
   metadata: z
     .record(z.string(), z.unknown())
-    .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= MAX_METADATA_BYTES, {
+    .refine((value) => jsonBytes(value) <= MAX_METADATA_BYTES, {
       error: `must be at most ${MAX_METADATA_BYTES} bytes as JSON`,
     })
     .optional()
     .describe('Your own data, at most 1 KB as JSON, kept in the ledger row.'),
 };
+
+/**
+ * Bytes of `value` written as JSON. JSON.parse reads any depth but JSON.stringify throws a RangeError past a few
+ * thousand levels: such a value is far over any limit here (each level takes two bytes at least), so Infinity.
+ */
+function jsonBytes(value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value));
+  } catch (error) {
+    if (error instanceof RangeError) return Infinity;
+    throw error;
+  }
+}
 
 /** A rule across fields, stated once for zod (`holds`) and once for the JSON Schema (`json`, one entry of allOf). */
 interface Rule {
