@@ -2,6 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { optOutsOf, recordOptOut, removeOptOut } from '../shared/outbound/optOutTable';
 import { isOptOutAddress, isOptOutSender, type OptOut } from '../shared/outbound/optOuts';
 import { ROUTES } from '../shared/platform/routes';
+import { answeringStorageOutages } from '../shared/platform/storageUnavailable';
 
 const ALL = '*';
 const shown = (o: OptOut) => ({ sender: o.sender ?? ALL, keyword: o.keyword, source: o.source, optedOutAt: o.optedOutAt });
@@ -28,10 +29,10 @@ function readPut(text: string): { sender?: string; keyword: string } | string {
 }
 
 /**
- * Issue #16: the opt-out management API (function key). GET lists the address's opt-outs (404: none), PUT records
- * one (for a sender, or * / no body for every sender), DELETE removes one (?sender=...) or all of them.
+ * The opt-out management API (function key). GET lists the address's opt-outs (404: none), PUT records
+ * one (for a sender, or * / no body for every sender), DELETE removes one (?sender=...) or all of them. 503 when storage is down.
  */
-export async function optOut(request: HttpRequest): Promise<HttpResponseInit> {
+export const optOut = answeringStorageOutages(async (request: HttpRequest): Promise<HttpResponseInit> => {
   const address = (request.params.address ?? '').trim();
   if (!isOptOutAddress(address))
     return problem(400, 'the address must be an E.164 number or a channel address such as whatsapp:+14155550100', 'address');
@@ -51,6 +52,6 @@ export async function optOut(request: HttpRequest): Promise<HttpResponseInit> {
   const optOuts = (await optOutsOf(address)).map(shown);
   if (request.method === 'GET' && optOuts.length === 0) return { status: 404, jsonBody: { error: 'Not opted out.', address, optOuts } };
   return { status: 200, jsonBody: { address, optedOut: optOuts.length > 0, optOuts } };
-}
+});
 
 app.http('optOut', { methods: ['GET', 'PUT', 'DELETE'], authLevel: 'function', route: ROUTES.optOutByAddress, handler: optOut });

@@ -2,11 +2,12 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { listOptOuts } from '../shared/outbound/optOutTable';
 import { asRestError } from '../shared/platform/azureErrors';
 import { ROUTES } from '../shared/platform/routes';
+import { answeringStorageOutages } from '../shared/platform/storageUnavailable';
 
 const MAX_PAGE = 1000;
 
-/** Issue #16: GET /api/optouts?pageSize=100&continuationToken=...: every opt-out, a page at a time (function key). */
-export async function optOutList(request: HttpRequest): Promise<HttpResponseInit> {
+/** GET /api/optouts?pageSize=100&continuationToken=...: every opt-out, a page at a time (function key); 503 when storage is down. */
+export const optOutList = answeringStorageOutages(async (request: HttpRequest): Promise<HttpResponseInit> => {
   const pageSize = Number(request.query.get('pageSize') ?? 100);
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE) {
     const error = `pageSize must be a whole number from 1 to ${MAX_PAGE}`;
@@ -36,6 +37,6 @@ export async function optOutList(request: HttpRequest): Promise<HttpResponseInit
   const next =
     page.next && `${new URL(request.url).pathname}?${new URLSearchParams({ pageSize: String(pageSize), continuationToken: page.next })}`;
   return { status: 200, jsonBody: { items, next: page.next, nextUrl: next } };
-}
+});
 
 app.http('optOutList', { methods: ['GET'], authLevel: 'function', route: ROUTES.optOuts, handler: optOutList });

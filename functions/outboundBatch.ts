@@ -8,6 +8,7 @@ import { acceptAndSchedule } from '../shared/outbound/orchestrator';
 import { outboundStatusUrl } from '../shared/outbound/statusUrls';
 import { settings } from '../shared/platform/settings';
 import { ROUTES } from '../shared/platform/routes';
+import { storageUnavailableResponse } from '../shared/platform/storageUnavailable';
 
 /** Ledger writes and enqueues in flight at once for one batch. */
 const CONCURRENCY = 16;
@@ -28,10 +29,10 @@ export async function outboundBatch(request: HttpRequest, context: InvocationCon
   const now = new Date();
   const batch = validateBatch(input, { now, newKey: randomUUID });
   if (!batch.ok) return { status: 400, jsonBody: { error: 'Invalid batch.', issues: batch.issues } };
-  const io = liveOutboundIo();
+  const io = liveOutboundIo('request');
   const base = settings().webhookBaseUrl ?? new URL(request.url).origin;
   const batchCorrelationId = invocationCorrelationId(context.traceContext);
-  const results = await mapLimited(batch.entries, CONCURRENCY, async (entry) => {
+  const accepting = mapLimited(batch.entries, CONCURRENCY, async (entry) => {
     if (!entry.ok) return { index: entry.index, key: entry.key, issues: entry.issues };
     const correlationId = entry.message.correlationId ?? batchCorrelationId;
     let update;
@@ -52,6 +53,15 @@ export async function outboundBatch(request: HttpRequest, context: InvocationCon
     const { row } = update;
     return { index: entry.index, key: entry.key, status: row?.status, statusUrl: outboundStatusUrl(base, entry.key) };
   });
+  let results;
+  try {
+    results = await accepting;
+  } catch (error) {
+    // Some entries may be accepted already: the same batch again under this batch key sends none of them twice.
+    const unavailable = await storageUnavailableResponse(error, { batchKey: batch.batchKey });
+    if (unavailable) return unavailable;
+    throw error;
+  }
   const valid = results.filter((r) => 'status' in r).length;
   return {
     status: 200,

@@ -3,15 +3,16 @@ import { IDEMPOTENCY_KEY } from '../shared/outbound/fields';
 import { liveOutboundIo } from '../shared/outbound/liveIo';
 import { cancelOutbound } from '../shared/outbound/orchestrator';
 import { ROUTES } from '../shared/platform/routes';
+import { answeringStorageOutages } from '../shared/platform/storageUnavailable';
 
 /**
  * DELETE /api/outbound/{key}: cancels a message that has not been sent. 200 with the row (now `canceled`, for good),
- * 404 for an unknown key, 409 with the status when an attempt has already claimed or settled it.
+ * 404 for an unknown key, 409 with the status when an attempt has already claimed or settled it, 503 when storage is down.
  */
-export async function outboundCancel(request: HttpRequest): Promise<HttpResponseInit> {
+export const outboundCancel = answeringStorageOutages(async (request: HttpRequest): Promise<HttpResponseInit> => {
   const key = request.params.key ?? '';
   if (!IDEMPOTENCY_KEY.test(key)) return { status: 404, jsonBody: { error: 'No outbound message with this key.', key: '' } };
-  const result = await cancelOutbound(liveOutboundIo(), key);
+  const result = await cancelOutbound(liveOutboundIo('request'), key);
   if (result.outcome === 'not-found') return { status: 404, jsonBody: { error: 'No outbound message with this key.', key } };
   const { claimId: _claimId, ...row } = result.row;
   if (result.outcome === 'too-late') {
@@ -21,6 +22,6 @@ export async function outboundCancel(request: HttpRequest): Promise<HttpResponse
     };
   }
   return { status: 200, jsonBody: row };
-}
+});
 
 app.http('outboundCancel', { methods: ['DELETE'], authLevel: 'function', route: ROUTES.outboundByKey, handler: outboundCancel });

@@ -23,7 +23,10 @@ export function liveOutboundIo(profile: StorageProfile = 'background'): Outbound
   const config = settings();
   const io: OutboundIo = {
     ledger: { update: (key, transition, options) => updateLedgerRow(key, transition, { ...options, profile }) },
-    optOuts: { isOptedOut, record: recordOptOut },
+    optOuts: {
+      isOptedOut: (address, senders) => isOptedOut(address, senders, profile),
+      record: (address, keyword, sender, source) => recordOptOut(address, keyword, sender, source, profile),
+    },
     queue: { enqueue: (message, options) => enqueueOutbound(message, { ...options, profile }), enqueueStatusCheck },
     twilio: { create: createOnTwilio, find: findOnTwilio, fetch: fetchFromTwilio },
     events: liveEventSink(),

@@ -4,7 +4,7 @@
 import type { TableEntityResult } from '@azure/data-tables';
 import { azureStatusOf } from '../platform/azureErrors';
 import { settings } from '../platform/settings';
-import { tableClient } from '../platform/storageClients';
+import { tableClient, type StorageProfile } from '../platform/storageClients';
 import type { OptOut } from './optOuts';
 
 const ALL_SENDERS = 'optout';
@@ -13,11 +13,13 @@ const senderOf = (partitionKey: string) => (partitionKey === ALL_SENDERS ? undef
 
 type Entity = { keyword?: string; source?: OptOut['source']; optedOutAt?: string };
 
-const table = async () => tableClient(settings().optOutTable);
+// Webhooks and the opt-out API answer within Twilio's or a caller's patience ('request': short retries); the
+// outbound function, which the queue retries anyway, passes 'background'.
+const table = async (profile: StorageProfile = 'request') => tableClient(settings().optOutTable, profile);
 
-async function read(address: string, sender: string | undefined): Promise<OptOut | undefined> {
+async function read(address: string, sender: string | undefined, profile: StorageProfile): Promise<OptOut | undefined> {
   try {
-    const entity = await (await table()).getEntity<Entity>(partitionOf(sender), address);
+    const entity = await (await table(profile)).getEntity<Entity>(partitionOf(sender), address);
     return toOptOut(entity);
   } catch (error) {
     if ((await azureStatusOf(error)) === 404) return undefined;
@@ -36,15 +38,21 @@ function toOptOut(entity: TableEntityResult<Entity>): OptOut {
 }
 
 /** Whether `address` opted out of every sender or of any of `senders`. */
-export async function isOptedOut(address: string, senders: string[] = []): Promise<boolean> {
-  const found = await Promise.all([undefined, ...senders].map((sender) => read(address, sender)));
+export async function isOptedOut(address: string, senders: string[] = [], profile: StorageProfile = 'request'): Promise<boolean> {
+  const found = await Promise.all([undefined, ...senders].map((sender) => read(address, sender, profile)));
   return found.some(Boolean);
 }
 
 /** Records an opt-out from `sender` (undefined: every sender). */
-export async function recordOptOut(address: string, keyword: string, sender?: string, source: OptOut['source'] = 'sms'): Promise<void> {
+export async function recordOptOut(
+  address: string,
+  keyword: string,
+  sender?: string,
+  source: OptOut['source'] = 'sms',
+  profile: StorageProfile = 'request',
+): Promise<void> {
   await (
-    await table()
+    await table(profile)
   ).upsertEntity({ partitionKey: partitionOf(sender), rowKey: address, keyword, source, optedOutAt: new Date().toISOString() }, 'Replace');
 }
 
@@ -65,7 +73,7 @@ export async function removeOptOut(address: string, sender: string | undefined):
  */
 export async function recordOptIn(address: string, sender?: string): Promise<void> {
   if (sender !== undefined) await removeOptOut(address, sender);
-  const everySender = await read(address, undefined);
+  const everySender = await read(address, undefined, 'request');
   if (everySender && everySender.source !== 'api') await removeOptOut(address, undefined);
 }
 

@@ -1,6 +1,6 @@
 // A storage outage as an HTTP caller should see it: 503 with Retry-After and a JSON reason, rather than the host's
 // empty 500. Only outages: a refused connection, a timeout, a 5xx. Storage's other answers are bugs, not outages.
-import type { HttpResponseInit } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { asRestError } from './azureErrors';
 
 export const STORAGE_RETRY_AFTER_SECONDS = 10;
@@ -26,5 +26,20 @@ export async function storageUnavailableResponse(
     status: 503,
     headers: { 'Retry-After': String(STORAGE_RETRY_AFTER_SECONDS) },
     jsonBody: { error: 'Storage is unavailable. Try again later.', reason, ...extra },
+  };
+}
+
+/** An HTTP handler that answers a storage outage with the 503 above instead of throwing it to the host (a 500). */
+export function answeringStorageOutages(
+  handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>,
+): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
+  return async (request, context) => {
+    try {
+      return await handler(request, context);
+    } catch (error) {
+      const unavailable = await storageUnavailableResponse(error);
+      if (unavailable) return unavailable;
+      throw error;
+    }
   };
 }

@@ -234,13 +234,37 @@ describe('when storage is down', () => {
       });
       const get = await getJson(`http://localhost:${port}/api/outbound/some-key`);
       expect(get).toMatchObject({ status: 503, body: { reason: expect.stringMatching(/ECONNREFUSED/) } });
+      // Every storage-backed API answers the outage the same way, never the host's empty 500.
+      const base = `http://localhost:${port}/api`;
+      const others = {
+        cancel: await getJson(`${base}/outbound/some-key`, { method: 'DELETE' }),
+        optOut: await getJson(`${base}/optouts/%2B15551234567`),
+        optOutPut: await getJson(`${base}/optouts/%2B15551234567`, { method: 'PUT' }),
+        optOutDelete: await getJson(`${base}/optouts/%2B15551234567`, { method: 'DELETE' }),
+        optOutList: await getJson(`${base}/optouts`),
+        batch: await postJson(`${base}/outbound/batch`, {
+          messages: [{ type: 'sms', to: '+15551234567', from: '+15551230000', body: 'x' }],
+        }),
+      };
+      for (const [name, answer] of Object.entries(others)) {
+        expect([name, answer.status, answer.headers.get('retry-after'), answer.body.reason]).toEqual([
+          name,
+          503,
+          expect.stringMatching(/^\d+$/),
+          expect.stringMatching(/ECONNREFUSED/),
+        ]);
+      }
+      // A batch answered 503 may be half accepted: its key is in the answer, so sending it again under it sends none twice.
+      expect(others.batch.body.batchKey).toEqual(expect.any(String));
 
       const cli = await send(freshAppRoot(), { AzureWebJobsStorage: deadStorage }, 'sms', '+15551234567', 'x', '--from', '+15551230000');
       expect(cli.code).toBe(1);
       expect(cli.stderr).toMatch(/Storage is not reachable at http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
       expect(cli.stderr).toMatch(/Start it with `npm start`/);
       // The connection string's account key is in neither answer (the reasons carry error codes, never SDK messages).
-      expect(`${JSON.stringify(post.body)}${JSON.stringify(get.body)}${cli.stdout}${cli.stderr}`).not.toContain(AZURITE_KEY);
+      expect(`${JSON.stringify(post.body)}${JSON.stringify(get.body)}${JSON.stringify(others)}${cli.stdout}${cli.stderr}`).not.toContain(
+        AZURITE_KEY,
+      );
     } finally {
       const exited = new Promise<void>((resolve) => run.child.once('exit', () => resolve()));
       const interrupted = Date.now();
