@@ -60,6 +60,7 @@ async function throughQueueFunction(
   extraEnv: Record<string, string> = {},
   storageConnection = azurite.connectionString,
   cpuProfileDir?: string,
+  mainJs?: string,
 ): Promise<Measured> {
   run++;
   const queueName = `bench-outbound-${run}`;
@@ -69,7 +70,7 @@ async function throughQueueFunction(
     body: `bench ${i}`,
     idempotencyKey: `bench-${run}-${i}`,
   }));
-  const app = appCopyWithQueues({ ...concurrency, maxPollingInterval: '00:00:00.1' });
+  const app = appCopyWithQueues({ ...concurrency, maxPollingInterval: '00:00:00.1' }, mainJs);
   const before = fake.creates.length;
   const host = await startHost(
     {
@@ -294,6 +295,43 @@ export async function outboundThroughput(quick: boolean) {
       scaling.push({ ...setting, concurrency: setting.batchSize + setting.newBatchThreshold, perSecond: Math.round(measured.perSecond) });
     }
     return { zeroLatency, cpu, roundTrips, features, latency, scaling };
+  } finally {
+    await Promise.all([azurite.stop(), fake.stop()]);
+  }
+}
+
+/**
+ * `npm run bench -- --only=compare` with BENCH_COMPARE_APP=<another build's dist/main.js>: this build against that
+ * one, runs alternating, in the same run: ms per message at concurrency 1 with 50 ms of Twilio latency, and host
+ * CPU per message at zero latency and the host.json concurrency. Medians of `rounds`.
+ */
+export async function compareBuilds(otherMainJs: string, rounds: number) {
+  const [azurite, fake] = await Promise.all([startAzurite(), startFakeTwilio()]);
+  try {
+    const one = { batchSize: 1, newBatchThreshold: 0 };
+    const queues = (JSON.parse(readFileSync(join(root, 'host.json'), 'utf8')) as { extensions: { queues: QueueConcurrency } }).extensions
+      .queues;
+    const deployed = { batchSize: queues.batchSize, newBatchThreshold: queues.newBatchThreshold };
+    const samples = { thisMs: [] as number[], otherMs: [] as number[], thisCpu: [] as number[], otherCpu: [] as number[] };
+    for (let i = 0; i < rounds; i++) {
+      for (const [build, mainJs] of [
+        ['this', undefined],
+        ['other', otherMainJs],
+      ] as const) {
+        fake.latencyMs = 50;
+        const latency = await throughQueueFunction(azurite, fake, one, 40, {}, azurite.connectionString, undefined, mainJs);
+        fake.latencyMs = 0;
+        const cpu = await throughQueueFunction(azurite, fake, deployed, 300, {}, azurite.connectionString, undefined, mainJs);
+        samples[`${build}Ms`].push(1000 / latency.perSecond);
+        samples[`${build}Cpu`].push(cpu.cpuMsPerMessage);
+      }
+    }
+    return {
+      rounds,
+      msPerMessageAtConcurrency1: { this: round(median(samples.thisMs)), other: round(median(samples.otherMs)) },
+      cpuMsPerMessage: { this: round(median(samples.thisCpu), 3), other: round(median(samples.otherCpu), 3) },
+      samples,
+    };
   } finally {
     await Promise.all([azurite.stop(), fake.stop()]);
   }

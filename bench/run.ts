@@ -7,7 +7,7 @@ import { MOCK_TWILIO_CREDENTIALS } from '../devhost/services';
 import { smsParams, voiceCallParams } from '../harness/twilioRequests';
 import { median, timeProcessRuns } from '../harness/stats';
 import { keyVaultReads } from './keyVaultReads';
-import { outboundThroughput } from './outboundThroughput';
+import { compareBuilds, outboundThroughput } from './outboundThroughput';
 import type { WebhookCase } from './webhookCost';
 
 const root = join(__dirname, '..');
@@ -192,7 +192,12 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = { node: process.version, date: new Date().toISOString(), quick };
   if (only) {
     // A part on its own (`--only=outbound`), printed and not written to results.json.
-    const parts: Record<string, () => unknown> = { coldStart, webhooks: inProcessWebhooks, outbound: () => outboundThroughput(quick) };
+    const parts: Record<string, () => unknown> = {
+      coldStart,
+      webhooks: inProcessWebhooks,
+      outbound: () => outboundThroughput(quick),
+      compare: () => compareBuilds(process.env.BENCH_COMPARE_APP!, quick ? 2 : 5),
+    };
     for (const part of only) console.log(JSON.stringify({ [part]: await parts[part]() }, null, 2));
     return;
   }
