@@ -157,7 +157,7 @@ async function storageRoundTripMs(azurite: RunningAzurite): Promise<number> {
  * through counting proxies (timing from this run is not used). Start-up (table and queue creation) and the
  * host's empty polls are left out of the total.
  */
-async function roundTripsPerMessage(azurite: RunningAzurite, fake: FakeTwilio, count: number) {
+async function roundTripsPerMessage(azurite: RunningAzurite, fake: FakeTwilio, count: number, mainJs?: string) {
   const ports =
     /BlobEndpoint=http:\/\/127\.0\.0\.1:(\d+).*QueueEndpoint=http:\/\/127\.0\.0\.1:(\d+).*TableEndpoint=http:\/\/127\.0\.0\.1:(\d+)/.exec(
       azurite.connectionString,
@@ -174,6 +174,8 @@ async function roundTripsPerMessage(azurite: RunningAzurite, fake: FakeTwilio, c
       count,
       {},
       azuriteConnectionString(Number(ports[1]), queueProxy.port, tableProxy.port),
+      undefined,
+      mainJs,
     );
     // The last message's writes after its create (its record, re-check, event) finish before the host stops.
     const kinds: Record<string, number> = {};
@@ -184,7 +186,26 @@ async function roundTripsPerMessage(azurite: RunningAzurite, fake: FakeTwilio, c
         kinds[kind] = Math.round((n / count) * 100) / 100;
         total += n;
       }
-    return { messages: count, concurrency: 1, perMessage: kinds, total: Math.round((total / count) * 100) / 100 };
+    const connections = queueProxy.connections() + tableProxy.connections();
+    // With one message at a time, requests that overlap run in parallel: the merged intervals are the round trips
+    // one after another, the part of the storage cost that adds to each message's latency.
+    const timed = [...queueProxy.requests, ...tableProxy.requests]
+      .filter((r) => !/create|container|\(empty\)/.test(r.kind))
+      .sort((a, b) => a.start - b.start);
+    let sequential = 0;
+    let until = -Infinity;
+    for (const r of timed) {
+      if (r.start >= until) sequential++;
+      until = Math.max(until, r.end);
+    }
+    return {
+      messages: count,
+      concurrency: 1,
+      perMessage: kinds,
+      total: round(total / count),
+      sequentialPerMessage: round(sequential / count),
+      connectionsPerMessage: round(connections / count),
+    };
   } finally {
     await Promise.all([queueProxy.stop(), tableProxy.stop()]);
   }
@@ -328,6 +349,10 @@ export async function compareBuilds(otherMainJs: string, rounds: number) {
     }
     return {
       rounds,
+      roundTrips: {
+        this: await roundTripsPerMessage(azurite, fake, 30),
+        other: await roundTripsPerMessage(azurite, fake, 30, otherMainJs),
+      },
       msPerMessageAtConcurrency1: { this: round(median(samples.thisMs)), other: round(median(samples.otherMs)) },
       cpuMsPerMessage: { this: round(median(samples.thisCpu), 3), other: round(median(samples.otherCpu), 3) },
       samples,

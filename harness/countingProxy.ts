@@ -8,6 +8,10 @@ export interface CountingProxy {
   port: number;
   /** Requests seen, by kind (see classify). */
   counts: Map<string, number>;
+  /** TCP connections opened to the proxy (a client that keeps its connections alive opens few). */
+  connections(): number;
+  /** Each request's kind and when it arrived and was answered (performance.now()), in arrival order. */
+  requests: Array<{ kind: string; start: number; end: number }>;
   stop(): Promise<void>;
 }
 
@@ -30,7 +34,9 @@ function classify(service: 'table' | 'queue' | 'blob', method: string, path: str
 
 export async function startCountingProxy(targetPort: number, service: 'table' | 'queue' | 'blob'): Promise<CountingProxy> {
   const counts = new Map<string, number>();
+  const requests: CountingProxy['requests'] = [];
   const server: Server = createServer((req, res) => {
+    const start = performance.now();
     const upstream = httpRequest(
       { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers },
       (answer) => {
@@ -40,6 +46,7 @@ export async function startCountingProxy(targetPort: number, service: 'table' | 
           const body = Buffer.concat(chunks);
           const kind = classify(service, req.method ?? 'GET', req.url ?? '/', body.toString('utf8'));
           counts.set(kind, (counts.get(kind) ?? 0) + 1);
+          requests.push({ kind, start, end: performance.now() });
           res.writeHead(answer.statusCode ?? 502, answer.headers).end(body);
         });
       },
@@ -47,12 +54,16 @@ export async function startCountingProxy(targetPort: number, service: 'table' | 
     upstream.on('error', () => res.writeHead(502).end());
     req.pipe(upstream);
   });
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     counts,
+    connections: () => connections,
+    requests,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
