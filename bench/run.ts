@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { MOCK_TWILIO_CREDENTIALS } from '../devhost/services';
+import { MOCK_TWILIO_CREDENTIALS, startAzurite } from '../devhost/services';
 import { smsParams, voiceCallParams } from '../harness/twilioRequests';
 import { median, timeProcessRuns } from '../harness/stats';
 import { keyVaultReads } from './keyVaultReads';
@@ -65,6 +65,8 @@ interface WebhookProfile {
   label: string;
   env: Record<string, string>;
   cases: WebhookCase[];
+  /** Requests per round, when fewer than the default (each of these makes a storage round trip). */
+  iterations?: number;
 }
 
 const voiceCase = (name: string): WebhookCase => ({ name, fn: 'voice', path: '/api/voice', params: voiceCallParams() });
@@ -97,26 +99,50 @@ const WEBHOOK_PROFILES: WebhookProfile[] = [
   },
 ];
 
-function inProcessWebhooks() {
+async function inProcessWebhooks() {
   const rows: Array<Record<string, unknown>> = [];
-  for (const profile of WEBHOOK_PROFILES) {
-    const result = spawnSync(process.execPath, [join(root, 'build', 'bench-webhook-cost.js')], {
-      env: {
-        ...appEnv,
-        ...profile.env,
-        BENCH_CASES: JSON.stringify(profile.cases),
-        BENCH_ITERATIONS: String(quick ? 2000 : 10000),
-      },
-      encoding: 'utf8',
-    });
-    if (result.status !== 0) throw new Error(`webhook bench (${profile.label}) failed: ${result.stderr}${result.stdout}`);
-    const measured = JSON.parse(result.stdout.trim().split('\n').pop()!) as Array<Record<string, unknown>>;
-    for (const row of measured) rows.push({ ...row, settings: profile.label });
+  // Events on: voice and sms publish twilio.call.received / twilio.sms.received to the events queue (on Azurite).
+  const azurite = await startAzurite();
+  const eventsOn: WebhookProfile = {
+    label: 'EVENTS_QUEUE',
+    env: { AzureWebJobsStorage: azurite.connectionString, EVENTS_QUEUE: 'bench-webhook-events' },
+    cases: [voiceCase('voice (events)'), { name: 'sms (events)', fn: 'sms', path: '/api/sms', params: smsParams() }],
+    iterations: quick ? 300 : 1000,
+  };
+  try {
+    for (const profile of [...WEBHOOK_PROFILES, eventsOn]) rows.push(...webhookRows(profile));
+  } finally {
+    await azurite.stop();
   }
-  // Business hours and guards against the same webhook without them: what they add to its cost.
+  // Business hours, guards and events against the same webhook without them: what they add to its cost.
   const ratioOf = (name: string) => rows.find((r) => r.name === name)?.ratio as number;
-  const added = (name: string) => ratioOf('voice') / ratioOf(name) - 1;
-  return { rows, goal: 0.6, added: { hours: added('voice (hours)'), guards: added('voice (guards)'), goal: 0.1 } };
+  const added = (name: string, without: string) => ratioOf(without) / ratioOf(name) - 1;
+  return {
+    rows,
+    goal: 0.6,
+    added: {
+      hours: added('voice (hours)', 'voice'),
+      guards: added('voice (guards)', 'voice'),
+      eventsVoice: added('voice (events)', 'voice'),
+      eventsSms: added('sms (events)', 'sms'),
+      goal: 0.1,
+    },
+  };
+}
+
+function webhookRows(profile: WebhookProfile): Array<Record<string, unknown>> {
+  const result = spawnSync(process.execPath, [join(root, 'build', 'bench-webhook-cost.js')], {
+    env: {
+      ...appEnv,
+      ...profile.env,
+      BENCH_CASES: JSON.stringify(profile.cases),
+      BENCH_ITERATIONS: String(profile.iterations ?? (quick ? 2000 : 10000)),
+    },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`webhook bench (${profile.label}) failed: ${result.stderr}${result.stdout}`);
+  const measured = JSON.parse(result.stdout.trim().split('\n').pop()!) as Array<Record<string, unknown>>;
+  return measured.map((row) => ({ ...row, settings: profile.label }));
 }
 
 const x = (n: number) => `${n.toFixed(2)}x`;
@@ -143,7 +169,9 @@ function format(results: Record<string, any>): string {
         : `  ${row.name.padEnd(16)} app ${String(row.appRps).padStart(7)}  raw node ${String(row.baselineRps).padStart(7)}  ${x(row.ratio)} (goal >= ${w.goal}x)`,
     );
   }
-  lines.push(`  added to voice: business hours ${pct(w.added.hours)}, guards ${pct(w.added.guards)} (goal <= ${pct(w.added.goal)})`);
+  lines.push(
+    `  added: business hours ${pct(w.added.hours)}, guards ${pct(w.added.guards)} to voice; events ${pct(w.added.eventsVoice)} to voice, ${pct(w.added.eventsSms)} to sms (goal <= ${pct(w.added.goal)})`,
+  );
   lines.push('Key Vault reads (real ManagedIdentityCredential + SecretClient against loopback fakes)');
   for (const row of results.keyVault) {
     lines.push(
@@ -202,7 +230,7 @@ async function main(): Promise<void> {
     return;
   }
   results.coldStart = coldStart();
-  results.webhooks = inProcessWebhooks();
+  results.webhooks = await inProcessWebhooks();
   results.keyVault = await keyVaultReads(root, quick);
   results.outbound = await outboundThroughput(quick);
   console.log(format(results));

@@ -4,6 +4,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { HttpRequest, InvocationContext, type HttpHandler } from '@azure/functions';
 import { sign } from '../harness/twilioRequests';
+import { median } from '../harness/stats';
 
 export interface WebhookCase {
   /** The row's name; also the function's unless `fn` is given. */
@@ -81,24 +82,35 @@ export async function webhookCost(handlers: Map<string, HttpHandler>, cases: Web
       continue;
     }
     const url = `https://bench.example.com${c.path}`;
-    // Alternate baseline and app runs so drift affects both alike; keep the best of five each.
+    // Short runs, baseline and app alternating, each app run against the baseline run just before it: on a shared
+    // machine the load drifts between runs, and a paired ratio (its median over the rounds) cancels most of it.
+    const rounds = 15;
+    const perRound = Math.max(200, Math.round(iterations / 3));
     const baseline: number[] = [];
     const app: number[] = [];
-    for (let round = 0; round < 5; round++) {
-      baseline.push(
-        await requestsPerSecond(rawNodeHandler(authToken), buildRequests(url, c.params, authToken, iterations + 201), expectOk),
-      );
+    const ratios: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      baseline.push(await requestsPerSecond(rawNodeHandler(authToken), buildRequests(url, c.params, authToken, perRound + 201), expectOk));
       app.push(
         await requestsPerSecond(
           (r) => handler(r, context) as Promise<unknown>,
-          buildRequests(url, c.params, authToken, iterations + 201),
+          buildRequests(url, c.params, authToken, perRound + 201),
           expectOk,
         ),
       );
+      ratios.push(app[round] / baseline[round]);
     }
-    const baselineRps = Math.max(...baseline);
-    const appRps = Math.max(...app);
-    rows.push({ name: c.name, baselineRps: Math.round(baselineRps), appRps: Math.round(appRps), ratio: appRps / baselineRps });
+    const baselineRps = median(baseline);
+    const appRps = median(app);
+    const ratio = median(ratios);
+    rows.push({
+      name: c.name,
+      baselineRps: Math.round(baselineRps),
+      appRps: Math.round(appRps),
+      ratio,
+      ratioMin: Math.min(...ratios),
+      ratioMax: Math.max(...ratios),
+    });
   }
   return rows;
 }
