@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { leakedSecrets } from '../harness/secrets';
 import { planTurns } from '../harness/soak/faultPlan';
-import { faultTable, runOutboundFaults, SOAK_FAULT_SETTINGS } from '../harness/soak/outboundFaults';
+import { faultMarkdownRow, faultTable, runOutboundFaults, SOAK_FAULT_SETTINGS } from '../harness/soak/outboundFaults';
 import { startSoakApp, type SoakApp } from '../harness/soak/soakApp';
 import { runWebhookLoad, type LoadResult } from '../harness/soak/webhookLoad';
 
@@ -124,7 +124,7 @@ const outboundFaults: SoakPhase = {
       name: this.name,
       problems: result.problems,
       figures: result,
-      table: [...faultTable(result), `  ${'host log'.padEnd(26)} ${hostLogFile}`],
+      table: [...faultTable(result), `  ${'host log'.padEnd(26)} ${hostLogFile}`, `  README row: ${faultMarkdownRow(result)}`],
     };
   },
 };

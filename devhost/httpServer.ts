@@ -103,9 +103,9 @@ export function createHttpServer(registry: FunctionRegistry, routePrefix: string
       const status = Number(rpc?.statusCode ?? 204);
       const bytes = rpc?.body?.bytes ?? (rpc?.body?.string != null ? Buffer.from(rpc.body.string) : undefined);
       response.writeHead(status, rpc?.headers ?? {}).end(bytes ? Buffer.from(bytes) : undefined);
-      log(
-        `Executed '${target.r.fn.metadata.name}' (${method} ${url.pathname} -> ${status}, ${(performance.now() - started).toFixed(1)} ms)`,
-      );
+      // The route's template, not the path: a path can hold a phone number (/api/optouts/{address}), and logs hold none.
+      const route = `${prefix}/${target.r.route.template.replace(/^\/+/, '')}`;
+      log(`Executed '${target.r.fn.metadata.name}' (${method} ${route} -> ${status}, ${(performance.now() - started).toFixed(1)} ms)`);
     } catch (error) {
       // The real host answers 500 with an empty body; the error stays in the log, never in the response.
       log(`Executed '${target.r.fn.metadata.name}' (Failed): ${error instanceof Error ? error.stack : String(error)}`);

@@ -1,6 +1,6 @@
 import { app, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { updateLedgerRow } from '../shared/outbound/ledgerTable';
-import { answered, callback } from '../shared/outbound/ledger';
+import { answered, callback, type LedgerUpdate, type Transition } from '../shared/outbound/ledger';
 import { updateCallTwiml } from '../shared/outbound/twilioApi';
 import { enqueueStatusCheck } from '../shared/outbound/outboundQueue';
 import { visibilityDelaySeconds } from '../shared/outbound/orchestrator';
@@ -40,21 +40,8 @@ export const status = twilioWebhook(async ({ params, url, context }): Promise<Ht
     context.log(JSON.stringify({ ...entry, outcome: 'no valid key in the callback URL; not an outbound-queue send' }));
     return { status: 204 };
   }
-  const ports = { ledger: { update: updateLedgerRow }, events: liveEventSink() };
-  let result;
-  try {
-    result = await updateWithEvents(ports, key, callback({ ...update, now: new Date() }));
-  } catch (error) {
-    if (!(error instanceof EventsUnavailableError)) throw error;
-    context.warn(
-      JSON.stringify({ ...entry, outcome: 'applied; its event is not published yet (503, Twilio retries)', error: error.message }),
-    );
-    return {
-      status: 503,
-      headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' },
-      body: 'Events unavailable; retry.\n',
-    };
-  }
+  const result = await applyWithEvents(key, callback({ ...update, now: new Date() }), () => ({ ...entry, outcome: 'applied' }), context);
+  if (!result) return EVENTS_UNAVAILABLE;
   // The REST answer of this send was lost and the callback completed the row: nobody queued its re-check.
   if (result.changed && result.row?.status === 'sent' && result.previous?.status !== 'sent') {
     const delay = checkDelayMs(settings().outboundReconcileAfterMs, 1);
@@ -72,7 +59,7 @@ export const status = twilioWebhook(async ({ params, url, context }): Promise<Ht
 });
 
 /**
- * Issue #16: the asynchronous answering-machine detection result. AnsweredBy lands in the ledger row; when a machine
+ * The asynchronous answering-machine detection result. AnsweredBy lands in the ledger row and its event; when a machine
  * answered a call sent with machineSay, the call switches to the message left for machines (once: a repeated
  * callback finds the row already says so).
  */
@@ -82,7 +69,8 @@ async function amdResult(amd: AmdResult, key: string | undefined, context: Invoc
     context.log(JSON.stringify({ ...entry, outcome: 'no valid key in the callback URL; not an outbound-queue call' }));
     return { status: 204 };
   }
-  const result = await updateLedgerRow(key, answered({ ...amd, now: new Date() }));
+  const result = await applyWithEvents(key, answered({ ...amd, now: new Date() }), () => ({ ...entry, outcome: 'recorded' }), context);
+  if (!result) return EVENTS_UNAVAILABLE;
   let outcome = !result.row ? 'no ledger row for this key' : result.changed ? 'recorded' : 'ignored: already recorded, or another call';
   if (result.changed && amd.machineAtBeep && result.row?.machineTwiml) {
     try {
@@ -102,6 +90,36 @@ async function amdResult(amd: AmdResult, key: string | undefined, context: Invoc
   }
   context.log(JSON.stringify({ ...entry, outcome }));
   return { status: 204 };
+}
+
+/** The change is in the row's outbox: Twilio's retry of this callback publishes it. */
+const EVENTS_UNAVAILABLE: HttpResponseInit = {
+  status: 503,
+  headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' },
+  body: 'Events unavailable; retry.\n',
+};
+
+/** Applies the callback's change to the row and publishes its event; undefined (and a warning) when events are down. */
+async function applyWithEvents(
+  key: string,
+  transition: Transition,
+  logEntry: () => Record<string, unknown>,
+  context: InvocationContext,
+): Promise<LedgerUpdate | undefined> {
+  try {
+    return await updateWithEvents({ ledger: { update: updateLedgerRow }, events: liveEventSink() }, key, transition);
+  } catch (error) {
+    if (!(error instanceof EventsUnavailableError)) throw error;
+    const entry = logEntry();
+    context.warn(
+      JSON.stringify({
+        ...entry,
+        outcome: `${String(entry.outcome)}; its event is not published yet (503, Twilio retries)`,
+        error: error.message,
+      }),
+    );
+    return undefined;
+  }
 }
 
 app.http('status', { methods: ['GET', 'POST'], authLevel: 'anonymous', route: ROUTES.status, handler: status });

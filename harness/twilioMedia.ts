@@ -14,6 +14,8 @@ export interface MediaAnswer {
 export interface MediaAccount {
   accountSid: string;
   authToken: string;
+  /** An API key of the account: the REST API (a DELETE) takes it as Twilio does; the media here only the auth token. */
+  apiKey?: { sid: string; secret: string };
 }
 
 const PATH = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Recordings\/(RE[0-9a-f]{32})(\.mp3|\.json)$/;
@@ -30,13 +32,16 @@ export function mediaAnswer(
   const match = PATH.exec(new URL(request.path, 'http://x').pathname);
   if (!match || match[1] !== account.accountSid) return undefined;
   const [, , sid, extension] = match;
-  const expected = `Basic ${Buffer.from(`${account.accountSid}:${account.authToken}`).toString('base64')}`;
-  if (request.authorization !== expected) {
+  const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  const accepted = [basic(account.accountSid, account.authToken)];
+  if (account.apiKey && request.method === 'DELETE') accepted.push(basic(account.apiKey.sid, account.apiKey.secret));
+  if (!accepted.includes(request.authorization ?? '')) {
     return {
       sid,
       status: 401,
       headers: { 'WWW-Authenticate': 'Basic realm="Twilio API"', 'Content-Type': 'application/json' },
-      body: '{"code":20003}',
+      // Twilio's 401 body, message included (twilio-node's error then says what happened).
+      body: JSON.stringify({ code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 }),
     };
   }
   const audio = store.deleted.has(sid) ? undefined : (store.recordings.get(sid) ?? store.anyAudio);

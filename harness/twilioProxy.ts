@@ -36,6 +36,8 @@ export interface TwilioProxy {
   statusOf: Map<string, string>;
   /** Decides a fault per request; undefined forwards normally. */
   fault?: (request: { method: string; path: string; form: URLSearchParams }) => Fault | undefined;
+  /** True holds the request unanswered (recorded with status 0) until the caller gives up or is killed. */
+  hold?: (request: { method: string; path: string }) => boolean;
   /** Answers a request itself (recording media, which Prism cannot serve); undefined forwards it. */
   serve?: (request: { method: string; path: string; authorization?: string }) => MediaAnswer | undefined;
   stop(): Promise<void>;
@@ -59,6 +61,11 @@ export async function startTwilioProxy(targetUrl: string): Promise<TwilioProxy> 
     const at = Date.now();
     const record = (status: number, responseBody: string) =>
       proxy.requests.push({ method, path, form, authorization: req.headers.authorization, status, responseBody, at });
+    // Decided before serving, so that a request the proxy would serve itself (recording media) can be held too.
+    if (proxy.hold?.({ method, path })) {
+      record(0, '');
+      return;
+    }
     const served = proxy.serve?.({ method, path, authorization: req.headers.authorization });
     if (served) {
       record(served.status, typeof served.body === 'string' ? served.body : '');

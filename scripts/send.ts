@@ -227,7 +227,7 @@ function storageOptions(values: Values) {
 async function cancel(key: string | undefined, values: Values): Promise<number> {
   if (!key) throw new UsageError('Give the idempotency key of the message to cancel.');
   useStorage(storageOptions(values));
-  const result = await cancelOutbound({ ledger: liveOutboundIo('request').ledger, now: () => new Date() }, key);
+  const result = await cancelOutbound(liveOutboundIo('request'), key);
   if (result.outcome === 'not-found') {
     console.error(`No outbound message with key ${key}.`);
     return 1;

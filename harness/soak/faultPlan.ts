@@ -29,7 +29,7 @@ export type Producer = 'queue-json' | 'queue-base64' | 'event-grid' | 'cloud-eve
  * What the soak expects of a message: sent (or in the poison queue if the faults outlast its retries), rejected
  * before Twilio (invalid, opted out), or refused by Twilio for good (failed; or poisoned, likewise).
  */
-export type Expectation = 'send' | 'reject' | 'refuse';
+export type Expectation = 'send' | 'reject' | 'refuse' | 'send-or-cancel';
 
 export type InvalidKind = 'no body' | 'not E.164' | 'unknown field' | 'undecodable' | 'reserved field' | 'sendAt too far';
 
@@ -181,7 +181,14 @@ export function planWorkload(options: WorkloadOptions): Workload {
     if (expect === 'refuse') refused.push(to);
     const key = `soak-${options.seed}-${index}`;
     const base = { to, idempotencyKey: key };
-    const payload = invalid ? invalidPayload(invalid, base, options.now) : validPayload(type, base, index, random, options);
+    const planned = invalid ? invalidPayload(invalid, base, options.now) : validPayload(type, base, index, random, options);
+    // A STOP applies to the sender that received it (OPTOUT_SCOPE=sender): the recipients reply STOP to the number,
+    // so a message to them through the Messaging Service is not blocked. Theirs go from the number.
+    const optedOutRecipient = expect === 'reject' && !invalid;
+    const payload =
+      optedOutRecipient && typeof planned === 'object' && 'messagingServiceSid' in planned
+        ? Object.fromEntries(Object.entries(planned).filter(([name]) => name !== 'messagingServiceSid'))
+        : planned;
     // Invalid messages come straight off the queue: POST /api/outbound would answer 400 and enqueue nothing.
     const producer = forced?.producer ?? (invalid ? 'queue-json' : PRODUCERS[Math.floor(random() * PRODUCERS.length)]);
     const produced = produce(producer, payload, key, random, options.now);
@@ -234,4 +241,99 @@ export function planTurns(turns: number, seed: number): TurnFault[] {
   const plan: TurnFault[] = [];
   while (plan.length < turns) plan.push(...shuffled(TURN_FAULTS, random));
   return plan.slice(0, turns);
+}
+
+// The rest of the outbound surface, under the same faults: cancels racing sends, batches their producer retries,
+// voicemail recordings, schedules longer than the queue's hop, and what Twilio answers the status re-checks.
+
+export interface PlannedCancel {
+  key: string;
+  to: string;
+  /** How far ahead the message is due (0: now, so the cancel races the send). */
+  dueInMs: number;
+  /** How long after the POST's 202 the DELETE goes out. */
+  cancelAfterMs: number;
+}
+
+export interface PlannedBatch {
+  batchKey: string;
+  recipients: string[];
+  /** How many times the producer posts it: the first time, then again as after a lost answer. */
+  posts: number;
+}
+
+export interface PlannedRecording {
+  sid: string;
+  /** Who is texted (the Notify parameter): one number per recording, so the notification's lookup is unambiguous. */
+  notify: string;
+  /** Twilio retries the Record action: the webhook gets it twice. */
+  twice: boolean;
+}
+
+export interface PlannedLongSchedule {
+  key: string;
+  to: string;
+  /** Due this long after the plan is made: several hops of the (shortened) queue delay. */
+  dueInMs: number;
+}
+
+export interface SurfacePlan {
+  cancels: PlannedCancel[];
+  batches: PlannedBatch[];
+  recordings: PlannedRecording[];
+  longSchedules: PlannedLongSchedule[];
+}
+
+export interface SurfaceOptions {
+  count: number;
+  seed: number;
+  /** The longest a long schedule waits; they are spread from a third of it to all of it. */
+  longestScheduleMs: number;
+}
+
+/** Numbers of their own for each part of the surface, apart from the workload's (+1555 and 7 digits from 0). */
+const surfaceNumber = (part: number, n: number) => `+15559${part}${String(n).padStart(5, '0')}`;
+const hex32 = (n: number, seed: number) => (seed.toString(16).padStart(8, '0') + n.toString(16).padStart(24, '0')).slice(-32);
+
+/** Sized from the message count: at least one of each, about a cancel per 15 messages, a batch of 5 per 75. */
+export function planSurface(options: SurfaceOptions): SurfacePlan {
+  const random = seededRandom(options.seed ^ 0x5afe);
+  const { count, seed } = options;
+  const cancels = Array.from({ length: Math.max(2, Math.ceil(count / 15)) }, (_, i) => ({
+    key: `soak-${seed}-cancel-${i}`,
+    to: surfaceNumber(1, i),
+    // Half due now (the cancel races the claim), half a little later (the cancel should win, faults permitting).
+    dueInMs: i % 2 === 0 ? 0 : 2000 + Math.floor(random() * 2000),
+    cancelAfterMs: Math.floor(random() * 600),
+  }));
+  const batches = Array.from({ length: Math.max(1, Math.ceil(count / 75)) }, (_, i) => ({
+    batchKey: `soak-${seed}-batch-${i}`,
+    recipients: Array.from({ length: 5 }, (_, r) => surfaceNumber(2, i * 5 + r)),
+    posts: 2 + Math.floor(random() * 2),
+  }));
+  const recordings = Array.from({ length: Math.max(2, Math.ceil(count / 50)) }, (_, i) => ({
+    sid: `RE${hex32(i, seed)}`,
+    notify: surfaceNumber(3, i),
+    twice: random() < 0.3,
+  }));
+  const longCount = Math.max(2, Math.ceil(count / 30));
+  const longSchedules = Array.from({ length: longCount }, (_, i) => ({
+    key: `soak-${seed}-long-${i}`,
+    to: surfaceNumber(4, i),
+    dueInMs: Math.round(options.longestScheduleMs * (1 / 3 + ((2 / 3) * (i + 1)) / longCount)),
+  }));
+  return { cancels, batches, recordings, longSchedules };
+}
+
+/**
+ * What Twilio answers a status fetch of a message or call, decided per SID from the seed: a final status for most
+ * (delivered, or undelivered), none for about a third (the carrier sends no report: the row must still stop checking).
+ */
+export function fetchedStatus(seed: number, sid: string, kind: 'sms' | 'call'): string | undefined {
+  let hash = seed >>> 0;
+  for (const char of sid) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
+  const roll = seededRandom(hash)();
+  if (roll < 0.55) return kind === 'sms' ? 'delivered' : 'completed';
+  if (roll < 0.65) return kind === 'sms' ? 'undelivered' : 'no-answer';
+  return undefined;
 }

@@ -2,9 +2,12 @@
 // times out, resets connections or resets after doing the work, and, one per turn, Azurite is stopped and
 // restarted, the host is killed (SIGKILL) and restarted, or Key Vault cannot be reached. Then, once the queue
 // has drained, every message is looked for in the ledger, the poison queue and Twilio's record (faultAudit.ts).
-// `npm run soak` runs it as a phase (bench/soak.ts); test/reliability/outboundFaults.test.ts runs it CI-sized.
+// The rest of the outbound surface runs in the same waves (./surfaceFaults.ts: cancels, batches, voicemail recordings,
+// long schedules, status re-checks) and is audited with the events queue. `npm run soak` runs it as a phase (bench/soak.ts); test/reliability/outboundFaults.test.ts runs it CI-sized.
 import { writeFileSync } from 'node:fs';
+import { OUTBOUND_EVENT_STATUSES } from '../../shared/events/cloudEvent';
 import { readDelivery } from '../../shared/outbound/envelope';
+import { MAX_STATUS_CHECKS } from '../../shared/outbound/statusCheck';
 import { TWILIO_REQUEST_TIMEOUT_MS } from '../../shared/platform/twilioClient';
 import { leakedSecrets, SENTINEL_CREDENTIALS } from '../secrets';
 import {
@@ -18,15 +21,53 @@ import {
   type OutboundRigOptions,
 } from '../outboundRig';
 import type { Fault } from '../twilioProxy';
-import { auditOutbound, auditProblems, type Audit, type AuditCreate } from './faultAudit';
 import {
+  auditBatches,
+  auditCancels,
+  auditEvents,
+  auditOutbound,
+  auditProblems,
+  auditRechecks,
+  auditRecordings,
+  auditSchedules,
+  type Audit,
+  type AuditCreate,
+  type AuditMessage,
+  type BatchesAudit,
+  type CancelsAudit,
+  type EventsAudit,
+  type RechecksAudit,
+  type RecordingsAudit,
+  type SchedulesAudit,
+} from './faultAudit';
+import {
+  fetchedStatus,
+  planSurface,
   planWorkload,
   twilioFaultPicker,
   TWILIO_FAULT_KINDS,
   type PlannedMessage,
+  type SurfacePlan,
   type TurnFault,
   type TwilioFaultKind,
 } from './faultPlan';
+import {
+  checkEntries,
+  hopsPerKey,
+  killBetweenCopyAndEnqueue,
+  newSurfaceRecords,
+  openedLinks,
+  persist,
+  produceBatches,
+  produceCancels,
+  produceRecordings,
+  produceSchedules,
+  readSurface,
+  serveRecordings,
+  sleep,
+  surfaceEnv,
+  type SurfaceRecords,
+} from './surfaceFaults';
 import { sign, smsParams } from '../twilioRequests';
 
 /** The rig's settings the fault phase chooses (the rest is fixed: Key Vault credentials, a restartable Azurite). */
@@ -47,6 +88,12 @@ export interface FaultRunOptions extends FaultRigSettings {
   waveMs: number;
   /** The longest wait for the queue to drain after the last turn. */
   drainTimeoutMs: number;
+  /** OUTBOUND_TEST_QUEUE_HOP_SECONDS: the queue's 7-day hop, shortened so that long schedules hop during the run. */
+  hopSeconds: number;
+  /** OUTBOUND_RECONCILE_AFTER_SECONDS: sent rows (no callbacks here) have their status re-checked this soon. */
+  reconcileAfterSeconds: number;
+  /** The longest schedule: due this long after the run starts, across the turns' faults. */
+  longestScheduleMs: number;
   log?: (line: string) => void;
   /** Where to write every line the hosts printed, for a closer look. */
   hostLogFile?: string;
@@ -75,22 +122,31 @@ export interface FaultRunResult {
     appKills: number;
     vaultOutages: number;
     vaultConnectionsDropped: number;
+    /** Host kills between a recording's copy and its notification's enqueue (counted in appKills too). */
+    killsMidRecording: number;
     turns: TurnRecord[];
   };
   outcomes: Record<string, number>;
   lost: number;
   duplicated: number;
   audit: Audit;
+  /** The rest of the surface, under the same faults. */
+  surface: {
+    events: EventsAudit;
+    cancels: CancelsAudit;
+    batches: BatchesAudit;
+    recordings: RecordingsAudit;
+    rechecks: RechecksAudit;
+    schedules: SchedulesAudit;
+  };
   /** Twilio requests the proxy saw, by kind. */
-  twilioRequests: { creates: number; lookups: number };
+  twilioRequests: { creates: number; lookups: number; statusFetches: number };
   /** What the app's and the host's log lines say happened. */
   log: LogFigures;
   seconds: { run: number; drain: number };
   drained: boolean;
   problems: string[];
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The Twilio faults as the proxy injects them. A timeout is a delay just past the app's client timeout, after which the
@@ -124,19 +180,6 @@ const REFUSAL: Fault = {
   },
 };
 
-/** Retries `attempt` until it returns true: a producer that keeps trying while storage or the app is down. */
-async function persist(what: string, attempt: () => Promise<boolean>): Promise<void> {
-  for (let tries = 0; tries < 240; tries++) {
-    try {
-      if (await attempt()) return;
-    } catch {
-      // Storage or the app is down for now: try again.
-    }
-    await sleep(250);
-  }
-  throw new Error(`${what}: still failing after a minute of retries`);
-}
-
 /** `npm run soak`'s fault phase: production queue settings except the waits, shortened to keep the run in minutes. */
 export const SOAK_FAULT_SETTINGS: Omit<FaultRunOptions, 'messages' | 'seed' | 'turns' | 'log' | 'hostLogFile'> = {
   twilioFaultRate: 0.2,
@@ -148,6 +191,9 @@ export const SOAK_FAULT_SETTINGS: Omit<FaultRunOptions, 'messages' | 'seed' | 't
   visibilityTimeout: '00:00:02',
   maxDequeueCount: 5,
   secretsCacheTtlSeconds: 3,
+  hopSeconds: 4,
+  reconcileAfterSeconds: 1,
+  longestScheduleMs: 90_000,
 };
 
 export async function runOutboundFaults(options: FaultRunOptions): Promise<FaultRunResult> {
@@ -163,6 +209,7 @@ export async function runOutboundFaults(options: FaultRunOptions): Promise<Fault
     visibilityTimeout: options.visibilityTimeout,
     maxDequeueCount: options.maxDequeueCount,
     secretsCacheTtlSeconds: options.secretsCacheTtlSeconds,
+    hostEnv: surfaceEnv(options),
   });
   try {
     return await run(rig, options, log);
@@ -173,12 +220,21 @@ export async function runOutboundFaults(options: FaultRunOptions): Promise<Fault
 
 type FaultCounts = Omit<FaultRunResult['faults'], 'turns' | 'vaultConnectionsDropped'>;
 
+const CREATE_OR_LOOKUP = /\/(Messages|Calls)\.json(\?|$)/;
+const STATUS_FETCH = /\/(Messages|Calls)\/((?:SM|CA)[0-9a-f]{32})\.json(\?|$)/;
+
 /** Twilio's misbehaviour, request by request: the scripted refusals first, then the seeded random faults. */
 function injectTwilioFaults(rig: OutboundRig, refusedRecipients: string[], options: FaultRunOptions, counts: FaultCounts): void {
   const refused = new Set(refusedRecipients);
   const pick = twilioFaultPicker({ seed: options.seed, rate: options.twilioFaultRate });
   rig.twilio.fault = ({ method, path, form }) => {
-    if (!/\/(Messages|Calls)\.json(\?|$)/.test(path)) return undefined;
+    const fetched = method === 'GET' ? STATUS_FETCH.exec(path) : null;
+    if (fetched) {
+      // What the carrier reported, as a status re-check finds it: decided per SID from the seed.
+      const [, resource, sid] = fetched;
+      const status = fetchedStatus(options.seed, sid, resource === 'Messages' ? 'sms' : 'call');
+      if (status) rig.twilio.statusOf.set(sid, status);
+    } else if (!CREATE_OR_LOOKUP.test(path)) return undefined;
     const create = method === 'POST';
     // Twilio refuses these recipients whatever else happens, so no fault may make it create one.
     if (create && refused.has(form.get('To') ?? '')) {
@@ -215,8 +271,35 @@ async function strike(rig: OutboundRig, fault: TurnFault, options: FaultRunOptio
   }
 }
 
+/** The surface's keys, as messages of the main audit: each must be sent once (or canceled, for the cancels). */
+function surfaceMessages(surface: SurfaceRecords): AuditMessage[] {
+  return [
+    ...surface.cancels.map((c) => ({ key: c.key, expect: 'send-or-cancel' as const })),
+    ...surface.batches.flatMap((b) => b.recipientKeys.map((key) => ({ key, expect: 'send' as const }))),
+    ...surface.recordings.map((r) => ({ key: r.notificationKey, expect: 'send' as const })),
+    ...surface.schedules.map((s) => ({ key: s.key, expect: 'send' as const })),
+  ];
+}
+
+/** Creates Twilio answered 201 to, with their key, SID, time and body. */
+function auditCreates(rig: OutboundRig): AuditCreate[] {
+  return successfulCreates(rig).map((r) => ({
+    key: statusCallbackKey(r.form),
+    sid: (JSON.parse(r.responseBody) as { sid: string }).sid,
+    at: r.at,
+    body: r.form.get('Body') ?? undefined,
+  }));
+}
+
 /** Where every message ended up, read once nothing runs any more. */
-async function auditRun(rig: OutboundRig, messages: PlannedMessage[], keys: Map<PlannedMessage, string>): Promise<Audit> {
+async function auditRun(
+  rig: OutboundRig,
+  messages: PlannedMessage[],
+  keys: Map<PlannedMessage, string>,
+  surface: SurfaceRecords,
+  opened: Set<string>,
+  options: FaultRunOptions,
+): Promise<{ audit: Audit; surface: FaultRunResult['surface'] }> {
   const textKeys = new Map(messages.map((m) => [m.text, keys.get(m)!]));
   const poison = new Map<string, number>();
   for (const text of await drainTexts(rig.poison)) {
@@ -224,42 +307,100 @@ async function auditRun(rig: OutboundRig, messages: PlannedMessage[], keys: Map<
     const key = textKeys.get(text) ?? readDelivery(text, undefined).key;
     poison.set(key, (poison.get(key) ?? 0) + 1);
   }
-  const creates: AuditCreate[] = successfulCreates(rig).map((r) => ({
-    key: statusCallbackKey(r.form),
-    sid: (JSON.parse(r.responseBody) as { sid: string }).sid,
-  }));
-  return auditOutbound({
-    messages: messages.map((m) => ({ key: keys.get(m)!, expect: m.expect })),
-    rows: await ledgerRows(rig),
+  const creates = auditCreates(rig);
+  const rows = await ledgerRows(rig);
+  const audit = auditOutbound({
+    messages: [...messages.map((m) => ({ key: keys.get(m)!, expect: m.expect })), ...surfaceMessages(surface)],
+    rows,
     poison,
     creates,
   });
+  const { events, copies } = await readSurface(rig);
+  const output = rig.output();
+  return {
+    audit,
+    surface: {
+      events: auditEvents({ rows, events, eventStatuses: OUTBOUND_EVENT_STATUSES }),
+      cancels: auditCancels({ cancels: surface.cancels, rows, creates }),
+      batches: auditBatches({ batches: surface.batches, rows, creates }),
+      recordings: auditRecordings({ recordings: surface.recordings, copies, creates, opened }),
+      rechecks: auditRechecks({
+        rows,
+        checks: checkEntries(output),
+        twilioStatus: (sid, kind) => fetchedStatus(options.seed, sid, kind),
+        maxChecks: MAX_STATUS_CHECKS,
+        maxChains: options.maxDequeueCount,
+      }),
+      schedules: auditSchedules({ schedules: surface.schedules, rows, creates, hops: hopsPerKey(output), slackMs: 1000 }),
+    },
+  };
+}
+
+/** What makes the surface's part of the phase fail. */
+function surfaceProblems(surface: FaultRunResult['surface']): string[] {
+  const problems: string[] = [];
+  const check = (count: number, what: string) => {
+    if (count > 0) problems.push(`${count} ${what}`);
+  };
+  check(surface.events.lost, 'status changes without their twilio.outbound.status event');
+  check(surface.events.duplicated, 'status changes published under more than one event id');
+  check(surface.events.orphans, 'keys with events and no ledger row');
+  check(surface.cancels.violations, 'cancels with other than exactly one outcome');
+  check(surface.batches.violations, 'batch recipients not sent exactly once (or a batch not answered in full)');
+  check(surface.recordings.violations, 'recordings not copied and texted exactly once with a link that opens');
+  check(surface.rechecks.violations, 'sent rows whose status re-checks did not converge or were not bounded');
+  check(surface.schedules.violations, 'long schedules not sent exactly once on time');
+  for (const part of Object.values(surface)) for (const e of part.examples.slice(0, 3)) problems.push(`  ${e.key}: ${e.detail}`);
+  return problems;
 }
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
+/** The share of a list for wave `turn` of `turns`. */
+const slice = <T>(items: T[], turn: number, turns: number) => {
+  const size = Math.ceil(items.length / turns);
+  return items.slice(turn * size, (turn + 1) * size);
+};
+
 async function run(rig: OutboundRig, options: FaultRunOptions, log: (line: string) => void): Promise<FaultRunResult> {
   const workload = planWorkload({ count: options.messages, seed: options.seed, fromNumber: FROM_NUMBER, now: new Date() });
+  const plan: SurfacePlan = planSurface({ count: options.messages, seed: options.seed, longestScheduleMs: options.longestScheduleMs });
   const counts: FaultCounts = {
     twilio: Object.fromEntries(TWILIO_FAULT_KINDS.map((k) => [k, 0])) as Record<TwilioFaultKind, number>,
     twilioRefusals: 0,
     azuriteRestarts: 0,
     appKills: 0,
     vaultOutages: 0,
+    killsMidRecording: 0,
   };
   injectTwilioFaults(rig, workload.refused, options, counts);
+  const recordings = serveRecordings(rig);
   await optOut(rig, workload.optedOut);
   log(`  ${workload.optedOut.length} recipients opted out; ${options.messages} messages in ${options.turns.length} turns`);
+  log(
+    `  and ${plan.cancels.length} cancels, ${plan.batches.length} batches, ${plan.recordings.length} recordings, ${plan.longSchedules.length} long schedules`,
+  );
 
   const started = Date.now();
   const producers: ProducerStats = { deliveries: 0, retries: 0, byProducer: {}, refusedByHttp: [] };
   const keys = new Map<PlannedMessage, string>();
+  const surface = newSurfaceRecords();
+  // The long schedules first, so that their hops span every turn's fault.
+  const scheduling = produceSchedules(rig, plan.longSchedules, surface, started);
+  // The first recording is kept for the kill between its copy and its notification, after the turns.
+  const [killed, ...waved] = plan.recordings;
   const turns: TurnRecord[] = [];
   const waveSize = Math.ceil(options.messages / options.turns.length);
   for (const [turn, fault] of options.turns.entries()) {
     const wave = workload.messages.slice(turn * waveSize, (turn + 1) * waveSize);
     const createsBefore = successfulCreates(rig).length;
-    const producing = produceWave(rig, wave, { keys, stats: producers, spreadMs: options.waveMs });
+    const count = options.turns.length;
+    const producing = Promise.all([
+      produceWave(rig, wave, { keys, stats: producers, spreadMs: options.waveMs }),
+      produceCancels(rig, slice(plan.cancels, turn, count), surface),
+      produceBatches(rig, slice(plan.batches, turn, count), surface),
+      produceRecordings(rig, slice(waved, turn, count), surface),
+    ]);
     // Strike in the middle of the batch: once part of this wave has reached Twilio.
     const enough = Math.max(1, Math.floor(wave.filter((m) => m.expect === 'send').length / 4));
     const deadline = Date.now() + 8000;
@@ -270,24 +411,36 @@ async function run(rig: OutboundRig, options: FaultRunOptions, log: (line: strin
     log(`  turn ${turn + 1}: ${fault} at ${turns.at(-1)!.atSeconds} s (${turns.at(-1)!.downSeconds} s)`);
     await producing;
   }
+  await scheduling;
+  if (await killBetweenCopyAndEnqueue(rig, killed, recordings, surface)) counts.killsMidRecording++;
+  counts.appKills++;
+  log(
+    `  host killed between a recording's copy and its notification: ${counts.killsMidRecording ? 'yes' : 'NO (the step was not reached)'}`,
+  );
 
   const drainStarted = Date.now();
-  const drained = await waitForDrain(rig, options.drainTimeoutMs);
+  const drained = await waitForDrain(rig, options.drainTimeoutMs, surface, log);
   const drainSeconds = seconds(Date.now() - drainStarted);
   const runSeconds = seconds(Date.now() - started);
   log(`  ${drained ? 'drained' : 'NOT drained'} ${drainSeconds} s after the last turn`);
+  // The links the notifications carry, opened as the person texted would (the host is still up for it).
+  const bodies = new Map(
+    surface.recordings.map((r) => [r.sid, auditCreates(rig).find((c) => c.key === r.notificationKey)?.body ?? ''] as const),
+  );
+  const opened = await openedLinks(rig, bodies);
   // Freeze the state: no host, nothing changes any more.
   await rig.stopHost();
   if (options.hostLogFile) writeFileSync(options.hostLogFile, rig.output());
-  const audit = await auditRun(rig, workload.messages, keys);
+  const { audit, surface: surfaceAudit } = await auditRun(rig, workload.messages, keys, surface, opened, options);
 
-  const problems = auditProblems(audit);
+  const problems = [...auditProblems(audit), ...surfaceProblems(surfaceAudit)];
   if (!drained) problems.push(`the queue did not drain within ${options.drainTimeoutMs / 1000} s of the last turn`);
+  if (!counts.killsMidRecording) problems.push("the host was never killed between a recording's copy and its notification");
   const leaked = leakedSecrets(rig.output());
   if (leaked.length) problems.push(`secrets in the host output: ${leaked.join(', ')}`);
   if (rig.unexpectedExits.length) problems.push(`the host exited on its own: ${rig.unexpectedExits.join('; ')}`);
   for (const refusal of producers.refusedByHttp) problems.push(`POST /api/outbound refused a valid message: ${refusal}`);
-  const twilioRequests = rig.twilio.requests.filter((r) => /\/(Messages|Calls)\.json/.test(r.path));
+  const twilioRequests = rig.twilio.requests.filter((r) => CREATE_OR_LOOKUP.test(r.path));
   return {
     seed: options.seed,
     messages: options.messages,
@@ -299,10 +452,12 @@ async function run(rig: OutboundRig, options: FaultRunOptions, log: (line: strin
     lost: audit.lost,
     duplicated: audit.duplicated,
     audit,
+    surface: surfaceAudit,
     log: logFigures(rig.output()),
     twilioRequests: {
       creates: twilioRequests.filter((r) => r.method === 'POST').length,
       lookups: twilioRequests.filter((r) => r.method === 'GET').length,
+      statusFetches: rig.twilio.requests.filter((r) => r.method === 'GET' && STATUS_FETCH.test(r.path)).length,
     },
     seconds: { run: runSeconds, drain: drainSeconds },
     drained,
@@ -445,25 +600,48 @@ async function produceWave(
   );
 }
 
+/** What is still to be done, or undefined when nothing is: read from the queues and the ledger. */
+async function pendingWork(rig: OutboundRig, surface: SurfaceRecords): Promise<string | undefined> {
+  const { peekedMessageItems } = await rig.queue.peekMessages({ numberOfMessages: 1 });
+  if (peekedMessageItems.length) return 'messages visible on the outbound queue';
+  const rows = await ledgerRows(rig);
+  const waiting = [...rows.values()].filter((r) => r.status === 'accepted' || r.status === 'sending');
+  if (waiting.length) return `${waiting.length} rows accepted or sending`;
+  const checking = [...rows.values()].filter((r) => r.status === 'sent' && r.statusChecks !== MAX_STATUS_CHECKS);
+  if (checking.length) return `${checking.length} sent rows whose status checks are not over`;
+  const outbox = [...rows.values()].filter((r) => Array.isArray(r.pendingEvents) && r.pendingEvents.length > 0);
+  if (outbox.length) return `${outbox.length} rows with events in their outbox`;
+  const unnotified = surface.recordings.filter((r) => !rows.has(r.notificationKey));
+  if (unnotified.length) return `${unnotified.length} recordings not yet notified`;
+  return undefined;
+}
+
 /**
- * Waits until nothing is left to be done, twice in a row: no visible message on the outbound queue, and no ledger row
- * still `accepted` or `sending` (a message waiting for its sendAt, or for its retry after a failure). The queue's own
- * count cannot tell: the delayed status re-checks of sent messages sit invisible on it for minutes.
+ * Waits until nothing is left to be done, twice in a row (see pendingWork): no visible message on the outbound queue,
+ * no ledger row still `accepted` or `sending` (a message waiting for its sendAt, or for its retry after a failure), no
+ * sent row still being re-checked, no event left in an outbox, every recording notified. The queue's own count cannot
+ * tell: the delayed status re-checks sit invisible on it.
  */
-async function waitForDrain(rig: OutboundRig, timeoutMs: number): Promise<boolean> {
+async function waitForDrain(
+  rig: OutboundRig,
+  timeoutMs: number,
+  surface: SurfaceRecords,
+  log: (line: string) => void = () => undefined,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let emptyReads = 0;
+  let last: string | undefined;
   while (Date.now() < deadline) {
     try {
-      const { peekedMessageItems } = await rig.queue.peekMessages({ numberOfMessages: 1 });
-      const pending = [...(await ledgerRows(rig)).values()].some((r) => r.status === 'accepted' || r.status === 'sending');
-      emptyReads = peekedMessageItems.length === 0 && !pending ? emptyReads + 1 : 0;
+      last = await pendingWork(rig, surface);
+      emptyReads = last === undefined ? emptyReads + 1 : 0;
       if (emptyReads >= 2) return true;
     } catch {
       emptyReads = 0;
     }
     await sleep(1000);
   }
+  log(`  still pending: ${last ?? 'storage unreachable'}`);
   return false;
 }
 
@@ -493,7 +671,61 @@ export function faultTable(result: FaultRunResult): string[] {
     row('deliveries by outcome', tally(result.log.deliveries)),
     row('failed invocations', tally(result.log.failedInvocations)),
     row('stale credentials served', `${result.log.staleCredentialsServed} (a re-read failed during a Key Vault outage)`),
+    ...surfaceTable(result),
     row('time', `${result.seconds.run} s (drained ${result.seconds.drain} s after the last fault)`),
     ...audit.examples.slice(0, 5).map((e) => row(`  ${e.key}`, e.detail)),
   ];
+}
+
+function surfaceTable(result: FaultRunResult): string[] {
+  const { events, cancels, batches, recordings, rechecks, schedules } = result.surface;
+  return [
+    row(
+      'events',
+      `${events.changes} status changes, ${events.published} published (${events.redeliveredCopies} redelivered copies, same id)`,
+    ),
+    row('events lost', events.lost),
+    row('events duplicated', `${events.duplicated} (changes under more than one id)`),
+    row('cancels', `${cancels.cancels}: ${cancels.canceled} canceled, ${cancels.refused} refused (sent); ${cancels.violations} wrong`),
+    row('batches', `${batches.batches} (${batches.posts} POSTs answered): ${batches.sentOnce}/${batches.recipients} recipients sent once`),
+    row(
+      'recordings',
+      `${recordings.recordings}: ${recordings.copied} copied, ${recordings.notifiedOnce} texted once, ${recordings.linksOpened} links opened, ` +
+        `${recordings.survivedKill} killed between copy and enqueue`,
+    ),
+    row(
+      'status re-checks',
+      `${rechecks.rows} rows, ${rechecks.checks} checks (at most ${rechecks.maxChecksPerRow} for one): ${rechecks.final} final, ` +
+        `${rechecks.checksEnded} ended without one; ${rechecks.violations} wrong`,
+    ),
+    row(
+      'long schedules',
+      `${schedules.schedules}: ${schedules.sentOnTime} sent once on time, ${schedules.hops} hops (fewest ${schedules.fewestHops})`,
+    ),
+    row('Twilio status fetches', result.twilioRequests.statusFetches),
+  ];
+}
+
+/** The phase's row in the README's table (Reliability, Faults in the outbound path). */
+export function faultMarkdownRow(result: FaultRunResult): string {
+  const { faults, surface } = result;
+  const cells = [
+    result.seed,
+    result.messages,
+    TWILIO_FAULT_KINDS.map((k) => faults.twilio[k]).join(' / '),
+    faults.azuriteRestarts,
+    `${faults.appKills} (${faults.killsMidRecording} mid-recording)`,
+    faults.vaultOutages,
+    `**${result.lost}**`,
+    `**${result.duplicated}**`,
+    `**${surface.events.lost}** of ${surface.events.changes}`,
+    `**${surface.events.duplicated}**`,
+    `${surface.recordings.notifiedOnce}/${surface.recordings.recordings}`,
+    `${surface.cancels.canceled} + ${surface.cancels.refused} of ${surface.cancels.cancels}`,
+    `${surface.batches.sentOnce}/${surface.batches.recipients} (${surface.batches.posts} POSTs)`,
+    `${surface.rechecks.final} + ${surface.rechecks.checksEnded} of ${surface.rechecks.rows} (max ${surface.rechecks.maxChecksPerRow})`,
+    `${surface.schedules.sentOnTime}/${surface.schedules.schedules} (${surface.schedules.hops} hops)`,
+    `${result.seconds.run} s`,
+  ];
+  return `| ${cells.join(' | ')} |`;
 }

@@ -119,7 +119,16 @@ export function voicemailTranscribedEvent(
   });
 }
 
-export const OUTBOUND_EVENT_STATUSES = ['accepted', 'sent', 'delivered', 'undelivered', 'failed', 'rejected', 'poisoned'] as const;
+export const OUTBOUND_EVENT_STATUSES = [
+  'accepted',
+  'sent',
+  'delivered',
+  'undelivered',
+  'failed',
+  'rejected',
+  'poisoned',
+  'canceled',
+] as const;
 export type OutboundEventStatus = (typeof OUTBOUND_EVENT_STATUSES)[number];
 
 export interface OutboundStatusData {
@@ -133,6 +142,8 @@ export interface OutboundStatusData {
   errorCode: number | string | null;
   errorMessage: string | null;
   reason: string | null;
+  /** A call's answering-machine detection result (Twilio's AnsweredBy), once it has arrived. */
+  answeredBy: string | null;
   metadata: Record<string, unknown> | null;
 }
 

@@ -15,11 +15,19 @@ export interface EventSink {
 
 const isEventStatus = (status: string): status is OutboundEventStatus => (OUTBOUND_EVENT_STATUSES as readonly string[]).includes(status);
 
-/** The transition, plus the event for the status change it makes, in the row's outbox. */
+/**
+ * The transition, plus the event for the status change it makes, in the row's outbox. A call's answering-machine
+ * result is an event too (its status unchanged), since it decides what the callee heard. The change is judged
+ * against the status the row's last event announced, not its current one: a redelivered message claims its
+ * rejected (or poisoned) row, `sending`, and lands on the same status again, which consumers have already heard.
+ */
 export function withStatusEvent(transition: Transition, source: string): Transition {
   return (row) => {
     const next = transition(row);
-    if (!next || next.status === row?.status || !isEventStatus(next.status)) return next;
+    if (!next || !isEventStatus(next.status)) return next;
+    const answered = next.answeredBy !== undefined && next.answeredBy !== row?.answeredBy;
+    const announced = row?.lastEventStatus ?? row?.status;
+    if (next.status === announced && !answered) return next;
     const change = (next.eventCount ?? 0) + 1;
     const event = outboundStatusEvent(
       {
@@ -32,11 +40,12 @@ export function withStatusEvent(transition: Transition, source: string): Transit
         errorCode: next.errorCode ?? null,
         errorMessage: next.errorMessage ?? null,
         reason: next.reason ?? null,
+        answeredBy: next.answeredBy ?? null,
         metadata: next.metadata ?? null,
       },
       { source, time: new Date(next.updatedAt), change },
     );
-    return { ...next, eventCount: change, pendingEvents: [...(next.pendingEvents ?? []), event] };
+    return { ...next, eventCount: change, lastEventStatus: next.status, pendingEvents: [...(next.pendingEvents ?? []), event] };
   };
 }
 

@@ -96,6 +96,12 @@ export const EVENT_SCHEMAS: Record<EventType, z.ZodType> = {
       errorCode: z.union([z.number(), z.string()]).nullable(),
       errorMessage: z.string().nullable(),
       reason: z.string().nullable(),
+      answeredBy: z
+        .string()
+        .nullable()
+        .describe(
+          "A call's answering-machine detection result (Twilio's AnsweredBy: human, machine_start, machine_end_beep, fax, ...), once it arrived; its arrival is an event of its own.",
+        ),
       metadata: z.record(z.string(), z.unknown()).nullable().describe("The producer's metadata from the outbound message."),
     }),
     'The idempotency key.',

@@ -222,9 +222,12 @@ export const CALLING_CODES: ReadonlySet<string> = new Set([
   '979',
 ]);
 
-/** The country calling code of an E.164 number (+447700900123 → "44"), or undefined for an unassigned one. */
-export function callingCodeOf(e164: string): string | undefined {
-  const digits = e164.replace(/^\+/, '');
+/**
+ * The country calling code of an E.164 number or a channel address (+447700900123 and whatsapp:+447700900123 →
+ * "44"), or undefined for an unassigned one.
+ */
+export function callingCodeOf(address: string): string | undefined {
+  const digits = address.slice(address.indexOf('+') + 1);
   for (let length = 1; length <= 3; length++) {
     const prefix = digits.slice(0, length);
     if (CALLING_CODES.has(prefix)) return prefix;

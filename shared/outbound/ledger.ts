@@ -74,6 +74,8 @@ export interface LedgerRow {
   statusChecks?: number;
   /** How many events this row's changes have made: numbers the next one. */
   eventCount?: number;
+  /** The status the row's last event announced: a return to it (via `sending`) is no new event. */
+  lastEventStatus?: LedgerStatus;
   /** Events written with their change and not yet published (the outbox). */
   pendingEvents?: CloudEvent[];
   /** sha256 of the message the key was taken for (shared/outbound/contentHash.ts): another message under the key is refused. */
@@ -110,6 +112,7 @@ const STRING_FIELDS = [
   'machineTwiml',
   'canceledAt',
   'contentHash',
+  'lastEventStatus',
 ] as const;
 
 /** A row as storage returned it (system fields removed, metadata parsed), checked field by field rather than cast. */

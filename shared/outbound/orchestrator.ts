@@ -311,7 +311,7 @@ export async function deliverOutbound(
       scheduled = await acceptAndSchedule(io, { ...message, idempotencyKey: key }, { now, queueMessageId: delivery.queueMessageId });
     } catch (error) {
       if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError) {
-        const update = await io.ledger.update(key, rejected({ key, reason: error.message, now, info }));
+        const update = await write(rejected({ key, reason: error.message, now, info }));
         logged({
           outcome: update.changed ? 'rejected' : 'rejected, row kept (something was already sent under this key)',
           reason: error.message,
@@ -440,12 +440,12 @@ export type CancelResult =
   | { outcome: 'too-late'; row: LedgerRow };
 
 /**
- * Issue #16: cancel the message under `key` if it has not been sent. The cancel is one ETag transition, as the
+ * Cancels the message under `key` if it has not been sent. The cancel is one ETag transition, as the
  * send's claim is, so when both race exactly one applies: canceled (the claim then finds the row canceled and
  * does nothing) or claimed (the cancel then finds it `sending` and answers too-late).
  */
-export async function cancelOutbound(io: Pick<OutboundIo, 'ledger' | 'now'>, key: string): Promise<CancelResult> {
-  const update = await io.ledger.update(key, cancel({ now: io.now() }));
+export async function cancelOutbound(io: Pick<OutboundIo, 'ledger' | 'now' | 'events'>, key: string): Promise<CancelResult> {
+  const update = await updateWithEvents(io, key, cancel({ now: io.now() }));
   if (!update.row) return { outcome: 'not-found' };
   if (update.changed || update.row.status === 'canceled') return { outcome: 'canceled', row: update.row };
   return { outcome: 'too-late', row: update.row };

@@ -12,13 +12,28 @@ export interface EnqueueOptions {
   profile?: StorageProfile;
 }
 
+/**
+ * The delay as given, or capped by OUTBOUND_TEST_QUEUE_HOP_SECONDS (tests only): the message then comes back before it
+ * is due, as a long sendAt does after each 7-day hop, and the orchestrator puts it back for the rest.
+ */
+function delaySeconds(requested: number | undefined): number | undefined {
+  const hop = settings().outboundTestQueueHopSeconds;
+  return requested !== undefined && hop !== undefined ? Math.min(requested, hop) : requested;
+}
+
 export async function enqueueOutbound(message: OutboundMessage, options: EnqueueOptions = {}): Promise<void> {
   const queue = await queueClient(settings().outboundQueue, options.profile);
-  await queue.sendMessage(JSON.stringify(message), { visibilityTimeout: options.visibilityTimeoutSeconds, messageTimeToLive: -1 });
+  await queue.sendMessage(JSON.stringify(message), {
+    visibilityTimeout: delaySeconds(options.visibilityTimeoutSeconds),
+    messageTimeToLive: -1,
+  });
 }
 
 /** Puts a status re-check on the outbound queue, invisible for `visibilityTimeoutSeconds`. */
 export async function enqueueStatusCheck(check: StatusCheckMessage, options: EnqueueOptions): Promise<void> {
   const queue = await queueClient(settings().outboundQueue);
-  await queue.sendMessage(JSON.stringify(check), { visibilityTimeout: options.visibilityTimeoutSeconds, messageTimeToLive: -1 });
+  await queue.sendMessage(JSON.stringify(check), {
+    visibilityTimeout: delaySeconds(options.visibilityTimeoutSeconds),
+    messageTimeToLive: -1,
+  });
 }

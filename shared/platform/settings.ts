@@ -39,6 +39,11 @@ export const SETTINGS = {
     default: '900',
     deployed: false,
   },
+  OUTBOUND_TEST_QUEUE_HOP_SECONDS: {
+    description:
+      'Tests only, and allowed only when AZURE_FUNCTIONS_ENVIRONMENT=Development: caps every delay the app puts on the outbound queue (the 7-day hop of a long sendAt, the status re-checks) at this many seconds, so that the fault soak sees long schedules hop and re-checks run out in seconds. Unset (the default) in every real deployment.',
+    deployed: false,
+  },
   EVENTS_QUEUE: {
     description:
       'Storage queue that gets every event (CloudEvents 1.0 JSON, one per message): SMS and calls received, voicemails, every outbound status change. Empty turns events off.',
@@ -316,6 +321,8 @@ export interface Settings {
   outboundLedger: string;
   outboundSendLeaseMs: number;
   outboundReconcileAfterMs: number;
+  /** OUTBOUND_TEST_QUEUE_HOP_SECONDS (tests only): the longest delay put on the outbound queue, instead of 7 days. */
+  outboundTestQueueHopSeconds?: number;
   events: EventSettings;
   ledgerRetentionDays: number;
   ledgerRetentionSchedule: string;
@@ -697,6 +704,17 @@ function readIdentities(env: Env, name: SettingName): string[] {
   return identities;
 }
 
+/** A test seam: production never shortens the queue's 7-day hop, so outside Development the setting stops the app. */
+function readTestQueueHop(env: Env, isDevelopment: boolean): number | undefined {
+  if (read(env, 'OUTBOUND_TEST_QUEUE_HOP_SECONDS') === undefined) return undefined;
+  if (!isDevelopment)
+    throw new SettingsError(
+      'OUTBOUND_TEST_QUEUE_HOP_SECONDS',
+      'is for tests and may be set only when AZURE_FUNCTIONS_ENVIRONMENT=Development',
+    );
+  return readPositiveInt(env, 'OUTBOUND_TEST_QUEUE_HOP_SECONDS');
+}
+
 function readCalling(env: Env, isDevelopment: boolean): CallingSettings {
   const twimlAppSid = read(env, 'TWILIO_TWIML_APP_SID');
   if (twimlAppSid !== undefined && !/^AP[0-9a-fA-F]{32}$/.test(twimlAppSid))
@@ -785,6 +803,7 @@ export function parseSettings(env: Env): Settings {
     outboundLedger: readName(env, 'OUTBOUND_LEDGER', TABLE_NAME, 'table'),
     outboundSendLeaseMs: readPositiveInt(env, 'OUTBOUND_SEND_LEASE_SECONDS') * 1000,
     outboundReconcileAfterMs: readPositiveInt(env, 'OUTBOUND_RECONCILE_AFTER_SECONDS') * 1000,
+    outboundTestQueueHopSeconds: readTestQueueHop(env, isDevelopment),
     events: readEvents(env),
     ledgerRetentionDays: readPositiveInt(env, 'OUTBOUND_LEDGER_RETENTION_DAYS'),
     ledgerRetentionSchedule: readNcrontab(env, 'OUTBOUND_LEDGER_RETENTION_SCHEDULE'),

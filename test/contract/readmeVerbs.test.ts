@@ -2,7 +2,7 @@
 // with the settings the row gives, and the answer must contain the row's verb.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HttpRequest, InvocationContext, type HttpHandler, type HttpResponseInit } from '@azure/functions';
+import { InvocationContext, type HttpHandler, type HttpResponseInit } from '@azure/functions';
 import { startAzurite, type RunningAzurite } from '../../devhost/services';
 import { forward } from '../../functions/forward';
 import { menu } from '../../functions/menu';
@@ -16,7 +16,8 @@ import { resetStorageClientsForTests } from '../../shared/platform/storageClient
 import { repoRoot } from '../../harness/localHost';
 import { SENTINEL_CREDENTIALS } from '../../harness/secrets';
 import { parseTwiml, type TwimlNode } from '../../harness/twiml';
-import { formBody, sign, smsParams, voiceCallParams } from '../../harness/twilioRequests';
+import { smsParams, voiceCallParams } from '../../harness/twilioRequests';
+import { signedWebhookRequest } from '../../harness/inProcessRequests';
 
 const HANDLERS: Record<string, HttpHandler> = { forward, menu, message, queue, sms, voice, voicemail };
 const ORIGIN = 'https://calls.example.com';
@@ -80,15 +81,7 @@ test.each(rows.map((row) => [row.verb, row] as const))('<%s>: the example answer
   const url = new Request(`${ORIGIN}${row.example}`).url;
   const fn = new URL(url).pathname.split('/')[2];
   const params = fn === 'sms' ? smsParams({ AccountSid: SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID }) : voiceCallParams();
-  const request = new HttpRequest({
-    method: 'POST',
-    url,
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': sign(SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN, url, params),
-    },
-    body: { string: formBody(params) },
-  });
+  const request = signedWebhookRequest(SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN, url, params);
   const response = (await HANDLERS[fn](request, new InvocationContext({ functionName: fn }))) as HttpResponseInit;
   expect(response.status).toBe(200);
   const expected = verb === 'Sms' ? 'Message' : verb;

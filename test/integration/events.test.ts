@@ -154,6 +154,24 @@ describe('twilio.outbound.status', () => {
     ]);
   });
 
+  test("with the topic down, a status callback answers 503 with Retry-After, and Twilio's retry publishes the change once", async () => {
+    await enqueue({ type: 'sms', to: '+15550910004', body: 'hello', idempotencyKey: 'ev-cb-down' });
+    const row = await rowWithStatus('ev-cb-down', 'sent');
+    await eventsFor('ev-cb-down', 1, gridEvents);
+    const params = { MessageSid: row.sid!, MessageStatus: 'delivered', AccountSid: MOCK_TWILIO_CREDENTIALS.TWILIO_ACCOUNT_SID };
+    grid.mode = 'unavailable';
+    const refused = await postWebhook('/api/status?key=ev-cb-down', params);
+    expect([refused.status, refused.headers.get('retry-after'), await refused.text()]).toEqual([503, '5', 'Events unavailable; retry.\n']);
+    expect(await rowWithStatus('ev-cb-down', 'delivered')).toMatchObject({
+      pendingEvents: [expect.objectContaining({ id: 'outbound-ev-cb-down/2-delivered' })],
+    });
+    grid.mode = 'up';
+    expect((await postWebhook('/api/status?key=ev-cb-down', params)).status).toBe(204);
+    const delivered = (await eventsFor('ev-cb-down', 2, gridEvents)).filter((e) => e.data.status === 'delivered');
+    expect(delivered.map((e) => e.id)).toEqual(['outbound-ev-cb-down/2-delivered']);
+    expect((await rowWithStatus('ev-cb-down', 'delivered')).pendingEvents).toBeUndefined();
+  });
+
   test('a row whose callback never comes reaches its final status through the re-check, with its event', async () => {
     await enqueue({ type: 'sms', to: '+15550910003', body: 'hello', idempotencyKey: 'ev-rc-1' });
     const row = await rowWithStatus('ev-rc-1', 'sent');

@@ -330,6 +330,9 @@ describe('opt-outs per sender, and their management API', () => {
     expect((await api(`optouts/${encodeURIComponent(person)}`, { method: 'DELETE' })).status).toBe(200);
     expect((await api(`optouts/${encodeURIComponent(person)}`)).status).toBe(404);
     expect((await api(`optouts/${encodeURIComponent(person)}`, { method: 'DELETE' })).status).toBe(404);
+    // The address is in the URL, and the host logs each request: by its route, without the number.
+    expect(rig.host.output()).toContain("Executed 'optOut' (GET /api/optouts/{address} -> 404");
+    for (const form of ['15550950003', encodeURIComponent(person)]) expect(rig.host.output()).not.toContain(form);
   });
 
   test('bad addresses, senders and page tokens get 400', async () => {

@@ -12,9 +12,10 @@ import { resetTwilioClientForTests } from '../../shared/platform/twilioClient';
 import { recordingLinkKey, resetRecordingLinkKeyForTests } from '../../shared/recordings/recordingBlob';
 import { copyAndNotify, parseRecordingJob, type RecordingJob } from '../../shared/recordings/recordingJob';
 import { linkExpiry, recordingLinkQuery } from '../../shared/recordings/recordingLink';
-import { startTwilioMedia, type TwilioMedia } from '../../harness/twilioMedia';
+import { mediaAnswer, startTwilioMedia, type TwilioMedia } from '../../harness/twilioMedia';
 import { SENTINEL_CREDENTIALS } from '../../harness/secrets';
-import { formBody, sign, voiceCallParams } from '../../harness/twilioRequests';
+import { voiceCallParams } from '../../harness/twilioRequests';
+import { signedWebhookRequest } from '../../harness/inProcessRequests';
 import { uniqueSid } from '../../harness/genuineWebhooks';
 
 const BASE = 'https://calls.example.com';
@@ -82,15 +83,7 @@ async function recordAction(sid: string): Promise<number> {
     RecordingDuration: '7',
   });
   const url = `${BASE}/api/voicemail`;
-  const request = new HttpRequest({
-    method: 'POST',
-    url,
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': sign(SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN, url, params),
-    },
-    body: { string: formBody(params) },
-  });
+  const request = signedWebhookRequest(SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN, url, params);
   return (await voicemail(request, context())).status ?? 200;
 }
 
@@ -109,6 +102,22 @@ async function open(link: string): Promise<{ status: number; body: Buffer; heade
 }
 
 const linkIn = (sms: unknown) => /https:\/\/\S+/.exec((sms as { body: string }).body)![0];
+
+test("the stand-in takes the API key for a DELETE, as Twilio's REST API does, not for the media, and its 401 says why", () => {
+  // Found by the fault soak: the app's REST client deletes with the API key; the stand-in refused it with a 401 that
+  // had no message, so the copy job failed as "undefined" and went to the poison queue.
+  const apiKey = { sid: SENTINEL_CREDENTIALS.TWILIO_API_KEY_SID, secret: SENTINEL_CREDENTIALS.TWILIO_API_KEY_SECRET };
+  const account = { accountSid: ACCOUNT, authToken: SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN, apiKey };
+  const store = { recordings: new Map<string, Buffer>(), deleted: new Set<string>(), anyAudio: AUDIO };
+  const withKey = `Basic ${Buffer.from(`${apiKey.sid}:${apiKey.secret}`).toString('base64')}`;
+  const sid = uniqueSid('RE');
+  const path = (extension: string) => `/2010-04-01/Accounts/${ACCOUNT}/Recordings/${sid}${extension}`;
+  const media = mediaAnswer(account, store, { method: 'GET', path: path('.mp3'), authorization: withKey });
+  expect(media).toMatchObject({ status: 401 });
+  expect(JSON.parse(String(media!.body))).toMatchObject({ code: 20003, message: 'Authenticate' });
+  expect(mediaAnswer(account, store, { method: 'DELETE', path: path('.json'), authorization: withKey })).toMatchObject({ status: 204 });
+  expect(store.deleted.has(sid)).toBe(true);
+});
 
 test('the raw RecordingUrl needs the account credentials: the stand-in answers 401 without them', async () => {
   const sid = uniqueSid('RE');

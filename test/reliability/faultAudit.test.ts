@@ -1,6 +1,18 @@
 // The fault soak's verdict and its plan: what counts as lost, duplicated or wrong, and what the seeded plan covers.
-import { auditOutbound, auditProblems, type AuditInput } from '../../harness/soak/faultAudit';
-import { planTurns, planWorkload, twilioFaultPicker, TWILIO_FAULT_KINDS } from '../../harness/soak/faultPlan';
+import {
+  auditBatches,
+  auditCancels,
+  auditEvents,
+  auditOutbound,
+  auditProblems,
+  auditRechecks,
+  auditRecordings,
+  auditSchedules,
+  type AuditEvent,
+  type AuditInput,
+} from '../../harness/soak/faultAudit';
+import { fetchedStatus, planSurface, planTurns, planWorkload, twilioFaultPicker, TWILIO_FAULT_KINDS } from '../../harness/soak/faultPlan';
+import { OUTBOUND_EVENT_STATUSES } from '../../shared/events/cloudEvent';
 
 function input(overrides: Partial<AuditInput>): AuditInput {
   return { messages: [{ key: 'k1', expect: 'send' }], rows: new Map(), poison: new Map(), creates: [], ...overrides };
@@ -123,6 +135,18 @@ describe('the fault plan', () => {
     expect(refused.length).toBeGreaterThan(0);
   });
 
+  test('sends to opted-out recipients from the number they replied STOP to, never through the Messaging Service', () => {
+    // Found by the soak (seed 1, message 211): a STOP to the number does not block the service (OPTOUT_SCOPE=sender).
+    for (const seed of [1, 2, 8]) {
+      const { messages, optedOut } = plan(seed, 300);
+      const toOptedOut = messages.filter((m) => optedOut.includes(m.to) && m.expect === 'reject');
+      expect(toOptedOut.length).toBeGreaterThan(0);
+      const text = (m: { text: string; producer: string }) =>
+        m.producer === 'queue-base64' ? Buffer.from(m.text, 'base64').toString() : m.text;
+      expect(toOptedOut.filter((m) => text(m).includes('messagingServiceSid'))).toEqual([]);
+    }
+  });
+
   test('gives every message its own key and every valid message its own content, so that lookups are unambiguous', () => {
     const { messages } = plan(2, 300);
     const keys = messages.map((m) => m.key).filter(Boolean);
@@ -148,5 +172,184 @@ describe('the fault plan', () => {
     const turns = planTurns(6, 9);
     expect([...turns.slice(0, 3)].sort()).toEqual(['app-kill', 'azurite-restart', 'vault-outage']);
     expect([...turns.slice(3)].sort()).toEqual(['app-kill', 'azurite-restart', 'vault-outage']);
+  });
+});
+
+describe('the surface audits', () => {
+  const event = (key: string, change: number, status: string, previousStatus: string | null, id = `outbound-${key}/${change}-${status}`) =>
+    ({ id, type: 'twilio.outbound.status', subject: key, data: { status, previousStatus } }) satisfies AuditEvent;
+  const events = (rows: Map<string, Record<string, unknown>>, list: AuditEvent[]) =>
+    auditEvents({ rows, events: list, eventStatuses: OUTBOUND_EVENT_STATUSES });
+
+  test('every change a row counted, with its event on the queue, is neither lost nor duplicated; a redelivered copy is neither', () => {
+    const rows = new Map([['k1', { status: 'sent', eventCount: 2 }]]);
+    const audit = events(rows, [event('k1', 1, 'accepted', null), event('k1', 2, 'sent', 'sending'), event('k1', 2, 'sent', 'sending')]);
+    expect(audit).toMatchObject({ changes: 2, published: 3, lost: 0, duplicated: 0, redeliveredCopies: 1, orphans: 0 });
+  });
+
+  test('a counted change without its event, an event left in the outbox, or a final status no event states is lost', () => {
+    const missing = events(new Map([['k1', { status: 'sent', eventCount: 2 }]]), [event('k1', 2, 'sent', 'sending')]);
+    expect(missing.lost).toBe(1);
+    const outbox = events(new Map([['k1', { status: 'sent', eventCount: 1, pendingEvents: [event('k1', 1, 'sent', 'sending')] }]]), []);
+    expect(outbox.lost).toBe(1);
+    // A status change written without its event (nothing counted it): the final status has no event.
+    const uncounted = events(new Map([['k1', { status: 'rejected' }]]), []);
+    expect(uncounted.lost).toBe(1);
+    // A status that makes no event (sending) is not expected on the queue.
+    expect(events(new Map([['k1', { status: 'sending' }]]), []).lost).toBe(0);
+  });
+
+  test('one change under two ids is a duplicate, and an event for a key with no row an orphan', () => {
+    const rows = new Map([['k1', { status: 'sent', eventCount: 1 }]]);
+    const audit = events(rows, [
+      event('k1', 1, 'sent', 'sending'),
+      event('k1', 1, 'sent', 'sending', 'outbound-k1/other'),
+      event('k9', 1, 'sent', null),
+    ]);
+    expect(audit).toMatchObject({ duplicated: 1, orphans: 1 });
+  });
+
+  test('a cancel is right when it answered 200 and nothing was created, or 409 and the message was sent once', () => {
+    const rows = new Map([
+      ['c1', { status: 'canceled' }],
+      ['c2', { status: 'sent', sid: 'SM2' }],
+      ['c3', { status: 'canceled' }],
+      ['c4', { status: 'sent', sid: 'SM4' }],
+      ['c5', { status: 'canceled' }],
+    ]);
+    const creates = [
+      { key: 'c2', sid: 'SM2' },
+      { key: 'c3', sid: 'SM3' },
+      { key: 'c4', sid: 'SM4' },
+    ];
+    const audit = auditCancels({
+      rows,
+      creates,
+      cancels: [
+        { key: 'c1', answer: 200, answers: [503, 200] },
+        { key: 'c2', answer: 409, answers: [409] },
+        // Canceled, yet Twilio has it.
+        { key: 'c3', answer: 200, answers: [200] },
+        // Answered canceled, yet sent.
+        { key: 'c4', answer: 200, answers: [200] },
+        // Refused, yet canceled.
+        { key: 'c5', answer: 409, answers: [409] },
+      ],
+    });
+    expect(audit).toMatchObject({ cancels: 5, canceled: 1, refused: 1, violations: 3 });
+  });
+
+  test('a batch recipient sent twice, or a batch never answered in full twice, is a violation', () => {
+    const record = { batchKey: 'b', recipientKeys: ['b-1', 'b-2'], answers: [200, 503, 200], completePosts: 2 };
+    const rows = new Map([
+      ['b-1', { status: 'sent' }],
+      ['b-2', { status: 'sent' }],
+    ]);
+    const once = [
+      { key: 'b-1', sid: 'SM1' },
+      { key: 'b-2', sid: 'SM2' },
+    ];
+    expect(auditBatches({ batches: [record], rows, creates: once })).toMatchObject({ recipients: 2, sentOnce: 2, posts: 2, violations: 0 });
+    expect(auditBatches({ batches: [record], rows, creates: [...once, { key: 'b-2', sid: 'SM3' }] }).violations).toBe(1);
+    expect(auditBatches({ batches: [{ ...record, completePosts: 1 }], rows, creates: once }).violations).toBe(1);
+  });
+
+  test('a recording is right when it was copied, texted once with its link, and the link opened', () => {
+    const sid = 'RE' + '0'.repeat(32);
+    const recording = { sid, notificationKey: `voicemail-recording-${sid}`, webhooks: 1, killedBetweenCopyAndEnqueue: true };
+    const text = { key: recording.notificationKey, sid: 'SM1', body: `New voicemail: https://x/api/recordings/${sid}?exp=1&sig=s` };
+    const good = auditRecordings({ recordings: [recording], copies: new Set([sid]), creates: [text], opened: new Set([sid]) });
+    expect(good).toMatchObject({ copied: 1, notifiedOnce: 1, survivedKill: 1, linksOpened: 1, violations: 0 });
+    expect(auditRecordings({ recordings: [recording], copies: new Set(), creates: [text], opened: new Set([sid]) }).violations).toBe(1);
+    expect(
+      auditRecordings({
+        recordings: [recording],
+        copies: new Set([sid]),
+        creates: [text, { ...text, sid: 'SM2' }],
+        opened: new Set([sid]),
+      }),
+    ).toMatchObject({ notifiedOnce: 0, violations: 1 });
+  });
+
+  test('re-checks converge to what Twilio reports, or end with a reason; a row still checking or checked past the last is wrong', () => {
+    const twilioStatus = (sid: string) => (sid === 'SM1' ? 'delivered' : undefined);
+    const audit = (row: Record<string, unknown>, checks: number[]) =>
+      auditRechecks({
+        rows: new Map([['k', { type: 'sms', ...row }]]),
+        checks: checks.map((check) => ({ key: 'k', check })),
+        twilioStatus,
+        maxChecks: 6,
+        maxChains: 5,
+      });
+    expect(audit({ status: 'delivered', sid: 'SM1' }, [1])).toMatchObject({ final: 1, violations: 0 });
+    expect(audit({ status: 'sent', sid: 'SM2', statusChecks: 6, reason: 'no report' }, [1, 2, 3, 4, 5, 6])).toMatchObject({
+      checksEnded: 1,
+      violations: 0,
+    });
+    expect(audit({ status: 'sent', sid: 'SM2' }, [1, 2])).toMatchObject({ violations: 1 });
+    expect(audit({ status: 'sent', sid: 'SM1', statusChecks: 6, reason: 'gave up' }, [1, 2, 3, 4, 5, 6]).violations).toBe(1);
+    expect(
+      audit({ status: 'sent', sid: 'SM1', statusChecks: 6, reason: 'the last status check failed: 503' }, [1, 2, 3, 4, 5, 6]).violations,
+    ).toBe(0);
+    expect(audit({ status: 'delivered', sid: 'SM1' }, [1, 7]).violations).toBe(1);
+    expect(
+      audit(
+        { status: 'delivered', sid: 'SM1' },
+        Array.from({ length: 6 }, () => 1),
+      ).violations,
+    ).toBe(1);
+  });
+
+  test('a long schedule sent before it was due, or twice, is wrong', () => {
+    const schedules = [{ key: 's', dueAt: 10_000 }];
+    const rows = new Map([['s', { status: 'sent' }]]);
+    const run = (creates: Array<{ key: string; sid: string; at: number }>) =>
+      auditSchedules({ schedules, rows, creates, hops: new Map([['s', 3]]), slackMs: 1000 });
+    expect(run([{ key: 's', sid: 'SM1', at: 10_200 }])).toMatchObject({ sentOnTime: 1, hops: 3, fewestHops: 3, violations: 0 });
+    expect(run([{ key: 's', sid: 'SM1', at: 5000 }]).violations).toBe(1);
+    expect(
+      run([
+        { key: 's', sid: 'SM1', at: 10_200 },
+        { key: 's', sid: 'SM2', at: 10_300 },
+      ]).violations,
+    ).toBe(1);
+  });
+});
+
+describe('the surface plan', () => {
+  test('is seeded, has at least one of each, and numbers apart from the workload and from each other', () => {
+    const plan = planSurface({ count: 300, seed: 4, longestScheduleMs: 60_000 });
+    expect(planSurface({ count: 300, seed: 4, longestScheduleMs: 60_000 })).toEqual(plan);
+    expect(plan).toMatchObject({
+      cancels: { length: 20 },
+      batches: { length: 4 },
+      recordings: { length: 6 },
+      longSchedules: { length: 10 },
+    });
+    const small = planSurface({ count: 10, seed: 4, longestScheduleMs: 60_000 });
+    expect([small.cancels.length, small.batches.length, small.recordings.length, small.longSchedules.length].every((n) => n >= 1)).toBe(
+      true,
+    );
+    const numbers = [
+      ...plan.cancels.map((c) => c.to),
+      ...plan.batches.flatMap((b) => b.recipients),
+      ...plan.recordings.map((r) => r.notify),
+      ...plan.longSchedules.map((l) => l.to),
+    ];
+    expect(new Set(numbers).size).toBe(numbers.length);
+    const workload = planWorkload({ count: 300, seed: 4, fromNumber: '+15005550006', now: new Date() });
+    expect(numbers.filter((n) => workload.messages.some((m) => m.to === n))).toEqual([]);
+    expect(plan.recordings.every((r) => /^RE[0-9a-f]{32}$/.test(r.sid))).toBe(true);
+    expect(Math.max(...plan.longSchedules.map((l) => l.dueInMs))).toBe(60_000);
+  });
+
+  test('Twilio reports a final status for most SIDs and none for some, the same each time', () => {
+    const sids = Array.from({ length: 400 }, (_, i) => `SM${String(i).padStart(32, '0')}`);
+    const statuses = sids.map((sid) => fetchedStatus(1, sid, 'sms'));
+    expect(sids.map((sid) => fetchedStatus(1, sid, 'sms'))).toEqual(statuses);
+    const none = statuses.filter((s) => s === undefined).length / sids.length;
+    expect(none).toBeGreaterThan(0.2);
+    expect(none).toBeLessThan(0.5);
+    expect(new Set(statuses)).toEqual(new Set(['delivered', 'undelivered', undefined]));
   });
 });

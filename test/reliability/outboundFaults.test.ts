@@ -21,6 +21,11 @@ beforeAll(async () => {
     visibilityTimeout: '00:00:02',
     maxDequeueCount: 5,
     secretsCacheTtlSeconds: 2,
+    hopSeconds: 2,
+    reconcileAfterSeconds: 1,
+    // Due in 20 and 30 s: past the turns, so that their hops meet the faults and then a queue quiet enough to pick them up early.
+    longestScheduleMs: 30_000,
+    ...(process.env.FAULTS_HOST_LOG ? { hostLogFile: process.env.FAULTS_HOST_LOG } : {}),
   });
 }, 180_000);
 
@@ -34,7 +39,8 @@ const report = () =>
 
 test('every fault kind was injected', () => {
   expect(TWILIO_FAULT_KINDS.filter((kind) => !(result.faults.twilio[kind] > 0))).toEqual([]);
-  expect(result.faults).toMatchObject({ azuriteRestarts: 1, appKills: 2, vaultOutages: 1 });
+  // Two kills: the turn's, and one during the Key Vault outage; a third between a recording's copy and its notification.
+  expect(result.faults).toMatchObject({ azuriteRestarts: 1, appKills: 3, vaultOutages: 1, killsMidRecording: 1 });
   expect(result.faults.vaultConnectionsDropped).toBeGreaterThan(0);
   expect(result.faults.twilioRefusals).toBeGreaterThan(0);
 });
@@ -46,7 +52,9 @@ test('no message is lost and none is sent twice', () => {
 
 test('every message ends sent, rejected, failed or poisoned as the ledger records it, with nothing else wrong', () => {
   const accounted = Object.values(result.outcomes).reduce((sum, n) => sum + n, 0);
-  expect(accounted).toBe(result.messages);
+  // The workload's messages and the surface's keys (cancels, batch recipients, recording notifications, long schedules).
+  expect(accounted).toBe(result.audit.messages);
+  expect(result.audit.messages).toBeGreaterThan(result.messages);
   expect({ problems: result.problems, report: result.problems.length ? report() : '' }).toEqual({ problems: [], report: '' });
 });
 
@@ -54,4 +62,60 @@ test('invalid messages and opted-out recipients are rejected, and Twilio refusal
   expect(result.outcomes.rejected).toBeGreaterThan(0);
   expect(result.outcomes.failed ?? 0).toBeGreaterThan(0);
   expect(result.audit.unexpected).toBe(0);
+});
+
+describe('the rest of the outbound surface, under the same faults', () => {
+  const surface = () => result.surface;
+  const examples = () => Object.values(result.surface).flatMap((part) => part.examples);
+
+  test('every ledger status change has its twilio.outbound.status event, under one id', () => {
+    expect(surface().events.changes).toBeGreaterThan(result.messages);
+    expect({ lost: surface().events.lost, duplicated: surface().events.duplicated, orphans: surface().events.orphans }).toEqual({
+      lost: 0,
+      duplicated: 0,
+      orphans: 0,
+    });
+  });
+
+  test('each voicemail recording is copied and texted once, the host killed between the copy and the enqueue included', () => {
+    const { recordings } = surface();
+    expect(result.faults.killsMidRecording).toBe(1);
+    expect(recordings).toMatchObject({ violations: 0, survivedKill: 1 });
+    expect(recordings.notifiedOnce).toBe(recordings.recordings);
+    expect(recordings.linksOpened).toBe(recordings.recordings);
+  });
+
+  test('a cancel racing the send ends canceled and never created, or sent once and the cancel refused', () => {
+    const { cancels } = surface();
+    expect({ violations: cancels.violations, examples: cancels.examples }).toEqual({ violations: 0, examples: [] });
+    expect(cancels.canceled + cancels.refused).toBe(cancels.cancels);
+    expect(cancels.canceled).toBeGreaterThan(0);
+  });
+
+  test('a batch posted again by its producer sends each recipient once', () => {
+    const { batches } = surface();
+    expect({ violations: batches.violations, examples: batches.examples }).toEqual({ violations: 0, examples: [] });
+    expect(batches.sentOnce).toBe(batches.recipients);
+    expect(batches.posts).toBeGreaterThanOrEqual(2 * batches.batches);
+  });
+
+  test('status re-checks of rows without callbacks converge and stop after the last check', () => {
+    const { rechecks } = surface();
+    expect({ violations: rechecks.violations, examples: rechecks.examples }).toEqual({ violations: 0, examples: [] });
+    expect(rechecks.final).toBeGreaterThan(0);
+    expect(rechecks.checksEnded).toBeGreaterThan(0);
+    expect(rechecks.final + rechecks.checksEnded).toBe(rechecks.rows);
+  });
+
+  test('long schedules hop across the faults and are each sent once, not before they are due', () => {
+    const { schedules } = surface();
+    expect({ violations: schedules.violations, examples: schedules.examples }).toEqual({ violations: 0, examples: [] });
+    expect(schedules.sentOnTime).toBe(schedules.schedules);
+    // Each came back before it was due at least once and went back on the queue (hops of 2 s).
+    expect({ fewestHops: Math.min(schedules.fewestHops, 1), hops: schedules.hops }).toEqual({ fewestHops: 1, hops: expect.any(Number) });
+  });
+
+  test('nothing else went wrong', () => {
+    expect(examples()).toEqual([]);
+  });
 });

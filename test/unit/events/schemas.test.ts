@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { eventSchemaFiles } from '../../../scripts/schema';
-import { EVENT_TYPES, type CloudEvent } from '../../../shared/events/cloudEvent';
+import { EVENT_TYPES, type CloudEvent, type OutboundStatusData } from '../../../shared/events/cloudEvent';
 import { callReceived, smsReceived, voicemailEvent } from '../../../shared/events/inboundEvents';
 import { withStatusEvent } from '../../../shared/events/outbox';
-import { accepted, callback, claim, sent } from '../../../shared/outbound/ledger';
+import { accepted, answered, callback, cancel, claim, sent } from '../../../shared/outbound/ledger';
 
 const root = join(__dirname, '..', '..', '..');
 const context = { source: 'https://calls.example.test', time: new Date('2030-01-01T00:00:00Z') };
@@ -26,6 +26,25 @@ function statusEvents(): CloudEvent[] {
   ].map((t) => withStatusEvent(t, context.source));
   const row = steps.reduce((r, t) => t(r), undefined as ReturnType<(typeof steps)[number]>);
   return row!.pendingEvents!;
+}
+
+/** A call answered by a machine, then a scheduled message canceled. */
+function callEvents(): CloudEvent[] {
+  const now = new Date('2030-01-01T00:00:00Z');
+  const run = (steps: Parameters<typeof withStatusEvent>[0][]) =>
+    steps
+      .map((t) => withStatusEvent(t, context.source))
+      .reduce((r, t) => t(r) ?? r, undefined as ReturnType<ReturnType<typeof withStatusEvent>>)!.pendingEvents!;
+  return [
+    ...run([
+      accepted('call-1', { type: 'call', to: '+15551234567' }, now),
+      claim({ key: 'call-1', claimId: 'c', now, leaseMs: 1000, info: {} }),
+      sent({ sid: CALL_SID, twilioStatus: 'queued', now }),
+      answered({ sid: CALL_SID, answeredBy: 'machine_end_beep', duration: '4100', now }),
+      answered({ sid: CALL_SID, answeredBy: 'machine_end_beep', duration: '4100', now }),
+    ]),
+    ...run([accepted('later-1', { type: 'sms', to: '+15551234567', sendAt: '2030-01-02T00:00:00Z' }, now), cancel({ now })]),
+  ];
 }
 
 const EXAMPLES: Array<[string, CloudEvent | undefined]> = [
@@ -66,6 +85,7 @@ const EXAMPLES: Array<[string, CloudEvent | undefined]> = [
     ),
   ],
   ...statusEvents().map((e, i) => [`outbound.status #${i + 1}`, e] as [string, CloudEvent]),
+  ...callEvents().map((e, i) => [`outbound.status of a call #${i + 1}`, e] as [string, CloudEvent]),
 ];
 
 describe('event schemas', () => {
@@ -118,6 +138,16 @@ describe('event ids and contents', () => {
       ['outbound-order-1/1-accepted', 'order-1'],
       ['outbound-order-1/2-sent', 'order-1'],
       ['outbound-order-1/3-undelivered', 'order-1'],
+    ]);
+  });
+
+  test("a call's answering-machine result is an event once, with the status unchanged; a cancel is an event", () => {
+    expect(callEvents().map((e) => [e.id, (e.data as OutboundStatusData).status, (e.data as OutboundStatusData).answeredBy])).toEqual([
+      ['outbound-call-1/1-accepted', 'accepted', null],
+      ['outbound-call-1/2-sent', 'sent', null],
+      ['outbound-call-1/3-sent', 'sent', 'machine_end_beep'],
+      ['outbound-later-1/1-accepted', 'accepted', null],
+      ['outbound-later-1/2-canceled', 'canceled', null],
     ]);
   });
 

@@ -18,6 +18,7 @@ describe('country calling codes', () => {
     ['+353861234567', '353'],
     ['+8613800138000', '86'],
     ['+80012345678', '800'],
+    ['whatsapp:+447700900123', '44'],
   ])('%s is in +%s', (number, code) => expect(callingCodeOf(number)).toBe(code));
 
   test('a destination outside the allowed codes is refused with a reason naming both; unset allows all', () => {
@@ -27,6 +28,8 @@ describe('country calling codes', () => {
       'the recipient is in country calling code +33, which OUTBOUND_ALLOWED_COUNTRIES (+1, +44) does not allow; nothing was sent',
     );
     expect(destinationRefused('+33612345678', undefined)).toBeUndefined();
+    expect(destinationRefused('whatsapp:+447700900123', allowed)).toBeUndefined();
+    expect(destinationRefused('whatsapp:+33612345678', allowed)).toMatch(/country calling code \+33,/);
   });
 });
 

@@ -13,6 +13,8 @@ import { findOwnRecord, type TwilioRecord, type TwilioRequest } from '../../../s
 import type { OutboundMessage } from '../../../shared/outbound/schema';
 import type { TwilioResource, TwilioStatus } from '../../../shared/outbound/twilioApi';
 import type { StatusCheckMessage } from '../../../shared/outbound/statusCheck';
+import type { CloudEvent, OutboundStatusData } from '../../../shared/events/cloudEvent';
+import type { EventSink } from '../../../shared/events/outbox';
 
 /**
  * The ledger's rows with ETags, as Table storage keeps them, under the real ETag loop (applyTransition): a create
@@ -124,6 +126,12 @@ export class FakeTwilio {
   createGate?: Promise<void>;
   /** Called as each create arrives, before it is answered. */
   onCreate?: (request: TwilioRequest) => void;
+  /** What a status fetch answers for a SID, when a test has said (otherwise the record's status). */
+  readonly statuses = new Map<string, TwilioStatus>();
+  /** Status fetches so far. */
+  fetches = 0;
+  /** When set, status fetches fail with it (Twilio is down). */
+  fetchFails?: Error;
 
   constructor(private readonly clock: FakeClock) {}
 
@@ -153,9 +161,11 @@ export class FakeTwilio {
 
   async fetch(_kind: 'sms' | 'call', sid: string): Promise<TwilioStatus> {
     await Promise.resolve();
+    this.fetches++;
+    if (this.fetchFails) throw this.fetchFails;
     const record = this.records.find((r) => r.sid === sid);
     if (!record) throw new Error(`no record ${sid}`);
-    return { sid, status: record.status };
+    return this.statuses.get(sid) ?? { sid, status: record.status };
   }
 
   async find(request: TwilioRequest, since: Date): Promise<TwilioResource | undefined> {
@@ -163,6 +173,29 @@ export class FakeTwilio {
     this.finds.push({ request, since });
     const found = findOwnRecord(request, this.records, since) as (TwilioRecord & { status: string }) | undefined;
     return found && { sid: found.sid, status: found.status };
+  }
+}
+
+export class ProcessDied extends Error {}
+
+/** The events queue and topic as one sink: records what it was given, and can die like the process publishing. */
+export class RecordingEventSink implements EventSink {
+  readonly source = 'https://calls.example.test';
+  readonly published: CloudEvent[] = [];
+  /** When set, the next publish throws ProcessDied instead (killed between the ledger write and the publish). */
+  dieOnNextPublish = false;
+
+  async publish(events: CloudEvent[]): Promise<void> {
+    await Promise.resolve();
+    if (this.dieOnNextPublish) {
+      this.dieOnNextPublish = false;
+      throw new ProcessDied('killed between the ledger write and the publish');
+    }
+    this.published.push(...structuredClone(events));
+  }
+
+  statusEvents(): Array<CloudEvent<OutboundStatusData>> {
+    return this.published.filter((e) => e.type === 'twilio.outbound.status') as Array<CloudEvent<OutboundStatusData>>;
   }
 }
 
@@ -186,17 +219,21 @@ export interface FakeOutbound {
   queue: RecordingQueue;
   twilio: FakeTwilio;
   clock: FakeClock;
+  events: RecordingEventSink;
   log: Array<Record<string, unknown>>;
 }
 
+/** The orchestrator's I/O in memory; with `events`, status changes go through the outbox to a recording sink. */
 export function fakeOutbound(
   overrides: Partial<Pick<OutboundIo, 'maxDequeueCount' | 'sendLeaseMs' | 'defaults' | 'optOutScope'>> = {},
+  options: { events?: boolean } = {},
 ): FakeOutbound {
   const clock = new FakeClock('2030-01-01T09:00:00.000Z');
   const ledger = new InMemoryLedger();
   const optOuts = new InMemoryOptOuts();
   const queue = new RecordingQueue();
   const twilio = new FakeTwilio(clock);
+  const events = new RecordingEventSink();
   let claims = 0;
   const io: OutboundIo = {
     ledger,
@@ -210,7 +247,8 @@ export function fakeOutbound(
     reconcileAfterMs: 900_000,
     defaults: { fromNumber: '+15005550006', webhookBaseUrl: 'https://calls.example.test' },
     optOutScope: 'sender',
+    ...(options.events ? { events } : {}),
     ...overrides,
   };
-  return { io, ledger, optOuts, queue, twilio, clock, log: [] };
+  return { io, ledger, optOuts, queue, twilio, clock, events, log: [] };
 }

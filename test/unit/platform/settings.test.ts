@@ -32,6 +32,21 @@ describe('settings', () => {
     });
   });
 
+  test('the test-only queue hop is unset by default and stops the app outside Development', () => {
+    expect(parseSettings(base).outboundTestQueueHopSeconds).toBeUndefined();
+    expect(parseSettings({ ...base, OUTBOUND_TEST_QUEUE_HOP_SECONDS: '' }).outboundTestQueueHopSeconds).toBeUndefined();
+    expect(
+      parseSettings({ ...base, OUTBOUND_TEST_QUEUE_HOP_SECONDS: '3', AZURE_FUNCTIONS_ENVIRONMENT: 'Development' })
+        .outboundTestQueueHopSeconds,
+    ).toBe(3);
+    expect(() => parseSettings({ ...base, OUTBOUND_TEST_QUEUE_HOP_SECONDS: '3' })).toThrow(
+      /OUTBOUND_TEST_QUEUE_HOP_SECONDS is for tests and may be set only when AZURE_FUNCTIONS_ENVIRONMENT=Development/,
+    );
+    expect(() => parseSettings({ ...base, OUTBOUND_TEST_QUEUE_HOP_SECONDS: '0', AZURE_FUNCTIONS_ENVIRONMENT: 'Development' })).toThrow(
+      /OUTBOUND_TEST_QUEUE_HOP_SECONDS must be a positive whole number/,
+    );
+  });
+
   test('signature checks can be turned off only in Development', () => {
     expect(
       parseSettings({ ...base, TWILIO_VALIDATE_SIGNATURES: 'false', AZURE_FUNCTIONS_ENVIRONMENT: 'Development' }).validateSignatures,
