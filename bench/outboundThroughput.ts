@@ -24,6 +24,8 @@ interface Measured {
   perSecond: number;
   /** CPU time (user + system) per message of the process that sent them. */
   cpuMsPerMessage: number;
+  /** Azurite's CPU time per message over the same stretch (the storage side of the round trips). */
+  storageCpuMsPerMessage?: number;
 }
 
 const root = join(__dirname, '..');
@@ -88,14 +90,20 @@ async function throughQueueFunction(
   try {
     const pid = host.process.pid!;
     const deadline = Date.now() + 120_000;
-    let cpuFrom: { ms: number; creates: number } | undefined;
+    const storagePid = azurite.process.pid!;
+    let cpuFrom: { ms: number; storageMs: number; creates: number } | undefined;
     while (fake.creates.length < before + count) {
       if (Date.now() > deadline) throw new Error(`only ${fake.creates.length - before} of ${count} creates arrived`);
-      if (!cpuFrom && fake.creates.length > before) cpuFrom = { ms: cpuMsOf(pid), creates: fake.creates.length };
+      if (!cpuFrom && fake.creates.length > before)
+        cpuFrom = { ms: cpuMsOf(pid), storageMs: cpuMsOf(storagePid), creates: fake.creates.length };
       await new Promise((r) => setTimeout(r, 5));
     }
-    const cpuMs = cpuMsOf(pid) - cpuFrom!.ms;
-    return { perSecond: rate(fake, before), cpuMsPerMessage: cpuMs / (fake.creates.length - cpuFrom!.creates) };
+    const messages = fake.creates.length - cpuFrom!.creates;
+    return {
+      perSecond: rate(fake, before),
+      cpuMsPerMessage: (cpuMsOf(pid) - cpuFrom!.ms) / messages,
+      storageCpuMsPerMessage: (cpuMsOf(storagePid) - cpuFrom!.storageMs) / messages,
+    };
   } finally {
     await host.stop();
     app.remove();
@@ -246,6 +254,7 @@ export async function outboundThroughput(quick: boolean) {
     };
     const cpu = {
       appCpuMsPerMessage: round(app.cpuMsPerMessage, 3),
+      azuriteCpuMsPerMessage: round(app.storageCpuMsPerMessage!, 3),
       rawSdkCpuMsPerMessage: round(baseline.cpuMsPerMessage, 3),
       ratio: app.cpuMsPerMessage / baseline.cpuMsPerMessage,
       rawWithLedgerCpuMsPerMessage: round(withLedger.cpuMsPerMessage, 3),
@@ -293,8 +302,10 @@ export async function outboundThroughput(quick: boolean) {
         rawSdkPerSecond: Math.round(rawDeployed.perSecond),
         ratio: appDeployed.perSecond / rawDeployed.perSecond,
         appCpuMsPerMessage: round(appDeployed.cpuMsPerMessage, 3),
+        azuriteCpuMsPerMessage: round(appDeployed.storageCpuMsPerMessage!, 3),
         // The share of one core the host used: at 1 it is CPU-bound on this machine.
         hostCores: round((appDeployed.cpuMsPerMessage * appDeployed.perSecond) / 1000),
+        azuriteCores: round((appDeployed.storageCpuMsPerMessage! * appDeployed.perSecond) / 1000),
         goal: 0.6,
       },
     };

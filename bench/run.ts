@@ -188,7 +188,7 @@ function format(results: Record<string, any>): string {
     `  raw SDK + the same storage round trips by hand ${String(z.rawWithLedgerPerSecond).padStart(6)}/s  app ${x(z.ratioToRawWithLedger)} of it`,
   );
   lines.push(
-    `  host CPU per message ${o.cpu.appCpuMsPerMessage} ms, raw SDK ${o.cpu.rawSdkCpuMsPerMessage} ms: ${x(o.cpu.ratio)} (goal <= ${o.cpu.goal}x); raw SDK + round trips by hand ${o.cpu.rawWithLedgerCpuMsPerMessage} ms: ${x(o.cpu.ratioToRawWithLedger)}`,
+    `  host CPU per message ${o.cpu.appCpuMsPerMessage} ms (Azurite ${o.cpu.azuriteCpuMsPerMessage} ms), raw SDK ${o.cpu.rawSdkCpuMsPerMessage} ms: ${x(o.cpu.ratio)} (goal <= ${o.cpu.goal}x); raw SDK + round trips by hand ${o.cpu.rawWithLedgerCpuMsPerMessage} ms: ${x(o.cpu.ratioToRawWithLedger)}`,
   );
   const rt = o.roundTrips;
   lines.push(
@@ -209,7 +209,7 @@ function format(results: Record<string, any>): string {
     `  concurrency 1: app ${l.concurrency1.appMsPerMessage} ms/message, raw SDK ${l.concurrency1.rawSdkMsPerMessage} ms + one storage round trip ${l.concurrency1.storageRoundTripMs} ms: ${l.concurrency1.overRawPlusOneRoundTripMs} ms above (goal <= ${l.concurrency1.goalMs} ms)`,
   );
   lines.push(
-    `  concurrency ${l.deployed.concurrency} (host.json): app ${l.deployed.appPerSecond}/s, raw SDK ${l.deployed.rawSdkPerSecond}/s: ${x(l.deployed.ratio)} (goal >= ${l.deployed.goal}x); host ${l.deployed.appCpuMsPerMessage} ms CPU per message, ${l.deployed.hostCores} of a core`,
+    `  concurrency ${l.deployed.concurrency} (host.json): app ${l.deployed.appPerSecond}/s, raw SDK ${l.deployed.rawSdkPerSecond}/s: ${x(l.deployed.ratio)} (goal >= ${l.deployed.goal}x); host ${l.deployed.appCpuMsPerMessage} ms CPU per message (${l.deployed.hostCores} of a core), Azurite ${l.deployed.azuriteCpuMsPerMessage} ms (${l.deployed.azuriteCores} of a core)`,
   );
   for (const row of o.scaling)
     lines.push(`  ${row.batchSize}/${row.newBatchThreshold} (concurrency ${row.concurrency})`.padEnd(36) + `${row.perSecond}/s`);
