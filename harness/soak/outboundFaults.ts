@@ -3,7 +3,8 @@
 // restarted, the host is killed (SIGKILL) and restarted, or Key Vault cannot be reached. Then, once the queue
 // has drained, every message is looked for in the ledger, the poison queue and Twilio's record (faultAudit.ts).
 // The rest of the outbound surface runs in the same waves (./surfaceFaults.ts: cancels, batches, voicemail recordings,
-// long schedules, status re-checks) and is audited with the events queue. `npm run soak` runs it as a phase (bench/soak.ts); test/reliability/outboundFaults.test.ts runs it CI-sized.
+// long schedules, status re-checks) and is audited with the events queue. `npm run soak` runs it as a phase
+// (bench/soak.ts); test/reliability/outboundFaults.test.ts runs it CI-sized.
 import { writeFileSync } from 'node:fs';
 import { OUTBOUND_EVENT_STATUSES } from '../../shared/events/cloudEvent';
 import { readDelivery } from '../../shared/outbound/envelope';
