@@ -82,7 +82,18 @@ function loadTable(load: LoadResult): string[] {
     row('5xx', load.status5xx),
     row('wrong answers', load.wrongAnswers),
     row('errors (no answer)', `${load.errors} (timeouts ${load.timeouts})`),
-    ...load.endpoints.map((e) => row(`  ${e.name}`, `${e.answered} answered, ${e.wrong} wrong`)),
+    ...load.endpoints.map((e) =>
+      row(
+        `  ${e.name}`,
+        `${e.answered} answered, ${e.wrong} wrong${
+          e.variants
+            ? ` (${Object.entries(e.variants)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ')})`
+            : ''
+        }`,
+      ),
+    ),
   ];
 }
 

@@ -3,7 +3,7 @@
 // silently registers nothing. Installing this module lets the real @azure/functions code run unchanged:
 // registration metadata, argument conversion (HttpRequest, triggerMetadata) and response conversion.
 import Module from 'node:module';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -115,19 +115,25 @@ export class FunctionRegistry {
     moduleInternals._cache[id] = coreModule;
   }
 
-  /** Runs one invocation the way the worker does: through the library's own InvocationModel. */
+  /**
+   * Runs one invocation the way the worker does: through the library's own InvocationModel. `incomingTraceparent`:
+   * an HTTP request's traceparent header, whose trace the invocation continues (as ASP.NET Core's request activity
+   * does in the real host); otherwise each invocation starts a trace of its own, as a queue trigger does there.
+   */
   async invoke(
     fn: RegisteredFunction,
     triggerData: RpcTypedData,
     triggerMetadata: Record<string, RpcTypedData>,
+    incomingTraceparent?: string,
   ): Promise<RpcTypedData | null | undefined> {
     if (!this.#programmingModel) throw new Error('The app did not set a programming model (is @azure/functions loaded?)');
     const invocationId = randomUUID();
     const name = fn.metadata.name;
+    const traceContext = { traceParent: invocationTraceparent(incomingTraceparent), traceState: '', attributes: {} };
     const model = this.#programmingModel.getInvocationModel({
       invocationId,
       metadata: fn.metadata,
-      request: { invocationId, functionId: name, inputData: [{ name: fn.triggerName, data: triggerData }], triggerMetadata },
+      request: { invocationId, functionId: name, inputData: [{ name: fn.triggerName, data: triggerData }], triggerMetadata, traceContext },
       state: undefined,
       log: (level: LogLevel, category: string, message: string) => this.logSink(name, level, category, message),
     });
@@ -136,6 +142,14 @@ export class FunctionRegistry {
     const response = await model.getResponse(context, result);
     return response.returnValue;
   }
+}
+
+const TRACEPARENT = /^00-((?!0{32})[0-9a-f]{32})-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** The invocation's own W3C traceparent (RpcTraceContext.traceParent): the incoming trace continued, or a new one. */
+export function invocationTraceparent(incoming?: string): string {
+  const traceId = TRACEPARENT.exec(incoming?.trim() ?? '')?.[1] ?? randomBytes(16).toString('hex');
+  return `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
 }
 
 /** The host's log format: `[function] level: message`, information without a level. */

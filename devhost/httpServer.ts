@@ -98,7 +98,8 @@ export function createHttpServer(registry: FunctionRegistry, routePrefix: string
     };
     const started = performance.now();
     try {
-      const result = await registry.invoke(target.r.fn, { http }, {});
+      const traceparent = request.headers.traceparent;
+      const result = await registry.invoke(target.r.fn, { http }, {}, typeof traceparent === 'string' ? traceparent : undefined);
       const rpc = result?.http;
       const status = Number(rpc?.statusCode ?? 204);
       const bytes = rpc?.body?.bytes ?? (rpc?.body?.string != null ? Buffer.from(rpc.body.string) : undefined);

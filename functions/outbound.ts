@@ -1,4 +1,5 @@
 import { app, type InvocationContext } from '@azure/functions';
+import { invocationCorrelationId } from '../shared/outbound/correlation';
 import { liveOutboundIo } from '../shared/outbound/liveIo';
 import { deliverOutbound } from '../shared/outbound/orchestrator';
 import { checkTwilioConcurrency } from '../shared/platform/hostJson';
@@ -9,7 +10,13 @@ import { settings } from '../shared/platform/settings';
  * queue). Returns when the message is done with; throws when the host should retry it.
  */
 export async function outbound(queueItem: unknown, context: InvocationContext): Promise<void> {
-  await deliverOutbound(liveOutboundIo(), queueItem, context.triggerMetadata, (entry) => context.log(JSON.stringify(entry)));
+  await deliverOutbound(
+    liveOutboundIo(),
+    queueItem,
+    context.triggerMetadata,
+    (entry) => context.log(JSON.stringify(entry)),
+    invocationCorrelationId(context.traceContext),
+  );
 }
 
 // Refuse to start rather than let every instance together exceed Twilio's concurrency (README, Concurrency).

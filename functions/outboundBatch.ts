@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { acceptEntry } from '../shared/outbound/acceptLog';
+import { invocationCorrelationId } from '../shared/outbound/correlation';
+import { AppNotConfiguredError, InvalidMessageError, KeyReusedError } from '../shared/outbound/errors';
 import { liveOutboundIo } from '../shared/outbound/liveIo';
 import { acceptAndSchedule } from '../shared/outbound/orchestrator';
 import { outboundStatusUrl } from '../shared/outbound/statusUrls';
@@ -12,8 +15,9 @@ const CONCURRENCY = 16;
 /**
  * POST /api/outbound/batch: up to 1,000 outbound messages at once. Each valid one is accepted and enqueued as
  * POST /api/outbound would; the answer has one result per message, in order: its key and status, or every problem.
+ * Every message of the batch carries the batch request's correlationId (its trace id) unless it brings its own.
  */
-export async function outboundBatch(request: HttpRequest): Promise<HttpResponseInit> {
+export async function outboundBatch(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const { validateBatch, mapLimited } = await import('../shared/outbound/batch');
   let input: unknown;
   try {
@@ -26,9 +30,26 @@ export async function outboundBatch(request: HttpRequest): Promise<HttpResponseI
   if (!batch.ok) return { status: 400, jsonBody: { error: 'Invalid batch.', issues: batch.issues } };
   const io = liveOutboundIo();
   const base = settings().webhookBaseUrl ?? new URL(request.url).origin;
+  const batchCorrelationId = invocationCorrelationId(context.traceContext);
   const results = await mapLimited(batch.entries, CONCURRENCY, async (entry) => {
     if (!entry.ok) return { index: entry.index, key: entry.key, issues: entry.issues };
-    const { row } = await acceptAndSchedule(io, entry.message, { now });
+    const correlationId = entry.message.correlationId ?? batchCorrelationId;
+    let update;
+    try {
+      update = await acceptAndSchedule(io, entry.message, { now, correlationId });
+    } catch (error) {
+      // Refused as POST /api/outbound refuses it (400, 422, 409): this entry only. A throw would answer the whole
+      // batch 500 after its other entries were accepted, and a producer retrying it without a batch key sends them twice.
+      const issues = refusal(error);
+      if (!issues) throw error;
+      return { index: entry.index, key: entry.key, issues };
+    }
+    context.log(
+      JSON.stringify(
+        acceptEntry(update, { key: entry.key, correlationId, producer: 'batch' }, { batchKey: batch.batchKey, index: entry.index }),
+      ),
+    );
+    const { row } = update;
     return { index: entry.index, key: entry.key, status: row?.status, statusUrl: outboundStatusUrl(base, entry.key) };
   });
   const valid = results.filter((r) => 'status' in r).length;
@@ -36,6 +57,17 @@ export async function outboundBatch(request: HttpRequest): Promise<HttpResponseI
     status: 200,
     jsonBody: { batchKey: batch.batchKey, valid, invalid: results.length - valid, results },
   };
+}
+
+/** Why acceptAndSchedule refused an entry, as issues; undefined for an error that is no refusal (storage down). */
+function refusal(error: unknown): Array<{ path: string; message: string }> | undefined {
+  if (error instanceof InvalidMessageError) return error.issues.length ? error.issues : [{ path: '', message: error.message }];
+  if (error instanceof AppNotConfiguredError) return [{ path: '', message: `${error.message} (setting ${error.setting})` }];
+  if (error instanceof KeyReusedError)
+    return [
+      { path: 'idempotencyKey', message: `already used for a different message, which is ${error.status}: use a new key for new content` },
+    ];
+  return undefined;
 }
 
 app.http('outboundBatch', { methods: ['POST'], authLevel: 'function', route: ROUTES.outboundBatch, handler: outboundBatch });

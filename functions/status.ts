@@ -1,6 +1,6 @@
 import { app, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { updateLedgerRow } from '../shared/outbound/ledgerTable';
-import { answered, callback, type LedgerUpdate, type Transition } from '../shared/outbound/ledger';
+import { answered, callback, type LedgerRow, type LedgerUpdate, type Transition } from '../shared/outbound/ledger';
 import { updateCallTwiml } from '../shared/outbound/twilioApi';
 import { enqueueStatusCheck } from '../shared/outbound/outboundQueue';
 import { visibilityDelaySeconds } from '../shared/outbound/orchestrator';
@@ -12,19 +12,28 @@ import { IDEMPOTENCY_KEY } from '../shared/outbound/fields';
 import { parseAmdResult, parseStatusCallback, type AmdResult } from '../shared/outbound/statusCallback';
 import { twilioWebhook } from '../shared/webhook/webhookHttp';
 import { ROUTES } from '../shared/platform/routes';
+import { invocationCorrelationId } from '../shared/outbound/correlation';
 
 /**
  * Message and call status callbacks (/api/status?key=<idempotency key>, set by the outbound sender). Each one
  * moves the ledger row forward, never back, publishes the change's event, and writes one structured log line.
  * When the events cannot be published it answers 503: the change stays in the row's outbox and Twilio's retry
- * (the URL's connection overrides ask for one) publishes it.
+ * (the URL's connection overrides ask for one) publishes it. Its lines carry the correlationId of the ledger row
+ * (the message's, README One id through the path); a callback without a row, this invocation's own.
  */
 export const status = twilioWebhook(async ({ params, url, context }): Promise<HttpResponseInit> => {
+  const ownId = invocationCorrelationId(context.traceContext);
   const amd = parseAmdResult(params);
-  if (amd) return amdResult(amd, url.searchParams.get('key') ?? undefined, context);
+  if (amd) return amdResult(amd, url.searchParams.get('key') ?? undefined, context, ownId);
   const update = parseStatusCallback(params);
   if (!update) {
-    context.warn(JSON.stringify({ event: 'status-callback', outcome: 'ignored: neither MessageSid/MessageStatus nor CallSid/CallStatus' }));
+    context.warn(
+      JSON.stringify({
+        event: 'status-callback',
+        correlationId: ownId,
+        outcome: 'ignored: neither MessageSid/MessageStatus nor CallSid/CallStatus',
+      }),
+    );
     return { status: 400, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: 'Not a message or call status callback.\n' };
   }
   const key = url.searchParams.get('key') ?? undefined;
@@ -37,15 +46,23 @@ export const status = twilioWebhook(async ({ params, url, context }): Promise<Ht
     errorCode: update.errorCode,
   };
   if (!key || !IDEMPOTENCY_KEY.test(key)) {
-    context.log(JSON.stringify({ ...entry, outcome: 'no valid key in the callback URL; not an outbound-queue send' }));
+    context.log(
+      JSON.stringify({ ...entry, correlationId: ownId, outcome: 'no valid key in the callback URL; not an outbound-queue send' }),
+    );
     return { status: 204 };
   }
-  const result = await applyWithEvents(key, callback({ ...update, now: new Date() }), () => ({ ...entry, outcome: 'applied' }), context);
+  const { update: result, correlationId } = await applyWithEvents(
+    key,
+    callback({ ...update, now: new Date() }),
+    (id) => ({ ...entry, correlationId: id, outcome: 'applied' }),
+    context,
+    ownId,
+  );
   if (!result) return EVENTS_UNAVAILABLE;
   // The REST answer of this send was lost and the callback completed the row: nobody queued its re-check.
   if (result.changed && result.row?.status === 'sent' && result.previous?.status !== 'sent') {
     const delay = checkDelayMs(settings().outboundReconcileAfterMs, 1);
-    await enqueueStatusCheck(statusCheckMessage(key, 1), { visibilityTimeoutSeconds: visibilityDelaySeconds(delay) });
+    await enqueueStatusCheck(statusCheckMessage(key, 1, correlationId), { visibilityTimeoutSeconds: visibilityDelaySeconds(delay) });
   }
   const outcome = !result.row
     ? 'no ledger row for this key'
@@ -54,7 +71,9 @@ export const status = twilioWebhook(async ({ params, url, context }): Promise<Ht
       : result.changed
         ? 'applied'
         : 'ignored: the row is already this far or further';
-  context.log(JSON.stringify({ ...entry, outcome, ledgerStatus: result.row?.status, duplicateSids: result.row?.duplicateSids }));
+  context.log(
+    JSON.stringify({ ...entry, correlationId, outcome, ledgerStatus: result.row?.status, duplicateSids: result.row?.duplicateSids }),
+  );
   return { status: 204 };
 });
 
@@ -63,14 +82,21 @@ export const status = twilioWebhook(async ({ params, url, context }): Promise<Ht
  * answered a call sent with machineSay, the call switches to the message left for machines (once: a repeated
  * callback finds the row already says so).
  */
-async function amdResult(amd: AmdResult, key: string | undefined, context: InvocationContext): Promise<HttpResponseInit> {
-  const entry = { event: 'amd', key, sid: amd.sid, answeredBy: amd.answeredBy };
+async function amdResult(amd: AmdResult, key: string | undefined, context: InvocationContext, ownId: string): Promise<HttpResponseInit> {
+  const base = { event: 'amd', key, sid: amd.sid, answeredBy: amd.answeredBy };
   if (!key || !IDEMPOTENCY_KEY.test(key)) {
-    context.log(JSON.stringify({ ...entry, outcome: 'no valid key in the callback URL; not an outbound-queue call' }));
+    context.log(JSON.stringify({ ...base, correlationId: ownId, outcome: 'no valid key in the callback URL; not an outbound-queue call' }));
     return { status: 204 };
   }
-  const result = await applyWithEvents(key, answered({ ...amd, now: new Date() }), () => ({ ...entry, outcome: 'recorded' }), context);
+  const { update: result, correlationId } = await applyWithEvents(
+    key,
+    answered({ ...amd, now: new Date() }),
+    (id) => ({ ...base, correlationId: id, outcome: 'recorded' }),
+    context,
+    ownId,
+  );
   if (!result) return EVENTS_UNAVAILABLE;
+  const entry = { ...base, correlationId };
   let outcome = !result.row ? 'no ledger row for this key' : result.changed ? 'recorded' : 'ignored: already recorded, or another call';
   if (result.changed && amd.machineAtBeep && result.row?.machineTwiml) {
     try {
@@ -99,18 +125,32 @@ const EVENTS_UNAVAILABLE: HttpResponseInit = {
   body: 'Events unavailable; retry.\n',
 };
 
-/** Applies the callback's change to the row and publishes its event; undefined (and a warning) when events are down. */
+/**
+ * Applies the callback's change to the row and publishes its event; no update (and a warning) when events are down.
+ * `correlationId`: the row's as the last ledger write left it (the message's, even when the publish failed after), else `ownId`.
+ */
 async function applyWithEvents(
   key: string,
   transition: Transition,
-  logEntry: () => Record<string, unknown>,
+  logEntry: (correlationId: string) => Record<string, unknown>,
   context: InvocationContext,
-): Promise<LedgerUpdate | undefined> {
+  ownId: string,
+): Promise<{ update?: LedgerUpdate; correlationId: string }> {
+  let seen: LedgerRow | undefined;
+  const ledger = {
+    update: async (...args: Parameters<typeof updateLedgerRow>) => {
+      const update = await updateLedgerRow(...args);
+      seen = update.row ?? seen;
+      return update;
+    },
+  };
+  const correlationId = () => seen?.correlationId ?? ownId;
   try {
-    return await updateWithEvents({ ledger: { update: updateLedgerRow }, events: liveEventSink() }, key, transition);
+    const update = await updateWithEvents({ ledger, events: liveEventSink() }, key, transition);
+    return { update, correlationId: correlationId() };
   } catch (error) {
     if (!(error instanceof EventsUnavailableError)) throw error;
-    const entry = logEntry();
+    const entry = logEntry(correlationId());
     context.warn(
       JSON.stringify({
         ...entry,
@@ -118,7 +158,7 @@ async function applyWithEvents(
         error: error.message,
       }),
     );
-    return undefined;
+    return { correlationId: correlationId() };
   }
 }
 

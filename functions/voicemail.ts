@@ -1,12 +1,14 @@
 import { app } from '@azure/functions';
 import { enqueueOutbound } from '../shared/outbound/outboundQueue';
 import { enqueueRecordingJob } from '../shared/recordings/recordingQueue';
+import { recordingNotificationKey } from '../shared/recordings/recordingJob';
 import { settings } from '../shared/platform/settings';
 import { voicemailTwiml } from '../shared/twiml/voicemail';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
 import { voicemailEvent } from '../shared/events/inboundEvents';
 import { publishEvents } from '../shared/events/eventsIo';
 import { ROUTES } from '../shared/platform/routes';
+import { invocationCorrelationId } from '../shared/outbound/correlation';
 
 /**
  * Self-hosted twimlets.com/voicemail: records, transcribes, and texts the recording link and the transcription
@@ -16,16 +18,25 @@ import { ROUTES } from '../shared/platform/routes';
  */
 export const voicemail = twimlWebhook(async ({ params, url, context }) => {
   const result = voicemailTwiml(params, { callbackUrl: url.toString(), defaultNotify: settings().voice.voicemailNotify });
+  // The notification (directly, or through the recording job) and the event carry this request's id.
+  const correlationId = invocationCorrelationId(context.traceContext);
   if (result.sms) {
-    await enqueueOutbound(result.sms);
-    context.log(`voicemail notification queued (${result.sms.idempotencyKey})`);
+    await enqueueOutbound({ ...result.sms, correlationId });
+    context.log(JSON.stringify({ event: 'voicemail-notification', key: result.sms.idempotencyKey, correlationId, outcome: 'queued' }));
   }
   if (result.recordingJob) {
-    await enqueueRecordingJob(result.recordingJob);
-    context.log(`voicemail recording queued to be copied (${result.recordingJob.recordingSid})`);
+    await enqueueRecordingJob({ ...result.recordingJob, correlationId });
+    context.log(
+      JSON.stringify({
+        event: 'voicemail-notification',
+        key: recordingNotificationKey(result.recordingJob.recordingSid),
+        correlationId,
+        outcome: `voicemail recording ${result.recordingJob.recordingSid} queued to be copied`,
+      }),
+    );
   }
   if (result.unsent) context.warn(`voicemail notification not sent: ${result.unsent}`);
-  const event = voicemailEvent(params, { source: settings().events.source, time: new Date() });
+  const event = voicemailEvent(params, { source: settings().events.source, time: new Date(), correlationId });
   if (event) await publishEvents([event], (m) => context.warn(m));
   return result.twiml;
 });

@@ -8,7 +8,7 @@ export const SENTINEL_CREDENTIALS = {
 } as const;
 
 /**
- * Every form a credential could leak in: as is, URL-encoded, and inside the Basic authorization header the
+ * Every form a credential could leak in: as is, URL-encoded, base64, and inside the Basic authorization header the
  * REST client sends (base64 of `user:password`), for both the auth token and the API key.
  */
 export function secretForms(credentials: typeof SENTINEL_CREDENTIALS = SENTINEL_CREDENTIALS): Array<{ name: string; value: string }> {
@@ -20,6 +20,9 @@ export function secretForms(credentials: typeof SENTINEL_CREDENTIALS = SENTINEL_
     { name: 'TWILIO_API_KEY_SECRET', value: keySecret },
     { name: 'TWILIO_AUTH_TOKEN (URL-encoded)', value: encodeURIComponent(token) },
     { name: 'TWILIO_API_KEY_SECRET (URL-encoded)', value: encodeURIComponent(keySecret) },
+    // As a signing key is often written out (a JWT library's key, a dumped Buffer).
+    { name: 'TWILIO_AUTH_TOKEN (base64)', value: Buffer.from(token).toString('base64') },
+    { name: 'TWILIO_API_KEY_SECRET (base64)', value: Buffer.from(keySecret).toString('base64') },
     { name: 'Basic auth with the auth token', value: basic(sid, token) },
     { name: 'Basic auth with the API key', value: basic(keySid, keySecret) },
   ];

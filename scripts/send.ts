@@ -20,6 +20,10 @@ import { asRestError } from '../shared/platform/azureErrors';
 import { settings, SETTINGS, SettingsError } from '../shared/platform/settings';
 import { storageOutage } from '../shared/platform/storageUnavailable';
 import { BatchFileError, readBatchFile } from './batchFile';
+import { newCorrelationId } from '../shared/outbound/correlation';
+
+/** One id per run (README, One id through the path): the run's messages and their log lines carry it. */
+const runCorrelationId = newCorrelationId();
 
 export const USAGE = `Usage:
   npm run send -- sms <to> [<body>] [--media-url URL]... [options]
@@ -35,6 +39,7 @@ Options for every message:
   --window JSON             quiet hours: send only inside {"start":"09:00","end":"20:00","timeZone":"America/New_York"}
   --key KEY                 idempotency key (default: a new UUID); for batch, the batch key
   --metadata JSON           your own data, kept in the ledger (at most 1 KB)
+  --correlation-id ID       the id its log lines and events carry, a W3C trace id (default: one new id per run)
   --status-callback URL     where Twilio posts status changes (default: the app's /api/status)
 
 SMS options:
@@ -92,6 +97,7 @@ const OPTIONS = {
   'send-at': { type: 'string' },
   window: { type: 'string' },
   key: { type: 'string' },
+  'correlation-id': { type: 'string' },
   metadata: { type: 'string' },
   'status-callback': { type: 'string' },
   queue: { type: 'string' },
@@ -145,6 +151,7 @@ function messageFrom(type: string, to: string, body: string | undefined, values:
     sendAt: values['send-at'],
     window: json('window', values.window),
     idempotencyKey: values.key,
+    correlationId: values['correlation-id'],
     metadata: json('metadata', values.metadata),
     statusCallback: values['status-callback'],
   };
@@ -197,10 +204,14 @@ async function send(type: string, to: string | undefined, rest: string[], values
   if (!validation.ok) throw new UsageError(`Not a valid outbound message: ${describeIssues(validation.issues)}`);
   const key = validation.message.idempotencyKey ?? randomUUID();
   sendingKey = key;
-  const { row } = await acceptAndSchedule(acceptingIo(values), { ...validation.message, idempotencyKey: key }, { now });
+  const { row } = await acceptAndSchedule(
+    acceptingIo(values),
+    { ...validation.message, idempotencyKey: key },
+    { now, correlationId: runCorrelationId },
+  );
   const base = settings().webhookBaseUrl ?? `http://localhost:${readLocalSettings(process.cwd()).localHttpPort ?? 7071}`;
   console.log(
-    `Enqueued ${validation.message.type} on queue ${settings().outboundQueue}, idempotency key ${key}. Ledger: ${row?.status ?? 'accepted'}.`,
+    `Enqueued ${validation.message.type} on queue ${settings().outboundQueue}, idempotency key ${key}. Correlation id ${row?.correlationId ?? runCorrelationId}. Ledger: ${row?.status ?? 'accepted'}.`,
   );
   console.log(`Follow it with GET ${outboundStatusUrl(base, key)}`);
 }
@@ -264,7 +275,7 @@ async function batch(file: string | undefined, values: Values): Promise<number> 
   let done = 0;
   const outcomes = await mapLimited(validation.entries, 16, async (entry): Promise<{ status?: string; refused?: string }> => {
     try {
-      return entry.ok ? { status: (await acceptAndSchedule(io, entry.message, { now })).row?.status } : {};
+      return entry.ok ? { status: (await acceptAndSchedule(io, entry.message, { now, correlationId: runCorrelationId })).row?.status } : {};
     } catch (error) {
       // Refused for good (a setting it needs, a message Twilio cannot take, a key used for another message): its line says why.
       if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError || error instanceof KeyReusedError)
@@ -280,7 +291,9 @@ async function batch(file: string | undefined, values: Values): Promise<number> 
     const label = refused ? 'refused' : status;
     if (label) counts.set(label, (counts.get(label) ?? 0) + 1);
   }
-  console.log(`Batch ${validation.batchKey}: ${validation.entries.length - invalid.length} valid, ${invalid.length} invalid.`);
+  console.log(
+    `Batch ${validation.batchKey}: ${validation.entries.length - invalid.length} valid, ${invalid.length} invalid. Correlation id ${runCorrelationId}.`,
+  );
   for (const [status, count] of counts) console.log(`  ${status}: ${count}`);
   for (const entry of invalid) if (!entry.ok) console.log(`  line ${rows[entry.index].line}: ${describeIssues(entry.issues)}`);
   outcomes.forEach(({ refused }, i) => refused && console.log(`  line ${rows[validation.entries[i].index].line}: refused: ${refused}`));

@@ -18,6 +18,7 @@ export interface AuditRow {
   errorMessage?: unknown;
   reconciled?: unknown;
   attempts?: unknown;
+  correlationId?: unknown;
 }
 
 /** A create Twilio answered 201 to, whether or not the app heard the answer. */
@@ -37,6 +38,11 @@ export interface AuditInput {
   /** Keys of the messages in `<queue>-poison`, with how many copies. */
   poison: Map<string, number>;
   creates: AuditCreate[];
+  /**
+   * Per key, the message's correlationId as each of its structured log lines names it (README, One id through the
+   * path): a line's `correlationId`, or for a producer's retried acceptance its `messageCorrelationId`.
+   */
+  lineIds?: Map<string, string[]>;
 }
 
 export interface KeyDetail {
@@ -66,6 +72,8 @@ export interface Audit {
   withoutReason: number;
   /** Creates whose statusCallback carries no key of this run. */
   unknownCreates: number;
+  /** Messages whose log lines name more than one correlationId, or not their ledger row's. */
+  splitIds: number;
   /** The first few of each kind of problem, for the report. */
   examples: KeyDetail[];
 }
@@ -100,6 +108,7 @@ export function auditOutbound(input: AuditInput): Audit {
     unexpected: 0,
     withoutReason: 0,
     unknownCreates: 0,
+    splitIds: 0,
     examples: [],
   };
   const note = (key: string, detail: string) => {
@@ -152,6 +161,12 @@ export function auditOutbound(input: AuditInput): Audit {
       audit.withoutReason++;
       note(message.key, `${outcome} without a reason`);
     }
+    const ids = new Set(input.lineIds?.get(message.key) ?? []);
+    if (typeof row?.correlationId === 'string' && ids.size > 0) ids.add(row.correlationId);
+    if (ids.size > 1) {
+      audit.splitIds++;
+      note(message.key, `log lines under ${ids.size} correlation ids (row: ${String(row?.correlationId)}): ${[...ids].join(', ')}`);
+    }
   }
   return audit;
 }
@@ -169,6 +184,7 @@ export function auditProblems(audit: Audit): string[] {
   check(audit.unexpected, 'with an outcome they cannot have');
   check(audit.withoutReason, 'failed, rejected or poisoned without a reason');
   check(audit.unknownCreates, 'creates at Twilio for no message of this run');
+  check(audit.splitIds, 'with log lines under more than one correlation id');
   return problems;
 }
 

@@ -315,6 +315,7 @@ async function auditRun(
     rows,
     poison,
     creates,
+    lineIds: lineCorrelationIds(rig.output()),
   });
   const { events, copies } = await readSurface(rig);
   const output = rig.output();
@@ -353,6 +354,24 @@ function surfaceProblems(surface: FaultRunResult['surface']): string[] {
   check(surface.schedules.violations, 'long schedules not sent exactly once on time');
   for (const part of Object.values(surface)) for (const e of part.examples.slice(0, 3)) problems.push(`  ${e.key}: ${e.detail}`);
   return problems;
+}
+
+/**
+ * Per key, the message's correlationId as each structured log line names it. An acceptance refused or failed took
+ * no effect (the producer tries again), so its line, under its own id, names no message.
+ */
+export function lineCorrelationIds(output: string): Map<string, string[]> {
+  const ids = new Map<string, string[]>();
+  for (const line of output.split('\n')) {
+    const at = line.indexOf('{"event":');
+    if (at < 0) continue;
+    const entry = JSON.parse(line.slice(at)) as Record<string, unknown>;
+    if (typeof entry.key !== 'string') continue;
+    if (entry.event === 'outbound-accept' && /^(refused|failed)/.test(String(entry.outcome))) continue;
+    const id = entry.event === 'outbound-accept' ? (entry.messageCorrelationId ?? entry.correlationId) : entry.correlationId;
+    if (typeof id === 'string') ids.set(entry.key, [...(ids.get(entry.key) ?? []), id]);
+  }
+  return ids;
 }
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
@@ -503,7 +522,8 @@ export function logFigures(output: string): LogFigures {
   };
   const add = (tally: Record<string, number>, name: string) => (tally[name] = (tally[name] ?? 0) + 1);
   for (const line of output.split('\n')) {
-    const json = line.indexOf('{"event":"outbound"');
+    // The comma: not {"event":"outbound-accept"}, the accepting request's line.
+    const json = line.indexOf('{"event":"outbound",');
     if (json >= 0) {
       const outcome = String((JSON.parse(line.slice(json)) as { outcome?: unknown }).outcome);
       add(figures.deliveries, OUTCOME_NAMES.find(([pattern]) => pattern.test(outcome))?.[1] ?? outcome);

@@ -1,5 +1,6 @@
 // The app as the soak runs it: Azurite, then the built app under the local host with signature checks on
 // and known (sentinel) credentials, so the soak can also prove that none of them reaches the host's output.
+import { BlobServiceClient } from '@azure/storage-blob';
 import { freePort, startAzurite, type RunningAzurite } from '../../devhost/services';
 import { startHost, type RunningHost } from '../localHost';
 import { SENTINEL_CREDENTIALS } from '../secrets';
@@ -15,13 +16,35 @@ export interface SoakApp {
 
 const FORWARD_TO = '+14155550100';
 const AUTO_REPLY = 'Thanks {from}, we got your message.';
+const BLOCKED = '+14155550166';
+const AUDIO_CONTAINER = 'soakaudio';
+const HOLD_MUSIC = 'hold-music.mp3';
+/**
+ * Open in even minutes, closed in odd ones (UTC), so a soak of a minute or more meets both answers of the voice
+ * webhook; each answer is checked against the clock (webhookLoad.ts).
+ */
+const EVEN_MINUTES = `Mon-Sun ${Array.from({ length: 720 }, (_, i) => `${clock(2 * i)}-${clock(2 * i + 1)}`).join(',')}`;
+
+function clock(minutes: number): string {
+  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}
+
+/** Hold music the audio function serves from the private container: ASCII, so autocannon's text body is the file. */
+const HOLD_MUSIC_BYTES = Buffer.from(`ID3 soak hold music ${'la '.repeat(5000)}`);
 
 export async function startSoakApp(): Promise<SoakApp> {
   const azurite = await startAzurite();
   // No phase sends outbound messages yet; should one, the REST client gets a loopback port nobody listens on.
   const nowhere = `http://127.0.0.1:${await freePort()}`;
   let host: RunningHost;
+  let audioEtag: string;
   try {
+    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(AUDIO_CONTAINER);
+    await container.createIfNotExists();
+    const uploaded = await container
+      .getBlockBlobClient(HOLD_MUSIC)
+      .uploadData(HOLD_MUSIC_BYTES, { blobHTTPHeaders: { blobContentType: 'audio/mpeg' } });
+    audioEtag = uploaded.etag!;
     host = await startHost({
       AzureWebJobsStorage: azurite.connectionString,
       ...SENTINEL_CREDENTIALS,
@@ -32,6 +55,11 @@ export async function startSoakApp(): Promise<SoakApp> {
       OPTOUT_TABLE: 'soakoptouts',
       VOICE_MODE: 'forward',
       VOICE_FORWARD_TO: FORWARD_TO,
+      VOICE_HOURS: EVEN_MINUTES,
+      VOICE_CLOSED_MODE: 'queue',
+      VOICE_HOLD_MUSIC: `audio:${HOLD_MUSIC}`,
+      VOICE_BLOCKLIST: BLOCKED,
+      AUDIO_CONTAINER,
       SMS_AUTO_REPLY: AUTO_REPLY,
       // One sender texts thousands of times: every SMS still takes a slot from the shared count (two table
       // requests), but the limit never bites, so each answer must carry the reply.
@@ -51,6 +79,9 @@ export async function startSoakApp(): Promise<SoakApp> {
       accountSid: SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID,
       forwardTo: FORWARD_TO,
       autoReply: (from) => AUTO_REPLY.replace('{from}', from),
+      blocked: BLOCKED,
+      isOpen: (at) => at.getUTCMinutes() % 2 === 0,
+      holdMusic: { name: HOLD_MUSIC, body: HOLD_MUSIC_BYTES.toString('latin1'), etag: audioEtag },
     },
     async stop() {
       await host.stop();

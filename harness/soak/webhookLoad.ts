@@ -12,6 +12,12 @@ export interface LoadTarget {
   accountSid: string;
   forwardTo: string;
   autoReply: (from: string) => string;
+  /** A VOICE_BLOCKLIST number: its calls get <Reject>, its SMS no reply. */
+  blocked: string;
+  /** Whether VOICE_HOURS has the app open at this instant (the voice webhook's answer depends on it). */
+  isOpen: (at: Date) => boolean;
+  /** A file of AUDIO_CONTAINER, also VOICE_HOLD_MUSIC: its name, its bytes as latin1 text, its ETag. */
+  holdMusic: { name: string; body: string; etag: string };
 }
 
 export interface LoadOptions {
@@ -21,14 +27,26 @@ export interface LoadOptions {
   maxRequests: number;
 }
 
+type Verbs = Array<string | RegExp>;
+
+/** Why an answer that is not TwiML is wrong, or undefined. */
+type AnswerCheck = (status: number, body: string, headers: Record<string, string | string[]>) => string | undefined;
+
 /** One kind of request in the mix, and the verbs its TwiML must have (a RegExp matches one verb line). */
 interface LoadCase {
   name: string;
   path: string;
+  /** GET requests (the audio function) carry no body and no signature. */
+  method?: 'GET';
+  headers?: Record<string, string>;
   params: Record<string, string>;
-  expect: Array<string | RegExp>;
+  expect: Verbs;
   /** Sent from a different number each time (re-signed), with the verbs expected for that sender. */
-  perSender?: (from: string) => Array<string | RegExp>;
+  perSender?: (from: string) => Verbs;
+  /** The answer depends on the clock: the verbs right at `at`; the state when sent or when answered is right. */
+  atTime?: (at: Date) => { variant: string; verbs: Verbs };
+  /** Not TwiML: this check instead of the verbs. */
+  check?: AnswerCheck;
 }
 
 /** Senders of the auto-replied SMS: each has its own SMS_AUTO_REPLY_LIMIT row, as real senders do. */
@@ -43,11 +61,25 @@ function loadCases(target: LoadTarget): LoadCase[] {
   const forwardRedirect = new RegExp(
     `^Redirect: ${literal(target.baseUrl)}/api/forward\\?PhoneNumber=${literal(encodeURIComponent(target.forwardTo))}$`,
   );
+  const queueRedirect = new RegExp(
+    `^Redirect: ${literal(target.baseUrl)}/api/queue\\?Name=support&MaxWait=\\d+&Music=${literal(encodeURIComponent(`audio:${target.holdMusic.name}`))}$`,
+  );
+  const holdMusicUrl = `${target.baseUrl}/api/audio/${target.holdMusic.name}`;
+  // VOICE_HOURS: open, the greeting and the forward; closed, VOICE_CLOSED_MODE=queue with the audio hold music.
   const incomingCall: LoadCase = {
-    name: 'voice',
+    name: 'voice (business hours)',
     path: '/api/voice',
     params: voice,
-    expect: ['Say: Thank you for calling.', forwardRedirect],
+    expect: [],
+    atTime: (at) =>
+      target.isOpen(at)
+        ? { variant: 'open', verbs: ['Say: Thank you for calling.', forwardRedirect] }
+        : { variant: 'closed', verbs: ['Say: We are closed right now.', queueRedirect] },
+  };
+  const audioFile: AnswerCheck = (status, body, headers) => {
+    if (status !== 200) return `status ${status}`;
+    if (header(headers, 'content-type') !== 'audio/mpeg') return `content-type ${header(headers, 'content-type')}`;
+    return body === target.holdMusic.body ? undefined : `another body (${body.length} characters)`;
   };
   const incomingSms: LoadCase = {
     name: 'sms',
@@ -89,9 +121,66 @@ function loadCases(target: LoadTarget): LoadCase[] {
       params: { ...voice, CallStatus: 'in-progress', QueuePosition: '2', QueueTime: '30' },
       expect: ['Say: You are number 2 in line.', /^Play: https?:\/\//],
     },
+    {
+      name: 'queue hold music (audio:)',
+      path: `/api/queue?Name=support&Wait=true&Music=${encodeURIComponent(`audio:${target.holdMusic.name}`)}`,
+      params: { ...voice, CallStatus: 'in-progress', QueuePosition: '1', QueueTime: '5' },
+      expect: ['Say: You are next in line.', `Play: ${holdMusicUrl}`],
+    },
+    { name: 'audio', path: `/api/audio/${target.holdMusic.name}`, method: 'GET', params: {}, expect: [], check: audioFile },
+    {
+      name: 'audio revalidated',
+      path: `/api/audio/${target.holdMusic.name}`,
+      method: 'GET',
+      headers: { 'if-none-match': target.holdMusic.etag },
+      params: {},
+      expect: [],
+      check: (status, body) => (status === 304 && body === '' ? undefined : `status ${status} with ${body.length} characters`),
+    },
+    {
+      name: 'voice blocklisted',
+      path: '/api/voice',
+      params: { ...voice, From: target.blocked, Caller: target.blocked },
+      expect: ['Reject'],
+    },
+    { name: 'sms blocklisted', path: '/api/sms', params: { ...sms, From: target.blocked }, expect: [] },
+    {
+      name: 'menu speech',
+      path: '/api/menu?Message=Say%20sales&Options%5B1%5D=https%3A%2F%2Fexample.com%2Fsales&Keywords%5B1%5D=sales',
+      params: { ...voice, CallStatus: 'in-progress', SpeechResult: 'Sales, please!', Confidence: '0.92' },
+      expect: ['Redirect: https://example.com/sales'],
+    },
+    {
+      name: 'menu speech unmatched',
+      path: '/api/menu?Message=Say%20sales&Options%5B1%5D=https%3A%2F%2Fexample.com%2Fsales&Keywords%5B1%5D=sales',
+      params: { ...voice, CallStatus: 'in-progress', SpeechResult: 'the weather', Confidence: '0.5' },
+      expect: ["Say: I'm sorry, that wasn't a valid option.", 'Gather', 'Redirect'],
+    },
+    {
+      name: 'twilio-alerts',
+      path: '/api/twilio-alerts',
+      params: {
+        AccountSid: target.accountSid,
+        Sid: 'NO0123456789abcdef0123456789abcdef',
+        Level: 'ERROR',
+        Timestamp: '2026-01-01T00:00:00Z',
+        Payload: JSON.stringify({
+          error_code: '11200',
+          resource_sid: 'CA0123456789abcdef0123456789abcdef',
+          webhook: { request: { url: `${target.baseUrl}/api/voice?x=1`, method: 'POST' } },
+        }),
+      },
+      expect: [],
+      check: (status, body) => (status === 204 && body === '' ? undefined : `status ${status}: ${body.slice(0, 80)}`),
+    },
     { name: 'sms STOP', path: '/api/sms', params: { ...sms, From: KEYWORD_SENDER, Body: 'STOP' }, expect: [] },
     { name: 'sms START', path: '/api/sms', params: { ...sms, From: KEYWORD_SENDER, Body: 'START' }, expect: [] },
   ];
+}
+
+function header(headers: Record<string, string | string[]>, name: string): string | undefined {
+  const value = Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
+  return value === undefined ? undefined : String(value);
 }
 
 function literal(text: string): string {
@@ -121,6 +210,8 @@ export interface EndpointTally {
   name: string;
   answered: number;
   wrong: number;
+  /** For answers that depend on the clock: how many of each (open, closed). */
+  variants?: Record<string, number>;
 }
 
 export interface LoadResult {
@@ -142,6 +233,28 @@ export interface LoadResult {
   wrongExamples: string[];
 }
 
+/** A TwiML answer checked against the verbs this request must get (for its sender, or at the time it was served). */
+function twimlProblem(
+  c: LoadCase,
+  status: number,
+  body: string,
+  headers: Record<string, string | string[]>,
+  context: Record<string, unknown>,
+  tally: EndpointTally,
+): string | undefined {
+  const contentType = header(headers, 'content-type');
+  if (!c.atTime) {
+    const expected = (c.perSender ? (context.expect as Verbs | undefined) : undefined) ?? c.expect;
+    return wrongAnswer(expected, status, body, contentType);
+  }
+  // The state when the request was built and when its answer came: the app served it somewhere in between.
+  const states = [c.atTime(new Date(Number(context.sentAt ?? Date.now()))), c.atTime(new Date())];
+  const right = states.find((state) => wrongAnswer(state.verbs, status, body, contentType) === undefined);
+  if (!right) return wrongAnswer(states[1].verbs, status, body, contentType);
+  tally.variants = { ...tally.variants, [right.variant]: (tally.variants?.[right.variant] ?? 0) + 1 };
+  return undefined;
+}
+
 export async function runWebhookLoad(target: LoadTarget, options: LoadOptions): Promise<LoadResult> {
   const url = new URL(target.baseUrl);
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
@@ -154,7 +267,7 @@ export async function runWebhookLoad(target: LoadTarget, options: LoadOptions): 
     const tally = tallies.get(c.name) ?? { name: c.name, answered: 0, wrong: 0 };
     tallies.set(c.name, tally);
     const signed = (params: Record<string, string>) => sign(target.authToken, `${target.baseUrl}${c.path}`, params);
-    const perSender = c.perSender;
+    const { perSender, atTime } = c;
     const setupRequest = perSender
       ? (request: autocannon.Request, context: Record<string, unknown>) => {
           const from = SENDERS[sent++ % SENDERS.length];
@@ -166,22 +279,26 @@ export async function runWebhookLoad(target: LoadTarget, options: LoadOptions): 
             body: new URLSearchParams(params).toString(),
           };
         }
-      : undefined;
+      : atTime
+        ? (request: autocannon.Request, context: Record<string, unknown>) => {
+            context.sentAt = Date.now();
+            return request;
+          }
+        : undefined;
+    const headers: Record<string, string> =
+      c.method === 'GET'
+        ? { ...c.headers }
+        : { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signed(c.params), ...c.headers };
     return {
       ...(setupRequest ? { setupRequest } : {}),
-      method: 'POST',
+      method: c.method ?? 'POST',
       path: c.path,
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': sign(target.authToken, `${target.baseUrl}${c.path}`, c.params),
-      },
-      body: new URLSearchParams(c.params).toString(),
-      onResponse: (status, body, context, headers) => {
+      headers,
+      ...(c.method === 'GET' ? {} : { body: new URLSearchParams(c.params).toString() }),
+      onResponse: (status, body, context, responseHeaders) => {
         tally.answered++;
         statusCounts[status] = (statusCounts[status] ?? 0) + 1;
-        const contentType = Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
-        const expected = (perSender ? (context.expect as Array<string | RegExp> | undefined) : undefined) ?? c.expect;
-        const problem = wrongAnswer(expected, status, body, String(contentType ?? ''));
+        const problem = c.check ? c.check(status, body, responseHeaders) : twimlProblem(c, status, body, responseHeaders, context, tally);
         if (!problem) return;
         tally.wrong++;
         if (wrongExamples.length < 5) wrongExamples.push(`${c.name}: ${problem}`);

@@ -1,6 +1,9 @@
 // The events the app sends out, as CloudEvents 1.0 in structured mode, and one builder per event type. Pure.
 // Every id is derived from what caused the event (a Twilio SID, a ledger row's change number), so a redelivery
 // or a republish carries the same id and a consumer de-duplicates on it.
+// An event caused by an outbound message or a webhook invocation carries the CloudEvents distributed tracing
+// extension's `traceparent`, whose trace id is the correlationId of its log lines (shared/outbound/correlation.ts).
+import { eventTraceparent } from '../outbound/correlation';
 
 export const EVENT_TYPES = {
   smsReceived: 'twilio.sms.received',
@@ -20,12 +23,14 @@ export interface CloudEvent<T extends object = object> {
   /** RFC 3339. */
   time: string;
   datacontenttype: 'application/json';
+  /** Distributed tracing extension: `00-<correlationId>-<parent id>-01`. */
+  traceparent?: string;
   data: T;
 }
 
 function cloudEvent<T extends object>(
   type: EventType,
-  fields: { id: string; source: string; subject: string; time: Date; data: T },
+  fields: { id: string; source: string; subject: string; time: Date; data: T; correlationId?: string },
 ): CloudEvent<T> {
   return {
     specversion: '1.0',
@@ -35,8 +40,16 @@ function cloudEvent<T extends object>(
     subject: fields.subject,
     time: fields.time.toISOString(),
     datacontenttype: 'application/json',
+    ...(fields.correlationId && { traceparent: eventTraceparent(fields.correlationId, fields.id) }),
     data: fields.data,
   };
+}
+
+/** Where and when an event happened, and the correlationId of what caused it (when known). */
+export interface EventOrigin {
+  source: string;
+  time: Date;
+  correlationId?: string;
 }
 
 /** Twilio's media and recording links, as the webhook gave them (see README, Events: links). */
@@ -60,7 +73,7 @@ export interface SmsReceivedData {
   keyword: { word: string; kind: 'optOut' | 'optIn' | 'help' } | null;
 }
 
-export function smsReceivedEvent(data: SmsReceivedData, context: { source: string; time: Date }): CloudEvent<SmsReceivedData> {
+export function smsReceivedEvent(data: SmsReceivedData, context: EventOrigin): CloudEvent<SmsReceivedData> {
   return cloudEvent(EVENT_TYPES.smsReceived, { id: `sms-received-${data.messageSid}`, subject: data.messageSid, ...context, data });
 }
 
@@ -72,7 +85,7 @@ export interface CallReceivedData {
   mode: string;
 }
 
-export function callReceivedEvent(data: CallReceivedData, context: { source: string; time: Date }): CloudEvent<CallReceivedData> {
+export function callReceivedEvent(data: CallReceivedData, context: EventOrigin): CloudEvent<CallReceivedData> {
   return cloudEvent(EVENT_TYPES.callReceived, { id: `call-received-${data.callSid}`, subject: data.callSid, ...context, data });
 }
 
@@ -84,10 +97,7 @@ export interface VoicemailRecordedData {
   recordingUrl: string;
 }
 
-export function voicemailRecordedEvent(
-  data: VoicemailRecordedData,
-  context: { source: string; time: Date },
-): CloudEvent<VoicemailRecordedData> {
+export function voicemailRecordedEvent(data: VoicemailRecordedData, context: EventOrigin): CloudEvent<VoicemailRecordedData> {
   return cloudEvent(EVENT_TYPES.voicemailRecorded, {
     id: `voicemail-recorded-${data.recordingSid}`,
     subject: data.recordingSid,
@@ -107,10 +117,7 @@ export interface VoicemailTranscribedData {
   recordingUrl: string | null;
 }
 
-export function voicemailTranscribedEvent(
-  data: VoicemailTranscribedData,
-  context: { source: string; time: Date },
-): CloudEvent<VoicemailTranscribedData> {
+export function voicemailTranscribedEvent(data: VoicemailTranscribedData, context: EventOrigin): CloudEvent<VoicemailTranscribedData> {
   return cloudEvent(EVENT_TYPES.voicemailTranscribed, {
     id: `voicemail-transcribed-${data.recordingSid}`,
     subject: data.recordingSid,
@@ -151,15 +158,13 @@ export interface OutboundStatusData {
  * A ledger row's status change. `change` is the row's change number (its count of events): each change is
  * written once (ETag), so `<key>/<change>` names it for good, across republishes.
  */
-export function outboundStatusEvent(
-  data: OutboundStatusData,
-  context: { source: string; time: Date; change: number },
-): CloudEvent<OutboundStatusData> {
+export function outboundStatusEvent(data: OutboundStatusData, context: EventOrigin & { change: number }): CloudEvent<OutboundStatusData> {
   return cloudEvent(EVENT_TYPES.outboundStatus, {
     id: `outbound-${data.key}/${context.change}-${data.status}`,
     subject: data.key,
     source: context.source,
     time: context.time,
+    correlationId: context.correlationId,
     data,
   });
 }

@@ -17,8 +17,10 @@ function client(endpoint: string): Promise<EventGridPublisherClient<'CloudEvent'
 }
 
 function toInput(event: CloudEvent): SendCloudEventInput<unknown> {
-  const { id, source, type, subject, time, datacontenttype, data } = event;
-  return { id, source, type, subject, time: new Date(time), datacontenttype, data };
+  const { id, source, type, subject, time, datacontenttype, data, traceparent } = event;
+  // traceparent is an extension attribute: the client writes it at the top level of the event, as on the queue.
+  const extensionAttributes = traceparent ? { traceparent } : undefined;
+  return { id, source, type, subject, time: new Date(time), datacontenttype, data, ...(extensionAttributes && { extensionAttributes }) };
 }
 
 export async function publishToEventGrid(endpoint: string, events: CloudEvent[], abortSignal?: AbortSignal): Promise<void> {

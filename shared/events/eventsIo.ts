@@ -5,6 +5,7 @@ import type { CloudEvent } from './cloudEvent';
 import { publishToEventGrid } from './eventsGrid';
 import { enqueueEvents } from './eventsQueue';
 import type { EventSink } from './outbox';
+import { traceIdOf } from '../outbound/correlation';
 
 export class EventsUnavailableError extends Error {
   override name = 'EventsUnavailableError';
@@ -80,6 +81,8 @@ export async function publishEvents(events: CloudEvent[], warn: (message: string
     warn(
       JSON.stringify({
         event: 'events',
+        // The webhook request's id, which its events carry in traceparent.
+        correlationId: traceIdOf(events[0]?.traceparent),
         outcome: 'not published',
         ids: events.map((e) => e.id),
         types: events.map((e) => e.type),

@@ -9,6 +9,7 @@ import {
   voicemailRecordedEvent,
   voicemailTranscribedEvent,
   type CloudEvent,
+  type EventOrigin,
 } from './cloudEvent';
 
 const SID = /^[A-Z]{2}[0-9a-fA-F]{32}$/;
@@ -22,10 +23,8 @@ const sid = (params: WebhookParams, ...names: string[]) => {
 const text = (params: WebhookParams, name: string) => first(params, name)?.trim() || null;
 const MAX_MEDIA = 10;
 
-export interface EventContext {
-  source: string;
-  time: Date;
-}
+/** correlationId: the webhook invocation's, so its event and its log lines (and a relay it queued) share one id. */
+export type EventContext = EventOrigin;
 
 /** twilio.sms.received, for a message the sms webhook accepted; undefined without a valid MessageSid. */
 export function smsReceived(params: WebhookParams, keyword: Keyword | undefined, context: EventContext): CloudEvent | undefined {

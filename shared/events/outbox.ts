@@ -43,7 +43,7 @@ export function withStatusEvent(transition: Transition, source: string): Transit
         answeredBy: next.answeredBy ?? null,
         metadata: next.metadata ?? null,
       },
-      { source, time: new Date(next.updatedAt), change },
+      { source, time: new Date(next.updatedAt), change, correlationId: next.correlationId },
     );
     return { ...next, eventCount: change, lastEventStatus: next.status, pendingEvents: [...(next.pendingEvents ?? []), event] };
   };

@@ -17,6 +17,13 @@ function envelope(type: EventType, title: string, description: string, data: z.Z
       subject: z.string().min(1).describe(subject),
       time: z.iso.datetime({ offset: true }).describe('When the cause happened (RFC 3339).'),
       datacontenttype: z.literal('application/json'),
+      traceparent: z
+        .string()
+        .regex(/^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/)
+        .optional()
+        .describe(
+          'CloudEvents distributed tracing extension: W3C traceparent whose trace id is the correlationId of the log lines of what caused the event (the outbound message, the webhook request).',
+        ),
       data,
     })
     .meta({ title, description });

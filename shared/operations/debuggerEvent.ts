@@ -22,8 +22,24 @@ export interface DebuggerEvent {
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const MAX_TEXT = 500;
+/** Control characters and lone surrogates: JSON writes each as a six-character escape. */
+// eslint-disable-next-line no-control-regex -- the pattern names the control characters to replace
+const UNPRINTABLE = /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const text = (value: unknown): string | undefined =>
-  typeof value === 'string' && value ? value.slice(0, 500) : typeof value === 'number' ? String(value) : undefined;
+  typeof value === 'string' && value ? value.slice(0, MAX_TEXT) : typeof value === 'number' ? String(value) : undefined;
+
+/**
+ * At most MAX_TEXT characters as the log line writes it (JSON): unprintable characters become U+FFFD, and a value
+ * whose quotes and backslashes still double it is cut to half. Without this a field of lone surrogates took six
+ * times its length, and a URL of accented characters nine once percent-encoded.
+ */
+function logSafe(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const clean = (s: string) => s.slice(0, MAX_TEXT).replace(UNPRINTABLE, '\ufffd');
+  const out = clean(value);
+  return JSON.stringify(out).length - 2 <= MAX_TEXT ? out : clean(out.slice(0, MAX_TEXT / 2));
+}
 
 /** Origin and path only. */
 function withoutQuery(url: string | undefined): string | undefined {
@@ -52,7 +68,7 @@ export function parseDebuggerEvent(params: WebhookParams): DebuggerEvent | undef
   const request = isObject(webhook.request) ? webhook.request : {};
   const response = isObject(webhook.response) ? webhook.response : {};
   const moreInfo = isObject(body.more_info) ? body.more_info : {};
-  return {
+  const event: DebuggerEvent = {
     sid: text(first(params, 'Sid')),
     level,
     errorCode: text(body.error_code),
@@ -64,4 +80,6 @@ export function parseDebuggerEvent(params: WebhookParams): DebuggerEvent | undef
     moreInfo: text(body.more_info_url) ?? (typeof body.more_info === 'string' ? text(body.more_info) : undefined),
     timestamp: text(first(params, 'Timestamp')),
   };
+  for (const name of Object.keys(event) as Array<keyof DebuggerEvent>) if (name !== 'level') event[name] = logSafe(event[name]);
+  return event;
 }

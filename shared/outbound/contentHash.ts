@@ -15,8 +15,11 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** sha256 of the message without its idempotencyKey (the key is what is being compared under). */
+/**
+ * sha256 of the message without its idempotencyKey (the key is what is being compared under) and its correlationId
+ * (each producer attempt may bring its own: a retry is still the same message).
+ */
 export function contentHash(message: OutboundMessage): string {
-  const { idempotencyKey: _key, ...content } = message;
+  const { idempotencyKey: _key, correlationId: _correlation, ...content } = message;
   return `sha256-${createHash('sha256').update(canonical(content)).digest('hex')}`;
 }

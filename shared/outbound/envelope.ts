@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { decodeQueueMessage, UndecodableMessageError } from './decode';
 import { IDEMPOTENCY_KEY, RESERVED_FIELDS } from './fields';
+import { isCorrelationId, traceIdOf } from './correlation';
 
 export interface Delivery {
   /** The outbound message candidate, not yet validated. */
@@ -17,6 +18,8 @@ export interface Delivery {
   /** The queue message's own id and dequeue count, when no payload field hides them. */
   queueMessageId?: string;
   dequeueCount?: number;
+  /** The correlationId the message (or status check) brought, when it is a valid one (./correlation.ts). */
+  correlationId?: string;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -28,12 +31,15 @@ const isObject = (value: unknown): value is JsonObject =>
  * An Event Grid event (Event Grid schema or CloudEvents 1.0) as Event Grid's storage-queue handler writes it:
  * one event per queue message, the outbound message in `data`.
  */
-function unwrapEvent(value: unknown): { payload: unknown; producer: Delivery['producer']; eventId?: string } {
+function unwrapEvent(value: unknown): { payload: unknown; producer: Delivery['producer']; eventId?: string; traceparent?: string } {
   if (isObject(value) && 'data' in value && typeof value.id === 'string') {
     if (typeof value.eventType === 'string' && typeof value.dataVersion === 'string')
       return { payload: value.data, producer: 'event-grid', eventId: value.id };
-    if (typeof value.specversion === 'string' && typeof value.type === 'string')
-      return { payload: value.data, producer: 'cloud-event', eventId: value.id };
+    if (typeof value.specversion === 'string' && typeof value.type === 'string') {
+      // The CloudEvents distributed tracing extension: the producer's trace, when the message brings no correlationId.
+      const traceparent = typeof value.traceparent === 'string' ? value.traceparent : undefined;
+      return { payload: value.data, producer: 'cloud-event', eventId: value.id, traceparent };
+    }
   }
   return { payload: value, producer: 'message' };
 }
@@ -91,6 +97,13 @@ function chooseKey(
   return { key: `sha256-${sha256(text)}`, keySource: 'message hash' };
 }
 
+/** A message's correlationId, or a status check's. An invalid one is left to the schema to reject. */
+function correlationIdIn(payload: unknown): string | undefined {
+  if (!isObject(payload)) return undefined;
+  const own = isObject(payload.statusCheck) ? payload.statusCheck.correlationId : payload.correlationId;
+  return isCorrelationId(own) ? own : undefined;
+}
+
 /** Reads one queue delivery: raw JSON or base64 text, a plain message or an Event Grid event. */
 export function readDelivery(queueItem: unknown, triggerMetadata: JsonObject | undefined): Delivery {
   const { queueMessageId, dequeueCount } = trustedQueueMetadata(queueItem, triggerMetadata);
@@ -109,6 +122,14 @@ export function readDelivery(queueItem: unknown, triggerMetadata: JsonObject | u
       dequeueCount,
     };
   }
-  const { payload, producer, eventId } = unwrapEvent(decoded);
-  return { payload, producer, ...chooseKey(payload, eventId, queueMessageId, text), queueMessageId, dequeueCount };
+  const { payload, producer, eventId, traceparent } = unwrapEvent(decoded);
+  const correlationId = correlationIdIn(payload) ?? traceIdOf(traceparent);
+  return {
+    payload,
+    producer,
+    ...chooseKey(payload, eventId, queueMessageId, text),
+    queueMessageId,
+    dequeueCount,
+    ...(correlationId && { correlationId }),
+  };
 }

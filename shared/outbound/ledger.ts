@@ -13,6 +13,7 @@
 // Each status change also carries its twilio.outbound.status event in `pendingEvents` until it is published
 // (shared/events/outbox.ts).
 import type { CloudEvent } from '../events/cloudEvent';
+import { isCorrelationId } from './correlation';
 
 export const LEDGER_STATUSES = [
   'accepted',
@@ -80,6 +81,8 @@ export interface LedgerRow {
   pendingEvents?: CloudEvent[];
   /** sha256 of the message the key was taken for (shared/outbound/contentHash.ts): another message under the key is refused. */
   contentHash?: string;
+  /** Issue 18: the id of the acceptance that took effect; every log line and event of the message carries it. */
+  correlationId?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -113,6 +116,7 @@ const STRING_FIELDS = [
   'canceledAt',
   'contentHash',
   'lastEventStatus',
+  'correlationId',
 ] as const;
 
 /** A row as storage returned it (system fields removed, metadata parsed), checked field by field rather than cast. */
@@ -143,6 +147,7 @@ export function parseLedgerRow(fields: Record<string, unknown>): LedgerRow {
   )
     throw fail('pendingEvents is not a list of events');
   for (const name of STRING_FIELDS) if (fields[name] !== undefined && typeof fields[name] !== 'string') throw fail(`${name} is not text`);
+  if (fields.correlationId !== undefined && !isCorrelationId(fields.correlationId)) throw fail('correlationId is not a W3C trace id');
   return fields as unknown as LedgerRow;
 }
 
@@ -175,6 +180,8 @@ export interface MessageInfo {
   queueMessageId?: string;
   machineTwiml?: string;
   contentHash?: string;
+  /** The id of the producer attempt this message came from (see ./correlation.ts). */
+  correlationId?: string;
 }
 
 const RANK: Record<LedgerStatus, number> = {
@@ -252,10 +259,13 @@ export function claim(request: ClaimRequest): Transition {
     const current = row ?? newRow(request.key, 'accepted', info, now);
     const takeOver = UNCERTAIN.has(current.status) && Date.parse(current.leaseUntil ?? '') <= now.getTime();
     if (!CLAIMABLE.has(current.status) && !takeOver) return undefined;
+    // An accepted row keeps the id of its acceptance; a new or rejected one takes this message's (a new acceptance).
+    const correlationId = row && row.status !== 'rejected' ? (row.correlationId ?? info.correlationId) : info.correlationId;
     return change(
       current,
       {
         ...info,
+        correlationId,
         status: lastTry ? 'poisoned' : 'sending',
         claimId,
         leaseUntil: new Date(now.getTime() + leaseMs).toISOString(),

@@ -44,6 +44,7 @@ import type { OutboundMessage } from './schema';
 import { sayTwiml, twilioRequest, type RequestDefaults, type TwilioRequest } from './outboundRequest';
 import type { TwilioResource, TwilioStatus } from './twilioApi';
 import { dueAt } from './sendingWindow';
+import { newCorrelationId } from './correlation';
 
 /** A message due within this is sent now rather than put back on the queue. */
 const SCHEDULE_SLACK_MS = 1000;
@@ -90,8 +91,9 @@ export interface OutboundIo {
   optOutScope: OptOutScope;
 }
 
-function messageInfo(message: OutboundMessage, queueMessageId?: string): MessageInfo {
+function messageInfo(message: OutboundMessage, queueMessageId?: string, correlationId?: string): MessageInfo {
   return {
+    correlationId: message.correlationId ?? correlationId,
     type: message.type,
     to: message.to,
     from: message.from,
@@ -128,23 +130,29 @@ export async function acceptAndSchedule(
   /** Without `defaults` (the CLI sending to a deployed app, whose settings it does not know) the app checks when it reads the message. */
   io: Pick<OutboundIo, 'ledger' | 'queue' | 'events'> & { defaults?: RequestDefaults },
   message: OutboundMessage & { idempotencyKey: string },
-  options: { now: Date; queueMessageId?: string },
+  /** `correlationId`: this producer attempt's id (see ./correlation.ts); the message's own correlationId wins. */
+  options: { now: Date; queueMessageId?: string; correlationId?: string },
 ): Promise<LedgerUpdate> {
   const { now } = options;
   const key = message.idempotencyKey;
   if (io.defaults) twilioRequest(message, { key, defaults: io.defaults });
-  const info = messageInfo(message, options.queueMessageId);
+  const info = messageInfo(message, options.queueMessageId, options.correlationId);
   const update = await updateWithEvents(io, key, accepted(key, info, now));
   if (!update.changed && update.row && takenForOtherContent(update.row, info.contentHash)) throw new KeyReusedError(key, update.row.status);
   if (update.row?.status !== 'accepted') return update;
   const dueInMs = dueAt(message, now).getTime() - now.getTime();
-  await io.queue.enqueue(message, { visibilityTimeoutSeconds: visibilityDelaySeconds(dueInMs) });
+  // The message carries the id of the acceptance that took effect: a producer's retry enqueues it under the first one's.
+  const correlationId = update.row.correlationId ?? info.correlationId;
+  await io.queue.enqueue({ ...message, correlationId }, { visibilityTimeoutSeconds: visibilityDelaySeconds(dueInMs) });
   return update;
 }
 
-/** Puts the message back on the queue for `delayMs`, its key made explicit (a new queue message has a new id). */
-async function requeue(io: OutboundIo, message: OutboundMessage, key: string, delayMs: number): Promise<void> {
-  await io.queue.enqueue({ ...message, idempotencyKey: key }, { visibilityTimeoutSeconds: visibilityDelaySeconds(Math.max(delayMs, 1)) });
+/** Puts the message back on the queue for `delayMs`, its key and correlation id made explicit (a new queue message has a new id). */
+async function requeue(io: OutboundIo, message: OutboundMessage, key: string, correlationId: string, delayMs: number): Promise<void> {
+  await io.queue.enqueue(
+    { ...message, idempotencyKey: key, correlationId },
+    { visibilityTimeoutSeconds: visibilityDelaySeconds(Math.max(delayMs, 1)) },
+  );
 }
 
 function errorFields(error: unknown): { errorCode?: number | string; error: string } {
@@ -198,8 +206,8 @@ function buildRequest(message: OutboundMessage, key: string, defaults: RequestDe
 
 const withEvent = (io: OutboundIo, transition: Transition) => (io.events ? withStatusEvent(transition, io.events.source) : transition);
 
-async function scheduleStatusCheck(io: OutboundIo, key: string, check: number): Promise<void> {
-  await io.queue.enqueueStatusCheck(statusCheckMessage(key, check), {
+async function scheduleStatusCheck(io: OutboundIo, key: string, check: number, correlationId: string | undefined): Promise<void> {
+  await io.queue.enqueueStatusCheck(statusCheckMessage(key, check, correlationId), {
     visibilityTimeoutSeconds: visibilityDelaySeconds(checkDelayMs(io.reconcileAfterMs, check)),
   });
 }
@@ -208,11 +216,18 @@ async function scheduleStatusCheck(io: OutboundIo, key: string, check: number): 
  * One status re-check: fetch the message or call from Twilio and apply what it says exactly as its status
  * callback would; check again later (backing off) until the row is final or the checks are used up.
  */
-async function recheckStatus(io: OutboundIo, check: { key: string; check: number }, log: DeliveryLog): Promise<void> {
+async function recheckStatus(
+  io: OutboundIo,
+  check: { key: string; check: number; correlationId?: string },
+  fallbackCorrelationId: string,
+  log: DeliveryLog,
+): Promise<void> {
   const { key } = check;
-  const logged = (entry: Record<string, unknown>) => log({ event: 'status-check', key, check: check.check, ...entry });
+  let correlationId = check.correlationId ?? fallbackCorrelationId;
+  const logged = (entry: Record<string, unknown>) => log({ event: 'status-check', key, correlationId, check: check.check, ...entry });
   // A touch of the row like any other: anything still pending in its outbox is published first.
   const { row } = await updateWithEvents(io, key, () => undefined);
+  if (row?.correlationId) correlationId = row.correlationId;
   if (!row || !row.sid || !row.type) {
     logged({ outcome: 'nothing to check: no row, or nothing was sent under this key', status: row?.status });
     return;
@@ -226,7 +241,7 @@ async function recheckStatus(io: OutboundIo, check: { key: string; check: number
   try {
     found = await io.twilio.fetch(row.type, row.sid);
   } catch (error) {
-    if (more) await scheduleStatusCheck(io, key, check.check + 1);
+    if (more) await scheduleStatusCheck(io, key, check.check + 1, correlationId);
     logged({ outcome: more ? 'Twilio lookup failed, will check again' : 'Twilio lookup failed; no checks left', ...errorFields(error) });
     if (!more)
       await updateWithEvents(
@@ -254,7 +269,7 @@ async function recheckStatus(io: OutboundIo, check: { key: string; check: number
     return;
   }
   if (more) {
-    await scheduleStatusCheck(io, key, check.check + 1);
+    await scheduleStatusCheck(io, key, check.check + 1, correlationId);
     logged({ outcome: 'still sent, will check again', twilioStatus: found.status, next: check.check + 1 });
     return;
   }
@@ -266,19 +281,33 @@ async function recheckStatus(io: OutboundIo, check: { key: string; check: number
   logged({ outcome: 'no final status: the carrier sends no delivery report (an outcome, not an error)', twilioStatus: found.status });
 }
 
+/**
+ * `invocationCorrelationId`: this invocation's own id (its trace id), for a message that brings none. Each log line
+ * carries the message's correlationId: the ledger row's once it is known (the acceptance that took effect), and
+ * `producerCorrelationId` when the delivered message brought another (a second producer attempt under the key).
+ */
 export async function deliverOutbound(
   io: OutboundIo,
   queueItem: unknown,
   triggerMetadata: Record<string, unknown> | undefined,
   log: DeliveryLog,
+  invocationCorrelationId: string = newCorrelationId(),
 ): Promise<void> {
   const now = io.now();
   const delivery: Delivery = readDelivery(queueItem, triggerMetadata);
   const { key } = delivery;
+  const producerCorrelationId = delivery.correlationId ?? invocationCorrelationId;
+  let correlationId = producerCorrelationId;
+  /** From now on the lines carry the row's id (the acceptance that took effect). */
+  const follow = (row: LedgerRow | undefined) => {
+    if (row?.correlationId) correlationId = row.correlationId;
+  };
   const logged = (entry: Record<string, unknown>) =>
     log({
       event: 'outbound',
       key,
+      correlationId,
+      ...(correlationId !== producerCorrelationId && { producerCorrelationId }),
       keySource: delivery.keySource,
       producer: delivery.producer,
       dequeueCount: delivery.dequeueCount,
@@ -288,7 +317,7 @@ export async function deliverOutbound(
   const write = (transition: Transition, options?: { expect?: LedgerExpectation }) => updateWithEvents(io, key, transition, options);
 
   const check = readStatusCheck(delivery.payload);
-  if (check) return recheckStatus(io, check, logged);
+  if (check) return recheckStatus(io, check, invocationCorrelationId, log);
 
   const { validateOutboundMessage, describeIssues } = await import('./schema');
   const validation = delivery.undecodable
@@ -296,22 +325,30 @@ export async function deliverOutbound(
     : validateOutboundMessage(delivery.payload, { now });
   if (!validation.ok) {
     const reason = describeIssues(validation.issues);
-    const update = await write(rejected({ key, reason, now, info: { queueMessageId: delivery.queueMessageId } }));
+    const update = await write(
+      rejected({ key, reason, now, info: { queueMessageId: delivery.queueMessageId, correlationId: producerCorrelationId } }),
+    );
+    follow(update.row);
     logged({ outcome: update.changed ? 'rejected' : 'rejected, row kept (something was already sent under this key)', reason });
     return;
   }
   const message = validation.message;
-  const info = messageInfo(message, delivery.queueMessageId);
+  const info = messageInfo(message, delivery.queueMessageId, producerCorrelationId);
 
   // sendAt, moved on to the opening of the message's quiet-hours window when it falls outside it.
   const due = dueAt(message, now);
   if (due.getTime() - now.getTime() > SCHEDULE_SLACK_MS) {
     let scheduled;
     try {
-      scheduled = await acceptAndSchedule(io, { ...message, idempotencyKey: key }, { now, queueMessageId: delivery.queueMessageId });
+      scheduled = await acceptAndSchedule(
+        io,
+        { ...message, idempotencyKey: key },
+        { now, queueMessageId: delivery.queueMessageId, correlationId: producerCorrelationId },
+      );
     } catch (error) {
       if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError) {
         const update = await write(rejected({ key, reason: error.message, now, info }));
+        follow(update.row);
         logged({
           outcome: update.changed ? 'rejected' : 'rejected, row kept (something was already sent under this key)',
           reason: error.message,
@@ -325,6 +362,7 @@ export async function deliverOutbound(
       throw error;
     }
     const status = scheduled.row?.status;
+    follow(scheduled.row);
     logged(
       status === 'accepted'
         ? { outcome: 'scheduled', sendAt: message.sendAt, until: due.toISOString(), ...(message.window ? { window: message.window } : {}) }
@@ -346,12 +384,13 @@ export async function deliverOutbound(
     expect: 'absent',
   });
   const outcome = claimOutcome(claimed.previous, claimed.row!, claimId, info.contentHash);
+  follow(outcome.row);
   // The row as this claim wrote it: the next update replaces it by ETag without reading it again.
   const ours = claimed.changed && claimed.etag ? { expect: { row: claimed.row!, etag: claimed.etag } } : {};
   if (outcome.kind === 'done') {
     // A redelivery of a message whose attempt ended before its re-check was queued (the process died, or the
     // publish failed): queue it now. A second chain of checks, should the first exist, only fetches twice.
-    if (outcome.row.status === 'sent' && (delivery.dequeueCount ?? 1) > 1) await scheduleStatusCheck(io, key, 1);
+    if (outcome.row.status === 'sent' && (delivery.dequeueCount ?? 1) > 1) await scheduleStatusCheck(io, key, 1, correlationId);
     // A canceled row stays canceled: the queued message does nothing.
     logged({ outcome: outcome.row.status === 'canceled' ? 'canceled' : 'duplicate', status: outcome.row.status, sid: outcome.row.sid });
     return;
@@ -363,7 +402,7 @@ export async function deliverOutbound(
   }
   if (outcome.kind === 'busy') {
     // Another attempt holds the row and may be talking to Twilio right now. Come back when its lease ends.
-    await requeue(io, message, key, outcome.until.getTime() - now.getTime() + SCHEDULE_SLACK_MS);
+    await requeue(io, message, key, correlationId, outcome.until.getTime() - now.getTime() + SCHEDULE_SLACK_MS);
     logged({ outcome: 'deferred', status: outcome.row.status, until: outcome.until.toISOString() });
     return;
   }
@@ -422,7 +461,7 @@ export async function deliverOutbound(
   // The re-check is queued while the event is published (two independent round trips). Should either fail, the
   // delivery is retried: its redelivery finds the row sent, queues the re-check and publishes what is pending.
   const settled = await Promise.allSettled([
-    recorded.changed && recorded.row?.status === 'sent' ? scheduleStatusCheck(io, key, 1) : undefined,
+    recorded.changed && recorded.row?.status === 'sent' ? scheduleStatusCheck(io, key, 1, correlationId) : undefined,
     publishPending(io, key, recorded),
   ]);
   for (const result of settled) if (result.status === 'rejected') throw result.reason;

@@ -14,6 +14,7 @@ import {
   RESERVED_FIELDS,
 } from './fields';
 import { isTimeZone } from '../hours/zonedClock';
+import { CORRELATION_ID, CORRELATION_ID_RULE } from './correlation';
 
 const e164 = (what: string) => z.string().regex(E164, { error: `must be an E.164 number such as +15551234567 (${what})` });
 // The regex states the protocol rule in the JSON Schema too (z.url's protocol option does not appear there).
@@ -45,6 +46,13 @@ const common = {
     .regex(IDEMPOTENCY_KEY, { error: 'must be 1-200 characters of A-Z a-z 0-9 . _ : @ = -, starting with a letter or digit' })
     .optional()
     .describe('One send per key, ever. Defaults to the queue message id (the event id for Event Grid events).'),
+  correlationId: z
+    .string()
+    .regex(CORRELATION_ID, { error: CORRELATION_ID_RULE })
+    .optional()
+    .describe(
+      "The id every log line and event of this message carries (README, One id through the path). Defaults to the accepting request's W3C trace id (its Application Insights operation_Id). Not part of the content: a retry with another one is the same message.",
+    ),
   statusCallback: httpUrl
     .optional()
     .describe("Where Twilio posts status changes. Defaults to this app's /api/status, which keeps the ledger up to date."),
@@ -61,12 +69,25 @@ const common = {
     ),
   metadata: z
     .record(z.string(), z.unknown())
-    .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= MAX_METADATA_BYTES, {
+    .refine((value) => jsonBytes(value) <= MAX_METADATA_BYTES, {
       error: `must be at most ${MAX_METADATA_BYTES} bytes as JSON`,
     })
     .optional()
     .describe('Your own data, at most 1 KB as JSON, kept in the ledger row.'),
 };
+
+/**
+ * Bytes of `value` written as JSON. JSON.parse reads any depth but JSON.stringify throws a RangeError past a few
+ * thousand levels: such a value is far over any limit here (each level takes two bytes at least), so Infinity.
+ */
+function jsonBytes(value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value));
+  } catch (error) {
+    if (error instanceof RangeError) return Infinity;
+    throw error;
+  }
+}
 
 /** A rule across fields, stated once for zod (`holds`) and once for the JSON Schema (`json`, one entry of allOf). */
 interface Rule {

@@ -9,6 +9,8 @@ export interface OutboundSms {
   body: string;
   /** Derived from the Twilio SID that caused it, so a repeated webhook does not text twice. */
   idempotencyKey: string;
+  /** The webhook invocation's id (./correlation.ts), added when it is queued. */
+  correlationId?: string;
 }
 
 /** At most `max` UTF-16 code units, never ending in half a surrogate pair (half an emoji is not text XML or Twilio take). */

@@ -3,26 +3,28 @@
 // off and giving up after MAX_STATUS_CHECKS. Pure: the message, the delays and the row's note.
 import { IDEMPOTENCY_KEY, MAX_QUEUE_DELAY_MS } from './fields';
 import type { LedgerRow, Transition } from './ledger';
+import { isCorrelationId } from './correlation';
 
 export const MAX_STATUS_CHECKS = 6;
 
 /** The queue message: a field no outbound message has, so it cannot be mistaken for one. */
 export interface StatusCheckMessage {
-  statusCheck: { key: string; check: number };
+  /** correlationId: the message's (its ledger row's), so the check's log lines carry it before the row is read. */
+  statusCheck: { key: string; check: number; correlationId?: string };
 }
 
-export function statusCheckMessage(key: string, check: number): StatusCheckMessage {
-  return { statusCheck: { key, check } };
+export function statusCheckMessage(key: string, check: number, correlationId?: string): StatusCheckMessage {
+  return { statusCheck: { key, check, ...(correlationId && { correlationId }) } };
 }
 
-export function readStatusCheck(payload: unknown): { key: string; check: number } | undefined {
+export function readStatusCheck(payload: unknown): { key: string; check: number; correlationId?: string } | undefined {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
   const value = (payload as { statusCheck?: unknown }).statusCheck;
   if (typeof value !== 'object' || value === null || Object.keys(payload).length !== 1) return undefined;
-  const { key, check } = value as { key?: unknown; check?: unknown };
+  const { key, check, correlationId } = value as { key?: unknown; check?: unknown; correlationId?: unknown };
   if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key) || typeof check !== 'number' || !Number.isInteger(check) || check < 1)
     return undefined;
-  return { key, check: Math.min(check, MAX_STATUS_CHECKS) };
+  return { key, check: Math.min(check, MAX_STATUS_CHECKS), ...(isCorrelationId(correlationId) && { correlationId }) };
 }
 
 /** Check n waits afterMs x 2^(n-1) after the one before (check 1: after the send), at most the queue's 7 days. */

@@ -3,6 +3,7 @@
 import { outboundSms, type OutboundSms } from '../outbound/smsMessage';
 import { isE164 } from '../phone';
 import { RECORDING_SID } from './recordingLink';
+import { isCorrelationId } from '../outbound/correlation';
 
 /** Copy one recording from Twilio into Blob storage, then text its link. */
 export interface RecordingJob {
@@ -16,6 +17,8 @@ export interface RecordingJob {
   duration?: string;
   /** The app's public base as Twilio called it (WEBHOOK_BASE_URL when set), which the link starts with. */
   linkBase: string;
+  /** The voicemail webhook invocation's id: the notification it ends in carries it (README, One id through the path). */
+  correlationId?: string;
 }
 
 export class InvalidRecordingJobError extends Error {
@@ -42,6 +45,7 @@ export function parseRecordingJob(value: unknown): RecordingJob {
     caller: job.caller,
     duration: job.duration,
     linkBase: job.linkBase,
+    ...(isCorrelationId(job.correlationId) && { correlationId: job.correlationId }),
   };
 }
 
@@ -53,6 +57,9 @@ function safeJson(text: string): unknown {
   }
 }
 
+/** The notification's idempotency key: one text per recording. */
+export const recordingNotificationKey = (recordingSid: string) => `voicemail-recording-${recordingSid}`;
+
 /**
  * The notification SMS. Its idempotency key is the one the voicemail webhook used before recordings were copied, so
  * a retried job (or a repeated Record action) texts once; its text is the same on every retry, because the link's
@@ -60,11 +67,12 @@ function safeJson(text: string): unknown {
  */
 export function recordingNotification(job: RecordingJob, link: string): OutboundSms {
   const duration = job.duration ? ` (${job.duration} s)` : '';
-  return outboundSms({
+  const sms = outboundSms({
     to: job.notify,
     body: `New voicemail from ${job.caller}${duration}: ${link}`,
-    idempotencyKey: `voicemail-recording-${job.recordingSid}`,
+    idempotencyKey: recordingNotificationKey(job.recordingSid),
   });
+  return job.correlationId ? { ...sms, correlationId: job.correlationId } : sms;
 }
 
 /** What copying needs from the outside world; functions/voicemailRecording.ts passes the live one. */

@@ -117,6 +117,9 @@ describe('twilio.outbound.status', () => {
     expect(sent.time).toEqual(expect.stringMatching(/^\d{4}-\d\d-\d\dT/));
     const [onGrid] = await eventsFor('ev-send-1', 1, gridEvents);
     expect(onGrid).toMatchObject({ id: sent.id, type: sent.type, subject: sent.subject, source: sent.source, data: sent.data });
+    // The distributed tracing extension reaches the topic as a top-level attribute, as on the queue.
+    expect(sent.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(onGrid.traceparent).toBe(sent.traceparent);
   });
 
   test("the topic is published to with the app's managed identity: a token for Event Grid, as CloudEvents", () => {

@@ -307,7 +307,12 @@ describe('POST /api/outbound and GET /api/outbound/{key}', () => {
     const response = await post({ type: 'sms', to: '+15550600001', body: 'via HTTP', idempotencyKey: 'http-1' });
     expect(response.status).toBe(202);
     const statusUrl = `${WEBHOOK_BASE_URL}/api/outbound/http-1`;
-    expect(await response.json()).toEqual({ key: 'http-1', status: 'accepted', statusUrl });
+    expect(await response.json()).toEqual({
+      key: 'http-1',
+      status: 'accepted',
+      statusUrl,
+      correlationId: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
     expect(response.headers.get('location')).toBe(statusUrl);
     await rowWithStatus('http-1', 'sent');
   });
@@ -412,7 +417,10 @@ describe('npm run send', () => {
   test('enqueues an SMS and a call that the app then sends', async () => {
     const sms = await send('sms', '+15550800001', 'Hello from the CLI');
     const smsKey = /idempotency key (\S+)\./.exec(sms.stdout)![1];
-    expect(await rowWithStatus(smsKey, 'sent')).toMatchObject({ to: '+15550800001' });
+    // The run's correlation id is printed, and the message's lines and row carry it.
+    const correlationId = /Correlation id ([0-9a-f]{32})\./.exec(sms.stdout)![1];
+    expect(await rowWithStatus(smsKey, 'sent')).toMatchObject({ to: '+15550800001', correlationId });
+    expect(await logEntry(smsKey, /^sent$/)).toMatchObject({ correlationId });
     expect(creates('+15550800001')[0].form.get('Body')).toBe('Hello from the CLI');
     await send('call', '+15550800002', '--say', 'Hello', '--key', 'cli-call-1');
     await rowWithStatus('cli-call-1', 'sent');

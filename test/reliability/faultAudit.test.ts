@@ -13,6 +13,7 @@ import {
 } from '../../harness/soak/faultAudit';
 import { fetchedStatus, planSurface, planTurns, planWorkload, twilioFaultPicker, TWILIO_FAULT_KINDS } from '../../harness/soak/faultPlan';
 import { OUTBOUND_EVENT_STATUSES } from '../../shared/events/cloudEvent';
+import { lineCorrelationIds } from '../../harness/soak/outboundFaults';
 
 function input(overrides: Partial<AuditInput>): AuditInput {
   return { messages: [{ key: 'k1', expect: 'send' }], rows: new Map(), poison: new Map(), creates: [], ...overrides };
@@ -36,6 +37,31 @@ describe('the fault audit', () => {
     const audit = auditOutbound(input({ rows: new Map([['k1', { status: 'sent', sid: 'SM9' }]]), creates: [{ key: 'k2', sid: 'SM9' }] }));
     expect(audit.lost).toBe(1);
     expect(audit.misattributed).toBe(1);
+  });
+
+  test("a message whose log lines name two correlation ids, or not its row's, has its path split", () => {
+    const sent = {
+      rows: new Map([['k1', { status: 'sent', sid: 'SM1', correlationId: 'a'.repeat(32) }]]),
+      creates: [{ key: 'k1', sid: 'SM1' }],
+    };
+    expect(auditOutbound(input({ ...sent, lineIds: new Map([['k1', ['a'.repeat(32), 'a'.repeat(32)]]]) })).splitIds).toBe(0);
+    const split = auditOutbound(input({ ...sent, lineIds: new Map([['k1', ['a'.repeat(32), 'b'.repeat(32)]]]) }));
+    expect(split.splitIds).toBe(1);
+    expect(auditProblems(split)).toEqual(['1 with log lines under more than one correlation id']);
+    expect(auditOutbound(input({ ...sent, lineIds: new Map([['k1', ['b'.repeat(32)]]]) })).splitIds).toBe(1);
+  });
+
+  test("a producer's retried acceptance names the message's id; a refused or failed one names none", () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(32));
+    const line = (entry: Record<string, unknown>) =>
+      `[outboundPost] ${JSON.stringify({ key: 'k1', ...entry })}`.replace('{"key"', '{"event":"outbound-accept","key"');
+    const output = [
+      line({ correlationId: c, outcome: 'failed: could not accept' }),
+      line({ correlationId: a, outcome: 'accepted' }),
+      line({ correlationId: b, messageCorrelationId: a, outcome: 'already accepted: queued again under the first acceptance' }),
+      `[outbound] ${JSON.stringify({ event: 'outbound', key: 'k1', correlationId: a, producerCorrelationId: b, outcome: 'duplicate' })}`,
+    ].join('\n');
+    expect(lineCorrelationIds(output)).toEqual(new Map([['k1', [a, a, a]]]));
   });
 
   test('two creates at Twilio under one key are a duplicate, whatever the ledger says', () => {

@@ -3,6 +3,10 @@
 // A valid SMS or voicemail callback really sends a message, so "nothing was sent" below means something.
 import fc from 'fast-check';
 import { TableClient } from '@azure/data-tables';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { CLIENT_IDENTITY } from '../../shared/clientIdentity';
+import { recordingLinkQuery } from '../../shared/recordings/recordingLink';
+import { hostilePrincipalHeaders } from '../../harness/principal';
 import { formParamsOf, hostileBody, hostileForm, unacceptable, type Answer } from '../../harness/hostileInput';
 import { genuineWebhooks, recordingCallback, uniqueSid, webhookUrl, type GenuineWebhook } from '../../harness/genuineWebhooks';
 import { rawGet, rawRequest } from '../../harness/rawHttp';
@@ -311,29 +315,70 @@ describe('hostile input over HTTP', () => {
     );
     expectCleanHostOutput();
   });
-  test('the JSON APIs (batch, cancel, opt-outs) answer any JSON, any address and any key with a clean 2xx/4xx, never a 5xx or a secret', async () => {
+  test('the JSON APIs (batch, cancel, opt-outs) answer anything with a clean 2xx/4xx, and a refused request changes nothing and sends nothing', async () => {
     const base = app.host.baseUrl;
+    const tables = (name: string) =>
+      TableClient.fromConnectionString(app.azurite.connectionString, name, { allowInsecureConnection: true });
+    /** Every entity with its ETag: any write shows. */
+    const state = async (name: string) => {
+      const rows: string[] = [];
+      try {
+        for await (const e of tables(name).listEntities()) rows.push(`${e.partitionKey}|${e.rowKey}|${e.etag}`);
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+      }
+      return rows.sort();
+    };
     const address = fc.oneof(
       fc.stringMatching(/^\+[1-9]\d{1,14}$/),
       fc.stringMatching(/^whatsapp:\+[1-9]\d{1,14}$/),
+      fc.constantFrom('+14155550190', '+14155550190', "+14155550190' or PartitionKey ne '"),
       fc.string({ maxLength: 40 }),
       fc.constantFrom('%ZZ', '..', 'whatsapp%3A%2B1', "'", '%27%20or%201%20eq%201'),
     );
+    // Batch messages carry a marker in their body, so what reached Twilio can be told apart afterwards.
+    let marker = 0;
+    // Weighted so that batches are accepted in most runs as well as refused (both are asserted below).
+    const message = fc.oneof(
+      { weight: 3, arbitrary: fc.constant('valid') },
+      fc.constantFrom({ to: 'x' }, { type: 'fax' }, { body: '' }, { to: '+33142685300' }, { sendAt: 'never' }),
+    );
     const request = fc.oneof(
-      fc.record({
-        kind: fc.constant('batch'),
-        body: fc.oneof(fc.jsonValue(), fc.record({ messages: fc.array(fc.jsonValue(), { maxLength: 5 }) })),
-      }),
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          kind: fc.constant('batch'),
+          body: fc.oneof(
+            fc.jsonValue(),
+            { weight: 3, arbitrary: fc.record({ messages: fc.array(message, { maxLength: 5 }) }) },
+            fc.record({ messages: fc.array(message, { maxLength: 3 }), extra: fc.jsonValue() }),
+          ),
+        }),
+      },
       fc.record({ kind: fc.constant('optout'), address, method: fc.constantFrom('GET', 'PUT', 'DELETE'), body: fc.jsonValue() }),
       fc.record({ kind: fc.constant('cancel'), address }),
       fc.record({ kind: fc.constant('list'), address }),
     );
+    const accepted = new Set<string>();
+    const refused = new Set<string>();
     await fc.assert(
       fc.asyncProperty(request, async (r) => {
         const segment = 'address' in r ? encodeURIComponent(r.address).replace(/%25/g, '%') : '';
+        let markers: string[] = [];
+        let body: unknown = 'body' in r ? r.body : undefined;
+        if (r.kind === 'batch' && typeof body === 'object' && body !== null && 'messages' in body && Array.isArray(body.messages)) {
+          const messages = (body.messages as unknown[]).map((m) => {
+            const text = `hostile-batch-${marker++}`;
+            return typeof m === 'object' && m !== null
+              ? { type: 'sms', to: `+1415555${2000 + (marker % 1000)}`, body: text, ...m }
+              : { type: 'sms', to: `+1415555${2000 + (marker % 1000)}`, body: text };
+          });
+          markers = messages.map((m) => m.body);
+          body = { ...body, messages };
+        }
         const [url, init]: [string, RequestInit] =
           r.kind === 'batch'
-            ? [`${base}/api/outbound/batch`, { method: 'POST', body: JSON.stringify(r.body) }]
+            ? [`${base}/api/outbound/batch`, { method: 'POST', body: JSON.stringify(body) }]
             : r.kind === 'optout'
               ? [
                   `${base}/api/optouts/${segment}?sender=${segment}`,
@@ -342,10 +387,249 @@ describe('hostile input over HTTP', () => {
               : r.kind === 'cancel'
                 ? [`${base}/api/outbound/${segment}`, { method: 'DELETE' }]
                 : [`${base}/api/optouts?pageSize=2&continuationToken=${segment}`, {}];
+        const before = { optOuts: await state(app.optOutTable), ledger: await state('outboundledger') };
         const got = await answer(await fetch(url, init));
         expect({ kind: r.kind, status: got.status < 500 }).toEqual({ kind: r.kind, status: true });
         expect(got.body).not.toMatch(/\n\s+at |node_modules/);
         expect(leakedSecrets(got.body)).toEqual([]);
+        const after = { optOuts: await state(app.optOutTable), ledger: await state('outboundledger') };
+        const changed = got.status < 300 && !(r.kind === 'optout' && r.method === 'GET') && r.kind !== 'list';
+        if (!changed) expect(after.optOuts).toEqual(before.optOuts);
+        // Messages of earlier requests (relays, accepted batches) are being sent meanwhile, and add and change ledger
+        // rows: only the key a cancel named is compared; a refused batch is proven by what reaches Twilio, below.
+        const rowOf = (rows: string[]) => rows.filter((row) => 'address' in r && row.startsWith(`${r.address}|`));
+        if (r.kind === 'cancel' && got.status >= 300) expect(rowOf(after.ledger)).toEqual(rowOf(before.ledger));
+        if (r.kind !== 'batch') return;
+        if (got.status >= 300) {
+          for (const m of markers) refused.add(m);
+          return;
+        }
+        const results = (JSON.parse(got.body) as { results: Array<{ index: number; status?: string }> }).results;
+        for (const result of results) (result.status ? accepted : refused).add(markers[result.index]);
+      }),
+      { numRuns: RUNS },
+    );
+    // Each accepted message reaches Twilio once; no refused one ever does.
+    const sent = () =>
+      app.twilio.requests
+        .filter((t) => t.path.endsWith('/Messages.json'))
+        .map((t) => t.form.get('Body') ?? '')
+        .filter((b) => b.startsWith('hostile-batch-'));
+    await waitFor(() => ([...accepted].every((m) => sent().includes(m)) ? true : undefined), { context: () => app.host.output() });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sent().filter((b) => refused.has(b))).toEqual([]);
+    expect(sent().length).toBe(new Set(sent()).size);
+    expect([accepted.size > 0, refused.size > 0]).toEqual([true, true]);
+    expectCleanHostOutput();
+  });
+});
+
+describe('the token endpoint over HTTP', () => {
+  test('forged, malformed and oversized principal headers get a token only for a valid identity, and a refusal issues none', async () => {
+    const issued = () => app.host.output().match(/Issued a browser token/g)?.length ?? 0;
+    const before = issued();
+    const statuses = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(hostilePrincipalHeaders, async (headers) => {
+        const response = await fetch(`${app.host.baseUrl}/api/token`, { method: 'POST', headers });
+        const body = await response.text();
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        // 431: the host's HTTP server refuses headers over its limit before the app sees them; 429: the rate limit.
+        expect([200, 401, 429, 431]).toContain(response.status);
+        expect(body).not.toMatch(/\n\s+at |node_modules/);
+        expect(leakedSecrets(body)).toEqual([]);
+        if (response.status !== 200) {
+          expect(body).not.toContain('token"');
+          return;
+        }
+        const { identity } = JSON.parse(body) as { identity: string };
+        expect(CLIENT_IDENTITY.test(identity)).toBe(true);
+        expect(identity).toBe(headers['X-MS-CLIENT-PRINCIPAL-ID'].toLowerCase());
+      }),
+      { numRuns: RUNS },
+    );
+    // The log lines arrive through a pipe: give the last ones a moment.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(issued() - before).toBe(statuses.get(200) ?? 0);
+    expect(statuses.get(401)).toBeGreaterThan(0);
+    expectCleanHostOutput();
+  });
+});
+
+describe('recording links over HTTP', () => {
+  const A = `RE${'c'.repeat(32)}`;
+  const B = `RE${'d'.repeat(32)}`;
+  let key: Buffer;
+  let expiresAt: number;
+
+  beforeAll(async () => {
+    // The app makes its link key on first use; then the test signs links with it, as the voicemail flow would.
+    expect((await fetch(`${app.host.baseUrl}/api/recordings/${A}?exp=1&sig=x`)).status).toBe(403);
+    const container = BlobServiceClient.fromConnectionString(app.azurite.connectionString).getContainerClient('hostile-recordings');
+    key = await container.getBlockBlobClient('link-signing-key').downloadToBuffer();
+    expiresAt = Math.floor(Date.now() / 1000) + 3600;
+    for (const sid of [A, B]) {
+      await container
+        .getBlockBlobClient(`${sid}.mp3`)
+        .uploadData(Buffer.from(`ID3 ${sid}`), { blobHTTPHeaders: { blobContentType: 'audio/mpeg' } });
+    }
+  });
+
+  const link = (sid: string, query: string) => `${app.host.baseUrl}/api/recordings/${sid}?${query}`;
+  const signed = (sid: string, exp = expiresAt) => recordingLinkQuery(key, { sid, expiresAt: exp });
+  const withSig = (sig: (genuine: string) => string) => {
+    const q = new URLSearchParams(signed(A));
+    q.set('sig', sig(q.get('sig')!));
+    return q.toString();
+  };
+
+  test('the link as signed opens its recording', async () => {
+    const response = await fetch(link(A, signed(A)));
+    expect([response.status, await response.text()]).toEqual([200, `ID3 ${A}`]);
+  });
+
+  test.each([
+    ['a link for another recording', () => link(B, signed(A))],
+    ['an expired link', () => link(A, signed(A, Math.floor(Date.now() / 1000) - 1))],
+    ['a link that expired a year ago', () => link(A, signed(A, Math.floor(Date.now() / 1000) - 365 * 86400))],
+    [
+      'an altered signature (first character)',
+      () =>
+        link(
+          A,
+          withSig((s) => (s[0] === 'A' ? 'B' : 'A') + s.slice(1)),
+        ),
+    ],
+    [
+      'an altered signature (last character)',
+      () =>
+        link(
+          A,
+          withSig((s) => s.slice(0, -1) + (s.endsWith('A') ? 'B' : 'A')),
+        ),
+    ],
+    [
+      'a signature cut short',
+      () =>
+        link(
+          A,
+          withSig((s) => s.slice(0, 20)),
+        ),
+    ],
+    [
+      'a signature with padding added',
+      () =>
+        link(
+          A,
+          withSig((s) => `${s}=`),
+        ),
+    ],
+    [
+      'a signature percent-encoded twice',
+      () =>
+        link(
+          A,
+          withSig((s) => encodeURIComponent(encodeURIComponent(`${s}/`))),
+        ),
+    ],
+    ['the expiry moved a day later', () => link(A, signed(A).replace(/exp=\d+/, `exp=${expiresAt + 86400}`))],
+    ['the sid in upper case', () => link(A.toUpperCase(), signed(A))],
+    ['the sid with .mp3', () => link(`${A}.mp3`, signed(A))],
+    ['the link key blob by name', () => link('link-signing-key', signed(A))],
+  ])('%s gets 403 and no body', async (_, url) => {
+    const response = await fetch(url());
+    expect(response.status).toBe(403);
+    expect(await response.text()).toBe('');
+    expectCleanHostOutput();
+  });
+});
+
+describe('the Debugger webhook (/api/twilio-alerts) over HTTP', () => {
+  const alert = (): Record<string, string> => ({
+    AccountSid: SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID,
+    Sid: uniqueSid('SM').replace(/^SM/, 'NO'),
+    Level: 'ERROR',
+    Timestamp: new Date().toISOString(),
+    Payload: JSON.stringify({
+      error_code: '11200',
+      webhook: { request: { url: 'https://calls.example.com/api/voice?x=1', method: 'POST' } },
+    }),
+  });
+
+  test('refuses unsigned (400), forged and changed replays (403), and takes the genuine event (204)', async () => {
+    const webhook: GenuineWebhook = { name: 'twilio-alerts', functionName: 'twilioAlerts', query: '', params: alert() };
+    for (const bad of badVersions(webhook)) {
+      const refused = await answer(await bad.send());
+      // The route takes POST only: the replay as a GET never reaches the function.
+      const status = bad.name.includes('in the query instead') ? 404 : bad.status;
+      expect({ name: bad.name, status: refused.status }).toEqual({ name: bad.name, status });
+      expect(unacceptable(refused)).toBeUndefined();
+    }
+    const url = webhookUrl(app.host.baseUrl, webhook);
+    const accepted = await post(url, webhook.params, sign(TOKEN, url, webhook.params));
+    expect([accepted.status, await accepted.text()]).toEqual([204, '']);
+    expectCleanHostOutput();
+  });
+
+  test('signed hostile events get 204 or a clean 400, never a 5xx', async () => {
+    const url = `${app.host.baseUrl}/api/twilio-alerts`;
+    await fc.assert(
+      fc.asyncProperty(hostileBody(['Level', 'Payload', 'Sid', 'Timestamp', 'AccountSid'], alert()), async (body) => {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': sign(TOKEN, url, formParamsOf(body)) },
+          body: new Uint8Array(body),
+        });
+        const got = await answer(response);
+        expect([204, 400]).toContain(got.status);
+        if (got.status === 400) expect(unacceptable(got)).toBeUndefined();
+      }),
+      { numRuns: RUNS },
+    );
+    expectCleanHostOutput();
+  });
+});
+
+describe('the audio function over HTTP', () => {
+  const FILE = 'hostile-hold.mp3';
+  const BYTES = 'ID3 hostile hold music';
+
+  beforeAll(async () => {
+    const blobs = BlobServiceClient.fromConnectionString(app.azurite.connectionString);
+    const audio = blobs.getContainerClient('audio');
+    await audio.createIfNotExists();
+    await audio.getBlockBlobClient(FILE).uploadData(Buffer.from(BYTES));
+    await audio.getBlockBlobClient('private/notes.mp3').uploadData(Buffer.from('not for callers'));
+  });
+
+  test('any path below /api/audio/ gets the file only by its exact name, else a clean 4xx', async () => {
+    const segment = fc.oneof(
+      fc.constantFrom(
+        FILE,
+        encodeURIComponent(FILE),
+        'private/notes.mp3',
+        'private%2Fnotes.mp3',
+        `..%2Fhostile-recordings%2FRE${'c'.repeat(32)}.mp3`,
+        `%2E%2E%2F${FILE}`,
+        `${FILE}%00`,
+        `${FILE}%2F`,
+        `${FILE.toUpperCase()}`,
+        'link-signing-key',
+        '%ZZ',
+        '%E0%A4%A',
+      ),
+      hostileForm([FILE], { maxPairs: 1 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(segment, fc.constantFrom('GET', 'HEAD'), async (path, method) => {
+        const response = await fetch(`${app.host.baseUrl}/api/audio/${path}`, { method });
+        const body = await response.text();
+        expect(response.status).toBeLessThan(500);
+        expect(body).not.toMatch(/\n\s+at |node_modules/);
+        if (response.status === 200) {
+          expect(decodeURIComponent(new URL(response.url).pathname)).toBe(`/api/audio/${FILE}`);
+          expect(body).toBe(method === 'HEAD' ? '' : BYTES);
+        } else expect(body).not.toContain('for callers');
       }),
       { numRuns: RUNS },
     );

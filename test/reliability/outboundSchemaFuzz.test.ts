@@ -9,10 +9,35 @@ const RUNS = Number(process.env.FUZZ_RUNS) || 200;
 const now = new Date('2030-01-01T00:00:00Z');
 const ZOD_WORDING = /expected|received|Invalid input|Too (big|small)|Invalid (option|string)|Unrecognized|must be record/i;
 
-const field = fc.constantFrom('type', 'to', 'from', 'body', 'mediaUrls', 'say', 'twiml', 'url', 'sendAt', 'metadata', 'idempotencyKey');
+const field = fc.constantFrom(
+  'type',
+  'to',
+  'from',
+  'body',
+  'mediaUrls',
+  'say',
+  'twiml',
+  'url',
+  'sendAt',
+  'metadata',
+  'idempotencyKey',
+  'correlationId',
+);
 const fieldValue = fc.oneof(
   fc.jsonValue(),
-  fc.constantFrom('sms', 'call', '+15551234567', '', 'https://example.com/a.jpg', 'not a url', '/api/message', '2030-01-02T00:00:00Z'),
+  fc.constantFrom(
+    'sms',
+    'call',
+    '+15551234567',
+    '',
+    'https://example.com/a.jpg',
+    'not a url',
+    '/api/message',
+    '2030-01-02T00:00:00Z',
+    '4bf92f3577b34da6a3ce929d0e0e4736',
+    '0'.repeat(32),
+  ),
+  fc.stringMatching(/^[0-9a-fA-F]{30,34}$/),
   fc.array(fc.oneof(fc.webUrl(), fc.string()), { maxLength: 12 }),
 );
 const nearlyMessages = fc.dictionary(field, fieldValue, { maxKeys: 8 });
@@ -45,11 +70,11 @@ const sms = fc.record(
   { requiredKeys: ['type', 'to', 'body'] },
 );
 
-test('the content hash ignores field order and the key, and changes with the content', () => {
+test('the content hash ignores field order, the key and the correlationId, and changes with the content', () => {
   fc.assert(
-    fc.property(sms, fc.string({ minLength: 1, maxLength: 20 }), (message, extra) => {
+    fc.property(sms, fc.string({ minLength: 1, maxLength: 20 }), fc.stringMatching(/^[0-9a-f]{32}$/), (message, extra, correlationId) => {
       const reordered = Object.fromEntries(Object.entries(message).reverse()) as unknown as OutboundMessage;
-      expect(contentHash({ ...reordered, idempotencyKey: 'another-key' })).toBe(contentHash(message));
+      expect(contentHash({ ...reordered, idempotencyKey: 'another-key', correlationId })).toBe(contentHash(message));
       expect(contentHash({ ...message, body: `${message.body}${extra}` })).not.toBe(contentHash(message));
     }),
     { numRuns: RUNS },

@@ -9,6 +9,11 @@ import { sign, smsParams, twilioPost } from '../../harness/twilioRequests';
 import { ALICE, principalHeaders } from '../../harness/principal';
 import { waitFor } from '../../harness/waitFor';
 import { QueueServiceClient } from '@azure/storage-queue';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import jwt from 'jsonwebtoken';
+import { repoRoot } from '../../harness/localHost';
 
 const TOKEN = SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN;
 let app: SentinelApp;
@@ -44,6 +49,30 @@ async function drainEvents(): Promise<Array<{ type: string }>> {
       await queue.deleteMessage(m.messageId, m.popReceipt);
     }
   }
+}
+
+/** A phone number as text or inside a URL: + (or %2B) and 8 to 15 digits. SIDs are hex and carry no +. */
+const PHONE_NUMBER = /(\+|%2B)\d{8,15}/i;
+
+/** The data fields a type's published schema documents as phone numbers (its `phone` fields: from, to). */
+function phoneFields(type: string): Set<string> {
+  const schema = JSON.parse(readFileSync(join(repoRoot, 'schema', 'events', `${type}.schema.json`), 'utf8')) as {
+    properties: { data: { properties: Record<string, { description?: string }> } };
+  };
+  return new Set(
+    Object.entries(schema.properties.data.properties)
+      .filter(([, field]) => field.description?.includes('E.164 for phone numbers'))
+      .map(([name]) => `data.${name}`),
+  );
+}
+
+/** Every string in a JSON value with its dotted path (array items as [n]). */
+function stringsIn(value: unknown, path = ''): Array<{ path: string; value: string }> {
+  if (typeof value === 'string') return [{ path, value }];
+  if (Array.isArray(value)) return value.flatMap((item, i) => stringsIn(item, `${path}[${i}]`));
+  if (typeof value === 'object' && value !== null)
+    return Object.entries(value).flatMap(([key, item]) => stringsIn(item, path ? `${path}.${key}` : key));
+  return [];
 }
 
 const executedOutbound = () => app.host.output().match(/Executed 'outbound' \(/g)?.length ?? 0;
@@ -94,6 +123,8 @@ test('no credential appears in any log line or HTTP answer while every function 
     .join('\n');
   expect(claims).toContain(SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID);
   expect(leakedSecrets(claims).filter((name) => name !== 'TWILIO_ACCOUNT_SID')).toEqual([]);
+  // Signed with the API key secret (so that secret was in use here), which no claim, log line or answer holds.
+  expect(() => jwt.verify(issued, SENTINEL_CREDENTIALS.TWILIO_API_KEY_SECRET)).not.toThrow();
   expect(await send(tokenUrl, { method: 'POST' })).toBe(401);
   expect(await send(tokenUrl, { method: 'POST', headers: { ...principalHeaders(), 'X-MS-CLIENT-PRINCIPAL': '%%' } })).toBe(401);
   expect(
@@ -180,6 +211,26 @@ test('no credential appears in any log line or HTTP answer while every function 
 
   expect(leakedSecrets(app.host.output())).toEqual([]);
   expect(leakedSecrets(answers.join('\n'))).toEqual([]);
+  // Credentials beyond Twilio's: the browser token just issued (a bearer credential), the key that signs recording
+  // links, the storage account key of the connection string, and any link or SAS signature (sig=...).
+  const linkKey = await BlobServiceClient.fromConnectionString(app.azurite.connectionString)
+    .getContainerClient('secrets-recordings')
+    .getBlockBlobClient('link-signing-key')
+    .downloadToBuffer();
+  const accountKey = /AccountKey=([^;]+)/.exec(app.azurite.connectionString)![1];
+  const credentials = [
+    { name: 'the issued browser token', value: issued },
+    { name: "the browser token's signature", value: issued.split('.')[2] },
+    { name: 'the link key (hex)', value: linkKey.toString('hex') },
+    { name: 'the link key (base64)', value: linkKey.toString('base64') },
+    { name: 'the link key (base64url)', value: linkKey.toString('base64url') },
+    { name: 'the storage account key', value: accountKey },
+    { name: 'the storage account key (URL-encoded)', value: encodeURIComponent(accountKey) },
+  ];
+  const found = (text: string) => credentials.filter(({ value }) => text.includes(value)).map(({ name }) => name);
+  expect(found(app.host.output())).toEqual([]);
+  expect(found(answers.filter((a) => !a.includes('"token"')).join('\n'))).toEqual([]);
+  expect(app.host.output()).not.toMatch(/[?&]sig=[\w%-]{8,}/);
 
   // Every event the run published: no credential, and phone numbers only in the types that document them.
   const events = await drainEvents();
@@ -196,6 +247,18 @@ test('no credential appears in any log line or HTTP answer while every function 
     .map((e) => JSON.stringify(e))
     .join('\n');
   expect(statusText).not.toMatch(/\+\d{6,}/);
+  // Phone numbers only in the fields each type's schema documents as one (schema/events, "E.164 for phone numbers").
+  const strayNumbers = events.flatMap((event) => {
+    const documented = phoneFields(event.type);
+    return stringsIn(event)
+      .filter(({ path, value }) => PHONE_NUMBER.test(value) && !documented.has(path))
+      .map(({ path }) => `${event.type} ${path}`);
+  });
+  expect(strayNumbers).toEqual([]);
+  // The check sees numbers where they belong (an incoming SMS's from and to), so it would see them elsewhere.
+  const placed = events.flatMap((e) => stringsIn(e).filter(({ path, value }) => phoneFields(e.type).has(path) && PHONE_NUMBER.test(value)));
+  expect(placed.length).toBeGreaterThan(0);
+  expect(found(JSON.stringify(events))).toEqual([]);
   // TWILIO_LOG_LEVEL=debug is set for this host; twilio-node's request logging must still be off.
   expect(app.host.output()).not.toContain('-- BEGIN Twilio API Request --');
 });
@@ -222,6 +285,7 @@ test('the sentinel check finds a credential in each form it could leak in', () =
   expect(leakedSecrets(`authorization: Basic ${Buffer.from(`${keySid}:${keySecret}`).toString('base64')}`)).toEqual([
     'Basic auth with the API key',
   ]);
+  expect(leakedSecrets(`key: ${Buffer.from(keySecret).toString('base64')}`)).toEqual(['TWILIO_API_KEY_SECRET (base64)']);
   expect(leakedSecrets(`Executed 'sms' (POST /api/sms -> 200, 3.1 ms)`)).toEqual([]);
   expect(sign(token, 'https://example.com/api/sms', {})).not.toContain(token);
 });

@@ -51,4 +51,16 @@ describe('reading a Twilio Debugger event', () => {
   test('cuts oversized values', () => {
     expect(parseDebuggerEvent(payload({ error_code: 'x'.repeat(10_000) }))?.errorCode).toHaveLength(500);
   });
+
+  // Found by test/reliability/operatorFuzz.test.ts: cut to 500 characters, these still took 3,000 and 4,500 in the log line.
+  test.each([
+    ['lone surrogates', { error_code: '\ud800'.repeat(10_000) }, 'errorCode'],
+    ['control characters', { resource_sid: '\u0001'.repeat(10_000) }, 'resourceSid'],
+    ['quotes', { resource_sid: '"'.repeat(10_000) }, 'resourceSid'],
+    ['a URL of accented characters', { webhook: { request: { url: `https://a.example/${'\u00e9'.repeat(10_000)}` } } }, 'failingUrl'],
+  ] as const)('keeps %s to at most 500 characters as the log line writes them', (_, body, field) => {
+    const value = parseDebuggerEvent(payload(body))?.[field];
+    expect(value).toBeDefined();
+    expect(JSON.stringify(value).length - 2).toBeLessThanOrEqual(500);
+  });
 });

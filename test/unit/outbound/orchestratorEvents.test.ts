@@ -132,7 +132,12 @@ describe('the status re-check', () => {
   test('a send queues a re-check OUTBOUND_RECONCILE_AFTER_SECONDS later', async () => {
     const t = fakeIo();
     await t.deliver(sms('rc-1'));
-    expect(t.queue.statusChecks).toEqual([{ check: { statusCheck: { key: 'rc-1', check: 1 } }, visibilityTimeoutSeconds: 900 }]);
+    expect(t.queue.statusChecks).toEqual([
+      {
+        check: { statusCheck: { key: 'rc-1', check: 1, correlationId: expect.stringMatching(/^[0-9a-f]{32}$/) } },
+        visibilityTimeoutSeconds: 900,
+      },
+    ]);
   });
 
   test('finds the final status the lost callback would have brought, moves the row and emits the event', async () => {

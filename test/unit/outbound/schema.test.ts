@@ -77,6 +77,12 @@ const INVALID: Array<[string, unknown, RegExp]> = [
     { type: 'sms', to: '+15551234567', body: 'x', metadata: { note: 'x'.repeat(1100) } },
     /metadata: must be at most 1024 bytes/,
   ],
+  // Found by hand after the fuzzing (test/reliability/apiFuzz.test.ts): JSON.stringify threw a RangeError, a 500.
+  [
+    'metadata over 1 KB, nested too deep to write as JSON',
+    { type: 'sms', to: '+15551234567', body: 'x', metadata: JSON.parse(`${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`) as object },
+    /metadata: must be at most 1024 bytes/,
+  ],
   [
     'sendAt without a time zone',
     { type: 'sms', to: '+15551234567', body: 'x', sendAt: '2030-01-02T09:00:00' },

@@ -55,6 +55,14 @@ describe('recording jobs', () => {
     });
   });
 
+  test("a job's correlationId (the voicemail request's) reaches its notification; one that is not a trace id is dropped", () => {
+    const correlationId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const parsed = parseRecordingJob({ ...job, correlationId });
+    expect(parsed.correlationId).toBe(correlationId);
+    expect(recordingNotification(parsed, 'https://x.example/l')).toMatchObject({ correlationId });
+    expect(parseRecordingJob({ ...job, correlationId: 'not-an-id' })).not.toHaveProperty('correlationId');
+  });
+
   test.each([
     ['not JSON', '{'],
     ['another type', { ...job, type: 'sms' }],
