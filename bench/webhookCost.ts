@@ -1,11 +1,15 @@
 // Webhook cost in process: signature check plus TwiML per request, against raw Node doing the same
 // HMAC-SHA1 check and returning a fixed TwiML string. Both start from already-built HttpRequest objects.
+// Requests per CPU-second of this process (its own cost, whatever else the machine runs).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { HttpRequest, InvocationContext, type HttpHandler } from '@azure/functions';
 import { sign } from '../harness/twilioRequests';
+import { median } from '../harness/stats';
 
 export interface WebhookCase {
+  /** The row's name; also the function's unless `fn` is given. */
   name: string;
+  fn?: string;
   path: string;
   params: Record<string, string>;
 }
@@ -55,10 +59,13 @@ async function requestsPerSecond(
 ): Promise<number> {
   check(await handler(requests.pop()!)); // warm-up and correctness
   for (let i = 0; i < 200; i++) await handler(requests.pop()!);
-  const started = process.hrtime.bigint();
+  // Per second of this process's CPU time, not of wall time: on a shared machine other processes' work would
+  // otherwise count against whichever side happened to run while they did.
+  const started = process.cpuUsage();
   const measured = requests.length;
   while (requests.length) await handler(requests.pop()!);
-  return measured / (Number(process.hrtime.bigint() - started) / 1e9);
+  const used = process.cpuUsage(started);
+  return measured / ((used.user + used.system) / 1e6);
 }
 
 export async function webhookCost(handlers: Map<string, HttpHandler>, cases: WebhookCase[], authToken: string, iterations: number) {
@@ -69,30 +76,41 @@ export async function webhookCost(handlers: Map<string, HttpHandler>, cases: Web
     if (status !== 200) throw new Error(`webhook answered ${status}`);
   };
   for (const c of cases) {
-    const handler = handlers.get(c.name);
+    const handler = handlers.get(c.fn ?? c.name);
     if (!handler) {
       rows.push({ name: c.name, skipped: 'function not registered' });
       continue;
     }
     const url = `https://bench.example.com${c.path}`;
-    // Alternate baseline and app runs so drift affects both alike; keep the best of three each.
+    // Short runs, baseline and app alternating, each app run against the baseline run just before it: on a shared
+    // machine the load drifts between runs, and a paired ratio (its median over the rounds) cancels most of it.
+    const rounds = 15;
+    const perRound = Math.max(200, Math.round(iterations / 3));
     const baseline: number[] = [];
     const app: number[] = [];
-    for (let round = 0; round < 3; round++) {
-      baseline.push(
-        await requestsPerSecond(rawNodeHandler(authToken), buildRequests(url, c.params, authToken, iterations + 201), expectOk),
-      );
+    const ratios: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      baseline.push(await requestsPerSecond(rawNodeHandler(authToken), buildRequests(url, c.params, authToken, perRound + 201), expectOk));
       app.push(
         await requestsPerSecond(
           (r) => handler(r, context) as Promise<unknown>,
-          buildRequests(url, c.params, authToken, iterations + 201),
+          buildRequests(url, c.params, authToken, perRound + 201),
           expectOk,
         ),
       );
+      ratios.push(app[round] / baseline[round]);
     }
-    const baselineRps = Math.max(...baseline);
-    const appRps = Math.max(...app);
-    rows.push({ name: c.name, baselineRps: Math.round(baselineRps), appRps: Math.round(appRps), ratio: appRps / baselineRps });
+    const baselineRps = median(baseline);
+    const appRps = median(app);
+    const ratio = median(ratios);
+    rows.push({
+      name: c.name,
+      baselineRps: Math.round(baselineRps),
+      appRps: Math.round(appRps),
+      ratio,
+      ratioMin: Math.min(...ratios),
+      ratioMax: Math.max(...ratios),
+    });
   }
   return rows;
 }

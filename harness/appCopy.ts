@@ -11,14 +11,15 @@ export interface AppCopy {
   remove(): void;
 }
 
-export function appCopyWithQueues(queues: Record<string, unknown>): AppCopy {
+/** `mainJs`: another build of the app to run instead of this checkout's (the benchmark's before/after). */
+export function appCopyWithQueues(queues: Record<string, unknown>, mainJs = join(repoRoot, 'dist', 'main.js')): AppCopy {
   const root = mkdtempSync(join(tmpdir(), 'app-copy-'));
   const hostJson = JSON.parse(readFileSync(join(repoRoot, 'host.json'), 'utf8'));
   hostJson.extensions.queues = { ...hostJson.extensions.queues, ...queues };
   writeFileSync(join(root, 'host.json'), JSON.stringify(hostJson, null, 2));
   copyFileSync(join(repoRoot, 'package.json'), join(root, 'package.json'));
   mkdirSync(join(root, 'dist'));
-  copyFileSync(join(repoRoot, 'dist', 'main.js'), join(root, 'dist', 'main.js'));
+  copyFileSync(mainJs, join(root, 'dist', 'main.js'));
   symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'), 'dir');
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
 }

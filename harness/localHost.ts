@@ -21,14 +21,22 @@ export interface RunningHost {
   stop(): Promise<void>;
 }
 
-export async function startHost(env: Record<string, string>, options: { appRoot?: string } = {}): Promise<RunningHost> {
+export async function startHost(
+  env: Record<string, string>,
+  /** nodeArgs: options for node itself, e.g. --cpu-prof (NODE_OPTIONS refuses some). */
+  options: { appRoot?: string; nodeArgs?: string[] } = {},
+): Promise<RunningHost> {
   const port = await freePort();
   let output = '';
-  const child = spawn(process.execPath, [join(repoRoot, 'build', 'devhost.js'), 'serve', '--port', String(port)], {
-    cwd: options.appRoot ?? repoRoot,
-    env: { PATH: process.env.PATH, DEVHOST_APP_ROOT: options.appRoot ?? '', DEVHOST_SKIP_LOCAL_SETTINGS: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), join(repoRoot, 'build', 'devhost.js'), 'serve', '--port', String(port)],
+    {
+      cwd: options.appRoot ?? repoRoot,
+      env: { PATH: process.env.PATH, DEVHOST_APP_ROOT: options.appRoot ?? '', DEVHOST_SKIP_LOCAL_SETTINGS: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   try {

@@ -18,6 +18,15 @@ export function timeProcesses(
   commands: Array<{ name: string; args: string[]; env?: NodeJS.ProcessEnv }>,
   runs: number,
 ): Record<string, number> {
+  const samples = timeProcessRuns(commands, runs);
+  return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
+}
+
+/** Wall time in ms of each of `runs` fresh processes per command, the commands alternating (sample i of each is one round). */
+export function timeProcessRuns(
+  commands: Array<{ name: string; args: string[]; env?: NodeJS.ProcessEnv }>,
+  runs: number,
+): Record<string, number[]> {
   const samples: Record<string, number[]> = Object.fromEntries(commands.map((c) => [c.name, []]));
   for (let i = 0; i < runs; i++) {
     for (const command of commands) {
@@ -28,7 +37,7 @@ export function timeProcesses(
       samples[command.name].push(elapsed);
     }
   }
-  return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
+  return samples;
 }
 
 /** Operations per second of an async operation run `count` times with `concurrency` in flight. */

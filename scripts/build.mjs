@@ -50,6 +50,8 @@ await Promise.all([
   build({ ...common, entryPoints: [join(root, 'bench/childFirstResponse.ts')], outfile: join(root, 'build/bench-first.js') }),
   build({ ...common, entryPoints: [join(root, 'bench/soak.ts')], outfile: join(root, 'build/soak.js') }),
   build({ ...common, entryPoints: [join(root, 'bench/childWebhooks.ts')], outfile: join(root, 'build/bench-webhooks.js') }),
+  build({ ...common, entryPoints: [join(root, 'bench/childWebhookCost.ts')], outfile: join(root, 'build/bench-webhook-cost.js') }),
+  build({ ...common, entryPoints: [join(root, 'bench/childRawSdk.ts')], outfile: join(root, 'build/bench-raw-sdk.js') }),
   // The browser phone's script (GET /api/phone/softphone.js), with the Twilio Voice SDK, beside the app bundle.
   build({
     entryPoints: [join(root, 'web/softphone.ts')],

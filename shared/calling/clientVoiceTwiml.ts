@@ -2,6 +2,7 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { first, type WebhookParams } from '../webhook/params';
 import { destination, REFUSAL_WORDS, type DialPolicy, type Destination } from './dialPolicy';
+import { memoizeTwiml } from '../twiml/parts/memo';
 
 export interface ClientVoiceAnswer {
   twiml: string;
@@ -12,15 +13,27 @@ export interface ClientVoiceAnswer {
 const NOT_FROM_A_BROWSER = 'Sorry, this line takes calls from the browser phone only. Good bye.';
 
 export function clientVoiceTwiml(params: WebhookParams, policy: DialPolicy): ClientVoiceAnswer {
-  const response = new VoiceResponse();
   // Only a Voice SDK call (From=client:...) may dial out; a phone number pointed at the TwiML App by mistake may not.
   if (!(first(params, 'From') ?? '').toLowerCase().startsWith('client:')) {
-    response.say(NOT_FROM_A_BROWSER);
-    response.hangup();
-    return { twiml: response.toString(), outcome: { kind: 'refused', refusal: 'not-from-a-browser' } };
+    const outcome = { kind: 'refused', refusal: 'not-from-a-browser' } as const;
+    return { twiml: twimlFor(outcome), outcome };
   }
   const outcome = destination(first(params, 'To'), policy);
-  if (outcome.kind === 'client') {
+  return { twiml: twimlFor(outcome), outcome };
+}
+
+/** The TwiML is a function of the decision alone (a handful of refusals, the numbers and browsers called), so repeats come from memory. */
+const twimlFor = memoizeTwiml(
+  (outcome: ClientVoiceAnswer['outcome']) => buildTwiml(outcome),
+  (outcome) => JSON.stringify(outcome),
+);
+
+function buildTwiml(outcome: ClientVoiceAnswer['outcome']): string {
+  const response = new VoiceResponse();
+  if (outcome.kind === 'refused' && outcome.refusal === 'not-from-a-browser') {
+    response.say(NOT_FROM_A_BROWSER);
+    response.hangup();
+  } else if (outcome.kind === 'client') {
     response.dial({ answerOnBridge: true }).client(outcome.identity);
   } else if (outcome.kind === 'number') {
     response.dial({ answerOnBridge: true, callerId: outcome.callerId }).number(outcome.number);
@@ -28,5 +41,5 @@ export function clientVoiceTwiml(params: WebhookParams, policy: DialPolicy): Cli
     response.say(REFUSAL_WORDS[outcome.refusal]);
     response.hangup();
   }
-  return { twiml: response.toString(), outcome };
+  return response.toString();
 }

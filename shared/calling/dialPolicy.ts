@@ -28,9 +28,20 @@ function parse(number: string): PhoneNumber | undefined {
 }
 
 /** The entries that apply: CLIENT_DIAL_ALLOWED's, or the region of the from number. */
+/** TWILIO_FROM_NUMBER's country, parsed once per number rather than on every browser call (it is most of one's cost). */
+const regionOfSender = new Map<string, string | undefined>();
+
+function senderRegion(fromNumber: string): string | undefined {
+  if (!regionOfSender.has(fromNumber)) {
+    if (regionOfSender.size >= 16) regionOfSender.clear();
+    regionOfSender.set(fromNumber, parse(fromNumber)?.country);
+  }
+  return regionOfSender.get(fromNumber);
+}
+
 export function effectiveAllowed(policy: DialPolicy): string[] {
   if (policy.allowed) return [...policy.allowed];
-  const region = policy.fromNumber ? parse(policy.fromNumber)?.country : undefined;
+  const region = policy.fromNumber ? senderRegion(policy.fromNumber) : undefined;
   return region ? [region] : [];
 }
 

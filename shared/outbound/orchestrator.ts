@@ -171,11 +171,11 @@ async function findOrCreate(
   io: OutboundIo,
   request: TwilioRequest,
   since: Date | undefined,
+  optedOut: Promise<boolean>,
 ): Promise<{ resource: TwilioResource; reconciled: boolean }> {
   const found = since ? await io.twilio.find(request, since) : undefined;
   if (found) return { resource: found, reconciled: true };
-  if (await io.optOuts.isOptedOut(request.to, sendersOf(request)))
-    throw new InvalidMessageError('the recipient opted out (replied STOP); nothing was sent');
+  if (await optedOut) throw new InvalidMessageError('the recipient opted out (replied STOP); nothing was sent');
   return { resource: await io.twilio.create(request), reconciled: false };
 }
 
@@ -192,6 +192,15 @@ async function rememberOptOut(io: OutboundIo, request: TwilioRequest, logged: De
     logged({ outcome: 'opt-out recorded from Twilio error 21610' });
   } catch (error) {
     logged({ outcome: 'could not record the opt-out from Twilio error 21610', ...errorFields(error) });
+  }
+}
+
+/** The Twilio request for a message, or the error that building it threw (thrown later, where it is handled). */
+function buildRequest(message: OutboundMessage, key: string, defaults: RequestDefaults): { request: TwilioRequest } | { error: unknown } {
+  try {
+    return { request: twilioRequest(message, { key, defaults }) };
+  } catch (error) {
+    return { error };
   }
 }
 
@@ -365,6 +374,11 @@ export async function deliverOutbound(
   const claimId = io.newClaimId();
   // After a failure of the last delivery, the host moves the message to the poison queue.
   const lastTry = delivery.dequeueCount !== undefined && delivery.dequeueCount >= io.maxDequeueCount;
+  // The opt-out check does not depend on the claim: both round trips run at once. Its answer (or error) is
+  // used only once the claim is ours; a request that cannot be built fails below, after the claim, as before.
+  const built = buildRequest(message, key, io.defaults);
+  const optedOut = 'request' in built ? io.optOuts.isOptedOut(built.request.to, sendersOf(built.request)) : Promise.resolve(false);
+  optedOut.catch(() => undefined);
   // Most keys are new: try the conditional insert first, and read only when the row turns out to exist.
   const claimed = await write(claim({ key, claimId, now, leaseMs: io.sendLeaseMs, info, dequeueCount: delivery.dequeueCount, lastTry }), {
     expect: 'absent',
@@ -397,8 +411,9 @@ export async function deliverOutbound(
   let request: TwilioRequest;
   let sendResult: { resource: TwilioResource; reconciled: boolean };
   try {
-    request = twilioRequest(message, { key, defaults: io.defaults });
-    sendResult = await findOrCreate(io, request, since);
+    if ('error' in built) throw built.error;
+    request = built.request;
+    sendResult = await findOrCreate(io, request, since, optedOut);
   } catch (error) {
     const at = io.now();
     if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError) {
@@ -443,10 +458,13 @@ export async function deliverOutbound(
     ),
     ours,
   );
-  // The re-check is queued before the event is published: should the publish fail, the delivery is retried and
-  // its redelivery publishes; the re-check exists either way.
-  if (recorded.changed && recorded.row?.status === 'sent') await scheduleStatusCheck(io, key, 1, correlationId);
-  await publishPending(io, key, recorded);
+  // The re-check is queued while the event is published (two independent round trips). Should either fail, the
+  // delivery is retried: its redelivery finds the row sent, queues the re-check and publishes what is pending.
+  const settled = await Promise.allSettled([
+    recorded.changed && recorded.row?.status === 'sent' ? scheduleStatusCheck(io, key, 1, correlationId) : undefined,
+    publishPending(io, key, recorded),
+  ]);
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
   logged({
     outcome: reconciled ? 'reconciled (found on Twilio, not sent again)' : 'sent',
     sid: resource.sid,

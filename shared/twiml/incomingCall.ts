@@ -10,6 +10,7 @@ import { appUrl } from './parts/appUrls';
 import { DEFAULT_VOICEMAIL_PROMPT, recordVoicemail } from './voicemail';
 import { ROUTES } from '../platform/routes';
 import { ringBrowsers } from '../calling/ringBrowsers';
+import { memoizeTwiml } from './parts/memo';
 
 /** Calls to refuse before anything is said: a VOICE_BLOCKLIST caller, or no caller ID with VOICE_REJECT_ANONYMOUS. */
 export function callRefused(params: WebhookParams, voice: Pick<VoiceSettings, 'blocklist' | 'rejectAnonymous'>): boolean {
@@ -30,12 +31,43 @@ export function callRefused(params: WebhookParams, voice: Pick<VoiceSettings, 'b
  */
 export function voiceTwiml(params: WebhookParams, options: { url: URL; voice: VoiceSettings; now?: Date }): string {
   const { url, voice } = options;
-  if (callRefused(params, voice)) {
+  const refused = callRefused(params, voice);
+  const open = !refused && (!voice.hours || isOpen(voice.hours, options.now ?? new Date()));
+  const menuInput = voice.mode === 'menu' || voice.closedMode === 'menu';
+  return answersFor(voice)(
+    url,
+    refused,
+    open,
+    menuInput ? first(params, 'Digits') : undefined,
+    menuInput ? first(params, 'SpeechResult') : undefined,
+  );
+}
+
+/**
+ * Every call to the number requests the same URL, and past the caller checks its answer depends only on the
+ * settings, whether the line is open, and a menu's Digits or SpeechResult: repeats come from memory, per settings.
+ */
+const answers = new WeakMap<VoiceSettings, (url: URL, refused: boolean, open: boolean, digits?: string, speech?: string) => string>();
+
+function answersFor(voice: VoiceSettings) {
+  let answer = answers.get(voice);
+  if (!answer) {
+    answer = memoizeTwiml(
+      (url: URL, refused: boolean, open: boolean, digits?: string, speech?: string) =>
+        buildVoiceTwiml(voice, url, refused, open, digits, speech),
+      (url, refused, open, digits, speech) => JSON.stringify([url.href, refused, open, digits, speech]),
+    );
+    answers.set(voice, answer);
+  }
+  return answer;
+}
+
+function buildVoiceTwiml(voice: VoiceSettings, url: URL, refused: boolean, open: boolean, digits?: string, speech?: string): string {
+  if (refused) {
     const response = new VoiceResponse();
     response.reject();
     return response.toString();
   }
-  const open = !voice.hours || isOpen(voice.hours, options.now ?? new Date());
   const mode: VoiceMode = open ? voice.mode : voice.closedMode;
   const greeting = spokenAt(open ? voice.greeting : voice.closedGreeting, url);
   // Built only in the modes that need them: this runs on every incoming call.
@@ -48,7 +80,7 @@ export function voiceTwiml(params: WebhookParams, options: { url: URL; voice: Vo
     const keywords = entries.some(([, option]) => option.keywords.length)
       ? new Map(entries.map(([digits, option]) => [digits, option.keywords]))
       : undefined;
-    return menuResponse({ message: greeting, options, keywords, digits: first(params, 'Digits'), speech: first(params, 'SpeechResult') });
+    return menuResponse({ message: greeting, options, keywords, digits, speech });
   }
   const response = new VoiceResponse();
   if (mode === 'voicemail') {

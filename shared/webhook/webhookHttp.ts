@@ -56,7 +56,8 @@ export function twilioWebhook(handle: WebhookHandler): HttpHandler {
       );
       return textResponse(403, 'Invalid X-Twilio-Signature.\n');
     }
-    const params = mergeParams(paramsFromSearch(parsedUrl.searchParams), formParams(body));
+    // Twilio's own requests to a number's webhook carry no query: then the body's parameters are all there is.
+    const params = parsedUrl.search ? mergeParams(paramsFromSearch(parsedUrl.searchParams), formParams(body)) : formParams(body);
     return handle({ params, url: parsedUrl, body: text, context });
   };
 }
@@ -85,7 +86,7 @@ function signedContent(url: URL, body: SignedBody): string {
 }
 
 function formParams(body: SignedBody): WebhookParams {
-  return body.kind === 'form' ? body.params : {};
+  return body.kind === 'form' ? body.params : (Object.create(null) as WebhookParams);
 }
 
 /** A Twilio webhook that answers TwiML. A TwimlInputError (a missing or malformed parameter) answers 400. */
