@@ -354,13 +354,23 @@ export interface BatchesAudit {
   posts: number;
   /** Recipients with exactly one create on Twilio. */
   sentOnce: number;
+  /** Recipients the faults poisoned (at most one create, the row `poisoned`, the message in the poison queue). */
+  poisoned: number;
   violations: number;
   examples: KeyDetail[];
 }
 
 /** A batch posted again by its producer sends each recipient once. */
 export function auditBatches(input: { batches: BatchRecord[]; rows: Map<string, AuditRow>; creates: AuditCreate[] }): BatchesAudit {
-  const audit: BatchesAudit = { batches: input.batches.length, recipients: 0, posts: 0, sentOnce: 0, violations: 0, examples: [] };
+  const audit: BatchesAudit = {
+    batches: input.batches.length,
+    recipients: 0,
+    posts: 0,
+    sentOnce: 0,
+    poisoned: 0,
+    violations: 0,
+    examples: [],
+  };
   for (const batch of input.batches) {
     audit.posts += batch.completePosts;
     if (batch.completePosts < 2) {
@@ -372,7 +382,8 @@ export function auditBatches(input: { batches: BatchRecord[]; rows: Map<string, 
       const created = createsFor(input.creates, key).length;
       const status = input.rows.get(key)?.status;
       if (created === 1 && typeof status === 'string' && SENT.has(status)) audit.sentOnce++;
-      else if (!(created <= 1 && status === 'poisoned')) {
+      else if (created <= 1 && status === 'poisoned') audit.poisoned++;
+      else {
         audit.violations++;
         pushExample(audit.examples, key, `recipient of ${batch.batchKey}: row ${String(status)}, ${created} create(s)`);
       }
@@ -401,6 +412,11 @@ export interface RecordingsAudit {
   survivedKill: number;
   /** The notification's link opened the copy (200, the audio). */
   linksOpened: number;
+  /**
+   * Copied, but the notification never reached Twilio and its ledger row says why: `poisoned` (in the outbound
+   * poison queue, for replay) or `failed` (refused by Twilio). Accounted for as any outbound message is.
+   */
+  notificationsUnsent: number;
   violations: number;
   examples: KeyDetail[];
 }
@@ -412,6 +428,8 @@ export function auditRecordings(input: {
   creates: AuditCreate[];
   /** The SIDs whose notified link opened the audio. */
   opened: ReadonlySet<string>;
+  /** Ledger rows by key (the notifications' included). */
+  rows: ReadonlyMap<string, AuditRow>;
 }): RecordingsAudit {
   const audit: RecordingsAudit = {
     recordings: input.recordings.length,
@@ -419,6 +437,7 @@ export function auditRecordings(input: {
     notifiedOnce: 0,
     survivedKill: 0,
     linksOpened: 0,
+    notificationsUnsent: 0,
     violations: 0,
     examples: [],
   };
@@ -431,12 +450,15 @@ export function auditRecordings(input: {
     if (linked) audit.notifiedOnce++;
     if (opened) audit.linksOpened++;
     if (linked && copied && recording.killedBetweenCopyAndEnqueue) audit.survivedKill++;
-    if (!copied || !linked || !opened || recording.webhooks === 0) {
+    const status = input.rows.get(recording.notificationKey)?.status;
+    const unsent = copied && texts.length === 0 && (status === 'poisoned' || status === 'failed');
+    if (unsent) audit.notificationsUnsent++;
+    if (!unsent && (!copied || !linked || !opened || recording.webhooks === 0)) {
       audit.violations++;
       pushExample(
         audit.examples,
         recording.sid,
-        `${recording.webhooks} webhook(s); copy ${copied ? 'made' : 'missing'}; ${texts.length} notification(s)${linked ? '' : ' (none with its link)'}; link ${opened ? 'opened' : 'did not open'}`,
+        `${recording.webhooks} webhook(s); copy ${copied ? 'made' : 'missing'}; ${texts.length} notification(s)${linked ? '' : ' (none with its link)'}, ledger ${status ?? 'none'}; link ${opened ? 'opened' : 'did not open'}`,
       );
     }
   }
@@ -532,6 +554,8 @@ export interface SchedulesAudit {
   schedules: number;
   /** Sent once, not before they were due. */
   sentOnTime: number;
+  /** Poisoned by the faults (at most one create, none early, the message in the poison queue). */
+  poisoned: number;
   /** Times a message came back before it was due and went back on the queue for the rest, in all and the fewest for one. */
   hops: number;
   fewestHops: number;
@@ -552,6 +576,7 @@ export function auditSchedules(input: {
   const audit: SchedulesAudit = {
     schedules: input.schedules.length,
     sentOnTime: 0,
+    poisoned: 0,
     hops: 0,
     fewestHops: Infinity,
     violations: 0,
@@ -565,7 +590,8 @@ export function auditSchedules(input: {
     audit.fewestHops = Math.min(audit.fewestHops, hops);
     const early = creates.some((c) => c.at !== undefined && c.at < schedule.dueAt - input.slackMs);
     if (creates.length === 1 && !early && typeof status === 'string' && SENT.has(status)) audit.sentOnTime++;
-    else if (!(creates.length <= 1 && !early && status === 'poisoned')) {
+    else if (creates.length <= 1 && !early && status === 'poisoned') audit.poisoned++;
+    else {
       audit.violations++;
       pushExample(
         audit.examples,

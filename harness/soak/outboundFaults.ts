@@ -325,7 +325,7 @@ async function auditRun(
       events: auditEvents({ rows, events, eventStatuses: OUTBOUND_EVENT_STATUSES }),
       cancels: auditCancels({ cancels: surface.cancels, rows, creates }),
       batches: auditBatches({ batches: surface.batches, rows, creates }),
-      recordings: auditRecordings({ recordings: surface.recordings, copies, creates, opened }),
+      recordings: auditRecordings({ recordings: surface.recordings, copies, creates, opened, rows }),
       rechecks: auditRechecks({
         rows,
         checks: checkEntries(output),
@@ -708,11 +708,14 @@ function surfaceTable(result: FaultRunResult): string[] {
     row('events lost', events.lost),
     row('events duplicated', `${events.duplicated} (changes under more than one id)`),
     row('cancels', `${cancels.cancels}: ${cancels.canceled} canceled, ${cancels.refused} refused (sent); ${cancels.violations} wrong`),
-    row('batches', `${batches.batches} (${batches.posts} POSTs answered): ${batches.sentOnce}/${batches.recipients} recipients sent once`),
+    row(
+      'batches',
+      `${batches.batches} (${batches.posts} POSTs answered): ${batches.sentOnce}/${batches.recipients} recipients sent once, ${batches.poisoned} poisoned`,
+    ),
     row(
       'recordings',
       `${recordings.recordings}: ${recordings.copied} copied, ${recordings.notifiedOnce} texted once, ${recordings.linksOpened} links opened, ` +
-        `${recordings.survivedKill} killed between copy and enqueue`,
+        `${recordings.notificationsUnsent} notifications poisoned or refused, ${recordings.survivedKill} killed between copy and enqueue`,
     ),
     row(
       'status re-checks',

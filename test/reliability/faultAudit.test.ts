@@ -284,17 +284,40 @@ describe('the surface audits', () => {
     const sid = 'RE' + '0'.repeat(32);
     const recording = { sid, notificationKey: `voicemail-recording-${sid}`, webhooks: 1, killedBetweenCopyAndEnqueue: true };
     const text = { key: recording.notificationKey, sid: 'SM1', body: `New voicemail: https://x/api/recordings/${sid}?exp=1&sig=s` };
-    const good = auditRecordings({ recordings: [recording], copies: new Set([sid]), creates: [text], opened: new Set([sid]) });
+    const good = auditRecordings({
+      recordings: [recording],
+      copies: new Set([sid]),
+      creates: [text],
+      opened: new Set([sid]),
+      rows: new Map(),
+    });
     expect(good).toMatchObject({ copied: 1, notifiedOnce: 1, survivedKill: 1, linksOpened: 1, violations: 0 });
-    expect(auditRecordings({ recordings: [recording], copies: new Set(), creates: [text], opened: new Set([sid]) }).violations).toBe(1);
+    expect(
+      auditRecordings({ recordings: [recording], copies: new Set(), creates: [text], opened: new Set([sid]), rows: new Map() }).violations,
+    ).toBe(1);
     expect(
       auditRecordings({
         recordings: [recording],
         copies: new Set([sid]),
         creates: [text, { ...text, sid: 'SM2' }],
         opened: new Set([sid]),
+        rows: new Map(),
       }),
     ).toMatchObject({ notifiedOnce: 0, violations: 1 });
+    // Copied, and its notification poisoned by the faults (or refused by Twilio): accounted for, not lost. A row
+    // that is not final, or none at all, is still wrong.
+    const unsent = (status?: string) =>
+      auditRecordings({
+        recordings: [recording],
+        copies: new Set([sid]),
+        creates: [],
+        opened: new Set(),
+        rows: new Map(status ? [[recording.notificationKey, { status }]] : []),
+      });
+    expect(unsent('poisoned')).toMatchObject({ notificationsUnsent: 1, violations: 0 });
+    expect(unsent('failed')).toMatchObject({ notificationsUnsent: 1, violations: 0 });
+    expect(unsent('accepted')).toMatchObject({ notificationsUnsent: 0, violations: 1 });
+    expect(unsent()).toMatchObject({ notificationsUnsent: 0, violations: 1 });
   });
 
   test('re-checks converge to what Twilio reports, or end with a reason; a row still checking or checked past the last is wrong', () => {
