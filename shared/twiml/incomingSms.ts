@@ -4,6 +4,7 @@ import { outboundSms, sidOrUndefined, truncate, type OutboundSms } from '../outb
 import { first, type WebhookParams } from '../webhook/params';
 import { digitsOf, isE164, isSenderAddress } from '../phone';
 import type { SmsSettings } from '../platform/settings';
+import { memoizeTwiml } from './parts/memo';
 import { xmlSafe } from './parts/speech';
 
 /**
@@ -50,6 +51,16 @@ export interface InboundSms {
 /** The answer when the auto-reply is held back. */
 export const NO_REPLY_TWIML = new MessagingResponse().toString();
 
+// Most numbers answer every texter the same SMS_AUTO_REPLY (no {from} or {body} in it): built once per text.
+const replyTwiml = memoizeTwiml(
+  (text: string) => {
+    const response = new MessagingResponse();
+    response.message(text);
+    return response.toString();
+  },
+  (text) => text,
+);
+
 /**
  * Only people get an auto-reply: an E.164 number, or a channel address around one (whatsapp:+1...). Short codes
  * and alphanumeric sender IDs are machines (banks, alerts, other auto-responders) and cannot read it anyway.
@@ -84,14 +95,14 @@ export function inboundSms(params: WebhookParams, sms: SmsSettings): InboundSms 
   const keyword = smsKeyword(body);
   const sender = from && isSenderAddress(from) ? from : undefined;
   const blocked = from !== undefined && sms.blocklist.length > 0 && sms.blocklist.includes(digitsOf(from));
-  const response = new MessagingResponse();
+  let twiml = NO_REPLY_TWIML;
   let replyTo: string | undefined;
   let noReply: string | undefined;
   if (!keyword && sms.autoReply) {
     if (blocked) noReply = 'the sender is on VOICE_BLOCKLIST';
     else if (!sender || !repliesTo(sender)) noReply = 'the sender is a short code, an alphanumeric sender ID or no number';
     else {
-      response.message(truncate(xmlSafe(fill(sms.autoReply, { from: from ?? '', body })), MAX_SMS_BODY));
+      twiml = replyTwiml(truncate(xmlSafe(fill(sms.autoReply, { from: from ?? '', body })), MAX_SMS_BODY));
       replyTo = sender;
     }
   }
@@ -104,5 +115,5 @@ export function inboundSms(params: WebhookParams, sms: SmsSettings): InboundSms 
           idempotencyKey: `sms-forward-${messageSid}`,
         })
       : undefined;
-  return { twiml: response.toString(), from: sender, keyword: sender ? keyword : undefined, relay, replyTo, blocked, noReply };
+  return { twiml, from: sender, keyword: sender ? keyword : undefined, relay, replyTo, blocked, noReply };
 }
