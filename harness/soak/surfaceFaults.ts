@@ -8,7 +8,7 @@ import { recipientKey } from '../../shared/outbound/batch';
 import { drainTexts, WEBHOOK_BASE_URL, type OutboundRig } from '../outboundRig';
 import { SENTINEL_CREDENTIALS } from '../secrets';
 import { mediaAnswer } from '../twilioMedia';
-import { formBody, sign, voiceCallParams } from '../twilioRequests';
+import { twilioPost, voiceCallParams } from '../twilioRequests';
 import type { AuditEvent, BatchRecord, CancelRecord, CheckEntry, RecordingRecord, ScheduleRecord } from './faultAudit';
 import type { PlannedBatch, PlannedCancel, PlannedLongSchedule, PlannedRecording } from './faultPlan';
 
@@ -182,14 +182,10 @@ async function recordAction(rig: OutboundRig, recording: PlannedRecording): Prom
     RecordingDuration: '7',
   });
   const path = `/api/voicemail?Notify=${encodeURIComponent(recording.notify)}`;
-  const response = await fetch(`${rig.host.baseUrl}${path}`, {
-    method: 'POST',
-    body: formBody(params),
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': sign(SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN, `${WEBHOOK_BASE_URL}${path}`, params),
-    },
-  });
+  const response = await fetch(
+    `${rig.host.baseUrl}${path}`,
+    twilioPost(SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN, `${WEBHOOK_BASE_URL}${path}`, params),
+  );
   return response.status === 200;
 }
 

@@ -15,7 +15,7 @@ const until = <T>(probe: () => T | undefined | false | Promise<T | undefined | f
   waitFor(probe, { context: describe });
 import { createTestCertificate, type TestCertificate } from '../../harness/testCertificate';
 import { LOOPBACK_DNS_PRELOAD } from '../../harness/vaultChain';
-import { sign, smsParams, voiceCallParams } from '../../harness/twilioRequests';
+import { smsParams, twilioPost, voiceCallParams } from '../../harness/twilioRequests';
 
 const TOPIC_HOST = 'twilio-events.eastus-1.eventgrid.azure.test';
 const EVENTS_QUEUE = 'events-it';
@@ -94,11 +94,7 @@ async function eventsFor(subject: string, count: number, where: () => Event[] | 
 
 async function postWebhook(path: string, params: Record<string, string>): Promise<Response> {
   const publicUrl = `${WEBHOOK_BASE_URL}${path}`;
-  return fetch(`${rig.host.baseUrl}${path}`, {
-    method: 'POST',
-    body: new URLSearchParams(params),
-    headers: { 'x-twilio-signature': sign(TOKEN, publicUrl, params) },
-  });
+  return fetch(`${rig.host.baseUrl}${path}`, twilioPost(TOKEN, publicUrl, params));
 }
 
 describe('twilio.outbound.status', () => {
@@ -142,11 +138,7 @@ describe('twilio.outbound.status', () => {
     // Twilio signs the URL without the fragment, and never sends the fragment.
     const signedUrl = callbackUrl.replace(/#.*$/, '');
     const params = { MessageSid: row.sid!, MessageStatus: 'delivered', AccountSid: MOCK_TWILIO_CREDENTIALS.TWILIO_ACCOUNT_SID };
-    const response = await fetch(`${rig.host.baseUrl}/api/status?key=ev-cb-1`, {
-      method: 'POST',
-      body: new URLSearchParams(params),
-      headers: { 'x-twilio-signature': sign(TOKEN, signedUrl, params) },
-    });
+    const response = await fetch(`${rig.host.baseUrl}/api/status?key=ev-cb-1`, twilioPost(TOKEN, signedUrl, params));
     expect(response.status).toBe(204);
     // The callback may come while the send's own publish is under way and publish its event too: at least
     // once, the same id; a consumer keeps the first of each id.
