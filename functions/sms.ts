@@ -8,9 +8,9 @@ import { settings } from '../shared/platform/settings';
 import { inboundSms, NO_REPLY_TWIML } from '../shared/twiml/incomingSms';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
 import { smsReceived } from '../shared/events/inboundEvents';
-import { publishEvents } from '../shared/events/eventsIo';
+import { publishWebhookEvent } from '../shared/events/eventsIo';
 import { ROUTES } from '../shared/platform/routes';
-import { invocationCorrelationId } from '../shared/outbound/correlation';
+import { lazyInvocationCorrelationId } from '../shared/outbound/correlation';
 
 /**
  * The number's incoming-SMS webhook: records STOP/START keywords in the opt-out table (per sender, see README
@@ -21,7 +21,7 @@ import { invocationCorrelationId } from '../shared/outbound/correlation';
 export const sms = twimlWebhook(async ({ params, context }) => {
   const { sms: config, optOutScope } = settings();
   // The relay and the event carry this request's id; the relay's send path keeps it (README, One id through the path).
-  const correlationId = invocationCorrelationId(context.traceContext);
+  const correlationId = lazyInvocationCorrelationId(context.traceContext);
   const result = inboundSms(params, config);
   // Scoped as Twilio scopes it: to the Messaging Service or number that received the keyword (OPTOUT_SCOPE=global: every sender).
   const sender = stopScope(optOutScope, { to: first(params, 'To'), messagingServiceSid: first(params, 'MessagingServiceSid') });
@@ -31,11 +31,15 @@ export const sms = twimlWebhook(async ({ params, context }) => {
   if (result.blocked) context.log('sms from a VOICE_BLOCKLIST sender: no auto-reply, no relay');
   else if (result.noReply) context.log(`sms auto-reply not sent: ${result.noReply}`);
   if (result.relay) {
-    await enqueueOutbound({ ...result.relay, correlationId });
-    context.log(JSON.stringify({ event: 'sms-relay', key: result.relay.idempotencyKey, correlationId, outcome: 'queued' }));
+    await enqueueOutbound({ ...result.relay, correlationId: correlationId() });
+    context.log(
+      JSON.stringify({ event: 'sms-relay', key: result.relay.idempotencyKey, correlationId: correlationId(), outcome: 'queued' }),
+    );
   }
-  const event = smsReceived(params, result.keyword, { source: settings().events.source, time: new Date(), correlationId });
-  if (event) await publishEvents([event], (m) => context.warn(m));
+  await publishWebhookEvent(
+    () => smsReceived(params, result.keyword, { source: settings().events.source, time: new Date(), correlationId: correlationId() }),
+    (m) => context.warn(m),
+  );
   if (result.replyTo) {
     let allowed: boolean;
     try {

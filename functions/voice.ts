@@ -3,7 +3,7 @@ import { settings } from '../shared/platform/settings';
 import { voiceTwiml } from '../shared/twiml/incomingCall';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
 import { callReceived } from '../shared/events/inboundEvents';
-import { publishEvents } from '../shared/events/eventsIo';
+import { publishWebhookEvent } from '../shared/events/eventsIo';
 import { ROUTES } from '../shared/platform/routes';
 
 /**
@@ -13,8 +13,10 @@ import { ROUTES } from '../shared/platform/routes';
 export const voice = twimlWebhook(async ({ params, url, context }) => {
   const config = settings();
   const twiml = voiceTwiml(params, { url, voice: config.voice });
-  const event = callReceived(params, config.voice.mode, { source: config.events.source, time: new Date() });
-  if (event) await publishEvents([event], (m) => context.warn(m));
+  await publishWebhookEvent(
+    () => callReceived(params, config.voice.mode, { source: config.events.source, time: new Date() }),
+    (m) => context.warn(m),
+  );
   return twiml;
 });
 

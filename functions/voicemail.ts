@@ -6,7 +6,7 @@ import { settings } from '../shared/platform/settings';
 import { voicemailTwiml } from '../shared/twiml/voicemail';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
 import { voicemailEvent } from '../shared/events/inboundEvents';
-import { publishEvents } from '../shared/events/eventsIo';
+import { publishWebhookEvent } from '../shared/events/eventsIo';
 import { ROUTES } from '../shared/platform/routes';
 import { invocationCorrelationId } from '../shared/outbound/correlation';
 
@@ -36,8 +36,10 @@ export const voicemail = twimlWebhook(async ({ params, url, context }) => {
     );
   }
   if (result.unsent) context.warn(`voicemail notification not sent: ${result.unsent}`);
-  const event = voicemailEvent(params, { source: settings().events.source, time: new Date(), correlationId });
-  if (event) await publishEvents([event], (m) => context.warn(m));
+  await publishWebhookEvent(
+    () => voicemailEvent(params, { source: settings().events.source, time: new Date(), correlationId }),
+    (m) => context.warn(m),
+  );
   return result.twiml;
 });
 

@@ -69,23 +69,27 @@ export function liveEventSink(): EventSink | undefined {
 const WEBHOOK_PUBLISH_MS = 3000;
 
 /**
- * Publishes a webhook's events (nothing when events are off). A webhook has no row to keep an event in, and the
- * caller on the line matters more: when the sink is down or slow (WEBHOOK_PUBLISH_MS) the event is logged as
- * lost (type and id, no numbers) and the webhook still answers.
+ * Publishes a webhook's event, built only when events are on: webhooks run this on every request, and with events
+ * off neither the event nor its timeout timer is made. A webhook has no row to keep an event in, and the caller
+ * on the line matters more: when the sink is down or slow (WEBHOOK_PUBLISH_MS) the event is logged as lost (type
+ * and id, no numbers) and the webhook still answers.
  */
-export async function publishEvents(events: CloudEvent[], warn: (message: string) => void): Promise<void> {
+export async function publishWebhookEvent(build: () => CloudEvent | undefined, warn: (message: string) => void): Promise<void> {
+  const sink = liveEventSink();
+  const event = sink && build();
+  if (!event) return;
   try {
-    await liveEventSink()?.publish(events, { abortSignal: AbortSignal.timeout(WEBHOOK_PUBLISH_MS) });
+    await sink.publish([event], { abortSignal: AbortSignal.timeout(WEBHOOK_PUBLISH_MS) });
   } catch (error) {
     if (!(error instanceof EventsUnavailableError)) throw error;
     warn(
       JSON.stringify({
         event: 'events',
-        // The webhook request's id, which its events carry in traceparent.
-        correlationId: traceIdOf(events[0]?.traceparent),
+        // The webhook request's id, which its event carries in traceparent.
+        correlationId: traceIdOf(event.traceparent),
         outcome: 'not published',
-        ids: events.map((e) => e.id),
-        types: events.map((e) => e.type),
+        ids: [event.id],
+        types: [event.type],
         error: error.message,
       }),
     );

@@ -2,7 +2,7 @@
 // caller's answer. Storage here is a port nobody listens on.
 import { createServer } from 'node:net';
 import { smsReceivedEvent } from '../../../shared/events/cloudEvent';
-import { liveEventSink, publishEvents, resetEventSinkForTests } from '../../../shared/events/eventsIo';
+import { liveEventSink, publishWebhookEvent, resetEventSinkForTests } from '../../../shared/events/eventsIo';
 import { resetSettingsForTests } from '../../../shared/platform/settings';
 import { resetStorageClientsForTests } from '../../../shared/platform/storageClients';
 
@@ -46,7 +46,10 @@ test('with the events queue unreachable, a webhook waits at most a few seconds a
   });
   const warnings: string[] = [];
   const started = Date.now();
-  await publishEvents([event], (m) => warnings.push(m));
+  await publishWebhookEvent(
+    () => event,
+    (m) => warnings.push(m),
+  );
   expect(Date.now() - started).toBeLessThan(6000);
   expect(warnings).toHaveLength(1);
   expect(JSON.parse(warnings[0])).toMatchObject({
@@ -62,6 +65,9 @@ test('with EVENTS_QUEUE empty and no Event Grid topic, events are off: no sink, 
   env({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', EVENTS_QUEUE: '' });
   expect(liveEventSink()).toBeUndefined();
   const warnings: string[] = [];
-  await publishEvents([event], (m) => warnings.push(m));
+  const build = jest.fn(() => event);
+  await publishWebhookEvent(build, (m) => warnings.push(m));
   expect(warnings).toEqual([]);
+  // Webhooks call this on every request: with events off the event is not even built.
+  expect(build).not.toHaveBeenCalled();
 });

@@ -6,6 +6,7 @@ import {
   eventTraceparent,
   invocationCorrelationId,
   isCorrelationId,
+  lazyInvocationCorrelationId,
   newCorrelationId,
   traceIdOf,
 } from '../../../shared/outbound/correlation';
@@ -30,6 +31,15 @@ describe('ids', () => {
     const ids = [undefined, {}, { traceParent: 'garbage' }, { traceParent: null }].map((c) => invocationCorrelationId(c));
     for (const id of ids) expect(isCorrelationId(id)).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  test('a lazy invocation id is made once, on first use: the relay and the event of one webhook share it', () => {
+    const traced = lazyInvocationCorrelationId({ traceParent: `00-${FIRST}-00f067aa0ba902b7-01` });
+    expect([traced(), traced()]).toEqual([FIRST, FIRST]);
+    const untraced = lazyInvocationCorrelationId(undefined);
+    const id = untraced();
+    expect(isCorrelationId(id)).toBe(true);
+    expect(untraced()).toBe(id);
   });
 
   test.each([
