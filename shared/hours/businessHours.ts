@@ -96,8 +96,25 @@ export function parseHolidays(text: string): Set<string> {
   return out;
 }
 
+/**
+ * The last answer per hours object, with the UTC minute it holds for. Reading the zone's wall clock (Intl's
+ * formatToParts) is most of a business-hours call's cost, and the answer can only change at a minute boundary:
+ * ranges and holidays are whole local minutes, and every offset in use today is a whole number of minutes, so
+ * local minutes (and local midnights, and daylight-saving changes) begin exactly where UTC minutes do.
+ */
+const lastAnswer = new WeakMap<BusinessHours, { minute: number; open: boolean }>();
+
 /** Open at `at`: not a holiday where the office is, and inside one of that weekday's ranges. */
 export function isOpen(hours: BusinessHours, at: Date): boolean {
+  const minute = Math.floor(at.getTime() / 60_000);
+  const last = lastAnswer.get(hours);
+  if (last !== undefined && last.minute === minute) return last.open;
+  const open = openAt(hours, at);
+  lastAnswer.set(hours, { minute, open });
+  return open;
+}
+
+function openAt(hours: BusinessHours, at: Date): boolean {
   const local = localTime(at, hours.timeZone);
   if (hours.holidays.size && (hours.holidays.has(local.date) || hours.holidays.has(local.date.slice(5)))) return false;
   return hours.week[local.weekday].some(([start, end]) => local.minutes >= start && local.minutes < end);

@@ -89,3 +89,83 @@ describe('zoned clock', () => {
     expect(zonedInstant('2026-11-01', 90, 'America/New_York').toISOString()).toBe('2026-11-01T05:30:00.000Z');
   });
 });
+
+describe('the last answer is kept for the rest of its minute', () => {
+  // A fake clock, asked for "now" as the voice webhook asks it, minute after minute.
+  let clock = 0;
+  const setClock = (iso: string) => (clock = Date.parse(iso));
+  const tick = (ms: number) => (clock += ms);
+  const now = () => new Date(clock);
+  afterEach(() => jest.restoreAllMocks());
+
+  test('reads the zone clock once per minute, and again on the next minute', () => {
+    const office = hours('Mon-Fri 09:00-17:30', 'America/New_York');
+    const reads = jest.spyOn(Intl.DateTimeFormat.prototype, 'formatToParts');
+    setClock('2026-01-13T22:29:00Z'); // Tue 17:29:00 EST
+    expect(isOpen(office, now())).toBe(true);
+    tick(59_999); // 17:29:59.999
+    expect(isOpen(office, now())).toBe(true);
+    expect(reads).toHaveBeenCalledTimes(1);
+    tick(1); // 17:30:00.000: closed, the end is exclusive
+    expect(isOpen(office, now())).toBe(false);
+    expect(reads).toHaveBeenCalledTimes(2);
+    // Another hours object has its own answer, even within the same minute.
+    expect(isOpen(hours('Mon-Fri 09:00-18:00', 'America/New_York'), now())).toBe(true);
+    expect(isOpen(office, now())).toBe(false);
+  });
+
+  test('follows a clock that goes back, as well as forward', () => {
+    const office = hours('Mon-Fri 09:00-17:30', 'America/New_York');
+    setClock('2026-01-13T22:30:00Z');
+    expect(isOpen(office, now())).toBe(false);
+    setClock('2026-01-13T22:29:30Z');
+    expect(isOpen(office, now())).toBe(true);
+  });
+
+  test('opens at the first minute after the spring-forward gap and closes again at the fall-back repeat', () => {
+    // New York, Sunday 2026-03-08: 02:00 EST becomes 03:00 EDT at 07:00 UTC.
+    const night = hours('Sun 03:00-04:00', 'America/New_York');
+    setClock('2026-03-08T06:59:00Z'); // 01:59 EST
+    expect(isOpen(night, now())).toBe(false);
+    tick(59_999);
+    expect(isOpen(night, now())).toBe(false);
+    tick(1); // 03:00 EDT, the next UTC minute
+    expect(isOpen(night, now())).toBe(true);
+    // Sunday 2026-11-01: 01:00-02:00 happens twice (EDT, then EST from 06:00 UTC).
+    const early = hours('Sun 01:30-02:00', 'America/New_York');
+    setClock('2026-11-01T05:59:00Z'); // 01:59 EDT
+    expect(isOpen(early, now())).toBe(true);
+    tick(60_000); // 01:00 EST
+    expect(isOpen(early, now())).toBe(false);
+    tick(30 * 60_000); // 01:30 EST, the second time
+    expect(isOpen(early, now())).toBe(true);
+  });
+
+  test('a holiday closes at its local midnight and opens at the next one', () => {
+    const always = hours('Mon-Sun 00:00-24:00', 'America/New_York', '12-25');
+    setClock('2026-12-25T04:59:00Z'); // Thu 24th 23:59 EST
+    expect(isOpen(always, now())).toBe(true);
+    tick(59_999);
+    expect(isOpen(always, now())).toBe(true);
+    tick(1); // Fri 25th 00:00 EST
+    expect(isOpen(always, now())).toBe(false);
+    setClock('2026-12-26T04:59:59.999Z'); // 25th 23:59:59.999
+    expect(isOpen(always, now())).toBe(false);
+    tick(1); // 26th 00:00
+    expect(isOpen(always, now())).toBe(true);
+  });
+
+  test('in every zone this runtime knows, a UTC minute is one local minute (the premise of the cache), sampled yearly 2000 to 2040', () => {
+    const zones = Intl.supportedValuesOf('timeZone');
+    const odd = new Set<string>();
+    // Drifting through the hours of the day and the days of the year: an offset with seconds in it (as some had before the 1970s)
+    // would put a local minute boundary inside the UTC minute, so its first and last millisecond would differ.
+    for (let t = Date.UTC(2000, 0, 1); t < Date.UTC(2040, 0, 1); t += 367 * 86_400_000 + 7 * 3_600_000) {
+      const start = new Date(t - (t % 60_000));
+      const end = new Date(start.getTime() + 59_999);
+      for (const zone of zones) if (JSON.stringify(localTime(start, zone)) !== JSON.stringify(localTime(end, zone))) odd.add(zone);
+    }
+    expect(zones.length).toBeGreaterThan(300);
+    expect([...odd]).toEqual([]);
+  });
+});
