@@ -2,7 +2,7 @@
 // CLIENT_DIAL_ALLOWED allows. An open TwiML App is a toll-fraud hole, so the default is the country of
 // TWILIO_FROM_NUMBER only, and premium-rate and shared-cost numbers are refused unless listed one by one.
 // Pure: no I/O (libphonenumber-js's metadata is data).
-import { parsePhoneNumberFromString, type PhoneNumber } from 'libphonenumber-js/max';
+import { parsePhoneNumberFromString, type NumberType, type PhoneNumber } from 'libphonenumber-js/max';
 import { CLIENT_IDENTITY } from '../clientIdentity';
 import { isE164 } from '../phone';
 
@@ -22,34 +22,45 @@ export type Destination =
 
 const EXPENSIVE = new Set(['PREMIUM_RATE', 'SHARED_COST']);
 
-function parse(number: string): PhoneNumber | undefined {
-  const parsed = parsePhoneNumberFromString(number);
-  return parsed?.isValid() ? parsed : undefined;
+interface Checked {
+  parsed: PhoneNumber;
+  type: NumberType;
 }
 
-/** The entries that apply: CLIENT_DIAL_ALLOWED's, or the region of the from number. */
+/**
+ * A valid number and its type. isValid() is getType() !== undefined wherever the metadata has number types (every
+ * plan in the max metadata has), so the type is computed once and serves both: it is most of a browser call's cost.
+ * isValid() is asked only when there is no type, which keeps the answer exact for a plan without types.
+ */
+function parse(number: string): Checked | undefined {
+  const parsed = parsePhoneNumberFromString(number);
+  if (!parsed) return undefined;
+  const type = parsed.getType();
+  return type !== undefined || parsed.isValid() ? { parsed, type } : undefined;
+}
+
 /** TWILIO_FROM_NUMBER's country, parsed once per number rather than on every browser call (it is most of one's cost). */
 const regionOfSender = new Map<string, string | undefined>();
 
 function senderRegion(fromNumber: string): string | undefined {
   if (!regionOfSender.has(fromNumber)) {
     if (regionOfSender.size >= 16) regionOfSender.clear();
-    regionOfSender.set(fromNumber, parse(fromNumber)?.country);
+    regionOfSender.set(fromNumber, parse(fromNumber)?.parsed.country);
   }
   return regionOfSender.get(fromNumber);
 }
 
+/** The entries that apply: CLIENT_DIAL_ALLOWED's, or the region of the from number. */
 export function effectiveAllowed(policy: DialPolicy): string[] {
   if (policy.allowed) return [...policy.allowed];
   const region = policy.fromNumber ? senderRegion(policy.fromNumber) : undefined;
   return region ? [region] : [];
 }
 
-function numberAllowed(parsed: PhoneNumber, allowed: readonly string[]): Refusal | undefined {
+function numberAllowed({ parsed, type }: Checked, allowed: readonly string[]): Refusal | undefined {
   if (allowed.includes(parsed.number)) return undefined;
   const byCountry = allowed.some((entry) => entry === `+${parsed.countryCallingCode}` || entry === parsed.country);
   if (!byCountry) return 'not-allowed';
-  const type = parsed.getType();
   return type && EXPENSIVE.has(type) ? 'premium' : undefined;
 }
 
@@ -61,13 +72,13 @@ export function destination(to: string | undefined, policy: DialPolicy): Destina
     return CLIENT_IDENTITY.test(identity) ? { kind: 'client', identity } : { kind: 'refused', refusal: 'not-a-destination' };
   }
   if (!isE164(target)) return { kind: 'refused', refusal: 'not-a-destination' };
-  const parsed = parse(target);
-  if (!parsed) return { kind: 'refused', refusal: 'invalid-number' };
-  const region = parsed.country;
+  const checked = parse(target);
+  if (!checked) return { kind: 'refused', refusal: 'invalid-number' };
+  const region = checked.parsed.country;
   if (!policy.fromNumber) return { kind: 'refused', refusal: 'no-caller-id', region };
-  const refusal = numberAllowed(parsed, effectiveAllowed(policy));
+  const refusal = numberAllowed(checked, effectiveAllowed(policy));
   if (refusal) return { kind: 'refused', refusal, region };
-  return { kind: 'number', number: parsed.number, callerId: policy.fromNumber, region };
+  return { kind: 'number', number: checked.parsed.number, callerId: policy.fromNumber, region };
 }
 
 /** What the caller hears when a destination is refused: never the number back, never the policy's detail. */

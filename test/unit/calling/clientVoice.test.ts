@@ -69,6 +69,16 @@ describe('with CLIENT_DIAL_ALLOWED', () => {
     expect(destination('+12125550123', policy)).toMatchObject({ kind: 'refused', refusal: 'not-allowed' });
   });
 
+  test('premium-rate and shared-cost numbers stay refused in every allowed country, while its other numbers pass', () => {
+    const policy = policyOf({ TWILIO_FROM_NUMBER: US_FROM, CLIENT_DIAL_ALLOWED: 'GB, +33' });
+    expect(destination('+449012345678', policy)).toMatchObject({ kind: 'refused', refusal: 'premium', region: 'GB' });
+    expect(destination('+33891234567', policy)).toMatchObject({ kind: 'refused', refusal: 'premium', region: 'FR' });
+    expect(destination('+33810123456', policy)).toMatchObject({ kind: 'refused', refusal: 'premium', region: 'FR' }); // shared cost
+    expect(destination('+448001234567', policy)).toMatchObject({ kind: 'number', number: '+448001234567', region: 'GB' }); // toll free
+    expect(destination('+442079460000', policy)).toMatchObject({ kind: 'number', region: 'GB' });
+    expect(destination('+4490123', policy)).toMatchObject({ kind: 'refused', refusal: 'invalid-number' });
+  });
+
   test('none allows no number at all, but still other browsers', () => {
     const policy = policyOf({ TWILIO_FROM_NUMBER: US_FROM, CLIENT_DIAL_ALLOWED: 'none' });
     expect(destination('+12125550123', policy)).toMatchObject({ kind: 'refused', refusal: 'not-allowed' });
