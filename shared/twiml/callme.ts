@@ -2,9 +2,10 @@ import { first, type WebhookParams } from '../webhook/params';
 import { dialActionUrl, dialNoun, dialTwimlet, whisperUrl } from './parts/dialling';
 import { TwimlInputError } from './parts/errors';
 import { dialTarget, textParam, timeoutParam, urlParam } from './parts/twimletParams';
+import { memoizeByReads } from './parts/readsMemo';
 
 /** The callme twimlet: dials PhoneNumber with a whisper; FailUrl when nobody accepts. */
-export function callmeTwiml(params: WebhookParams, url: URL): string {
+export function buildCallme(params: WebhookParams, url: URL): string {
   return dialTwimlet(params, (response) => {
     const raw = first(params, 'PhoneNumber');
     if (raw === undefined || !raw.trim()) throw new TwimlInputError('PhoneNumber is required.');
@@ -13,3 +14,6 @@ export function callmeTwiml(params: WebhookParams, url: URL): string {
     dialNoun(dial, target, { url: whisperUrl(url, { message: textParam(params, 'Message') }) });
   });
 }
+
+/** Repeats (the same URL, and the same values in every parameter the builder reads) come from memory. */
+export const callmeTwiml = memoizeByReads(buildCallme);

@@ -2,6 +2,7 @@ import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { type WebhookParams } from '../webhook/params';
 import { dialActionUrl, dialAnswered, dialNoun, endOfDial, isDialAction, whisperUrl } from './parts/dialling';
 import { dialTargetText, phoneNumbers, rawTimeoutParam, textParam, urlParam } from './parts/twimletParams';
+import { memoizeByReads } from './parts/readsMemo';
 
 export const FINDME_MAX_NUMBERS = 10;
 
@@ -10,7 +11,7 @@ export const FINDME_MAX_NUMBERS = 10;
  * cannot take the call). Each Dial action carries the numbers not yet tried; when they run out (or none were
  * given), FailUrl or hang up, as twimlets.com does: a 400 would make Twilio play an application error.
  */
-export function findmeTwiml(params: WebhookParams, url: URL): string {
+export function buildFindme(params: WebhookParams, url: URL): string {
   const response = new VoiceResponse();
   // The original kept numbers 11 and on instead of the first 10.
   const [next, ...rest] = phoneNumbers(params, FINDME_MAX_NUMBERS);
@@ -27,3 +28,6 @@ export function findmeTwiml(params: WebhookParams, url: URL): string {
   dialNoun(dial, next, { url: whisperUrl(url, { message, humanCheck: true }) });
   return response.toString();
 }
+
+/** Repeats (the same URL, and the same values in every parameter the builder reads) come from memory. */
+export const findmeTwiml = memoizeByReads(buildFindme);

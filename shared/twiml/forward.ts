@@ -4,6 +4,7 @@ import { sameNumber } from '../phone';
 import { dialActionUrl, dialNoun, dialTwimlet } from './parts/dialling';
 import { TwimlInputError } from './parts/errors';
 import { dialTarget, dialTargetParam, dialTargetText, timeoutParam, urlParam } from './parts/twimletParams';
+import { memoizeByReads } from './parts/readsMemo';
 
 /** AllowedCallers passes a call when the caller's or the called number matches one of them, on their digits. */
 function callerAllowed(params: WebhookParams, allowed: string[]): boolean {
@@ -12,7 +13,7 @@ function callerAllowed(params: WebhookParams, allowed: string[]): boolean {
 }
 
 /** The forward twimlet: dials PhoneNumber, optionally only for AllowedCallers; FailUrl when nobody answers. */
-export function forwardTwiml(params: WebhookParams, url: URL): string {
+export function buildForward(params: WebhookParams, url: URL): string {
   return dialTwimlet(params, (response: VoiceResponse) => {
     const raw = first(params, 'PhoneNumber');
     if (raw === undefined || !raw.trim()) throw new TwimlInputError('PhoneNumber is required.');
@@ -33,3 +34,6 @@ export function forwardTwiml(params: WebhookParams, url: URL): string {
     else dialNoun(response.dial(attributes), target);
   });
 }
+
+/** Repeats (the same URL, and the same values in every parameter the builder reads) come from memory. */
+export const forwardTwiml = memoizeByReads(buildForward);

@@ -5,6 +5,7 @@ import { dialActionUrl, dialAnswered, isDialAction } from './parts/dialling';
 import { TwimlInputError } from './parts/errors';
 import { speak, spokenAt } from './parts/speech';
 import { flagParam, textParam, timeoutParam } from './parts/twimletParams';
+import { memoizeByReads } from './parts/readsMemo';
 
 export const DEFAULT_QUEUE = 'support';
 /** Twilio's own hold music, the public file twimlets.com/holdmusic plays. */
@@ -80,7 +81,7 @@ function agentTwiml(response: VoiceResponse, params: WebhookParams, url: URL, na
  * connected to the longest-waiting caller (<Dial><Queue>). Wait=true and Left=true mark Twilio's requests to the
  * wait URL and the Enqueue action, both this function again.
  */
-export function queueTwiml(params: WebhookParams, url: URL): string {
+export function buildQueue(params: WebhookParams, url: URL): string {
   const response = new VoiceResponse();
   const name = queueName(params);
   if (flagParam(params, 'Agent')) agentTwiml(response, params, url, name);
@@ -100,3 +101,6 @@ export function queueTwiml(params: WebhookParams, url: URL): string {
   }
   return response.toString();
 }
+
+/** Repeats (the same URL, and the same values in every parameter the builder reads) come from memory. */
+export const queueTwiml = memoizeByReads(buildQueue);
