@@ -2,7 +2,7 @@
 // CLIENT_DIAL_ALLOWED allows. An open TwiML App is a toll-fraud hole, so the default is the country of
 // TWILIO_FROM_NUMBER only, and premium-rate and shared-cost numbers are refused unless listed one by one.
 // Pure: no I/O (libphonenumber-js's metadata is data).
-import { parsePhoneNumberFromString, type NumberType, type PhoneNumber } from 'libphonenumber-js/max';
+import { parsePhoneNumberFromString, type NumberType } from 'libphonenumber-js/max';
 import { CLIENT_IDENTITY } from '../clientIdentity';
 import { isE164 } from '../phone';
 
@@ -22,44 +22,55 @@ export type Destination =
 
 const EXPENSIVE = new Set(['PREMIUM_RATE', 'SHARED_COST']);
 
-interface Checked {
-  parsed: PhoneNumber;
+/** What the policy needs to know about a valid number. */
+interface NumberFacts {
+  number: string;
+  country?: string;
+  countryCallingCode: string;
   type: NumberType;
 }
 
 /**
- * A valid number and its type. isValid() is getType() !== undefined wherever the metadata has number types (every
- * plan in the max metadata has), so the type is computed once and serves both: it is most of a browser call's cost.
- * isValid() is asked only when there is no type, which keeps the answer exact for a plan without types.
+ * A valid number's facts. isValid() is getType() !== undefined wherever the metadata has number types (every plan
+ * in the max metadata has), so the type is computed once and serves both; isValid() is asked only when there is
+ * no type, which keeps the answer exact for a plan without types.
  */
-function parse(number: string): Checked | undefined {
+function parse(number: string): NumberFacts | undefined {
   const parsed = parsePhoneNumberFromString(number);
   if (!parsed) return undefined;
   const type = parsed.getType();
-  return type !== undefined || parsed.isValid() ? { parsed, type } : undefined;
+  if (type === undefined && !parsed.isValid()) return undefined;
+  return { number: parsed.number, country: parsed.country, countryCallingCode: parsed.countryCallingCode, type };
 }
 
-/** TWILIO_FROM_NUMBER's country, parsed once per number rather than on every browser call (it is most of one's cost). */
-const regionOfSender = new Map<string, string | undefined>();
+/**
+ * Parsing is most of a browser call's cost (for +1 the library also types the number to tell the NANP countries
+ * apart), and its answer depends on the number alone: kept for TWILIO_FROM_NUMBER and the numbers dialled
+ * recently, least recently used first out. destination() asks only about E.164 numbers (at most 16 characters).
+ */
+const known = new Map<string, NumberFacts | null>();
+const KNOWN_LIMIT = 256;
 
-function senderRegion(fromNumber: string): string | undefined {
-  if (!regionOfSender.has(fromNumber)) {
-    if (regionOfSender.size >= 16) regionOfSender.clear();
-    regionOfSender.set(fromNumber, parse(fromNumber)?.parsed.country);
-  }
-  return regionOfSender.get(fromNumber);
+function facts(number: string): NumberFacts | undefined {
+  let entry = known.get(number);
+  if (entry === undefined) {
+    entry = parse(number) ?? null;
+    if (known.size >= KNOWN_LIMIT) known.delete(known.keys().next().value!);
+  } else known.delete(number);
+  known.set(number, entry);
+  return entry ?? undefined;
 }
 
 /** The entries that apply: CLIENT_DIAL_ALLOWED's, or the region of the from number. */
 export function effectiveAllowed(policy: DialPolicy): string[] {
   if (policy.allowed) return [...policy.allowed];
-  const region = policy.fromNumber ? senderRegion(policy.fromNumber) : undefined;
+  const region = policy.fromNumber ? facts(policy.fromNumber)?.country : undefined;
   return region ? [region] : [];
 }
 
-function numberAllowed({ parsed, type }: Checked, allowed: readonly string[]): Refusal | undefined {
-  if (allowed.includes(parsed.number)) return undefined;
-  const byCountry = allowed.some((entry) => entry === `+${parsed.countryCallingCode}` || entry === parsed.country);
+function numberAllowed({ number, country, countryCallingCode, type }: NumberFacts, allowed: readonly string[]): Refusal | undefined {
+  if (allowed.includes(number)) return undefined;
+  const byCountry = allowed.some((entry) => entry === `+${countryCallingCode}` || entry === country);
   if (!byCountry) return 'not-allowed';
   return type && EXPENSIVE.has(type) ? 'premium' : undefined;
 }
@@ -72,13 +83,13 @@ export function destination(to: string | undefined, policy: DialPolicy): Destina
     return CLIENT_IDENTITY.test(identity) ? { kind: 'client', identity } : { kind: 'refused', refusal: 'not-a-destination' };
   }
   if (!isE164(target)) return { kind: 'refused', refusal: 'not-a-destination' };
-  const checked = parse(target);
+  const checked = facts(target);
   if (!checked) return { kind: 'refused', refusal: 'invalid-number' };
-  const region = checked.parsed.country;
+  const region = checked.country;
   if (!policy.fromNumber) return { kind: 'refused', refusal: 'no-caller-id', region };
   const refusal = numberAllowed(checked, effectiveAllowed(policy));
   if (refusal) return { kind: 'refused', refusal, region };
-  return { kind: 'number', number: checked.parsed.number, callerId: policy.fromNumber, region };
+  return { kind: 'number', number: checked.number, callerId: policy.fromNumber, region };
 }
 
 /** What the caller hears when a destination is refused: never the number back, never the policy's detail. */

@@ -79,6 +79,19 @@ describe('with CLIENT_DIAL_ALLOWED', () => {
     expect(destination('+4490123', policy)).toMatchObject({ kind: 'refused', refusal: 'invalid-number' });
   });
 
+  test('one number under different policies gets each policy its own answer (its facts are kept, not the decision)', () => {
+    const listed = policyOf({ TWILIO_FROM_NUMBER: US_FROM, CLIENT_DIAL_ALLOWED: '+19005550100' });
+    const byDefault = policyOf({ TWILIO_FROM_NUMBER: US_FROM });
+    const british = policyOf({ TWILIO_FROM_NUMBER: '+442079460001' });
+    for (let round = 0; round < 2; round++) {
+      expect(destination('+19005550100', listed)).toMatchObject({ kind: 'number' });
+      expect(destination('+19005550100', byDefault)).toMatchObject({ kind: 'refused', refusal: 'premium' });
+      expect(destination('+19005550100', british)).toMatchObject({ kind: 'refused', refusal: 'not-allowed' });
+      expect(destination('+19005550100', policyOf({}))).toMatchObject({ kind: 'refused', refusal: 'no-caller-id' });
+    }
+    expect(effectiveAllowed(british)).toEqual(['GB']);
+  });
+
   test('none allows no number at all, but still other browsers', () => {
     const policy = policyOf({ TWILIO_FROM_NUMBER: US_FROM, CLIENT_DIAL_ALLOWED: 'none' });
     expect(destination('+12125550123', policy)).toMatchObject({ kind: 'refused', refusal: 'not-allowed' });
