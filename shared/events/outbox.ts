@@ -2,7 +2,8 @@
 // write, and the event is published after it and then cleared from the row. Should the process die in between,
 // whoever touches the row next (the queue's redelivery, a status callback, Twilio's retry of one, the status
 // re-check) publishes what is still pending, with the same id. Pure: the ledger and the sink come in as ports.
-import type { LedgerUpdate, LedgerExpectation, Transition } from '../outbound/ledger';
+// The send path, which holds the row it last wrote, publishes first and writes once (publishThenUpdate).
+import type { LedgerRow, LedgerUpdate, LedgerExpectation, Transition } from '../outbound/ledger';
 import { OUTBOUND_EVENT_STATUSES, outboundStatusEvent, type CloudEvent, type OutboundEventStatus } from './cloudEvent';
 
 /** Where events go: the events queue and, when configured, the Event Grid topic (shared/events/eventsIo.ts). */
@@ -75,6 +76,44 @@ export async function publishPending(ports: OutboxPorts, key: string, update: Le
   const expect = update.etag ? { expect: { row: update.row!, etag: update.etag } } : {};
   const cleared = await ports.ledger.update(key, eventsPublished(new Set(pending.map((e) => e.id))), expect);
   return cleared.changed ? { ...update, row: cleared.row, etag: cleared.etag } : update;
+}
+
+/**
+ * For a writer that holds the row as it last wrote it (and its ETag): the transition's events are made on that row
+ * and published first, and the change is then written with them already gone from its outbox, one ledger write
+ * where updateWithEvents makes two. Event ids depend only on the row and the change, so should the write fail,
+ * whoever retries the change publishes the same ids again. Should the write find the row changed meanwhile (a
+ * status callback that came first), the transition is applied to the row as it is, and an event that makes which
+ * was not published stays in the outbox and is published after the write. Should the publish fail, the change is
+ * written with its events in the outbox, and the error is returned for the caller to throw once it has written.
+ */
+export async function publishThenUpdate(
+  ports: OutboxPorts,
+  key: string,
+  transition: Transition,
+  held: { row: LedgerRow; etag: string },
+): Promise<{ update: LedgerUpdate; publishError?: unknown }> {
+  const recorded = ports.events ? withStatusEvent(transition, ports.events.source) : transition;
+  const pending = recorded(held.row)?.pendingEvents;
+  if (!ports.events || !pending?.length) return { update: await ports.ledger.update(key, recorded, { expect: held }) };
+  let publishError: unknown;
+  let published = new Set<string>();
+  try {
+    await ports.events.publish(pending);
+    published = new Set(pending.map((e) => e.id));
+  } catch (error) {
+    publishError = error;
+  }
+  const update = await ports.ledger.update(key, (row) => withoutEvents(recorded(row), published), { expect: held });
+  if (publishError !== undefined) return { update, publishError };
+  return { update: await publishPending(ports, key, update) };
+}
+
+function withoutEvents(row: LedgerRow | undefined, ids: ReadonlySet<string>): LedgerRow | undefined {
+  if (!row?.pendingEvents || !ids.size) return row;
+  const rest = row.pendingEvents.filter((e) => !ids.has(e.id));
+  const { pendingEvents: _published, ...cleared } = row;
+  return rest.length ? { ...cleared, pendingEvents: rest } : cleared;
 }
 
 /** A ledger update that records its status change's event and publishes it (and anything still pending). */

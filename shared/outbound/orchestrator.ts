@@ -6,7 +6,7 @@
 // Pure: every read and write goes through the OutboundIo it is given (shared/outbound/liveIo.ts in the app,
 // in-memory fakes in test/unit/outbound/orchestrator.test.ts).
 import type { EnqueueOptions } from './outboundQueue';
-import { publishPending, updateWithEvents, withStatusEvent, type EventSink } from '../events/outbox';
+import { publishPending, publishThenUpdate, updateWithEvents, withStatusEvent, type EventSink } from '../events/outbox';
 import {
   checkDelayMs,
   checksEnded,
@@ -206,6 +206,16 @@ function buildRequest(message: OutboundMessage, key: string, defaults: RequestDe
 
 const withEvent = (io: OutboundIo, transition: Transition) => (io.events ? withStatusEvent(transition, io.events.source) : transition);
 
+/** The sent record when this attempt holds no ETag for the row: written, then the re-check and the event at once. */
+async function sentThenPublished(io: OutboundIo, key: string, transition: Transition, correlationId: string): Promise<void> {
+  const recorded = await io.ledger.update(key, transition);
+  const settled = await Promise.allSettled([
+    recorded.changed && recorded.row?.status === 'sent' ? scheduleStatusCheck(io, key, 1, correlationId) : undefined,
+    publishPending(io, key, recorded),
+  ]);
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
+}
+
 async function scheduleStatusCheck(io: OutboundIo, key: string, check: number, correlationId: string | undefined): Promise<void> {
   await io.queue.enqueueStatusCheck(statusCheckMessage(key, check, correlationId), {
     visibilityTimeoutSeconds: visibilityDelaySeconds(checkDelayMs(io.reconcileAfterMs, check)),
@@ -386,7 +396,8 @@ export async function deliverOutbound(
   const outcome = claimOutcome(claimed.previous, claimed.row!, claimId, info.contentHash);
   follow(outcome.row);
   // The row as this claim wrote it: the next update replaces it by ETag without reading it again.
-  const ours = claimed.changed && claimed.etag ? { expect: { row: claimed.row!, etag: claimed.etag } } : {};
+  const held = claimed.changed && claimed.etag ? { row: claimed.row!, etag: claimed.etag } : undefined;
+  const ours = held ? { expect: held } : {};
   if (outcome.kind === 'done') {
     // A redelivery of a message whose attempt ended before its re-check was queued (the process died, or the
     // publish failed): queue it now. A second chain of checks, should the first exist, only fetches twice.
@@ -441,30 +452,29 @@ export async function deliverOutbound(
     throw error;
   }
   const { resource, reconciled } = sendResult;
-  // Outside the try: if this write fails the row keeps this attempt's lease, and the retry that follows
-  // takes over after it and finds the send on Twilio instead of sending again.
-  const recorded = await io.ledger.update(
-    key,
-    withEvent(
-      io,
-      sent({
-        sid: resource.sid,
-        twilioStatus: resource.status,
-        now: io.now(),
-        reconciled,
-        from: request.from,
-        messagingServiceSid: request.kind === 'sms' ? request.messagingServiceSid : undefined,
-      }),
-    ),
-    ours,
-  );
-  // The re-check is queued while the event is published (two independent round trips). Should either fail, the
-  // delivery is retried: its redelivery finds the row sent, queues the re-check and publishes what is pending.
-  const settled = await Promise.allSettled([
-    recorded.changed && recorded.row?.status === 'sent' ? scheduleStatusCheck(io, key, 1, correlationId) : undefined,
-    publishPending(io, key, recorded),
-  ]);
-  for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  const record = sent({
+    sid: resource.sid,
+    twilioStatus: resource.status,
+    now: io.now(),
+    reconciled,
+    from: request.from,
+    messagingServiceSid: request.kind === 'sms' ? request.messagingServiceSid : undefined,
+  });
+  // If a write below fails the row keeps this attempt's lease, and the retry that follows takes over after it
+  // and finds the send on Twilio instead of sending again.
+  if (!held) {
+    await sentThenPublished(io, key, withEvent(io, record), correlationId);
+  } else {
+    // The re-check is queued while the sent event is published, and the row is written once after both (three
+    // independent round trips, two of them at once). Should the enqueue or the publish fail, the row is still
+    // written, with the event kept in its outbox, and the delivery is retried: its redelivery finds the row sent,
+    // queues the re-check and publishes what is pending. A re-check that runs before the row says sent ends.
+    const checking = record(held.row)?.status === 'sent' ? scheduleStatusCheck(io, key, 1, correlationId) : undefined;
+    checking?.catch(() => undefined);
+    const { publishError } = await publishThenUpdate(io, key, record, held);
+    await checking;
+    if (publishError !== undefined) throw publishError;
+  }
   logged({
     outcome: reconciled ? 'reconciled (found on Twilio, not sent again)' : 'sent',
     sid: resource.sid,

@@ -66,7 +66,7 @@ describe('outbound status events', () => {
     expect(t.events.published).toEqual([]);
   });
 
-  test('killed between the ledger write and the publish: the redelivery publishes the same event, with the same id', async () => {
+  test('a send whose publish fails is written sent with the event in its outbox, and the redelivery publishes the same event, with the same id', async () => {
     const t = fakeIo();
     t.events.dieOnNextPublish = true;
     await expect(t.deliver(sms('kill-1'))).rejects.toThrow(ProcessDied);

@@ -2,7 +2,9 @@
 // the status re-check with the event's publish), and the guarantee holds whichever answers first or fails.
 import { deliverOutbound } from '../../../shared/outbound/orchestrator';
 import type { EventSink } from '../../../shared/events/outbox';
-import { fakeOutbound, type FakeOutbound } from './outboundFakes';
+import { callback } from '../../../shared/outbound/ledger';
+import { updateWithEvents } from '../../../shared/events/outbox';
+import { fakeOutbound, ProcessDied, type FakeOutbound } from './outboundFakes';
 
 const TO = '+15551230001';
 const sms = (key = 'k-1') => ({ type: 'sms', to: TO, body: 'Your code is 1234', idempotencyKey: key });
@@ -181,5 +183,100 @@ describe('the status re-check is queued while the sent event is published', () =
     await deliver(sms(), 2);
     expect(fake.queue.statusChecks).toHaveLength(1);
     expect(fake.twilio.creates).toHaveLength(1);
+  });
+});
+
+describe('the sent record is written once, after its event is published', () => {
+  beforeEach(() => {
+    fake = fakeOutbound({}, { events: true });
+  });
+
+  /** The status of every row the ledger writes, in order, with the publishes between them. */
+  function recordWrites(): string[] {
+    const order: string[] = [];
+    fake.ledger.beforeWrite = (_key, row) => void order.push(`write ${row.status}${row.pendingEvents?.length ? ' +outbox' : ''}`);
+    const { events } = fake;
+    fake.io.events = { source: events.source, publish: async (batch) => (order.push('publish'), events.publish(batch)) };
+    return order;
+  }
+
+  test('with events on, a send writes the ledger twice (the claim, then sent) and publishes the sent event before the second write', async () => {
+    const order = recordWrites();
+    await deliver(sms());
+    expect(order).toEqual(['write sending', 'publish', 'write sent']);
+    expect(fake.events.statusEvents().map((e) => e.data.status)).toEqual(['sent']);
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sent', eventCount: 1, lastEventStatus: 'sent' });
+    expect(fake.ledger.row('k-1')?.pendingEvents).toBeUndefined();
+  });
+
+  test('with events off, the re-check is queued while the sent record is written', async () => {
+    fake = fakeOutbound();
+    const order: string[] = [];
+    const written = gate();
+    const { ledger, queue } = fake;
+    let writes = 0;
+    fake.io.ledger = {
+      update: async (key, transition, options) => {
+        if (++writes === 2) {
+          order.push('sent write started');
+          await written.opened;
+        }
+        return ledger.update(key, transition, options);
+      },
+    };
+    fake.io.queue = {
+      enqueue: (message, options) => queue.enqueue(message, options),
+      enqueueStatusCheck: async (check, options) => (order.push('re-check queued'), queue.enqueueStatusCheck(check, options)),
+    };
+    const delivery = deliver(sms());
+    for (let i = 0; i < 5; i++) await settle();
+    expect(order).toEqual(['re-check queued', 'sent write started']);
+    written.open();
+    await delivery;
+    expect(fake.ledger.row('k-1')?.status).toBe('sent');
+  });
+
+  test('a process killed after the publish, before the write: the redelivery finds the send on Twilio and publishes the same event id again', async () => {
+    let die = true;
+    fake.ledger.beforeWrite = (_key, row) => {
+      if (die && row.status === 'sent') {
+        die = false;
+        throw new ProcessDied('killed after the publish, before the ledger write');
+      }
+    };
+    await expect(deliver(sms())).rejects.toThrow(ProcessDied);
+    expect(fake.ledger.row('k-1')?.status).toBe('sending');
+    fake.clock.advance(31_000); // past the attempt's lease
+    await deliver(sms(), 2);
+    expect(fake.twilio.creates).toHaveLength(1);
+    expect(fake.twilio.finds).toHaveLength(1);
+    const sent = fake.events.statusEvents();
+    expect(sent.map((e) => e.data.status)).toEqual(['sent', 'sent']);
+    expect(new Set(sent.map((e) => e.id)).size).toBe(1);
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sent', eventCount: 1 });
+    expect(fake.ledger.row('k-1')?.pendingEvents).toBeUndefined();
+  });
+
+  test('a status callback that lands between the publish and the write: the row ends delivered, each change under one id, nothing pending', async () => {
+    const { events } = fake;
+    let raced = false;
+    fake.io.events = {
+      source: events.source,
+      publish: async (batch) => {
+        await events.publish(batch);
+        if (raced) return;
+        raced = true;
+        const sid = fake.twilio.records[0].sid;
+        await updateWithEvents(fake.io, 'k-1', callback({ kind: 'sms', sid, twilioStatus: 'delivered', now: fake.clock.now() }));
+      },
+    };
+    await deliver(sms());
+    const row = fake.ledger.row('k-1')!;
+    expect(row).toMatchObject({ status: 'delivered', sid: fake.twilio.records[0].sid });
+    expect(row.pendingEvents).toBeUndefined();
+    const changes = fake.events.statusEvents().map((e) => `${e.data.previousStatus}->${e.data.status} ${e.id}`);
+    expect(new Set(changes).size).toBe(changes.length);
+    expect(fake.events.statusEvents().map((e) => e.data.status)).toEqual(['sent', 'delivered']);
+    expect(fake.ledger.conflicts).toBeGreaterThan(0);
   });
 });

@@ -182,14 +182,14 @@ export class ProcessDied extends Error {}
 export class RecordingEventSink implements EventSink {
   readonly source = 'https://calls.example.test';
   readonly published: CloudEvent[] = [];
-  /** When set, the next publish throws ProcessDied instead (killed between the ledger write and the publish). */
+  /** When set, the next publish throws ProcessDied instead (the process dies as it publishes). */
   dieOnNextPublish = false;
 
   async publish(events: CloudEvent[]): Promise<void> {
     await Promise.resolve();
     if (this.dieOnNextPublish) {
       this.dieOnNextPublish = false;
-      throw new ProcessDied('killed between the ledger write and the publish');
+      throw new ProcessDied('killed while publishing');
     }
     this.published.push(...structuredClone(events));
   }
