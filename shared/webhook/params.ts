@@ -42,6 +42,14 @@ function asList(value: string | string[] | undefined): string[] {
   return Array.isArray(value) ? value : [value];
 }
 
+/**
+ * The parameter names, in order. One Reflect.ownKeys rather than for...in: on the recording view of a memoized
+ * builder (twiml/parts/readsMemo.ts) for...in costs a descriptor request per key, about three times as much.
+ */
+function ownKeys(params: WebhookParams): string[] {
+  return Reflect.ownKeys(params).filter((key): key is string => typeof key === 'string');
+}
+
 /** The first value of a parameter, or undefined. */
 export function first(params: WebhookParams, key: string): string | undefined {
   return asList(params[key])[0];
@@ -54,7 +62,7 @@ export function first(params: WebhookParams, key: string): string | undefined {
 export function list(params: WebhookParams, name: string): string[] {
   const prefix = `${name}[`;
   const indexed: Array<[number, string]> = [];
-  for (const key in params) {
+  for (const key of ownKeys(params)) {
     // startsWith first: most of Twilio's ~25 parameters are not list entries, and this runs per request.
     const match = key.startsWith(prefix) ? INDEXED_KEY.exec(key.slice(name.length)) : null;
     if (match) for (const v of asList(params[key])) indexed.push([Number(match[1]), v]);
@@ -72,7 +80,7 @@ const MAP_KEY = /^\[([^\]]+)\]$/;
 export function keyed(params: WebhookParams, name: string): Map<string, string> {
   const prefix = `${name}[`;
   const map = new Map<string, string>();
-  for (const key in params) {
+  for (const key of ownKeys(params)) {
     const match = key.startsWith(prefix) ? MAP_KEY.exec(key.slice(name.length)) : null;
     const firstValue = match ? asList(params[key])[0] : undefined;
     if (match && firstValue !== undefined) map.set(match[1], firstValue);

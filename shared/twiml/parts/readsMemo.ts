@@ -17,7 +17,7 @@ interface Entry {
   /** Keys whose descriptor was asked for, and whether each was an own key. */
   own: Map<PropertyKey, boolean>;
   /** The key list in its order, when the builder enumerated it. */
-  keys?: PropertyKey[];
+  keys?: Array<string | symbol>;
   twiml: string;
 }
 
@@ -29,7 +29,7 @@ function recording(params: WebhookParams) {
   const values = new Map<PropertyKey, Value>();
   const present = new Map<PropertyKey, boolean>();
   const own = new Map<PropertyKey, boolean>();
-  let keys: PropertyKey[] | undefined;
+  let keys: Array<string | symbol> | undefined;
   const read = (key: PropertyKey): Value => {
     const value = Reflect.get(params, key) as Value;
     if (!values.has(key)) values.set(key, Array.isArray(value) ? [...value] : value);
@@ -38,27 +38,23 @@ function recording(params: WebhookParams) {
   const readOnly = () => {
     throw new TypeError('A memoized twimlet builder must not change its parameters.');
   };
-  const view = new Proxy(params, {
+  // The target is an empty object, not `params`: V8 checks a Proxy's answers against its target's own properties,
+  // which would double the cost of every key list and descriptor. Every trap answers from `params` instead.
+  const view = new Proxy(Object.create(null) as WebhookParams, {
     get: (_, key) => read(key),
     has: (_, key) => {
       const there = Reflect.has(params, key);
       if (!present.has(key)) present.set(key, there);
       return there;
     },
-    ownKeys: () => {
-      const list = Reflect.ownKeys(params);
-      keys ??= [...list];
-      return list;
-    },
-    // for...in asks for each key's descriptor to see that it is enumerable. The descriptor's value is left out
+    // The Proxy hands the caller a copy of this list, so the recorded one stays as it was.
+    ownKeys: () => (keys ??= Reflect.ownKeys(params)),
+    // for...in and Object.keys ask for each key's descriptor to see that it is enumerable. Its value is left out
     // (an accessor reads it through `read`), so a descriptor tells the builder only that the key is there.
     getOwnPropertyDescriptor: (_, key) => {
       const descriptor = Reflect.getOwnPropertyDescriptor(params, key);
       if (!own.has(key)) own.set(key, descriptor !== undefined);
-      if (!descriptor) return undefined;
-      // A Proxy must report a non-configurable property as it is: then its value counts as read.
-      if (!descriptor.configurable) read(key);
-      return descriptor.configurable ? { configurable: true, enumerable: descriptor.enumerable, get: () => read(key) } : descriptor;
+      return descriptor && { configurable: true, enumerable: descriptor.enumerable, get: () => read(key) };
     },
     set: readOnly,
     defineProperty: readOnly,
