@@ -358,10 +358,16 @@ function surfaceProblems(surface: FaultRunResult['surface']): string[] {
 
 /**
  * Per key, the message's correlationId as each structured log line names it. An acceptance refused or failed took
- * no effect (the producer tries again), so its line, under its own id, names no message.
+ * no effect (the producer tries again), so its line, under its own id, names no message. Two more cases are the
+ * design (README, One id through the path), not a split path:
+ * - a second producer of the key (a retried recording job, a message queued twice) logs its own work under its own
+ *   id, and the send path names that id as `producerCorrelationId` when it meets it: its lines count as the id
+ *   that recognised it;
+ * - an acceptance that ended rejected leaves the key free for a new one, which takes its own id: the rejected
+ *   acceptance's lines, all before the next id appears and none after, are a finished path of their own.
  */
 export function lineCorrelationIds(output: string): Map<string, string[]> {
-  const ids = new Map<string, string[]>();
+  const lines = new Map<string, Array<{ id: string; outcome: string; producer?: string }>>();
   for (const line of output.split('\n')) {
     const at = line.indexOf('{"event":');
     if (at < 0) continue;
@@ -369,7 +375,23 @@ export function lineCorrelationIds(output: string): Map<string, string[]> {
     if (typeof entry.key !== 'string') continue;
     if (entry.event === 'outbound-accept' && /^(refused|failed)/.test(String(entry.outcome))) continue;
     const id = entry.event === 'outbound-accept' ? (entry.messageCorrelationId ?? entry.correlationId) : entry.correlationId;
-    if (typeof id === 'string') ids.set(entry.key, [...(ids.get(entry.key) ?? []), id]);
+    if (typeof id !== 'string') continue;
+    const producer = typeof entry.producerCorrelationId === 'string' ? entry.producerCorrelationId : undefined;
+    lines.set(entry.key, [...(lines.get(entry.key) ?? []), { id, outcome: String(entry.outcome ?? ''), producer }]);
+  }
+  const ids = new Map<string, string[]>();
+  for (const [key, entries] of lines) {
+    const recognisedBy = new Map(entries.filter((e) => e.producer).map((e) => [e.producer!, e.id]));
+    const resolved = entries.map((e) => ({ ...e, id: recognisedBy.get(e.id) ?? e.id }));
+    const finished = new Set<string>();
+    resolved.forEach((e, i) => {
+      const later = resolved.slice(i + 1);
+      if (/^rejected/.test(e.outcome) && later.length && later.every((l) => l.id !== e.id)) finished.add(e.id);
+    });
+    ids.set(
+      key,
+      resolved.filter((e) => !finished.has(e.id)).map((e) => e.id),
+    );
   }
   return ids;
 }

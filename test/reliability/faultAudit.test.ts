@@ -64,6 +64,36 @@ describe('the fault audit', () => {
     expect(lineCorrelationIds(output)).toEqual(new Map([['k1', [a, a, a]]]));
   });
 
+  test('a second producer the send path named as producerCorrelationId counts under the id that recognised it', () => {
+    const [a, b] = ['a', 'b'].map((x) => x.repeat(32));
+    const job = (id: string, outcome: string) =>
+      JSON.stringify({ event: 'voicemail-notification', key: 'vm-1', correlationId: id, outcome });
+    const send = (entry: Record<string, unknown>) => JSON.stringify({ event: 'outbound', key: 'vm-1', ...entry });
+    const output = [
+      job(a, 'voicemail recording RE1 queued to be copied'),
+      job(b, 'voicemail recording RE1 queued to be copied'),
+      job(b, 'voicemail recording RE1 already copied; notification queued'),
+      send({ correlationId: a, outcome: 'sent' }),
+      send({ correlationId: a, producerCorrelationId: b, outcome: 'duplicate' }),
+    ].join('\n');
+    expect(lineCorrelationIds(output)).toEqual(new Map([['vm-1', [a, a, a, a, a]]]));
+    // A second id that the send path never recognised is still a split path.
+    expect(new Set(lineCorrelationIds(output.split('\n').slice(0, 4).join('\n')).get('vm-1'))).toEqual(new Set([a, b]));
+  });
+
+  test("an acceptance that ended rejected is a finished path: the key's next acceptance may take its own id", () => {
+    const [a, b] = ['a', 'b'].map((x) => x.repeat(32));
+    const send = (id: string, outcome: string) => JSON.stringify({ event: 'outbound', key: 'k1', correlationId: id, outcome });
+    const rejectedThenAgain = [send(a, 'will retry'), send(a, 'rejected'), send(b, 'rejected')].join('\n');
+    expect(lineCorrelationIds(rejectedThenAgain)).toEqual(new Map([['k1', [b]]]));
+    // An id overwritten while the first acceptance was still under way (it retried, it was not rejected) is a split.
+    const overwritten = [send(a, 'will retry'), send(b, 'sent')].join('\n');
+    expect(lineCorrelationIds(overwritten)).toEqual(new Map([['k1', [a, b]]]));
+    // So is one that comes back after the rejection.
+    const interleaved = [send(a, 'rejected'), send(b, 'will retry'), send(a, 'duplicate')].join('\n');
+    expect(new Set(lineCorrelationIds(interleaved).get('k1'))).toEqual(new Set([a, b]));
+  });
+
   test('two creates at Twilio under one key are a duplicate, whatever the ledger says', () => {
     const audit = auditOutbound(
       input({
