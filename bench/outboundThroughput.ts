@@ -22,6 +22,10 @@ interface QueueConcurrency {
 
 interface Measured {
   perSecond: number;
+  /** The median time between one create and the next (one message at a time: each message's own time), in ms. */
+  medianGapMs: number;
+  /** The longest time between two creates, in ms. */
+  slowestGapMs: number;
   /** CPU time (user + system) per message of the process that sent them. */
   cpuMsPerMessage: number;
   /** Azurite's CPU time per message over the same stretch (the storage side of the round trips). */
@@ -34,6 +38,13 @@ const root = join(__dirname, '..');
 function rate(fake: FakeTwilio, from: number): number {
   const times = fake.creates.slice(from);
   return (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000);
+}
+
+/** The times between consecutive creates: their median, and the longest. */
+function gaps(fake: FakeTwilio, from: number): { medianGapMs: number; slowestGapMs: number } {
+  const times = fake.creates.slice(from);
+  const between = times.slice(1).map((t, i) => t - times[i]);
+  return { medianGapMs: median(between), slowestGapMs: Math.max(...between) };
 }
 
 const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
@@ -101,6 +112,7 @@ async function throughQueueFunction(
     const messages = fake.creates.length - cpuFrom!.creates;
     return {
       perSecond: rate(fake, before),
+      ...gaps(fake, before),
       cpuMsPerMessage: (cpuMsOf(pid) - cpuFrom!.ms) / messages,
       storageCpuMsPerMessage: (cpuMsOf(storagePid) - cpuFrom!.storageMs) / messages,
     };
@@ -143,7 +155,7 @@ async function throughRawSdk(
   const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (status !== 0) throw new Error(`raw SDK child failed (${status}): ${output}`);
   const { cpuMsPerMessage } = JSON.parse(output.trim().split('\n').pop()!) as { cpuMsPerMessage: number };
-  return { perSecond: rate(fake, before), cpuMsPerMessage };
+  return { perSecond: rate(fake, before), ...gaps(fake, before), cpuMsPerMessage };
 }
 
 /** One storage round trip through the Azure SDK (a table read of an existing row), median of many, in ms. */
@@ -234,7 +246,14 @@ function onAgainstOff(on: { perSecond: number; cpuMsPerMessage: number }, off: {
 }
 
 export async function outboundThroughput(quick: boolean) {
-  const [azurite, fake] = await Promise.all([startAzurite(), startFakeTwilio()]);
+  const fake = await startFakeTwilio();
+  // In-memory Azurite slows down as the runs' rows and messages pile up (here per-message times rose about 15% a
+  // round, with the odd request stalling for 30-40 s late in a run), so each section starts on a fresh one.
+  let azurite = await startAzurite();
+  const freshAzurite = async () => {
+    await azurite.stop();
+    azurite = await startAzurite();
+  };
   try {
     const count = quick ? 200 : 600;
     // The deployed host.json's queue settings (infra/main.bicep sets its own share of TWILIO_MAX_CONCURRENCY).
@@ -280,6 +299,7 @@ export async function outboundThroughput(quick: boolean) {
     };
 
     fake.latencyMs = 50;
+    await freshAzurite();
     const oneRoundTripMs = await storageRoundTripMs(azurite);
     const rawOne = await throughRawSdk(fake, 1, quick ? 30 : 60);
     const appOne = await throughQueueFunction(azurite, fake, { batchSize: 1, newBatchThreshold: 0 }, quick ? 30 : 60);
@@ -287,11 +307,17 @@ export async function outboundThroughput(quick: boolean) {
     const appDeployed = await throughQueueFunction(azurite, fake, defaults, Math.min(count, 40 * concurrency));
     const latency = {
       latencyMs: 50,
+      // One message at a time, each message's time is the gap between its create and the next one's: the median
+      // gap, so that one stalled storage request in a run (the slowest gap, reported beside it) does not stand for
+      // every message.
       concurrency1: {
-        appMsPerMessage: round(1000 / appOne.perSecond),
-        rawSdkMsPerMessage: round(1000 / rawOne.perSecond),
+        appMsPerMessage: round(appOne.medianGapMs),
+        rawSdkMsPerMessage: round(rawOne.medianGapMs),
         storageRoundTripMs: round(oneRoundTripMs),
-        overRawPlusOneRoundTripMs: round(1000 / appOne.perSecond - 1000 / rawOne.perSecond - oneRoundTripMs),
+        overRawPlusOneRoundTripMs: round(appOne.medianGapMs - rawOne.medianGapMs - oneRoundTripMs),
+        appMeanMsPerMessage: round(1000 / appOne.perSecond),
+        appSlowestMs: round(appOne.slowestGapMs),
+        rawSdkSlowestMs: round(rawOne.slowestGapMs),
         goalMs: 3,
       },
       deployed: {
@@ -299,6 +325,8 @@ export async function outboundThroughput(quick: boolean) {
         appPerSecond: Math.round(appDeployed.perSecond),
         rawSdkPerSecond: Math.round(rawDeployed.perSecond),
         ratio: appDeployed.perSecond / rawDeployed.perSecond,
+        // A stalled storage request shows as one long gap between creates; it is inside the rate above.
+        appSlowestGapMs: round(appDeployed.slowestGapMs),
         appCpuMsPerMessage: round(appDeployed.cpuMsPerMessage, 3),
         azuriteCpuMsPerMessage: round(appDeployed.storageCpuMsPerMessage!, 3),
         // The share of one core the host used: at 1 it is CPU-bound on this machine.
@@ -309,6 +337,7 @@ export async function outboundThroughput(quick: boolean) {
     };
 
     const scaling = [];
+    if (!quick) await freshAzurite();
     const settingsToTry: QueueConcurrency[] = quick
       ? []
       : [
@@ -322,7 +351,12 @@ export async function outboundThroughput(quick: boolean) {
         setting,
         Math.min(count, 40 * (setting.batchSize + setting.newBatchThreshold)),
       );
-      scaling.push({ ...setting, concurrency: setting.batchSize + setting.newBatchThreshold, perSecond: Math.round(measured.perSecond) });
+      scaling.push({
+        ...setting,
+        concurrency: setting.batchSize + setting.newBatchThreshold,
+        perSecond: Math.round(measured.perSecond),
+        slowestGapMs: round(measured.slowestGapMs),
+      });
     }
     return { zeroLatency, cpu, roundTrips, features, latency, scaling };
   } finally {
@@ -352,7 +386,7 @@ export async function compareBuilds(otherMainJs: string, rounds: number) {
         const latency = await throughQueueFunction(azurite, fake, one, 40, {}, azurite.connectionString, undefined, mainJs);
         fake.latencyMs = 0;
         const cpu = await throughQueueFunction(azurite, fake, deployed, 300, {}, azurite.connectionString, undefined, mainJs);
-        samples[`${build}Ms`].push(1000 / latency.perSecond);
+        samples[`${build}Ms`].push(latency.medianGapMs);
         samples[`${build}Cpu`].push(cpu.cpuMsPerMessage);
       }
     }

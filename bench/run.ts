@@ -206,13 +206,16 @@ function format(results: Record<string, any>): string {
   const l = o.latency;
   lines.push(`Outbound with ${l.latencyMs} ms Twilio latency`);
   lines.push(
-    `  concurrency 1: app ${l.concurrency1.appMsPerMessage} ms/message, raw SDK ${l.concurrency1.rawSdkMsPerMessage} ms + one storage round trip ${l.concurrency1.storageRoundTripMs} ms: ${l.concurrency1.overRawPlusOneRoundTripMs} ms above (goal <= ${l.concurrency1.goalMs} ms)`,
+    `  concurrency 1: app ${l.concurrency1.appMsPerMessage} ms/message, raw SDK ${l.concurrency1.rawSdkMsPerMessage} ms + one storage round trip ${l.concurrency1.storageRoundTripMs} ms: ${l.concurrency1.overRawPlusOneRoundTripMs} ms above (goal <= ${l.concurrency1.goalMs} ms); medians, slowest ${l.concurrency1.appSlowestMs} ms (raw ${l.concurrency1.rawSdkSlowestMs} ms), mean ${l.concurrency1.appMeanMsPerMessage} ms`,
   );
   lines.push(
-    `  concurrency ${l.deployed.concurrency} (host.json): app ${l.deployed.appPerSecond}/s, raw SDK ${l.deployed.rawSdkPerSecond}/s: ${x(l.deployed.ratio)} (goal >= ${l.deployed.goal}x); host ${l.deployed.appCpuMsPerMessage} ms CPU per message (${l.deployed.hostCores} of a core), Azurite ${l.deployed.azuriteCpuMsPerMessage} ms (${l.deployed.azuriteCores} of a core)`,
+    `  concurrency ${l.deployed.concurrency} (host.json): app ${l.deployed.appPerSecond}/s, raw SDK ${l.deployed.rawSdkPerSecond}/s: ${x(l.deployed.ratio)} (goal >= ${l.deployed.goal}x); host ${l.deployed.appCpuMsPerMessage} ms CPU per message (${l.deployed.hostCores} of a core), Azurite ${l.deployed.azuriteCpuMsPerMessage} ms (${l.deployed.azuriteCores} of a core); slowest gap between creates ${l.deployed.appSlowestGapMs} ms`,
   );
   for (const row of o.scaling)
-    lines.push(`  ${row.batchSize}/${row.newBatchThreshold} (concurrency ${row.concurrency})`.padEnd(36) + `${row.perSecond}/s`);
+    lines.push(
+      `  ${row.batchSize}/${row.newBatchThreshold} (concurrency ${row.concurrency})`.padEnd(36) +
+        `${row.perSecond}/s (slowest gap ${row.slowestGapMs} ms)`,
+    );
   return lines.join('\n');
 }
 
