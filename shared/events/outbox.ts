@@ -52,12 +52,7 @@ export function withStatusEvent(transition: Transition, source: string): Transit
 
 /** Removes published events from the outbox (leaving any a concurrent writer added since). */
 export function eventsPublished(ids: ReadonlySet<string>): Transition {
-  return (row) => {
-    if (!row?.pendingEvents?.some((e) => ids.has(e.id))) return undefined;
-    const rest = row.pendingEvents.filter((e) => !ids.has(e.id));
-    const { pendingEvents: _published, ...cleared } = row;
-    return rest.length ? { ...cleared, pendingEvents: rest } : cleared;
-  };
+  return (row) => (row?.pendingEvents?.some((e) => ids.has(e.id)) ? withoutEvents(row, ids) : undefined);
 }
 
 export interface OutboxPorts {
@@ -109,6 +104,7 @@ export async function publishThenUpdate(
   return { update: await publishPending(ports, key, update) };
 }
 
+/** The row without the events `ids` in its outbox (the row itself when none of them is there). */
 function withoutEvents(row: LedgerRow | undefined, ids: ReadonlySet<string>): LedgerRow | undefined {
   if (!row?.pendingEvents || !ids.size) return row;
   const rest = row.pendingEvents.filter((e) => !ids.has(e.id));
