@@ -5,6 +5,7 @@
 import { parsePhoneNumberFromString, type NumberType } from 'libphonenumber-js/max';
 import { CLIENT_IDENTITY } from '../clientIdentity';
 import { isE164 } from '../phone';
+import { LruMap } from '../lruMap';
 
 export interface DialPolicy {
   /** CLIENT_DIAL_ALLOWED's entries (+44, GB, +14155550100); [] allows no number; undefined: the default. */
@@ -48,16 +49,14 @@ function parse(number: string): NumberFacts | undefined {
  * apart), and its answer depends on the number alone: kept for TWILIO_FROM_NUMBER and the numbers dialled
  * recently, least recently used first out. destination() asks only about E.164 numbers (at most 16 characters).
  */
-const known = new Map<string, NumberFacts | null>();
-const KNOWN_LIMIT = 256;
+const known = new LruMap<string, NumberFacts | null>(256);
 
 function facts(number: string): NumberFacts | undefined {
   let entry = known.get(number);
   if (entry === undefined) {
     entry = parse(number) ?? null;
-    if (known.size >= KNOWN_LIMIT) known.delete(known.keys().next().value!);
-  } else known.delete(number);
-  known.set(number, entry);
+    known.set(number, entry);
+  }
   return entry ?? undefined;
 }
 

@@ -5,6 +5,7 @@
 // walk it); a later request to the same URL hits when each recorded read gives the same answer. The SDK builds a
 // throwaway XML document per verb, so a hit saves most of a forward or queue request. Pure: no I/O.
 import type { WebhookParams } from '../../webhook/params';
+import { LruMap } from '../../lruMap';
 
 type Builder = (params: WebhookParams, url: URL) => string;
 type Value = string | string[] | undefined;
@@ -99,7 +100,7 @@ function inputSize(href: string, params: WebhookParams): number {
  */
 export function memoizeByReads(build: Builder, options: { urls?: number; variants?: number } = {}): Builder {
   const { urls = 256, variants = 8 } = options;
-  const byUrl = new Map<string, Entry[]>();
+  const byUrl = new LruMap<string, Entry[]>(urls);
   return (params, url) => {
     const href = url.href;
     if (inputSize(href, params) > MAX_INPUT) return build(params, url);
@@ -115,10 +116,7 @@ export function memoizeByReads(build: Builder, options: { urls?: number; variant
       entries.unshift(entry(twiml));
       if (entries.length > variants) entries.pop();
     }
-    // Most recently used last: the first key is the one to drop.
-    byUrl.delete(href);
     byUrl.set(href, entries);
-    if (byUrl.size > urls) byUrl.delete(byUrl.keys().next().value!);
     return twiml;
   };
 }
