@@ -238,6 +238,14 @@ async function recheckStatus(
   // A touch of the row like any other: anything still pending in its outbox is published first.
   const { row } = await updateWithEvents(io, key, () => undefined);
   if (row?.correlationId) correlationId = row.correlationId;
+  const more = check.check < MAX_STATUS_CHECKS;
+  // The send queues its first check before it writes sent (both alongside the publish): under a slow write the
+  // check can come first, and finds the attempt still holding the row. It comes back later, as a check of its own.
+  if (row?.status === 'sending' && !row.sid && more) {
+    await scheduleStatusCheck(io, key, check.check + 1, correlationId);
+    logged({ outcome: 'the send is not recorded yet, will check again', status: row.status, next: check.check + 1 });
+    return;
+  }
   if (!row || !row.sid || !row.type) {
     logged({ outcome: 'nothing to check: no row, or nothing was sent under this key', status: row?.status });
     return;
@@ -246,7 +254,6 @@ async function recheckStatus(
     logged({ outcome: isFinal(row.status) ? 'already final' : 'not sent yet: the queue retries it', status: row.status });
     return;
   }
-  const more = check.check < MAX_STATUS_CHECKS;
   let found: TwilioStatus;
   try {
     found = await io.twilio.fetch(row.type, row.sid);

@@ -280,3 +280,32 @@ describe('the sent record is written once, after its event is published', () => 
     expect(fake.ledger.conflicts).toBeGreaterThan(0);
   });
 });
+
+describe('a re-check that arrives before the send has written sent', () => {
+  test('finds the attempt still holding the row, comes back as the next check, and that one checks the sent row', async () => {
+    fake = fakeOutbound();
+    const written = gate();
+    const { ledger } = fake;
+    let writes = 0;
+    fake.io.ledger = {
+      update: async (key, transition, options) => {
+        if (++writes === 2) await written.opened; // the sent write, held back
+        return ledger.update(key, transition, options);
+      },
+    };
+    const delivery = deliver(sms());
+    for (let i = 0; i < 5; i++) await settle();
+    const [first] = fake.queue.statusChecks;
+    expect(first.check).toMatchObject({ statusCheck: { key: 'k-1', check: 1 } });
+    // The queued check runs now (its delay passed) while the sent write is still under way.
+    await deliverOutbound(fake.io, first.check, { id: 'check-1', dequeueCount: 1 }, (entry) => fake.log.push(entry));
+    expect(fake.log.at(-1)).toMatchObject({ event: 'status-check', outcome: 'the send is not recorded yet, will check again', next: 2 });
+    written.open();
+    await delivery;
+    const second = fake.queue.statusChecks.at(-1)!;
+    expect(second.check).toMatchObject({ statusCheck: { key: 'k-1', check: 2 } });
+    await deliverOutbound(fake.io, second.check, { id: 'check-2', dequeueCount: 1 }, (entry) => fake.log.push(entry));
+    expect(fake.twilio.fetches).toBe(1);
+    expect(fake.log.at(-1)).toMatchObject({ event: 'status-check', check: 2, outcome: 'still sent, will check again', next: 3 });
+  });
+});
