@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { delimiter, join } from 'node:path';
 import { findBrowser, HOW_TO_GET_ONE } from '../../../harness/findBrowser.cjs';
+import packageJson from '../../../package.json';
 
 const machine = (files: string[], env: NodeJS.ProcessEnv, platform: NodeJS.Platform = 'linux', downloaded?: string) =>
   findBrowser({ env, platform, isFile: (path) => files.includes(path), playwrightBrowser: () => downloaded });
@@ -39,7 +40,7 @@ test('a machine without one: the command npm test starts with stops with one lin
 });
 
 test('npm test checks for a browser before anything else, and test:unit does not need one', () => {
-  const scripts = require('../../../package.json').scripts as Record<string, string>;
+  const { scripts } = packageJson as { scripts: Record<string, string> };
   expect(scripts.test.startsWith('node harness/findBrowser.cjs && ')).toBe(true);
   expect(scripts['test:unit']).not.toMatch(/findBrowser/);
 });
