@@ -290,14 +290,6 @@ describe('event settings', () => {
 describe('settings documentation', () => {
   const root = join(__dirname, '..', '..', '..');
 
-  test('every setting has a row in the settings table of docs/configuration.md', () => {
-    const readme = readFileSync(join(root, 'docs', 'configuration.md'), 'utf8');
-    const missing = Object.keys(SETTINGS).filter(
-      (name) => !readme.includes(`| \`${name}\``) && !readme.includes(`\`${name}\` /`) && !readme.includes(`/ \`${name}\``),
-    );
-    expect(missing).toEqual([]);
-  });
-
   test('every setting a developer may set is in local.settings.sample.json', () => {
     const sample = JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
     const setByHost = ['AZURE_FUNCTIONS_ENVIRONMENT', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'WEBSITE_AUTH_ENABLED'];
