@@ -1,4 +1,4 @@
-// Bundles the app into dist/main.js (what package.json "main" names) and the local host into build/devhost.js.
+// Builds the app into dist/ (package.json "main" names its entry, dist/main.mjs) and the local host into build/devhost.js.
 // Every file in functions/ is imported by the generated entry, so a new function needs no registration list.
 // npm packages stay external: they load from node_modules, and heavy ones only when a function first needs them.
 import { build } from 'esbuild';
