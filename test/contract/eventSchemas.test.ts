@@ -6,8 +6,10 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { EVENT_TYPES, OUTBOUND_EVENT_STATUSES, outboundStatusEvent, type CloudEvent } from '../../shared/events/cloudEvent';
 import { callReceived, smsReceived, voicemailEvent } from '../../shared/events/inboundEvents';
-import { smsKeyword } from '../../shared/twiml/incomingSms';
-import { VOICE_MODES } from '../../shared/twiml/voiceModes';
+import { parseSettings } from '../../shared/platform/settings';
+import { answerCall } from '../../shared/twiml/incomingCall';
+import { KEYWORD_KINDS, smsKeyword } from '../../shared/twiml/incomingSms';
+import { VOICE_MODES, type CallRoute } from '../../shared/twiml/voiceModes';
 
 const root = join(__dirname, '..', '..');
 const context = {
@@ -101,6 +103,46 @@ const cases: Array<[string, CloudEvent | undefined]> = [
 
 test.each(cases)('%s is valid against its published schema', (_name, event) => {
   expect(problems(event)).toEqual([]);
+});
+
+test('the SMS cases cover every keyword kind', () => {
+  const kinds = cases.map(([, event]) => (event?.data as { keyword?: { kind: string } | null }).keyword?.kind).filter(Boolean);
+  expect(new Set(kinds)).toEqual(new Set(KEYWORD_KINDS));
+});
+
+describe('twilio.call.received reports the mode that actually routed the call', () => {
+  // What each mode needs, so every mode can be configured open and closed.
+  const NEEDS = {
+    AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+    VOICE_FORWARD_TO: '+15550001111',
+    VOICE_MENU_OPTIONS: '{"1":"+15550001111"}',
+    VOICE_CLIENT_IDENTITIES: 'alice',
+    VOICEMAIL_NOTIFY: '+15550002222',
+  };
+  const NEW_YEAR_NOON = new Date('2030-01-01T12:00:00Z');
+
+  function routed(env: Record<string, string>): CloudEvent | undefined {
+    const voice = parseSettings({ ...NEEDS, ...env }).voice;
+    const params = { CallSid: [CALL_SID], ...CALLER };
+    const { route } = answerCall(params, { url: new URL('https://calls.example.test/api/voice'), voice, now: NEW_YEAR_NOON });
+    return callReceived(params, route, context);
+  }
+
+  const scenarios: Array<[string, Record<string, string>, CallRoute]> = [
+    ...VOICE_MODES.map((mode): [string, Record<string, string>, CallRoute] => [`open, VOICE_MODE=${mode}`, { VOICE_MODE: mode }, mode]),
+    ...VOICE_MODES.map((mode): [string, Record<string, string>, CallRoute] => [
+      `closed (a holiday), VOICE_MODE=message, VOICE_CLOSED_MODE=${mode}`,
+      { VOICE_MODE: 'message', VOICE_CLOSED_MODE: mode, VOICE_HOLIDAYS: '2030-01-01' },
+      mode,
+    ]),
+    ['a blocked caller', { VOICE_MODE: 'forward', VOICE_BLOCKLIST: CALLER.From[0] }, 'rejected'],
+  ];
+
+  test.each(scenarios)('%s', (_name, env, route) => {
+    const event = routed(env);
+    expect(event?.data).toMatchObject({ mode: route });
+    expect(problems(event)).toEqual([]);
+  });
 });
 
 test('every event type is among the cases', () => {
