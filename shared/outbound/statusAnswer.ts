@@ -2,8 +2,8 @@
 // call status callback or an answering-machine result, and what it answers. Each moves the ledger row forward,
 // never back, publishes the change's event, and writes one structured log line. When the events cannot be
 // published it answers 503: the change stays in the row's outbox and Twilio's retry (the URL's connection
-// overrides ask for one) publishes it. The lines carry the correlationId of the ledger row (the message's); a
-// callback without a row, the invocation's own. Pure: the ledger, queue, event sink and Twilio come in as `io`.
+// overrides ask for one) publishes it. The lines carry the correlationId of the ledger row (the message's, docs/outbound.md,
+// One id through the path); a callback without a row, the invocation's own. Pure: the ledger, queue, event sink and Twilio come in as `io`.
 import type { HttpResponseInit } from '@azure/functions';
 import { EventsUnavailableError, updateWithEvents } from '../events/outbox';
 import type { WebhookParams } from '../webhook/params';

@@ -1,7 +1,6 @@
 // Every answer of POST /api/outbound (shared/outbound/acceptAnswer.ts) against the send path's in-memory I/O.
 import type { HttpResponseInit } from '@azure/functions';
 import { answerOutboundPost, type AcceptIo } from '../../../shared/outbound/acceptAnswer';
-import { deliverOutbound } from '../../../shared/outbound/orchestrator';
 import { fakeOutbound, type FakeOutbound } from './outboundFakes';
 
 const OWN_ID = 'b'.repeat(32);
