@@ -27,8 +27,7 @@ import {
   TwilioTransientError,
 } from './errors';
 import { MAX_QUEUE_DELAY_MS } from './fields';
-import { sendersOf } from './optOuts';
-import type { OptOutScope } from '../platform/settings';
+import { sendersOf, type OptOutScope } from './optOuts';
 import {
   accepted,
   callback,
