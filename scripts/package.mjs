@@ -104,11 +104,13 @@ function pruneForNode(modules) {
 
 export function buildPackage(out, { build = true } = {}) {
   if (build) execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
-  else if (!existsSync(join(root, 'dist', 'main.js'))) throw new Error('--no-build: dist/main.js is missing; run npm run build first');
+  const { main } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  if (!build && !existsSync(join(root, main))) throw new Error(`--no-build: ${main} is missing; run npm run build first`);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, 'dist'), { recursive: true });
-  // The bundles, not their source maps: main.js.map alone is 1.1 MB of the whole TypeScript source, which Node never
-  // reads without --enable-source-maps, and which would ship the app's code to anyone who can read the package.
+  // The entry, the chunks it loads on each function's first use, and the browser phone's script; not their source
+  // maps: main.js.map alone was 1.1 MB of the whole TypeScript source, which Node never reads without
+  // --enable-source-maps, and which would ship the app's code to anyone who can read the package.
   cpSync(join(root, 'dist'), join(out, 'dist'), { recursive: true, filter: (source) => !source.endsWith('.map') });
   cpSync(join(root, 'host.json'), join(out, 'host.json'));
   cpSync(join(root, 'package-lock.json'), join(out, 'package-lock.json'));

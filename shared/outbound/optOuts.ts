@@ -4,8 +4,11 @@
 // otherwise the number. OPTOUT_SCOPE=sender (the default) records it the same way; OPTOUT_SCOPE=global records
 // it for every sender. A send is blocked by an opt-out for any of its senders (its from and its Messaging
 // Service) or by one for all senders. Rows written before scoping (PartitionKey 'optout') are all-senders rows.
-import type { OptOutScope } from '../platform/settings';
 import { CHANNEL_ADDRESS } from '../phone';
+
+/** OPTOUT_SCOPE's values. */
+export const OPTOUT_SCOPES = ['sender', 'global'] as const;
+export type OptOutScope = (typeof OPTOUT_SCOPES)[number];
 
 /** One opt-out: `sender` undefined means every sender of the app. */
 export interface OptOut {
