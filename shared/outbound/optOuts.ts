@@ -1,4 +1,4 @@
-// Issue #16: opt-outs as Twilio scopes them. Pure: shared/outbound/optOutTable.ts stores them.
+// Opt-outs as Twilio scopes them. Pure: shared/outbound/optOutTable.ts stores them.
 //
 // Twilio applies a STOP to the sender that received it: the Messaging Service when the number belongs to one,
 // otherwise the number. OPTOUT_SCOPE=sender (the default) records it the same way; OPTOUT_SCOPE=global records
