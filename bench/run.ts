@@ -9,13 +9,18 @@ import { median, timeProcessRuns } from '../harness/stats';
 import { keyVaultReads } from './keyVaultReads';
 import { compareBuilds, outboundThroughput } from './outboundThroughput';
 import type { WebhookCase } from './webhookCost';
+import { parseToolArgs, runTool, UsageError } from '../scripts/toolCli';
 
 const root = join(__dirname, '..');
-const quick = process.argv.includes('--quick');
-const only = process.argv
-  .find((a) => a.startsWith('--only='))
-  ?.slice('--only='.length)
-  .split(',');
+const USAGE = `Usage:
+  npm run bench [-- --quick] [--only=coldStart,webhooks,outbound,compare]
+
+Measures every figure against a baseline in the same run, prints a table and writes bench/results.json; --quick runs
+fewer rounds, --only runs the parts named and prints them without writing the file.`;
+
+const PARTS = ['coldStart', 'webhooks', 'outbound', 'compare'];
+let quick = false;
+let only: string[] | undefined;
 
 const appEnv = {
   ...process.env,
@@ -219,7 +224,13 @@ function format(results: Record<string, any>): string {
   return lines.join('\n');
 }
 
-async function main(): Promise<void> {
+async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parseToolArgs(args, { quick: { type: 'boolean' }, only: { type: 'string' } }, true);
+  if (positionals.length) throw new UsageError(`Unexpected argument: ${positionals.join(' ')}`);
+  quick = values.quick === true;
+  only = values.only?.split(',');
+  const unknown = only?.filter((part) => !PARTS.includes(part)) ?? [];
+  if (unknown.length) throw new UsageError(`--only takes parts among ${PARTS.join(', ')}; got ${unknown.join(', ')}`);
   const results: Record<string, unknown> = { node: process.version, date: new Date().toISOString(), quick };
   if (only) {
     // A part on its own (`--only=outbound`), printed and not written to results.json.
@@ -230,7 +241,7 @@ async function main(): Promise<void> {
       compare: () => compareBuilds(process.env.BENCH_COMPARE_APP!, quick ? 2 : 5),
     };
     for (const part of only) console.log(JSON.stringify({ [part]: await parts[part]() }, null, 2));
-    return;
+    return 0;
   }
   results.coldStart = coldStart();
   results.webhooks = await inProcessWebhooks();
@@ -238,9 +249,7 @@ async function main(): Promise<void> {
   results.outbound = await outboundThroughput(quick);
   console.log(format(results));
   writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  return 0;
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+void runTool({ usage: USAGE, main });
