@@ -30,6 +30,8 @@ interface Measured {
   cpuMsPerMessage: number;
   /** Azurite's CPU time per message over the same stretch (the storage side of the round trips). */
   storageCpuMsPerMessage?: number;
+  /** Bytes the host and the app printed per message (each line a log record in Azure). */
+  logBytesPerMessage?: number;
 }
 
 const root = join(__dirname, '..');
@@ -50,7 +52,7 @@ function gaps(fake: FakeTwilio, from: number): { medianGapMs: number; slowestGap
 const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 /** A child's CPU time so far (user + system, all its threads; what process.cpuUsage() reports inside it), in ms. */
-function cpuMsOf(pid: number): number {
+export function cpuMsOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
@@ -73,7 +75,7 @@ async function throughQueueFunction(
   extraEnv: Record<string, string> = {},
   storageConnection = azurite.connectionString,
   cpuProfileDir?: string,
-  mainJs?: string,
+  appDist?: string,
 ): Promise<Measured> {
   run++;
   const queueName = `bench-outbound-${run}`;
@@ -83,7 +85,7 @@ async function throughQueueFunction(
     body: `bench ${i}`,
     idempotencyKey: `bench-${run}-${i}`,
   }));
-  const app = appCopyWithQueues({ ...concurrency, maxPollingInterval: '00:00:00.1' }, mainJs);
+  const app = appCopyWithQueues({ ...concurrency, maxPollingInterval: '00:00:00.1' }, appDist);
   const before = fake.creates.length;
   const host = await startHost(
     {
@@ -102,11 +104,11 @@ async function throughQueueFunction(
     const pid = host.process.pid!;
     const deadline = Date.now() + 120_000;
     const storagePid = azurite.process.pid!;
-    let cpuFrom: { ms: number; storageMs: number; creates: number } | undefined;
+    let cpuFrom: { ms: number; storageMs: number; creates: number; logBytes: number } | undefined;
     while (fake.creates.length < before + count) {
       if (Date.now() > deadline) throw new Error(`only ${fake.creates.length - before} of ${count} creates arrived`);
       if (!cpuFrom && fake.creates.length > before)
-        cpuFrom = { ms: cpuMsOf(pid), storageMs: cpuMsOf(storagePid), creates: fake.creates.length };
+        cpuFrom = { ms: cpuMsOf(pid), storageMs: cpuMsOf(storagePid), creates: fake.creates.length, logBytes: host.output().length };
       await new Promise((r) => setTimeout(r, 5));
     }
     const messages = fake.creates.length - cpuFrom!.creates;
@@ -115,6 +117,7 @@ async function throughQueueFunction(
       ...gaps(fake, before),
       cpuMsPerMessage: (cpuMsOf(pid) - cpuFrom!.ms) / messages,
       storageCpuMsPerMessage: (cpuMsOf(storagePid) - cpuFrom!.storageMs) / messages,
+      logBytesPerMessage: Math.round((host.output().length - cpuFrom!.logBytes) / messages),
     };
   } finally {
     await host.stop();
@@ -177,7 +180,7 @@ async function storageRoundTripMs(azurite: RunningAzurite): Promise<number> {
  * through counting proxies (timing from this run is not used). Start-up (table and queue creation) and the
  * host's empty polls are left out of the total.
  */
-async function roundTripsPerMessage(azurite: RunningAzurite, fake: FakeTwilio, count: number, mainJs?: string) {
+async function roundTripsPerMessage(azurite: RunningAzurite, fake: FakeTwilio, count: number, appDist?: string) {
   const ports =
     /BlobEndpoint=http:\/\/127\.0\.0\.1:(\d+).*QueueEndpoint=http:\/\/127\.0\.0\.1:(\d+).*TableEndpoint=http:\/\/127\.0\.0\.1:(\d+)/.exec(
       azurite.connectionString,
@@ -195,7 +198,7 @@ async function roundTripsPerMessage(azurite: RunningAzurite, fake: FakeTwilio, c
       {},
       azuriteConnectionString(Number(ports[1]), queueProxy.port, tableProxy.port),
       undefined,
-      mainJs,
+      appDist,
     );
     // The last message's writes after its create (its record, re-check, event) finish before the host stops.
     const kinds: Record<string, number> = {};
@@ -286,6 +289,7 @@ export async function outboundThroughput(quick: boolean) {
     const cpu = {
       appCpuMsPerMessage: round(app.cpuMsPerMessage, 3),
       azuriteCpuMsPerMessage: round(app.storageCpuMsPerMessage!, 3),
+      logBytesPerMessage: app.logBytesPerMessage,
       rawSdkCpuMsPerMessage: round(baseline.cpuMsPerMessage, 3),
       ratio: app.cpuMsPerMessage / baseline.cpuMsPerMessage,
       rawWithLedgerCpuMsPerMessage: round(withLedger.cpuMsPerMessage, 3),
@@ -365,11 +369,11 @@ export async function outboundThroughput(quick: boolean) {
 }
 
 /**
- * `npm run bench -- --only=compare` with BENCH_COMPARE_APP=<another build's dist/main.js>: this build against that
+ * `npm run bench -- --only=compare` with BENCH_COMPARE_APP=<another build's dist folder>: this build against that
  * one, runs alternating, in the same run: ms per message at concurrency 1 with 50 ms of Twilio latency, and host
  * CPU per message at zero latency and the host.json concurrency. Medians of `rounds`.
  */
-export async function compareBuilds(otherMainJs: string, rounds: number) {
+export async function compareBuilds(otherDist: string, rounds: number) {
   const [azurite, fake] = await Promise.all([startAzurite(), startFakeTwilio()]);
   try {
     const one = { batchSize: 1, newBatchThreshold: 0 };
@@ -378,14 +382,14 @@ export async function compareBuilds(otherMainJs: string, rounds: number) {
     const deployed = { batchSize: queues.batchSize, newBatchThreshold: queues.newBatchThreshold };
     const samples = { thisMs: [] as number[], otherMs: [] as number[], thisCpu: [] as number[], otherCpu: [] as number[] };
     for (let i = 0; i < rounds; i++) {
-      for (const [build, mainJs] of [
+      for (const [build, appDist] of [
         ['this', undefined],
-        ['other', otherMainJs],
+        ['other', otherDist],
       ] as const) {
         fake.latencyMs = 50;
-        const latency = await throughQueueFunction(azurite, fake, one, 40, {}, azurite.connectionString, undefined, mainJs);
+        const latency = await throughQueueFunction(azurite, fake, one, 40, {}, azurite.connectionString, undefined, appDist);
         fake.latencyMs = 0;
-        const cpu = await throughQueueFunction(azurite, fake, deployed, 300, {}, azurite.connectionString, undefined, mainJs);
+        const cpu = await throughQueueFunction(azurite, fake, deployed, 300, {}, azurite.connectionString, undefined, appDist);
         samples[`${build}Ms`].push(latency.medianGapMs);
         samples[`${build}Cpu`].push(cpu.cpuMsPerMessage);
       }
@@ -394,7 +398,7 @@ export async function compareBuilds(otherMainJs: string, rounds: number) {
       rounds,
       roundTrips: {
         this: await roundTripsPerMessage(azurite, fake, 30),
-        other: await roundTripsPerMessage(azurite, fake, 30, otherMainJs),
+        other: await roundTripsPerMessage(azurite, fake, 30, otherDist),
       },
       msPerMessageAtConcurrency1: { this: round(median(samples.thisMs)), other: round(median(samples.otherMs)) },
       cpuMsPerMessage: { this: round(median(samples.thisCpu), 3), other: round(median(samples.otherCpu), 3) },
