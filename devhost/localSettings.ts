@@ -40,7 +40,7 @@ export function useLocalSettings(appRoot: string, note: (line: string) => void =
   const file = join(appRoot, LOCAL_SETTINGS_FILE);
   if (!existsSync(file) && existsSync(join(appRoot, SAMPLE_FILE))) {
     copyFileSync(join(appRoot, SAMPLE_FILE), file);
-    note(`Created ${LOCAL_SETTINGS_FILE} from ${SAMPLE_FILE} (embedded local defaults; edit it freely).`);
+    note('Created local.settings.json from local.settings.sample.json (embedded local defaults; edit it freely).');
   }
   const local = readLocalSettings(appRoot);
   applyLocalSettings(local);

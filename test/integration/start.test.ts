@@ -157,6 +157,19 @@ describe('offline, the mock moves each message on as Twilio would, and npm run e
     expect((await events('--once')).stdout).toBe('');
   });
 
+  test("docs/local-development.md's local POST /api/outbound example runs as written, and its message is delivered", async () => {
+    const page = readFileSync(join(repoRoot, 'docs', 'local-development.md'), 'utf8');
+    const block = /Send a message as any Azure service would[\s\S]*?```sh\n([\s\S]*?)```/.exec(page)![1];
+    const curls = block
+      .split('\n')
+      .filter((line) => line.startsWith('curl '))
+      .map((line) => line.replace(/\s+#.*$/, '').replaceAll('localhost:7071', `localhost:${port}`));
+    expect(curls).toHaveLength(2);
+    const sh = (command: string) => promisify(execFile)('sh', ['-c', `${command} --silent --show-error`]);
+    expect(JSON.parse((await sh(curls[0])).stdout)).toMatchObject({ key: 'hello-1', status: 'accepted' });
+    await until(async () => (JSON.parse((await sh(curls[1])).stdout) as { status: string }).status === 'delivered', run.output);
+  });
+
   test("a call is completed by the mock's status callback", async () => {
     expect((await send(appRoot, env, 'call', '+15551234567', '--say', 'hi', '--key', 'life-call-1')).code).toBe(0);
     await until(async () => (await row('life-call-1')).body.status === 'delivered', run.output);
