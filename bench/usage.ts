@@ -99,7 +99,7 @@ export function dollarsPerThousand(
 ) {
   const file = join(root, 'bench', 'prices.json');
   if (!existsSync(file)) return undefined;
-  const prices = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Price | string>;
+  const { prices } = JSON.parse(readFileSync(file, 'utf8')) as { prices: Record<string, Price | undefined> };
   const price = (...names: string[]) => {
     for (const name of names) {
       const entry = prices[name];
@@ -107,9 +107,10 @@ export function dollarsPerThousand(
     }
     throw new Error(`bench/prices.json has none of ${names.join(', ')}`);
   };
-  const perTransaction = price('storageQueueTransactionsPer10k', 'storageTransactionsPer10k') / 10_000;
-  const perGb = price('logAnalyticsIngestionPerGb', 'applicationInsightsIngestionPerGb');
-  const perGbSecond = price('flexOnDemandExecutionPerGbSecond');
+  // Queue and table transactions are priced alike per 10,000; the queue's price stands for both.
+  const perTransaction = price('storageQueueTransactionsPer10k') / 10_000;
+  const perGb = price('logAnalyticsIngestionPerGb');
+  const perGbSecond = price('flexOnDemandGbSecond');
   const memoryGb = 2048 / 1024;
   const cost = (storageRequests: number, logBytes: number, cpuMs: number) => {
     const storage = storageRequests * perTransaction * 1000;
