@@ -17,6 +17,12 @@ export interface TwilioCredentials {
   authToken: string;
   /** Twilio's secondary auth token while a rotation is under way: webhook signatures made with it pass too. */
   secondaryAuthToken?: string;
+  /** The Webhooks SharedKey secret, for webhooks a Webhooks rule signs with it instead of the auth token. */
+  webhookSharedKey?: string;
+  /** The next SharedKey's secret while a rotation is under way: webhooks signed with it pass too. */
+  webhookSharedKeySecondary?: string;
+  /** user:password that Event Streams must send as HTTP Basic credentials to the sink (the destination URL's user info). */
+  eventStreamsCredentials?: string;
   apiKeySid?: string;
   apiKeySecret?: string;
 }
@@ -27,6 +33,9 @@ export const TWILIO_SECRET_NAMES = {
   secondaryAuthToken: 'twilio-auth-token-secondary',
   apiKeySid: 'twilio-api-key-sid',
   apiKeySecret: 'twilio-api-key-secret',
+  webhookSharedKey: 'twilio-webhook-shared-key',
+  webhookSharedKeySecondary: 'twilio-webhook-shared-key-secondary',
+  eventStreamsCredentials: 'twilio-event-streams-credentials',
 } as const;
 
 export const FORCED_REFRESH_INTERVAL_MS = 30_000;
@@ -52,10 +61,13 @@ async function fromKeyVault(vaultUrl: string): Promise<TwilioCredentials> {
     readSecret(vaultUrl, names.apiKeySid, { optional: true }),
     readSecret(vaultUrl, names.apiKeySecret, { optional: true }),
     readSecret(vaultUrl, names.secondaryAuthToken, { optional: true }),
+    readSecret(vaultUrl, names.webhookSharedKey, { optional: true }),
+    readSecret(vaultUrl, names.webhookSharedKeySecondary, { optional: true }),
+    readSecret(vaultUrl, names.eventStreamsCredentials, { optional: true }),
   ]);
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
-  const [accountSid, authToken, apiKeySid, apiKeySecret, secondaryAuthToken] = results.map(
+  const [accountSid, authToken, apiKeySid, apiKeySecret, secondaryAuthToken, webhookSharedKey, webhookSharedKeySecondary, eventStreamsCredentials] = results.map(
     (r) => (r as PromiseFulfilledResult<string | undefined>).value,
   );
   if (apiKeySid && !apiKeySecret) {
@@ -65,6 +77,9 @@ async function fromKeyVault(vaultUrl: string): Promise<TwilioCredentials> {
     accountSid: accountSid!,
     authToken: authToken!,
     secondaryAuthToken,
+    webhookSharedKey,
+    webhookSharedKeySecondary,
+    eventStreamsCredentials,
     apiKeySid,
     apiKeySecret: apiKeySid ? apiKeySecret : undefined,
   };
