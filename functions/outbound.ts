@@ -6,8 +6,8 @@ import { checkTwilioConcurrency } from '../shared/platform/hostJson';
 import { settings } from '../shared/platform/settings';
 
 /**
- * Sends the SMS or places the call a queue message asks for, once per idempotency key (see README, Outbound
- * queue). Returns when the message is done with; throws when the host should retry it.
+ * Sends the SMS or places the call a queue message asks for, once per idempotency key (see docs/outbound.md).
+ * Returns when the message is done with; throws when the host should retry it.
  */
 export async function outbound(queueItem: unknown, context: InvocationContext): Promise<void> {
   await deliverOutbound(
@@ -19,6 +19,6 @@ export async function outbound(queueItem: unknown, context: InvocationContext): 
   );
 }
 
-// Refuse to start rather than let every instance together exceed Twilio's concurrency (README, Concurrency).
+// Refuse to start rather than let every instance together exceed Twilio's concurrency (docs/outbound.md, Concurrency and Twilio's limits).
 checkTwilioConcurrency(settings());
 app.storageQueue('outbound', { queueName: settings().outboundQueue, connection: 'AzureWebJobsStorage', handler: outbound });

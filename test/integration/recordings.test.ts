@@ -152,7 +152,7 @@ test('a voicemail is copied into Blob storage and texted as a link that opens wi
 
   await voicemailRecording(jobs[0], context());
   const [sms] = await messages('rec-outbound');
-  // The notification carries the voicemail webhook request's id, which the job brought (README, One id through the path).
+  // The notification carries the voicemail webhook request's id, which the job brought (docs/outbound.md, One id through the path).
   expect(sms).toMatchObject({
     type: 'sms',
     to: '+14155550188',

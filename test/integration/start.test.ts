@@ -111,7 +111,7 @@ test('without func or Twilio credentials it creates local settings, starts the P
   }
 });
 
-describe("the README's local setup: npm start with WEBHOOK_BASE_URL and the offline mock", () => {
+describe('the local setup of docs/local-development.md: npm start with WEBHOOK_BASE_URL and the offline mock', () => {
   let appRoot: string;
   let port: number;
   let run: ReturnType<typeof runStart>;
