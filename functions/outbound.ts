@@ -1,7 +1,4 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { invocationCorrelationId } from '../shared/outbound/correlation';
-import { liveOutboundIo } from '../shared/outbound/liveIo';
-import { deliverOutbound } from '../shared/outbound/orchestrator';
 import { checkTwilioConcurrency } from '../shared/platform/hostJson';
 import { settings } from '../shared/platform/settings';
 
@@ -10,6 +7,12 @@ import { settings } from '../shared/platform/settings';
  * Returns when the message is done with; throws when the host should retry it.
  */
 export async function outbound(queueItem: unknown, context: InvocationContext): Promise<void> {
+  // The send path loads on the first message: the queue name is a setting, so this module registers at start.
+  const [{ invocationCorrelationId }, { liveOutboundIo }, { deliverOutbound }] = await Promise.all([
+    import('../shared/outbound/correlation'),
+    import('../shared/outbound/liveIo'),
+    import('../shared/outbound/orchestrator'),
+  ]);
   await deliverOutbound(
     liveOutboundIo(),
     queueItem,
