@@ -39,7 +39,7 @@ function eventProblem(value: unknown): string | undefined {
   const event = value as Record<string, unknown>;
   if (event.specversion !== '1.0') return 'has no specversion 1.0';
   for (const name of REQUIRED) {
-    if (typeof event[name] !== 'string' || !(event[name] as string).length) return `has no ${name}`;
+    if (typeof event[name] !== 'string' || !event[name].length) return `has no ${name}`;
   }
   for (const name of ['time', 'dataschema', 'datacontenttype', 'subject'] as const) {
     if (event[name] !== undefined && typeof event[name] !== 'string') return `has a ${name} that is not a string`;
@@ -92,7 +92,7 @@ export function sequenceOf(index: number): string {
 export function republished(event: StreamEvent, context: { correlationId: string; index: number }): StreamEvent {
   return {
     ...event,
-    traceparent: (event.traceparent as string | undefined) ?? eventTraceparent(context.correlationId, event.id),
-    sequence: (event.sequence as string | undefined) ?? sequenceOf(context.index),
+    traceparent: event.traceparent ?? eventTraceparent(context.correlationId, event.id),
+    sequence: event.sequence ?? sequenceOf(context.index),
   };
 }

@@ -64,6 +64,9 @@ function bounded<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
+/** What releasing the leases may add to a request that failed. */
+export const RELEASE_MS = 700;
+
 const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
 /** Each event once: the events this request holds are published to every destination that lacks them. */
@@ -92,12 +95,13 @@ export async function publishOnce(input: PublishOnceInput): Promise<PublishOutco
   const held = claims.filter((c): c is Held => typeof c === 'object');
   const duplicates = input.events.length - held.length - claims.filter((c) => c === 'busy').length;
 
-  // Releasing lets a retry go ahead at once instead of after the lease; past the deadline it is left to the lease.
+  // Releasing lets Twilio's retry go ahead at once instead of after the lease. It gets its own short budget: a
+  // destination that failed by running out the request's deadline has used up the request's signal.
   const release = async () => {
-    if (signal.aborted) return;
+    const budget = AbortSignal.timeout(RELEASE_MS);
     await bounded(
-      Promise.allSettled(held.map((h) => records.update(h.event.id, h.etag, { done: h.done, leaseUntil: 0 }, signal))),
-      signal,
+      Promise.allSettled(held.map((h) => records.update(h.event.id, h.etag, { done: h.done, leaseUntil: 0 }, budget))),
+      budget,
     ).catch(() => undefined);
   };
   if (claims.includes('busy')) {

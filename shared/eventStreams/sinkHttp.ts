@@ -20,8 +20,8 @@ export interface EventStreamsSinkConfig {
   dedupeWindowMs: number;
 }
 
-/** Short of Twilio's 5 s, leaving room for the answer to travel. */
-export const SINK_DEADLINE_MS = 4000;
+/** Short of Twilio's 5 s, leaving room for releasing the leases after a failure (RELEASE_MS) and the answer. */
+export const SINK_DEADLINE_MS = 3500;
 /** A request's claim on its events: longer than SINK_DEADLINE_MS, so a live request is never taken over. */
 export const CLAIM_LEASE_MS = 30_000;
 

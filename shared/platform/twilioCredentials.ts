@@ -67,9 +67,9 @@ async function fromKeyVault(vaultUrl: string): Promise<TwilioCredentials> {
   ]);
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
-  const [accountSid, authToken, apiKeySid, apiKeySecret, secondaryAuthToken, webhookSharedKey, webhookSharedKeySecondary, eventStreamsCredentials] = results.map(
-    (r) => (r as PromiseFulfilledResult<string | undefined>).value,
-  );
+  const values = results.map((r) => (r as PromiseFulfilledResult<string | undefined>).value);
+  const [accountSid, authToken, apiKeySid, apiKeySecret, secondaryAuthToken] = values;
+  const [webhookSharedKey, webhookSharedKeySecondary, eventStreamsCredentials] = values.slice(5);
   if (apiKeySid && !apiKeySecret) {
     throw new SecretNotFoundError({ vaultUrl, secretName: names.apiKeySecret, detail: ` (needed because ${names.apiKeySid} is set)` });
   }

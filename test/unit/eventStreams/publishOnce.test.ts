@@ -120,3 +120,22 @@ test('two instances racing for one batch publish each event once', async () => {
   expect(results.map((r) => r.status).sort()).toEqual(['busy', 'published']);
   expect(t.queue.received.sort()).toEqual(events(1, 2, 3).map((e) => e.id));
 });
+
+test('a destination that runs out the deadline still releases the leases, so the retry is not held back', async () => {
+  const t = setup();
+  const controller = new AbortController();
+  const hanging: Destination = { name: 'Event Grid', publish: () => new Promise(() => undefined) };
+  const pending = publishOnce({
+    events: events(1),
+    destinations: [t.queue, hanging],
+    records: t.records,
+    now: () => 1_000_000,
+    leaseMs: 30_000,
+    signal: controller.signal,
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  controller.abort();
+  expect(await pending).toMatchObject({ status: 'unavailable', reason: expect.stringContaining('no answer before the deadline') });
+  expect(await t.run(events(1))).toEqual({ status: 'published', published: 1, duplicates: 0 });
+  expect(t.queue.received).toEqual([events(1)[0].id]);
+});
