@@ -29,7 +29,7 @@ export const ROUTES = {
   phoneScript: 'phone/softphone.js',
   twilioAlerts: 'twilio-alerts',
   eventStreams: 'event-streams',
-  // Issue #16: batches and the opt-out management API.
+  // Batches and the opt-out management API.
   outboundBatch: 'outbound/batch',
   optOuts: 'optouts',
   optOutByAddress: 'optouts/{address}',
