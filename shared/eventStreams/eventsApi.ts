@@ -26,7 +26,11 @@ export async function readStreams(): Promise<{ sinks: SinkState[]; subscriptions
 }
 
 /** Applies the changes in order; a created sink's SID is what a subscription created after it uses. */
-export async function applyStreamsChanges(changes: StreamsChange[], existingSinkSid: string | undefined, sinkUrl: string): Promise<string[]> {
+export async function applyStreamsChanges(
+  changes: StreamsChange[],
+  existingSinkSid: string | undefined,
+  sinkUrl: string,
+): Promise<string[]> {
   const events = (await twilioClient()).events.v1;
   let sinkSid = existingSinkSid;
   const done: string[] = [];

@@ -31,7 +31,10 @@ export function sinkDestination(base: string): string {
 
 /** A destination as it may be printed: a password in its user info is hidden. */
 export function printableDestination(destination: string): string {
-  return destination.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@:]*)(?::[^/@]*)?@/i, (_, scheme: string, user: string) => `${scheme}${user}:***@`);
+  return destination.replace(
+    /^([a-z][a-z0-9+.-]*:\/\/)([^/@:]*)(?::[^/@]*)?@/i,
+    (_, scheme: string, user: string) => `${scheme}${user}:***@`,
+  );
 }
 
 /** The destination a sink points at, without user info, or undefined for a sink that is not a webhook. */
@@ -66,8 +69,12 @@ export function streamsChanges(
   return {
     sink,
     changes: [
-      ...types.filter((t) => !subscription.types.includes(t)).map((type): StreamsChange => ({ kind: 'addType', subscriptionSid: subscription.sid, type })),
-      ...subscription.types.filter((t) => !types.includes(t)).map((type): StreamsChange => ({ kind: 'removeType', subscriptionSid: subscription.sid, type })),
+      ...types
+        .filter((t) => !subscription.types.includes(t))
+        .map((type): StreamsChange => ({ kind: 'addType', subscriptionSid: subscription.sid, type })),
+      ...subscription.types
+        .filter((t) => !types.includes(t))
+        .map((type): StreamsChange => ({ kind: 'removeType', subscriptionSid: subscription.sid, type })),
     ],
   };
 }

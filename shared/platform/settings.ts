@@ -4,6 +4,7 @@
 import { audioSettings } from '../audio/audioSettings';
 import { callingSettings } from '../calling/callingSettings';
 import { eventsSettings } from '../events/eventsSettings';
+import { eventStreamsSettings } from '../eventStreams/eventStreamsSettings';
 import { guardsSettings } from '../guards/guardsSettings';
 import { hoursSettings } from '../hours/hoursSettings';
 import { outboundSettings } from '../outbound/outboundSettings';
@@ -27,6 +28,7 @@ export const GROUPS = [
   guardsSettings,
   outboundSettings,
   eventsSettings,
+  eventStreamsSettings,
   recordingsSettings,
   callingSettings,
 ] as const;

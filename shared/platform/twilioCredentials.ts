@@ -43,13 +43,24 @@ export const FORCED_REFRESH_INTERVAL_MS = 30_000;
 const RETRY_AFTER_FAILURE_MS = 30_000;
 
 function fromSettings(): TwilioCredentials {
-  const { accountSid, authToken, secondaryAuthToken, apiKeySid, apiKeySecret } = settings().twilio;
+  const twilio = settings().twilio;
+  const { accountSid, authToken, secondaryAuthToken, apiKeySid, apiKeySecret } = twilio;
+  const { webhookSharedKey, webhookSharedKeySecondary, eventStreamsCredentials } = twilio;
   if (!accountSid)
     throw new SettingsError('TWILIO_ACCOUNT_SID', 'is missing: set it, or set KEY_VAULT_URL to read credentials from Key Vault');
   if (!authToken)
     throw new SettingsError('TWILIO_AUTH_TOKEN', 'is missing: set it, or set KEY_VAULT_URL to read credentials from Key Vault');
   if (apiKeySid && !apiKeySecret) throw new SettingsError('TWILIO_API_KEY_SECRET', 'is missing while TWILIO_API_KEY_SID is set');
-  return { accountSid, authToken, secondaryAuthToken, apiKeySid, apiKeySecret: apiKeySid ? apiKeySecret : undefined };
+  return {
+    accountSid,
+    authToken,
+    secondaryAuthToken,
+    webhookSharedKey,
+    webhookSharedKeySecondary,
+    eventStreamsCredentials,
+    apiKeySid,
+    apiKeySecret: apiKeySid ? apiKeySecret : undefined,
+  };
 }
 
 async function fromKeyVault(vaultUrl: string): Promise<TwilioCredentials> {
