@@ -10,6 +10,7 @@ import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { applyLocalSettings, readLocalSettings } from '../devhost/localSettings';
 import { MOCK_TWILIO_CREDENTIALS } from '../devhost/services';
 import { SIMULATION_KINDS, simulatedRequest, type SimulationKind } from '../shared/operations/simulatedRequests';
+import { exampleStreamEvent, urlWithBodyHash } from '../shared/eventStreams/exampleEvents';
 import { settings } from '../shared/platform/settings';
 import { twilioCredentials } from '../shared/platform/twilioCredentials';
 
@@ -24,6 +25,7 @@ Kinds:
   recording     a voicemail Record action (--recording-url)
   status        a status callback (--key KEY, --message-status delivered|undelivered|failed or --call-status completed)
   alert         a Debugger event to /api/twilio-alerts (--error-code 11200)
+  stream        an Event Streams batch to /api/event-streams (--events 3 message status events, JSON, bodySHA256)
 
 Options:
   --url BASE          the app's base URL as configured in Twilio, which is what gets signed
@@ -64,11 +66,13 @@ async function main(): Promise<number> {
       'call-status': { type: 'string' },
       'error-code': { type: 'string' },
       get: { type: 'boolean' },
+      events: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const kind = positionals[0] as SimulationKind | undefined;
-  if (values.help || !kind || !SIMULATION_KINDS.includes(kind)) {
+  const kind = positionals[0] as SimulationKind | 'stream' | undefined;
+  if (kind === 'stream' && !values.help) return stream(values);
+  if (values.help || !kind || kind === 'stream' || !SIMULATION_KINDS.includes(kind)) {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
@@ -129,6 +133,46 @@ async function main(): Promise<number> {
     `${init.method} ${new URL(url).pathname} -> ${response.status} ${response.statusText}${response.headers.get('content-type') ? ` (${response.headers.get('content-type')})` : ''}`,
   );
   if (text) console.log(text);
+  return response.ok ? 0 : 1;
+}
+
+/** An Event Streams batch, signed as Event Streams signs it: HMAC-SHA1 with the auth token over the URL with bodySHA256. */
+async function stream(values: { url?: string; 'send-to'?: string; path?: string; events?: string }): Promise<number> {
+  applyLocalSettings(readLocalSettings(process.cwd()));
+  const config = settings();
+  const token = await authToken();
+  const count = Number(values.events ?? '3');
+  if (!Number.isInteger(count) || count < 1 || count > 1000)
+    throw new Error(`--events takes a whole number from 1 to 1000, got "${values.events}"`);
+  const base = (values.url ?? config.webhookBaseUrl ?? 'http://localhost:7071').replace(/\/+$/, '');
+  const accountSid = config.twilio.accountSid ?? MOCK_TWILIO_CREDENTIALS.TWILIO_ACCOUNT_SID;
+  // Ids from the clock, so that each run is new events rather than a redelivery of the last run's.
+  const first = Date.now() * 1000;
+  const body = JSON.stringify(Array.from({ length: count }, (_, i) => exampleStreamEvent(first + i, accountSid)));
+  const url = urlWithBodyHash(`${base}${values.path ?? '/api/event-streams'}`, body);
+  const target = values['send-to'] ? values['send-to'].replace(/\/+$/, '') + url.slice(base.length) : url;
+  const basic = config.twilio.eventStreamsCredentials;
+  let response: Response;
+  try {
+    response = await fetch(target, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        'X-Twilio-Signature': getExpectedTwilioSignature(token, url, {}),
+        ...(basic && { Authorization: `Basic ${Buffer.from(basic).toString('base64')}` }),
+      },
+      body,
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (error) {
+    console.error(
+      `No answer from ${new URL(target).origin}: ${error instanceof Error ? error.message : String(error)}. Is the app running (npm start)?`,
+    );
+    return 1;
+  }
+  console.log(`POST ${new URL(url).pathname} (${count} event(s)) -> ${response.status} ${response.statusText}`);
+  const text = await response.text();
+  if (text) console.log(text.trimEnd());
   return response.ok ? 0 : 1;
 }
 

@@ -1,12 +1,16 @@
 // The Event Streams sink end to end: the built app under the local host, Azurite for the events queue and the
 // records table, and the Event Grid topic stand-in that the real @azure/eventgrid client publishes to. Batches are
 // made as Twilio makes them (harness/eventStreamsBatch.ts) and checked with the CloudEvents SDK.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { CloudEvent } from 'cloudevents';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { MOCK_TWILIO_CREDENTIALS } from '../../devhost/services';
 import { EVENT_GRID_RESOURCE, startEventGridFake, type EventGridFake } from '../../harness/eventGridFake';
 import { startManagedIdentityEndpoint, type ManagedIdentityEndpoint } from '../../harness/managedIdentityEndpoint';
+import { repoRoot } from '../../harness/localHost';
 import { startOutboundRig, WEBHOOK_BASE_URL, type OutboundRig } from '../../harness/outboundRig';
 import { createTestCertificate, type TestCertificate } from '../../harness/testCertificate';
 import { LOOPBACK_DNS_PRELOAD } from '../../harness/vaultChain';
@@ -175,4 +179,17 @@ test('Event Grid down: 503 with Retry-After; the retry completes it, and each ev
     [1, 1],
     [1, 1],
   ]);
+}, 60_000);
+
+test('npm run simulate -- stream posts a batch the way Event Streams does, and it is published', async () => {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [join(repoRoot, 'build', 'simulate.js'), 'stream', '--events', '3', '--send-to', rig.host.baseUrl],
+    {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH, ...rig.env },
+    },
+  );
+  expect(stdout).toContain('POST /api/event-streams (3 event(s)) -> 200');
+  expect(stdout).toContain('Published 3 event(s).');
 }, 60_000);
