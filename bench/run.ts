@@ -9,6 +9,7 @@ import { smsParams, voiceCallParams } from '../harness/twilioRequests';
 import { median, timeProcessRuns } from '../harness/stats';
 import { keyVaultReads } from './keyVaultReads';
 import { compareBuilds, outboundThroughput } from './outboundThroughput';
+import { dollarsPerThousand, webhookUsage } from './usage';
 import type { WebhookCase } from './webhookCost';
 
 const root = join(__dirname, '..');
@@ -298,6 +299,22 @@ function format(results: Record<string, any>): string {
       `  ${row.batchSize}/${row.newBatchThreshold} (concurrency ${row.concurrency})`.padEnd(36) +
         `${row.perSecond}/s (slowest gap ${row.slowestGapMs} ms)`,
     );
+  const u = results.usage;
+  if (u) {
+    lines.push('Per webhook (local host, events on) and per outbound message');
+    for (const w of u.perWebhook)
+      lines.push(
+        `  ${w.name.padEnd(8)} ${w.storageRequestsPerWebhook} storage requests, ${w.logBytesPerWebhook} bytes logged, ${w.hostCpuMsPerWebhook} ms host CPU`,
+      );
+    lines.push(
+      `  message  ${u.perMessage.storageRequests} storage requests, ${u.perMessage.logBytes} bytes logged, ${u.perMessage.cpuMs} ms host CPU`,
+    );
+    const d = u.dollarsPerThousand;
+    if (d) {
+      for (const [name, c] of Object.entries<{ total: number }>(d.webhooks)) lines.push(`  $ per 1,000 ${name} webhooks: ${c.total}`);
+      lines.push(`  $ per 1,000 outbound messages (before Twilio's own price): ${d.outboundMessages.total}`);
+    } else lines.push('  (no bench/prices.json: no dollars)');
+  }
   return lines.join('\n');
 }
 
@@ -309,6 +326,7 @@ async function main(): Promise<void> {
       coldStart,
       compileCache,
       webhooks: inProcessWebhooks,
+      usage: () => webhookUsage(quick),
       outbound: () => outboundThroughput(quick),
       compare: () => compareBuilds(process.env.BENCH_COMPARE_APP!, quick ? 2 : 5),
     };
@@ -320,6 +338,14 @@ async function main(): Promise<void> {
   results.webhooks = await inProcessWebhooks();
   results.keyVault = await keyVaultReads(root, quick);
   results.outbound = await outboundThroughput(quick);
+  const perWebhook = await webhookUsage(quick);
+  const outbound = results.outbound as { cpu: { appCpuMsPerMessage: number; logBytesPerMessage: number }; roundTrips: { total: number } };
+  const perMessage = {
+    storageRequests: outbound.roundTrips.total,
+    logBytes: outbound.cpu.logBytesPerMessage,
+    cpuMs: outbound.cpu.appCpuMsPerMessage,
+  };
+  results.usage = { perWebhook, perMessage, dollarsPerThousand: dollarsPerThousand(root, perWebhook, perMessage) };
   console.log(format(results));
   writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 }

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { applyLocalSettings, readLocalSettings } from '../devhost/localSettings';
 import { offlineMockSettings, usesOfflineMock } from '../devhost/services';
 import { validateBatch, mapLimited } from '../shared/outbound/batch';
-import { AppNotConfiguredError, InvalidMessageError, KeyReusedError } from '../shared/outbound/errors';
+import { isRefusal, REFUSAL_EXIT_CODE, refusalText } from '../shared/outbound/refusals';
 import { liveOutboundIo } from '../shared/outbound/liveIo';
 import { acceptAndSchedule, cancelOutbound } from '../shared/outbound/orchestrator';
 import { describeIssues, validateOutboundMessage } from '../shared/outbound/schema';
@@ -278,8 +278,7 @@ async function batch(file: string | undefined, values: Values): Promise<number> 
       return entry.ok ? { status: (await acceptAndSchedule(io, entry.message, { now, correlationId: runCorrelationId })).row?.status } : {};
     } catch (error) {
       // Refused for good (a setting it needs, a message Twilio cannot take, a key used for another message): its line says why.
-      if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError || error instanceof KeyReusedError)
-        return { refused: error.message };
+      if (isRefusal(error)) return { refused: error.message };
       throw error;
     } finally {
       progress(++done, validation.entries.length);
@@ -326,9 +325,9 @@ main().then(
       process.exit(2);
     }
     // Refused for good: retrying the same command gives the same answer.
-    if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError || error instanceof KeyReusedError) {
-      console.error(`Not enqueued: ${error.message}`);
-      process.exit(2);
+    if (isRefusal(error)) {
+      console.error(refusalText(error));
+      process.exit(REFUSAL_EXIT_CODE);
     }
     if (error instanceof SettingsError) {
       console.error(error.message);
