@@ -438,6 +438,17 @@ module diagnostics 'app/diagnostics.bicep' = {
   dependsOn: [keyVault, monitoring]
 }
 
+module workbook 'app/workbook.bicep' = {
+  scope: rg
+  params: {
+    name: 'Twilio on Azure Functions (${environmentName})'
+    location: location
+    tags: tags
+    logAnalyticsName: names.logAnalytics
+  }
+  dependsOn: [monitoring]
+}
+
 var webhookBase = empty(webhookBaseUrlOverride) ? functionApp.outputs.url : webhookBaseUrlOverride
 
 module appSettings 'app/app-settings.bicep' = {
