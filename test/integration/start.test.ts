@@ -109,6 +109,11 @@ test('without func or Twilio credentials it creates local settings, starts the P
     expect(post).toMatchObject({ status: 202, body: { status: 'accepted' } });
     const cli = await send(appRoot, { OUTBOUND_QUEUE: 'start-outbound' }, 'call', '+15551234567', '--url', '/api/message?Message=Hi');
     expect(cli).toMatchObject({ code: 0, stdout: expect.stringContaining('Enqueued call') });
+    // docs/outbound.md's answering-machine example, as written: it needs WEBHOOK_BASE_URL (the AMD callback), which
+    // the offline mock's default gives it.
+    const example = /^npm run send -- call .*--machine-say.*$/m.exec(readFileSync(join(repoRoot, 'docs', 'outbound.md'), 'utf8'))![0];
+    const args = [...example.slice('npm run send -- '.length).matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
+    expect(await send(appRoot, { OUTBOUND_QUEUE: 'start-outbound' }, ...args)).toMatchObject({ code: 0 });
   } finally {
     await stop(run.child);
   }
