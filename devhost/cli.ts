@@ -8,7 +8,18 @@ import { join } from 'node:path';
 import { loadApp } from './core';
 import { startLocalHost, type LocalHost } from './host';
 import { applyLocalSettings, readLocalSettings } from './localSettings';
-import { freePort, isListening, offlineMockSettings, startAzurite, startPrism, usesOfflineMock, type RunningService } from './services';
+import {
+  assistantStandInSettings,
+  freePort,
+  isListening,
+  offlineMockSettings,
+  startAzurite,
+  startPrism,
+  usesAssistantStandIn,
+  usesOfflineMock,
+  type RunningService,
+} from './services';
+import { startChatCompletionsStandIn, STAND_IN_WORDS } from './chatCompletionsStandIn';
 import { startTwilioMock } from './twilioMock';
 
 const appRoot = process.env.DEVHOST_APP_ROOT || join(__dirname, '..');
@@ -127,6 +138,19 @@ async function start(): Promise<void> {
     ]);
   } else if (process.env.TWILIO_API_BASE_URL) {
     console.log(`Twilio REST calls go to TWILIO_API_BASE_URL=${process.env.TWILIO_API_BASE_URL}`);
+  }
+
+  if (usesAssistantStandIn(process.env)) {
+    const standIn = await startChatCompletionsStandIn();
+    services.push(standIn);
+    Object.assign(process.env, assistantStandInSettings(process.env, standIn.url));
+    banner([
+      'LOCAL STAND-IN FOR AZURE OPENAI: the assistant is on and AZURE_OPENAI_ENDPOINT is not set.',
+      `Chat completions go to ${standIn.url}: scripted replies, no model.`,
+      `To the assistant (npm run simulate -- speech --speech "..." --turn N),`,
+      `${STAND_IN_WORDS}.`,
+      'Set AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_DEPLOYMENT for a real model.',
+    ]);
   }
 
   if (hasFunc()) {
