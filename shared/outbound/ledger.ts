@@ -60,7 +60,7 @@ export interface LedgerRow {
   completedAt?: string;
   /** The SID was learned after the REST answer was lost: by a status callback or a Twilio lookup. */
   reconciled?: boolean;
-  /** Other SIDs Twilio reported for this key: a second message went out (see README, residual risk). */
+  /** Other SIDs Twilio reported for this key: a second message went out (see docs/outbound.md, The guarantee, precisely). */
   duplicateSids?: string;
   metadata?: Record<string, unknown>;
   // Issue #16: answering-machine detection and cancel.

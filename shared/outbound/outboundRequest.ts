@@ -179,7 +179,7 @@ export interface TwilioRecord {
 /**
  * The earliest record created at or after `since` that this request would have created. Messages match on
  * To, From (or Messaging Service) and Body (a trial account prefixes the body, hence endsWith); calls match
- * on To and From. See the README for what this cannot tell apart.
+ * on To and From. See docs/outbound.md (The guarantee, precisely) for what this cannot tell apart.
  */
 export function findOwnRecord(request: TwilioRequest, records: TwilioRecord[], since: Date): TwilioRecord | undefined {
   const matches = records.filter((record) => {

@@ -51,7 +51,7 @@ const common = {
     .regex(CORRELATION_ID, { error: CORRELATION_ID_RULE })
     .optional()
     .describe(
-      "The id every log line and event of this message carries (README, One id through the path). Defaults to the accepting request's W3C trace id (its Application Insights operation_Id). Not part of the content: a retry with another one is the same message.",
+      "The id every log line and event of this message carries (docs/outbound.md, One id through the path). Defaults to the accepting request's W3C trace id (its Application Insights operation_Id). Not part of the content: a retry with another one is the same message.",
     ),
   statusCallback: httpUrl
     .optional()

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { between, docPage } from '../../../harness/docPages';
 import { schemaFileText, SCHEMA_FILE } from '../../../scripts/schema';
 import { describeIssues, validateOutboundMessage } from '../../../shared/outbound/schema';
 
@@ -218,9 +219,8 @@ describe('the outbound message schema', () => {
   });
 });
 
-describe('the README documents the message', () => {
-  const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
-  const table = readme.slice(readme.indexOf('### The message'), readme.indexOf('**The idempotency key**'));
+describe('docs/outbound.md documents the message', () => {
+  const table = between(docPage('outbound'), '## The message', '**The idempotency key**');
   const schema = JSON.parse(schemaFileText()) as { oneOf: Array<{ properties: Record<string, unknown> }> };
   const fields = [...new Set(schema.oneOf.flatMap((s) => Object.keys(s.properties)))];
   test.each(fields)('the message table has a row naming %s', (field) => {
