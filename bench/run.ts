@@ -1,6 +1,7 @@
 // npm run bench: every figure against a baseline measured in the same run. Prints a table and writes
 // bench/results.json. Not part of npm test.
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { MOCK_TWILIO_CREDENTIALS, startAzurite } from '../devhost/services';
@@ -97,6 +98,42 @@ function coldStartOn(node: { version: string; path: string }) {
 
 function coldStart() {
   return coldStartNodes().map(coldStartOn);
+}
+
+/**
+ * Node's compile cache (22.1+) on the first /api/voice response: a process whose cache a previous start wrote,
+ * against one without, alternating. Node keys the cache by its exact version, so a cache built by another patch
+ * release is not read (it writes its own beside it).
+ */
+function compileCache() {
+  const node = coldStartNodes().find((n) => !n.version.startsWith('v20.'));
+  if (!node) return { skipped: 'no Node 22 or later' };
+  const runs = quick ? 5 : 21;
+  const cacheDir = mkdtempSync(join(tmpdir(), 'compile-cache-'));
+  const env = { ...appEnv, BENCH_FUNCTION: 'voice' };
+  const first = join(root, 'build', 'bench-first.js');
+  try {
+    timeProcessRuns([{ name: 'warm', args: [first], env: { ...env, NODE_COMPILE_CACHE: cacheDir } }], 1, node.path);
+    const samples = timeProcessRuns(
+      [
+        { name: 'without', args: [first], env },
+        { name: 'cached', args: [first], env: { ...env, NODE_COMPILE_CACHE: cacheDir } },
+      ],
+      runs,
+      node.path,
+    );
+    const perRound = samples.cached.map((ms, i) => ms / samples.without[i]);
+    return {
+      node: node.version,
+      runs,
+      withoutMs: median(samples.without),
+      cachedMs: median(samples.cached),
+      ratio: median(perRound),
+      range: [Math.min(...perRound), Math.max(...perRound)],
+    };
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
 }
 
 interface WebhookProfile {
@@ -200,6 +237,11 @@ function format(results: Record<string, any>): string {
       `  first /api/voice TwiML  ${c.firstResponseMs.toFixed(1)} ms   ${x(c.firstResponseRatio)} bare (${x(c.firstResponseRange[0])}-${x(c.firstResponseRange[1])}; ${c.firstResponseMinMs.toFixed(1)}-${c.firstResponseMaxMs.toFixed(1)} ms)`,
     );
   }
+  const cc = results.compileCache;
+  if (cc && !cc.skipped)
+    lines.push(
+      `Compile cache on Node ${cc.node}: first /api/voice ${cc.cachedMs.toFixed(1)} ms cached against ${cc.withoutMs.toFixed(1)} ms, ${x(cc.ratio)} (${x(cc.range[0])}-${x(cc.range[1])})`,
+    );
   const w = results.webhooks;
   lines.push('Webhook cost in process (signature check + TwiML), requests/s');
   for (const row of w.rows) {
@@ -265,6 +307,7 @@ async function main(): Promise<void> {
     // A part on its own (`--only=outbound`), printed and not written to results.json.
     const parts: Record<string, () => unknown> = {
       coldStart,
+      compileCache,
       webhooks: inProcessWebhooks,
       outbound: () => outboundThroughput(quick),
       compare: () => compareBuilds(process.env.BENCH_COMPARE_APP!, quick ? 2 : 5),
@@ -273,6 +316,7 @@ async function main(): Promise<void> {
     return;
   }
   results.coldStart = coldStart();
+  results.compileCache = compileCache();
   results.webhooks = await inProcessWebhooks();
   results.keyVault = await keyVaultReads(root, quick);
   results.outbound = await outboundThroughput(quick);

@@ -191,6 +191,8 @@ await Promise.all([
   // npm run send / npm run schema: the outbound CLI and the JSON Schema writer.
   build({ ...common, entryPoints: [join(root, 'scripts/send.ts')], outfile: join(root, 'build/send.js') }),
   build({ ...common, entryPoints: [join(root, 'scripts/schema.ts')], outfile: join(root, 'build/schema.js') }),
+  // npm run docs: the settings reference, docs/settings.md.
+  build({ ...common, entryPoints: [join(root, 'scripts/settingsDoc.ts')], outfile: join(root, 'build/docs.js') }),
   build({ ...common, entryPoints: [join(root, 'scripts/replay.ts')], outfile: join(root, 'build/replay.js') }),
   build({ ...common, entryPoints: [join(root, 'scripts/simulate.ts')], outfile: join(root, 'build/simulate.js') }),
   build({ ...common, entryPoints: [join(root, 'scripts/doctor.ts')], outfile: join(root, 'build/doctor.js') }),

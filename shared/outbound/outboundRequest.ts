@@ -17,7 +17,7 @@ export interface SmsRequest {
   body?: string;
   mediaUrl?: string[];
   statusCallback?: string;
-  // Issue #16: Content templates and SMS options, named as the twilio SDK names Twilio's parameters.
+  // Content templates and SMS options, named as the twilio SDK names Twilio's parameters.
   contentSid?: string;
   /** The template's values as the JSON text Twilio expects in ContentVariables. */
   contentVariables?: string;
@@ -35,7 +35,7 @@ export interface CallRequest {
   url?: string;
   statusCallback?: string;
   statusCallbackEvent?: string[];
-  // Issue #16: call options, named as the twilio SDK names Twilio's parameters.
+  // Call options, named as the twilio SDK names Twilio's parameters.
   timeout?: number;
   timeLimit?: number;
   record?: boolean;

@@ -1,4 +1,4 @@
-// Voicemail recordings that open (issue 13, item 11), in process against Azurite and a loopback Twilio that serves
+// Voicemail recordings that open, in process against Azurite and a loopback Twilio that serves
 // the audio only with HTTP Basic auth: the Record action queues a copy job; the job copies the audio into Blob
 // storage once and queues the SMS; the SMS's link streams the copy to anyone holding it, and to nobody else.
 import { HttpRequest, InvocationContext } from '@azure/functions';

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { CLIENT_IDENTITY } from '../../shared/clientIdentity';
+import { CLIENT_IDENTITY } from '../../shared/calling/identity';
 import { recordingLinkQuery } from '../../shared/recordings/recordingLink';
 import { hostilePrincipalHeaders } from '../../harness/principal';
 import { formParamsOf, hostileBody, hostileForm, unacceptable, type Answer } from '../../harness/hostileInput';

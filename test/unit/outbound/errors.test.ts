@@ -58,7 +58,7 @@ describe('classifying Twilio failures', () => {
   });
 });
 
-describe('channel and registration refusals (issue #16)', () => {
+describe('channel and registration refusals', () => {
   test.each(Object.keys(CHANNEL_REFUSALS).map(Number))('error %i is permanent whatever HTTP status carries it', (code) => {
     expect(classifyTwilioError(rest(400, code))).toBeInstanceOf(TwilioPermanentError);
     expect(classifyTwilioError(rest(503, code))).toMatchObject({ name: 'TwilioPermanentError', code });

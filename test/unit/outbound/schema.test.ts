@@ -32,7 +32,7 @@ const VALID: unknown[] = [
   { type: 'call', to: '+15551234567', twiml: '<Response><Say>Hi</Say></Response>' },
   { type: 'call', to: '+15551234567', url: 'https://example.com/twiml' },
   { type: 'call', to: '+15551234567', url: '/api/message?Message=Hi' },
-  // Issue #16: channel addresses, Content templates and the options Twilio's APIs take.
+  // Channel addresses, Content templates and the options Twilio's APIs take.
   { type: 'sms', to: 'whatsapp:+15551234567', from: 'whatsapp:+15005550006', body: 'Your order shipped' },
   { type: 'sms', to: 'whatsapp:+15551234567', contentSid: HX, contentVariables: { '1': 'Ada', date: '12/1' } },
   { type: 'sms', to: '+15551234567', body: 'Hi', validityPeriod: 600, shortenUrls: true, smartEncoded: false, sendAsMms: true },
@@ -90,7 +90,7 @@ const INVALID: Array<[string, unknown, RegExp]> = [
     /sendAt: must be an ISO 8601 date-time with a time zone/,
   ],
   ['an unknown type', { type: 'fax', to: '+15551234567' }, /^type: /],
-  // Issue #16.
+  // Channel addresses, Content templates and call options.
   ['a channel prefix without a valid number', { type: 'sms', to: 'whatsapp:5551234567', body: 'x' }, /^to: must be an E\.164 number/],
   ['an unknown channel', { type: 'sms', to: 'telegram:+15551234567', body: 'x' }, /^to: .*channel address/],
   ['a call to a WhatsApp address', { type: 'call', to: 'whatsapp:+15551234567', say: 'x' }, /^to: must be an E\.164 number/],
