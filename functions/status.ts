@@ -11,6 +11,7 @@ import { settings } from '../shared/platform/settings';
 import { IDEMPOTENCY_KEY } from '../shared/outbound/fields';
 import { parseAmdResult, parseStatusCallback, type AmdResult } from '../shared/outbound/statusCallback';
 import { twilioWebhook } from '../shared/webhook/webhookHttp';
+import { first, type WebhookParams } from '../shared/webhook/params';
 import { ROUTES } from '../shared/platform/routes';
 import { invocationCorrelationId } from '../shared/outbound/correlation';
 
@@ -46,6 +47,9 @@ export const status = twilioWebhook(async ({ params, url, context }): Promise<Ht
     errorCode: update.errorCode,
   };
   if (!key || !IDEMPOTENCY_KEY.test(key)) {
+    // A call's own status callback (the number's): the end of a conversation with the assistant, if it had one.
+    if (update.kind === 'call' && settings().assistant.active)
+      return assistantCallEnded(update.sid, update.twilioStatus, params, context, ownId);
     context.log(
       JSON.stringify({ ...entry, correlationId: ownId, outcome: 'no valid key in the callback URL; not an outbound-queue send' }),
     );
@@ -116,6 +120,33 @@ async function amdResult(amd: AmdResult, key: string | undefined, context: Invoc
   }
   context.log(JSON.stringify({ ...entry, outcome }));
   return { status: 204 };
+}
+
+/** twilio.assistant.completed at the call's final status, once per call; 503 when it could not be published (Twilio retries). */
+async function assistantCallEnded(
+  callSid: string,
+  callStatus: string,
+  params: WebhookParams,
+  context: InvocationContext,
+  correlationId: string,
+): Promise<HttpResponseInit> {
+  const { assistantRuntime, completeConversation } = await import('../shared/assistant/assistantIo');
+  const base = { event: 'assistant-completed', callSid, callStatus, correlationId };
+  try {
+    const outcome = await completeConversation(assistantRuntime(settings()), {
+      callSid,
+      callStatus,
+      from: first(params, 'From') ?? undefined,
+      now: new Date(),
+      correlationId,
+    });
+    context.log(JSON.stringify({ ...base, outcome }));
+    return { status: 204 };
+  } catch (error) {
+    if (!(error instanceof EventsUnavailableError)) throw error;
+    context.warn(JSON.stringify({ ...base, outcome: 'not published (503, Twilio retries)', error: error.message }));
+    return EVENTS_UNAVAILABLE;
+  }
 }
 
 /** The change is in the row's outbox: Twilio's retry of this callback publishes it. */

@@ -2,8 +2,9 @@
 // the events. The functions (assistant, status) call these with the settings as parameters.
 import { enqueueOutbound } from '../outbound/outboundQueue';
 import { assistantCompletedEvent, assistantMessageEvent } from '../events/cloudEvent';
-import { EventsUnavailableError, liveEventSink, publishWebhookEvent } from '../events/eventsIo';
+import { liveEventSink, publishWebhookEvent } from '../events/eventsIo';
 import { storageOutage } from '../platform/storageUnavailable';
+import type { Settings } from '../platform/settings';
 import type { AssistantConfig } from './assistantConfig';
 import { takeTurn, type TurnIo, type TurnLog } from './assistantTurn';
 import { chatModel, type ChatModelOptions } from './chatModelApi';
@@ -28,6 +29,57 @@ export interface TurnRequest {
   url: URL;
   now: Date;
   correlationId: () => string;
+}
+
+/** Per settings object: the config the turn takes, the model's options (the client's bounds from the turn budget). */
+const runtimes = new WeakMap<Settings, AssistantRuntime>();
+
+/**
+ * Each HTTP attempt gets half the turn's budget and one retry; the deadline caps both together. So the model's
+ * wait is at most ASSISTANT_TURN_TIMEOUT_SECONDS (default 8 s), and the answer goes out within it plus storage.
+ */
+export function assistantRuntime(settings: Settings): AssistantRuntime {
+  let runtime = runtimes.get(settings);
+  if (runtime) return runtime;
+  const a = settings.assistant;
+  const voice = settings.voice;
+  const config: AssistantConfig = {
+    instructions: a.instructions,
+    maxTurns: a.maxTurns,
+    voice: a.voice,
+    language: a.language,
+    handover:
+      a.handover === 'queue'
+        ? { kind: 'queue', name: voice.queue.name, maxWaitSeconds: voice.queue.maxWaitSeconds, holdMusic: voice.queue.holdMusic }
+        : voice.forwardTo
+          ? { kind: 'forward', number: voice.forwardTo }
+          : undefined,
+    voicemailNotify: voice.voicemailNotify,
+    fallback: a.fallback,
+    hours: voice.hours,
+    turnBudgetMs: a.turnBudgetMs,
+  };
+  const auth: ChatModelOptions['auth'] =
+    a.auth === 'identity'
+      ? { kind: 'identity' }
+      : a.apiKey
+        ? { kind: 'key', key: a.apiKey }
+        : { kind: 'keyVault', vaultUrl: settings.keyVaultUrl! };
+  runtime = {
+    config,
+    model: {
+      endpoint: a.endpoint ?? '',
+      deployment: a.deployment,
+      apiVersion: a.apiVersion,
+      auth,
+      attemptTimeoutMs: Math.ceil(a.turnBudgetMs / 2),
+      maxRetries: 1,
+    },
+    table: a.table,
+    source: settings.events.source,
+  };
+  runtimes.set(settings, runtime);
+  return runtime;
 }
 
 /** The model for a runtime, kept so its client (connections, token) outlives the turn. Tests replace it. */
@@ -132,5 +184,3 @@ export async function completeConversation(
   await writeConversation(runtime.table, { ...stored, completed: true });
   return 'published';
 }
-
-export { EventsUnavailableError };
