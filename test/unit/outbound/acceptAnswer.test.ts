@@ -1,6 +1,7 @@
 // Every answer of POST /api/outbound (shared/outbound/acceptAnswer.ts) against the send path's in-memory I/O.
 import type { HttpResponseInit } from '@azure/functions';
 import { answerOutboundPost, type AcceptIo } from '../../../shared/outbound/acceptAnswer';
+import { cancelOutbound, deliverOutbound } from '../../../shared/outbound/orchestrator';
 import { fakeOutbound, type FakeOutbound } from './outboundFakes';
 
 const OWN_ID = 'b'.repeat(32);
@@ -74,6 +75,28 @@ describe('POST /api/outbound', () => {
     expect(again.jsonBody).toMatchObject({ status: 'accepted', correlationId: 'a'.repeat(32) });
     expect(fake.queue.sent).toHaveLength(2);
     expect(log[1]).toMatchObject({ outcome: 'queued-again', correlationId: OWN_ID, messageCorrelationId: 'a'.repeat(32) });
+  });
+
+  test("a producer's retry after the message was sent: 202 again with the key's status, nothing enqueued or sent again", async () => {
+    await post(sms());
+    await deliverOutbound(fake.io, fake.queue.sent[0].message, { id: 'q-1', dequeueCount: 1 }, () => undefined);
+    expect(fake.ledger.row('p-1')?.status).toBe('sent');
+    const again = await post(sms());
+    expect(again).toMatchObject({
+      status: 202,
+      headers: { Location: `${BASE}/api/outbound/p-1` },
+      jsonBody: { key: 'p-1', status: 'sent', correlationId: OWN_ID },
+    });
+    expect(fake.queue.sent).toHaveLength(1);
+    expect(fake.twilio.creates).toHaveLength(1);
+    expect(log[1]).toMatchObject({ outcome: 'not-queued', status: 'sent' });
+  });
+
+  test('the same message under a canceled key: 202 with canceled, not enqueued', async () => {
+    await post(sms());
+    await cancelOutbound(fake.io, 'p-1');
+    expect(await post(sms())).toMatchObject({ status: 202, jsonBody: { status: 'canceled' } });
+    expect(fake.queue.sent).toHaveLength(1);
   });
 
   test.each([
