@@ -11,13 +11,17 @@ import { keyVaultReads } from './keyVaultReads';
 import { compareBuilds, outboundThroughput } from './outboundThroughput';
 import { dollarsPerThousand, webhookUsage } from './usage';
 import type { WebhookCase } from './webhookCost';
+import { parseToolArgs, runTool, UsageError } from '../scripts/toolCli';
 
 const root = join(__dirname, '..');
-const quick = process.argv.includes('--quick');
-const only = process.argv
-  .find((a) => a.startsWith('--only='))
-  ?.slice('--only='.length)
-  .split(',');
+const USAGE = `Usage:
+  npm run bench [-- --quick] [--only=coldStart,compileCache,webhooks,usage,outbound,compare]
+
+Measures every figure against a baseline in the same run, prints a table and writes bench/results.json; --quick runs
+fewer rounds, --only runs the parts named and prints them without writing the file.`;
+
+let quick = false;
+let only: string[] | undefined;
 
 const appEnv = {
   ...process.env,
@@ -318,7 +322,11 @@ function format(results: Record<string, any>): string {
   return lines.join('\n');
 }
 
-async function main(): Promise<void> {
+async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parseToolArgs(args, { quick: { type: 'boolean' }, only: { type: 'string' } }, true);
+  if (positionals.length) throw new UsageError(`Unexpected argument: ${positionals.join(' ')}`);
+  quick = values.quick === true;
+  only = values.only?.split(',');
   const results: Record<string, unknown> = { node: process.version, date: new Date().toISOString(), quick };
   if (only) {
     // A part on its own (`--only=outbound`), printed and not written to results.json.
@@ -330,8 +338,10 @@ async function main(): Promise<void> {
       outbound: () => outboundThroughput(quick),
       compare: () => compareBuilds(process.env.BENCH_COMPARE_APP!, quick ? 2 : 5),
     };
+    const unknown = only.filter((part) => !(part in parts));
+    if (unknown.length) throw new UsageError(`--only takes parts among ${Object.keys(parts).join(', ')}; got ${unknown.join(', ')}`);
     for (const part of only) console.log(JSON.stringify({ [part]: await parts[part]() }, null, 2));
-    return;
+    return 0;
   }
   results.coldStart = coldStart();
   results.compileCache = compileCache();
@@ -348,9 +358,7 @@ async function main(): Promise<void> {
   results.usage = { perWebhook, perMessage, dollarsPerThousand: dollarsPerThousand(root, perWebhook, perMessage) };
   console.log(format(results));
   writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  return 0;
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+void runTool({ usage: USAGE, main });
