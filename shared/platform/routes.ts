@@ -33,6 +33,7 @@ export const ROUTES = {
   outboundBatch: 'outbound/batch',
   optOuts: 'optouts',
   optOutByAddress: 'optouts/{address}',
+  assistant: 'assistant',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
