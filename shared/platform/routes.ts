@@ -28,10 +28,12 @@ export const ROUTES = {
   phone: 'phone',
   phoneScript: 'phone/softphone.js',
   twilioAlerts: 'twilio-alerts',
+  eventStreams: 'event-streams',
   // Batches and the opt-out management API.
   outboundBatch: 'outbound/batch',
   optOuts: 'optouts',
   optOutByAddress: 'optouts/{address}',
+  assistant: 'assistant',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

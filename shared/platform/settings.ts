@@ -1,9 +1,11 @@
 // Every setting the app reads, composed from the groups each feature declares beside its code, parsed and
 // validated once. Functions call settings(); nothing else in the app reads process.env. A new setting goes into
 // its feature's group (see declareSettings.ts); a new group is added to GROUPS.
+import { assistantSettings } from '../assistant/assistantSettings';
 import { audioSettings } from '../audio/audioSettings';
 import { callingSettings } from '../calling/callingSettings';
 import { eventsSettings } from '../events/eventsSettings';
+import { eventStreamsSettings } from '../eventStreams/eventStreamsSettings';
 import { guardsSettings } from '../guards/guardsSettings';
 import { hoursSettings } from '../hours/hoursSettings';
 import { outboundSettings } from '../outbound/outboundSettings';
@@ -27,8 +29,10 @@ export const GROUPS = [
   guardsSettings,
   outboundSettings,
   eventsSettings,
+  eventStreamsSettings,
   recordingsSettings,
   callingSettings,
+  assistantSettings,
 ] as const;
 
 export type Settings = Composed<typeof GROUPS>;
