@@ -8,6 +8,9 @@ import { settings } from '../shared/platform/settings';
 import { inboundSms, NO_REPLY_TWIML } from '../shared/twiml/incomingSms';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
 import { smsReceived } from '../shared/events/inboundEvents';
+import { once, smsOutcome } from '../shared/activity/activity';
+import { recordInboundActivity } from '../shared/activity/activityTable';
+import { activitySettings } from '../shared/activity/activitySettings';
 import { publishWebhookEvent } from '../shared/events/eventsIo';
 import { ROUTES } from '../shared/platform/routes';
 import { lazyInvocationCorrelationId } from '../shared/outbound/correlation';
@@ -36,11 +39,20 @@ export const sms = twimlWebhook(async ({ params, context }) => {
       JSON.stringify({ event: 'sms-relay', key: result.relay.idempotencyKey, correlationId: correlationId(), outcome: 'queued' }),
     );
   }
-  await publishWebhookEvent(
-    () => smsReceived(params, result.keyword, { source: settings().events.source, time: new Date(), correlationId: correlationId() }),
-    (m) => context.warn(m),
+  const event = once(() =>
+    smsReceived(params, result.keyword, { source: settings().events.source, time: new Date(), correlationId: correlationId() }),
   );
-  if (result.replyTo) {
+  await publishWebhookEvent(event, (m) => context.warn(m));
+  const answer = await autoReply();
+  // Written last, so that it says whether the auto-reply went; before the answer, so that no 200 goes without it.
+  const decision = { keyword: result.keyword?.kind, blocked: result.blocked, relayed: !!result.relay };
+  await recordInboundActivity(activitySettings().table, event, () =>
+    smsOutcome({ ...decision, autoReplied: answer !== NO_REPLY_TWIML && !!result.replyTo }),
+  );
+  return answer;
+
+  async function autoReply(): Promise<string> {
+    if (!result.replyTo) return result.twiml;
     let allowed: boolean;
     try {
       allowed = await takeAutoReply(result.replyTo, config.autoReplyLimit);
@@ -53,8 +65,8 @@ export const sms = twimlWebhook(async ({ params, context }) => {
       context.log(`sms auto-reply not sent: the sender had SMS_AUTO_REPLY_LIMIT=${config.autoReplyLimit} replies this hour`);
       return NO_REPLY_TWIML;
     }
+    return result.twiml;
   }
-  return result.twiml;
 });
 
 app.http('sms', { methods: ['GET', 'POST'], authLevel: 'anonymous', route: ROUTES.sms, handler: sms });

@@ -1,6 +1,9 @@
 import { app } from '@azure/functions';
 import { settings } from '../shared/platform/settings';
-import { voiceTwiml } from '../shared/twiml/incomingCall';
+import { callDecision, voiceTwiml } from '../shared/twiml/incomingCall';
+import { callOutcome, once } from '../shared/activity/activity';
+import { recordInboundActivity } from '../shared/activity/activityTable';
+import { activitySettings } from '../shared/activity/activitySettings';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
 import { callReceived } from '../shared/events/inboundEvents';
 import { publishWebhookEvent } from '../shared/events/eventsIo';
@@ -8,15 +11,16 @@ import { ROUTES } from '../shared/platform/routes';
 
 /**
  * The number's incoming-call webhook: VOICE_GREETING, then VOICE_MODE (message, forward, voicemail or menu).
- * Publishes twilio.call.received for the call's first request.
+ * Publishes twilio.call.received for the call's first request, and records it as inbound activity before answering.
  */
 export const voice = twimlWebhook(async ({ params, url, context }) => {
   const config = settings();
   const twiml = voiceTwiml(params, { url, voice: config.voice });
-  await publishWebhookEvent(
-    () => callReceived(params, config.voice.mode, { source: config.events.source, time: new Date() }),
-    (m) => context.warn(m),
-  );
+  const event = once(() => callReceived(params, config.voice.mode, { source: config.events.source, time: new Date() }));
+  await Promise.all([
+    publishWebhookEvent(event, (m) => context.warn(m)),
+    recordInboundActivity(activitySettings().table, event, () => callOutcome(callDecision(params, config.voice))),
+  ]);
   return twiml;
 });
 

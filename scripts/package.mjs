@@ -106,7 +106,7 @@ export function buildPackage(out, { build = true } = {}) {
   else if (!existsSync(join(root, 'dist', 'main.js'))) throw new Error('--no-build: dist/main.js is missing; run npm run build first');
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, 'dist'), { recursive: true });
-  for (const file of ['main.js', 'main.js.map', 'softphone.js']) cpSync(join(root, 'dist', file), join(out, 'dist', file));
+  for (const file of ['main.js', 'main.js.map', 'softphone.js', 'console.js']) cpSync(join(root, 'dist', file), join(out, 'dist', file));
   cpSync(join(root, 'host.json'), join(out, 'host.json'));
   cpSync(join(root, 'package-lock.json'), join(out, 'package-lock.json'));
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));

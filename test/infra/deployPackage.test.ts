@@ -43,7 +43,12 @@ test('nothing above the package folder has a node_modules that could stand in fo
 test('holds the bundle, host.json, package.json, the lockfile and node_modules, and no source, tests or tools', () => {
   const top = [...new Set(files.map((f) => f.split('/')[0]))].sort();
   expect(top).toEqual(['.funcignore', 'dist', 'host.json', 'node_modules', 'package-lock.json', 'package.json']);
-  expect(files.filter((f) => f.startsWith('dist/')).sort()).toEqual(['dist/main.js', 'dist/main.js.map', 'dist/softphone.js']);
+  expect(files.filter((f) => f.startsWith('dist/')).sort()).toEqual([
+    'dist/console.js',
+    'dist/main.js',
+    'dist/main.js.map',
+    'dist/softphone.js',
+  ]);
   // npm test builds dist/ first; the package carries that very bundle.
   expect(readFileSync(join(folder, 'dist', 'main.js'), 'utf8')).toBe(readFileSync(join(repoRoot, 'dist', 'main.js'), 'utf8'));
   expect(readFileSync(join(folder, 'host.json'), 'utf8')).toBe(readFileSync(join(repoRoot, 'host.json'), 'utf8'));
