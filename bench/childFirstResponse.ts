@@ -4,7 +4,7 @@ import { sign, voiceCallParams } from '../harness/twilioRequests';
 import { loadBuiltApp, postForm, registeredFunction } from './inProcess';
 
 async function main(): Promise<void> {
-  const registry = loadBuiltApp();
+  const registry = await loadBuiltApp();
   const name = process.env.BENCH_FUNCTION!;
   const url = `https://bench.example.com/api/${name}`;
   const params = voiceCallParams();

@@ -2,4 +2,7 @@
 // once every function is registered.
 import { loadBuiltApp } from './inProcess';
 
-loadBuiltApp();
+loadBuiltApp().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -5,7 +5,7 @@ import { loadBuiltApp } from './inProcess';
 import { webhookCost, type WebhookCase } from './webhookCost';
 
 async function main(): Promise<void> {
-  const registry = loadBuiltApp();
+  const registry = await loadBuiltApp();
   const handlers = new Map(registry.functions.map((f) => [f.metadata.name, f.callback as unknown as HttpHandler]));
   const cases = JSON.parse(process.env.BENCH_CASES!) as WebhookCase[];
   const rows = await webhookCost(handlers, cases, process.env.TWILIO_AUTH_TOKEN!, Number(process.env.BENCH_ITERATIONS));

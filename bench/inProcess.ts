@@ -4,10 +4,10 @@
 import { loadApp, type FunctionRegistry, type RegisteredFunction } from '../devhost/core';
 
 /** The built app (package.json "main" in BENCH_APP_ROOT), with its logs dropped. */
-export function loadBuiltApp(): FunctionRegistry {
+export async function loadBuiltApp(): Promise<FunctionRegistry> {
   const root = process.env.BENCH_APP_ROOT;
   if (!root) throw new Error('BENCH_APP_ROOT is not set');
-  const registry = loadApp(root, () => undefined);
+  const registry = await loadApp(root, () => undefined);
   if (registry.functions.length === 0) throw new Error('the app registered no functions');
   return registry;
 }

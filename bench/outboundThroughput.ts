@@ -73,7 +73,7 @@ async function throughQueueFunction(
   extraEnv: Record<string, string> = {},
   storageConnection = azurite.connectionString,
   cpuProfileDir?: string,
-  mainJs?: string,
+  appDist?: string,
 ): Promise<Measured> {
   run++;
   const queueName = `bench-outbound-${run}`;
@@ -83,7 +83,7 @@ async function throughQueueFunction(
     body: `bench ${i}`,
     idempotencyKey: `bench-${run}-${i}`,
   }));
-  const app = appCopyWithQueues({ ...concurrency, maxPollingInterval: '00:00:00.1' }, mainJs);
+  const app = appCopyWithQueues({ ...concurrency, maxPollingInterval: '00:00:00.1' }, appDist);
   const before = fake.creates.length;
   const host = await startHost(
     {
@@ -177,7 +177,7 @@ async function storageRoundTripMs(azurite: RunningAzurite): Promise<number> {
  * through counting proxies (timing from this run is not used). Start-up (table and queue creation) and the
  * host's empty polls are left out of the total.
  */
-async function roundTripsPerMessage(azurite: RunningAzurite, fake: FakeTwilio, count: number, mainJs?: string) {
+async function roundTripsPerMessage(azurite: RunningAzurite, fake: FakeTwilio, count: number, appDist?: string) {
   const ports =
     /BlobEndpoint=http:\/\/127\.0\.0\.1:(\d+).*QueueEndpoint=http:\/\/127\.0\.0\.1:(\d+).*TableEndpoint=http:\/\/127\.0\.0\.1:(\d+)/.exec(
       azurite.connectionString,
@@ -195,7 +195,7 @@ async function roundTripsPerMessage(azurite: RunningAzurite, fake: FakeTwilio, c
       {},
       azuriteConnectionString(Number(ports[1]), queueProxy.port, tableProxy.port),
       undefined,
-      mainJs,
+      appDist,
     );
     // The last message's writes after its create (its record, re-check, event) finish before the host stops.
     const kinds: Record<string, number> = {};
@@ -365,11 +365,11 @@ export async function outboundThroughput(quick: boolean) {
 }
 
 /**
- * `npm run bench -- --only=compare` with BENCH_COMPARE_APP=<another build's dist/main.js>: this build against that
+ * `npm run bench -- --only=compare` with BENCH_COMPARE_APP=<another build's dist folder>: this build against that
  * one, runs alternating, in the same run: ms per message at concurrency 1 with 50 ms of Twilio latency, and host
  * CPU per message at zero latency and the host.json concurrency. Medians of `rounds`.
  */
-export async function compareBuilds(otherMainJs: string, rounds: number) {
+export async function compareBuilds(otherDist: string, rounds: number) {
   const [azurite, fake] = await Promise.all([startAzurite(), startFakeTwilio()]);
   try {
     const one = { batchSize: 1, newBatchThreshold: 0 };
@@ -378,14 +378,14 @@ export async function compareBuilds(otherMainJs: string, rounds: number) {
     const deployed = { batchSize: queues.batchSize, newBatchThreshold: queues.newBatchThreshold };
     const samples = { thisMs: [] as number[], otherMs: [] as number[], thisCpu: [] as number[], otherCpu: [] as number[] };
     for (let i = 0; i < rounds; i++) {
-      for (const [build, mainJs] of [
+      for (const [build, appDist] of [
         ['this', undefined],
-        ['other', otherMainJs],
+        ['other', otherDist],
       ] as const) {
         fake.latencyMs = 50;
-        const latency = await throughQueueFunction(azurite, fake, one, 40, {}, azurite.connectionString, undefined, mainJs);
+        const latency = await throughQueueFunction(azurite, fake, one, 40, {}, azurite.connectionString, undefined, appDist);
         fake.latencyMs = 0;
-        const cpu = await throughQueueFunction(azurite, fake, deployed, 300, {}, azurite.connectionString, undefined, mainJs);
+        const cpu = await throughQueueFunction(azurite, fake, deployed, 300, {}, azurite.connectionString, undefined, appDist);
         samples[`${build}Ms`].push(latency.medianGapMs);
         samples[`${build}Cpu`].push(cpu.cpuMsPerMessage);
       }
@@ -394,7 +394,7 @@ export async function compareBuilds(otherMainJs: string, rounds: number) {
       rounds,
       roundTrips: {
         this: await roundTripsPerMessage(azurite, fake, 30),
-        other: await roundTripsPerMessage(azurite, fake, 30, otherMainJs),
+        other: await roundTripsPerMessage(azurite, fake, 30, otherDist),
       },
       msPerMessageAtConcurrency1: { this: round(median(samples.thisMs)), other: round(median(samples.otherMs)) },
       cpuMsPerMessage: { this: round(median(samples.thisCpu), 3), other: round(median(samples.otherCpu), 3) },

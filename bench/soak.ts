@@ -135,7 +135,7 @@ const outboundFaults: SoakPhase = {
       name: this.name,
       problems: result.problems,
       figures: result,
-      table: [...faultTable(result), `  ${'host log'.padEnd(26)} ${hostLogFile}`, `  README row: ${faultMarkdownRow(result)}`],
+      table: [...faultTable(result), `  ${'host log'.padEnd(26)} ${hostLogFile}`, `  docs/reliability.md row: ${faultMarkdownRow(result)}`],
     };
   },
 };

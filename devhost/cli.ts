@@ -175,9 +175,9 @@ async function serve(): Promise<void> {
   process.once('SIGINT', shutdown).once('SIGTERM', shutdown);
 }
 
-function functions(): void {
+async function functions(): Promise<void> {
   loadSettings();
-  const registry = loadApp(appRoot, () => undefined);
+  const registry = await loadApp(appRoot, () => undefined);
   console.log(
     JSON.stringify(
       registry.functions.map((f) => f.metadata),

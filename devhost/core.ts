@@ -2,6 +2,7 @@
 // the app. @azure/functions registers functions and runs invocations through it; outside the worker it
 // silently registers nothing. Installing this module lets the real @azure/functions code run unchanged:
 // registration metadata, argument conversion (HttpRequest, triggerMetadata) and response conversion.
+import { pathToFileURL } from 'node:url';
 import Module from 'node:module';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -157,14 +158,20 @@ export function lineLogSink(log: (line: string) => void): LogSink {
   return (functionName, level, _category, message) => log(`[${functionName}] ${level === 'information' ? '' : `${level}: `}${message}`);
 }
 
+// A real import(), which the bundler would otherwise turn into require() (the worker uses eval for the same reason).
+const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+
 /**
  * Loads the app named by `appRoot`'s package.json "main" with @azure/functions-core provided, and returns what it
  * registered. The local host, `devhost functions` and the benchmarks' child processes all load the app this way.
+ * An ES module (.mjs, or "type": "module") is imported and anything else required, as the Node worker does.
  */
-export function loadApp(appRoot: string, log: (line: string) => void = (line) => console.log(line)): FunctionRegistry {
+export async function loadApp(appRoot: string, log: (line: string) => void = (line) => console.log(line)): Promise<FunctionRegistry> {
   const registry = new FunctionRegistry(lineLogSink(log));
   registry.install();
-  const { main } = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { main: string };
-  require(resolve(appRoot, main));
+  const { main, type } = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { main: string; type?: string };
+  const file = resolve(appRoot, main);
+  if (file.endsWith('.mjs') || (type === 'module' && !file.endsWith('.cjs'))) await importModule(pathToFileURL(file).href);
+  else require(file);
   return registry;
 }

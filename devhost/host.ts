@@ -43,7 +43,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const hostname = options.hostname ?? '127.0.0.1';
   process.env.AZURE_FUNCTIONS_ENVIRONMENT ??= 'Development';
   const config = readHostConfig(options.appRoot);
-  const registry = loadApp(options.appRoot, log);
+  const registry = await loadApp(options.appRoot, log);
 
   const server: Server = createHttpServer(registry, config.routePrefix, log);
   await new Promise<void>((resolve, reject) => {

@@ -122,7 +122,11 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   };
 }
 
-/** Where @twilio-alpha/mcp ships Twilio's official OpenAPI spec for API v2010. */
+/**
+ * Twilio's official OpenAPI spec for API v2010, which the offline mock (Prism) serves. No npm package publishes it
+ * on its own (twilio-oai is a GitHub repository); @twilio-alpha/mcp, Twilio's MCP server, bundles it, and is a
+ * devDependency for this file only. Pinned to an exact version: an alpha may move or drop this path in any release.
+ */
 export function twilioApiSpecPath(): string {
   return packageBin('@twilio-alpha/mcp', 'twilio-oai/spec/json/twilio_api_v2010.json');
 }

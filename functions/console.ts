@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { app, HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { ROUTES } from '../shared/platform/routes';
+import { effectiveSettings, settings, SETTINGS } from '../shared/platform/settings';
 
 /**
  * /api/console and its JSON routes (/api/console/messages, ...): the number's console, for CONSOLE_ADMINS only
@@ -11,11 +12,13 @@ import { ROUTES } from '../shared/platform/routes';
  * request, not with the webhooks.
  */
 export async function consoleHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const [{ consoleAccess, crossSiteRefusal }, { consoleConfig }] = await Promise.all([
-    import('../shared/console/access'),
-    import('../shared/console/consoleSettings'),
-  ]);
-  const access = consoleAccess(request.headers, consoleConfig());
+  const { consoleAccess, crossSiteRefusal } = await import('../shared/console/access');
+  const config = settings();
+  const access = consoleAccess(request.headers, {
+    admins: config.console.admins,
+    isDevelopment: config.console.isDevelopment,
+    platformAuthEnabled: config.calling.platformAuthEnabled,
+  });
   const path = request.params.path ?? '';
   const isPage = path.split('/').filter(Boolean).length === 0;
   if (!access.ok) {
@@ -40,19 +43,25 @@ export async function consoleHandler(request: HttpRequest, context: InvocationCo
       case 'message':
         return message(route.key);
       case 'cancel': {
-        const { outboundCancel } = await import('./outboundCancel');
-        return outboundCancel(new HttpRequest({ method: 'DELETE', url: request.url, params: { key: route.key } }), context);
+        const [{ outboundCancel }, { internalRequest }] = await Promise.all([
+          import('./outboundCancel'),
+          import('../shared/console/internalHttp'),
+        ]);
+        return outboundCancel(internalRequest(request, { method: 'DELETE', params: { key: route.key } }), context);
       }
       case 'send': {
-        const { outboundPost } = await import('./outboundPost');
-        return outboundPost(internal(request, 'POST', await request.text()), context);
+        const [{ outboundPost }, { internalRequest }] = await Promise.all([
+          import('./outboundPost'),
+          import('../shared/console/internalHttp'),
+        ]);
+        return outboundPost(internalRequest(request, { method: 'POST', body: await request.text() }), context);
       }
       case 'activity':
         return activity(request);
       case 'optouts': {
-        const { optOutList } = await import('./optOutList');
-        const url = new URL(request.url);
-        return optOutList(new HttpRequest({ method: 'GET', url: url.href, query: Object.fromEntries(url.searchParams) }), context);
+        const [{ optOutList }, { internalRequest }] = await Promise.all([import('./optOutList'), import('../shared/console/internalHttp')]);
+        const query = Object.fromEntries(new URL(request.url).searchParams);
+        return optOutList(internalRequest(request, { method: 'GET', query }), context);
       }
       case 'optoutAdd':
       case 'optoutRemove':
@@ -70,24 +79,6 @@ const json = (status: number, body: unknown): HttpResponseInit => ({
   headers: { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' },
   jsonBody: body,
 });
-
-/** The request as the function-key API's handler reads it: this request's URL, a JSON body. */
-function internal(
-  request: HttpRequest,
-  method: string,
-  body: string,
-  params: Record<string, string> = {},
-  query: Record<string, string> = {},
-) {
-  return new HttpRequest({
-    method,
-    url: request.url,
-    body: { string: body },
-    headers: { 'content-type': 'application/json' },
-    params,
-    query,
-  });
-}
 
 async function page(
   options: Parameters<typeof import('../shared/console/consolePage').consolePage>[0],
@@ -154,7 +145,7 @@ async function message(key: string): Promise<HttpResponseInit> {
   return json(200, messageDetail(row));
 }
 
-/** POST /api/console/optouts {address, sender?, keyword?} and /optouts/remove {address, sender?}: /api/optouts/{address}'s PUT and DELETE. */
+/** POST /api/console/optouts {address, sender?, keyword?} and optouts/remove {address, sender?}: /api/optouts/{address}'s PUT, DELETE. */
 async function optOutChange(request: HttpRequest, context: InvocationContext, add: boolean): Promise<HttpResponseInit> {
   let body: unknown;
   try {
@@ -168,21 +159,20 @@ async function optOutChange(request: HttpRequest, context: InvocationContext, ad
       issues: [{ path: 'address', message: 'required' }],
     });
   const { address, sender, ...rest } = body as { address: string; sender?: unknown };
-  const { optOut } = await import('./optOut');
+  const [{ optOut }, { internalRequest }] = await Promise.all([import('./optOut'), import('../shared/console/internalHttp')]);
   if (add) {
     const put = JSON.stringify({ ...(sender !== undefined && sender !== '' ? { sender } : {}), ...rest });
-    return optOut(internal(request, 'PUT', put, { address }), context);
+    return optOut(internalRequest(request, { method: 'PUT', body: put, params: { address } }), context);
   }
   if (Object.keys(rest).length) return json(400, { error: `unknown field "${Object.keys(rest)[0]}"` });
   if (sender !== undefined && typeof sender !== 'string') return json(400, { error: 'sender must be text' });
-  return optOut(internal(request, 'DELETE', '', { address }, sender ? { sender } : {}), context);
+  return optOut(internalRequest(request, { method: 'DELETE', params: { address }, query: sender ? { sender } : {} }), context);
 }
 
 async function activity(request: HttpRequest): Promise<HttpResponseInit> {
   const { activityView } = await import('../shared/console/activityView');
   const { listActivity } = await import('../shared/activity/activityTable');
-  const { activitySettings } = await import('../shared/activity/activitySettings');
-  const table = activitySettings().table;
+  const table = settings().activity.table;
   if (!table) return json(200, { items: [], off: 'ACTIVITY_TABLE is empty: inbound activity is not recorded.' });
   const query = new URL(request.url).searchParams;
   const { parseActivityQuery, ACTIVITY_ROWS_READ } = await import('../shared/console/activityView');
@@ -201,8 +191,8 @@ async function health(): Promise<HttpResponseInit> {
 }
 
 async function settingsView(): Promise<HttpResponseInit> {
-  const { settingsReport } = await import('../shared/console/consoleSettings');
-  return json(200, { settings: settingsReport() });
+  const { settingsReport } = await import('../shared/console/settingsView');
+  return json(200, { settings: settingsReport(SETTINGS, effectiveSettings()) });
 }
 
 app.http('console', { methods: ['GET', 'POST'], authLevel: 'anonymous', route: ROUTES.console, handler: consoleHandler });

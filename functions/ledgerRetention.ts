@@ -1,6 +1,4 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { deleteLedgerRows } from '../shared/outbound/ledgerTable';
-import { retentionCutoff, retentionFilter } from '../shared/outbound/retention';
 import { settings } from '../shared/platform/settings';
 
 /**
@@ -8,6 +6,10 @@ import { settings } from '../shared/platform/settings';
  * (they hold phone numbers), and logs how many. Opt-outs are never deleted.
  */
 export async function ledgerRetention(_timer: Timer, context: InvocationContext): Promise<void> {
+  const [{ deleteLedgerRows }, { retentionCutoff, retentionFilter }] = await Promise.all([
+    import('../shared/outbound/ledgerTable'),
+    import('../shared/outbound/retention'),
+  ]);
   const cutoff = retentionCutoff(new Date(), settings().ledgerRetentionDays);
   const { deleted, kept } = await deleteLedgerRows(retentionFilter(cutoff));
   context.log(JSON.stringify({ event: 'ledger-retention', cutoff: cutoff.toISOString(), deleted, keptBecauseChanged: kept }));

@@ -1,15 +1,18 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { invocationCorrelationId } from '../shared/outbound/correlation';
-import { liveOutboundIo } from '../shared/outbound/liveIo';
-import { deliverOutbound } from '../shared/outbound/orchestrator';
 import { checkTwilioConcurrency } from '../shared/platform/hostJson';
 import { settings } from '../shared/platform/settings';
 
 /**
- * Sends the SMS or places the call a queue message asks for, once per idempotency key (see README, Outbound
- * queue). Returns when the message is done with; throws when the host should retry it.
+ * Sends the SMS or places the call a queue message asks for, once per idempotency key (see docs/outbound.md).
+ * Returns when the message is done with; throws when the host should retry it.
  */
 export async function outbound(queueItem: unknown, context: InvocationContext): Promise<void> {
+  // The send path loads on the first message: the queue name is a setting, so this module registers at start.
+  const [{ invocationCorrelationId }, { liveOutboundIo }, { deliverOutbound }] = await Promise.all([
+    import('../shared/outbound/correlation'),
+    import('../shared/outbound/liveIo'),
+    import('../shared/outbound/orchestrator'),
+  ]);
   await deliverOutbound(
     liveOutboundIo(),
     queueItem,
@@ -19,6 +22,6 @@ export async function outbound(queueItem: unknown, context: InvocationContext): 
   );
 }
 
-// Refuse to start rather than let every instance together exceed Twilio's concurrency (README, Concurrency).
+// Refuse to start rather than let every instance together exceed Twilio's concurrency (docs/outbound.md, Concurrency and Twilio's limits).
 checkTwilioConcurrency(settings());
 app.storageQueue('outbound', { queueName: settings().outboundQueue, connection: 'AzureWebJobsStorage', handler: outbound });

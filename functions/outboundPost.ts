@@ -16,7 +16,7 @@ import { storageUnavailableResponse } from '../shared/platform/storageUnavailabl
  * the app can send it (its settings), records the key in the ledger as `accepted`, enqueues, and answers 202 with
  * the key and where to follow it. 400: invalid; 422: the app lacks a setting the message needs; 409: the key was
  * already used for a different message; 503: storage is down. The answer names the request's correlationId: the
- * body's own, else this invocation's trace id (README, One id through the path).
+ * body's own, else this invocation's trace id (docs/outbound.md, One id through the path).
  */
 export async function outboundPost(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const { validateOutboundMessage } = await import('../shared/outbound/schema');

@@ -10,20 +10,19 @@ import { twimlWebhook } from '../shared/webhook/webhookHttp';
 import { smsReceived } from '../shared/events/inboundEvents';
 import { once, smsOutcome } from '../shared/activity/activity';
 import { recordInboundActivity } from '../shared/activity/activityTable';
-import { activitySettings } from '../shared/activity/activitySettings';
 import { publishWebhookEvent } from '../shared/events/eventsIo';
 import { ROUTES } from '../shared/platform/routes';
 import { lazyInvocationCorrelationId } from '../shared/outbound/correlation';
 
 /**
- * The number's incoming-SMS webhook: records STOP/START keywords in the opt-out table (per sender, see README
+ * The number's incoming-SMS webhook: records STOP/START keywords in the opt-out table (per sender, see docs/outbound.md,
  * Opt-outs), relays to SMS_FORWARD_TO through the outbound queue, publishes twilio.sms.received, and answers
  * SMS_AUTO_REPLY, at most SMS_AUTO_REPLY_LIMIT times per sender and hour. VOICE_BLOCKLIST senders get no reply and
  * no relay. No log line names the sender.
  */
 export const sms = twimlWebhook(async ({ params, context }) => {
   const { sms: config, optOutScope } = settings();
-  // The relay and the event carry this request's id; the relay's send path keeps it (README, One id through the path).
+  // The relay and the event carry this request's id; the relay's send path keeps it (docs/outbound.md, One id through the path).
   const correlationId = lazyInvocationCorrelationId(context.traceContext);
   const result = inboundSms(params, config);
   // Scoped as Twilio scopes it: to the Messaging Service or number that received the keyword (OPTOUT_SCOPE=global: every sender).
@@ -46,7 +45,7 @@ export const sms = twimlWebhook(async ({ params, context }) => {
   const answer = await autoReply();
   // Written last, so that it says whether the auto-reply went; before the answer, so that no 200 goes without it.
   const decision = { keyword: result.keyword?.kind, blocked: result.blocked, relayed: !!result.relay };
-  await recordInboundActivity(activitySettings().table, event, () =>
+  await recordInboundActivity(settings().activity.table, event, () =>
     smsOutcome({ ...decision, autoReplied: answer !== NO_REPLY_TWIML && !!result.replyTo }),
   );
   return answer;

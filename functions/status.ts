@@ -19,7 +19,7 @@ import { invocationCorrelationId } from '../shared/outbound/correlation';
  * moves the ledger row forward, never back, publishes the change's event, and writes one structured log line.
  * When the events cannot be published it answers 503: the change stays in the row's outbox and Twilio's retry
  * (the URL's connection overrides ask for one) publishes it. Its lines carry the correlationId of the ledger row
- * (the message's, README One id through the path); a callback without a row, this invocation's own.
+ * (the message's, docs/outbound.md, One id through the path); a callback without a row, this invocation's own.
  */
 export const status = twilioWebhook(async ({ params, url, context }): Promise<HttpResponseInit> => {
   const ownId = invocationCorrelationId(context.traceContext);

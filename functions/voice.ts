@@ -3,7 +3,6 @@ import { settings } from '../shared/platform/settings';
 import { callDecision, voiceTwiml } from '../shared/twiml/incomingCall';
 import { callOutcome, once } from '../shared/activity/activity';
 import { recordInboundActivity } from '../shared/activity/activityTable';
-import { activitySettings } from '../shared/activity/activitySettings';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
 import { callReceived } from '../shared/events/inboundEvents';
 import { publishWebhookEvent } from '../shared/events/eventsIo';
@@ -19,7 +18,7 @@ export const voice = twimlWebhook(async ({ params, url, context }) => {
   const event = once(() => callReceived(params, config.voice.mode, { source: config.events.source, time: new Date() }));
   await Promise.all([
     publishWebhookEvent(event, (m) => context.warn(m)),
-    recordInboundActivity(activitySettings().table, event, () => callOutcome(callDecision(params, config.voice))),
+    recordInboundActivity(settings().activity.table, event, () => callOutcome(callDecision(params, config.voice))),
   ]);
   return twiml;
 });

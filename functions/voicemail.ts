@@ -8,7 +8,6 @@ import { twimlWebhook } from '../shared/webhook/webhookHttp';
 import { voicemailEvent } from '../shared/events/inboundEvents';
 import { once } from '../shared/activity/activity';
 import { recordInboundActivity } from '../shared/activity/activityTable';
-import { activitySettings } from '../shared/activity/activitySettings';
 import { publishWebhookEvent } from '../shared/events/eventsIo';
 import { ROUTES } from '../shared/platform/routes';
 import { invocationCorrelationId } from '../shared/outbound/correlation';
@@ -42,7 +41,7 @@ export const voicemail = twimlWebhook(async ({ params, url, context }) => {
   const event = once(() => voicemailEvent(params, { source: settings().events.source, time: new Date(), correlationId }));
   await Promise.all([
     publishWebhookEvent(event, (m) => context.warn(m)),
-    recordInboundActivity(activitySettings().table, event, () => (result.unsent ? `voicemail (not sent: ${result.unsent})` : 'voicemail')),
+    recordInboundActivity(settings().activity.table, event, () => (result.unsent ? `voicemail (not sent: ${result.unsent})` : 'voicemail')),
   ]);
   return result.twiml;
 });

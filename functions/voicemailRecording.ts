@@ -1,31 +1,21 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { enqueueOutbound } from '../shared/outbound/outboundQueue';
-import { ROUTE_PREFIX } from '../shared/platform/routes';
 import { settings } from '../shared/platform/settings';
-import { existingRecordingCopy, recordingLinkKey, saveRecordingCopy } from '../shared/recordings/recordingBlob';
-import { deleteRecordingFromTwilio, fetchRecordingMedia } from '../shared/recordings/recordingApi';
-import { copyAndNotify, parseRecordingJob, recordingNotificationKey, type RecordingIo } from '../shared/recordings/recordingJob';
-import { linkExpiry, recordingLinkQuery } from '../shared/recordings/recordingLink';
-import { invocationCorrelationId } from '../shared/outbound/correlation';
-
-export const liveRecordingIo: RecordingIo = {
-  existingCopy: existingRecordingCopy,
-  fetchFromTwilio: fetchRecordingMedia,
-  saveCopy: saveRecordingCopy,
-  deleteFromTwilio: deleteRecordingFromTwilio,
-  linkFor: async (linkBase, sid, expiresAt) =>
-    `${linkBase}/${ROUTE_PREFIX}/recordings/${sid}?${recordingLinkQuery(await recordingLinkKey(), { sid, expiresAt })}`,
-  enqueueSms: async (sms) => void (await enqueueOutbound(sms)),
-  now: Date.now,
-};
 
 /**
  * Copies a voicemail recording from Twilio (Basic auth) into Blob storage, optionally deletes it on Twilio, then
  * queues the notification SMS with a link that opens the copy for RECORDING_LINK_DAYS. Throws to be retried.
+ * Its code loads on the first job: the queue name is a setting, so this module registers at start.
  */
 export async function voicemailRecording(queueItem: unknown, context: InvocationContext): Promise<void> {
+  const [{ copyAndNotify, parseRecordingJob, recordingNotificationKey }, { linkExpiry }, { liveRecordingIo }, { invocationCorrelationId }] =
+    await Promise.all([
+      import('../shared/recordings/recordingJob'),
+      import('../shared/recordings/recordingLink'),
+      import('../shared/recordings/liveRecordingIo'),
+      import('../shared/outbound/correlation'),
+    ]);
   const parsed = parseRecordingJob(queueItem);
-  // The voicemail webhook's id when the job brought it (a job queued before issue 18: this invocation's).
+  // A job queued by an older version carries no correlation id: this invocation's stands in.
   const job = { ...parsed, correlationId: parsed.correlationId ?? invocationCorrelationId(context.traceContext) };
   const { linkTtlMs, deleteFromTwilio } = settings().recordings;
   const { copied } = await copyAndNotify(liveRecordingIo, job, { linkTtlMs, deleteFromTwilio, linkExpiry });

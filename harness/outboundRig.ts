@@ -28,7 +28,7 @@ export interface OutboundRigOptions {
   queueName: string;
   ledgerTable?: string;
   optOutTable?: string;
-  /** OUTBOUND_SEND_LEASE_SECONDS (default 5): must outlast the longest attempt (see README, the guarantee's limits). */
+  /** OUTBOUND_SEND_LEASE_SECONDS (default 5): must outlast the longest attempt (see docs/outbound.md, The guarantee, precisely). */
   sendLeaseSeconds?: number;
   /** DEVHOST_QUEUE_LEASE_SECONDS: how long a dead host's hold on its queue messages lasts (the Functions host's is 10 minutes). */
   hostLeaseSeconds?: number;

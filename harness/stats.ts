@@ -22,16 +22,20 @@ export function timeProcesses(
   return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
 }
 
-/** Wall time in ms of each of `runs` fresh processes per command, the commands alternating (sample i of each is one round). */
+/**
+ * Wall time in ms of each of `runs` fresh processes per command (run by `node`), the commands alternating (sample i of
+ * each is one round).
+ */
 export function timeProcessRuns(
   commands: Array<{ name: string; args: string[]; env?: NodeJS.ProcessEnv }>,
   runs: number,
+  node = process.execPath,
 ): Record<string, number[]> {
   const samples: Record<string, number[]> = Object.fromEntries(commands.map((c) => [c.name, []]));
   for (let i = 0; i < runs; i++) {
     for (const command of commands) {
       const started = process.hrtime.bigint();
-      const result = spawnSync(process.execPath, command.args, { env: command.env ?? process.env, encoding: 'utf8' });
+      const result = spawnSync(node, command.args, { env: command.env ?? process.env, encoding: 'utf8' });
       const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
       if (result.status !== 0) throw new Error(`${command.name} failed (${result.status}): ${result.stderr}${result.stdout}`);
       samples[command.name].push(elapsed);

@@ -23,6 +23,10 @@ param principalId string = ''
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
+@description('Node.js version the Function App runs: 22 (what CI tests first and the default) or 24 (the current LTS line; CI runs the suite on it too).')
+@allowed(['22', '24'])
+param nodeVersion string = '22'
+
 @description('Memory of each instance, in MB (512 has 0.25 CPU core, 2048 one core). Billed per GB-second. The app peaked at 164 MB resident under load; see the README (Cost and instance size).')
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 512
@@ -366,6 +370,7 @@ module functionApp 'app/function-app.bicep' = {
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    nodeVersion: nodeVersion
     alwaysReady: [
       { name: 'http', instanceCount: httpAlwaysReadyInstances }
       { name: 'function:outbound', instanceCount: outboundAlwaysReadyInstances }

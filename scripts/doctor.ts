@@ -16,7 +16,7 @@ async function main(): Promise<number> {
     config = parseSettings(process.env);
     checks.push({ check: 'settings', result: 'ok', detail: 'every setting parses' });
   } catch (error) {
-    checks.push({ check: 'settings', result: 'FAIL', detail: message(error), fix: 'Fix the setting named (README, Settings).' });
+    checks.push({ check: 'settings', result: 'FAIL', detail: message(error), fix: 'Fix the setting named (docs/configuration.md).' });
     console.log(renderChecks(checks));
     return 1;
   }

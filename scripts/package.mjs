@@ -103,10 +103,12 @@ function pruneForNode(modules) {
 
 export function buildPackage(out, { build = true } = {}) {
   if (build) execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
-  else if (!existsSync(join(root, 'dist', 'main.js'))) throw new Error('--no-build: dist/main.js is missing; run npm run build first');
+  const { main } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  if (!build && !existsSync(join(root, main))) throw new Error(`--no-build: ${main} is missing; run npm run build first`);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, 'dist'), { recursive: true });
-  for (const file of ['main.js', 'main.js.map', 'softphone.js', 'console.js']) cpSync(join(root, 'dist', file), join(out, 'dist', file));
+  // The entry, the chunks it loads on each function's first use, and the browser phone's script.
+  cpSync(join(root, 'dist'), join(out, 'dist'), { recursive: true });
   cpSync(join(root, 'host.json'), join(out, 'host.json'));
   cpSync(join(root, 'package-lock.json'), join(out, 'package-lock.json'));
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));

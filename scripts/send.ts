@@ -22,7 +22,7 @@ import { storageOutage } from '../shared/platform/storageUnavailable';
 import { BatchFileError, readBatchFile } from './batchFile';
 import { newCorrelationId } from '../shared/outbound/correlation';
 
-/** One id per run (README, One id through the path): the run's messages and their log lines carry it. */
+/** One id per run (docs/outbound.md, One id through the path): the run's messages and their log lines carry it. */
 const runCorrelationId = newCorrelationId();
 
 export const USAGE = `Usage:

@@ -6,7 +6,7 @@ export function isE164(value: string): boolean {
   return E164.test(value);
 }
 
-/** Issue #16: the channel prefixes the outbound queue takes in to/from, each followed by an E.164 number. */
+/** The channel prefixes the outbound queue takes in to/from, each followed by an E.164 number. */
 export const CHANNEL_PREFIXES = ['whatsapp:'] as const;
 /** An outbound message address: an E.164 number, or a channel prefix and an E.164 number (whatsapp:+14155550100). */
 export const CHANNEL_ADDRESS = /^(?:whatsapp:)?\+[1-9]\d{1,14}$/;

@@ -1,6 +1,6 @@
 // The fault soak's verdict: where each planned message ended up (ledger row, poison queue) and what Twilio
 // received for it, from which it counts the lost, the duplicated and anything else that breaks the outbound
-// guarantee (README, Outbound queue); then the rest of the surface: events, cancels, batches, recordings, status
+// guarantee (docs/outbound.md, The guarantee, precisely); then the rest of the surface: events, cancels, batches, recordings, status
 // re-checks and long schedules. Pure: the caller reads the table, the queues, the blobs, the log and the proxy's record.
 import type { Expectation } from './faultPlan';
 
@@ -39,7 +39,7 @@ export interface AuditInput {
   poison: Map<string, number>;
   creates: AuditCreate[];
   /**
-   * Per key, the message's correlationId as each of its structured log lines names it (README, One id through the
+   * Per key, the message's correlationId as each of its structured log lines names it (docs/outbound.md, One id through the
    * path): a line's `correlationId`, or for a producer's retried acceptance its `messageCorrelationId`.
    */
   lineIds?: Map<string, string[]>;

@@ -22,7 +22,7 @@ export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   return copy;
 }
 
-/** How a message reaches the outbound queue: the producers the README documents. */
+/** How a message reaches the outbound queue: the producers docs/outbound.md documents. */
 export type Producer = 'queue-json' | 'queue-base64' | 'event-grid' | 'cloud-event' | 'http';
 
 /**
@@ -99,7 +99,7 @@ function validPayload(
 ): Record<string, unknown> {
   const variant = random();
   if (type === 'sms') {
-    // Every body is distinct, so a lookup after a lost answer can only find this message (see README, limits).
+    // Every body is distinct, so a lookup after a lost answer can only find this message (see docs/outbound.md, The guarantee, precisely).
     const body = `Order ${base.idempotencyKey} has shipped`;
     if (variant < 0.1) return { type, ...base, body, messagingServiceSid: MESSAGING_SERVICE };
     if (variant < 0.2) return { type, ...base, body, from: options.fromNumber };

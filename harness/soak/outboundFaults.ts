@@ -359,7 +359,7 @@ function surfaceProblems(surface: FaultRunResult['surface']): string[] {
 /**
  * Per key, the message's correlationId as each structured log line names it. An acceptance refused or failed took
  * no effect (the producer tries again), so its line, under its own id, names no message. Two more cases are the
- * design (README, One id through the path), not a split path:
+ * design (docs/outbound.md, One id through the path), not a split path:
  * - a second producer of the key (a retried recording job, a message queued twice) logs its own work under its own
  *   id, and the send path names that id as `producerCorrelationId` when it meets it: its lines count as the id
  *   that recognised it;
@@ -572,7 +572,7 @@ function statusCallbackKey(form: URLSearchParams): string | undefined {
 
 /**
  * Recipients reply STOP through the app's own SMS webhook, signed as Twilio would sign it, to the number the
- * workload sends from (opt-outs are scoped to the sender that received the STOP: see README, Opt-outs).
+ * workload sends from (opt-outs are scoped to the sender that received the STOP: see docs/outbound.md, Opt-outs).
  */
 async function optOut(rig: OutboundRig, numbers: string[]): Promise<void> {
   for (const from of numbers) {
@@ -752,7 +752,7 @@ function surfaceTable(result: FaultRunResult): string[] {
   ];
 }
 
-/** The phase's row in the README's table (Reliability, Faults in the outbound path). */
+/** The phase's row in the table of docs/reliability.md (Faults in the outbound path). */
 export function faultMarkdownRow(result: FaultRunResult): string {
   const { faults, surface } = result;
   const cells = [

@@ -1,4 +1,4 @@
-// The Function App on a Flex Consumption (FC1) plan: Linux, Node.js 22, running as the user-assigned identity.
+// The Function App on a Flex Consumption (FC1) plan: Linux, Node.js 22 or 24, running as the user-assigned identity.
 // Its deployment package lives in a blob container that the platform reaches with that identity.
 param name string
 param planName string
@@ -17,6 +17,9 @@ param deploymentContainerUrl string
 @description('Most on-demand instances of each function group.')
 param maximumInstanceCount int
 param instanceMemoryMB int
+
+@allowed(['22', '24'])
+param nodeVersion string
 
 @description('Always-ready instances by function group: name is http or function:<name>. Billed while idle.')
 param alwaysReady { name: string, instanceCount: int }[]
@@ -77,7 +80,7 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       }
       runtime: {
         name: 'node'
-        version: '22'
+        version: nodeVersion
       }
     }
   }

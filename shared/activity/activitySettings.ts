@@ -1,13 +1,36 @@
-// The inbound activity table's settings.
-export const ACTIVITY_TABLE_DEFAULT = 'inboundactivity';
-export const ACTIVITY_RETENTION_DAYS_DEFAULT = 90;
+// The inbound activity table: what the number received, for the console's Activity page.
+import { declareSettings } from '../platform/declareSettings';
+import { ncrontab, positiveInt, tableName } from '../platform/settingParsers';
 
-export function activitySettings(): { table?: string; retentionDays: number; retentionSchedule: string } {
-  const env = process.env;
-  const table = env.ACTIVITY_TABLE === undefined ? ACTIVITY_TABLE_DEFAULT : env.ACTIVITY_TABLE.trim() || undefined;
-  return {
-    table,
-    retentionDays: Number(env.ACTIVITY_RETENTION_DAYS || ACTIVITY_RETENTION_DAYS_DEFAULT),
-    retentionSchedule: '0 45 3 * * *',
-  };
-}
+export const activitySettings = declareSettings(
+  'Inbound activity',
+  'shared/activity/activitySettings.ts',
+  {
+    ACTIVITY_TABLE: {
+      description: 'Table of inbound calls, texts and voicemails (one row per event), written before each webhook answers. Empty: off.',
+      default: 'inboundactivity',
+      deployed: false,
+      parser: tableName,
+    },
+    ACTIVITY_RETENTION_DAYS: {
+      description: 'Activity rows are deleted this many days after they were written, by the activityRetention timer.',
+      default: '90',
+      deployed: false,
+      parser: positiveInt,
+    },
+    ACTIVITY_RETENTION_SCHEDULE: {
+      description: 'When the activityRetention timer runs: six-field NCRONTAB, UTC.',
+      default: '0 45 3 * * *',
+      deployed: false,
+      parser: ncrontab,
+    },
+  },
+  (values, { env }) => ({
+    activity: {
+      /** Undefined when ACTIVITY_TABLE is set empty: activity is not recorded. */
+      table: env.ACTIVITY_TABLE !== undefined && env.ACTIVITY_TABLE.trim() === '' ? undefined : values.ACTIVITY_TABLE,
+      retentionDays: values.ACTIVITY_RETENTION_DAYS,
+      retentionSchedule: values.ACTIVITY_RETENTION_SCHEDULE,
+    },
+  }),
+);

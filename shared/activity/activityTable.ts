@@ -1,6 +1,5 @@
 // The inbound activity table: one entity per inbound event (PartitionKey 'inbound', RowKey the event id). Written
 // with a conditional insert, so Twilio's retry of a webhook finds its row already there and writes nothing.
-import type { TableEntityResult } from '@azure/data-tables';
 import { azureStatusOf } from '../platform/azureErrors';
 import { tableClient, type StorageProfile } from '../platform/storageClients';
 import type { CloudEvent } from '../events/cloudEvent';
@@ -30,7 +29,7 @@ export async function listActivity(
   const filter = `PartitionKey eq '${PARTITION}'${options.since ? ` and at ge '${options.since.replace(/'/g, "''")}'` : ''}`;
   const rows: ActivityRow[] = [];
   for await (const entity of table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
-    const row = parseActivityRow(entity as TableEntityResult<Record<string, unknown>>);
+    const row = parseActivityRow(entity);
     if (row) rows.push(row);
     if (rows.length >= options.limit) return { rows, readAll: false };
   }

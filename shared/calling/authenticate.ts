@@ -24,7 +24,7 @@ export function authenticate(
       problem: 'platform-auth-off',
       reason: forged
         ? 'App Service Authentication is off for this app, so X-MS-CLIENT-PRINCIPAL headers cannot be trusted; refusing.'
-        : 'App Service Authentication is off for this app; browser calling needs it (see README, Browser calling).',
+        : 'App Service Authentication is off for this app; browser calling needs it (see docs/browser-calling.md).',
     };
   }
   let principal;

@@ -3,7 +3,7 @@
 // TWILIO_FROM_NUMBER only, and premium-rate and shared-cost numbers are refused unless listed one by one.
 // Pure: no I/O (libphonenumber-js's metadata is data).
 import { parsePhoneNumberFromString, type NumberType } from 'libphonenumber-js/max';
-import { CLIENT_IDENTITY } from '../clientIdentity';
+import { CLIENT_IDENTITY } from './identity';
 import { isE164 } from '../phone';
 import { LruMap } from '../lruMap';
 

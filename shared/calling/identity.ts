@@ -1,6 +1,11 @@
 // The Twilio client identity of a signed-in user, and who may have one. Pure: no I/O.
-import { CLIENT_IDENTITY } from '../clientIdentity';
 import { groupsAndRoles, type Principal } from './principal';
+
+/**
+ * Twilio's rule for client names (error 31105): no control, space, delimiter or "unwise" characters, at most 256.
+ * Stricter still: none of / ? & either, so an identity is safe in a URL and in `client:<identity>`.
+ */
+export const CLIENT_IDENTITY = /^[A-Za-z0-9._~!$'()*+,;=:@-]{1,256}$/;
 
 /**
  * The object ID: stable across renames and e-mail changes, unique in the tenant, and already within Twilio's

@@ -52,7 +52,7 @@ export interface EventOrigin {
   correlationId?: string;
 }
 
-/** Twilio's media and recording links, as the webhook gave them (see README, Events: links). */
+/** Twilio's media and recording links, as the webhook gave them (see docs/events.md). */
 export function openableLink(url: string): string {
   return url;
 }

@@ -1,4 +1,4 @@
-// Issue #16: a batch of outbound messages (POST /api/outbound/batch, `npm run send -- batch`). Pure: each message is
+// A batch of outbound messages (POST /api/outbound/batch, `npm run send -- batch`). Pure: each message is
 // checked with the outbound schema, and each gets a key of its own derived from the batch key and its recipient,
 // so sending the same batch again sends nothing twice.
 import { createHash } from 'node:crypto';

@@ -1,4 +1,4 @@
-// One id through an outbound message's whole path (issue 18): the W3C trace id of the invocation that accepted
+// One id through an outbound message's whole path: the W3C trace id of the invocation that accepted
 // the message, so that in Application Insights it is the accepting request's operation_Id. It is kept in the
 // ledger row and on every queue message, and put on each CloudEvent as the distributed tracing extension's
 // `traceparent`. Pure: parsing and making ids.

@@ -13,7 +13,7 @@ export interface Delivery {
   /** Set when the queue text could not be decoded at all. */
   undecodable?: string;
   key: string;
-  /** Where the key came from, for the log and the README's promise. */
+  /** Where the key came from, for the log and the key rules of docs/outbound.md. */
   keySource: 'idempotencyKey' | 'event id' | 'queue message id' | 'message hash';
   /** The queue message's own id and dequeue count, when no payload field hides them. */
   queueMessageId?: string;

@@ -59,8 +59,8 @@ export class TwilioTransientError extends Error {
 export type TwilioError = TwilioPermanentError | TwilioAuthError | TwilioTransientError;
 
 /**
- * Issue #16: Twilio's channel and registration refusals. Retrying cannot change the answer, so a send refused
- * with one of these ends `failed` with the code whatever HTTP status carried it (the README lists them).
+ * Twilio's channel and registration refusals. Retrying cannot change the answer, so a send refused
+ * with one of these ends `failed` with the code whatever HTTP status carried it (docs/outbound.md lists them).
  */
 export const CHANNEL_REFUSALS: Readonly<Record<number, string>> = {
   63016: 'WhatsApp: outside the 24-hour session window; send a Content template (contentSid) instead of body',

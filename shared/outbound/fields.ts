@@ -6,7 +6,7 @@ export const RESERVED_FIELDS = ['id', 'dequeueCount', 'popReceipt', 'insertionTi
 
 /** Storage queues hide a message for at most 7 days: a later sendAt waits in several hops of at most this. */
 export const MAX_QUEUE_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
-/** How far ahead sendAt may be (issue #16): the message is put back on the queue every 7 days until due. */
+/** How far ahead sendAt may be: the message is put back on the queue every 7 days until due. */
 export const MAX_SCHEDULE_DAYS = 35;
 export const MAX_SCHEDULE_MS = MAX_SCHEDULE_DAYS * 24 * 60 * 60 * 1000;
 /** POST /api/outbound/batch and `npm run send -- batch` take at most this many messages at once. */

@@ -60,10 +60,10 @@ export interface LedgerRow {
   completedAt?: string;
   /** The SID was learned after the REST answer was lost: by a status callback or a Twilio lookup. */
   reconciled?: boolean;
-  /** Other SIDs Twilio reported for this key: a second message went out (see README, residual risk). */
+  /** Other SIDs Twilio reported for this key: a second message went out (see docs/outbound.md, The guarantee, precisely). */
   duplicateSids?: string;
   metadata?: Record<string, unknown>;
-  // Issue #16: answering-machine detection and cancel.
+  // Answering-machine detection and cancel.
   /** Twilio's AnsweredBy for a call with machineDetection: human, machine_end_beep, fax, unknown, ... */
   answeredBy?: string;
   /** Milliseconds Twilio took to decide AnsweredBy. */
@@ -83,7 +83,7 @@ export interface LedgerRow {
   statusHistory?: StatusChange[];
   /** sha256 of the message the key was taken for (shared/outbound/contentHash.ts): another message under the key is refused. */
   contentHash?: string;
-  /** Issue 18: the id of the acceptance that took effect; every log line and event of the message carries it. */
+  /** The id of the acceptance that took effect; every log line and event of the message carries it. */
   correlationId?: string;
   createdAt: string;
   updatedAt: string;
@@ -429,7 +429,7 @@ export function released(update: { claimId: string; now: Date; code?: number | s
 }
 
 /**
- * Issue #16: cancel a message that has not been sent. Only an `accepted` row can be canceled: once an attempt has
+ * Cancel a message that has not been sent. Only an `accepted` row can be canceled: once an attempt has
  * claimed the row the send may already have reached Twilio. Applied by ETag like the claim, so of a cancel and a
  * claim racing for the same accepted row exactly one wins, and the other finds the row changed.
  */
@@ -441,7 +441,7 @@ export function cancel(update: { now: Date }): Transition {
   };
 }
 
-/** Issue #16: the asynchronous answering-machine detection result for the call this row placed. */
+/** The asynchronous answering-machine detection result for the call this row placed. */
 export function answered(update: { sid: string; answeredBy: string; duration?: string; now: Date }): Transition {
   return (row) => {
     if (!row || (row.sid && row.sid !== update.sid) || row.answeredBy === update.answeredBy) return undefined;

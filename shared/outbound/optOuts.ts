@@ -1,11 +1,14 @@
-// Issue #16: opt-outs as Twilio scopes them. Pure: shared/outbound/optOutTable.ts stores them.
+// Opt-outs as Twilio scopes them. Pure: shared/outbound/optOutTable.ts stores them.
 //
 // Twilio applies a STOP to the sender that received it: the Messaging Service when the number belongs to one,
 // otherwise the number. OPTOUT_SCOPE=sender (the default) records it the same way; OPTOUT_SCOPE=global records
 // it for every sender. A send is blocked by an opt-out for any of its senders (its from and its Messaging
 // Service) or by one for all senders. Rows written before scoping (PartitionKey 'optout') are all-senders rows.
-import type { OptOutScope } from '../platform/settings';
 import { CHANNEL_ADDRESS } from '../phone';
+
+/** OPTOUT_SCOPE's values. */
+export const OPTOUT_SCOPES = ['sender', 'global'] as const;
+export type OptOutScope = (typeof OPTOUT_SCOPES)[number];
 
 /** One opt-out: `sender` undefined means every sender of the app. */
 export interface OptOut {

@@ -20,8 +20,7 @@ import { readDelivery, type Delivery } from './envelope';
 import { contentHash } from './contentHash';
 import { AppNotConfiguredError, InvalidMessageError, KeyReusedError, TwilioPermanentError, TwilioTransientError } from './errors';
 import { MAX_QUEUE_DELAY_MS } from './fields';
-import { sendersOf } from './optOuts';
-import type { OptOutScope } from '../platform/settings';
+import { sendersOf, type OptOutScope } from './optOuts';
 import {
   accepted,
   callback,

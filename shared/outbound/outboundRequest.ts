@@ -17,7 +17,7 @@ export interface SmsRequest {
   body?: string;
   mediaUrl?: string[];
   statusCallback?: string;
-  // Issue #16: Content templates and SMS options, named as the twilio SDK names Twilio's parameters.
+  // Content templates and SMS options, named as the twilio SDK names Twilio's parameters.
   contentSid?: string;
   /** The template's values as the JSON text Twilio expects in ContentVariables. */
   contentVariables?: string;
@@ -35,7 +35,7 @@ export interface CallRequest {
   url?: string;
   statusCallback?: string;
   statusCallbackEvent?: string[];
-  // Issue #16: call options, named as the twilio SDK names Twilio's parameters.
+  // Call options, named as the twilio SDK names Twilio's parameters.
   timeout?: number;
   timeLimit?: number;
   record?: boolean;
@@ -179,7 +179,7 @@ export interface TwilioRecord {
 /**
  * The earliest record created at or after `since` that this request would have created. Messages match on
  * To, From (or Messaging Service) and Body (a trial account prefixes the body, hence endsWith); calls match
- * on To and From. See the README for what this cannot tell apart.
+ * on To and From. See docs/outbound.md (The guarantee, precisely) for what this cannot tell apart.
  */
 export function findOwnRecord(request: TwilioRequest, records: TwilioRecord[], since: Date): TwilioRecord | undefined {
   const matches = records.filter((record) => {

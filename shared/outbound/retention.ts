@@ -9,7 +9,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const FINAL_STATUSES = LEDGER_STATUSES.filter(isFinal);
 
 /**
- * Issue #16: a canceled row is what stops its queued message, which may come due up to 35 days (plus a last queue
+ * A canceled row is what stops its queued message, which may come due up to 35 days (plus a last queue
  * hop) after the cancel. It is kept that much longer than the other final rows, so the message finds it.
  */
 export const CANCELED_EXTRA_MS = MAX_SCHEDULE_MS + MAX_QUEUE_DELAY_MS;

@@ -51,7 +51,7 @@ const common = {
     .regex(CORRELATION_ID, { error: CORRELATION_ID_RULE })
     .optional()
     .describe(
-      "The id every log line and event of this message carries (README, One id through the path). Defaults to the accepting request's W3C trace id (its Application Insights operation_Id). Not part of the content: a retry with another one is the same message.",
+      "The id every log line and event of this message carries (docs/outbound.md, One id through the path). Defaults to the accepting request's W3C trace id (its Application Insights operation_Id). Not part of the content: a retry with another one is the same message.",
     ),
   statusCallback: httpUrl
     .optional()
@@ -121,7 +121,7 @@ function withRules<T extends z.ZodType>(schema: T, rules: Rule[], title: string)
 
 const wellFormedXml = (text: string) => XMLValidator.validate(text) === true;
 
-// --- Issue #16: channel addresses, Content templates and the SMS options Twilio's Messages API takes. ---
+// --- Channel addresses, Content templates and the SMS options Twilio's Messages API takes. ---
 const channelAddress = (what: string) =>
   z.string().regex(CHANNEL_ADDRESS, {
     error: `must be an E.164 number such as +15551234567, or a channel address such as whatsapp:+15551234567 (${what})`,
@@ -174,7 +174,7 @@ const variablesNeedTemplate: Rule = {
   path: ['contentVariables'],
   json: { dependentRequired: { contentVariables: ['contentSid'] } },
 };
-// --- Issue #16: the call options Twilio's Calls API takes, and answering-machine detection. ---
+// --- The call options Twilio's Calls API takes, and answering-machine detection. ---
 const callOptions = {
   timeout: z.int().min(5).max(600).optional().describe('Seconds to let the phone ring before giving up (5-600). Sent as Timeout.'),
   timeLimit: z.int().min(1).max(86400).optional().describe('Longest the call may last, in seconds (1-86400). Sent as TimeLimit.'),
@@ -205,7 +205,7 @@ const machineSayNeedsMessageEnd: Rule = {
   path: ['machineDetection'],
   json: { if: { required: ['machineSay'] }, then: { properties: { machineDetection: { const: 'DetectMessageEnd' } } } },
 };
-// --- end of issue #16 additions ---
+// --- end of the channel, template and call options ---
 
 export const smsMessageSchema = withRules(
   z.strictObject({

@@ -16,7 +16,7 @@ export function parseStatusCallback(params: WebhookParams): StatusCallback | und
   return undefined;
 }
 
-/** Issue #16: Twilio's AnsweredBy values (answering-machine detection). */
+/** Twilio's AnsweredBy values (answering-machine detection). */
 const ANSWERED_BY = /^(human|machine_start|machine_end_beep|machine_end_silence|machine_end_other|fax|unknown)$/;
 
 export interface AmdResult {

@@ -51,7 +51,7 @@ export function createOnTwilio(request: TwilioRequest): Promise<TwilioResource> 
   });
 }
 
-/** Issue #16: a machine answered a call with machineSay: the call switches to the TwiML left for machines. */
+/** A machine answered a call with machineSay: the call switches to the TwiML left for machines. */
 export function updateCallTwiml(sid: string, twiml: string): Promise<TwilioResource> {
   return withTwilio(async (client) => {
     const call = await client.calls(sid).update({ twiml });

@@ -1,7 +1,7 @@
 // The app's host.json, read the way the Functions host reads it, with the host's defaults. The app needs the
 // queue's maxDequeueCount (so the last attempt of a failing message can tell the ledger the message is going to the
 // poison queue) and its concurrency (checked against TWILIO_MAX_CONCURRENCY); the local host (devhost/) follows all
-// of it. host.json sits at the app root, above dist/main.js (and above shared/ when tests import the sources).
+// of it. host.json sits at the app root, above dist/ (and above shared/ when tests import the sources).
 //
 // The Functions host lets app settings named AzureFunctionsJobHost__<path> override host.json (infra sets the
 // queue's batchSize and newBatchThreshold that way), so they win here too, exactly as they do in the host.

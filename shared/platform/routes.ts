@@ -28,7 +28,7 @@ export const ROUTES = {
   phone: 'phone',
   phoneScript: 'phone/softphone.js',
   twilioAlerts: 'twilio-alerts',
-  // Issue #16: batches and the opt-out management API.
+  // Batches and the opt-out management API.
   outboundBatch: 'outbound/batch',
   optOuts: 'optouts',
   optOutByAddress: 'optouts/{address}',

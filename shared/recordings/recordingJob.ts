@@ -17,7 +17,7 @@ export interface RecordingJob {
   duration?: string;
   /** The app's public base as Twilio called it (WEBHOOK_BASE_URL when set), which the link starts with. */
   linkBase: string;
-  /** The voicemail webhook invocation's id: the notification it ends in carries it (README, One id through the path). */
+  /** The voicemail webhook invocation's id: the notification it ends in carries it (docs/outbound.md, One id through the path). */
   correlationId?: string;
 }
 

@@ -1,7 +1,8 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { first, type WebhookParams } from '../webhook/params';
 import { digitsOf, isAnonymousCaller, isE164 } from '../phone';
-import type { VoiceMode, VoiceSettings } from '../platform/settings';
+import type { VoiceSettings } from '../platform/settings';
+import type { VoiceMode } from './voiceModes';
 import { isOpen } from '../hours/businessHours';
 
 import { menuResponse } from './menu';

@@ -6,6 +6,8 @@
 //    pure unless its name ends with what it talks to (IO_SUFFIXES). A pure file may not value-import an Azure SDK,
 //    twilio's REST client, a node module that does I/O, an I/O file of a feature or an I/O file of platform/, and
 //    may not mention process.env. `import type` is allowed anywhere: it is gone from the built code.
+// 3. platform/ composes the settings groups each feature declares (<feature>/<name>Settings.ts) and imports no other
+//    feature code, so the platform does not depend on what the features do.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
@@ -19,7 +21,12 @@ const IO_SUFFIXES = ['Table', 'Queue', 'Blob', 'Api', 'Vault', 'Http', 'Grid', '
  * platform file does (settings reads process.env, hostJson reads host.json, azureErrors loads the Azure pipeline,
  * the rest build SDK clients).
  */
-const PURE_PLATFORM_FILES = new Set(['shared/platform/routes.ts', 'shared/platform/refreshingCache.ts']);
+const PURE_PLATFORM_FILES = new Set([
+  'shared/platform/routes.ts',
+  'shared/platform/refreshingCache.ts',
+  'shared/platform/declareSettings.ts',
+  'shared/platform/settingParsers.ts',
+]);
 
 /** twilio's pure corners: TwiML builders, webhook signature validation and access tokens. The rest is the REST client. */
 const PURE_TWILIO = /^twilio\/lib\/(twiml|webhooks|jwt)\//;
@@ -197,6 +204,32 @@ describe('bench/, test/ and harness/ stay apart', () => {
   test('the app (functions/ and shared/) imports nothing from the local host, the harness, the benchmarks or the tests', () => {
     const rigs = ['devhost', 'harness', 'bench', 'test', 'scripts'];
     expect([...crossFolderProblems('functions', rigs), ...crossFolderProblems('shared', rigs)]).toEqual([]);
+  });
+});
+
+/** A value import from platform/ into a feature folder that is not a settings group declaration: `file:line problem`. */
+export function platformFeatureImports(path: string, text: string): string[] {
+  if (!path.startsWith('shared/platform/')) return [];
+  return parseImports(path, text)
+    .imports.filter(({ specifier, typeOnly }) => !typeOnly && isRelative(specifier))
+    .map(({ specifier, line }) => ({ target: resolveRelative(path, specifier), line }))
+    .filter(({ target }) => isFeatureFile(target) && target.split('/').length > 2 && !/Settings\.ts$/.test(target))
+    .map(({ target, line }) => `${path}:${line} imports ${target}: platform/ imports only the features' settings groups (*Settings.ts)`);
+}
+
+describe('platform/ and the features', () => {
+  test('platform/ imports no feature code but the settings groups it composes', () => {
+    expect(tsFiles('shared/platform').flatMap((path) => platformFeatureImports(path, readFileSync(join(repoRoot, path), 'utf8')))).toEqual(
+      [],
+    );
+  });
+
+  test('a platform file importing feature logic breaks the rule; a group declaration or a type does not', () => {
+    expect(platformFeatureImports('shared/platform/settings.ts', "import { parseHours } from '../hours/businessHours';")).toEqual([
+      expect.stringContaining('imports shared/hours/businessHours.ts'),
+    ]);
+    expect(platformFeatureImports('shared/platform/settings.ts', "import { hoursSettings } from '../hours/hoursSettings';")).toEqual([]);
+    expect(platformFeatureImports('shared/platform/settings.ts', "import type { VoiceMode } from '../twiml/voiceModes';")).toEqual([]);
   });
 });
 

@@ -2,6 +2,7 @@
 // @azure/functions-core, exactly as `func start` or Azure would see it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { allDocs } from '../../harness/docPages';
 import { listFunctions, repoRoot } from '../../harness/localHost';
 import { ROUTE_PREFIX, ROUTES } from '../../shared/platform/routes';
 
@@ -77,12 +78,12 @@ test('loading the app without storage settings fails fast and names the setting'
   expect(output).toMatch(/Setting AzureWebJobsStorage is missing/);
 });
 
-test('the README documents every registered function in a functions table', () => {
-  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+test('the docs document every registered function in a functions table', () => {
+  const docs = allDocs().map((page) => page.text);
   expect(
     registrations()
       .map((f) => f.name)
-      .filter((name) => !readme.includes(`| \`${name}\` |`)),
+      .filter((name) => !docs.some((text) => text.includes(`| \`${name}\` |`))),
   ).toEqual([]);
 });
 

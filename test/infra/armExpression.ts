@@ -275,7 +275,7 @@ export class ArmEvaluator {
         return object;
       }
       case 'environment':
-        // The public cloud, which is what the README's deployments target.
+        // The public cloud, which is what docs/deploying.md's deployments target.
         return { name: 'AzureCloud', suffixes: { storage: 'core.windows.net', keyvaultDns: '.vault.azure.net' } };
       case 'length':
         return Array.isArray(values[0]) || typeof values[0] === 'string'

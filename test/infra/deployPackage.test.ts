@@ -43,14 +43,12 @@ test('nothing above the package folder has a node_modules that could stand in fo
 test('holds the bundle, host.json, package.json, the lockfile and node_modules, and no source, tests or tools', () => {
   const top = [...new Set(files.map((f) => f.split('/')[0]))].sort();
   expect(top).toEqual(['.funcignore', 'dist', 'host.json', 'node_modules', 'package-lock.json', 'package.json']);
-  expect(files.filter((f) => f.startsWith('dist/')).sort()).toEqual([
-    'dist/console.js',
-    'dist/main.js',
-    'dist/main.js.map',
-    'dist/softphone.js',
-  ]);
-  // npm test builds dist/ first; the package carries that very bundle.
-  expect(readFileSync(join(folder, 'dist', 'main.js'), 'utf8')).toBe(readFileSync(join(repoRoot, 'dist', 'main.js'), 'utf8'));
+  // npm test builds dist/ first; the package carries that very build: the entry package.json names, the chunks
+  // that load on a function's first use, and the browser phone's script.
+  const built = readdirSync(join(repoRoot, 'dist')).map((f) => `dist/${f}`);
+  expect(files.filter((f) => f.startsWith('dist/')).sort()).toEqual(built.sort());
+  expect(built).toEqual(expect.arrayContaining([pkg.main, 'dist/softphone.js']));
+  for (const file of built) expect(readFileSync(join(folder, file), 'utf8')).toBe(readFileSync(join(repoRoot, file), 'utf8'));
   expect(readFileSync(join(folder, 'host.json'), 'utf8')).toBe(readFileSync(join(repoRoot, 'host.json'), 'utf8'));
   const deployed = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { main: string; scripts?: unknown };
   expect(deployed.main).toBe(pkg.main);
@@ -108,12 +106,16 @@ test('loaded on its own, as the worker loads it, it registers every function in 
   expect(names.length).toBe(readdirSync(join(repoRoot, 'functions')).filter((f) => f.endsWith('.ts')).length);
 });
 
-test('every package the bundle requires, on first use or at load, resolves and loads from the package folder alone', () => {
-  const bundle = readFileSync(join(folder, 'dist', 'main.js'), 'utf8');
+test('every package the build requires or imports, on first use or at load, resolves and loads from the package folder alone', () => {
+  const bundle = readdirSync(join(folder, 'dist'))
+    .filter((f) => f.endsWith('.mjs'))
+    .map((f) => readFileSync(join(folder, 'dist', f), 'utf8'))
+    .join('\n');
   const builtins = new Set(builtinModules);
-  const required = [...new Set([...bundle.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]))].filter(
-    (s) => !s.startsWith('node:') && !builtins.has(s) && s !== '@azure/functions-core',
-  );
+  const specifiers = [...bundle.matchAll(/(?:require\(|import\(|\bfrom ?)"([^"]+)"/g)].map((m) => m[1]);
+  const required = [...new Set(specifiers)]
+    .filter((s) => /^(@[\w-][\w.-]*\/)?\w[\w.-]*(\/[\w.@-]+)*$/.test(s))
+    .filter((s) => !s.startsWith('node:') && !builtins.has(s) && s !== '@azure/functions-core');
   // The lazy ones: every `await import('<package>')` in the app's sources must be among them.
   const sources = execFileSync('grep', ['-rhoE', "import\\('[^'.][^']*'\\)", join(repoRoot, 'shared'), join(repoRoot, 'functions')], {
     encoding: 'utf8',
@@ -122,7 +124,7 @@ test('every package the bundle requires, on first use or at load, resolves and l
   expect(lazy.length).toBeGreaterThan(3);
   expect(required).toEqual(expect.arrayContaining(lazy));
   // Loaded in a fresh process whose only node_modules is the package's, as the worker's would be.
-  const loader = `const r = require('node:module').createRequire(${JSON.stringify(join(folder, 'dist', 'main.js'))});
+  const loader = `const r = require('node:module').createRequire(${JSON.stringify(join(folder, pkg.main))});
     const failed = {};
     for (const s of JSON.parse(process.argv[1])) { try { r(s); } catch (e) { failed[s] = String(e.message).split('\\n')[0]; } }
     console.log(JSON.stringify(failed));`;

@@ -1,7 +1,6 @@
 // Rules Flex Consumption (FC1) enforces that the Bicep linter cannot see, checked on main.json.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadMainTemplate, onlyResource, repoRoot, resolve, rootParameter, siteConfig } from './armTemplate';
+import { allDocs } from '../../harness/docPages';
+import { loadMainTemplate, onlyResource, resolve, rootParameter, siteConfig } from './armTemplate';
 
 const template = loadMainTemplate();
 const site = onlyResource(template, 'Microsoft.Web/sites');
@@ -34,9 +33,10 @@ test('maximumInstanceCount is at least 40, the platform minimum outside a few pr
   expect(template.parameters?.maximumInstanceCount).toMatchObject({ minValue: 40, maxValue: 1000, defaultValue: 40 });
 });
 
-test('the README never advises a maximumInstanceCount below 40', () => {
-  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-  const advised = [...readme.matchAll(/maximumInstanceCount`?(?: (?:of|to|=|at))? `?(\d+)/g)].map((m) => Number(m[1]));
+test('no page of the docs advises a maximumInstanceCount below 40', () => {
+  const advised = allDocs()
+    .flatMap(({ text }) => [...text.matchAll(/maximumInstanceCount`?(?: (?:of|to|=|at))? `?(\d+)/g)])
+    .map((m) => Number(m[1]));
   expect(advised.filter((n) => n < 40)).toEqual([]);
 });
 

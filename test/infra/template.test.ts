@@ -69,8 +69,11 @@ describe('the Function App', () => {
     expect(site.resource.kind).toBe('functionapp,linux');
   });
 
-  test('runs Node.js 22', () => {
-    expect(config.runtime).toEqual({ name: 'node', version: '22' });
+  test('runs Node.js 22 unless the nodeVersion parameter says 24', () => {
+    expect(config.runtime.name).toBe('node');
+    expect(rootParameter(site.deployment, config.runtime.version)?.name).toBe('nodeVersion');
+    expect(template.parameters?.nodeVersion?.defaultValue).toBe('22');
+    expect(template.parameters?.nodeVersion?.allowedValues).toEqual(['22', '24']);
   });
 
   test('takes its maximum instance count and instance memory from parameters', () => {

@@ -1,4 +1,4 @@
-// Issue 18, one id through the whole outbound path, through the local host: Azurite for the ledger, the outbound and
+// One id through the whole outbound path, through the local host: Azurite for the ledger, the outbound and
 // events queues, Prism for Twilio. A message sent by HTTP, a producer's retry of it, Twilio's signed status callback,
 // the status re-check and the message's events: every structured log line for the message and every event carries
 // the id of the acceptance that took effect; the retry's own line carries its own. Also the SMS webhook's relay.

@@ -197,7 +197,7 @@ describe('npm run simulate: signed requests as Twilio sends them', () => {
     const { stdout } = await cli('simulate.js', ['sms', '--body', 'STOP', '--from', '+15550103003', '--send-to', rig.host.baseUrl]);
     expect(stdout).toMatch(/-> 200/);
     const optOuts = TableClient.fromConnectionString(rig.env.AzureWebJobsStorage, rig.env.OPTOUT_TABLE, { allowInsecureConnection: true });
-    // Scoped to the number it went to (--to defaults to TWILIO_FROM_NUMBER; OPTOUT_SCOPE=sender: see README, Opt-outs).
+    // Scoped to the number it went to (--to defaults to TWILIO_FROM_NUMBER; OPTOUT_SCOPE=sender: see docs/outbound.md, Opt-outs).
     const scope = `sender:${MOCK_TWILIO_CREDENTIALS.TWILIO_FROM_NUMBER}`;
     await expect(optOuts.getEntity(scope, '+15550103003')).resolves.toMatchObject({ keyword: 'STOP' });
   });

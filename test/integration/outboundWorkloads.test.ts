@@ -1,4 +1,5 @@
-// Issue #16 end to end: the built app under the local host, Azurite, and the real twilio SDK against Prism on
+// Batches, cancels, opt-out scopes, channel addresses and call options end to end: the built app under the local host,
+// Azurite, and the real twilio SDK against Prism on
 // Twilio's official spec (through the recording proxy), so every option below is validated on the wire by Prism.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';

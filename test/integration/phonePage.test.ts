@@ -1,14 +1,14 @@
-// The browser phone in a real browser: Debian's headless Chromium, driven by playwright-core, against the local
+// The browser phone in a real browser: the machine's headless Chromium or Chrome, driven by playwright-core, against the local
 // host. Twilio is made unreachable on purpose (its host names resolve to nothing), so the page must get its token,
 // create the Voice SDK device, and then say clearly that it cannot reach Twilio. Screenshots go to test-output/.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from '../../harness/browser';
 import { startAzurite, type RunningAzurite } from '../../devhost/services';
 import { repoRoot, startHost, type RunningHost } from '../../harness/localHost';
 import { SENTINEL_CREDENTIALS } from '../../harness/secrets';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(repoRoot, 'test-output', 'phone');
 const DEV_IDENTITY = 'dev-tester';
 
@@ -21,7 +21,6 @@ let signedOut: RunningHost;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
   mkdirSync(SCREENSHOTS, { recursive: true });
   azurite = await startAzurite();
   const common = {
@@ -33,19 +32,8 @@ beforeAll(async () => {
   [dev, signedOut, browser] = await Promise.all([
     startHost({ ...common, OUTBOUND_QUEUE: 'phone-dev', CLIENT_DEV_IDENTITY: DEV_IDENTITY }),
     startHost({ ...common, OUTBOUND_QUEUE: 'phone-signed-out' }),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        // Twilio out of reach, whatever the machine's network: its names resolve to nothing.
-        '--host-resolver-rules=MAP *.twilio.com ~NOTFOUND, MAP twilio.com ~NOTFOUND',
-      ],
-    }),
+    // Twilio out of reach, whatever the machine's network: its names resolve to nothing.
+    launchBrowser(['--host-resolver-rules=MAP *.twilio.com ~NOTFOUND, MAP twilio.com ~NOTFOUND']),
   ]);
 });
 

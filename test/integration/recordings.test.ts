@@ -1,4 +1,4 @@
-// Voicemail recordings that open (issue 13, item 11), in process against Azurite and a loopback Twilio that serves
+// Voicemail recordings that open, in process against Azurite and a loopback Twilio that serves
 // the audio only with HTTP Basic auth: the Record action queues a copy job; the job copies the audio into Blob
 // storage once and queues the SMS; the SMS's link streams the copy to anyone holding it, and to nobody else.
 import { HttpRequest, InvocationContext } from '@azure/functions';
@@ -23,7 +23,7 @@ const ACCOUNT = SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID;
 const AUDIO = Buffer.from('ID3 fake mp3 audio of a voicemail');
 // functions/voicemailRecording.ts registers its queue trigger from the settings at import, so it is loaded once they are set.
 let voicemailRecording: typeof import('../../functions/voicemailRecording').voicemailRecording;
-let liveRecordingIo: typeof import('../../functions/voicemailRecording').liveRecordingIo;
+let liveRecordingIo: typeof import('../../shared/recordings/liveRecordingIo').liveRecordingIo;
 let azurite: RunningAzurite;
 let twilio: TwilioMedia;
 const savedEnv = { ...process.env };
@@ -54,7 +54,8 @@ beforeAll(async () => {
   azurite = await startAzurite();
   twilio = await startTwilioMedia({ accountSid: ACCOUNT, authToken: SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN });
   env();
-  ({ voicemailRecording, liveRecordingIo } = await import('../../functions/voicemailRecording'));
+  ({ voicemailRecording } = await import('../../functions/voicemailRecording'));
+  ({ liveRecordingIo } = await import('../../shared/recordings/liveRecordingIo'));
 });
 
 afterAll(async () => {
@@ -152,7 +153,7 @@ test('a voicemail is copied into Blob storage and texted as a link that opens wi
 
   await voicemailRecording(jobs[0], context());
   const [sms] = await messages('rec-outbound');
-  // The notification carries the voicemail webhook request's id, which the job brought (README, One id through the path).
+  // The notification carries the voicemail webhook request's id, which the job brought (docs/outbound.md, One id through the path).
   expect(sms).toMatchObject({
     type: 'sms',
     to: '+14155550188',

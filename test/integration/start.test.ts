@@ -23,7 +23,10 @@ afterAll(async () => {
 /** An app folder like a fresh clone: package.json pointing at the built app, host.json and the sample settings. */
 function freshAppRoot(): string {
   const root = mkdtempSync(join(tmpdir(), 'taf-start-'));
-  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'start-test', main: join(repoRoot, 'dist', 'main.js') }));
+  writeFileSync(
+    join(root, 'package.json'),
+    JSON.stringify({ name: 'start-test', main: join(repoRoot, JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).main) }),
+  );
   copyFileSync(join(repoRoot, 'host.json'), join(root, 'host.json'));
   copyFileSync(join(repoRoot, 'local.settings.sample.json'), join(root, 'local.settings.sample.json'));
   return root;
@@ -111,7 +114,7 @@ test('without func or Twilio credentials it creates local settings, starts the P
   }
 });
 
-describe("the README's local setup: npm start with WEBHOOK_BASE_URL and the offline mock", () => {
+describe('the local setup of docs/local-development.md: npm start with WEBHOOK_BASE_URL and the offline mock', () => {
   let appRoot: string;
   let port: number;
   let run: ReturnType<typeof runStart>;

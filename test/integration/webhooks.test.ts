@@ -177,7 +177,7 @@ describe('incoming SMS', () => {
 
   test('STOP records the sender in the opt-out table, for the number it went to, and gets no reply; START removes them', async () => {
     const url = `${direct.baseUrl}/api/sms`;
-    const scope = `sender:${smsParams({}).To}`; // OPTOUT_SCOPE=sender, the default: see README, Opt-outs
+    const scope = `sender:${smsParams({}).To}`; // OPTOUT_SCOPE=sender, the default: see docs/outbound.md, Opt-outs
     const stop = await fetch(url, twilioPost(TOKEN, url, smsParams({ Body: ' stop ', MessageSid: 'SM00000000000000000000000000000001' })));
     expect(parseTwiml(await stop.text()).children).toEqual([]);
     expect(await table().getEntity(scope, CALLER)).toMatchObject({ rowKey: CALLER, keyword: 'STOP' });

@@ -26,7 +26,7 @@ import { resetStorageClientsForTests } from '../../shared/platform/storageClient
 import { hostileValue } from '../../harness/hostileInput';
 import { leakedSecrets, SENTINEL_CREDENTIALS } from '../../harness/secrets';
 
-/** Runs per property; FUZZ_RUNS digs deeper (see README, Reliability). */
+/** Runs per property; FUZZ_RUNS digs deeper (see docs/reliability.md). */
 const RUNS = Number(process.env.FUZZ_RUNS) || 40;
 const ORIGIN = 'https://calls.example.com';
 const NAMES = {

@@ -1,4 +1,4 @@
-// Property-based batches and messages through the pure validation of issue #16 (shared/outbound/batch.ts and the
+// Property-based batches and messages through the pure batch validation (shared/outbound/batch.ts and the
 // outbound schema): whatever arrives, the answer is issues or one entry per message with distinct valid keys,
 // never an exception, and a valid batch validates the same way twice (so a retried batch gets the same keys).
 import fc from 'fast-check';

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { CLIENT_IDENTITY } from '../../shared/clientIdentity';
+import { CLIENT_IDENTITY } from '../../shared/calling/identity';
 import { recordingLinkQuery } from '../../shared/recordings/recordingLink';
 import { hostilePrincipalHeaders } from '../../harness/principal';
 import { formParamsOf, hostileBody, hostileForm, unacceptable, type Answer } from '../../harness/hostileInput';
@@ -16,7 +16,7 @@ import { formBody, sign, smsParams } from '../../harness/twilioRequests';
 import { waitFor } from '../../harness/waitFor';
 
 const TOKEN = SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN;
-/** Runs per property; FUZZ_RUNS digs deeper (see README, Reliability). */
+/** Runs per property; FUZZ_RUNS digs deeper (see docs/reliability.md). */
 const RUNS = Number(process.env.FUZZ_RUNS) || 40;
 let app: SentinelApp;
 
@@ -122,7 +122,7 @@ describe('bad webhooks', () => {
     const seenBefore = app.twilio.requests.length;
     for (const bad of badVersions(stop)) await bad.send();
     const table = TableClient.fromConnectionString(app.azurite.connectionString, app.optOutTable, { allowInsecureConnection: true });
-    // Scoped to the number that received the STOP (OPTOUT_SCOPE=sender, the default): see README, Opt-outs.
+    // Scoped to the number that received the STOP (OPTOUT_SCOPE=sender, the default): see docs/outbound.md, Opt-outs.
     const scope = `sender:${stop.params.To}`;
     await expect(table.getEntity(scope, from)).rejects.toMatchObject({ statusCode: 404 });
 

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { resetTokenLimiterForTests, token } from '../../functions/token';
-import { CLIENT_IDENTITY } from '../../shared/clientIdentity';
+import { CLIENT_IDENTITY } from '../../shared/calling/identity';
 import { resetSettingsForTests } from '../../shared/platform/settings';
 import { resetTwilioCredentialsForTests } from '../../shared/platform/twilioCredentials';
 import { ALICE, forbiddenInIdentity, hostilePrincipalHeaders, principalHeaders } from '../../harness/principal';

@@ -135,7 +135,7 @@ test('no credential appears in any log line or HTTP answer while every function 
   ).toBeLessThan(500);
   expect(await send(`${app.host.baseUrl}/api/phone`, { headers: principalHeaders() })).toBe(200);
 
-  // The outbound JSON APIs of issue #16, succeeding: a batch, a cancel, and the opt-out management API.
+  // The outbound JSON APIs, succeeding: a batch, a cancel, and the opt-out management API.
   const api = (path: string, init: RequestInit = {}) => send(`${app.host.baseUrl}/api/${path}`, init);
   const later = new Date(Date.now() + 3600_000).toISOString();
   const batch = {

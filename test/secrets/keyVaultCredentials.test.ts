@@ -270,7 +270,7 @@ test('a failed prefetch is logged without throwing, and the first request reads 
   expect((await twilioCredentials()).accountSid).toBe(VALUES[NAMES.accountSid]);
 });
 
-describe('rotation after forged traffic (issue 13, item 15), through the webhook shell', () => {
+describe('rotation after forged traffic, through the webhook shell', () => {
   const URL_CALLED = 'https://calls.example.com/api/voice';
   const handler = twimlWebhook(() => '<Response/>');
   const genuineParams = () => ({

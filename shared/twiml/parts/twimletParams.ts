@@ -1,5 +1,5 @@
 // Parameters the twimlets share, read the way twimlets.com reads them, and checked where a wrong value would make
-// Twilio fail the call later (README "Twimlet parameters" lists the rule for each). Pure: no I/O.
+// Twilio fail the call later (docs/webhooks.md, "Twimlet parameters", lists the rule for each). Pure: no I/O.
 // Error messages name the parameter, never its value: the values are phone numbers, and the message is logged.
 import { first, list, type WebhookParams } from '../../webhook/params';
 import { TwimlInputError } from './errors';

@@ -1,8 +1,7 @@
 // Who gets a browser token: the platform's signed-in user, only while the platform's authentication is on.
 import { authenticate } from '../../../shared/calling/authenticate';
-import { clientIdentity, displayName } from '../../../shared/calling/identity';
+import { CLIENT_IDENTITY, clientIdentity, displayName } from '../../../shared/calling/identity';
 import { MAX_PRINCIPAL_HEADER_LENGTH, parsePrincipal, PrincipalError } from '../../../shared/calling/principal';
-import { CLIENT_IDENTITY } from '../../../shared/clientIdentity';
 import { ALICE, principalHeaders, principalJson } from '../../../harness/principal';
 
 const ON = { platformAuthEnabled: true, allowedGroups: [] as string[] };

@@ -1,4 +1,4 @@
-// Issue 18, one id through the outbound path: the pure id rules (./correlation.ts), the ledger row and message
+// One id through the outbound path: the pure id rules (./correlation.ts), the ledger row and message
 // fields, and the orchestrator's use of them against in-memory I/O (./outboundFakes.ts) with an event sink.
 import type { CloudEvent } from '../../../shared/events/cloudEvent';
 import { contentHash } from '../../../shared/outbound/contentHash';

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { between, docPage } from '../../../harness/docPages';
 import {
   CHANNEL_REFUSALS,
   classifyTwilioError,
@@ -59,15 +58,14 @@ describe('classifying Twilio failures', () => {
   });
 });
 
-describe('channel and registration refusals (issue #16)', () => {
+describe('channel and registration refusals', () => {
   test.each(Object.keys(CHANNEL_REFUSALS).map(Number))('error %i is permanent whatever HTTP status carries it', (code) => {
     expect(classifyTwilioError(rest(400, code))).toBeInstanceOf(TwilioPermanentError);
     expect(classifyTwilioError(rest(503, code))).toMatchObject({ name: 'TwilioPermanentError', code });
   });
 
-  test('the README lists every one of them, and no other', () => {
-    const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('**Channel and registration refusals.**'), readme.indexOf('### Opt-outs'));
+  test('docs/outbound.md lists every one of them, and no other', () => {
+    const section = between(docPage('outbound'), '**Channel and registration refusals.**', '## Opt-outs');
     const listed = [...section.matchAll(/^\| (\d{5}) \|/gm)].map((m) => Number(m[1]));
     expect(listed.sort()).toEqual(Object.keys(CHANNEL_REFUSALS).map(Number).sort());
   });

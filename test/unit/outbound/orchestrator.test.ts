@@ -225,7 +225,7 @@ describe('failed: Twilio refused for good', () => {
     );
     await deliver(sms());
     expect(fake.ledger.row('k-1')).toMatchObject({ status: 'failed', errorCode: 21610 });
-    expect(fake.optOuts.scoped.get(`${FROM} ${TO}`)).toBe('Twilio 21610'); // OPTOUT_SCOPE=sender: see README, Opt-outs
+    expect(fake.optOuts.scoped.get(`${FROM} ${TO}`)).toBe('Twilio 21610'); // OPTOUT_SCOPE=sender: see docs/outbound.md, Opt-outs
     expect(outcomes()).toEqual(['failed', 'opt-out recorded from Twilio error 21610']);
     // The next message to the number is rejected here, without a call to Twilio.
     await deliver(sms({ idempotencyKey: 'k-2' }), { id: 'queue-msg-2' });

@@ -1,4 +1,4 @@
-// Issue #19: round trips that do not depend on each other run at once (the opt-out check with the ledger claim,
+// Round trips that do not depend on each other run at once (the opt-out check with the ledger claim,
 // the status re-check with the event's publish), and the guarantee holds whichever answers first or fails.
 import { deliverOutbound } from '../../../shared/outbound/orchestrator';
 import type { EventSink } from '../../../shared/events/outbox';

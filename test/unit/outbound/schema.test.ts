@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { between, docPage } from '../../../harness/docPages';
 import { schemaFileText, SCHEMA_FILE } from '../../../scripts/schema';
 import { describeIssues, validateOutboundMessage } from '../../../shared/outbound/schema';
 
@@ -31,7 +32,7 @@ const VALID: unknown[] = [
   { type: 'call', to: '+15551234567', twiml: '<Response><Say>Hi</Say></Response>' },
   { type: 'call', to: '+15551234567', url: 'https://example.com/twiml' },
   { type: 'call', to: '+15551234567', url: '/api/message?Message=Hi' },
-  // Issue #16: channel addresses, Content templates and the options Twilio's APIs take.
+  // Channel addresses, Content templates and the options Twilio's APIs take.
   { type: 'sms', to: 'whatsapp:+15551234567', from: 'whatsapp:+15005550006', body: 'Your order shipped' },
   { type: 'sms', to: 'whatsapp:+15551234567', contentSid: HX, contentVariables: { '1': 'Ada', date: '12/1' } },
   { type: 'sms', to: '+15551234567', body: 'Hi', validityPeriod: 600, shortenUrls: true, smartEncoded: false, sendAsMms: true },
@@ -89,7 +90,7 @@ const INVALID: Array<[string, unknown, RegExp]> = [
     /sendAt: must be an ISO 8601 date-time with a time zone/,
   ],
   ['an unknown type', { type: 'fax', to: '+15551234567' }, /^type: /],
-  // Issue #16.
+  // Channel addresses, Content templates and call options.
   ['a channel prefix without a valid number', { type: 'sms', to: 'whatsapp:5551234567', body: 'x' }, /^to: must be an E\.164 number/],
   ['an unknown channel', { type: 'sms', to: 'telegram:+15551234567', body: 'x' }, /^to: .*channel address/],
   ['a call to a WhatsApp address', { type: 'call', to: 'whatsapp:+15551234567', say: 'x' }, /^to: must be an E\.164 number/],
@@ -218,9 +219,8 @@ describe('the outbound message schema', () => {
   });
 });
 
-describe('the README documents the message', () => {
-  const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
-  const table = readme.slice(readme.indexOf('### The message'), readme.indexOf('**The idempotency key**'));
+describe('docs/outbound.md documents the message', () => {
+  const table = between(docPage('outbound'), '## The message', '**The idempotency key**');
   const schema = JSON.parse(schemaFileText()) as { oneOf: Array<{ properties: Record<string, unknown> }> };
   const fields = [...new Set(schema.oneOf.flatMap((s) => Object.keys(s.properties)))];
   test.each(fields)('the message table has a row naming %s', (field) => {

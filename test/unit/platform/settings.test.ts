@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSettings, SETTINGS, SettingsError } from '../../../shared/platform/settings';
+import { composeSettings, declareSettings, indexSettings } from '../../../shared/platform/declareSettings';
+import { positiveInt, text } from '../../../shared/platform/settingParsers';
+import { GROUPS, parseSettings, SETTINGS, SettingsError } from '../../../shared/platform/settings';
 
 const base = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
 
@@ -40,7 +42,7 @@ describe('settings', () => {
         .outboundTestQueueHopSeconds,
     ).toBe(3);
     expect(() => parseSettings({ ...base, OUTBOUND_TEST_QUEUE_HOP_SECONDS: '3' })).toThrow(
-      /OUTBOUND_TEST_QUEUE_HOP_SECONDS is for tests and may be set only when AZURE_FUNCTIONS_ENVIRONMENT=Development/,
+      /OUTBOUND_TEST_QUEUE_HOP_SECONDS may be set only when AZURE_FUNCTIONS_ENVIRONMENT=Development/,
     );
     expect(() => parseSettings({ ...base, OUTBOUND_TEST_QUEUE_HOP_SECONDS: '0', AZURE_FUNCTIONS_ENVIRONMENT: 'Development' })).toThrow(
       /OUTBOUND_TEST_QUEUE_HOP_SECONDS must be a positive whole number/,
@@ -288,14 +290,6 @@ describe('event settings', () => {
 describe('settings documentation', () => {
   const root = join(__dirname, '..', '..', '..');
 
-  test('every setting has a row in the README settings table', () => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const missing = Object.keys(SETTINGS).filter(
-      (name) => !readme.includes(`| \`${name}\``) && !readme.includes(`\`${name}\` /`) && !readme.includes(`/ \`${name}\``),
-    );
-    expect(missing).toEqual([]);
-  });
-
   test('every setting a developer may set is in local.settings.sample.json', () => {
     const sample = JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
     const setByHost = ['AZURE_FUNCTIONS_ENVIRONMENT', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'WEBSITE_AUTH_ENABLED'];
@@ -315,5 +309,77 @@ describe('ledger retention settings', () => {
     expect(() => parseSettings({ ...base, OUTBOUND_LEDGER_RETENTION_DAYS: '0' })).toThrow(
       /OUTBOUND_LEDGER_RETENTION_DAYS must be a positive whole number/,
     );
+  });
+});
+
+describe('settings declarations', () => {
+  const root = join(__dirname, '..', '..', '..');
+
+  test('every description is short: one or two sentences, at most 140 characters', () => {
+    const long = Object.entries(SETTINGS)
+      .filter(([, spec]) => spec.description.length > 140)
+      .map(([name, spec]) => `${name} (${spec.description.length})`);
+    expect(long).toEqual([]);
+  });
+
+  test('every group says truly where it is declared, and every group declared in shared/ is composed', () => {
+    for (const group of GROUPS) expect(readFileSync(join(root, group.declaredIn), 'utf8')).toContain(`'${group.declaredIn}'`);
+    const declaring = (readdirSync(join(root, 'shared'), { recursive: true }) as string[])
+      .map((path) => `shared/${path.split('\\').join('/')}`)
+      .filter((path) => path.endsWith('.ts') && path !== 'shared/platform/declareSettings.ts')
+      .filter((path) => readFileSync(join(root, path), 'utf8').includes('declareSettings('));
+    expect(declaring.sort()).toEqual(GROUPS.map((group) => group.declaredIn).sort());
+  });
+
+  const group = (feature: string, name: string) =>
+    declareSettings(feature, `shared/${feature}.ts`, { [name]: { description: 'x', deployed: false, parser: text } }, (values) => ({
+      [feature]: values[name],
+    }));
+
+  test('a name declared by two groups, or two groups setting the same property, is refused at load', () => {
+    expect(() => indexSettings([group('a', 'X'), group('b', 'X')])).toThrow('setting X is declared by both a and b');
+    const twice = declareSettings('c', 'shared/c.ts', { Y: { description: 'y', deployed: false, parser: text } }, (values) => ({
+      a: values.Y,
+    }));
+    expect(() => composeSettings([group('a', 'X'), twice], { X: '1', Y: '2' })).toThrow('two settings groups set settings().a');
+  });
+
+  test('groups merge into one object, each group built once even when another asks for it', () => {
+    let builds = 0;
+    const inner = declareSettings(
+      'inner',
+      'shared/inner.ts',
+      { N: { description: 'n', default: '1', deployed: false, parser: positiveInt } },
+      (v) => {
+        builds += 1;
+        return { voice: { n: v.N } };
+      },
+    );
+    const outer = declareSettings(
+      'outer',
+      'shared/outer.ts',
+      { M: { description: 'm', default: '2', deployed: false, parser: positiveInt } },
+      (v, { of }) => ({
+        voice: { total: v.M + of(inner).voice.n },
+      }),
+    );
+    expect(composeSettings([outer, inner], { N: '3' })).toEqual({ voice: { total: 5, n: 3 } });
+    expect(builds).toBe(1);
+  });
+
+  test('a development-only setting stops the app elsewhere, naming it, before its value is parsed', () => {
+    const devOnly = declareSettings(
+      'd',
+      'shared/d.ts',
+      { D: { description: 'd', deployed: false, developmentOnly: true, parser: positiveInt } },
+      (v) => ({
+        d: v.D,
+      }),
+    );
+    expect(() => composeSettings([devOnly], { D: 'x' })).toThrow('Setting D may be set only when AZURE_FUNCTIONS_ENVIRONMENT=Development');
+    expect(() => composeSettings([devOnly], { D: 'x', AZURE_FUNCTIONS_ENVIRONMENT: 'Development' })).toThrow(
+      'Setting D must be a positive whole number',
+    );
+    expect(composeSettings([devOnly], { D: ' ' })).toEqual({ d: undefined });
   });
 });

@@ -1,4 +1,4 @@
-// Issue #19: the voice and client-voice answers are kept per instance (the same URL is requested on every call),
+// The voice and client-voice answers are kept per instance (the same URL is requested on every call),
 // so these run many calls against ONE settings object, as the app does, and check that nothing a caller, the
 // clock or the request changes is answered from another call's memory.
 import { mergeParams, paramsFromSearch } from '../../../shared/webhook/params';

@@ -372,7 +372,7 @@ describe('hostile input', () => {
   });
 });
 
-describe('drop-in behaviour of twimlets.com (issue 13, item 12)', () => {
+describe('drop-in behaviour of twimlets.com', () => {
   test('findme with no numbers at all hangs up, or goes to FailUrl, instead of a 400', () => {
     const none = call('findme', '');
     expect(verbs(parseTwiml(findmeTwiml(none.params, none.url)))).toEqual(['Hangup']);
@@ -429,7 +429,7 @@ describe('drop-in behaviour of twimlets.com (issue 13, item 12)', () => {
   });
 });
 
-describe('malformed parameters answer 400 naming the parameter (issue 13, item 13)', () => {
+describe('malformed parameters answer 400 naming the parameter', () => {
   const bad = (fn: () => unknown, parameter: string) => {
     expect(fn).toThrow(TwimlInputError);
     try {

@@ -79,7 +79,7 @@ test('a signed request with parameters named constructor, toString or __proto__ 
   expect(Object.entries(received)).toEqual([['code', 'k'], ...Object.entries(params)]);
 });
 
-describe('signatures over the URL exactly as Twilio requested it (issue 13, item 14)', () => {
+describe('signatures over the URL exactly as Twilio requested it', () => {
   // Twilio signs the characters it sent. @azure/functions hands the handler `new Request(url).url`, which
   // writes a raw ' as %27; the check must still find the URL Twilio signed.
   const RAW_URLS = [

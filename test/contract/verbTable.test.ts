@@ -1,7 +1,5 @@
-// The README's verb table runs: each row's example URL, signed as Twilio signs it, goes to the function it names
+// The verb table in docs/call-handling.md runs: each row's example URL, signed as Twilio signs it, goes to the function it names
 // with the settings the row gives, and the answer must contain the row's verb.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { InvocationContext, type HttpHandler, type HttpResponseInit } from '@azure/functions';
 import { startAzurite, type RunningAzurite } from '../../devhost/services';
 import { forward } from '../../functions/forward';
@@ -13,7 +11,7 @@ import { voice } from '../../functions/voice';
 import { voicemail } from '../../functions/voicemail';
 import { resetSettingsForTests } from '../../shared/platform/settings';
 import { resetStorageClientsForTests } from '../../shared/platform/storageClients';
-import { repoRoot } from '../../harness/localHost';
+import { between, docPage } from '../../harness/docPages';
 import { SENTINEL_CREDENTIALS } from '../../harness/secrets';
 import { parseTwiml, type TwimlNode } from '../../harness/twiml';
 import { smsParams, voiceCallParams } from '../../harness/twilioRequests';
@@ -29,8 +27,7 @@ interface Row {
 }
 
 function verbRows(): Row[] {
-  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-  const table = readme.slice(readme.indexOf('<!-- verbs: start -->'), readme.indexOf('<!-- verbs: end -->'));
+  const table = between(docPage('call-handling'), '<!-- verbs: start -->', '<!-- verbs: end -->');
   return table
     .split('\n')
     .filter((line) => line.startsWith('| `<'))
@@ -72,8 +69,8 @@ test.each(rows.map((row) => [row.verb, row] as const))('<%s>: the example answer
     ...savedEnv,
     AzureWebJobsStorage: azurite.connectionString,
     ...SENTINEL_CREDENTIALS,
-    OUTBOUND_QUEUE: 'readme-outbound',
-    AUTO_REPLY_TABLE: 'readmeautoreplies',
+    OUTBOUND_QUEUE: 'verbs-outbound',
+    AUTO_REPLY_TABLE: 'verbsautoreplies',
     ...row.settings,
   };
   resetSettingsForTests();

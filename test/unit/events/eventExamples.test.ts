@@ -1,15 +1,13 @@
-// The README's Events section runs: each example event is valid against its published schema, and the example
-// Function, compiled from the README as written, reacts to the failure and to the SMS.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// docs/events.md runs: each example event is valid against its published schema, and the example Function, compiled
+// from the page as written, reacts to the failure and to the SMS.
 import { transformSync } from '@swc/core';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { docPage } from '../../../harness/docPages';
 import { eventSchemaFiles } from '../../../scripts/schema';
 import { EVENT_TYPES } from '../../../shared/events/cloudEvent';
 
-const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
-const section = readme.slice(readme.indexOf('\n## Events\n'), readme.indexOf('\n## Deploying\n'));
+const section = docPage('events');
 const blocks = (lang: string) => [...section.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
 const examples = blocks('json').map((text) => JSON.parse(text) as { type: string; data: Record<string, unknown> });
 
@@ -19,16 +17,16 @@ const validators = new Map(
   eventSchemaFiles().map((f) => [JSON.parse(f.text).properties.type.const as string, ajv.compile(JSON.parse(f.text))]),
 );
 
-test('the README shows an example of every event type', () => {
+test('docs/events.md shows an example of every event type', () => {
   expect(examples.map((e) => e.type).sort()).toEqual(Object.values(EVENT_TYPES).sort());
 });
 
-test.each(examples.map((e) => [e.type, e]))('the README example of %s is valid against its schema', (_type, event) => {
+test.each(examples.map((e) => [e.type, e]))('the docs example of %s is valid against its schema', (_type, event) => {
   const validate = validators.get(event.type)!;
   expect(validate(event) ? [] : validate.errors).toEqual([]);
 });
 
-describe('the README Function example', () => {
+describe('the docs Function example', () => {
   const [source] = blocks('ts');
   const registered: Array<{ name: string; options: { queueName: string; handler: (m: unknown, c: unknown) => Promise<void> } }> = [];
   const { code } = transformSync(source, { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } });

@@ -1,10 +1,12 @@
-// The README's outbound examples are messages the app accepts: every JSON block, as of today.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// The outbound examples in the docs are messages the app accepts: every JSON block of the pages that show messages,
+// as of today.
+import { docPage } from '../../harness/docPages';
 import { describeIssues, validateOutboundMessage } from '../../shared/outbound/schema';
 
-const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-const jsonBlocks = [...readme.matchAll(/^```json\n([\s\S]*?)^```/gm)].map((m) => m[1]);
+/** The pages whose JSON blocks are outbound messages, Event Grid events carrying one, batches, or the app's own events. */
+const PAGES = ['outbound', 'events'];
+const outboundPage = docPage('outbound');
+const jsonBlocks = PAGES.flatMap((page) => [...docPage(page).matchAll(/^```json\n([\s\S]*?)^```/gm)].map((m) => m[1]));
 
 /** A block is one JSON value, or one per line. */
 function values(block: string): unknown[] {
@@ -18,7 +20,7 @@ function values(block: string): unknown[] {
   }
 }
 
-// What the Logic Apps expressions in the README evaluate to, for a sample run.
+// What the Logic Apps expressions in the docs evaluate to, for a sample run.
 const LOGIC_APPS = new Map([
   ["@{triggerBody()?['phone']}", '+15551234567'],
   ["@{workflow()?['run']?['name']}", '08584737551867954143243946780CU57'],
@@ -34,16 +36,16 @@ function messages(value: unknown): unknown[] {
   // A batch for POST /api/outbound/batch: checked as the batch endpoint checks it, message by message.
   if (Array.isArray(object.messages) && Object.keys(object).every((k) => k === 'messages' || k === 'idempotencyKey'))
     return object.messages;
-  // The app's own events (README, Events): checked against schema/events/ by test/unit/events/readmeExamples.test.ts.
+  // The app's own events (docs/events.md): checked against schema/events/ by test/unit/events/eventExamples.test.ts.
   if (object.specversion === '1.0' && typeof object.type === 'string' && object.type.startsWith('twilio.')) return [];
-  throw new Error(`A JSON example in the README is neither an outbound message nor an Event Grid event: ${JSON.stringify(value)}`);
+  throw new Error(`A JSON example in the docs is neither an outbound message nor an Event Grid event: ${JSON.stringify(value)}`);
 }
 
 const examples = jsonBlocks.flatMap((block) => values(evaluated(block)).flatMap(messages));
 
 const isAppEvent = (value: unknown) => (value as { specversion?: unknown }).specversion === '1.0';
 
-test("the README has outbound JSON examples, and each block holds at least one (or is one of the app's own events)", () => {
+test("the docs have outbound JSON examples, and each block holds at least one (or is one of the app's own events)", () => {
   expect(jsonBlocks.length).toBeGreaterThanOrEqual(3);
   for (const block of jsonBlocks) {
     const parsed = values(evaluated(block));
@@ -52,13 +54,13 @@ test("the README has outbound JSON examples, and each block holds at least one (
   }
 });
 
-test.each(examples.map((m) => [JSON.stringify(m), m]))('the README example %s is a valid outbound message today', (_name, message) => {
+test.each(examples.map((m) => [JSON.stringify(m), m]))('the docs example %s is a valid outbound message today', (_name, message) => {
   const validation = validateOutboundMessage(message, { now: new Date() });
   expect(validation.ok ? 'valid' : describeIssues(validation.issues)).toBe('valid');
 });
 
-test('the README quotes the answer to {} as the app gives it', () => {
+test('docs/outbound.md quotes the answer to {} as the app gives it', () => {
   const validation = validateOutboundMessage({}, { now: new Date() });
   expect(validation.ok).toBe(false);
-  expect(readme).toContain(`\`{}\` gets \`${validation.ok ? '' : describeIssues(validation.issues)}\``);
+  expect(outboundPage).toContain(`\`{}\` gets \`${validation.ok ? '' : describeIssues(validation.issues)}\``);
 });

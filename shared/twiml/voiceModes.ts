@@ -1,0 +1,4 @@
+// What the voice webhook can do with a call: VOICE_MODE and VOICE_CLOSED_MODE, and the mode events report. Pure.
+
+export const VOICE_MODES = ['message', 'forward', 'voicemail', 'menu', 'queue', 'client'] as const;
+export type VoiceMode = (typeof VOICE_MODES)[number];
