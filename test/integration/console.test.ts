@@ -9,7 +9,8 @@ import { TableClient } from '@azure/data-tables';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot } from '../../harness/localHost';
 import { outboundHelpers, startOutboundRig, WEBHOOK_BASE_URL, type OutboundRig } from '../../harness/outboundRig';
-import { ALICE, principalHeaders } from '../../harness/principal';
+import fc from 'fast-check';
+import { ALICE, hostilePrincipalHeaders, principalHeaders } from '../../harness/principal';
 import { sign } from '../../harness/twilioRequests';
 import { MOCK_TWILIO_CREDENTIALS } from '../../devhost/services';
 import { waitFor } from '../../harness/waitFor';
@@ -306,4 +307,68 @@ test('a request that changes something must come from the page: no Origin, or an
   expect(creates(to)).toHaveLength(0);
   expect((await fetch(`${rig.host.baseUrl}/api/optouts/${encodeURIComponent(to)}`)).status).toBe(404);
   await waitFor(async () => (await fetch(`${rig.host.baseUrl}/api/optouts/%2B14155550178`)).status === 200);
+});
+
+/** Every table and queue's content, to show that a refused request changed nothing. */
+async function storageSnapshot(): Promise<string> {
+  const parts: string[] = [];
+  for (const name of ['ledgerconsole', OPTOUT_TABLE, ACTIVITY_TABLE]) {
+    const table = TableClient.fromConnectionString(rig.azurite.connectionString, name, { allowInsecureConnection: true });
+    const rows: string[] = [];
+    try {
+      for await (const entity of table.listEntities()) rows.push(`${entity.partitionKey}/${entity.rowKey}/${entity.etag}`);
+    } catch {
+      rows.push('(none)');
+    }
+    parts.push(`${name}: ${rows.sort().join(',')}`);
+  }
+  const peeked = await rig.queue.peekMessages({ numberOfMessages: 32 });
+  parts.push(`queue: ${peeked.peekedMessageItems.map((m) => m.messageId).join(',')}`);
+  return parts.join('\n');
+}
+
+test('hostile requests to every console route: refused before anything is read, nothing in storage changes', async () => {
+  const before = await storageSnapshot();
+  const paths = [
+    '',
+    'app.js',
+    'messages',
+    'messages/k1',
+    'messages/k1/cancel',
+    'send',
+    'activity',
+    'optouts',
+    'optouts/remove',
+    'health',
+    'settings',
+  ];
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(...paths),
+      fc.constantFrom('GET', 'POST'),
+      fc.oneof(hostilePrincipalHeaders, fc.constant({}), fc.constant(principalHeaders(STRANGER))),
+      fc.constantFrom<Record<string, string>>(
+        {},
+        { Origin: rig.host.baseUrl, 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'same-origin' },
+      ),
+      fc.oneof(
+        fc.constant(''),
+        fc.json(),
+        fc.constant(JSON.stringify({ type: 'sms', to: '+14155550199', body: 'x', address: '+14155550199' })),
+      ),
+      async (path, method, principal, browserish, body) => {
+        const response = await fetch(`${rig.host.baseUrl}/api/console/${path}`, {
+          method,
+          headers: { ...principal, ...browserish },
+          body: method === 'POST' ? body : undefined,
+        });
+        const text = await response.text();
+        expect([401, 403]).toContain(response.status);
+        expect(text).not.toMatch(/\+1415555\d{4}|SM[0-9a-f]{32}/);
+      },
+    ),
+    { numRuns: Number(process.env.FUZZ_RUNS) || 60 },
+  );
+  expect(await storageSnapshot()).toBe(before);
+  expect(rig.output()).not.toMatch(/Request handling failed/);
 });
