@@ -363,7 +363,8 @@ test('hostile requests to every console route: refused before anything is read, 
           body: method === 'POST' ? body : undefined,
         });
         const text = await response.text();
-        expect([401, 403]).toContain(response.status);
+        // 431: a principal header past the HTTP server's own limit, refused before the app.
+        expect([401, 403, 431]).toContain(response.status);
         expect(text).not.toMatch(/\+1415555\d{4}|SM[0-9a-f]{32}/);
       },
     ),
