@@ -30,6 +30,8 @@ interface Measured {
   cpuMsPerMessage: number;
   /** Azurite's CPU time per message over the same stretch (the storage side of the round trips). */
   storageCpuMsPerMessage?: number;
+  /** Bytes the host and the app printed per message (each line a log record in Azure). */
+  logBytesPerMessage?: number;
 }
 
 const root = join(__dirname, '..');
@@ -50,7 +52,7 @@ function gaps(fake: FakeTwilio, from: number): { medianGapMs: number; slowestGap
 const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 /** A child's CPU time so far (user + system, all its threads; what process.cpuUsage() reports inside it), in ms. */
-function cpuMsOf(pid: number): number {
+export function cpuMsOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
@@ -102,11 +104,11 @@ async function throughQueueFunction(
     const pid = host.process.pid!;
     const deadline = Date.now() + 120_000;
     const storagePid = azurite.process.pid!;
-    let cpuFrom: { ms: number; storageMs: number; creates: number } | undefined;
+    let cpuFrom: { ms: number; storageMs: number; creates: number; logBytes: number } | undefined;
     while (fake.creates.length < before + count) {
       if (Date.now() > deadline) throw new Error(`only ${fake.creates.length - before} of ${count} creates arrived`);
       if (!cpuFrom && fake.creates.length > before)
-        cpuFrom = { ms: cpuMsOf(pid), storageMs: cpuMsOf(storagePid), creates: fake.creates.length };
+        cpuFrom = { ms: cpuMsOf(pid), storageMs: cpuMsOf(storagePid), creates: fake.creates.length, logBytes: host.output().length };
       await new Promise((r) => setTimeout(r, 5));
     }
     const messages = fake.creates.length - cpuFrom!.creates;
@@ -115,6 +117,7 @@ async function throughQueueFunction(
       ...gaps(fake, before),
       cpuMsPerMessage: (cpuMsOf(pid) - cpuFrom!.ms) / messages,
       storageCpuMsPerMessage: (cpuMsOf(storagePid) - cpuFrom!.storageMs) / messages,
+      logBytesPerMessage: Math.round((host.output().length - cpuFrom!.logBytes) / messages),
     };
   } finally {
     await host.stop();
@@ -286,6 +289,7 @@ export async function outboundThroughput(quick: boolean) {
     const cpu = {
       appCpuMsPerMessage: round(app.cpuMsPerMessage, 3),
       azuriteCpuMsPerMessage: round(app.storageCpuMsPerMessage!, 3),
+      logBytesPerMessage: app.logBytesPerMessage,
       rawSdkCpuMsPerMessage: round(baseline.cpuMsPerMessage, 3),
       ratio: app.cpuMsPerMessage / baseline.cpuMsPerMessage,
       rawWithLedgerCpuMsPerMessage: round(withLedger.cpuMsPerMessage, 3),

@@ -9,14 +9,19 @@ import { smsParams, voiceCallParams } from '../harness/twilioRequests';
 import { median, timeProcessRuns } from '../harness/stats';
 import { keyVaultReads } from './keyVaultReads';
 import { compareBuilds, outboundThroughput } from './outboundThroughput';
+import { dollarsPerThousand, webhookUsage } from './usage';
 import type { WebhookCase } from './webhookCost';
+import { parseToolArgs, runTool, UsageError } from '../scripts/toolCli';
 
 const root = join(__dirname, '..');
-const quick = process.argv.includes('--quick');
-const only = process.argv
-  .find((a) => a.startsWith('--only='))
-  ?.slice('--only='.length)
-  .split(',');
+const USAGE = `Usage:
+  npm run bench [-- --quick] [--only=coldStart,compileCache,webhooks,usage,outbound,compare]
+
+Measures every figure against a baseline in the same run, prints a table and writes bench/results.json; --quick runs
+fewer rounds, --only runs the parts named and prints them without writing the file.`;
+
+let quick = false;
+let only: string[] | undefined;
 
 const appEnv = {
   ...process.env,
@@ -299,10 +304,30 @@ function format(results: Record<string, any>): string {
       `  ${row.batchSize}/${row.newBatchThreshold} (concurrency ${row.concurrency})`.padEnd(36) +
         `${row.perSecond}/s (slowest gap ${row.slowestGapMs} ms)`,
     );
+  const u = results.usage;
+  if (u) {
+    lines.push('Per webhook (local host, events on) and per outbound message');
+    for (const w of u.perWebhook)
+      lines.push(
+        `  ${w.name.padEnd(8)} ${w.storageRequestsPerWebhook} storage requests, ${w.logBytesPerWebhook} bytes logged, ${w.hostCpuMsPerWebhook} ms host CPU`,
+      );
+    lines.push(
+      `  message  ${u.perMessage.storageRequests} storage requests, ${u.perMessage.logBytes} bytes logged, ${u.perMessage.cpuMs} ms host CPU`,
+    );
+    const d = u.dollarsPerThousand;
+    if (d) {
+      for (const [name, c] of Object.entries<{ total: number }>(d.webhooks)) lines.push(`  $ per 1,000 ${name} webhooks: ${c.total}`);
+      lines.push(`  $ per 1,000 outbound messages (before Twilio's own price): ${d.outboundMessages.total}`);
+    } else lines.push('  (no bench/prices.json: no dollars)');
+  }
   return lines.join('\n');
 }
 
-async function main(): Promise<void> {
+async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parseToolArgs(args, { quick: { type: 'boolean' }, only: { type: 'string' } }, true);
+  if (positionals.length) throw new UsageError(`Unexpected argument: ${positionals.join(' ')}`);
+  quick = values.quick === true;
+  only = values.only?.split(',');
   const results: Record<string, unknown> = { node: process.version, date: new Date().toISOString(), quick };
   if (only) {
     // A part on its own (`--only=outbound`), printed and not written to results.json.
@@ -310,22 +335,31 @@ async function main(): Promise<void> {
       coldStart,
       compileCache,
       webhooks: inProcessWebhooks,
+      usage: () => webhookUsage(quick),
       outbound: () => outboundThroughput(quick),
       compare: () => compareBuilds(process.env.BENCH_COMPARE_APP!, quick ? 2 : 5),
     };
+    const unknown = only.filter((part) => !(part in parts));
+    if (unknown.length) throw new UsageError(`--only takes parts among ${Object.keys(parts).join(', ')}; got ${unknown.join(', ')}`);
     for (const part of only) console.log(JSON.stringify({ [part]: await parts[part]() }, null, 2));
-    return;
+    return 0;
   }
   results.coldStart = coldStart();
   results.compileCache = compileCache();
   results.webhooks = await inProcessWebhooks();
   results.keyVault = await keyVaultReads(root, quick);
   results.outbound = await outboundThroughput(quick);
+  const perWebhook = await webhookUsage(quick);
+  const outbound = results.outbound as { cpu: { appCpuMsPerMessage: number; logBytesPerMessage: number }; roundTrips: { total: number } };
+  const perMessage = {
+    storageRequests: outbound.roundTrips.total,
+    logBytes: outbound.cpu.logBytesPerMessage,
+    cpuMs: outbound.cpu.appCpuMsPerMessage,
+  };
+  results.usage = { perWebhook, perMessage, dollarsPerThousand: dollarsPerThousand(root, perWebhook, perMessage) };
   console.log(format(results));
   writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  return 0;
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+void runTool({ usage: USAGE, main });

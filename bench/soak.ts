@@ -1,6 +1,7 @@
 // npm run soak: the built app under the local host, on loopback only, put through phases one after another.
 // Prints a table, writes bench/soak-results.json, and exits non-zero when a phase found a problem.
-//   npm run soak -- --duration 5 --connections 10     a quick run
+//   npm run soak -- --duration 5 --connections 10     a quick run (the webhook load only)
+//   npm run soak -- --faults                          the webhook load, then the outbound fault phase
 //   npm run soak -- --phase faults --messages 100     one phase (by a word of its name), fewer messages
 // Phases share one running app (the outbound fault phase brings its own, see harness/soak/outboundFaults.ts).
 // A new phase is a SoakPhase added to PHASES.
@@ -11,6 +12,7 @@ import { planTurns } from '../harness/soak/faultPlan';
 import { faultMarkdownRow, faultTable, runOutboundFaults, SOAK_FAULT_SETTINGS } from '../harness/soak/outboundFaults';
 import { startSoakApp, type SoakApp } from '../harness/soak/soakApp';
 import { runWebhookLoad, type LoadResult } from '../harness/soak/webhookLoad';
+import { parseToolArgs, runTool, UsageError } from '../scripts/toolCli';
 
 interface SoakOptions {
   connections: number;
@@ -37,11 +39,28 @@ interface SoakPhase {
 
 const LIMITS = { connections: 500, durationSeconds: 600, maxRequests: 5_000_000, messages: 2000, seed: 1_000_000 };
 
-function option(name: string, fallback: number, max: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  if (index < 0) return fallback;
-  const value = Number(process.argv[index + 1]);
-  if (!Number.isInteger(value) || value <= 0 || value > max) throw new Error(`--${name} must be a whole number from 1 to ${max}`);
+const USAGE = `Usage:
+  npm run soak [-- --duration S] [--connections N] [--max-requests N]     the webhook load (default 30 s, 50 connections)
+  npm run soak -- --faults [--messages N] [--seed N]                      then the outbound fault phase (300 messages, seed 1)
+  npm run soak -- --phase <webhook|faults> [options]                      one phase alone
+
+Prints a table, writes bench/soak-results.json, and exits 1 when a phase found a problem.`;
+
+const OPTIONS = {
+  connections: { type: 'string' },
+  duration: { type: 'string' },
+  'max-requests': { type: 'string' },
+  messages: { type: 'string' },
+  seed: { type: 'string' },
+  phase: { type: 'string' },
+  faults: { type: 'boolean' },
+} as const;
+
+function option(values: Record<string, unknown>, name: string, fallback: number, max: number): number {
+  const text = values[name];
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0 || value > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max}`);
   return value;
 }
 
@@ -142,24 +161,25 @@ const outboundFaults: SoakPhase = {
 
 const PHASES: SoakPhase[] = [webhookLoad, outboundFaults];
 
-function chosenPhases(): SoakPhase[] {
-  const index = process.argv.indexOf('--phase');
-  if (index < 0) return PHASES;
-  const word = process.argv[index + 1] ?? '';
+/** The fault phase takes minutes (hundreds of messages through crashes and outages): it runs only when asked for. */
+function chosenPhases(word: string | undefined, faults: boolean): SoakPhase[] {
+  if (word === undefined) return faults ? PHASES : [webhookLoad];
   const chosen = PHASES.filter((phase) => phase.name.split(' ').includes(word));
-  if (!chosen.length) throw new Error(`--phase must be a word of a phase name: ${PHASES.map((p) => p.name).join(', ')}`);
+  if (!chosen.length) throw new UsageError(`--phase must be a word of a phase name: ${PHASES.map((p) => p.name).join(', ')}`);
   return chosen;
 }
 
-async function main(): Promise<void> {
+async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parseToolArgs(args, OPTIONS, true);
+  if (positionals.length) throw new UsageError(`Unexpected argument: ${positionals.join(' ')}`);
   const options: SoakOptions = {
-    connections: option('connections', 50, LIMITS.connections),
-    durationSeconds: option('duration', 30, LIMITS.durationSeconds),
-    maxRequests: option('max-requests', 1_000_000, LIMITS.maxRequests),
-    messages: option('messages', 300, LIMITS.messages),
-    seed: option('seed', 1, LIMITS.seed),
+    connections: option(values, 'connections', 50, LIMITS.connections),
+    durationSeconds: option(values, 'duration', 30, LIMITS.durationSeconds),
+    maxRequests: option(values, 'max-requests', 1_000_000, LIMITS.maxRequests),
+    messages: option(values, 'messages', 300, LIMITS.messages),
+    seed: option(values, 'seed', 1, LIMITS.seed),
   };
-  const phases = chosenPhases();
+  const phases = chosenPhases(values.phase, values.faults === true);
   const app = await startSoakApp();
   const results: PhaseResult[] = [];
   try {
@@ -187,10 +207,7 @@ async function main(): Promise<void> {
   const report = { node: process.version, date: new Date().toISOString(), options, phases: [...ran, ...kept] };
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nFigures written to ${file}`);
-  if (results.some((r) => r.problems.length)) process.exitCode = 1;
+  return results.some((r) => r.problems.length) ? 1 : 0;
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+void runTool({ usage: USAGE, main });

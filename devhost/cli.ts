@@ -1,13 +1,11 @@
-// npm start and the local host's command line.
-//   start      Azurite + (Prism when no real Twilio credentials) + `func start`, or this host when func is absent
-//   serve      this host only, on the current settings (tests and benchmarks use it)
-//   functions  print what the app registers, as JSON
+// npm start and the local host's command line (USAGE below).
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseToolArgs, runTool, UsageError } from '../scripts/toolCli';
 import { loadApp } from './core';
 import { startLocalHost, type LocalHost } from './host';
-import { applyLocalSettings, readLocalSettings } from './localSettings';
+import { useLocalSettings } from './localSettings';
 import { freePort, isListening, offlineMockSettings, startAzurite, startPrism, usesOfflineMock, type RunningService } from './services';
 import { startTwilioMock } from './twilioMock';
 
@@ -16,9 +14,35 @@ const DEFAULT_PORT = 7071;
 const AZURITE_PORTS = { blobPort: 10000, queuePort: 10001, tablePort: 10002 };
 const PRISM_PORT = 4010;
 
-function option(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index > 0 ? process.argv[index + 1] : undefined;
+export const USAGE = `Usage:
+  npm start                                  (node build/devhost.js start [--port N] [--mock-port N])
+  node build/devhost.js <start|serve|functions> [--port N] [--mock-port N]
+
+Commands:
+  start       Azurite, the offline Twilio mock when no Twilio credentials are set, then \`func start\` when func is
+              installed, else this local host (the default command)
+  serve       this local host only, on the current settings (tests and benchmarks use it)
+  functions   print what the app registers, as JSON
+
+Options:
+  --port N        the app's port (default: local.settings.json Host.LocalHttpPort, else 7071)
+  --mock-port N   the offline Twilio mock's port (default 4010)
+
+Settings come from local.settings.json (created from local.settings.sample.json when missing) under the environment.`;
+
+const OPTIONS = { port: { type: 'string' }, 'mock-port': { type: 'string' } } as const;
+let options: { port?: string; 'mock-port'?: string } = {};
+
+function option(name: keyof typeof OPTIONS): string | undefined {
+  return options[name];
+}
+
+function portOption(name: keyof typeof OPTIONS): number | undefined {
+  const value = option(name);
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--${name} takes a port number (0-65535), got "${value}"`);
+  return port;
 }
 
 function hasFunc(): boolean {
@@ -29,9 +53,7 @@ function hasFunc(): boolean {
 function loadSettings(): number | undefined {
   // Tests describe their whole environment and must not pick up a developer's local.settings.json.
   if (process.env.DEVHOST_SKIP_LOCAL_SETTINGS === '1') return undefined;
-  const local = readLocalSettings(appRoot);
-  applyLocalSettings(local);
-  return local.localHttpPort;
+  return useLocalSettings(appRoot).localHttpPort;
 }
 
 function banner(lines: string[]): void {
@@ -75,15 +97,11 @@ function onInterrupt(stop: () => Promise<void>): void {
 }
 
 async function start(): Promise<void> {
-  const settingsFile = join(appRoot, 'local.settings.json');
-  if (!existsSync(settingsFile)) {
-    copyFileSync(join(appRoot, 'local.settings.sample.json'), settingsFile);
-    console.log('Created local.settings.json from local.settings.sample.json (embedded local defaults).');
-  }
-  const localPort = loadSettings();
-  const port = Number(option('port') ?? localPort ?? DEFAULT_PORT);
+  const [portGiven, mockPortGiven] = [portOption('port'), portOption('mock-port')];
+  const local = useLocalSettings(appRoot, (line) => console.log(line));
+  const port = portGiven ?? local.localHttpPort ?? DEFAULT_PORT;
   const offline = usesOfflineMock(process.env);
-  const mockPort = Number(option('mock-port') ?? PRISM_PORT);
+  const mockPort = mockPortGiven ?? PRISM_PORT;
   // Before anything starts or prints a banner: a second `npm start` finds the first one's ports taken.
   await ensureFree(port, 'the app', '--port');
   if (offline) await ensureFree(mockPort, 'the offline Twilio mock', '--mock-port');
@@ -112,15 +130,17 @@ async function start(): Promise<void> {
     };
     const prism = await startPrism({ port: await freePort(), logFile });
     services.push(prism);
-    const mock = await startTwilioMock(prism.url, { port: mockPort, log });
+    const { values, notes } = offlineMockSettings(process.env, port);
+    const mock = await startTwilioMock(prism.url, { port: mockPort, log, statusCallbacks: { authToken: values.TWILIO_AUTH_TOKEN } });
     services.push(mock);
-    const { values, notes } = offlineMockSettings(process.env);
     Object.assign(process.env, values, { TWILIO_API_BASE_URL: mock.url });
     banner([
       'OFFLINE TWILIO MOCK: no Twilio credentials are configured.',
       `REST calls go to ${mock.url}: Stoplight Prism serving Twilio's`,
       'OpenAPI spec (API v2010) with test credentials. Nothing is really sent.',
-      'Each create gets its own SID; refusals (422) are logged with the reason.',
+      'Each create gets its own SID and its status callbacks (sent, delivered),',
+      "as on a live account; Twilio's test numbers fail as with test credentials.",
+      'Refusals (4xx) are logged with the reason.',
       `Prism's own output: ${logFile}`,
       ...notes,
       'Set TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN (or KEY_VAULT_URL) for real Twilio.',
@@ -160,12 +180,13 @@ async function start(): Promise<void> {
 }
 
 async function serve(): Promise<void> {
+  const portGiven = portOption('port');
   const localPort = loadSettings();
   // DEVHOST_QUEUE_LEASE_SECONDS: tests that kill the host shorten the 10-minute lease a dead host leaves behind.
   const queueLeaseSeconds = Number(process.env.DEVHOST_QUEUE_LEASE_SECONDS) || undefined;
   const host = await startLocalHost({
     appRoot,
-    port: Number(option('port') ?? process.env.DEVHOST_PORT ?? localPort ?? DEFAULT_PORT),
+    port: portGiven ?? Number(process.env.DEVHOST_PORT ?? localPort ?? DEFAULT_PORT),
     queueLeaseSeconds,
   });
   const shutdown = async () => {
@@ -188,12 +209,20 @@ async function functions(): Promise<void> {
 }
 
 const commands: Record<string, () => void | Promise<void>> = { start, serve, functions };
-const command = commands[process.argv[2] ?? 'start'];
-if (!command) {
-  console.error(`Unknown command "${process.argv[2]}". Use one of: ${Object.keys(commands).join(', ')}`);
-  process.exit(2);
-}
-Promise.resolve(command()).catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exit(1);
+
+/** Resolves when the command is up: start and serve keep running (the exit code is never used), functions exits 0. */
+const RUNNING = new Promise<number>(() => undefined);
+
+void runTool({
+  usage: USAGE,
+  main: async (args) => {
+    const { values, positionals } = parseToolArgs(args, OPTIONS, true);
+    options = values;
+    const [name = 'start', ...extra] = positionals;
+    const command = commands[name];
+    if (!command) throw new UsageError(`Unknown command "${name}": use one of ${Object.keys(commands).join(', ')}.`);
+    if (extra.length) throw new UsageError(`Unexpected argument: ${extra.join(' ')}`);
+    await command();
+    return name === 'functions' ? 0 : RUNNING;
+  },
 });

@@ -1,5 +1,5 @@
 // Settings as func reads them: local.settings.json "Values", with the process environment taking precedence.
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface LocalSettings {
@@ -25,4 +25,25 @@ export function applyLocalSettings(settings: LocalSettings, env: NodeJS.ProcessE
   for (const [key, value] of Object.entries(settings.values)) {
     if (env[key] === undefined) env[key] = value;
   }
+}
+
+export const LOCAL_SETTINGS_FILE = 'local.settings.json';
+const SAMPLE_FILE = 'local.settings.sample.json';
+
+/**
+ * What `npm start`, the local host and every `npm run` tool do first, so that each works on a fresh clone: create
+ * local.settings.json from the sample when there is none (saying so through `note`), apply it under the environment,
+ * and run as Development, as the local host and `func start` do (the settings only Development allows, such as
+ * CLIENT_DEV_IDENTITY, then load in the tools as in the app).
+ */
+export function useLocalSettings(appRoot: string, note: (line: string) => void = (line) => console.error(line)): LocalSettings {
+  const file = join(appRoot, LOCAL_SETTINGS_FILE);
+  if (!existsSync(file) && existsSync(join(appRoot, SAMPLE_FILE))) {
+    copyFileSync(join(appRoot, SAMPLE_FILE), file);
+    note('Created local.settings.json from local.settings.sample.json (embedded local defaults; edit it freely).');
+  }
+  const local = readLocalSettings(appRoot);
+  applyLocalSettings(local);
+  process.env.AZURE_FUNCTIONS_ENVIRONMENT ??= 'Development';
+  return local;
 }

@@ -169,10 +169,12 @@ export function usesOfflineMock(env: Env): boolean {
 
 /**
  * The settings the offline mock runs the app with, and what the banner should say about them. The test credentials
- * replace any half-set pair (a SID without its token cannot be used); the user's TWILIO_FROM_NUMBER is kept.
- * `npm run send` applies the same, so it checks a message against the sender the app will really use.
+ * replace any half-set pair (a SID without its token cannot be used); the user's TWILIO_FROM_NUMBER is kept. Unless
+ * set, WEBHOOK_BASE_URL is the local host's own URL (`appPort`): the mock posts status callbacks there, and a call
+ * whose url is a path of this app can be placed. `npm run send` and `npm run doctor` apply the same, so they check
+ * a message against what the app will really use.
  */
-export function offlineMockSettings(env: Env): { values: Record<string, string>; notes: string[] } {
+export function offlineMockSettings(env: Env, appPort = 7071): { values: Record<string, string>; notes: string[] } {
   const notes: string[] = [];
   const replaced = (['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'] as const).filter((name) => env[name]);
   if (replaced.length) notes.push(`${replaced.join(' and ')} set without its pair: the mock's test credentials are used instead.`);
@@ -182,5 +184,14 @@ export function offlineMockSettings(env: Env): { values: Record<string, string>;
       ? 'Default sender: your TWILIO_FROM_NUMBER (kept).'
       : `Default sender: the mock's test number ${MOCK_TWILIO_CREDENTIALS.TWILIO_FROM_NUMBER} (TWILIO_FROM_NUMBER is not set).`,
   );
-  return { values: { ...MOCK_TWILIO_CREDENTIALS, TWILIO_FROM_NUMBER: from || MOCK_TWILIO_CREDENTIALS.TWILIO_FROM_NUMBER }, notes };
+  const webhookBaseUrl = env.WEBHOOK_BASE_URL || `http://localhost:${appPort}`;
+  if (!env.WEBHOOK_BASE_URL) notes.push(`WEBHOOK_BASE_URL: ${webhookBaseUrl} (not set: the local host, where the mock posts callbacks).`);
+  return {
+    values: {
+      ...MOCK_TWILIO_CREDENTIALS,
+      TWILIO_FROM_NUMBER: from || MOCK_TWILIO_CREDENTIALS.TWILIO_FROM_NUMBER,
+      WEBHOOK_BASE_URL: webhookBaseUrl,
+    },
+    notes,
+  };
 }

@@ -7,7 +7,14 @@
 //   requests (Messages.json / Calls.json GETs, once Prism has validated them) are answered from those creates.
 // - Prism's refusal (422 with a `validation` list) becomes a Twilio-shaped error whose message names each problem,
 //   so the twilio SDK, the ledger's errorMessage and the log say what was refused instead of "Error".
+// - Twilio's magic test numbers are refused with the error Twilio's test credentials give them (+15005550002 as To:
+//   21612, cannot route), so a local user can see a message fail.
+// - Under `npm start` (statusCallbacks), a created message or call then moves on as on a live account: its
+//   StatusCallback gets what Twilio would post (a message: sent, then delivered; a call: the StatusCallbackEvent
+//   steps, completed by default), signed with the mock's auth token. Twilio's own test credentials post no callbacks;
+//   this stands in for a live account, so a message's whole life (ledger row, events) can be seen offline.
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 
 const ARRAY_PARAMS = ['MediaUrl', 'StatusCallbackEvent'];
 
@@ -45,6 +52,93 @@ export function twilioErrorForPrismRefusal(status: number, body: string): string
     details.length ? details.join('; ') : (problem.detail ?? problem.title)
   }`;
   return JSON.stringify({ code: null, message, more_info: 'https://github.com/stoplightio/prism', status });
+}
+
+type Refusals = Record<string, [code: number, message: string]>;
+
+/** Twilio's magic numbers for test credentials (twilio.com/docs/iam/test-credentials) that make a create fail. */
+const TEST_NUMBER_REFUSALS: Record<CreatedResource['kind'], { From: Refusals; To: Refusals }> = {
+  Messages: {
+    From: {
+      '+15005550001': [21212, 'This phone number is invalid.'],
+      '+15005550007': [21606, 'This phone number is not owned by your account or is not SMS-capable.'],
+      '+15005550008': [21611, 'This number has an SMS message queue that is full.'],
+    },
+    To: {
+      '+15005550001': [21211, 'This phone number is invalid.'],
+      '+15005550002': [21612, 'Twilio cannot route to this number.'],
+      '+15005550003': [21408, "Your account doesn't have the international permissions necessary to SMS this number."],
+      '+15005550004': [21610, 'This number is blocked for your account.'],
+      '+15005550009': [21614, 'This number is incapable of receiving SMS messages.'],
+    },
+  },
+  Calls: {
+    From: { '+15005550001': [21212, 'This phone number is invalid.'] },
+    To: {
+      '+15005550001': [21217, 'This phone number is invalid.'],
+      '+15005550002': [21214, 'Twilio cannot route to this number.'],
+      '+15005550003': [21215, "Your account doesn't have the international permissions necessary to call this number."],
+      '+15005550004': [21216, 'This number is blocked for your account.'],
+    },
+  },
+};
+
+/** The 400 Twilio answers a create to or from one of its magic test numbers, in its error shape; undefined otherwise. */
+export function testNumberRefusal(kind: CreatedResource['kind'], form: URLSearchParams): string | undefined {
+  for (const field of ['From', 'To'] as const) {
+    const refusal = TEST_NUMBER_REFUSALS[kind][field][form.get(field) ?? ''];
+    if (refusal) {
+      const [code, message] = refusal;
+      return JSON.stringify({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status: 400 });
+    }
+  }
+  return undefined;
+}
+
+/**
+ * What Twilio posts to a create's StatusCallback, in order. None for the initial status (a message's queued, or
+ * accepted with a Messaging Service, then queued). A call posts the StatusCallbackEvent steps asked for, completed
+ * when none are.
+ */
+export function statusCallbacks(created: CreatedResource, accountSid: string): Array<Record<string, string>> {
+  const { form, sid } = created;
+  if (!form.get('StatusCallback')) return [];
+  const common = { AccountSid: accountSid, ApiVersion: '2010-04-01', From: form.get('From') ?? '', To: form.get('To') ?? '' };
+  if (created.kind === 'Messages') {
+    const service = form.get('MessagingServiceSid');
+    const steps = [...(service ? ['queued'] : []), 'sent', 'delivered'];
+    return steps.map((status) => ({
+      ...common,
+      ...(service ? { MessagingServiceSid: service } : {}),
+      MessageSid: sid,
+      SmsSid: sid,
+      MessageStatus: status,
+      SmsStatus: status,
+    }));
+  }
+  const asked = form
+    .getAll('StatusCallbackEvent')
+    .flatMap((e) => e.split(' '))
+    .filter(Boolean);
+  const events = asked.length ? asked : ['completed'];
+  const callStatus: Record<string, string> = {
+    initiated: 'initiated',
+    ringing: 'ringing',
+    answered: 'in-progress',
+    completed: 'completed',
+  };
+  return ['initiated', 'ringing', 'answered', 'completed']
+    .filter((event) => events.includes(event))
+    .map((event, index) => ({
+      ...common,
+      CallSid: sid,
+      Direction: 'outbound-api',
+      CallStatus: callStatus[event],
+      CallbackSource: 'call-progress-events',
+      SequenceNumber: String(index),
+      Timestamp: new Date().toUTCString().replace('GMT', '+0000'),
+      ...(event === 'completed' ? { CallDuration: '12', Duration: '1' } : {}),
+    }));
 }
 
 export interface MockAnswer {
@@ -111,6 +205,14 @@ export class TwilioMock {
     const resourceKind = /\/(Messages|Calls)\.json(\?|$)/.exec(path)?.[1] as CreatedResource['kind'] | undefined;
     const fetchedSid = method === 'GET' ? /\/(?:Messages|Calls)\/((?:SM|CA)[0-9a-f]{32})\.json(\?|$)/.exec(path)?.[1] : undefined;
     const upstreamBody = method === 'POST' ? Buffer.from(formForPrism(form)) : request.body;
+    const refused = resourceKind && method === 'POST' ? testNumberRefusal(resourceKind, form) : undefined;
+    if (refused)
+      return Promise.resolve({
+        status: 400,
+        headers: { 'content-type': 'application/json' },
+        body: refused,
+        refusal: `${(JSON.parse(refused) as { message: string }).message} (a Twilio test number)`,
+      });
     return new Promise<MockAnswer>((resolve, reject) => {
       const upstream = httpRequest(
         {
@@ -157,15 +259,56 @@ export interface RunningTwilioMock {
   stop(): Promise<void>;
 }
 
+export interface MockStatusCallbacks {
+  /** The auth token the mock signs callbacks with: the app's (the offline mock's test token). */
+  authToken: string;
+  /** Between a create and its first callback, and between callbacks (default 1 s: the app records the send first). */
+  stepMs?: number;
+}
+
+/** Posts a create's status callbacks one after another, signed as Twilio signs them; says in the log what failed. */
+function postStatusCallbacks(created: CreatedResource, accountSid: string, options: MockStatusCallbacks, log: (line: string) => void) {
+  // Twilio reads connection overrides (#rc=5&rp=all) from the fragment, then calls and signs the URL without it.
+  const url = created.form.get('StatusCallback')?.split('#')[0];
+  const steps = statusCallbacks(created, accountSid);
+  if (!url || !steps.length) return;
+  const post = async (params: Record<string, string>) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
+        'User-Agent': 'TwilioProxy/1.1',
+        'X-Twilio-Signature': getExpectedTwilioSignature(options.authToken, url, params),
+      },
+      body: new URLSearchParams(params).toString(),
+      signal: AbortSignal.timeout(15_000),
+    });
+    await response.arrayBuffer();
+    if (!response.ok) log(`status callback ${params.MessageStatus ?? params.CallStatus} for ${created.sid} -> ${response.status}`);
+  };
+  const step = options.stepMs ?? 1000;
+  void steps
+    .reduce(
+      (previous, params) =>
+        previous.then(async () => {
+          await new Promise((resolve) => setTimeout(resolve, step).unref());
+          await post(params);
+        }),
+      Promise.resolve(),
+    )
+    .catch((error: unknown) => log(`status callback for ${created.sid} not delivered: ${(error as Error).message}`));
+}
+
 /** The mock layer as a server on loopback, for `npm start`: every refusal is logged with its reason. */
 export async function startTwilioMock(
   prismUrl: string,
-  options: { port?: number; log?: (line: string) => void } = {},
+  options: { port?: number; log?: (line: string) => void; statusCallbacks?: MockStatusCallbacks } = {},
 ): Promise<RunningTwilioMock> {
   const mock = new TwilioMock(prismUrl);
   const log = options.log ?? (() => undefined);
   // The path without its query and account SID: the log names the resource, never a number or a credential.
   const where = (path: string) => path.split('?')[0].replace(/\/Accounts\/[^/]+/, '/Accounts/{AccountSid}');
+  const accountOf = (path: string) => /\/Accounts\/(AC[0-9a-fA-F]{32})\//.exec(path)?.[1] ?? '';
   const server: Server = createServer((req, res) => {
     void (async () => {
       const body = await readAll(req);
@@ -175,6 +318,11 @@ export async function startTwilioMock(
         const answer = await mock.forward({ method, path, headers: req.headers, body });
         if (answer.refusal) log(`${method} ${where(path)} -> ${answer.status}: ${answer.refusal}`);
         res.writeHead(answer.status, answer.headers).end(answer.body);
+        if (options.statusCallbacks && method === 'POST' && answer.status === 201) {
+          const sid = (JSON.parse(answer.body) as { sid?: string }).sid;
+          const created = mock.created.find((c) => c.sid === sid);
+          if (created) postStatusCallbacks(created, accountOf(path), options.statusCallbacks, log);
+        }
       } catch (error) {
         log(`${method} ${where(path)} -> 502: Prism did not answer (${(error as { code?: string }).code ?? String(error)})`);
         res

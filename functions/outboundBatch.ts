@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { acceptEntry } from '../shared/outbound/acceptLog';
 import { invocationCorrelationId } from '../shared/outbound/correlation';
-import { AppNotConfiguredError, InvalidMessageError, KeyReusedError } from '../shared/outbound/errors';
+import { isRefusal } from '../shared/outbound/refusals';
 import { liveOutboundIo } from '../shared/outbound/liveIo';
 import { acceptAndSchedule } from '../shared/outbound/orchestrator';
 import { outboundStatusUrl } from '../shared/outbound/statusUrls';
@@ -41,9 +41,8 @@ export async function outboundBatch(request: HttpRequest, context: InvocationCon
     } catch (error) {
       // Refused as POST /api/outbound refuses it (400, 422, 409): this entry only. A throw would answer the whole
       // batch 500 after its other entries were accepted, and a producer retrying it without a batch key sends them twice.
-      const issues = refusal(error);
-      if (!issues) throw error;
-      return { index: entry.index, key: entry.key, issues };
+      if (!isRefusal(error)) throw error;
+      return { index: entry.index, key: entry.key, issues: error.issues };
     }
     context.log(
       JSON.stringify(
@@ -67,17 +66,6 @@ export async function outboundBatch(request: HttpRequest, context: InvocationCon
     status: 200,
     jsonBody: { batchKey: batch.batchKey, valid, invalid: results.length - valid, results },
   };
-}
-
-/** Why acceptAndSchedule refused an entry, as issues; undefined for an error that is no refusal (storage down). */
-function refusal(error: unknown): Array<{ path: string; message: string }> | undefined {
-  if (error instanceof InvalidMessageError) return error.issues.length ? error.issues : [{ path: '', message: error.message }];
-  if (error instanceof AppNotConfiguredError) return [{ path: '', message: `${error.message} (setting ${error.setting})` }];
-  if (error instanceof KeyReusedError)
-    return [
-      { path: 'idempotencyKey', message: `already used for a different message, which is ${error.status}: use a new key for new content` },
-    ];
-  return undefined;
 }
 
 app.http('outboundBatch', { methods: ['POST'], authLevel: 'function', route: ROUTES.outboundBatch, handler: outboundBatch });

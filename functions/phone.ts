@@ -10,7 +10,7 @@ export async function phone(request: HttpRequest): Promise<HttpResponseInit> {
   return {
     status: who.ok ? 200 : who.status,
     headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PHONE_PAGE_CSP, 'Cache-Control': 'no-store' },
-    body: phonePage(who.ok ? {} : { signedOut: who.reason }),
+    body: phonePage(who.ok ? {} : { signedOut: who.reason, signIn: who.problem !== 'platform-auth-off' }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { app } from '@azure/functions';
 import { settings } from '../shared/platform/settings';
-import { callDecision, voiceTwiml } from '../shared/twiml/incomingCall';
+import { answerCall, callDecision } from '../shared/twiml/incomingCall';
 import { callOutcome, once } from '../shared/activity/activity';
 import { recordInboundActivity } from '../shared/activity/activityTable';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
@@ -9,16 +9,17 @@ import { publishWebhookEvent } from '../shared/events/eventsIo';
 import { ROUTES } from '../shared/platform/routes';
 
 /**
- * The number's incoming-call webhook: VOICE_GREETING, then VOICE_MODE (message, forward, voicemail or menu).
- * Publishes twilio.call.received for the call's first request, and records it as inbound activity before answering.
+ * The number's incoming-call webhook: VOICE_GREETING, then VOICE_MODE (or VOICE_CLOSED_MODE outside the hours).
+ * Publishes twilio.call.received, with the mode that routed the call, for the call's first request.
  */
 export const voice = twimlWebhook(async ({ params, url, context }) => {
   const config = settings();
-  const twiml = voiceTwiml(params, { url, voice: config.voice });
-  const event = once(() => callReceived(params, config.voice.mode, { source: config.events.source, time: new Date() }));
+  const { twiml, route } = answerCall(params, { url, voice: config.voice });
+  const event = once(() => callReceived(params, route, { source: config.events.source, time: new Date() }));
+  // The activity row before the answer: no 200 without it (docs/console.md, Inbound activity).
   await Promise.all([
     publishWebhookEvent(event, (m) => context.warn(m)),
-    recordInboundActivity(settings().activity.table, event, () => callOutcome(callDecision(params, config.voice))),
+    recordInboundActivity(config.activity.table, event, () => callOutcome(callDecision(params, config.voice))),
   ]);
   return twiml;
 });

@@ -8,8 +8,46 @@ targetScope = 'subscription'
 @description('Name of the azd environment; names the resource group and seeds every resource name.')
 param environmentName string
 
+// The regions that offer Flex Consumption, as Microsoft's azd quickstarts restrict them
+// (Azure-Samples/functions-quickstart-dotnet-azd, infra/main.bicep, 2026-02-21; the TypeScript quickstart's list
+// is the same), less eastus2euap, a canary region ordinary subscriptions cannot use. The live list, per
+// subscription: `az functionapp list-flexconsumption-locations`. A region outside it would fail at plan creation,
+// after everything else exists.
 @minLength(1)
-@description('Azure region for every resource. It must offer the Flex Consumption plan.')
+@description('Azure region for every resource: one that offers the Flex Consumption plan.')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
 @metadata({ azd: { type: 'location' } })
 param location string
 
@@ -207,10 +245,16 @@ param eventsQueueName string = 'twilio-events'
 @description('Create an Event Grid topic (local auth disabled) that also gets every event, published with the app identity.')
 param createEventGridTopic bool = false
 
-@description('Days a deleted vault or secret stays recoverable. With purge protection on, the vault name stays taken that long.')
+@description('Days a deleted vault or secret stays recoverable, and its name taken. Fixed once the vault exists. 7 (the least) suits non-production; set 90 for production (docs/deploying.md, Key Vault).')
 @minValue(7)
 @maxValue(90)
-param keyVaultSoftDeleteRetentionInDays int = 90
+param keyVaultSoftDeleteRetentionInDays int = 7
+
+@description('Purge protection: nobody can destroy the deleted vault or its secrets before the retention is over, and `azd down` cannot free its name. Turn on for production; once on it cannot be turned off.')
+param keyVaultPurgeProtection bool = false
+
+@description('Daily ingestion cap of the Log Analytics workspace (where Application Insights and the Key Vault audit log write), in GB, e.g. 0.5. Empty: no cap. Past the cap nothing more is stored until the next UTC day.')
+param logDailyCapGb string = ''
 
 @description('Put the app on a virtual network and reach storage and Key Vault only through private endpoints (their public endpoints are then off). Off by default; see the README (Private networking).')
 param privateNetworking bool = false
@@ -286,6 +330,7 @@ module keyVault 'core/key-vault.bicep' = {
     location: location
     tags: tags
     softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
+    purgeProtection: keyVaultPurgeProtection
     publicNetworkAccess: !privateNetworking
   }
 }
@@ -310,6 +355,7 @@ module monitoring 'core/monitoring.bicep' = {
     applicationInsightsName: names.applicationInsights
     location: location
     tags: tags
+    dailyCapGb: logDailyCapGb
   }
 }
 
@@ -343,6 +389,7 @@ module rbac 'app/rbac.bicep' = {
     applicationInsightsName: names.applicationInsights
     identityPrincipalId: identity.outputs.principalId
     userPrincipalId: principalId
+    audioContainerName: audioContainerName
   }
   // Its targets are named, not referenced, so Bicep infers no order: state it.
   dependsOn: [storage, keyVault, monitoring]
@@ -386,10 +433,20 @@ module diagnostics 'app/diagnostics.bicep' = {
   scope: rg
   params: {
     keyVaultName: names.keyVault
-    functionAppName: names.functionApp
     logAnalyticsName: names.logAnalytics
   }
-  dependsOn: [keyVault, functionApp, monitoring]
+  dependsOn: [keyVault, monitoring]
+}
+
+module workbook 'app/workbook.bicep' = {
+  scope: rg
+  params: {
+    name: 'Twilio on Azure Functions (${environmentName})'
+    location: location
+    tags: tags
+    logAnalyticsName: names.logAnalytics
+  }
+  dependsOn: [monitoring]
 }
 
 var webhookBase = empty(webhookBaseUrlOverride) ? functionApp.outputs.url : webhookBaseUrlOverride

@@ -2,10 +2,11 @@
 // loads and nothing else: dist/ (the bundle package.json "main" names), host.json, package.json (without its
 // scripts), the lockfile, and production-only node_modules from `npm ci --omit=dev`. azure.yaml points azd's
 // `dist` at it (a prepackage hook runs this script); `func azure functionapp publish` runs from inside it.
-//   node scripts/package.mjs [--out DIR] [--zip FILE] [--no-build]
+//   node scripts/package.mjs [--out DIR] [--zip FILE] [--no-build] [--write-docs]
 // --zip also writes the folder as a zip (what azd uploads; `az functionapp deploy --src-path` takes it) and prints
-// its size. --no-build packages the dist/ already built (the tests do, so that nothing rebuilds it under other
-// tests' feet). The folder's own .funcignore ignores nothing: without an ignore file azd would drop node_modules.
+// its size; with --write-docs the measured figures replace the ones in docs/deploying.md (`npm run package:docs`).
+// --no-build packages the dist/ already built (the tests do, so that nothing rebuilds it under other tests' feet).
+// The folder's own .funcignore ignores nothing: without an ignore file azd would drop node_modules.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -107,8 +108,10 @@ export function buildPackage(out, { build = true } = {}) {
   if (!build && !existsSync(join(root, main))) throw new Error(`--no-build: ${main} is missing; run npm run build first`);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, 'dist'), { recursive: true });
-  // The entry, the chunks it loads on each function's first use, and the browser phone's script.
-  cpSync(join(root, 'dist'), join(out, 'dist'), { recursive: true });
+  // The entry, the chunks it loads on each function's first use, and the browser phone's script; not their source
+  // maps: main.js.map alone was 1.1 MB of the whole TypeScript source, which Node never reads without
+  // --enable-source-maps, and which would ship the app's code to anyone who can read the package.
+  cpSync(join(root, 'dist'), join(out, 'dist'), { recursive: true, filter: (source) => !source.endsWith('.map') });
   cpSync(join(root, 'host.json'), join(out, 'host.json'));
   cpSync(join(root, 'package-lock.json'), join(out, 'package-lock.json'));
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -140,6 +143,20 @@ export function buildPackage(out, { build = true } = {}) {
   return filesUnder(out);
 }
 
+const DOCS = join(root, 'docs', 'deploying.md');
+const FIGURES = /<!-- package-figures -->[^]*?<!-- \/package-figures -->/;
+
+/** The sentence docs/deploying.md gives the package's size in, rounded so that a small change moves no figure. */
+export function figuresSentence({ files, bytes, zipBytes }) {
+  const count = (n) => (Math.round(n / 100) * 100).toLocaleString('en-US');
+  const mb = (n) => `${(n / 1e6).toFixed(n < 10e6 ? 1 : 0)} MB`;
+  return `<!-- package-figures -->about ${count(files)} files, ${mb(bytes)} unpacked and ${mb(zipBytes)} zipped<!-- /package-figures -->`;
+}
+
+export function documentedFigures(text = readFileSync(DOCS, 'utf8')) {
+  return FIGURES.exec(text)?.[0];
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const out = option('out', join(root, 'build', 'package'));
   const zip = option('zip', undefined);
@@ -147,6 +164,14 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const files = buildPackage(out, { build: !process.argv.includes('--no-build') });
   const bytes = files.reduce((n, f) => n + statSync(join(out, f)).size, 0);
   let line = `package: ${relative(process.cwd(), out) || '.'}: ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB`;
-  if (zip) line += `; ${relative(process.cwd(), zip)}: ${(zipFolder(out, zip) / 1e6).toFixed(1)} MB zipped`;
+  const zipBytes = zip ? zipFolder(out, zip) : undefined;
+  if (zip) line += `; ${relative(process.cwd(), zip)}: ${(zipBytes / 1e6).toFixed(1)} MB zipped`;
   console.log(line);
+  if (process.argv.includes('--write-docs')) {
+    if (!zip) throw new Error('--write-docs needs --zip: the docs give the zipped size too');
+    const text = readFileSync(DOCS, 'utf8');
+    if (!documentedFigures(text)) throw new Error(`${relative(root, DOCS)} has no <!-- package-figures --> block`);
+    writeFileSync(DOCS, text.replace(FIGURES, figuresSentence({ files: files.length, bytes, zipBytes })));
+    console.log(`package: wrote the figures into ${relative(root, DOCS)}`);
+  }
 }

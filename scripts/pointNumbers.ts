@@ -2,11 +2,11 @@
 // fallback URLs) through Twilio's IncomingPhoneNumbers API. It shows each change first, and applies them only with
 // --yes; a number that already points here is left alone. azure.yaml runs it after `azd deploy` when
 // TWILIO_PHONE_NUMBERS is set.
-import { parseArgs } from 'node:util';
-import { applyLocalSettings, readLocalSettings } from '../devhost/localSettings';
+import { useLocalSettings } from '../devhost/localSettings';
 import { desiredNumberWebhooks, numberWebhookChanges } from '../shared/operations/numberConfig';
 import { findNumber, updateNumberWebhooks } from '../shared/operations/phoneNumbersApi';
 import { settings } from '../shared/platform/settings';
+import { parseToolArgs, runTool, UsageError } from './toolCli';
 
 const USAGE = `Usage:
   npm run point-numbers -- [--yes] [--base URL] [--number N]...
@@ -15,21 +15,18 @@ Points TWILIO_PHONE_NUMBERS (or --number, E.164 or PN... SID) at WEBHOOK_BASE_UR
 SMS URL /api/sms, status callback /api/status, and fallback URL TWILIO_FALLBACK_URL. Without --yes it only shows
 what it would change.`;
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    options: {
+async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parseToolArgs(
+    args,
+    {
       yes: { type: 'boolean' },
       base: { type: 'string' },
       number: { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h' },
     },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  applyLocalSettings(readLocalSettings(process.cwd()));
+    true,
+  );
+  if (positionals.length) throw new UsageError(`Unexpected argument: ${positionals.join(' ')}`);
+  useLocalSettings(process.cwd());
   const config = settings();
   const base = values.base ?? config.webhookBaseUrl;
   if (!base)
@@ -64,10 +61,4 @@ async function main(): Promise<number> {
   return failures ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  },
-);
+void runTool({ usage: USAGE, main });

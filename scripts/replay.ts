@@ -3,12 +3,12 @@
 //   npm run replay -- --dry-run
 //   npm run replay -- --key order-42 --key order-43
 //   npm run replay -- --older-than 1h
-import { parseArgs } from 'node:util';
-import { applyLocalSettings, readLocalSettings } from '../devhost/localSettings';
+import { useLocalSettings } from '../devhost/localSettings';
 import { listPoisonedRows } from '../shared/outbound/ledgerTable';
 import { decideReplay, parseDuration, recipientToMatch, type PoisonMessage, type ReplayFilter } from '../shared/outbound/replay';
 import { settings } from '../shared/platform/settings';
 import { queueClient } from '../shared/platform/storageClients';
+import { parseToolArgs, runTool, UsageError } from './toolCli';
 
 const USAGE = `Usage:
   npm run replay -- [--dry-run] [--key KEY]... [--older-than AGE] [--newer-than AGE]
@@ -27,31 +27,37 @@ Storage and queue names come from the app's settings (local.settings.json or the
 const RECEIVE_BATCH = 32;
 const DEFAULT_HIDE_SECONDS = 30;
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    options: {
+function duration(option: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw new UsageError(`${option}: ${(error as Error).message}`);
+  }
+}
+
+async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parseToolArgs(
+    args,
+    {
       'dry-run': { type: 'boolean' },
       key: { type: 'string', multiple: true },
       'older-than': { type: 'string' },
       'newer-than': { type: 'string' },
       'hide-seconds': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  applyLocalSettings(readLocalSettings(process.cwd()));
+    true,
+  );
+  if (positionals.length) throw new UsageError(`Unexpected argument: ${positionals.join(' ')}`);
+  useLocalSettings(process.cwd());
   const filter: ReplayFilter = {
     keys: values.key ?? [],
-    olderThanMs: values['older-than'] ? parseDuration(values['older-than']) : undefined,
-    newerThanMs: values['newer-than'] ? parseDuration(values['newer-than']) : undefined,
+    olderThanMs: values['older-than'] ? duration('--older-than', values['older-than']) : undefined,
+    newerThanMs: values['newer-than'] ? duration('--newer-than', values['newer-than']) : undefined,
   };
   const dryRun = values['dry-run'] === true;
   const hideSeconds = Number(values['hide-seconds'] ?? DEFAULT_HIDE_SECONDS);
-  if (!Number.isInteger(hideSeconds) || hideSeconds < 1) throw new Error('--hide-seconds must be a whole number of seconds, at least 1');
+  if (!Number.isInteger(hideSeconds) || hideSeconds < 1)
+    throw new UsageError('--hide-seconds must be a whole number of seconds, at least 1');
   const queueName = settings().outboundQueue;
   const [queue, poison] = await Promise.all([queueClient(queueName), queueClient(`${queueName}-poison`)]);
   const now = new Date();
@@ -91,10 +97,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  },
-);
+void runTool({ usage: USAGE, main });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { outboundMessageJsonSchema } from '../shared/outbound/schema';
 import { EVENT_TYPES } from '../shared/events/cloudEvent';
 import { eventJsonSchema } from '../shared/events/schemas';
+import { parseToolArgs, runTool, UsageError } from './toolCli';
 
 export const SCHEMA_FILE = join('schema', 'outbound-message.schema.json');
 
@@ -21,12 +22,24 @@ export function eventSchemaFiles(): Array<{ file: string; text: string }> {
   }));
 }
 
-if (require.main === module) {
-  mkdirSync(join('schema', 'events'), { recursive: true });
-  writeFileSync(SCHEMA_FILE, schemaFileText());
-  console.log(`Wrote ${SCHEMA_FILE}`);
-  for (const { file, text } of eventSchemaFiles()) {
-    writeFileSync(file, text);
-    console.log(`Wrote ${file}`);
-  }
-}
+const USAGE = `Usage:
+  npm run schema
+
+Writes ${SCHEMA_FILE} and schema/events/<type>.schema.json from the app's zod definitions (commit them).`;
+
+if (require.main === module)
+  void runTool({
+    usage: USAGE,
+    main: (args) => {
+      const { positionals } = parseToolArgs(args, {}, true);
+      if (positionals.length) throw new UsageError(`Unexpected argument: ${positionals.join(' ')}`);
+      mkdirSync(join('schema', 'events'), { recursive: true });
+      writeFileSync(SCHEMA_FILE, schemaFileText());
+      console.log(`Wrote ${SCHEMA_FILE}`);
+      for (const { file, text } of eventSchemaFiles()) {
+        writeFileSync(file, text);
+        console.log(`Wrote ${file}`);
+      }
+      return 0;
+    },
+  });

@@ -7,11 +7,11 @@
 //   npm run send -- batch recipients.csv --key campaign-7
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { applyLocalSettings, readLocalSettings } from '../devhost/localSettings';
+import type { parseArgs } from 'node:util';
+import { readLocalSettings, useLocalSettings } from '../devhost/localSettings';
 import { offlineMockSettings, usesOfflineMock } from '../devhost/services';
 import { validateBatch, mapLimited } from '../shared/outbound/batch';
-import { AppNotConfiguredError, InvalidMessageError, KeyReusedError } from '../shared/outbound/errors';
+import { isRefusal, REFUSAL_EXIT_CODE, refusalText } from '../shared/outbound/refusals';
 import { liveOutboundIo } from '../shared/outbound/liveIo';
 import { acceptAndSchedule, cancelOutbound } from '../shared/outbound/orchestrator';
 import { describeIssues, validateOutboundMessage } from '../shared/outbound/schema';
@@ -20,6 +20,7 @@ import { asRestError } from '../shared/platform/azureErrors';
 import { settings, SETTINGS, SettingsError } from '../shared/platform/settings';
 import { storageOutage } from '../shared/platform/storageUnavailable';
 import { BatchFileError, readBatchFile } from './batchFile';
+import { parseToolArgs, runTool, UsageError } from './toolCli';
 import { newCorrelationId } from '../shared/outbound/correlation';
 
 /** One id per run (docs/outbound.md, One id through the path): the run's messages and their log lines carry it. */
@@ -73,8 +74,6 @@ Storage options:
   --account-url URL         queue service URL, e.g. https://<account>.queue.core.windows.net (the table
                             service is the same account's), signed in with DefaultAzureCredential`;
 
-class UsageError extends Error {}
-
 const OPTIONS = {
   'media-url': { type: 'string', multiple: true },
   say: { type: 'string' },
@@ -104,7 +103,6 @@ const OPTIONS = {
   ledger: { type: 'string' },
   'connection-string': { type: 'string' },
   'account-url': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -224,9 +222,8 @@ async function send(type: string, to: string | undefined, rest: string[], values
 function acceptingIo(values: Values) {
   const local = !values['account-url'];
   useStorage(storageOptions(values));
-  // The CLI reads local.settings.json as the app does; the local host then runs as Development.
-  process.env.AZURE_FUNCTIONS_ENVIRONMENT ??= 'Development';
-  if (local && usesOfflineMock(process.env)) Object.assign(process.env, offlineMockSettings(process.env).values);
+  if (local && usesOfflineMock(process.env))
+    Object.assign(process.env, offlineMockSettings(process.env, readLocalSettings(process.cwd()).localHttpPort).values);
   const io = liveOutboundIo('request');
   return local ? io : { ...io, defaults: undefined };
 }
@@ -278,8 +275,7 @@ async function batch(file: string | undefined, values: Values): Promise<number> 
       return entry.ok ? { status: (await acceptAndSchedule(io, entry.message, { now, correlationId: runCorrelationId })).row?.status } : {};
     } catch (error) {
       // Refused for good (a setting it needs, a message Twilio cannot take, a key used for another message): its line says why.
-      if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError || error instanceof KeyReusedError)
-        return { refused: error.message };
+      if (isRefusal(error)) return { refused: error.message };
       throw error;
     } finally {
       progress(++done, validation.entries.length);
@@ -302,10 +298,10 @@ async function batch(file: string | undefined, values: Values): Promise<number> 
   return invalid.length || outcomes.some((o) => o.refused) ? 2 : 0;
 }
 
-async function main(): Promise<number> {
-  applyLocalSettings(readLocalSettings(process.cwd()));
-  const { values, positionals } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: OPTIONS });
-  if (values.help) throw new UsageError('');
+async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parseToolArgs(args, OPTIONS, true);
+  // The CLI reads local.settings.json as the app does, and runs as Development as the local host does.
+  useLocalSettings(process.cwd());
   const [command, first, ...rest] = positionals;
   if (command === 'sms' || command === 'call') {
     await send(command, first, rest, values);
@@ -317,25 +313,14 @@ async function main(): Promise<number> {
   throw new UsageError('Give the command: sms, call, cancel or batch.');
 }
 
-main().then(
-  (code) => process.exit(code),
-  async (error: unknown) => {
-    if (error instanceof UsageError) {
-      if (error.message) console.error(`${error.message}\n`);
-      console.error(USAGE);
-      process.exit(2);
-    }
+void runTool({
+  usage: USAGE,
+  main,
+  explain: async (error) => {
     // Refused for good: retrying the same command gives the same answer.
-    if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError || error instanceof KeyReusedError) {
-      console.error(`Not enqueued: ${error.message}`);
-      process.exit(2);
-    }
-    if (error instanceof SettingsError) {
-      console.error(error.message);
-      process.exit(2);
-    }
+    if (isRefusal(error)) return { message: refusalText(error), exitCode: REFUSAL_EXIT_CODE };
+    if (error instanceof SettingsError) return { message: error.message, exitCode: 2 };
     const down = await storageDownMessage(error);
-    console.error(down ?? (error instanceof Error ? error.message : String(error)));
-    process.exit(1);
+    return down ? { message: down, exitCode: 1 } : undefined;
   },
-);
+});

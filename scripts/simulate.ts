@@ -5,13 +5,15 @@
 //   npm run simulate -- digits --digits 2
 //   npm run simulate -- dial-result --path "/api/forward?PhoneNumber=%2B14155550100&FailUrl=/api/voicemail" --dial-status busy
 //   npm run simulate -- call --url https://calls.example.com
-import { parseArgs } from 'node:util';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
-import { applyLocalSettings, readLocalSettings } from '../devhost/localSettings';
+import { useLocalSettings } from '../devhost/localSettings';
 import { MOCK_TWILIO_CREDENTIALS } from '../devhost/services';
+import { readLedgerRow } from '../shared/outbound/ledgerTable';
 import { SIMULATION_KINDS, simulatedRequest, type SimulationKind } from '../shared/operations/simulatedRequests';
+import { simulationHints } from '../shared/operations/simulationHints';
 import { settings } from '../shared/platform/settings';
 import { twilioCredentials } from '../shared/platform/twilioCredentials';
+import { errorLine, parseToolArgs, runTool, UsageError } from './toolCli';
 
 const USAGE = `Usage:
   npm run simulate -- <${SIMULATION_KINDS.join('|')}> [options]
@@ -22,7 +24,8 @@ Kinds:
   digits        keys pressed on a menu (--digits 1), to /api/voice unless --path
   dial-result   the Dial action after a forward (--dial-status completed|busy|no-answer|failed)
   recording     a voicemail Record action (--recording-url)
-  status        a status callback (--key KEY, --message-status delivered|undelivered|failed or --call-status completed)
+  status        a status callback for the message sent under --key KEY (its ledger row gives the SID), with
+                --message-status delivered|undelivered|failed (default delivered) or --call-status completed
   alert         a Debugger event to /api/twilio-alerts (--error-code 11200)
 
 Options:
@@ -44,37 +47,53 @@ async function authToken(): Promise<string> {
   return (await twilioCredentials()).authToken;
 }
 
-async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: process.argv.slice(2),
-    allowPositionals: true,
-    options: {
-      url: { type: 'string' },
-      'send-to': { type: 'string' },
-      path: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      set: { type: 'string', multiple: true },
-      body: { type: 'string' },
-      digits: { type: 'string' },
-      'dial-status': { type: 'string' },
-      'recording-url': { type: 'string' },
-      key: { type: 'string' },
-      'message-status': { type: 'string' },
-      'call-status': { type: 'string' },
-      'error-code': { type: 'string' },
-      get: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const kind = positionals[0] as SimulationKind | undefined;
-  if (values.help || !kind || !SIMULATION_KINDS.includes(kind)) {
-    console.log(USAGE);
-    return values.help ? 0 : 2;
+const OPTIONS = {
+  url: { type: 'string' },
+  'send-to': { type: 'string' },
+  path: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  body: { type: 'string' },
+  digits: { type: 'string' },
+  'dial-status': { type: 'string' },
+  'recording-url': { type: 'string' },
+  key: { type: 'string' },
+  'message-status': { type: 'string' },
+  'call-status': { type: 'string' },
+  'error-code': { type: 'string' },
+  get: { type: 'boolean' },
+} as const;
+
+/**
+ * The SID a status callback for --key carries: the one Twilio gave the message (its ledger row's), as a real callback
+ * would. A made-up SID would be recorded as a second send under the key. Undefined when --set gives one.
+ */
+async function rowSid(key: string, set: string[]): Promise<{ sid?: string; isCall?: boolean }> {
+  if (set.some((pair) => /^(MessageSid|CallSid)=/.test(pair))) return {};
+  let row;
+  try {
+    row = await readLedgerRow(key);
+  } catch (error) {
+    console.error(`Could not read the ledger row of ${key} (${errorLine(error)}); the status carries a made-up SID.`);
+    return {};
   }
-  applyLocalSettings(readLocalSettings(process.cwd()));
+  if (!row) throw new UsageError(`No outbound message with key ${key} in the ledger (npm run send prints the key it used).`);
+  if (!row.sid)
+    throw new UsageError(`The message under key ${key} is ${row.status} and has no SID yet; a status callback comes only after the send.`);
+  return { sid: row.sid, isCall: row.sid.startsWith('CA') };
+}
+
+async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parseToolArgs(args, OPTIONS, true);
+  const kind = positionals[0] as SimulationKind | undefined;
+  if (!kind) throw new UsageError(`Give the kind of request: ${SIMULATION_KINDS.join(', ')}.`);
+  if (!SIMULATION_KINDS.includes(kind)) throw new UsageError(`Unknown kind "${kind}": use one of ${SIMULATION_KINDS.join(', ')}.`);
+  if (positionals.length > 1) throw new UsageError(`Unexpected argument: ${positionals.slice(1).join(' ')}`);
+  useLocalSettings(process.cwd());
   const config = settings();
   const token = await authToken();
+  const status = kind === 'status' && values.key ? await rowSid(values.key, values.set ?? []) : {};
   const base = (values.url ?? config.webhookBaseUrl ?? 'http://localhost:7071').replace(/\/+$/, '');
   const request = simulatedRequest(
     kind,
@@ -88,14 +107,15 @@ async function main(): Promise<number> {
       recordingUrl: values['recording-url'],
       key: values.key,
       messageStatus: values['message-status'],
-      callStatus: values['call-status'],
+      callStatus: values['call-status'] ?? (status.isCall && !values['message-status'] ? 'completed' : undefined),
       errorCode: values['error-code'],
+      sid: status.sid,
     },
     values.path,
   );
   for (const pair of values.set ?? []) {
     const at = pair.indexOf('=');
-    if (at <= 0) throw new Error(`--set takes NAME=VALUE, got "${pair}"`);
+    if (at <= 0) throw new UsageError(`--set takes NAME=VALUE, got "${pair}"`);
     request.params[pair.slice(0, at)] = pair.slice(at + 1);
   }
   let url = `${base}${request.path}`;
@@ -129,13 +149,19 @@ async function main(): Promise<number> {
     `${init.method} ${new URL(url).pathname} -> ${response.status} ${response.statusText}${response.headers.get('content-type') ? ` (${response.headers.get('content-type')})` : ''}`,
   );
   if (text) console.log(text);
+  const hints = simulationHints({
+    kind,
+    status: response.status,
+    body: text,
+    pathGiven: values.path !== undefined,
+    voiceMode: config.voice.mode,
+    smsAutoReply: config.sms.autoReply,
+    smsForwardTo: config.sms.forwardTo,
+    signedBase: base,
+    sentTo: values['send-to'] && new URL(values['send-to']).origin !== new URL(base).origin ? values['send-to'] : undefined,
+  });
+  for (const hint of hints) console.error(`Hint: ${hint}`);
   return response.ok ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  },
-);
+void runTool({ usage: USAGE, main });

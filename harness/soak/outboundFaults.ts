@@ -379,7 +379,7 @@ export function lineCorrelationIds(output: string): Map<string, string[]> {
     if (at < 0) continue;
     const entry = JSON.parse(line.slice(at)) as Record<string, unknown>;
     if (typeof entry.key !== 'string') continue;
-    if (entry.event === 'outbound-accept' && /^(refused|failed)/.test(String(entry.outcome))) continue;
+    if (entry.event === 'outbound-accept' && (entry.outcome === 'refused' || entry.outcome === 'failed')) continue;
     const id = entry.event === 'outbound-accept' ? (entry.messageCorrelationId ?? entry.correlationId) : entry.correlationId;
     if (typeof id !== 'string') continue;
     const producer = typeof entry.producerCorrelationId === 'string' ? entry.producerCorrelationId : undefined;
@@ -528,7 +528,7 @@ export interface LogFigures {
 
 const OUTCOME_NAMES: Array<[RegExp, string]> = [
   [/^reconciled/, 'reconciled'],
-  [/^rejected, row kept/, 'rejected (row kept)'],
+  [/^rejected-row-kept$/, 'rejected (row kept)'],
 ];
 
 /** The cause of a failed invocation without what varies from one to the next (ports, ids, counts). */

@@ -7,11 +7,22 @@ param applicationInsightsName string
 @description('Principal (object) ID of the app\'s user-assigned managed identity.')
 param identityPrincipalId string
 
-@description('Object ID of the person (or pipeline) deploying, so they can enqueue with the send CLI, read the ledger and set secrets. Empty skips these roles.')
+@description('Object ID of the person (or pipeline) deploying, so they can enqueue with the send CLI, read the ledger, set secrets and upload audio. Empty skips these roles.')
 param userPrincipalId string
+
+@description('The private container of greetings and hold music (AUDIO_CONTAINER), the one container the deploying user may write.')
+param audioContainerName string
 
 resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
   name: storageAccountName
+
+  resource blobServices 'blobServices' existing = {
+    name: 'default'
+
+    resource audioContainer 'containers' existing = {
+      name: audioContainerName
+    }
+  }
 }
 
 resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
@@ -26,6 +37,11 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
 resource storageBlobDataOwner 'Microsoft.Authorization/roleDefinitions@2022-04-01' existing = {
   scope: subscription()
   name: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+}
+
+resource storageBlobDataContributor 'Microsoft.Authorization/roleDefinitions@2022-04-01' existing = {
+  scope: subscription()
+  name: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
 }
 
 resource storageQueueDataContributor 'Microsoft.Authorization/roleDefinitions@2022-04-01' existing = {
@@ -141,6 +157,17 @@ resource userSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01'
   scope: vault
   properties: {
     roleDefinitionId: keyVaultSecretsOfficer.id
+    principalId: userPrincipalId
+  }
+}
+
+// Uploads greetings and hold music (`az storage blob upload --auth-mode login`): shared keys are off, so without a
+// data role the upload is refused with 403. Scoped to the audio container alone, not recordings or the package.
+resource userAudioContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(userPrincipalId)) {
+  name: guid(storage::blobServices::audioContainer.id, userPrincipalId, storageBlobDataContributor.id)
+  scope: storage::blobServices::audioContainer
+  properties: {
+    roleDefinitionId: storageBlobDataContributor.id
     principalId: userPrincipalId
   }
 }

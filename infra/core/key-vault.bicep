@@ -1,5 +1,7 @@
-// The vault for the Twilio credentials. Access is by Azure RBAC only (no access policies); deleted secrets
-// and the vault itself can be recovered, and purge protection stops anyone from destroying them early.
+// The vault for the Twilio credentials. Access is by Azure RBAC only (no access policies); deleted secrets and the
+// vault itself stay recoverable for softDeleteRetentionInDays. With purgeProtection nobody can destroy them earlier,
+// which also keeps the name taken that long after `azd down`; without it `azd down` can purge the vault, so that
+// `azd up` in the same environment can create it again at once.
 param name string
 param location string
 param tags object
@@ -7,6 +9,9 @@ param tags object
 @minValue(7)
 @maxValue(90)
 param softDeleteRetentionInDays int
+
+@description('Once on, purge protection cannot be turned off: false leaves it as it is (null), never sends false.')
+param purgeProtection bool
 
 @description('False with privateNetworking: only the private endpoint (private-endpoints.bicep) reaches the vault.')
 param publicNetworkAccess bool
@@ -21,7 +26,7 @@ resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
     enableRbacAuthorization: true
     enableSoftDelete: true
     softDeleteRetentionInDays: softDeleteRetentionInDays
-    enablePurgeProtection: true
+    enablePurgeProtection: purgeProtection ? true : null
     publicNetworkAccess: publicNetworkAccess ? 'Enabled' : 'Disabled'
     networkAcls: {
       defaultAction: publicNetworkAccess ? 'Allow' : 'Deny'

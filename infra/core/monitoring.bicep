@@ -5,6 +5,9 @@ param applicationInsightsName string
 param location string
 param tags object
 
+@description('Daily ingestion cap in GB (a decimal, e.g. 0.5); empty for none.')
+param dailyCapGb string
+
 resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   name: logAnalyticsName
   location: location
@@ -13,6 +16,8 @@ resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
     sku: { name: 'PerGB2018' }
     retentionInDays: 30
     features: { disableLocalAuth: true }
+    // -1 is Log Analytics' "no cap".
+    workspaceCapping: { dailyQuotaGb: empty(dailyCapGb) ? -1 : json(dailyCapGb) }
   }
 }
 

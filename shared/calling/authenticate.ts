@@ -24,7 +24,8 @@ export function authenticate(
       problem: 'platform-auth-off',
       reason: forged
         ? 'App Service Authentication is off for this app, so X-MS-CLIENT-PRINCIPAL headers cannot be trusted; refusing.'
-        : 'App Service Authentication is off for this app; browser calling needs it (see docs/browser-calling.md).',
+        : 'App Service Authentication is off for this app; browser calling needs it (see docs/browser-calling.md). ' +
+          'Locally, CLIENT_DEV_IDENTITY in local.settings.json gives the page a fixed identity instead.',
     };
   }
   let principal;

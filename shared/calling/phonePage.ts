@@ -19,7 +19,11 @@ export const PHONE_PAGE_CSP = [
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function phonePage(options: { signedOut?: string } = {}): string {
+/**
+ * `signedOut`: why there is no phone; `signIn`: offer App Service's sign-in link (only where App Service
+ * Authentication is on: elsewhere /.auth/login does not exist, and locally it answers 404).
+ */
+export function phonePage(options: { signedOut?: string; signIn?: boolean } = {}): string {
   const state = options.signedOut ? 'signed-out' : 'offline';
   const status = options.signedOut ?? 'Starting…';
   const keys = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
@@ -47,7 +51,7 @@ export function phonePage(options: { signedOut?: string } = {}): string {
 <p>State: <span id="state">${state}</span></p>
 <p id="status" role="status">${escape(status)}</p>
 <p id="identity"></p>
-${options.signedOut ? `<p><a id="sign-in" href="/.auth/login/aad?post_login_redirect_uri=/${ROUTE_PREFIX}/${ROUTES.phone}">Sign in</a></p>` : ''}
+${options.signedOut && options.signIn ? `<p><a id="sign-in" href="/.auth/login/aad?post_login_redirect_uri=/${ROUTE_PREFIX}/${ROUTES.phone}">Sign in</a></p>` : ''}
 <input id="number"${options.signedOut ? ' disabled' : ''} inputmode="tel" autocomplete="off" placeholder="+14155550100 or client:identity" aria-label="Number to call">
 <div id="pad">${keys.map((k) => `<button type="button" data-digit="${escape(k)}"${options.signedOut ? ' disabled' : ''}>${escape(k)}</button>`).join('')}</div>
 <div class="row"><button id="call" type="button" disabled>Call</button><button id="hangup" type="button" disabled>Hang up</button></div>

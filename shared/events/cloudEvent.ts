@@ -4,6 +4,9 @@
 // An event caused by an outbound message or a webhook invocation carries the CloudEvents distributed tracing
 // extension's `traceparent`, whose trace id is the correlationId of its log lines (shared/outbound/correlation.ts).
 import { eventTraceparent } from '../outbound/correlation';
+import type { MessageKind } from '../outbound/ledger';
+import type { CallRoute } from '../twiml/voiceModes';
+import type { KeywordKind } from '../twiml/incomingSms';
 
 export const EVENT_TYPES = {
   smsReceived: 'twilio.sms.received',
@@ -70,7 +73,7 @@ export interface SmsReceivedData {
   numMedia: number;
   mediaUrls: string[];
   /** STOP, START, HELP ... when the message was one of Twilio's keywords, and what kind. */
-  keyword: { word: string; kind: 'optOut' | 'optIn' | 'help' } | null;
+  keyword: { word: string; kind: KeywordKind } | null;
 }
 
 export function smsReceivedEvent(data: SmsReceivedData, context: EventOrigin): CloudEvent<SmsReceivedData> {
@@ -81,8 +84,8 @@ export interface CallReceivedData {
   callSid: string;
   from: string | null;
   to: string | null;
-  /** What the app did with the call: VOICE_MODE (message, forward, voicemail or menu). */
-  mode: string;
+  /** How the voice webhook handled the call: the mode that routed it (VOICE_MODE, or VOICE_CLOSED_MODE when closed), or rejected. */
+  mode: CallRoute;
 }
 
 export function callReceivedEvent(data: CallReceivedData, context: EventOrigin): CloudEvent<CallReceivedData> {
@@ -140,7 +143,7 @@ export type OutboundEventStatus = (typeof OUTBOUND_EVENT_STATUSES)[number];
 
 export interface OutboundStatusData {
   key: string;
-  type: 'sms' | 'call' | null;
+  type: MessageKind | null;
   status: OutboundEventStatus;
   /** The row's status before this change (sending included), null for a new row. */
   previousStatus: string | null;

@@ -4,12 +4,10 @@ import { settings } from '../platform/settings';
 import type { CloudEvent } from './cloudEvent';
 import { publishToEventGrid } from './eventsGrid';
 import { enqueueEvents } from './eventsQueue';
-import type { EventSink } from './outbox';
+import { EventsUnavailableError, type EventSink } from './outbox';
 import { traceIdOf } from '../outbound/correlation';
 
-export class EventsUnavailableError extends Error {
-  override name = 'EventsUnavailableError';
-}
+export { EventsUnavailableError };
 
 const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 

@@ -1,6 +1,7 @@
 // The events of Twilio's webhooks, read from their parameters. Pure.
 import { first, type WebhookParams } from '../webhook/params';
 import type { Keyword } from '../twiml/incomingSms';
+import type { CallRoute } from '../twiml/voiceModes';
 import {
   callReceivedEvent,
   openableLink,
@@ -53,7 +54,7 @@ export function smsReceived(params: WebhookParams, keyword: Keyword | undefined,
  * twilio.call.received, for a call the voice webhook answers. A menu's digits come back to the same webhook:
  * only the first request (no Digits) is the call arriving.
  */
-export function callReceived(params: WebhookParams, mode: string, context: EventContext): CloudEvent | undefined {
+export function callReceived(params: WebhookParams, mode: CallRoute, context: EventContext): CloudEvent | undefined {
   const callSid = sid(params, 'CallSid');
   if (!callSid || first(params, 'Digits') !== undefined) return undefined;
   return callReceivedEvent({ callSid, from: text(params, 'From'), to: text(params, 'To'), mode }, context);

@@ -14,6 +14,11 @@ export interface EventSink {
   publish(events: CloudEvent[], options?: { abortSignal?: AbortSignal }): Promise<void>;
 }
 
+/** The sink could not take the events (queue or topic down): the caller keeps them to publish again, same ids. */
+export class EventsUnavailableError extends Error {
+  override name = 'EventsUnavailableError';
+}
+
 const isEventStatus = (status: string): status is OutboundEventStatus => (OUTBOUND_EVENT_STATUSES as readonly string[]).includes(status);
 
 /**

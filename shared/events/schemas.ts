@@ -2,6 +2,9 @@
 // test/unit/events/schemas.test.ts checks the files against this and the events the builders make against the
 // files. Pure; only the schema script and tests load it (zod is not needed to build an event).
 import { z } from 'zod';
+import { MESSAGE_KINDS } from '../outbound/ledger';
+import { KEYWORD_KINDS } from '../twiml/incomingSms';
+import { CALL_ROUTES } from '../twiml/voiceModes';
 import { EVENT_TYPES, OUTBOUND_EVENT_STATUSES, type EventType } from './cloudEvent';
 
 const sid = (prefix: string) => z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`));
@@ -30,7 +33,7 @@ function envelope(type: EventType, title: string, description: string, data: z.Z
 }
 
 const keyword = z
-  .strictObject({ word: z.string(), kind: z.enum(['optOut', 'optIn', 'help']) })
+  .strictObject({ word: z.string(), kind: z.enum(KEYWORD_KINDS) })
   .nullable()
   .describe("Twilio's keyword (STOP, START, HELP ...) when the message was one alone, else null.");
 
@@ -58,7 +61,11 @@ export const EVENT_SCHEMAS: Record<EventType, z.ZodType> = {
       callSid: sid('CA'),
       from: phone,
       to: phone,
-      mode: z.enum(['message', 'forward', 'voicemail', 'menu']).describe('What the app did with it: VOICE_MODE.'),
+      mode: z
+        .enum(CALL_ROUTES)
+        .describe(
+          'How the voice webhook handled the call: the mode that routed it (VOICE_MODE, or VOICE_CLOSED_MODE outside the hours), or rejected (VOICE_BLOCKLIST, VOICE_REJECT_ANONYMOUS).',
+        ),
     }),
     'The CallSid.',
   ),
@@ -95,7 +102,7 @@ export const EVENT_SCHEMAS: Record<EventType, z.ZodType> = {
     'A status change of an outbound ledger row. No phone numbers: look the row up by key if you need them.',
     z.strictObject({
       key: z.string(),
-      type: z.enum(['sms', 'call']).nullable(),
+      type: z.enum(MESSAGE_KINDS).nullable(),
       status: z.enum(OUTBOUND_EVENT_STATUSES),
       previousStatus: z.string().nullable().describe('The status before (sending included), null for a new row.'),
       sid: z.string().nullable(),

@@ -19,6 +19,8 @@ export interface SimulationOptions {
   callStatus?: string;
   errorCode?: string;
   key?: string;
+  /** For a status: the SID of the message or call (the ledger row's), instead of a made-up one. */
+  sid?: string;
 }
 
 export interface SimulatedRequest {
@@ -122,8 +124,16 @@ export function simulatedRequest(kind: SimulationKind, options: SimulationOption
       const query = options.key ? `?${new URLSearchParams({ key: options.key })}` : '';
       const base = path ?? `${routePath('status')}${query}`;
       if (options.callStatus)
-        return { path: base, params: { ...callParams(options, options.callStatus), Direction: 'outbound-api', CallDuration: '12' } };
-      const messageSid = sid('SM', `status${options.key ?? ''}`);
+        return {
+          path: base,
+          params: {
+            ...callParams(options, options.callStatus),
+            ...(options.sid ? { CallSid: options.sid } : {}),
+            Direction: 'outbound-api',
+            CallDuration: '12',
+          },
+        };
+      const messageSid = options.sid ?? sid('SM', `status${options.key ?? ''}`);
       return {
         path: base,
         params: {

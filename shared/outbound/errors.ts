@@ -2,15 +2,51 @@
 import type { LedgerStatus } from './ledger';
 import type { SchemaIssue } from './schema';
 
+/** Every way the app refuses a message for good, as a stable code (docs/outbound-outcomes.md lists them). */
+export const REFUSAL_CODES = ['invalid-message', 'opted-out', 'not-configured', 'key-reused'] as const;
+export type RefusalCode = (typeof REFUSAL_CODES)[number];
+
+/**
+ * A message the app will not send, whoever asked (POST /api/outbound, a batch, `npm run send`, a queue delivery):
+ * sending it again gets the same answer. Each kind carries its HTTP status, what a batch line says about it
+ * (`issues`), and what its log line adds (`logFields`); ./refusals.ts turns one into an answer.
+ */
+export abstract class MessageRefusal extends Error {
+  abstract readonly code: RefusalCode;
+  abstract readonly httpStatus: 400 | 409 | 422;
+  /** Why, as the schema's issues: which field is wrong, or '' for the message as a whole. */
+  abstract get issues(): SchemaIssue[];
+  /** The facts a log line may carry (no number, no secret). */
+  logFields(): Record<string, unknown> {
+    return {};
+  }
+}
+
 /** The message cannot be sent as it is (TwiML too long, recipient opted out): rejected, never retried. */
-export class InvalidMessageError extends Error {
+export class InvalidMessageError extends MessageRefusal {
   override name = 'InvalidMessageError';
+  readonly code: RefusalCode = 'invalid-message';
+  readonly httpStatus = 400;
+  readonly #issues: SchemaIssue[];
   constructor(
     message: string,
     /** What POST /api/outbound answers with: which field is wrong. */
-    readonly issues: SchemaIssue[] = [],
+    issues: SchemaIssue[] = [],
   ) {
     super(message);
+    this.#issues = issues;
+  }
+  get issues(): SchemaIssue[] {
+    return this.#issues.length ? this.#issues : [{ path: '', message: this.message }];
+  }
+}
+
+/** The recipient replied STOP to this sender (or to every sender): nothing is sent. */
+export class RecipientOptedOutError extends InvalidMessageError {
+  override name = 'RecipientOptedOutError';
+  override readonly code = 'opted-out';
+  constructor() {
+    super('the recipient opted out (replied STOP); nothing was sent');
   }
 }
 
@@ -111,13 +147,21 @@ export function classifyTwilioError(error: unknown): TwilioError {
  * The app lacks a setting this message needs (Twilio credentials, a sender): retrying cannot help until an
  * operator sets it, so the message is rejected with the setting's name instead of being retried into the poison queue.
  */
-export class AppNotConfiguredError extends Error {
+export class AppNotConfiguredError extends MessageRefusal {
   override name = 'AppNotConfiguredError';
+  readonly code = 'not-configured';
+  readonly httpStatus = 422;
   constructor(
     readonly setting: string,
     message: string,
   ) {
     super(`the app is not configured to send: ${message}`);
+  }
+  get issues(): SchemaIssue[] {
+    return [{ path: '', message: `${this.message} (setting ${this.setting})` }];
+  }
+  override logFields(): Record<string, unknown> {
+    return { setting: this.setting };
   }
 }
 
@@ -125,12 +169,22 @@ export class AppNotConfiguredError extends Error {
  * The idempotency key already stands for another message: one send per key, so the new content is not sent.
  * `status` is where the key's own message is.
  */
-export class KeyReusedError extends Error {
+export class KeyReusedError extends MessageRefusal {
   override name = 'KeyReusedError';
+  readonly code = 'key-reused';
+  readonly httpStatus = 409;
   constructor(
     readonly key: string,
     readonly status: LedgerStatus,
   ) {
     super(`the idempotency key ${key} was already used for a different message (${status}); one send per key, so this one is not sent`);
+  }
+  get issues(): SchemaIssue[] {
+    return [
+      { path: 'idempotencyKey', message: `already used for a different message, which is ${this.status}: use a new key for new content` },
+    ];
+  }
+  override logFields(): Record<string, unknown> {
+    return { status: this.status };
   }
 }

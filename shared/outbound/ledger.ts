@@ -27,7 +27,8 @@ export const LEDGER_STATUSES = [
   'canceled',
 ] as const;
 export type LedgerStatus = (typeof LEDGER_STATUSES)[number];
-export type MessageKind = 'sms' | 'call';
+export const MESSAGE_KINDS = ['sms', 'call'] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 export interface LedgerRow {
   key: string;

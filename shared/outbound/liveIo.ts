@@ -8,7 +8,8 @@ import { updateLedgerRow } from './ledgerTable';
 import { isOptedOut, recordOptOut } from './optOutTable';
 import type { OutboundIo } from './orchestrator';
 import { enqueueOutbound, enqueueStatusCheck } from './outboundQueue';
-import { createOnTwilio, fetchFromTwilio, findOnTwilio } from './twilioApi';
+import { createOnTwilio, fetchFromTwilio, findOnTwilio, updateCallTwiml } from './twilioApi';
+import type { StatusCallbackIo } from './statusAnswer';
 import { liveEventSink } from '../events/eventsIo';
 
 const ios = new Map<StorageProfile, OutboundIo>();
@@ -40,4 +41,9 @@ export function liveOutboundIo(profile: StorageProfile = 'background'): Outbound
   };
   ios.set(profile, io);
   return io;
+}
+
+/** The status webhook's I/O: the send path's ledger, queue and events, and Twilio's call update. */
+export function liveStatusCallbackIo(): StatusCallbackIo {
+  return { ...liveOutboundIo(), calls: { updateTwiml: updateCallTwiml } };
 }

@@ -18,7 +18,14 @@ import {
 } from './statusCheck';
 import { readDelivery, type Delivery } from './envelope';
 import { contentHash } from './contentHash';
-import { AppNotConfiguredError, InvalidMessageError, KeyReusedError, TwilioPermanentError, TwilioTransientError } from './errors';
+import {
+  AppNotConfiguredError,
+  InvalidMessageError,
+  KeyReusedError,
+  RecipientOptedOutError,
+  TwilioPermanentError,
+  TwilioTransientError,
+} from './errors';
 import { MAX_QUEUE_DELAY_MS } from './fields';
 import { sendersOf, type OptOutScope } from './optOuts';
 import {
@@ -44,6 +51,7 @@ import { sayTwiml, twilioRequest, type RequestDefaults, type TwilioRequest } fro
 import type { TwilioResource, TwilioStatus } from './twilioApi';
 import { dueAt } from './sendingWindow';
 import { newCorrelationId } from './correlation';
+import { outcomeLine, type Decision } from './outcomes';
 
 /** A message due within this is sent now rather than put back on the queue. */
 const SCHEDULE_SLACK_MS = 1000;
@@ -53,6 +61,8 @@ const CLOCK_SKEW_MS = 60_000;
 const RECIPIENT_UNSUBSCRIBED = 21610;
 
 export type DeliveryLog = (entry: Record<string, unknown>) => void;
+
+type StatusCheck = NonNullable<ReturnType<typeof readStatusCheck>>;
 
 /** Everything the orchestrator reads or changes, and the configuration it runs with. */
 export interface OutboundIo {
@@ -174,7 +184,7 @@ async function findOrCreate(
 ): Promise<{ resource: TwilioResource; reconciled: boolean }> {
   const found = since ? await io.twilio.find(request, since) : undefined;
   if (found) return { resource: found, reconciled: true };
-  if (await optedOut) throw new InvalidMessageError('the recipient opted out (replied STOP); nothing was sent');
+  if (await optedOut) throw new RecipientOptedOutError();
   return { resource: await io.twilio.create(request), reconciled: false };
 }
 
@@ -183,14 +193,14 @@ async function findOrCreate(
  * messages to the recipient are rejected here without a call to Twilio. The send is already settled as failed,
  * so a table error is logged rather than retried.
  */
-async function rememberOptOut(io: OutboundIo, request: TwilioRequest, logged: DeliveryLog): Promise<void> {
+async function rememberOptOut(io: OutboundIo, request: TwilioRequest): Promise<Decision<'outbound'>> {
   try {
     const sender =
       io.optOutScope === 'global' ? undefined : request.kind === 'sms' ? (request.messagingServiceSid ?? request.from) : request.from;
     await io.optOuts.record(request.to, `Twilio ${RECIPIENT_UNSUBSCRIBED}`, sender, 'twilio');
-    logged({ outcome: 'opt-out recorded from Twilio error 21610' });
+    return { outcome: 'opt-out-recorded', detail: 'Twilio error 21610: the recipient replied STOP to this sender' };
   } catch (error) {
-    logged({ outcome: 'could not record the opt-out from Twilio error 21610', ...errorFields(error) });
+    return { outcome: 'opt-out-not-recorded', detail: 'could not record the opt-out from Twilio error 21610', ...errorFields(error) };
   }
 }
 
@@ -223,49 +233,56 @@ async function scheduleStatusCheck(io: OutboundIo, key: string, check: number, c
 
 /**
  * One status re-check: fetch the message or call from Twilio and apply what it says exactly as its status
- * callback would; check again later (backing off) until the row is final or the checks are used up.
+ * callback would; check again later (backing off) until the row is final or the checks are used up. One log line.
  */
-async function recheckStatus(
-  io: OutboundIo,
-  check: { key: string; check: number; correlationId?: string },
-  fallbackCorrelationId: string,
-  log: DeliveryLog,
-): Promise<void> {
-  const { key } = check;
-  let correlationId = check.correlationId ?? fallbackCorrelationId;
-  const logged = (entry: Record<string, unknown>) => log({ event: 'status-check', key, correlationId, check: check.check, ...entry });
+async function recheckStatus(io: OutboundIo, check: StatusCheck, fallbackCorrelationId: string, log: DeliveryLog): Promise<void> {
   // A touch of the row like any other: anything still pending in its outbox is published first.
-  const { row } = await updateWithEvents(io, key, () => undefined);
-  if (row?.correlationId) correlationId = row.correlationId;
+  const { row } = await updateWithEvents(io, check.key, () => undefined);
+  const correlationId = row?.correlationId ?? check.correlationId ?? fallbackCorrelationId;
+  const decision = await checkStatus(io, check, row, correlationId);
+  log(outcomeLine('status-check', { key: check.key, correlationId, check: check.check }, decision));
+}
+
+async function checkStatus(
+  io: OutboundIo,
+  check: StatusCheck,
+  row: LedgerRow | undefined,
+  correlationId: string,
+): Promise<Decision<'status-check'>> {
+  const { key } = check;
   const more = check.check < MAX_STATUS_CHECKS;
+  const again = () => scheduleStatusCheck(io, key, check.check + 1, correlationId);
   // The send queues its first check before it writes sent (both alongside the publish): under a slow write the
   // check can come first, and finds the attempt still holding the row. It comes back later, as a check of its own.
   if (row?.status === 'sending' && !row.sid && more) {
-    await scheduleStatusCheck(io, key, check.check + 1, correlationId);
-    logged({ outcome: 'the send is not recorded yet, will check again', status: row.status, next: check.check + 1 });
-    return;
+    await again();
+    return {
+      outcome: 'send-not-recorded',
+      detail: 'the send is not recorded yet, will check again',
+      status: row.status,
+      next: check.check + 1,
+    };
   }
   if (!row || !row.sid || !row.type) {
-    logged({ outcome: 'nothing to check: no row, or nothing was sent under this key', status: row?.status });
-    return;
+    return { outcome: 'nothing-to-check', detail: 'no row, or nothing was sent under this key', status: row?.status };
   }
   if (row.status !== 'sent') {
-    logged({ outcome: isFinal(row.status) ? 'already final' : 'not sent yet: the queue retries it', status: row.status });
-    return;
+    return isFinal(row.status)
+      ? { outcome: 'already-final', status: row.status }
+      : { outcome: 'not-sent-yet', detail: 'the queue retries the send', status: row.status };
   }
   let found: TwilioStatus;
   try {
     found = await io.twilio.fetch(row.type, row.sid);
   } catch (error) {
-    if (more) await scheduleStatusCheck(io, key, check.check + 1, correlationId);
-    logged({ outcome: more ? 'Twilio lookup failed, will check again' : 'Twilio lookup failed; no checks left', ...errorFields(error) });
-    if (!more)
+    if (more) await again();
+    else
       await updateWithEvents(
         io,
         key,
         checksEnded({ reason: `the last status check failed: ${errorFields(error).error}`, checks: check.check, now: io.now() }),
       );
-    return;
+    return { outcome: 'lookup-failed', detail: more ? 'will check again' : 'no checks left', ...errorFields(error) };
   }
   const update = await updateWithEvents(
     io,
@@ -280,27 +297,51 @@ async function recheckStatus(
     }),
   );
   const status = update.row?.status ?? row.status;
-  if (status !== 'sent') {
-    logged({ outcome: 'final status found', status, twilioStatus: found.status, changed: update.changed });
-    return;
-  }
+  if (status !== 'sent') return { outcome: 'final-status', status, twilioStatus: found.status, changed: update.changed };
   if (more) {
-    await scheduleStatusCheck(io, key, check.check + 1, correlationId);
-    logged({ outcome: 'still sent, will check again', twilioStatus: found.status, next: check.check + 1 });
-    return;
+    await again();
+    return { outcome: 'still-sent', detail: 'will check again', twilioStatus: found.status, next: check.check + 1 };
   }
   await updateWithEvents(
     io,
     key,
     checksEnded({ reason: noFinalStatusReason(found.status, check.check, io.reconcileAfterMs), checks: check.check, now: io.now() }),
   );
-  logged({ outcome: 'no final status: the carrier sends no delivery report (an outcome, not an error)', twilioStatus: found.status });
+  return {
+    outcome: 'no-final-status',
+    detail: 'the carrier sends no delivery report (an outcome, not an error)',
+    twilioStatus: found.status,
+  };
 }
+
+/** One delivery of a message, as its steps decided it. */
+interface Settled {
+  /** What the delivery did, one log line each, in order (most deliveries: one). */
+  decisions: Array<Decision<'outbound'>>;
+  /** The ledger row as the delivery left it: its correlationId (the acceptance that took effect) is the lines'. */
+  row?: LedgerRow;
+  /** Set when the queue is to retry the delivery: thrown once the lines are written. */
+  retry?: unknown;
+}
+
+/** What every step of one delivery works with. */
+interface Attempt {
+  io: OutboundIo;
+  delivery: Delivery;
+  key: string;
+  now: Date;
+  /** The id the delivered message brought (or this invocation's): the lines' until the row names the message's. */
+  producerCorrelationId: string;
+}
+
+const write = (attempt: Attempt, transition: Transition, options?: { expect?: LedgerExpectation }) =>
+  updateWithEvents(attempt.io, attempt.key, transition, options);
 
 /**
  * `invocationCorrelationId`: this invocation's own id (its trace id), for a message that brings none. Each log line
  * carries the message's correlationId: the ledger row's once it is known (the acceptance that took effect), and
  * `producerCorrelationId` when the delivered message brought another (a second producer attempt under the key).
+ * The delivery's outcome lines are written here and nowhere else.
  */
 export async function deliverOutbound(
   io: OutboundIo,
@@ -309,84 +350,85 @@ export async function deliverOutbound(
   log: DeliveryLog,
   invocationCorrelationId: string = newCorrelationId(),
 ): Promise<void> {
-  const now = io.now();
   const delivery: Delivery = readDelivery(queueItem, triggerMetadata);
-  const { key } = delivery;
-  const producerCorrelationId = delivery.correlationId ?? invocationCorrelationId;
-  let correlationId = producerCorrelationId;
-  /** From now on the lines carry the row's id (the acceptance that took effect). */
-  const follow = (row: LedgerRow | undefined) => {
-    if (row?.correlationId) correlationId = row.correlationId;
-  };
-  const logged = (entry: Record<string, unknown>) =>
-    log({
-      event: 'outbound',
-      key,
-      correlationId,
-      ...(correlationId !== producerCorrelationId && { producerCorrelationId }),
-      keySource: delivery.keySource,
-      producer: delivery.producer,
-      dequeueCount: delivery.dequeueCount,
-      ...entry,
-    });
-
-  const write = (transition: Transition, options?: { expect?: LedgerExpectation }) => updateWithEvents(io, key, transition, options);
-
   const check = readStatusCheck(delivery.payload);
   if (check) return recheckStatus(io, check, invocationCorrelationId, log);
 
+  const producerCorrelationId = delivery.correlationId ?? invocationCorrelationId;
+  const settled = await settle({ io, delivery, key: delivery.key, now: io.now(), producerCorrelationId });
+  const correlationId = settled.row?.correlationId ?? producerCorrelationId;
+  const about = {
+    key: delivery.key,
+    correlationId,
+    ...(correlationId !== producerCorrelationId && { producerCorrelationId }),
+    keySource: delivery.keySource,
+    producer: delivery.producer,
+    dequeueCount: delivery.dequeueCount,
+  };
+  for (const decision of settled.decisions) log(outcomeLine('outbound', about, decision));
+  if ('retry' in settled) throw settled.retry;
+}
+
+/** The steps: reject what is invalid, schedule what is due later, claim the key, send and record. */
+async function settle(attempt: Attempt): Promise<Settled> {
+  const { delivery, now } = attempt;
   const { validateOutboundMessage, describeIssues } = await import('./schema');
   const validation = delivery.undecodable
     ? { ok: false as const, issues: [{ path: '', message: delivery.undecodable }] }
     : validateOutboundMessage(delivery.payload, { now });
   if (!validation.ok) {
-    const reason = describeIssues(validation.issues);
-    const update = await write(
-      rejected({ key, reason, now, info: { queueMessageId: delivery.queueMessageId, correlationId: producerCorrelationId } }),
-    );
-    follow(update.row);
-    logged({ outcome: update.changed ? 'rejected' : 'rejected, row kept (something was already sent under this key)', reason });
-    return;
+    const info = { queueMessageId: delivery.queueMessageId, correlationId: attempt.producerCorrelationId };
+    return rejectInvalid(attempt, describeIssues(validation.issues), info);
   }
   const message = validation.message;
-  const info = messageInfo(message, delivery.queueMessageId, producerCorrelationId);
-
+  const info = messageInfo(message, delivery.queueMessageId, attempt.producerCorrelationId);
   // sendAt, moved on to the opening of the message's quiet-hours window when it falls outside it.
   const due = dueAt(message, now);
-  if (due.getTime() - now.getTime() > SCHEDULE_SLACK_MS) {
-    let scheduled;
-    try {
-      scheduled = await acceptAndSchedule(
-        io,
-        { ...message, idempotencyKey: key },
-        { now, queueMessageId: delivery.queueMessageId, correlationId: producerCorrelationId },
-      );
-    } catch (error) {
-      if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError) {
-        const update = await write(rejected({ key, reason: error.message, now, info }));
-        follow(update.row);
-        logged({
-          outcome: update.changed ? 'rejected' : 'rejected, row kept (something was already sent under this key)',
-          reason: error.message,
-        });
-        return;
-      }
-      if (error instanceof KeyReusedError) {
-        logged({ outcome: 'not sent: the key was already used for a different message', status: error.status });
-        return;
-      }
-      throw error;
-    }
-    const status = scheduled.row?.status;
-    follow(scheduled.row);
-    logged(
-      status === 'accepted'
-        ? { outcome: 'scheduled', sendAt: message.sendAt, until: due.toISOString(), ...(message.window ? { window: message.window } : {}) }
-        : { outcome: status === 'canceled' ? 'canceled' : 'duplicate', status },
-    );
-    return;
-  }
+  if (due.getTime() - now.getTime() > SCHEDULE_SLACK_MS) return scheduleLater(attempt, message, info, due);
+  return claimAndSend(attempt, message, info);
+}
 
+/** The message cannot be sent as it is: the row says why (a row something was already sent under is kept). */
+async function rejectInvalid(attempt: Attempt, reason: string, info: Partial<MessageInfo>): Promise<Settled> {
+  const update = await write(attempt, rejected({ key: attempt.key, reason, now: attempt.now, info }));
+  const outcome = update.changed
+    ? { outcome: 'rejected' as const }
+    : { outcome: 'rejected-row-kept' as const, detail: 'something was already sent under this key' };
+  return { decisions: [{ ...outcome, reason }], row: update.row };
+}
+
+/** Not due yet: accepted (if it was not) and put back on the queue, invisible until it is due or for the next hop. */
+async function scheduleLater(attempt: Attempt, message: OutboundMessage, info: MessageInfo, due: Date): Promise<Settled> {
+  const { key, now, delivery } = attempt;
+  let scheduled;
+  try {
+    scheduled = await acceptAndSchedule(
+      attempt.io,
+      { ...message, idempotencyKey: key },
+      { now, queueMessageId: delivery.queueMessageId, correlationId: attempt.producerCorrelationId },
+    );
+  } catch (error) {
+    if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError) return rejectInvalid(attempt, error.message, info);
+    if (error instanceof KeyReusedError) return { decisions: [keyReused(error.status)] };
+    throw error;
+  }
+  const status = scheduled.row?.status;
+  const decision: Decision<'outbound'> =
+    status === 'accepted'
+      ? { outcome: 'scheduled', sendAt: message.sendAt, until: due.toISOString(), ...(message.window ? { window: message.window } : {}) }
+      : { outcome: status === 'canceled' ? 'canceled' : 'duplicate', status };
+  return { decisions: [decision], row: scheduled.row };
+}
+
+const keyReused = (status: string): Decision<'outbound'> => ({
+  outcome: 'key-reused',
+  detail: 'the key was already used for a different message; this one is not sent',
+  status,
+});
+
+/** Claims the key's row for this attempt; a row another attempt holds or settled ends the delivery here. */
+async function claimAndSend(attempt: Attempt, message: OutboundMessage, info: MessageInfo): Promise<Settled> {
+  const { io, key, now, delivery } = attempt;
   const claimId = io.newClaimId();
   // After a failure of the last delivery, the host moves the message to the poison queue.
   const lastTry = delivery.dequeueCount !== undefined && delivery.dequeueCount >= io.maxDequeueCount;
@@ -396,66 +438,83 @@ export async function deliverOutbound(
   const optedOut = 'request' in built ? io.optOuts.isOptedOut(built.request.to, sendersOf(built.request)) : Promise.resolve(false);
   optedOut.catch(() => undefined);
   // Most keys are new: try the conditional insert first, and read only when the row turns out to exist.
-  const claimed = await write(claim({ key, claimId, now, leaseMs: io.sendLeaseMs, info, dequeueCount: delivery.dequeueCount, lastTry }), {
-    expect: 'absent',
-  });
+  const claimed = await write(
+    attempt,
+    claim({ key, claimId, now, leaseMs: io.sendLeaseMs, info, dequeueCount: delivery.dequeueCount, lastTry }),
+    {
+      expect: 'absent',
+    },
+  );
   const outcome = claimOutcome(claimed.previous, claimed.row!, claimId, info.contentHash);
-  follow(outcome.row);
-  // The row as this claim wrote it: the next update replaces it by ETag without reading it again.
-  const held = claimed.changed && claimed.etag ? { row: claimed.row!, etag: claimed.etag } : undefined;
-  const ours = held ? { expect: held } : {};
+  const { row } = outcome;
+  const correlationId = row.correlationId ?? attempt.producerCorrelationId;
   if (outcome.kind === 'done') {
     // A redelivery of a message whose attempt ended before its re-check was queued (the process died, or the
     // publish failed): queue it now. A second chain of checks, should the first exist, only fetches twice.
-    if (outcome.row.status === 'sent' && (delivery.dequeueCount ?? 1) > 1) await scheduleStatusCheck(io, key, 1, correlationId);
+    if (row.status === 'sent' && (delivery.dequeueCount ?? 1) > 1) await scheduleStatusCheck(io, key, 1, correlationId);
     // A canceled row stays canceled: the queued message does nothing.
-    logged({ outcome: outcome.row.status === 'canceled' ? 'canceled' : 'duplicate', status: outcome.row.status, sid: outcome.row.sid });
-    return;
+    return { decisions: [{ outcome: row.status === 'canceled' ? 'canceled' : 'duplicate', status: row.status, sid: row.sid }], row };
   }
-  if (outcome.kind === 'different content') {
-    // One send per key: the key's own message is (or was) sent; this one, different, is not.
-    logged({ outcome: 'not sent: the key was already used for a different message', status: outcome.row.status });
-    return;
-  }
+  // One send per key: the key's own message is (or was) sent; this one, different, is not.
+  if (outcome.kind === 'different content') return { decisions: [keyReused(row.status)], row };
   if (outcome.kind === 'busy') {
     // Another attempt holds the row and may be talking to Twilio right now. Come back when its lease ends.
     await requeue(io, message, key, correlationId, outcome.until.getTime() - now.getTime() + SCHEDULE_SLACK_MS);
-    logged({ outcome: 'deferred', status: outcome.row.status, until: outcome.until.toISOString() });
-    return;
+    return { decisions: [{ outcome: 'deferred', status: row.status, until: outcome.until.toISOString() }], row };
   }
+  // The row as this claim wrote it: the next update replaces it by ETag without reading it again.
+  const held = claimed.changed && claimed.etag ? { row: claimed.row!, etag: claimed.etag } : undefined;
+  const since = outcome.lookUpFirst ? new Date(Date.parse(row.firstAttemptAt!) - CLOCK_SKEW_MS) : undefined;
+  return {
+    ...(await sendAndRecord(attempt, { built, optedOut, since, claimId, held, lastTry, correlationId, attempts: row.attempts })),
+    row,
+  };
+}
 
-  const since = outcome.lookUpFirst ? new Date(Date.parse(outcome.row.firstAttemptAt!) - CLOCK_SKEW_MS) : undefined;
+interface Claimed {
+  built: ReturnType<typeof buildRequest>;
+  optedOut: Promise<boolean>;
+  /** When an earlier attempt may have reached Twilio: look its message up from here before creating one. */
+  since?: Date;
+  claimId: string;
+  held?: { row: LedgerRow; etag: string };
+  lastTry: boolean;
+  correlationId: string;
+  /** The claim's count of attempts, this one included. */
+  attempts?: number;
+}
+
+/** The claim is ours: find or create the message on Twilio and record what happened. */
+async function sendAndRecord(attempt: Attempt, claimed: Claimed): Promise<Omit<Settled, 'row'>> {
+  const { io, key } = attempt;
+  const { built, claimId, held, lastTry } = claimed;
+  const ours = held ? { expect: held } : {};
   let request: TwilioRequest;
   let sendResult: { resource: TwilioResource; reconciled: boolean };
   try {
     if ('error' in built) throw built.error;
     request = built.request;
-    sendResult = await findOrCreate(io, request, since, optedOut);
+    sendResult = await findOrCreate(io, request, claimed.since, claimed.optedOut);
   } catch (error) {
     const at = io.now();
     if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError) {
       // An app that is not configured for this message (no credentials, no sender) cannot send it by retrying:
       // the row says which setting is missing, and the producer may send the key again once it is set.
-      await write(rejected({ key, reason: error.message, now: at, claimId }), ours);
-      logged({
-        outcome: 'rejected',
-        reason: error.message,
-        ...(error instanceof AppNotConfiguredError && { missingSetting: error.setting }),
-      });
-      return;
+      await write(attempt, rejected({ key, reason: error.message, now: at, claimId }), ours);
+      const missing = error instanceof AppNotConfiguredError && { missingSetting: error.setting };
+      return { decisions: [{ outcome: 'rejected', reason: error.message, ...missing }] };
     }
     if (error instanceof TwilioPermanentError) {
-      await write(failed({ claimId, code: error.code ?? error.status, message: error.message, now: at }), ours);
-      logged({ outcome: 'failed', errorCode: error.code, status: error.status, error: error.message });
-      if (error.code === RECIPIENT_UNSUBSCRIBED) await rememberOptOut(io, request!, logged);
-      return;
+      await write(attempt, failed({ claimId, code: error.code ?? error.status, message: error.message, now: at }), ours);
+      const failure: Decision<'outbound'> = { outcome: 'failed', errorCode: error.code, status: error.status, error: error.message };
+      if (error.code !== RECIPIENT_UNSUBSCRIBED) return { decisions: [failure] };
+      return { decisions: [failure, await rememberOptOut(io, request!)] };
     }
     const fields = errorFields(error);
-    await write(released({ claimId, now: at, code: fields.errorCode, message: fields.error, poisoned: lastTry }), ours);
+    await write(attempt, released({ claimId, now: at, code: fields.errorCode, message: fields.error, poisoned: lastTry }), ours);
     // Tells an operator a failure Twilio never saw (429, connection refused) from one it may have acted on.
     const reached = error instanceof TwilioTransientError ? { mayHaveReachedTwilio: error.mayHaveReachedTwilio } : {};
-    logged({ outcome: lastTry ? 'poisoned' : 'will retry', ...fields, ...reached });
-    throw error;
+    return { decisions: [{ outcome: lastTry ? 'poisoned' : 'will-retry', ...fields, ...reached }], retry: error };
   }
   const { resource, reconciled } = sendResult;
   const record = sent({
@@ -469,23 +528,25 @@ export async function deliverOutbound(
   // If a write below fails the row keeps this attempt's lease, and the retry that follows takes over after it
   // and finds the send on Twilio instead of sending again.
   if (!held) {
-    await sentThenPublished(io, key, withEvent(io, record), correlationId);
+    await sentThenPublished(io, key, withEvent(io, record), claimed.correlationId);
   } else {
     // The re-check is queued while the sent event is published, and the row is written once after both (three
     // independent round trips, two of them at once). Should the enqueue or the publish fail, the row is still
     // written, with the event kept in its outbox, and the delivery is retried: its redelivery finds the row sent,
     // queues the re-check and publishes what is pending. A re-check that runs before the row says sent ends.
-    const checking = record(held.row)?.status === 'sent' ? scheduleStatusCheck(io, key, 1, correlationId) : undefined;
+    const checking = record(held.row)?.status === 'sent' ? scheduleStatusCheck(io, key, 1, claimed.correlationId) : undefined;
     checking?.catch(() => undefined);
     const { publishError } = await publishThenUpdate(io, key, record, held);
     await checking;
     if (publishError !== undefined) throw publishError;
   }
-  logged({
-    outcome: reconciled ? 'reconciled (found on Twilio, not sent again)' : 'sent',
-    sid: resource.sid,
-    attempts: outcome.row.attempts,
-  });
+  return {
+    decisions: [
+      reconciled
+        ? { outcome: 'reconciled', detail: 'found on Twilio, not sent again', sid: resource.sid, attempts: claimed.attempts }
+        : { outcome: 'sent', sid: resource.sid, attempts: claimed.attempts },
+    ],
+  };
 }
 
 export type CancelResult =

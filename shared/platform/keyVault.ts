@@ -31,7 +31,7 @@ export class SecretNotFoundError extends KeyVaultError {
     const { vaultUrl, secretName, detail = '' } = failure;
     super(
       failure,
-      `Key Vault ${vaultUrl} has no secret named ${secretName}${detail}. Add it: az keyvault secret set --vault-name ${vaultName(vaultUrl)} --name ${secretName} --value <value> --output none`,
+      `Key Vault ${vaultUrl} has no secret named ${secretName}${detail}. Add it: az keyvault secret set --vault-name ${vaultName(vaultUrl)} --name ${secretName} --file <file holding only the value> --output none`,
     );
   }
 }

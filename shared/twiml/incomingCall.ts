@@ -2,7 +2,7 @@ import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { first, type WebhookParams } from '../webhook/params';
 import { digitsOf, isAnonymousCaller, isE164 } from '../phone';
 import type { VoiceSettings } from '../platform/settings';
-import type { VoiceMode } from './voiceModes';
+import type { CallRoute, VoiceMode } from './voiceModes';
 import { isOpen } from '../hours/businessHours';
 
 import { menuResponse } from './menu';
@@ -42,16 +42,25 @@ export function callDecision(
  * VOICEMAIL_NOTIFY is set.
  */
 export function voiceTwiml(params: WebhookParams, options: { url: URL; voice: VoiceSettings; now?: Date }): string {
+  return answerCall(params, options).twiml;
+}
+
+/** The answer to a call, and how it was routed: the mode in force (VOICE_MODE when open, VOICE_CLOSED_MODE when closed) or rejected. */
+export function answerCall(
+  params: WebhookParams,
+  options: { url: URL; voice: VoiceSettings; now?: Date },
+): { twiml: string; route: CallRoute } {
   const { url, voice } = options;
   const { refused, open } = callDecision(params, voice, options.now);
   const menuInput = voice.mode === 'menu' || voice.closedMode === 'menu';
-  return answersFor(voice)(
+  const twiml = answersFor(voice)(
     url,
     refused,
     open,
     menuInput ? first(params, 'Digits') : undefined,
     menuInput ? first(params, 'SpeechResult') : undefined,
   );
+  return { twiml, route: refused ? 'rejected' : open ? voice.mode : voice.closedMode };
 }
 
 /**

@@ -13,13 +13,14 @@ import { xmlSafe } from './parts/speech';
  * keyword alone (any case, surrounding spaces ignored): "stop please" is not a keyword.
  * REVOKE and OPTOUT are in Twilio's current default opt-out list too.
  */
-const KEYWORDS = {
+export const KEYWORD_KINDS = ['optOut', 'optIn', 'help'] as const;
+export type KeywordKind = (typeof KEYWORD_KINDS)[number];
+
+const KEYWORDS: Record<KeywordKind, readonly string[]> = {
   optOut: ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT'],
   optIn: ['START', 'YES', 'UNSTOP'],
   help: ['HELP', 'INFO'],
-} as const;
-
-export type KeywordKind = keyof typeof KEYWORDS;
+};
 export interface Keyword {
   kind: KeywordKind;
   word: string;
@@ -27,8 +28,8 @@ export interface Keyword {
 
 export function smsKeyword(body: string): Keyword | undefined {
   const word = body.trim().toUpperCase();
-  for (const kind of Object.keys(KEYWORDS) as KeywordKind[]) {
-    if ((KEYWORDS[kind] as readonly string[]).includes(word)) return { kind, word };
+  for (const kind of KEYWORD_KINDS) {
+    if (KEYWORDS[kind].includes(word)) return { kind, word };
   }
   return undefined;
 }

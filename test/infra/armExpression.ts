@@ -54,7 +54,12 @@ function parse(text: string): Node {
     const name = /^[A-Za-z_][\w.]*/.exec(text.slice(i))?.[0];
     if (!name) throw new UnsupportedExpression(`unexpected "${text[i]}" at ${i} in ${text}`);
     i += name.length;
-    if (name === 'true' || name === 'false') return { kind: 'literal', value: name === 'true' };
+    // true and false, bare or as the functions true() and false().
+    if (name === 'true' || name === 'false') {
+      skip();
+      if (text.startsWith('()', i)) i += 2;
+      return { kind: 'literal', value: name === 'true' };
+    }
     expect('(');
     const args: Node[] = [];
     skip();
@@ -269,6 +274,8 @@ export class ArmEvaluator {
         return values;
       case 'null':
         return null;
+      case 'json':
+        return JSON.parse(String(values[0]));
       case 'createObject': {
         const object: Record<string, unknown> = {};
         for (let i = 0; i < values.length; i += 2) object[String(values[i])] = values[i + 1];

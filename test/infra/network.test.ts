@@ -155,12 +155,13 @@ describe('diagnostic settings', () => {
     expect(resolve(vaultAudit.deployment, "[parameters('logAnalyticsName')]").value).toBe(workspaceName);
   });
 
-  test("send the Function App's logs to the same workspace", () => {
-    const appLogs = on('Microsoft.Web/sites');
-    expect(appLogs.resource.properties?.logs).toEqual([{ category: 'FunctionAppLogs', enabled: true }]);
-    expect(resolve(appLogs.deployment, "[parameters('functionAppName')]").value).toBe(
-      resolve(site.deployment, "[parameters('name')]").value,
+  // Application Insights already stores the host's and the app's logs in this workspace (AppTraces, AppRequests): a
+  // FunctionAppLogs setting on the app ingested, and billed, every line a second time.
+  test("the Function App's logs go to one place: no diagnostic setting copies them", () => {
+    expect(settings.filter((s) => String(s.resource.scope).startsWith("[resourceId('Microsoft.Web/sites', "))).toEqual([]);
+    expect(JSON.stringify(template)).not.toContain('FunctionAppLogs');
+    expect(onlyResource(template, 'Microsoft.Insights/components').resource.properties?.WorkspaceResourceId).toBe(
+      "[resourceId('Microsoft.OperationalInsights/workspaces', parameters('logAnalyticsName'))]",
     );
-    expect(resolve(appLogs.deployment, "[parameters('logAnalyticsName')]").value).toBe(workspaceName);
   });
 });

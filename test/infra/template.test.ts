@@ -12,6 +12,7 @@ import {
   rootParameter,
   siteConfig,
 } from './armTemplate';
+import { evaluatorFor } from './armExpression';
 
 const template = loadMainTemplate();
 
@@ -177,9 +178,29 @@ describe('storage', () => {
 describe('Key Vault', () => {
   const vault = onlyResource(template, 'Microsoft.KeyVault/vaults');
 
-  test('authorizes with Azure RBAC, keeps deleted secrets recoverable and cannot be purged early', () => {
-    expect(vault.resource.properties).toMatchObject({ enableRbacAuthorization: true, enableSoftDelete: true, enablePurgeProtection: true });
+  test('authorizes with Azure RBAC and keeps deleted secrets recoverable', () => {
+    expect(vault.resource.properties).toMatchObject({ enableRbacAuthorization: true, enableSoftDelete: true });
     expect(vault.resource.properties?.accessPolicies ?? []).toEqual([]);
+  });
+
+  // With purge protection and 90 days, `azd down` then `azd up` in the same environment failed for 90 days: the name
+  // stays taken and `azd down --purge` skips purge-protected vaults. By default (non-production) the vault can be
+  // purged by `azd down` and is kept 7 days otherwise; production turns purge protection on, and it is never sent
+  // as false, which a vault that has it would refuse.
+  test('survives azd down and up: 7 days and purgeable by default, purge protection for production', () => {
+    const evaluated = (parameters: Record<string, unknown>) => {
+      const evaluator = evaluatorFor(vault.deployment, { environmentName: 'dev', location: 'eastus', ...parameters });
+      return evaluator.instances(vault.resource, (r) => ({
+        retention: r.properties.softDeleteRetentionInDays,
+        purgeProtection: r.properties.enablePurgeProtection,
+      }))[0];
+    };
+    expect(template.parameters?.keyVaultSoftDeleteRetentionInDays).toMatchObject({ defaultValue: 7, minValue: 7, maxValue: 90 });
+    expect(evaluated({})).toEqual({ retention: 7, purgeProtection: null });
+    expect(evaluated({ keyVaultPurgeProtection: true, keyVaultSoftDeleteRetentionInDays: 90 })).toEqual({
+      retention: 90,
+      purgeProtection: true,
+    });
   });
 
   test('creates each Twilio secret only when its secure parameter is given', () => {
@@ -210,7 +231,39 @@ describe('Key Vault', () => {
   });
 });
 
+describe('location', () => {
+  const allowed = (template.parameters?.location?.allowedValues ?? []) as string[];
+
+  test('is one of the regions that offer Flex Consumption, so no other region fails at plan creation', () => {
+    expect(allowed.length).toBeGreaterThan(20);
+    for (const region of ['eastus', 'westeurope', 'swedencentral', 'australiaeast']) expect(allowed).toContain(region);
+    // Regions without Flex Consumption, and the canary region ordinary subscriptions cannot deploy to.
+    for (const region of ['westindia', 'qatarcentral', 'eastus2euap']) expect(allowed).not.toContain(region);
+    for (const region of allowed) expect(region).toMatch(/^[a-z0-9]+$/);
+  });
+
+  test("names the list's source and date beside it", () => {
+    const bicep = readFileSync(join(repoRoot, 'infra', 'main.bicep'), 'utf8');
+    const comment = bicep.slice(0, bicep.indexOf('param location string'));
+    expect(comment).toMatch(/Azure-Samples\/functions-quickstart-dotnet-azd, infra\/main\.bicep, \d{4}-\d{2}-\d{2}/);
+    expect(comment).toContain('az functionapp list-flexconsumption-locations');
+  });
+});
+
 describe('monitoring', () => {
+  test('the workspace takes an optional daily cap; none by default', () => {
+    const workspace = onlyResource(template, 'Microsoft.OperationalInsights/workspaces');
+    const cap = (logDailyCapGb?: string) =>
+      evaluatorFor(workspace.deployment, {
+        environmentName: 'dev',
+        location: 'eastus',
+        ...(logDailyCapGb === undefined ? {} : { logDailyCapGb }),
+      }).instances(workspace.resource, (r) => r.properties.workspaceCapping.dailyQuotaGb)[0];
+    expect(cap()).toBe(-1);
+    expect(cap('0.5')).toBe(0.5);
+    expect(cap('2')).toBe(2);
+  });
+
   test('Application Insights and Log Analytics accept Entra ID authentication only', () => {
     const insights = onlyResource(template, 'Microsoft.Insights/components').resource;
     expect(insights.properties?.DisableLocalAuth).toBe(true);
@@ -223,6 +276,7 @@ describe('monitoring', () => {
 describe('role assignments', () => {
   const ROLES = {
     storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+    storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
     storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
     storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
     storageTableDataReader: '76199698-9eea-4c19-bc75-cec21354c6b6',
@@ -234,6 +288,7 @@ describe('role assignments', () => {
   const STORAGE = 'Microsoft.Storage/storageAccounts';
   const VAULT = 'Microsoft.KeyVault/vaults';
   const INSIGHTS = 'Microsoft.Insights/components';
+  const CONTAINER = 'Microsoft.Storage/storageAccounts/blobServices/containers';
 
   const identityModule = moduleCreating(template, 'Microsoft.ManagedIdentity/userAssignedIdentities');
   const APP = `[reference('${identityModule}').outputs.principalId.value]`;
@@ -250,6 +305,8 @@ describe('role assignments', () => {
     { who: USER, role: ROLES.storageQueueDataContributor, on: STORAGE },
     { who: USER, role: ROLES.storageTableDataReader, on: STORAGE },
     { who: USER, role: ROLES.keyVaultSecretsOfficer, on: VAULT },
+    // Uploads audio with `az storage blob upload --auth-mode login`: the audio container, nothing else.
+    { who: USER, role: ROLES.storageBlobDataContributor, on: CONTAINER },
   ];
 
   /** The expression a module receives as the name of the resource of this type that main.bicep creates. */
@@ -260,7 +317,10 @@ describe('role assignments', () => {
   }
 
   const assignments = createdResources(template, 'Microsoft.Authorization/roleAssignments').map(({ resource, deployment }) => {
-    const scope = /^\[resourceId\('([^']+)', parameters\('([^']+)'\)\)\]$/.exec(resource.scope ?? '');
+    // A resource, or a container: resourceId(type, account, 'default', container).
+    const scope =
+      /^\[resourceId\('([^']+)', parameters\('([^']+)'\)\)\]$/.exec(resource.scope ?? '') ??
+      /^\[resourceId\('([^']+)', parameters\('[^']+'\), 'default', parameters\('([^']+)'\)\)\]$/.exec(resource.scope ?? '');
     const role = /^\[subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', '([0-9a-f-]{36})'\)\]$/.exec(
       resource.properties?.roleDefinitionId,
     );
@@ -282,7 +342,9 @@ describe('role assignments', () => {
 
   test('each is scoped to the very resource main.bicep creates, not to the resource group', () => {
     for (const a of assignments) {
-      expect({ role: a.role, scope: a.scopeTargetName }).toEqual({ role: a.role, scope: nameOfCreated(a.on!) });
+      // The one container role: on the container AUDIO_CONTAINER names.
+      const created = a.on === CONTAINER ? "[parameters('audioContainerName')]" : nameOfCreated(a.on!);
+      expect({ role: a.role, scope: a.scopeTargetName }).toEqual({ role: a.role, scope: created });
     }
   });
 

@@ -91,7 +91,7 @@ test('every log line and event of a message carries the id of its acceptance; a 
   expect(callback.status).toBe(204);
   await rowWithStatus(key, 'delivered');
   // The re-check queued by the send comes OUTBOUND_RECONCILE_AFTER_SECONDS later and finds the row final.
-  await logEntry(key, /already final/, 'status-check');
+  await logEntry(key, /^already-final$/, 'status-check');
   // The retry's queue message: deferred while the first send held the row, then a duplicate of it.
   await logEntry(key, /^duplicate$/);
   const events = await eventsFor(key, ['accepted', 'sent', 'delivered']);
@@ -100,7 +100,7 @@ test('every log line and event of a message carries the id of its acceptance; a 
   const retryLine = lines.find((l) => l.event === 'outbound-accept' && l.correlationId !== caller);
   expect(retryLine).toMatchObject({
     producer: 'http',
-    outcome: 'already accepted: queued again under the first acceptance',
+    outcome: 'queued-again',
     correlationId: expect.stringMatching(TRACE_ID),
     messageCorrelationId: caller,
   });
@@ -111,7 +111,7 @@ test('every log line and event of a message carries the id of its acceptance; a 
       'outbound: sent',
       'outbound: duplicate',
       'status-callback: applied',
-      'status-check: already final',
+      'status-check: already-final',
     ]),
   );
   for (const line of path) expect(line).toMatchObject({ correlationId: caller });

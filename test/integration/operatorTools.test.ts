@@ -202,6 +202,31 @@ describe('npm run simulate: signed requests as Twilio sends them', () => {
     await expect(optOuts.getEntity(scope, '+15550103003')).resolves.toMatchObject({ keyword: 'STOP' });
   });
 
+  test('a status for a key carries the SID its ledger row holds, so the row moves on and no second send is recorded', async () => {
+    await enqueue({ type: 'sms', to: '+15550104004', body: 'status by key', idempotencyKey: 'simulate-status-1' });
+    const sent = await rowWithStatus('simulate-status-1', 'sent');
+    const result = await cli('simulate.js', [
+      'status',
+      '--key',
+      'simulate-status-1',
+      '--message-status',
+      'delivered',
+      '--send-to',
+      rig.host.baseUrl,
+    ]);
+    expect(result.stdout).toMatch(/^POST \/api\/status -> 204/);
+    const row = await rowWithStatus('simulate-status-1', 'delivered');
+    expect([row.sid, row.duplicateSids]).toEqual([sent.sid, undefined]);
+  });
+
+  test('a status for a key the ledger does not know is a usage error that says so', async () => {
+    const result = await cli('simulate.js', ['status', '--key', 'no-such-key', '--send-to', rig.host.baseUrl]);
+    expect((result as { code?: number }).code).toBe(2);
+    expect(result.stderr.split('\n')[0]).toBe(
+      'No outbound message with key no-such-key in the ledger (npm run send prints the key it used).',
+    );
+  });
+
   test('a Debugger alert reaches /api/twilio-alerts', async () => {
     const { stdout } = await cli('simulate.js', ['alert', '--error-code', '11205', '--send-to', rig.host.baseUrl]);
     expect(stdout).toMatch(/POST \/api\/twilio-alerts -> 204/);
@@ -294,6 +319,20 @@ describe('npm run doctor and npm run point-numbers, against Prism and Azurite', 
     expect(result.stdout).toMatch(/queue operator-it\s+FAIL\s+storage unreachable/);
     expect((result as { code?: number }).code).toBe(1);
   }, 60_000);
+
+  test("doctor without Twilio credentials checks against the offline mock, says so, and counts the mock's credentials", async () => {
+    const offline = { TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '', TWILIO_API_BASE_URL: '', KEY_VAULT_URL: '' };
+    const mockPort = new URL(rig.env.TWILIO_API_BASE_URL).port;
+    // The table wraps long cells: read it with its whitespace folded.
+    const table = async (...args: string[]) => (await cli('doctor.js', args, offline)).stdout.replace(/\s+/g, ' ');
+    const up = await table('--mock-port', mockPort);
+    expect(up).toMatch(/Twilio credentials ok offline mock: the test account AC…0000 fetched from http:\/\/127.0.0.1:\d+ \(Prism/);
+    expect(up).not.toMatch(/TWILIO_ACCOUNT_SID is missing|network path to Twilio/);
+    const down = await table('--mock-port', '9');
+    expect(down).toMatch(/Twilio credentials FAIL no Twilio credentials are set, and the offline mock at/);
+    expect(down).toContain('http://127.0.0.1:9 did not answer');
+    expect(down).toMatch(/Start the app \(npm start\), which runs the offline mock/);
+  });
 
   test('doctor fails a bad setting before anything else', async () => {
     const result = await cli('doctor.js', [], { ...env, VOICE_MODE: 'karaoke' });

@@ -136,10 +136,7 @@ describe('channels, templates and options reach Twilio under the names it expect
     );
     expect((await signedPost('/api/status?key=amd-1', amd)).status).toBe(204);
     expect(updates()).toHaveLength(1);
-    expect(logEntries('amd-1', 'amd').map((e) => e.outcome)).toEqual([
-      'recorded; the message for machines is playing',
-      'ignored: already recorded, or another call',
-    ]);
+    expect(logEntries('amd-1', 'amd').map((e) => e.outcome)).toEqual(['machine-message-playing', 'ignored']);
   });
 
   test('a person who answers keeps hearing what the call says to people', async () => {

@@ -101,17 +101,91 @@ test('without func or Twilio credentials it creates local settings, starts the P
     await queue.sendMessage(JSON.stringify({ type: 'sms', to: '+15551234567', body: 'from npm start' }));
     await until(() => /Executed 'outbound' \(Succeeded/.test(run.output()), run.output);
 
-    // No WEBHOOK_BASE_URL here: a call whose url is a path of this app cannot be placed, and every way in says so at once.
+    // No WEBHOOK_BASE_URL set: with the offline mock it is the local host's URL (the banner says so), so a call whose
+    // url is a path of this app is placed, from POST /api/outbound and from npm run send alike.
+    expect(run.output()).toContain(`WEBHOOK_BASE_URL: http://localhost:${port} (not set: the local host`);
     const relative = { type: 'call', to: '+15551234567', url: '/api/message?Message=Hi' };
     const post = await postJson(`http://localhost:${port}/api/outbound`, relative);
-    expect(post.status).toBe(422);
-    expect(post.body).toMatchObject({ setting: 'WEBHOOK_BASE_URL', reason: expect.stringMatching(/WEBHOOK_BASE_URL is not set/) });
+    expect(post).toMatchObject({ status: 202, body: { status: 'accepted' } });
     const cli = await send(appRoot, { OUTBOUND_QUEUE: 'start-outbound' }, 'call', '+15551234567', '--url', '/api/message?Message=Hi');
-    expect(cli.code).toBe(2);
-    expect(cli.stderr).toMatch(/Not enqueued: .*WEBHOOK_BASE_URL is not set/);
+    expect(cli).toMatchObject({ code: 0, stdout: expect.stringContaining('Enqueued call') });
+    // docs/outbound.md's answering-machine example, as written: it needs WEBHOOK_BASE_URL (the AMD callback), which
+    // the offline mock's default gives it.
+    const example = /^npm run send -- call .*--machine-say.*$/m.exec(readFileSync(join(repoRoot, 'docs', 'outbound.md'), 'utf8'))![0];
+    const args = [...example.slice('npm run send -- '.length).matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
+    expect(await send(appRoot, { OUTBOUND_QUEUE: 'start-outbound' }, ...args)).toMatchObject({ code: 0 });
   } finally {
     await stop(run.child);
   }
+});
+
+describe('offline, the mock moves each message on as Twilio would, and npm run events shows it', () => {
+  let appRoot: string;
+  let port: number;
+  let run: ReturnType<typeof runStart>;
+  // Signature checks on (the default): the mock signs its callbacks as Twilio does.
+  const env = { OUTBOUND_QUEUE: 'life-outbound', OUTBOUND_LEDGER: 'lifeledger', EVENTS_QUEUE: 'life-events' };
+  const row = (key: string) => getJson(`http://localhost:${port}/api/outbound/${key}`);
+  const events = async (...args: string[]) =>
+    promisify(execFile)(process.execPath, [join(repoRoot, 'build', 'events.js'), ...args], {
+      cwd: appRoot,
+      env: { PATH: process.env.PATH, AzureWebJobsStorage: azurite.connectionString, ...env },
+    });
+
+  beforeAll(async () => {
+    appRoot = freshAppRoot();
+    port = await freePort();
+    run = runStart(appRoot, { DEVHOST_IGNORE_FUNC: '1', ...env }, ['--port', String(port), '--mock-port', String(await freePort())]);
+    await until(() => run.output().includes('Host started'), run.output, 60_000);
+  }, 90_000);
+  afterAll(async () => {
+    await stop(run.child);
+  });
+
+  test('an SMS sent with npm run send goes sent, then delivered, with an event for each, without simulate', async () => {
+    expect((await send(appRoot, env, 'sms', '+15551234567', 'hello', '--key', 'life-sms-1')).code).toBe(0);
+    await until(async () => (await row('life-sms-1')).body.status === 'delivered', run.output);
+    expect((await row('life-sms-1')).body).toMatchObject({ sid: expect.stringMatching(/^SM/) });
+    expect((await row('life-sms-1')).body.duplicateSids).toBeUndefined();
+    expect(run.output()).not.toMatch(/status callback .* -> \d/);
+
+    const lines = (await events('--once')).stdout.trim().split('\n');
+    const statuses = lines.filter((l) => l.includes('twilio.outbound.status')).map((l) => l.split(/\s+/)[2]);
+    expect(statuses).toEqual(expect.arrayContaining(['sent', 'delivered']));
+    expect(lines.every((l) => /^\S+ {2}twilio\.\S+.* {2}subject=\S+ {2}id=\S+$/.test(l))).toBe(true);
+    // It only peeked: the events are still there, and --json gives the CloudEvents themselves.
+    const raw = (await events('--once', '--json')).stdout.trim().split('\n');
+    expect(raw).toHaveLength(lines.length);
+    expect(raw.map((l) => (JSON.parse(l) as { specversion: string }).specversion)).toEqual(raw.map(() => '1.0'));
+    // --consume takes them off the queue.
+    expect((await events('--once', '--consume')).stdout.trim().split('\n')).toHaveLength(lines.length);
+    expect((await events('--once')).stdout).toBe('');
+  });
+
+  test("docs/local-development.md's local POST /api/outbound example runs as written, and its message is delivered", async () => {
+    const page = readFileSync(join(repoRoot, 'docs', 'local-development.md'), 'utf8');
+    const block = /Send a message as any Azure service would[\s\S]*?```sh\n([\s\S]*?)```/.exec(page)![1];
+    const curls = block
+      .split('\n')
+      .filter((line) => line.startsWith('curl '))
+      .map((line) => line.replace(/\s+#.*$/, '').replaceAll('localhost:7071', `localhost:${port}`));
+    expect(curls).toHaveLength(2);
+    const sh = (command: string) => promisify(execFile)('sh', ['-c', `${command} --silent --show-error`]);
+    expect(JSON.parse((await sh(curls[0])).stdout)).toMatchObject({ key: 'hello-1', status: 'accepted' });
+    await until(async () => (JSON.parse((await sh(curls[1])).stdout) as { status: string }).status === 'delivered', run.output);
+  });
+
+  test("a call is completed by the mock's status callback", async () => {
+    expect((await send(appRoot, env, 'call', '+15551234567', '--say', 'hi', '--key', 'life-call-1')).code).toBe(0);
+    await until(async () => (await row('life-call-1')).body.status === 'delivered', run.output);
+  });
+
+  test("Twilio's test number that cannot be routed fails the message with Twilio's error code", async () => {
+    expect((await send(appRoot, env, 'sms', '+15005550002', 'nowhere', '--key', 'life-sms-fail')).code).toBe(0);
+    await until(async () => ['failed', 'rejected'].includes((await row('life-sms-fail')).body.status as string), run.output);
+    expect((await row('life-sms-fail')).body).toMatchObject({ errorCode: 21612 });
+    expect(run.output()).toContain('Twilio cannot route to this number. (a Twilio test number)');
+  });
 });
 
 describe('the local setup of docs/local-development.md: npm start with WEBHOOK_BASE_URL and the offline mock', () => {

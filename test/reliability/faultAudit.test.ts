@@ -56,9 +56,9 @@ describe('the fault audit', () => {
     const line = (entry: Record<string, unknown>) =>
       `[outboundPost] ${JSON.stringify({ key: 'k1', ...entry })}`.replace('{"key"', '{"event":"outbound-accept","key"');
     const output = [
-      line({ correlationId: c, outcome: 'failed: could not accept' }),
+      line({ correlationId: c, outcome: 'failed' }),
       line({ correlationId: a, outcome: 'accepted' }),
-      line({ correlationId: b, messageCorrelationId: a, outcome: 'already accepted: queued again under the first acceptance' }),
+      line({ correlationId: b, messageCorrelationId: a, outcome: 'queued-again' }),
       `[outbound] ${JSON.stringify({ event: 'outbound', key: 'k1', correlationId: a, producerCorrelationId: b, outcome: 'duplicate' })}`,
     ].join('\n');
     expect(lineCorrelationIds(output)).toEqual(new Map([['k1', [a, a, a]]]));
@@ -84,13 +84,13 @@ describe('the fault audit', () => {
   test("an acceptance that ended rejected is a finished path: the key's next acceptance may take its own id", () => {
     const [a, b] = ['a', 'b'].map((x) => x.repeat(32));
     const send = (id: string, outcome: string) => JSON.stringify({ event: 'outbound', key: 'k1', correlationId: id, outcome });
-    const rejectedThenAgain = [send(a, 'will retry'), send(a, 'rejected'), send(b, 'rejected')].join('\n');
+    const rejectedThenAgain = [send(a, 'will-retry'), send(a, 'rejected'), send(b, 'rejected')].join('\n');
     expect(lineCorrelationIds(rejectedThenAgain)).toEqual(new Map([['k1', [b]]]));
     // An id overwritten while the first acceptance was still under way (it retried, it was not rejected) is a split.
-    const overwritten = [send(a, 'will retry'), send(b, 'sent')].join('\n');
+    const overwritten = [send(a, 'will-retry'), send(b, 'sent')].join('\n');
     expect(lineCorrelationIds(overwritten)).toEqual(new Map([['k1', [a, b]]]));
     // So is one that comes back after the rejection.
-    const interleaved = [send(a, 'rejected'), send(b, 'will retry'), send(a, 'duplicate')].join('\n');
+    const interleaved = [send(a, 'rejected'), send(b, 'will-retry'), send(a, 'duplicate')].join('\n');
     expect(new Set(lineCorrelationIds(interleaved).get('k1'))).toEqual(new Set([a, b]));
   });
 

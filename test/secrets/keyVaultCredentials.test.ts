@@ -201,7 +201,7 @@ test('a missing secret fails with an error naming the vault and the secret', asy
 
   expect(error).toBeInstanceOf(SecretNotFoundError);
   expect(error.message).toBe(
-    `Key Vault ${chain.vault.url} has no secret named twilio-auth-token. Add it: az keyvault secret set --vault-name twilio-kv --name twilio-auth-token --value <value> --output none`,
+    `Key Vault ${chain.vault.url} has no secret named twilio-auth-token. Add it: az keyvault secret set --vault-name twilio-kv --name twilio-auth-token --file <file holding only the value> --output none`,
   );
 });
 

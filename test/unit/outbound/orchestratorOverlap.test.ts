@@ -299,13 +299,13 @@ describe('a re-check that arrives before the send has written sent', () => {
     expect(first.check).toMatchObject({ statusCheck: { key: 'k-1', check: 1 } });
     // The queued check runs now (its delay passed) while the sent write is still under way.
     await deliverOutbound(fake.io, first.check, { id: 'check-1', dequeueCount: 1 }, (entry) => fake.log.push(entry));
-    expect(fake.log.at(-1)).toMatchObject({ event: 'status-check', outcome: 'the send is not recorded yet, will check again', next: 2 });
+    expect(fake.log.at(-1)).toMatchObject({ event: 'status-check', outcome: 'send-not-recorded', next: 2 });
     written.open();
     await delivery;
     const second = fake.queue.statusChecks.at(-1)!;
     expect(second.check).toMatchObject({ statusCheck: { key: 'k-1', check: 2 } });
     await deliverOutbound(fake.io, second.check, { id: 'check-2', dequeueCount: 1 }, (entry) => fake.log.push(entry));
     expect(fake.twilio.fetches).toBe(1);
-    expect(fake.log.at(-1)).toMatchObject({ event: 'status-check', check: 2, outcome: 'still sent, will check again', next: 3 });
+    expect(fake.log.at(-1)).toMatchObject({ event: 'status-check', check: 2, outcome: 'still-sent', next: 3 });
   });
 });

@@ -14,7 +14,7 @@ import type { OutboundMessage } from '../../../shared/outbound/schema';
 import type { TwilioResource, TwilioStatus } from '../../../shared/outbound/twilioApi';
 import type { StatusCheckMessage } from '../../../shared/outbound/statusCheck';
 import type { CloudEvent, OutboundStatusData } from '../../../shared/events/cloudEvent';
-import type { EventSink } from '../../../shared/events/outbox';
+import { EventsUnavailableError, type EventSink } from '../../../shared/events/outbox';
 
 /**
  * The ledger's rows with ETags, as Table storage keeps them, under the real ETag loop (applyTransition): a create
@@ -184,9 +184,12 @@ export class RecordingEventSink implements EventSink {
   readonly published: CloudEvent[] = [];
   /** When set, the next publish throws ProcessDied instead (the process dies as it publishes). */
   dieOnNextPublish = false;
+  /** When set, every publish fails as the real sink does when the queue or topic is down. */
+  unavailable = false;
 
   async publish(events: CloudEvent[]): Promise<void> {
     await Promise.resolve();
+    if (this.unavailable) throw new EventsUnavailableError('events queue unavailable (fake)');
     if (this.dieOnNextPublish) {
       this.dieOnNextPublish = false;
       throw new ProcessDied('killed while publishing');
