@@ -1,6 +1,6 @@
 // Where events go: the storage queue and, optionally, an Event Grid topic.
 import { declareSettings, SettingsError } from '../platform/declareSettings';
-import { queueName, url } from '../platform/settingParsers';
+import { fetchedUrl, queueName } from '../platform/settingParsers';
 import { webhookSettings } from '../webhook/webhookSettings';
 
 export const eventsSettings = declareSettings(
@@ -16,7 +16,7 @@ export const eventsSettings = declareSettings(
     EVENT_GRID_TOPIC_ENDPOINT: {
       description: "Optional Event Grid topic endpoint (https) that also gets every event, sent with the app's identity.",
       deployed: true,
-      parser: url,
+      parser: fetchedUrl,
     },
   },
   (values, { env, of }) => {

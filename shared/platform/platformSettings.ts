@@ -1,7 +1,7 @@
 // The platform's own settings: storage, Key Vault, the app's identity and the environment it runs in.
 import { SettingsError } from './declareSettings';
 import { declareSettings } from './declareSettings';
-import { positiveInt, text, url } from './settingParsers';
+import { fetchedUrl, positiveInt, text } from './settingParsers';
 
 export type StorageConnection =
   | { kind: 'connectionString'; connectionString: string }
@@ -20,7 +20,7 @@ export const platformSettings = declareSettings(
     KEY_VAULT_URL: {
       description: 'Key Vault holding the Twilio credentials. Unset: the TWILIO_* credential settings are used.',
       deployed: true,
-      parser: url,
+      parser: fetchedUrl,
     },
     AZURE_CLIENT_ID: {
       description: 'Client ID of the user-assigned managed identity used for Key Vault and storage in Azure.',

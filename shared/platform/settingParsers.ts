@@ -10,6 +10,12 @@ export function parser<T>(format: string, parse: (value: string, name: string) =
 /** Free text. */
 export const text = parser('text', (value) => value);
 
+/** An identifier such as a number or a SID: placeholders (<...>, ..., XXXX) are refused. */
+export const identifier = parser('text', (value, name) => {
+  refusePlaceholders(value, name, { realHost: false });
+  return value;
+});
+
 /** A Twilio credential: an App Service Key Vault reference left unresolved is reported as such, never echoed. */
 export const credential = parser('text (a secret)', (value, name) => {
   if (/^@Microsoft\.KeyVault\(/i.test(value)) {
@@ -34,19 +40,55 @@ export const positiveInt = parser('positive whole number', (value, name) => {
   return parsed;
 });
 
-/** An absolute http(s) URL, without its trailing slashes. */
-export const url = parser('http(s) URL', (value, name) => {
-  let parsed: URL;
+/** A value copied from the docs without filling it in: <app>, ..., XXXX. */
+const PLACEHOLDER = /<[^<>]*>|\.\.\.|\u2026|XXXX/;
+/** The documentation hosts (RFC 2606), which never serve a real app. */
+const EXAMPLE_HOST = /(^|\.)example\.(com|org|net)$/i;
+
+/** The placeholder in a number or URL, or undefined. */
+export function placeholderIn(value: string): string | undefined {
+  return PLACEHOLDER.exec(value)?.[0];
+}
+
+/** Refuses a placeholder, and with `realHost` a documentation host, in an http(s) URL someone will fetch. */
+export function refusePlaceholders(value: string, name: string, options: { realHost: boolean; what?: string }): void {
+  const what = options.what ? `${options.what} ` : '';
+  const placeholder = placeholderIn(value);
+  if (placeholder !== undefined)
+    throw new SettingsError(name, `${what}holds the placeholder "${placeholder}": replace it with the real value`);
+  if (!options.realHost) return;
+  let host: string | undefined;
   try {
-    parsed = new URL(value);
+    host = new URL(value).hostname;
   } catch {
-    throw new SettingsError(name, `is not a valid absolute URL: "${value}"`);
+    return;
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new SettingsError(name, `must be an http(s) URL: "${value}"`);
-  return value.replace(/\/+$/, '');
-});
+  if (EXAMPLE_HOST.test(host))
+    throw new SettingsError(name, `${what}points at ${host}, a documentation placeholder that serves nothing: use the real host`);
+}
+
+function httpUrl(realHost: boolean) {
+  return parser(realHost ? 'http(s) URL (a real host)' : 'http(s) URL', (value, name) => {
+    refusePlaceholders(value, name, { realHost });
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      throw new SettingsError(name, `is not a valid absolute URL: "${value}"`);
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new SettingsError(name, `must be an http(s) URL: "${value}"`);
+    return value.replace(/\/+$/, '');
+  });
+}
+
+/** An absolute http(s) URL, without its trailing slashes. Placeholders (<app>, ..., XXXX) are refused. */
+export const url = httpUrl(false);
+
+/** An http(s) URL the app or Twilio fetches: also refuses the documentation hosts example.com, .org and .net. */
+export const fetchedUrl = httpUrl(true);
 
 export const e164 = parser('E.164 number, e.g. +14155550100', (value, name) => {
+  refusePlaceholders(value, name, { realHost: false });
   if (!isE164(value)) throw new SettingsError(name, `must be an E.164 phone number such as +14155550100, got "${value}"`);
   return value;
 });

@@ -2,9 +2,11 @@
 // URL, the default senders and the numbers the operator tools manage.
 import { isE164 } from '../phone';
 import { declareSettings, SettingsError } from './declareSettings';
-import { credential, list, text, url } from './settingParsers';
+import { refusePlaceholders } from './settingParsers';
+import { credential, fetchedUrl, identifier, list } from './settingParsers';
 
 const phoneNumberOrSid = (entry: string, name: string): string => {
+  refusePlaceholders(entry, name, { realHost: false });
   if (!isE164(entry) && !/^PN[0-9a-fA-F]{32}$/.test(entry)) {
     throw new SettingsError(
       name,
@@ -43,13 +45,13 @@ export const twilioSettings = declareSettings(
     TWILIO_API_BASE_URL: {
       description: 'Overrides https://api.twilio.com, e.g. a local Prism mock. Leave unset in production.',
       deployed: false,
-      parser: url,
+      parser: fetchedUrl,
     },
-    TWILIO_FROM_NUMBER: { description: 'Default E.164 sender for outbound SMS and calls.', deployed: true, parser: text },
+    TWILIO_FROM_NUMBER: { description: 'Default E.164 sender for outbound SMS and calls.', deployed: true, parser: identifier },
     TWILIO_MESSAGING_SERVICE_SID: {
       description: 'Default Messaging Service (MG...) for outbound SMS; used when no from number is given.',
       deployed: true,
-      parser: text,
+      parser: identifier,
     },
     TWILIO_PHONE_NUMBERS: {
       description: 'Twilio numbers (E.164 or PN... SIDs) that `npm run point-numbers` points at this app and `npm run doctor` checks.',
@@ -59,7 +61,7 @@ export const twilioSettings = declareSettings(
     TWILIO_FALLBACK_URL: {
       description: "Twilio's fallback URL for the numbers, used when the app cannot answer. Unset: a twimlet that apologises and hangs up.",
       deployed: false,
-      parser: url,
+      parser: fetchedUrl,
     },
   },
   (values) => ({

@@ -4,7 +4,7 @@ import { clientIdentities } from '../calling/callingSettings';
 import { hoursSettings } from '../hours/hoursSettings';
 import { isE164 } from '../phone';
 import { declareSettings, SettingsError } from '../platform/declareSettings';
-import { e164, oneOf, parser, positiveInt } from '../platform/settingParsers';
+import { e164, oneOf, parser, positiveInt, refusePlaceholders } from '../platform/settingParsers';
 import { VOICE_MODES, type VoiceMode } from './voiceModes';
 
 /** Applied in code, not as a default: infra deploys VOICE_GREETING empty unless given. */
@@ -22,7 +22,7 @@ const menuOptions = parser('JSON object: digits to an E.164 number or URL, or to
   const fail = (problem: string) =>
     new SettingsError(
       name,
-      `${problem}, e.g. {"1":"+14155550100","2":{"to":"https://example.com/twiml","keywords":["opening hours","hours"]}}`,
+      `${problem}, e.g. {"1":"+14155550100","2":{"to":"https://calls.contoso.com/hours","keywords":["opening hours","hours"]}}`,
     );
   let parsed: unknown;
   try {
@@ -44,6 +44,7 @@ const menuOptions = parser('JSON object: digits to an E.164 number or URL, or to
     if (typeof target !== 'string' || !(isE164(target) || /^https?:\/\/\S+$/i.test(target))) {
       throw fail(`option ${digits} must be an E.164 number or an http(s) URL`);
     }
+    if (!isE164(target)) refusePlaceholders(target, name, { realHost: true, what: `option ${digits}` });
     const keywords = option.keywords ?? [];
     if (!Array.isArray(keywords) || keywords.some((k) => typeof k !== 'string' || !/[\p{L}\p{N}]/u.test(k) || k.length > 100)) {
       throw fail(`option ${digits} keywords must be a list of words or phrases`);

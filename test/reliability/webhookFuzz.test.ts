@@ -128,7 +128,7 @@ beforeAll(async () => {
     OUTBOUND_QUEUE: 'fuzz-outbound',
     OPTOUT_TABLE: 'fuzzoptouts',
     VOICE_MODE: 'menu',
-    VOICE_MENU_OPTIONS: '{"1":{"to":"+14155550100","keywords":["sales"]},"2":"https://example.com/hours"}',
+    VOICE_MENU_OPTIONS: '{"1":{"to":"+14155550100","keywords":["sales"]},"2":"https://ivr.contoso.com/hours"}',
     // Closed half the week, so both modes meet the fuzz; the closed one is the queue.
     VOICE_HOURS: 'Mon-Wed 00:00-24:00; Thu 00:00-12:00',
     VOICE_CLOSED_MODE: 'queue',

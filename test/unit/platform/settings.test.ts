@@ -119,19 +119,19 @@ describe('settings', () => {
     test('a full voice and SMS configuration is read', () => {
       const s = parseSettings({
         ...base,
-        VOICE_GREETING: 'https://example.com/hello.mp3',
+        VOICE_GREETING: 'https://ivr.contoso.com/hello.mp3',
         VOICE_MODE: 'Menu',
         VOICE_FORWARD_TO: '+14155550100',
-        VOICE_MENU_OPTIONS: '{"1":"+14155550101","22":"https://example.com/twiml"}',
+        VOICE_MENU_OPTIONS: '{"1":"+14155550101","22":"https://ivr.contoso.com/twiml"}',
         VOICEMAIL_NOTIFY: '+14155550102',
         SMS_AUTO_REPLY: 'Thanks {from}',
         SMS_FORWARD_TO: '+14155550103',
       });
       expect(s.voice).toMatchObject({
-        greeting: 'https://example.com/hello.mp3',
+        greeting: 'https://ivr.contoso.com/hello.mp3',
         mode: 'menu',
         forwardTo: '+14155550100',
-        menuOptions: { '1': { to: '+14155550101', keywords: [] }, '22': { to: 'https://example.com/twiml', keywords: [] } },
+        menuOptions: { '1': { to: '+14155550101', keywords: [] }, '22': { to: 'https://ivr.contoso.com/twiml', keywords: [] } },
         voicemailNotify: '+14155550102',
         clientIdentities: [],
       });
@@ -242,11 +242,11 @@ describe('call handling settings', () => {
   test('menu options may carry keywords next to the old plain targets', () => {
     const { menuOptions } = parseSettings({
       ...base,
-      VOICE_MENU_OPTIONS: '{"1":{"to":"+14155550100","keywords":["sales"," buy "]},"2":"https://example.com/hours"}',
+      VOICE_MENU_OPTIONS: '{"1":{"to":"+14155550100","keywords":["sales"," buy "]},"2":"https://ivr.contoso.com/hours"}',
     }).voice;
     expect(menuOptions).toEqual({
       '1': { to: '+14155550100', keywords: ['sales', 'buy'] },
-      '2': { to: 'https://example.com/hours', keywords: [] },
+      '2': { to: 'https://ivr.contoso.com/hours', keywords: [] },
     });
   });
 
@@ -381,5 +381,55 @@ describe('settings declarations', () => {
       'Setting D must be a positive whole number',
     );
     expect(composeSettings([devOnly], { D: ' ' })).toEqual({ d: undefined });
+  });
+});
+
+describe('placeholders copied from the docs', () => {
+  test.each([
+    ['VOICE_MENU_OPTIONS', '{"1":"https://<app>/api/queue?Name=support"}', /VOICE_MENU_OPTIONS option 1 holds the placeholder "<app>"/],
+    [
+      'VOICE_MENU_OPTIONS',
+      '{"1":"https://example.com/twiml"}',
+      /VOICE_MENU_OPTIONS option 1 points at example\.com, a documentation placeholder/,
+    ],
+    ['VOICE_GREETING', 'https://www.example.org/hello.mp3', /VOICE_GREETING points at www\.example\.org/],
+    ['VOICE_HOLD_MUSIC', 'https://<storage>.blob.core.windows.net/music.mp3', /VOICE_HOLD_MUSIC holds the placeholder "<storage>"/],
+    ['WEBHOOK_BASE_URL', 'https://<app>.azurewebsites.net', /WEBHOOK_BASE_URL holds the placeholder "<app>"/],
+    ['WEBHOOK_BASE_URL', 'https://func-....azurewebsites.net', /WEBHOOK_BASE_URL holds the placeholder "..."/],
+    ['KEY_VAULT_URL', 'https://example.net', /KEY_VAULT_URL points at example\.net/],
+    [
+      'EVENT_GRID_TOPIC_ENDPOINT',
+      'https://<topic>.westeurope-1.eventgrid.azure.net/api/events',
+      /EVENT_GRID_TOPIC_ENDPOINT holds the placeholder "<topic>"/,
+    ],
+    ['TWILIO_FALLBACK_URL', 'https://fallback.example.com/sorry', /TWILIO_FALLBACK_URL points at fallback\.example\.com/],
+    ['VOICE_FORWARD_TO', '+1415555XXXX', /VOICE_FORWARD_TO holds the placeholder "XXXX"/],
+    ['VOICEMAIL_NOTIFY', '<your number>', /VOICEMAIL_NOTIFY holds the placeholder "<your number>"/],
+    ['TWILIO_FROM_NUMBER', '+1...', /TWILIO_FROM_NUMBER holds the placeholder "..."/],
+    ['TWILIO_MESSAGING_SERVICE_SID', 'MGXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX', /TWILIO_MESSAGING_SERVICE_SID holds the placeholder "XXXX"/],
+    ['TWILIO_PHONE_NUMBERS', '+14155550100, <number>', /TWILIO_PHONE_NUMBERS holds the placeholder "<number>"/],
+  ])('%s=%j stops the app, naming the setting', (name, value, message) => {
+    expect(() => parseSettings({ ...base, VOICEMAIL_NOTIFY: '+14155550102', [name]: value })).toThrow(message);
+  });
+
+  test('real values, the local defaults and spoken text pass', () => {
+    const s = parseSettings({
+      ...base,
+      WEBHOOK_BASE_URL: 'https://calls.example.com',
+      TWILIO_API_BASE_URL: 'http://127.0.0.1:4010',
+      KEY_VAULT_URL: 'https://kv-example.vault.azure.net/',
+      TWILIO_FROM_NUMBER: '+15005550006',
+      VOICE_GREETING: 'Thanks for calling... please hold.',
+      VOICE_MENU_OPTIONS: '{"1":"+15551234567","2":"https://ivr.contoso.com/hours"}',
+      VOICE_MODE: 'menu',
+    });
+    expect(s.webhookBaseUrl).toBe('https://calls.example.com');
+    expect(s.voice.greeting).toBe('Thanks for calling... please hold.');
+    expect(
+      parseSettings({
+        ...base,
+        ...JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'local.settings.sample.json'), 'utf8')).Values,
+      }).voice.mode,
+    ).toBe('message');
   });
 });

@@ -48,10 +48,12 @@ describe('the voice answer, many calls on one instance', () => {
     const call = voiceOf({
       VOICE_MODE: 'menu',
       VOICE_GREETING: 'Press 1 for sales, 2 for support.',
-      VOICE_MENU_OPTIONS: '{"1":"https://example.com/sales","2":"https://example.com/support"}',
+      VOICE_MENU_OPTIONS: '{"1":"https://ivr.contoso.com/sales","2":"https://ivr.contoso.com/support"}',
     });
-    expect(call({ Digits: '1' }).children).toEqual([{ name: 'Redirect', attrs: {}, text: 'https://example.com/sales', children: [] }]);
-    expect(call({ Digits: '2' }).children).toEqual([{ name: 'Redirect', attrs: {}, text: 'https://example.com/support', children: [] }]);
+    expect(call({ Digits: '1' }).children).toEqual([{ name: 'Redirect', attrs: {}, text: 'https://ivr.contoso.com/sales', children: [] }]);
+    expect(call({ Digits: '2' }).children).toEqual([
+      { name: 'Redirect', attrs: {}, text: 'https://ivr.contoso.com/support', children: [] },
+    ]);
     expect(call().children[0]).toMatchObject({ name: 'Gather' });
   });
 

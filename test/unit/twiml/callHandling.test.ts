@@ -157,7 +157,7 @@ describe('speech menus', () => {
     VOICE_MODE: 'menu',
     VOICE_GREETING: 'Say sales or press 1; say opening hours or press 2.',
     VOICE_MENU_OPTIONS:
-      '{"1":{"to":"+14155550100","keywords":["sales","buy"]},"2":{"to":"https://example.com/hours","keywords":["opening hours"]}}',
+      '{"1":{"to":"+14155550100","keywords":["sales","buy"]},"2":{"to":"https://ivr.contoso.com/hours","keywords":["opening hours"]}}',
   };
 
   test('with keywords the Gather listens for speech too, with the keywords as hints', () => {
@@ -172,7 +172,7 @@ describe('speech menus', () => {
 
   test('a spoken keyword chooses its option as the digits would', () => {
     expect(voice(menuEnv, { SpeechResult: 'What are your opening hours?' }).children).toEqual([
-      { name: 'Redirect', attrs: {}, text: 'https://example.com/hours', children: [] },
+      { name: 'Redirect', attrs: {}, text: 'https://ivr.contoso.com/hours', children: [] },
     ]);
     const [forward] = voice(menuEnv, { SpeechResult: 'I would like to BUY something.' }).children;
     expect(query(forward.text)).toEqual({ code: 'fnkey', PhoneNumber: '+14155550100' });

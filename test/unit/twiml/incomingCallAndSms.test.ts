@@ -25,7 +25,10 @@ describe('voice webhook', () => {
   });
 
   test('plays a greeting that is a URL', () => {
-    expect(verbs(voice({ VOICE_GREETING: 'https://example.com/hello.mp3' }))).toEqual(['Play: https://example.com/hello.mp3', 'Hangup']);
+    expect(verbs(voice({ VOICE_GREETING: 'https://ivr.contoso.com/hello.mp3' }))).toEqual([
+      'Play: https://ivr.contoso.com/hello.mp3',
+      'Hangup',
+    ]);
   });
 
   test('forward mode greets, then hands the call to the forward function with the function key', () => {
@@ -59,7 +62,7 @@ describe('voice webhook', () => {
   describe('menu mode', () => {
     const env = {
       VOICE_MODE: 'menu',
-      VOICE_MENU_OPTIONS: '{"1":"+14155550100","2":"https://example.com/hours"}',
+      VOICE_MENU_OPTIONS: '{"1":"+14155550100","2":"https://ivr.contoso.com/hours"}',
       VOICE_GREETING: 'Press 1 for sales, 2 for hours.',
     };
 
@@ -80,7 +83,7 @@ describe('voice webhook', () => {
     });
 
     test('a URL option is redirected to', () => {
-      expect(verbs(voice(env, { Digits: '2' }))).toEqual(['Redirect: https://example.com/hours']);
+      expect(verbs(voice(env, { Digits: '2' }))).toEqual(['Redirect: https://ivr.contoso.com/hours']);
     });
   });
 });
