@@ -1,15 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { answerOutboundPost } from '../shared/outbound/acceptAnswer';
 import { invocationCorrelationId } from '../shared/outbound/correlation';
-import { liveOutboundIo } from '../shared/outbound/liveIo';
+import { liveAcceptIo } from '../shared/outbound/liveIo';
 import { ROUTES } from '../shared/platform/routes';
-import { storageUnavailableResponse } from '../shared/platform/storageUnavailable';
 
 /** POST /api/outbound: see shared/outbound/acceptAnswer.ts. */
 export async function outboundPost(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   return answerOutboundPost(
-    { ...liveOutboundIo('request'), storageUnavailable: storageUnavailableResponse, newKey: randomUUID },
+    liveAcceptIo(),
     { body: await request.text(), url: request.url, correlationId: invocationCorrelationId(context.traceContext), now: new Date() },
     (entry) => context.log(JSON.stringify(entry)),
   );

@@ -78,3 +78,55 @@ export async function answerOutboundPost(
     throw error;
   }
 }
+
+/** Ledger writes and enqueues in flight at once for one batch. */
+const BATCH_CONCURRENCY = 16;
+
+/**
+ * POST /api/outbound/batch: up to 1,000 outbound messages at once. Each valid one is accepted and enqueued as
+ * POST /api/outbound would; the answer has one result per message, in order: its key and status, or every problem.
+ * Every message of the batch carries the batch request's correlationId (its trace id) unless it brings its own.
+ */
+export async function answerOutboundBatch(
+  io: AcceptIo,
+  posted: PostedMessage,
+  log: (entry: Record<string, unknown>) => void,
+): Promise<HttpResponseInit> {
+  const { validateBatch, mapLimited } = await import('./batch');
+  let input: unknown;
+  try {
+    input = JSON.parse(posted.body);
+  } catch {
+    return { status: 400, jsonBody: { error: 'The body must be a JSON batch.', issues: [{ path: '', message: 'not JSON' }] } };
+  }
+  const { now } = posted;
+  const batch = validateBatch(input, { now, newKey: io.newKey });
+  if (!batch.ok) return { status: 400, jsonBody: { error: 'Invalid batch.', issues: batch.issues } };
+  const base = io.defaults.webhookBaseUrl ?? new URL(posted.url).origin;
+  const accepting = mapLimited(batch.entries, BATCH_CONCURRENCY, async (entry) => {
+    if (!entry.ok) return { index: entry.index, key: entry.key, issues: entry.issues };
+    const correlationId = entry.message.correlationId ?? posted.correlationId;
+    let update;
+    try {
+      update = await acceptAndSchedule(io, entry.message, { now, correlationId });
+    } catch (error) {
+      // Refused as POST /api/outbound refuses it (400, 422, 409): this entry only. A throw would answer the whole
+      // batch 500 after its other entries were accepted, and a producer retrying it without a batch key sends them twice.
+      if (!isRefusal(error)) throw error;
+      return { index: entry.index, key: entry.key, issues: error.issues };
+    }
+    log(acceptEntry(update, { key: entry.key, correlationId, producer: 'batch' }, { batchKey: batch.batchKey, index: entry.index }));
+    return { index: entry.index, key: entry.key, status: update.row?.status, statusUrl: outboundStatusUrl(base, entry.key) };
+  });
+  let results;
+  try {
+    results = await accepting;
+  } catch (error) {
+    // Some entries may be accepted already: the same batch again under this batch key sends none of them twice.
+    const unavailable = await io.storageUnavailable(error, { batchKey: batch.batchKey });
+    if (unavailable) return unavailable;
+    throw error;
+  }
+  const valid = results.filter((r) => 'status' in r).length;
+  return { status: 200, jsonBody: { batchKey: batch.batchKey, valid, invalid: results.length - valid, results } };
+}

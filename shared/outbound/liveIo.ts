@@ -10,6 +10,8 @@ import type { OutboundIo } from './orchestrator';
 import { enqueueOutbound, enqueueStatusCheck } from './outboundQueue';
 import { createOnTwilio, fetchFromTwilio, findOnTwilio, updateCallTwiml } from './twilioApi';
 import type { StatusCallbackIo } from './statusAnswer';
+import type { AcceptIo } from './acceptAnswer';
+import { storageUnavailableResponse } from '../platform/storageUnavailable';
 import { liveEventSink } from '../events/eventsIo';
 
 const ios = new Map<StorageProfile, OutboundIo>();
@@ -46,4 +48,9 @@ export function liveOutboundIo(profile: StorageProfile = 'background'): Outbound
 /** The status webhook's I/O: the send path's ledger, queue and events, and Twilio's call update. */
 export function liveStatusCallbackIo(): StatusCallbackIo {
   return { ...liveOutboundIo(), calls: { updateTwiml: updateCallTwiml } };
+}
+
+/** POST /api/outbound and its batch: the request profile (a storage outage is answered at once, 503). */
+export function liveAcceptIo(): AcceptIo {
+  return { ...liveOutboundIo('request'), storageUnavailable: storageUnavailableResponse, newKey: randomUUID };
 }

@@ -156,6 +156,23 @@ export async function acceptAndSchedule(
   return update;
 }
 
+/** A copy waiting behind the attempt that holds its key looks again at least this long after that attempt's claim. */
+const RECHECK_MIN_MS = 1000;
+
+/**
+ * How long a copy of a message waits behind the attempt that holds its key (its claim wrote the row's updatedAt).
+ * A send takes about a second, so the copy looks again soon; while the holder is still at it each wait is as long
+ * as the holder has held the key so far (the waits double), and never past the holder's lease. A holder that died
+ * costs about log2(lease / 1 s) looks, 9 for the default 300 s; a live one is resolved a second or two after it
+ * finishes instead of at the end of its lease. Only the claim decides who sends, so looking early cannot send twice.
+ */
+export function recheckDelayMs(holder: Pick<LedgerRow, 'updatedAt'>, leaseUntil: Date, now: Date): number {
+  const leaseLeft = leaseUntil.getTime() - now.getTime();
+  const held = now.getTime() - Date.parse(holder.updatedAt);
+  const wait = Number.isFinite(held) ? Math.max(RECHECK_MIN_MS, held) : leaseLeft;
+  return Math.max(0, Math.min(leaseLeft, wait)) + SCHEDULE_SLACK_MS;
+}
+
 /** Puts the message back on the queue for `delayMs`, its key and correlation id made explicit (a new queue message has a new id). */
 async function requeue(io: OutboundIo, message: OutboundMessage, key: string, correlationId: string, delayMs: number): Promise<void> {
   await io.queue.enqueue(
@@ -458,9 +475,11 @@ async function claimAndSend(attempt: Attempt, message: OutboundMessage, info: Me
   // One send per key: the key's own message is (or was) sent; this one, different, is not.
   if (outcome.kind === 'different content') return { decisions: [keyReused(row.status)], row };
   if (outcome.kind === 'busy') {
-    // Another attempt holds the row and may be talking to Twilio right now. Come back when its lease ends.
-    await requeue(io, message, key, correlationId, outcome.until.getTime() - now.getTime() + SCHEDULE_SLACK_MS);
-    return { decisions: [{ outcome: 'deferred', status: row.status, until: outcome.until.toISOString() }], row };
+    // Another attempt holds the row and may be talking to Twilio right now: look again once it may have finished.
+    const delayMs = recheckDelayMs(row, outcome.until, now);
+    await requeue(io, message, key, correlationId, delayMs);
+    const until = new Date(now.getTime() + delayMs).toISOString();
+    return { decisions: [{ outcome: 'deferred', status: row.status, until, leaseUntil: outcome.until.toISOString() }], row };
   }
   // The row as this claim wrote it: the next update replaces it by ETag without reading it again.
   const held = claimed.changed && claimed.etag ? { row: claimed.row!, etag: claimed.etag } : undefined;

@@ -258,31 +258,26 @@ describe('exactly once', () => {
     expect(logEntries('twice-1').map((e) => e.outcome)).toEqual(['sent', 'duplicate']);
   });
 
-  test.concurrent("concurrent duplicates send once: the others wait out the sender's lease, then find the message sent", async () => {
-    const to = '+15550500002';
-    rig.planFaults(to, [{ kind: 'delay', ms: 1000 }]); // the winner is still talking to Twilio while the others arrive
-    const text = JSON.stringify({ type: 'sms', to, body: 'once', idempotencyKey: 'concurrent-1' });
-    await Promise.all(Array.from({ length: 6 }, () => enqueue(text)));
-    await rowWithStatus('concurrent-1', 'sent');
-    const outcomes = () => logEntries('concurrent-1').map((e) => String(e.outcome));
-    await waitFor(() => outcomes().filter((o) => o === 'duplicate').length === 5, {
-      context: () => `Outcomes so far: ${JSON.stringify(outcomes())}`,
-    });
-    expect(outcomes().sort()).toEqual([
-      'deferred',
-      'deferred',
-      'deferred',
-      'deferred',
-      'deferred',
-      'duplicate',
-      'duplicate',
-      'duplicate',
-      'duplicate',
-      'duplicate',
-      'sent',
-    ]);
-    expect(creates(to)).toHaveLength(1);
-  });
+  test.concurrent(
+    'concurrent duplicates send once: the others look again once the sender may have finished, and find the message sent',
+    async () => {
+      const to = '+15550500002';
+      rig.planFaults(to, [{ kind: 'delay', ms: 1000 }]); // the winner is still talking to Twilio while the others arrive
+      const text = JSON.stringify({ type: 'sms', to, body: 'once', idempotencyKey: 'concurrent-1' });
+      await Promise.all(Array.from({ length: 6 }, () => enqueue(text)));
+      await rowWithStatus('concurrent-1', 'sent');
+      const outcomes = () => logEntries('concurrent-1').map((e) => String(e.outcome));
+      await waitFor(() => outcomes().filter((o) => o === 'duplicate').length === 5, {
+        context: () => `Outcomes so far: ${JSON.stringify(outcomes())}`,
+      });
+      // Each copy is deferred at least once (more when the send outlasts its first wait), then finds the send.
+      const count = (outcome: string) => outcomes().filter((o) => o === outcome).length;
+      expect([count('sent'), count('duplicate')]).toEqual([1, 5]);
+      expect(count('deferred')).toBeGreaterThanOrEqual(5);
+      expect(new Set(outcomes())).toEqual(new Set(['sent', 'deferred', 'duplicate']));
+      expect(creates(to)).toHaveLength(1);
+    },
+  );
 
   test.concurrent('sendAt: the message waits, invisible, and is sent when due', async () => {
     const to = '+15550500003';

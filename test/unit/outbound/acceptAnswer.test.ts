@@ -1,6 +1,7 @@
 // Every answer of POST /api/outbound (shared/outbound/acceptAnswer.ts) against the send path's in-memory I/O.
 import type { HttpResponseInit } from '@azure/functions';
-import { answerOutboundPost, type AcceptIo } from '../../../shared/outbound/acceptAnswer';
+import { answerOutboundBatch, answerOutboundPost, type AcceptIo } from '../../../shared/outbound/acceptAnswer';
+import { cancelOutbound, deliverOutbound } from '../../../shared/outbound/orchestrator';
 import { fakeOutbound, type FakeOutbound } from './outboundFakes';
 
 const OWN_ID = 'b'.repeat(32);
@@ -74,6 +75,28 @@ describe('POST /api/outbound', () => {
     expect(again.jsonBody).toMatchObject({ status: 'accepted', correlationId: 'a'.repeat(32) });
     expect(fake.queue.sent).toHaveLength(2);
     expect(log[1]).toMatchObject({ outcome: 'queued-again', correlationId: OWN_ID, messageCorrelationId: 'a'.repeat(32) });
+  });
+
+  test("a producer's retry after the message was sent: 202 again with the key's status, nothing enqueued or sent again", async () => {
+    await post(sms());
+    await deliverOutbound(fake.io, fake.queue.sent[0].message, { id: 'q-1', dequeueCount: 1 }, () => undefined);
+    expect(fake.ledger.row('p-1')?.status).toBe('sent');
+    const again = await post(sms());
+    expect(again).toMatchObject({
+      status: 202,
+      headers: { Location: `${BASE}/api/outbound/p-1` },
+      jsonBody: { key: 'p-1', status: 'sent', correlationId: OWN_ID },
+    });
+    expect(fake.queue.sent).toHaveLength(1);
+    expect(fake.twilio.creates).toHaveLength(1);
+    expect(log[1]).toMatchObject({ outcome: 'not-queued', status: 'sent' });
+  });
+
+  test('the same message under a canceled key: 202 with canceled, not enqueued', async () => {
+    await post(sms());
+    await cancelOutbound(fake.io, 'p-1');
+    expect(await post(sms())).toMatchObject({ status: 202, jsonBody: { status: 'canceled' } });
+    expect(fake.queue.sent).toHaveLength(1);
   });
 
   test.each([
@@ -151,5 +174,58 @@ describe('POST /api/outbound', () => {
     };
     await expect(post(sms())).rejects.toThrow('bug');
     expect(log).toEqual([expect.objectContaining({ outcome: 'failed', error: 'TypeError' })]);
+  });
+});
+
+describe('POST /api/outbound/batch', () => {
+  const batch = (body: unknown) =>
+    answerOutboundBatch(
+      io,
+      {
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        url: 'http://localhost:7071/api/outbound/batch',
+        correlationId: OWN_ID,
+        now: fake.clock.now(),
+      },
+      (entry) => log.push(entry),
+    );
+  const line = (to: string, extra: Record<string, unknown> = {}) => ({ type: 'sms', to, body: 'hi', ...extra });
+
+  test('one result per message, in order: accepted, invalid, or refused (this entry only)', async () => {
+    await post(sms({ idempotencyKey: 'taken', body: 'first' }));
+    const answer = await batch({
+      idempotencyKey: 'b-1',
+      messages: [line('+15551230001'), line('nope'), line('+15551230003', { idempotencyKey: 'taken' })],
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.jsonBody).toMatchObject({
+      batchKey: 'b-1',
+      valid: 1,
+      invalid: 2,
+      results: [
+        { index: 0, status: 'accepted', statusUrl: expect.stringMatching(/^https:\/\/calls\.example\.test\/api\/outbound\//) },
+        { index: 1, issues: [expect.objectContaining({ path: 'to' })] },
+        { index: 2, key: 'taken', issues: [expect.objectContaining({ path: 'idempotencyKey' })] },
+      ],
+    });
+    expect(log.filter((l) => l.producer === 'batch')).toEqual([
+      expect.objectContaining({ outcome: 'accepted', batchKey: 'b-1', index: 0, correlationId: OWN_ID }),
+    ]);
+  });
+
+  test('400 for a body that is not a batch', async () => {
+    expect(await batch('[')).toMatchObject({ status: 400, jsonBody: { error: 'The body must be a JSON batch.' } });
+    expect(await batch({ messages: 'x' })).toMatchObject({ status: 400, jsonBody: { error: 'Invalid batch.' } });
+  });
+
+  test('503 with the batch key when storage is down: the same batch again under it sends none twice', async () => {
+    outage = true;
+    fake.ledger.beforeWrite = () => {
+      throw new Error('ECONNREFUSED');
+    };
+    expect(await batch({ idempotencyKey: 'b-2', messages: [line('+15551230001')] })).toMatchObject({
+      status: 503,
+      jsonBody: { batchKey: 'b-2' },
+    });
   });
 });

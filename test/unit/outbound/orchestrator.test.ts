@@ -185,14 +185,65 @@ describe('duplicate and deferred', () => {
     expect(fake.log[1]).toMatchObject({ status: 'sent', sid: fake.twilio.records[0].sid });
   });
 
-  test('deferred: while another attempt holds the lease, the message comes back just after the lease ends', async () => {
+  test('deferred: while another attempt holds the lease, the copy looks again after as long as it has held it', async () => {
     fake.ledger.put(earlierAttempt('sending', -10_000, 30_000));
     await deliver(sms(), { dequeueCount: 2 });
     expect(fake.twilio.creates).toEqual([]);
     expect(fake.twilio.finds).toEqual([]);
-    expect(fake.queue.sent).toEqual([{ message: expect.objectContaining({ idempotencyKey: 'k-1' }), visibilityTimeoutSeconds: 21 }]);
+    expect(fake.queue.sent).toEqual([{ message: expect.objectContaining({ idempotencyKey: 'k-1' }), visibilityTimeoutSeconds: 11 }]);
     expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sending', claimId: 'earlier-claim' });
-    expect(fake.log[0]).toMatchObject({ outcome: 'deferred', until: at(20_000) });
+    expect(fake.log[0]).toMatchObject({ outcome: 'deferred', until: at(11_000), leaseUntil: at(20_000) });
+  });
+
+  test('deferred: never past the end of the lease', async () => {
+    fake.ledger.put(earlierAttempt('sending', -25_000, 30_000));
+    await deliver(sms(), { dequeueCount: 2 });
+    expect(fake.queue.sent[0].visibilityTimeoutSeconds).toBe(6);
+    expect(fake.log[0]).toMatchObject({ until: at(6_000), leaseUntil: at(5_000) });
+  });
+
+  test('a copy that arrives while the first attempt sends is resolved a second or two after that send, not at its lease end', async () => {
+    fake = fakeOutbound({ sendLeaseMs: 300_000 });
+    let open!: () => void;
+    fake.twilio.createGate = new Promise((resolve) => (open = resolve));
+    const first = deliver(sms());
+    while (fake.twilio.creates.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    fake.clock.advance(200);
+    await deliver(sms(), { id: 'queue-msg-2' });
+    expect(fake.queue.sent).toEqual([{ message: expect.objectContaining({ idempotencyKey: 'k-1' }), visibilityTimeoutSeconds: 2 }]);
+    fake.clock.advance(500);
+    open();
+    await first;
+    fake.clock.advance(2_000);
+    await deliver(fake.queue.sent[0].message, { id: 'queue-msg-3' });
+    expect(outcomes()).toEqual(['deferred', 'sent', 'duplicate']);
+    expect(fake.twilio.creates).toHaveLength(1);
+  });
+
+  test('behind an attempt that died, the copy looks again about log2(lease) times and then takes over once, finding the send', async () => {
+    fake = fakeOutbound({ sendLeaseMs: 300_000 });
+    // The attempt reached Twilio and died before it recorded the send: the row keeps its lease for 300 s.
+    fake.twilio.createGate = new Promise(() => undefined);
+    void deliver(sms());
+    while (fake.twilio.creates.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    fake.twilio.recordCreated(fake.twilio.creates[0], fake.clock.now());
+    const started = fake.clock.now().getTime();
+    fake.twilio.createGate = undefined;
+    let copy = sms() as unknown;
+    for (let look = 0; look < 20 && !outcomes().includes('reconciled'); look++) {
+      await deliver(copy, { id: `copy-${look}` });
+      const requeued = fake.queue.sent.at(-1)!;
+      if (outcomes().at(-1) !== 'deferred') break;
+      copy = requeued.message;
+      fake.clock.advance(requeued.visibilityTimeoutSeconds! * 1000);
+    }
+    const deferrals = outcomes().filter((o) => o === 'deferred').length;
+    expect(deferrals).toBeGreaterThanOrEqual(5);
+    expect(deferrals).toBeLessThanOrEqual(10);
+    expect(outcomes().at(-1)).toBe('reconciled');
+    expect(fake.clock.now().getTime() - started).toBeGreaterThanOrEqual(300_000);
+    expect(fake.clock.now().getTime() - started).toBeLessThan(310_000);
+    expect(fake.twilio.creates).toHaveLength(1);
   });
 
   test('two deliveries of a new key at once: the conditional insert lets one send, the other is deferred', async () => {
