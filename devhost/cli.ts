@@ -6,7 +6,18 @@ import { parseToolArgs, runTool, UsageError } from '../scripts/toolCli';
 import { loadApp } from './core';
 import { startLocalHost, type LocalHost } from './host';
 import { useLocalSettings } from './localSettings';
-import { freePort, isListening, offlineMockSettings, startAzurite, startPrism, usesOfflineMock, type RunningService } from './services';
+import {
+  assistantStandInSettings,
+  freePort,
+  isListening,
+  offlineMockSettings,
+  startAzurite,
+  startPrism,
+  usesAssistantStandIn,
+  usesOfflineMock,
+  type RunningService,
+} from './services';
+import { startChatCompletionsStandIn, STAND_IN_WORDS } from './chatCompletionsStandIn';
 import { startTwilioMock } from './twilioMock';
 
 const appRoot = process.env.DEVHOST_APP_ROOT || join(__dirname, '..');
@@ -147,6 +158,19 @@ async function start(): Promise<void> {
     ]);
   } else if (process.env.TWILIO_API_BASE_URL) {
     console.log(`Twilio REST calls go to TWILIO_API_BASE_URL=${process.env.TWILIO_API_BASE_URL}`);
+  }
+
+  if (usesAssistantStandIn(process.env)) {
+    const standIn = await startChatCompletionsStandIn();
+    services.push(standIn);
+    Object.assign(process.env, assistantStandInSettings(process.env, standIn.url));
+    banner([
+      'LOCAL STAND-IN FOR AZURE OPENAI: the assistant is on and AZURE_OPENAI_ENDPOINT is not set.',
+      `Chat completions go to ${standIn.url}: scripted replies, no model.`,
+      `To the assistant (npm run simulate -- speech --speech "..." --turn N),`,
+      `${STAND_IN_WORDS}.`,
+      'Set AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_DEPLOYMENT for a real model.',
+    ]);
   }
 
   if (hasFunc()) {

@@ -195,3 +195,22 @@ export function offlineMockSettings(env: Env, appPort = 7071): { values: Record<
     notes,
   };
 }
+
+/** Whether `npm start` runs the chat-completions stand-in: the assistant is a voice mode and no endpoint is set. */
+export function usesAssistantStandIn(env: Env): boolean {
+  const assistant = [env.VOICE_MODE, env.VOICE_CLOSED_MODE].some((mode) => mode?.trim().toLowerCase() === 'assistant');
+  return assistant && !env.AZURE_OPENAI_ENDPOINT?.trim();
+}
+
+/** The settings the app runs with against the stand-in at `url` (a key setting: Development only, as the host is). */
+export function assistantStandInSettings(env: Env, url: string): Record<string, string> {
+  return {
+    AZURE_OPENAI_ENDPOINT: url,
+    AZURE_OPENAI_DEPLOYMENT: env.AZURE_OPENAI_DEPLOYMENT?.trim() || 'stand-in',
+    AZURE_OPENAI_AUTH: 'key',
+    AZURE_OPENAI_API_KEY: 'local-stand-in-key',
+    ASSISTANT_INSTRUCTIONS:
+      env.ASSISTANT_INSTRUCTIONS?.trim() ||
+      'You answer the phone for Example Plumbing, a demo business. We fix leaks; a call-out costs 80 dollars.',
+  };
+}

@@ -4,14 +4,16 @@ import { liveStatusCallbackIo } from '../shared/outbound/liveIo';
 import { answerStatusCallback } from '../shared/outbound/statusAnswer';
 import { ROUTES } from '../shared/platform/routes';
 import { twilioWebhook } from '../shared/webhook/webhookHttp';
+import { assistantStatusCallback } from '../shared/assistant/assistantStatusIo';
 
 /** Message and call status callbacks and AMD results (/api/status?key=<idempotency key>): see shared/outbound/statusAnswer.ts. */
-export const status = twilioWebhook(({ params, url, context }) =>
-  answerStatusCallback(
-    liveStatusCallbackIo(),
-    { params, key: url.searchParams.get('key') ?? undefined, correlationId: invocationCorrelationId(context.traceContext) },
-    context,
-  ),
-);
+export const status = twilioWebhook(async ({ params, url, context }) => {
+  const key = url.searchParams.get('key') ?? undefined;
+  const correlationId = invocationCorrelationId(context.traceContext);
+  // The number's own call status callback (no outbound key): the end of a conversation with the assistant, if any.
+  const assistantEnded = await assistantStatusCallback(params, key, correlationId, context);
+  if (assistantEnded) return assistantEnded;
+  return answerStatusCallback(liveStatusCallbackIo(), { params, key, correlationId }, context);
+});
 
 app.http('status', { methods: ['GET', 'POST'], authLevel: 'anonymous', route: ROUTES.status, handler: status });

@@ -242,6 +242,22 @@ param twilioApiKeySecret string = ''
 @description('EVENTS_QUEUE: the queue that gets every event (CloudEvents). Empty turns events off.')
 param eventsQueueName string = 'twilio-events'
 
+@description('Azure OpenAI account for VOICE_MODE=assistant: an existing account the app identity is granted Cognitive Services OpenAI User on, or the new one with createOpenAi. Empty and createOpenAi false: no assistant.')
+param openAiAccountName string = ''
+@description('Resource group of an existing openAiAccountName; empty: this deployment\'s.')
+param openAiResourceGroupName string = ''
+@description('Create an Azure OpenAI account (openAiAccountName, or oai-<token>) with one model deployment.')
+param createOpenAi bool = false
+@description('AZURE_OPENAI_DEPLOYMENT: the model deployment the assistant calls (created with createOpenAi).')
+param openAiDeployment string = 'receptionist'
+param openAiModel string = 'gpt-4o-mini'
+param openAiModelVersion string = '2024-07-18'
+param openAiCapacity int = 10
+@description('ASSISTANT_INSTRUCTIONS: who the business is and what callers may be told.')
+param assistantInstructions string = ''
+param assistantVoice string = ''
+param assistantLanguage string = 'en-US'
+
 @description('Create an Event Grid topic (local auth disabled) that also gets every event, published with the app identity.')
 param createEventGridTopic bool = false
 
@@ -272,6 +288,7 @@ var names = {
   functionApp: 'func-${resourceToken}'
   eventGridTopic: 'evgt-${resourceToken}'
   virtualNetwork: 'vnet-${resourceToken}'
+  openAi: empty(openAiAccountName) ? 'oai-${resourceToken}' : openAiAccountName
 }
 // Twilio concurrency, bounded by construction. On Flex Consumption the outbound function scales in its own group,
 // up to maximumInstanceCount on-demand instances plus its always-ready ones, and each instance runs at most
@@ -405,6 +422,23 @@ module eventGrid 'app/event-grid.bicep' = if (createEventGridTopic) {
   }
 }
 
+var useOpenAi = createOpenAi || !empty(openAiAccountName)
+
+module openAi 'app/openai.bicep' = if (useOpenAi) {
+  scope: resourceGroup(createOpenAi || empty(openAiResourceGroupName) ? rg.name : openAiResourceGroupName)
+  params: {
+    accountName: names.openAi
+    create: createOpenAi
+    location: location
+    tags: tags
+    identityPrincipalId: identity.outputs.principalId
+    deploymentName: openAiDeployment
+    modelName: openAiModel
+    modelVersion: openAiModelVersion
+    capacity: openAiCapacity
+  }
+}
+
 module functionApp 'app/function-app.bicep' = {
   scope: rg
   params: {
@@ -506,6 +540,11 @@ module appSettings 'app/app-settings.bicep' = {
       CLIENT_TOKEN_TTL_SECONDS: string(clientTokenTtlSeconds)
       CLIENT_DIAL_ALLOWED: clientDialAllowed
       CLIENT_ALLOWED_GROUPS: clientAllowedGroups
+      AZURE_OPENAI_ENDPOINT: useOpenAi ? openAi!.outputs.endpoint : ''
+      AZURE_OPENAI_DEPLOYMENT: useOpenAi ? openAiDeployment : ''
+      ASSISTANT_INSTRUCTIONS: assistantInstructions
+      ASSISTANT_VOICE: assistantVoice
+      ASSISTANT_LANGUAGE: assistantLanguage
       // The outbound function's share of Twilio's concurrency (see outboundPerInstance above), as the host's own
       // overrides of host.json, which keeps its local defaults.
       TWILIO_MAX_CONCURRENCY: string(twilioMaxConcurrency)
@@ -542,6 +581,7 @@ var anonymousPaths = [
   '/api/outbound/batch'
   '/api/optouts'
   '/api/optouts/*'
+  '/api/assistant'
 ]
 
 module authentication 'app/authentication.bicep' = if (!empty(entraClientId)) {

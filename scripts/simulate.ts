@@ -3,6 +3,7 @@
 //   npm run simulate -- call
 //   npm run simulate -- sms --body STOP
 //   npm run simulate -- digits --digits 2
+//   npm run simulate -- speech --speech "What are your opening hours?" --turn 1
 //   npm run simulate -- dial-result --path "/api/forward?PhoneNumber=%2B14155550100&FailUrl=/api/voicemail" --dial-status busy
 //   npm run simulate -- call --url https://calls.example.com
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
@@ -22,6 +23,8 @@ Kinds:
   call          an incoming call to /api/voice
   sms           an incoming SMS to /api/sms (--body STOP, START, HELP, ...)
   digits        keys pressed on a menu (--digits 1), to /api/voice unless --path
+  speech        what the caller said to a speech Gather (--speech TEXT): the assistant's turn --turn N
+                (default 1: the number in the last answer's Gather action), to /api/assistant unless --path
   dial-result   the Dial action after a forward (--dial-status completed|busy|no-answer|failed)
   recording     a voicemail Record action (--recording-url)
   status        a status callback for the message sent under --key KEY (its ledger row gives the SID), with
@@ -36,7 +39,7 @@ Options:
   --from NUMBER       caller or sender (default +14155550111)
   --to NUMBER         the app's number (default: TWILIO_FROM_NUMBER)
   --set NAME=VALUE    set or override any Twilio parameter (repeatable)
-  --body, --digits, --dial-status, --recording-url, --key, --message-status, --call-status, --error-code
+  --body, --digits, --speech, --turn, --dial-status, --recording-url, --key, --message-status, --call-status, --error-code
   --get               send GET with the parameters in the query, as Twilio does for a number set to HTTP GET
 The auth token comes from the app's settings (local.settings.json, the environment) or, with KEY_VAULT_URL, from
 Key Vault through your own login (az login). Without either, the offline mock's test token is used.`;
@@ -56,6 +59,8 @@ const OPTIONS = {
   set: { type: 'string', multiple: true },
   body: { type: 'string' },
   digits: { type: 'string' },
+  speech: { type: 'string' },
+  turn: { type: 'string' },
   'dial-status': { type: 'string' },
   'recording-url': { type: 'string' },
   key: { type: 'string' },
@@ -103,6 +108,8 @@ async function main(args: string[]): Promise<number> {
       accountSid: config.twilio.accountSid ?? MOCK_TWILIO_CREDENTIALS.TWILIO_ACCOUNT_SID,
       body: values.body,
       digits: values.digits,
+      speech: values.speech,
+      turn: values.turn,
       dialStatus: values['dial-status'],
       recordingUrl: values['recording-url'],
       key: values.key,

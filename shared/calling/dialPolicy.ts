@@ -60,6 +60,14 @@ function facts(number: string): NumberFacts | undefined {
   return entry ?? undefined;
 }
 
+/** Why a number may not be texted or given as a call-back number: not a valid number, or premium-rate / shared-cost. */
+export function costlyOrInvalid(number: string): 'invalid-number' | 'premium' | undefined {
+  if (!isE164(number)) return 'invalid-number';
+  const checked = facts(number);
+  if (!checked) return 'invalid-number';
+  return checked.type && EXPENSIVE.has(checked.type) ? 'premium' : undefined;
+}
+
 /** The entries that apply: CLIENT_DIAL_ALLOWED's, or the region of the from number. */
 export function effectiveAllowed(policy: DialPolicy): string[] {
   if (policy.allowed) return [...policy.allowed];

@@ -14,6 +14,8 @@ export const EVENT_TYPES = {
   voicemailRecorded: 'twilio.voicemail.recorded',
   voicemailTranscribed: 'twilio.voicemail.transcribed',
   outboundStatus: 'twilio.outbound.status',
+  assistantMessage: 'twilio.assistant.message',
+  assistantCompleted: 'twilio.assistant.completed',
 } as const;
 export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
 
@@ -170,4 +172,38 @@ export function outboundStatusEvent(data: OutboundStatusData, context: EventOrig
     correlationId: context.correlationId,
     data,
   });
+}
+
+export interface AssistantMessageData {
+  callSid: string;
+  /** The caller's number, as Twilio sent it. */
+  from: string | null;
+  name: string;
+  message: string;
+  /** The call-back number the caller gave, else their own; null when neither is a number worth calling. */
+  callbackNumber: string | null;
+}
+
+/** A message the assistant took on a call (texted to VOICEMAIL_NOTIFY too): at most one per call. */
+export function assistantMessageEvent(data: AssistantMessageData, context: EventOrigin): CloudEvent<AssistantMessageData> {
+  return cloudEvent(EVENT_TYPES.assistantMessage, { id: `assistant-message-${data.callSid}`, subject: data.callSid, ...context, data });
+}
+
+export interface AssistantCompletedData {
+  callSid: string;
+  from: string | null;
+  /** How the conversation ended: transferred, ended (goodbye), fallback, or in-progress when the caller hung up. */
+  outcome: 'in-progress' | 'transferred' | 'ended' | 'fallback';
+  fallbackReason: string | null;
+  turns: number;
+  transcript: Array<{ role: 'caller' | 'assistant'; text: string; turn: number }>;
+  tools: Array<{ turn: number; tool: string; outcome: string }>;
+  startedAt: string;
+  /** Twilio's final CallStatus (completed, busy, failed, no-answer, canceled). */
+  callStatus: string;
+}
+
+/** The end of a call the assistant spoke on, from its status callback: one per call (its id is the CallSid's). */
+export function assistantCompletedEvent(data: AssistantCompletedData, context: EventOrigin): CloudEvent<AssistantCompletedData> {
+  return cloudEvent(EVENT_TYPES.assistantCompleted, { id: `assistant-completed-${data.callSid}`, subject: data.callSid, ...context, data });
 }

@@ -120,6 +120,48 @@ export const EVENT_SCHEMAS: Record<EventType, z.ZodType> = {
     }),
     'The idempotency key.',
   ),
+  [EVENT_TYPES.assistantMessage]: envelope(
+    EVENT_TYPES.assistantMessage,
+    'twilio.assistant.message',
+    'A message the assistant (VOICE_MODE=assistant) took on a call and texted to VOICEMAIL_NOTIFY: at most one per call.',
+    z.strictObject({
+      callSid: sid('CA'),
+      from: phone,
+      name: z.string().max(80),
+      message: z.string().max(600),
+      callbackNumber: z
+        .string()
+        .regex(/^\+[1-9]\d{1,14}$/)
+        .nullable()
+        .describe('The number the caller gave (valid, not premium-rate), else their own; null when neither is.'),
+    }),
+    'The CallSid.',
+  ),
+  [EVENT_TYPES.assistantCompleted]: envelope(
+    EVENT_TYPES.assistantCompleted,
+    'twilio.assistant.completed',
+    'A call the assistant spoke on has ended (its status callback): the transcript, the tools called and how it ended. One per call.',
+    z.strictObject({
+      callSid: sid('CA'),
+      from: phone,
+      outcome: z
+        .enum(['in-progress', 'transferred', 'ended', 'fallback'])
+        .describe(
+          'transferred to the hand-over, ended with a goodbye, fallback (voicemail or the hand-over after an apology), or in-progress: the caller hung up.',
+        ),
+      fallbackReason: z
+        .enum(['timeout', 'unavailable', 'throttled', 'content-filter', 'refused', 'empty', 'max-turns', 'silence'])
+        .nullable(),
+      turns: z.int().min(0),
+      transcript: z.array(z.strictObject({ role: z.enum(['caller', 'assistant']), text: z.string(), turn: z.int().min(1) })),
+      tools: z.array(
+        z.strictObject({ turn: z.int().min(1), tool: z.string(), outcome: z.string().describe('done, or why the call did nothing.') }),
+      ),
+      startedAt: z.iso.datetime({ offset: true }),
+      callStatus: z.string().describe("Twilio's final CallStatus."),
+    }),
+    'The CallSid.',
+  ),
 };
 
 export function eventJsonSchema(type: EventType): Record<string, unknown> {

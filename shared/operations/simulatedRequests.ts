@@ -2,7 +2,7 @@
 // request has, so the app sees what it will see in production. Pure: the script signs and sends them.
 import { routePath } from '../platform/routes';
 
-export const SIMULATION_KINDS = ['call', 'sms', 'digits', 'dial-result', 'recording', 'status', 'alert'] as const;
+export const SIMULATION_KINDS = ['call', 'sms', 'digits', 'speech', 'dial-result', 'recording', 'status', 'alert'] as const;
 export type SimulationKind = (typeof SIMULATION_KINDS)[number];
 
 export interface SimulationOptions {
@@ -13,6 +13,10 @@ export interface SimulationOptions {
   accountSid: string;
   body?: string;
   digits?: string;
+  /** What the caller said (Twilio's SpeechResult), for a speech Gather's action. */
+  speech?: string;
+  /** The assistant's turn number (the Gather action's turn=). */
+  turn?: string;
   dialStatus?: string;
   recordingUrl?: string;
   messageStatus?: string;
@@ -92,6 +96,19 @@ export function simulatedRequest(kind: SimulationKind, options: SimulationOption
         path: path ?? routePath('voice'),
         params: { ...callParams(options, 'in-progress'), Digits: options.digits ?? '1', FinishedOnKey: '' },
       };
+    case 'speech': {
+      // A speech <Gather>'s action: the assistant's next turn unless --path names another action.
+      const target = path ?? `${routePath('assistant')}?turn=${encodeURIComponent(options.turn ?? '1')}`;
+      return {
+        path: target,
+        params: {
+          ...callParams(options, 'in-progress'),
+          SpeechResult: options.speech ?? '',
+          ...(options.speech ? { Confidence: '0.92' } : {}),
+          Language: 'en-US',
+        },
+      };
+    }
     case 'dial-result': {
       const dialStatus = options.dialStatus ?? 'no-answer';
       const target = path ?? `${routePath('forward')}?PhoneNumber=${encodeURIComponent(options.to)}`;

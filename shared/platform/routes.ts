@@ -34,6 +34,7 @@ export const ROUTES = {
   optOutByAddress: 'optouts/{address}',
   // The console page and its JSON routes (/api/console/messages, ...), one function.
   console: 'console/{*path}',
+  assistant: 'assistant',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

@@ -2,6 +2,7 @@
 // validated once. Functions call settings(); nothing else in the app reads process.env. A new setting goes into
 // its feature's group (see declareSettings.ts); a new group is added to GROUPS.
 import { activitySettings } from '../activity/activitySettings';
+import { assistantSettings } from '../assistant/assistantSettings';
 import { audioSettings } from '../audio/audioSettings';
 import { callingSettings } from '../calling/callingSettings';
 import { consoleSettings } from '../console/consoleSettings';
@@ -33,6 +34,7 @@ export const GROUPS = [
   callingSettings,
   activitySettings,
   consoleSettings,
+  assistantSettings,
 ] as const;
 
 export type Settings = Composed<typeof GROUPS>;

@@ -12,6 +12,7 @@ import { DEFAULT_VOICEMAIL_PROMPT, recordVoicemail } from './voicemail';
 import { ROUTES } from '../platform/routes';
 import { ringBrowsers } from '../calling/ringBrowsers';
 import { memoizeTwiml } from './parts/memo';
+import { gatherTwiml } from '../assistant/turnTwiml';
 
 /** Calls to refuse before anything is said: a VOICE_BLOCKLIST caller, or no caller ID with VOICE_REJECT_ANONYMOUS. */
 export function callRefused(params: WebhookParams, voice: Pick<VoiceSettings, 'blocklist' | 'rejectAnonymous'>): boolean {
@@ -111,6 +112,8 @@ function buildVoiceTwiml(voice: VoiceSettings, url: URL, refused: boolean, open:
     });
     return response.toString();
   }
+  // The assistant: the greeting inside a speech Gather whose action is its first turn.
+  if (mode === 'assistant') return gatherTwiml(greeting, { url, nextTurn: 1, config: voice.assistantSpeech });
   if (greeting) speak(response, greeting);
   if (mode === 'forward' && voice.forwardTo) response.redirect(forwardUrl(voice.forwardTo));
   else if (mode === 'queue') {

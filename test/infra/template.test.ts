@@ -284,6 +284,7 @@ describe('role assignments', () => {
     keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
     monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
     eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7',
+    cognitiveServicesOpenAiUser: '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd',
   };
   const STORAGE = 'Microsoft.Storage/storageAccounts';
   const VAULT = 'Microsoft.KeyVault/vaults';
@@ -302,6 +303,7 @@ describe('role assignments', () => {
     { who: APP, role: ROLES.keyVaultSecretsUser, on: VAULT },
     { who: APP, role: ROLES.monitoringMetricsPublisher, on: INSIGHTS },
     { who: APP, role: ROLES.eventGridDataSender, on: 'Microsoft.EventGrid/topics' },
+    { who: APP, role: ROLES.cognitiveServicesOpenAiUser, on: 'Microsoft.CognitiveServices/accounts' },
     { who: USER, role: ROLES.storageQueueDataContributor, on: STORAGE },
     { who: USER, role: ROLES.storageTableDataReader, on: STORAGE },
     { who: USER, role: ROLES.keyVaultSecretsOfficer, on: VAULT },

@@ -15,6 +15,19 @@ describe('the requests npm run simulate sends', () => {
     expect(signatureMatches('token', { signature, url, body: { kind: 'form', params } })).toBe(true);
   });
 
+  test("speech is a speech Gather's action to the assistant's turn, on the same call as `call`", () => {
+    const call = simulatedRequest('call', options);
+    const { path, params } = simulatedRequest('speech', { ...options, speech: 'Take a message', turn: '3' });
+    expect(path).toBe('/api/assistant?turn=3');
+    expect(params).toMatchObject({
+      CallSid: call.params.CallSid,
+      SpeechResult: 'Take a message',
+      Confidence: '0.92',
+      CallStatus: 'in-progress',
+    });
+    expect(simulatedRequest('speech', options)).toMatchObject({ path: '/api/assistant?turn=1', params: { SpeechResult: '' } });
+  });
+
   test('an incoming call carries what Twilio sends for one', () => {
     const { path, params } = simulatedRequest('call', options);
     expect(path).toBe('/api/voice');

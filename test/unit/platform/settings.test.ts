@@ -97,6 +97,7 @@ describe('settings', () => {
     test('with nothing configured the voice webhook greets and SMS get no reply or relay', () => {
       const s = parseSettings(base);
       expect(s.voice).toEqual({
+        assistantSpeech: { voice: undefined, language: 'en-US' },
         greeting: 'Thank you for calling.',
         mode: 'message',
         forwardTo: undefined,
