@@ -79,7 +79,8 @@ export function formBody(params: WebhookParams): string {
  * Twilio's webhook signature: HMAC-SHA1 over the URL followed by each POST parameter's name and value, names
  * sorted; a repeated parameter contributes each distinct value, sorted.
  */
-export function sign(authToken: string, url: string, params: WebhookParams = {}): string {
+/** `algorithm` sha256 is how a Webhooks SharedKey with HMAC_SHA256 signs (the secret then is the SharedKey's). */
+export function sign(authToken: string, url: string, params: WebhookParams = {}, algorithm: 'sha1' | 'sha256' = 'sha1'): string {
   const data = Object.keys(params)
     .sort()
     .reduce(
@@ -91,7 +92,7 @@ export function sign(authToken: string, url: string, params: WebhookParams = {})
           .join(''),
       url,
     );
-  return createHmac('sha1', authToken).update(Buffer.from(data, 'utf-8')).digest('base64');
+  return createHmac(algorithm, authToken).update(Buffer.from(data, 'utf-8')).digest('base64');
 }
 
 /** fetch() options for a POST exactly as Twilio makes it, signed for `signedUrl` (the URL configured in Twilio). */

@@ -11,6 +11,7 @@ import { useLocalSettings } from '../devhost/localSettings';
 import { MOCK_TWILIO_CREDENTIALS } from '../devhost/services';
 import { readLedgerRow } from '../shared/outbound/ledgerTable';
 import { SIMULATION_KINDS, simulatedRequest, type SimulationKind } from '../shared/operations/simulatedRequests';
+import { exampleStreamEvent, urlWithBodyHash } from '../shared/eventStreams/exampleEvents';
 import { simulationHints } from '../shared/operations/simulationHints';
 import { settings } from '../shared/platform/settings';
 import { twilioCredentials } from '../shared/platform/twilioCredentials';
@@ -30,6 +31,7 @@ Kinds:
   status        a status callback for the message sent under --key KEY (its ledger row gives the SID), with
                 --message-status delivered|undelivered|failed (default delivered) or --call-status completed
   alert         a Debugger event to /api/twilio-alerts (--error-code 11200)
+  stream        an Event Streams batch to /api/event-streams (--events 3 message status events, JSON, bodySHA256)
 
 Options:
   --url BASE          the app's base URL as configured in Twilio, which is what gets signed
@@ -68,6 +70,7 @@ const OPTIONS = {
   'call-status': { type: 'string' },
   'error-code': { type: 'string' },
   get: { type: 'boolean' },
+  events: { type: 'string' },
 } as const;
 
 /**
@@ -91,7 +94,8 @@ async function rowSid(key: string, set: string[]): Promise<{ sid?: string; isCal
 
 async function main(args: string[]): Promise<number> {
   const { values, positionals } = parseToolArgs(args, OPTIONS, true);
-  const kind = positionals[0] as SimulationKind | undefined;
+  const kind = positionals[0] as SimulationKind | 'stream' | undefined;
+  if (kind === 'stream') return stream(values);
   if (!kind) throw new UsageError(`Give the kind of request: ${SIMULATION_KINDS.join(', ')}.`);
   if (!SIMULATION_KINDS.includes(kind)) throw new UsageError(`Unknown kind "${kind}": use one of ${SIMULATION_KINDS.join(', ')}.`);
   if (positionals.length > 1) throw new UsageError(`Unexpected argument: ${positionals.slice(1).join(' ')}`);
@@ -168,6 +172,44 @@ async function main(args: string[]): Promise<number> {
     sentTo: values['send-to'] && new URL(values['send-to']).origin !== new URL(base).origin ? values['send-to'] : undefined,
   });
   for (const hint of hints) console.error(`Hint: ${hint}`);
+  return response.ok ? 0 : 1;
+}
+
+/** An Event Streams batch, signed as Event Streams signs it: HMAC-SHA1 with the auth token over the URL with bodySHA256. */
+async function stream(values: { url?: string; 'send-to'?: string; path?: string; events?: string }): Promise<number> {
+  const count = Number(values.events ?? '3');
+  if (!Number.isInteger(count) || count < 1 || count > 1000)
+    throw new UsageError(`--events takes a whole number from 1 to 1000, got "${values.events}"`);
+  useLocalSettings(process.cwd());
+  const config = settings();
+  const token = await authToken();
+  const base = (values.url ?? config.webhookBaseUrl ?? 'http://localhost:7071').replace(/\/+$/, '');
+  const accountSid = config.twilio.accountSid ?? MOCK_TWILIO_CREDENTIALS.TWILIO_ACCOUNT_SID;
+  // Ids from the clock, so that each run is new events rather than a redelivery of the last run's.
+  const first = Date.now() * 1000;
+  const body = JSON.stringify(Array.from({ length: count }, (_, i) => exampleStreamEvent(first + i, accountSid)));
+  const url = urlWithBodyHash(`${base}${values.path ?? '/api/event-streams'}`, body);
+  const target = values['send-to'] ? values['send-to'].replace(/\/+$/, '') + url.slice(base.length) : url;
+  const basic = config.twilio.eventStreamsCredentials;
+  let response: Response;
+  try {
+    response = await fetch(target, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        'X-Twilio-Signature': getExpectedTwilioSignature(token, url, {}),
+        ...(basic && { Authorization: `Basic ${Buffer.from(basic).toString('base64')}` }),
+      },
+      body,
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (error) {
+    console.error(`No answer from ${new URL(target).origin}: ${errorLine(error)}. Is the app running (npm start)?`);
+    return 1;
+  }
+  console.log(`POST ${new URL(url).pathname} (${count} event(s)) -> ${response.status} ${response.statusText}`);
+  const text = await response.text();
+  if (text) console.log(text.trimEnd());
   return response.ok ? 0 : 1;
 }
 

@@ -2,7 +2,7 @@
 // the publish with EventsUnavailableError, so the caller keeps the events to publish again (same ids).
 import { settings } from '../platform/settings';
 import type { CloudEvent } from './cloudEvent';
-import { publishToEventGrid } from './eventsGrid';
+import { publishToEventGrid, type PublishedEvent } from './eventsGrid';
 import { enqueueEvents } from './eventsQueue';
 import { EventsUnavailableError, type EventSink } from './outbox';
 import { traceIdOf } from '../outbound/correlation';
@@ -61,6 +61,31 @@ export function liveEventSink(): EventSink | undefined {
         }
       : null;
   return sink ?? undefined;
+}
+
+/** One place events go, for a caller that tracks each on its own (the Event Streams sink). */
+export interface EventDestination {
+  name: 'events queue' | 'Event Grid';
+  publish(events: PublishedEvent[], abortSignal: AbortSignal): Promise<void>;
+}
+
+/** The events queue, then the Event Grid topic, as configured; none when events are off. */
+export function liveEventDestinations(): EventDestination[] {
+  const { queue, gridTopicEndpoint } = settings().events;
+  const destinations: EventDestination[] = [];
+  if (queue) {
+    destinations.push({
+      name: 'events queue',
+      publish: (events, abortSignal) => until(enqueueEvents(queue, events, abortSignal), abortSignal),
+    });
+  }
+  if (gridTopicEndpoint) {
+    destinations.push({
+      name: 'Event Grid',
+      publish: (events, abortSignal) => until(publishToEventGrid(gridTopicEndpoint, events, abortSignal), abortSignal),
+    });
+  }
+  return destinations;
 }
 
 /** How long a webhook waits for its events: Twilio gives the whole request 15 s, and storage retries take longer. */

@@ -28,6 +28,7 @@ export const ROUTES = {
   phone: 'phone',
   phoneScript: 'phone/softphone.js',
   twilioAlerts: 'twilio-alerts',
+  eventStreams: 'event-streams',
   // Batches and the opt-out management API.
   outboundBatch: 'outbound/batch',
   optOuts: 'optouts',

@@ -7,6 +7,7 @@ import { audioSettings } from '../audio/audioSettings';
 import { callingSettings } from '../calling/callingSettings';
 import { consoleSettings } from '../console/consoleSettings';
 import { eventsSettings } from '../events/eventsSettings';
+import { eventStreamsSettings } from '../eventStreams/eventStreamsSettings';
 import { guardsSettings } from '../guards/guardsSettings';
 import { hoursSettings } from '../hours/hoursSettings';
 import { outboundSettings } from '../outbound/outboundSettings';
@@ -30,6 +31,7 @@ export const GROUPS = [
   guardsSettings,
   outboundSettings,
   eventsSettings,
+  eventStreamsSettings,
   recordingsSettings,
   callingSettings,
   activitySettings,

@@ -17,6 +17,12 @@ export interface TwilioCredentials {
   authToken: string;
   /** Twilio's secondary auth token while a rotation is under way: webhook signatures made with it pass too. */
   secondaryAuthToken?: string;
+  /** The Webhooks SharedKey secret, for webhooks a Webhooks rule signs with it instead of the auth token. */
+  webhookSharedKey?: string;
+  /** The next SharedKey's secret while a rotation is under way: webhooks signed with it pass too. */
+  webhookSharedKeySecondary?: string;
+  /** user:password that Event Streams must send as HTTP Basic credentials to the sink (the destination URL's user info). */
+  eventStreamsCredentials?: string;
   apiKeySid?: string;
   apiKeySecret?: string;
 }
@@ -27,6 +33,9 @@ export const TWILIO_SECRET_NAMES = {
   secondaryAuthToken: 'twilio-auth-token-secondary',
   apiKeySid: 'twilio-api-key-sid',
   apiKeySecret: 'twilio-api-key-secret',
+  webhookSharedKey: 'twilio-webhook-shared-key',
+  webhookSharedKeySecondary: 'twilio-webhook-shared-key-secondary',
+  eventStreamsCredentials: 'twilio-event-streams-credentials',
 } as const;
 
 export const FORCED_REFRESH_INTERVAL_MS = 30_000;
@@ -34,13 +43,24 @@ export const FORCED_REFRESH_INTERVAL_MS = 30_000;
 const RETRY_AFTER_FAILURE_MS = 30_000;
 
 function fromSettings(): TwilioCredentials {
-  const { accountSid, authToken, secondaryAuthToken, apiKeySid, apiKeySecret } = settings().twilio;
+  const twilio = settings().twilio;
+  const { accountSid, authToken, secondaryAuthToken, apiKeySid, apiKeySecret } = twilio;
+  const { webhookSharedKey, webhookSharedKeySecondary, eventStreamsCredentials } = twilio;
   if (!accountSid)
     throw new SettingsError('TWILIO_ACCOUNT_SID', 'is missing: set it, or set KEY_VAULT_URL to read credentials from Key Vault');
   if (!authToken)
     throw new SettingsError('TWILIO_AUTH_TOKEN', 'is missing: set it, or set KEY_VAULT_URL to read credentials from Key Vault');
   if (apiKeySid && !apiKeySecret) throw new SettingsError('TWILIO_API_KEY_SECRET', 'is missing while TWILIO_API_KEY_SID is set');
-  return { accountSid, authToken, secondaryAuthToken, apiKeySid, apiKeySecret: apiKeySid ? apiKeySecret : undefined };
+  return {
+    accountSid,
+    authToken,
+    secondaryAuthToken,
+    webhookSharedKey,
+    webhookSharedKeySecondary,
+    eventStreamsCredentials,
+    apiKeySid,
+    apiKeySecret: apiKeySid ? apiKeySecret : undefined,
+  };
 }
 
 async function fromKeyVault(vaultUrl: string): Promise<TwilioCredentials> {
@@ -52,12 +72,15 @@ async function fromKeyVault(vaultUrl: string): Promise<TwilioCredentials> {
     readSecret(vaultUrl, names.apiKeySid, { optional: true }),
     readSecret(vaultUrl, names.apiKeySecret, { optional: true }),
     readSecret(vaultUrl, names.secondaryAuthToken, { optional: true }),
+    readSecret(vaultUrl, names.webhookSharedKey, { optional: true }),
+    readSecret(vaultUrl, names.webhookSharedKeySecondary, { optional: true }),
+    readSecret(vaultUrl, names.eventStreamsCredentials, { optional: true }),
   ]);
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
-  const [accountSid, authToken, apiKeySid, apiKeySecret, secondaryAuthToken] = results.map(
-    (r) => (r as PromiseFulfilledResult<string | undefined>).value,
-  );
+  const values = results.map((r) => (r as PromiseFulfilledResult<string | undefined>).value);
+  const [accountSid, authToken, apiKeySid, apiKeySecret, secondaryAuthToken] = values;
+  const [webhookSharedKey, webhookSharedKeySecondary, eventStreamsCredentials] = values.slice(5);
   if (apiKeySid && !apiKeySecret) {
     throw new SecretNotFoundError({ vaultUrl, secretName: names.apiKeySecret, detail: ` (needed because ${names.apiKeySid} is set)` });
   }
@@ -65,6 +88,9 @@ async function fromKeyVault(vaultUrl: string): Promise<TwilioCredentials> {
     accountSid: accountSid!,
     authToken: authToken!,
     secondaryAuthToken,
+    webhookSharedKey,
+    webhookSharedKeySecondary,
+    eventStreamsCredentials,
     apiKeySid,
     apiKeySecret: apiKeySid ? apiKeySecret : undefined,
   };

@@ -3,7 +3,14 @@
 import { isE164 } from '../phone';
 import { declareSettings, SettingsError } from './declareSettings';
 import { refusePlaceholders } from './settingParsers';
-import { credential, fetchedUrl, identifier, list } from './settingParsers';
+import { credential, fetchedUrl, identifier, list, parser } from './settingParsers';
+
+/** user:password, as a URL's user info carries it; the message never repeats the value. */
+const basicCredentials = parser('user:password', (value, name) => {
+  const colon = value.indexOf(':');
+  if (colon <= 0 || colon === value.length - 1) throw new SettingsError(name, 'must be user:password, both non-empty');
+  return value;
+});
 
 const phoneNumberOrSid = (entry: string, name: string): string => {
   refusePlaceholders(entry, name, { realHost: false });
@@ -35,6 +42,22 @@ export const twilioSettings = declareSettings(
         'The secondary auth token during a rotation: webhooks signed with it pass too. In Azure: vault secret twilio-auth-token-secondary.',
       deployed: false,
       parser: credential,
+    },
+    TWILIO_WEBHOOK_SHARED_KEY: {
+      description: 'Webhooks SharedKey secret: checks webhooks a Webhooks rule signs. In Azure: vault secret twilio-webhook-shared-key.',
+      deployed: false,
+      parser: credential,
+    },
+    TWILIO_WEBHOOK_SHARED_KEY_SECONDARY: {
+      description: 'The next SharedKey secret during a rotation. In Azure: vault secret twilio-webhook-shared-key-secondary.',
+      deployed: false,
+      parser: credential,
+    },
+    TWILIO_EVENT_STREAMS_CREDENTIALS: {
+      description:
+        'user:password Event Streams must send to /api/event-streams (Basic). In Azure: vault secret twilio-event-streams-credentials.',
+      deployed: false,
+      parser: basicCredentials,
     },
     TWILIO_API_KEY_SID: {
       description: 'Optional Twilio API key SID (SK...) used for REST calls instead of the auth token.',
@@ -69,6 +92,9 @@ export const twilioSettings = declareSettings(
       accountSid: values.TWILIO_ACCOUNT_SID,
       authToken: values.TWILIO_AUTH_TOKEN,
       secondaryAuthToken: values.TWILIO_AUTH_TOKEN_SECONDARY,
+      webhookSharedKey: values.TWILIO_WEBHOOK_SHARED_KEY,
+      webhookSharedKeySecondary: values.TWILIO_WEBHOOK_SHARED_KEY_SECONDARY,
+      eventStreamsCredentials: values.TWILIO_EVENT_STREAMS_CREDENTIALS,
       apiKeySid: values.TWILIO_API_KEY_SID,
       apiKeySecret: values.TWILIO_API_KEY_SECRET,
       apiBaseUrl: values.TWILIO_API_BASE_URL,

@@ -1,6 +1,6 @@
 // X-Twilio-Signature: which URL Twilio signed, how the signed body is read, and whether a signature matches.
 // No I/O: the auth tokens come in as functions, so the shell (shared/webhook/webhookHttp.ts) decides where they come from.
-import { validateRequest, validateRequestWithBody } from 'twilio/lib/webhooks/webhooks';
+import { getSignatureAlgorithm, HMAC_SHA1, HMAC_SHA256, validateRequest, validateRequestWithBody } from 'twilio/lib/webhooks/webhooks';
 import { paramsFromSearch, type WebhookParams } from './params';
 
 /**
@@ -36,6 +36,11 @@ export interface SignedRequest {
   /** The URL Twilio signed (see signedUrl). */
   url: string;
   body: SignedBody;
+  /**
+   * The X-Twilio-Webhooks-Signature-Settings header (`key=<SharedKey id>,algorithm=HMAC_SHA256`): Twilio adds it when
+   * a Webhooks rule signs the request with a SharedKey instead of the auth token.
+   */
+  signatureSettings?: string | null;
 }
 
 /** What WHATWG URL serialisation percent-encodes in a query of an http(s) URL that Twilio may have sent raw. */
@@ -72,20 +77,52 @@ export function signedUrlCandidates(url: string): string[] {
   return candidates;
 }
 
-/** The SDK's check, which also tries the URL with and without the port and with legacy query encoding. */
-export function signatureMatches(authToken: string, request: SignedRequest): boolean {
+/** The HMACs the app checks; twilio-node knows these two and refuses (with a console warning) any other. */
+const KNOWN_ALGORITHMS: readonly string[] = [HMAC_SHA1, HMAC_SHA256];
+
+/**
+ * The SDK's check, which also tries the URL with and without the port and with legacy query encoding. `secret` is
+ * the auth token, or a SharedKey's secret with the algorithm its settings header names.
+ */
+export function signatureMatches(secret: string, request: SignedRequest, algorithm: string = HMAC_SHA1): boolean {
   const { signature, body } = request;
   return signedUrlCandidates(request.url).some((url) =>
     body.kind === 'hashed'
-      ? validateRequestWithBody(authToken, signature, url, body.text)
-      : validateRequest(authToken, signature, url, body.params),
+      ? validateRequestWithBody(secret, signature, url, body.text, algorithm)
+      : validateRequest(secret, signature, url, body.params, algorithm),
   );
 }
 
-/** What a signature may be checked with: the auth token, and Twilio's secondary token during a rotation. */
+/** How a request says it was signed: with the auth token (HMAC-SHA1), or with a Webhooks SharedKey. */
+export type SigningScheme = { kind: 'authToken' } | { kind: 'sharedKey'; algorithm: string; keyId?: string };
+
+/**
+ * Reads X-Twilio-Webhooks-Signature-Settings. No header (or an empty one) means the auth token, as twilio-node's
+ * webhook middleware reads it; a header without `algorithm=` means HMAC_SHA1 with the SharedKey.
+ */
+export function signingScheme(signatureSettings: string | null | undefined): SigningScheme {
+  if (!signatureSettings?.trim()) return { kind: 'authToken' };
+  const keyId = /(?:^|,)\s*key=([^,]*)/.exec(signatureSettings)?.[1]?.trim();
+  return { kind: 'sharedKey', algorithm: getSignatureAlgorithm(signatureSettings), ...(keyId && { keyId }) };
+}
+
+export function knownAlgorithm(algorithm: string): boolean {
+  return KNOWN_ALGORITHMS.includes(algorithm.toUpperCase());
+}
+
+/** A header value fit for a log line: the request chose it, so only a short run of plain characters is shown. */
+export function loggableHeaderValue(value: string): string {
+  return /^[A-Za-z0-9_.-]{1,64}$/.test(value) ? value : '(unreadable)';
+}
+
+/**
+ * What a signature may be checked with: the auth token and Twilio's secondary token during a rotation, and the
+ * Webhooks SharedKey secrets (the current key, and the next one while a rotation is under way).
+ */
 export interface SigningKeys {
   accountSid: string;
   authTokens: string[];
+  sharedKeys?: string[];
 }
 
 export interface AuthTokens {
@@ -114,9 +151,39 @@ export function namesAccount(request: SignedRequest, accountSid: string): boolea
  * first genuine request after a rotation needs.
  */
 export async function verifySignature(request: SignedRequest, tokens: AuthTokens): Promise<boolean> {
+  return (await checkSignature(request, tokens)).valid;
+}
+
+/** Why a signature was refused: each answers 403, and each has its own log line. */
+export type SignatureRefusal =
+  | { reason: 'mismatch'; scheme: SigningScheme }
+  | { reason: 'unknownAlgorithm'; algorithm: string }
+  | { reason: 'noSharedKey'; keyId?: string };
+
+export type SignatureCheck = { valid: true; scheme: SigningScheme } | ({ valid: false } & SignatureRefusal);
+
+/**
+ * verifySignature with the reason for a refusal. A request whose settings header names an algorithm the app does
+ * not check is refused before any HMAC is computed; one signed with a SharedKey is checked only against the
+ * SharedKey secrets (the auth token does not sign it), and refused when the app has none, after one re-read
+ * (rate-limited and only for a request naming this account, as for the auth token).
+ */
+export async function checkSignature(request: SignedRequest, tokens: AuthTokens): Promise<SignatureCheck> {
+  const scheme = signingScheme(request.signatureSettings);
+  if (scheme.kind === 'sharedKey' && !knownAlgorithm(scheme.algorithm)) {
+    return { valid: false, reason: 'unknownAlgorithm', algorithm: scheme.algorithm };
+  }
+  const secretsOf = (keys: SigningKeys) => (scheme.kind === 'sharedKey' ? (keys.sharedKeys ?? []) : keys.authTokens);
+  const algorithm = scheme.kind === 'sharedKey' ? scheme.algorithm : HMAC_SHA1;
   const current = await tokens.current();
-  if (current.authTokens.some((token) => signatureMatches(token, request))) return true;
-  if (!namesAccount(request, current.accountSid)) return false;
-  const refreshed = await tokens.refreshed();
-  return refreshed.authTokens.some((token) => !current.authTokens.includes(token) && signatureMatches(token, request));
+  const held = secretsOf(current);
+  if (held.some((secret) => signatureMatches(secret, request, algorithm))) return { valid: true, scheme };
+  const refused = (anyKey: boolean): SignatureCheck =>
+    scheme.kind === 'sharedKey' && !anyKey
+      ? { valid: false, reason: 'noSharedKey', keyId: scheme.keyId }
+      : { valid: false, reason: 'mismatch', scheme };
+  if (!namesAccount(request, current.accountSid)) return refused(held.length > 0);
+  const fresh = secretsOf(await tokens.refreshed()).filter((secret) => !held.includes(secret));
+  if (fresh.some((secret) => signatureMatches(secret, request, algorithm))) return { valid: true, scheme };
+  return refused(held.length + fresh.length > 0);
 }

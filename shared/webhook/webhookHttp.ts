@@ -2,9 +2,17 @@
 // parse its parameters (repeated keys kept), then hand over to the function. TwiML webhooks answer text/xml.
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { mergeParams, paramsFromSearch, type WebhookParams } from './params';
-import { refreshTwilioCredentials, twilioCredentials, type TwilioCredentials } from '../platform/twilioCredentials';
+import { refreshTwilioCredentials, twilioCredentials, TWILIO_SECRET_NAMES, type TwilioCredentials } from '../platform/twilioCredentials';
 import { settings } from '../platform/settings';
-import { readSignedBody, signedUrl, verifySignature, type SignedBody, type SigningKeys } from './signature';
+import {
+  checkSignature,
+  loggableHeaderValue,
+  readSignedBody,
+  signedUrl,
+  type SignatureRefusal,
+  type SignedBody,
+  type SigningKeys,
+} from './signature';
 import { TwimlInputError } from '../twiml/parts/errors';
 
 export interface WebhookRequest {
@@ -48,13 +56,15 @@ export function twilioWebhook(handle: WebhookHandler): HttpHandler {
     const body = readSignedBody(parsedUrl, text);
     if (!validateSignatures) {
       context.warn(`TWILIO_VALIDATE_SIGNATURES=false: X-Twilio-Signature not checked for ${describe(request)} (Development only).`);
-    } else if (!(await verifySignature({ signature: signature!, url, body }, authTokens))) {
-      context.warn(
-        `Rejected ${describe(request)}: X-Twilio-Signature does not match ${parsedUrl.origin}${parsedUrl.pathname} (403). ` +
-          `${signedContent(parsedUrl, body)} ` +
-          'If Twilio calls through a proxy or custom domain, set WEBHOOK_BASE_URL to the base URL configured in Twilio.',
+    } else {
+      const check = await checkSignature(
+        { signature: signature!, url, body, signatureSettings: request.headers.get('x-twilio-webhooks-signature-settings') },
+        authTokens,
       );
-      return textResponse(403, 'Invalid X-Twilio-Signature.\n');
+      if (!check.valid) {
+        context.warn(`Rejected ${describe(request)}: ${refusalReason(check, parsedUrl, body)} (403).`);
+        return textResponse(403, 'Invalid X-Twilio-Signature.\n');
+      }
     }
     // Twilio's own requests to a number's webhook carry no query: then the body's parameters are all there is.
     const params = parsedUrl.search ? mergeParams(paramsFromSearch(parsedUrl.searchParams), formParams(body)) : formParams(body);
@@ -62,9 +72,39 @@ export function twilioWebhook(handle: WebhookHandler): HttpHandler {
   };
 }
 
-function signingKeys(credentials: TwilioCredentials): SigningKeys {
-  const { accountSid, authToken, secondaryAuthToken } = credentials;
-  return { accountSid, authTokens: secondaryAuthToken ? [authToken, secondaryAuthToken] : [authToken] };
+export function signingKeys(credentials: TwilioCredentials): SigningKeys {
+  const { accountSid, authToken, secondaryAuthToken, webhookSharedKey, webhookSharedKeySecondary } = credentials;
+  return {
+    accountSid,
+    authTokens: secondaryAuthToken ? [authToken, secondaryAuthToken] : [authToken],
+    sharedKeys: [webhookSharedKey, webhookSharedKeySecondary].filter((key): key is string => Boolean(key)),
+  };
+}
+
+/**
+ * The log line's reason for a 403. It names the algorithm or SharedKey id the request claimed (plain characters
+ * only), never a secret.
+ */
+export function refusalReason(refusal: SignatureRefusal, url: URL, body: SignedBody): string {
+  switch (refusal.reason) {
+    case 'unknownAlgorithm':
+      return (
+        `X-Twilio-Webhooks-Signature-Settings names the algorithm ${loggableHeaderValue(refusal.algorithm)}, ` +
+        'which this app does not check (it checks HMAC_SHA1 and HMAC_SHA256)'
+      );
+    case 'noSharedKey':
+      return (
+        `signed with a Webhooks SharedKey${refusal.keyId ? ` (${loggableHeaderValue(refusal.keyId)})` : ''} but the app holds no shared key: ` +
+        `set the Key Vault secret ${TWILIO_SECRET_NAMES.webhookSharedKey} (locally TWILIO_WEBHOOK_SHARED_KEY) to its secret`
+      );
+    case 'mismatch':
+      return (
+        `X-Twilio-Signature does not match ${url.origin}${url.pathname}` +
+        (refusal.scheme.kind === 'sharedKey' ? ` with the Webhooks SharedKey (${refusal.scheme.algorithm.toUpperCase()})` : '') +
+        `. ${signedContent(url, body)} ` +
+        'If Twilio calls through a proxy or custom domain, set WEBHOOK_BASE_URL to the base URL configured in Twilio'
+      );
+  }
 }
 
 const authTokens = {

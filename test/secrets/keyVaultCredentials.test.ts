@@ -160,7 +160,9 @@ test('without the optional API key secrets the auth token is used and the 404s a
       .filter((r) => r.status === 404)
       .map((r) => r.secretName)
       .sort(),
-  ).toEqual([NAMES.apiKeySecret, NAMES.apiKeySid, NAMES.secondaryAuthToken]);
+  ).toEqual(
+    [NAMES.apiKeySecret, NAMES.apiKeySid, NAMES.secondaryAuthToken, NAMES.webhookSharedKey, NAMES.webhookSharedKeySecondary].sort(),
+  );
 });
 
 test('an API key SID without its secret fails, naming the missing secret', async () => {
@@ -310,6 +312,33 @@ describe('rotation after forged traffic, through the webhook shell', () => {
     now += 1000; // step 2: promoted in Twilio within the forced re-read's interval
     expect(await webhook(ROTATED_AUTH_TOKEN, genuineParams())).toBe(200);
     expect(chain.vault.readsOf(NAMES.authToken)).toBe(2);
+  });
+
+  test('a webhook a Webhooks rule signs with the SharedKey in the vault passes, and so does the next key during a rotation', async () => {
+    const sharedKey = 'webhook-shared-key-from-the-vault-0001';
+    const nextKey = 'webhook-shared-key-after-rotation-0002';
+    chain.vault.setSecret(NAMES.webhookSharedKey, sharedKey);
+    const withSharedKey = async (key: string) => {
+      const params = genuineParams();
+      const request = new HttpRequest({
+        method: 'POST',
+        url: URL_CALLED,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'X-Twilio-Signature': sign(key, URL_CALLED, params, 'sha256'),
+          'X-Twilio-Webhooks-Signature-Settings': 'key=webhooks_sharedkey_01,algorithm=HMAC_SHA256',
+        },
+        body: { string: formBody(params) },
+      });
+      return (await handler(request, new InvocationContext({ logHandler: () => undefined }))).status;
+    };
+    expect(await withSharedKey(sharedKey)).toBe(200);
+    expect(await withSharedKey(VALUES[NAMES.authToken])).toBe(403);
+    chain.vault.setSecret(NAMES.webhookSharedKeySecondary, nextKey);
+    now += FORCED_REFRESH_INTERVAL_MS;
+    expect(await withSharedKey(nextKey)).toBe(200);
+    chain.vault.deleteSecret(NAMES.webhookSharedKey);
+    chain.vault.deleteSecret(NAMES.webhookSharedKeySecondary);
   });
 
   test('the limit: without the secondary token, forged traffic naming the account holds the re-read for 30 s', async () => {

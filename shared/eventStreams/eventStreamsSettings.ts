@@ -1,0 +1,25 @@
+// The Event Streams sink's settings (docs/event-streams.md). Its Basic credentials are with the Twilio credentials.
+import { declareSettings } from '../platform/declareSettings';
+import { positiveInt, tableName } from '../platform/settingParsers';
+
+export const eventStreamsSettings = declareSettings(
+  'Event Streams sink',
+  'shared/eventStreams/eventStreamsSettings.ts',
+  {
+    EVENT_STREAMS_TABLE: {
+      description: 'Table of the event ids /api/event-streams has published: one row per id, for the dedupe window.',
+      default: 'eventstreamids',
+      deployed: false,
+      parser: tableName,
+    },
+    EVENT_STREAMS_DEDUPE_HOURS: {
+      description: 'How long an Event Streams event id is remembered, so a redelivery is not published again. Twilio retries for 4 h.',
+      default: '24',
+      deployed: false,
+      parser: positiveInt,
+    },
+  },
+  (values) => ({
+    eventStreams: { table: values.EVENT_STREAMS_TABLE, dedupeWindowMs: values.EVENT_STREAMS_DEDUPE_HOURS * 3_600_000 },
+  }),
+);

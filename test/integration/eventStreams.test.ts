@@ -1,0 +1,195 @@
+// The Event Streams sink end to end: the built app under the local host, Azurite for the events queue and the
+// records table, and the Event Grid topic stand-in that the real @azure/eventgrid client publishes to. Batches are
+// made as Twilio makes them (harness/eventStreamsBatch.ts) and checked with the CloudEvents SDK.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CloudEvent } from 'cloudevents';
+import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
+import { MOCK_TWILIO_CREDENTIALS } from '../../devhost/services';
+import { EVENT_GRID_RESOURCE, startEventGridFake, type EventGridFake } from '../../harness/eventGridFake';
+import { startManagedIdentityEndpoint, type ManagedIdentityEndpoint } from '../../harness/managedIdentityEndpoint';
+import { repoRoot } from '../../harness/localHost';
+import { startOutboundRig, WEBHOOK_BASE_URL, type OutboundRig } from '../../harness/outboundRig';
+import { createTestCertificate, type TestCertificate } from '../../harness/testCertificate';
+import { LOOPBACK_DNS_PRELOAD } from '../../harness/vaultChain';
+import { streamDelivery, streamEvent, type DeliveryOptions } from '../../harness/eventStreamsBatch';
+
+const TOPIC_HOST = 'twilio-streams.eastus-1.eventgrid.azure.test';
+const EVENTS_QUEUE = 'streams-it';
+const TOKEN = MOCK_TWILIO_CREDENTIALS.TWILIO_AUTH_TOKEN;
+const PATH = '/api/event-streams';
+
+let rig: OutboundRig;
+let grid: EventGridFake;
+let identity: ManagedIdentityEndpoint;
+let certificate: TestCertificate;
+let eventsQueue: QueueClient;
+const clientId = randomUUID();
+
+beforeAll(async () => {
+  certificate = createTestCertificate([TOPIC_HOST]);
+  identity = await startManagedIdentityEndpoint({ clientId });
+  grid = await startEventGridFake({
+    hostname: TOPIC_HOST,
+    certificate,
+    authorize: (token) => identity.tokenIdentity(token, EVENT_GRID_RESOURCE),
+  });
+  rig = await startOutboundRig({
+    queueName: 'outbound-streams',
+    hostEnv: {
+      ...identity.env,
+      AZURE_CLIENT_ID: clientId,
+      EVENTS_QUEUE,
+      EVENT_GRID_TOPIC_ENDPOINT: grid.endpoint,
+      NODE_EXTRA_CA_CERTS: certificate.certPath,
+      NODE_OPTIONS: `--require ${JSON.stringify(LOOPBACK_DNS_PRELOAD)}`,
+      LOOPBACK_HOSTS: TOPIC_HOST,
+    },
+  });
+  eventsQueue = QueueServiceClient.fromConnectionString(rig.azurite.connectionString).getQueueClient(EVENTS_QUEUE);
+  await eventsQueue.createIfNotExists();
+}, 90_000);
+
+afterAll(async () => {
+  await rig?.stop();
+  await Promise.all([grid?.stop(), identity?.stop()]);
+  certificate?.remove();
+});
+
+type Event = Record<string, unknown> & { id: string };
+const queued: Event[] = [];
+
+async function queueEvents(): Promise<Event[]> {
+  for (;;) {
+    const { receivedMessageItems } = await eventsQueue.receiveMessages({ numberOfMessages: 32 });
+    if (receivedMessageItems.length === 0) return queued;
+    for (const m of receivedMessageItems) {
+      queued.push(JSON.parse(m.messageText) as Event);
+      await eventsQueue.deleteMessage(m.messageId, m.popReceipt);
+    }
+  }
+}
+
+const countOf = (events: Event[], id: string) => events.filter((e) => e.id === id).length;
+
+async function deliver(events: unknown[], options: DeliveryOptions = {}, change?: (d: ReturnType<typeof streamDelivery>) => void) {
+  const delivery = streamDelivery(TOKEN, `${WEBHOOK_BASE_URL}${PATH}`, events, options);
+  change?.(delivery);
+  const query = delivery.url.slice(delivery.url.indexOf('?'));
+  const response = await fetch(`${rig.host.baseUrl}${PATH}${query}`, { method: 'POST', headers: delivery.headers, body: delivery.body });
+  return { status: response.status, text: await response.text(), retryAfter: response.headers.get('retry-after') };
+}
+
+test('a batch signed as Twilio signs it reaches the events queue and Event Grid once, each event a valid CloudEvent with its id', async () => {
+  const batch = [streamEvent(101), streamEvent(102), streamEvent(103)];
+  expect(await deliver(batch)).toMatchObject({ status: 200, text: 'Published 3 event(s).\n' });
+
+  const onQueue = await queueEvents();
+  const onGrid = grid.accepted() as Event[];
+  for (const [index, sent] of batch.entries()) {
+    expect([countOf(onQueue, sent.id), countOf(onGrid, sent.id)]).toEqual([1, 1]);
+    for (const received of [onQueue.find((e) => e.id === sent.id)!, onGrid.find((e) => e.id === sent.id)!]) {
+      const { id, type, source, time, dataschema, data, datacontenttype } = received;
+      expect({ id, type, source, time, dataschema, data, datacontenttype }).toEqual({
+        id: sent.id,
+        type: sent.type,
+        source: sent.source,
+        time: sent.time,
+        dataschema: sent.dataschema,
+        data: sent.data,
+        datacontenttype: sent.datacontenttype,
+      });
+      expect(received.sequence).toBe(String(index).padStart(6, '0'));
+      expect(received.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      expect(new CloudEvent(received, true).validate()).toBe(true);
+    }
+  }
+}, 60_000);
+
+test("Twilio's redelivery (or a replay) of a batch is answered 200 and publishes nothing again", async () => {
+  const batch = [streamEvent(201), streamEvent(202)];
+  expect((await deliver(batch)).status).toBe(200);
+  expect(await deliver(batch)).toMatchObject({ status: 200, text: 'Published 0 event(s); 2 already published.\n' });
+  expect(await deliver([streamEvent(202), streamEvent(203)])).toMatchObject({
+    status: 200,
+    text: 'Published 1 event(s); 1 already published.\n',
+  });
+  const onQueue = await queueEvents();
+  expect([201, 202, 203].map((n) => countOf(onQueue, streamEvent(n).id))).toEqual([1, 1, 1]);
+  expect([201, 202, 203].map((n) => countOf(grid.accepted() as Event[], streamEvent(n).id))).toEqual([1, 1, 1]);
+}, 60_000);
+
+describe('refused with 403, nothing published', () => {
+  const refused = async (options: DeliveryOptions, change?: (d: ReturnType<typeof streamDelivery>) => void) => {
+    const before = (await queueEvents()).length;
+    const answer = await deliver([streamEvent(301), streamEvent(302)], options, change);
+    expect(answer.status).toBe(403);
+    expect((await queueEvents()).length).toBe(before);
+  };
+
+  test('a tampered body (its hash no longer the signed one)', () =>
+    refused({}, (d) => {
+      d.body = d.body.replace('DELIVERED', 'FAILED');
+    }));
+
+  test('the events reordered', () =>
+    refused({}, (d) => {
+      d.body = JSON.stringify((JSON.parse(d.body) as unknown[]).reverse());
+    }));
+
+  test('a wrong bodySHA256 signed along with the URL', () =>
+    refused({}, (d) => {
+      d.body = d.body.replace('DELIVERED', 'FAILED');
+      d.url = d.url.replace(/bodySHA256=[0-9a-f]+/, `bodySHA256=${'0'.repeat(64)}`);
+    }));
+
+  test('signed with another token', () =>
+    refused({ sharedKey: undefined }, (d) => (d.headers['X-Twilio-Signature'] = 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=')));
+
+  test('an algorithm the app does not know', () =>
+    refused({ sharedKey: { secret: TOKEN, algorithm: 'HMAC_SHA1' } }, (d) => {
+      d.headers['X-Twilio-Webhooks-Signature-Settings'] = 'key=webhooks_sharedkey_x,algorithm=HMAC_MD5';
+    }));
+});
+
+test('malformed and oversized bodies get a 4xx with a reason', async () => {
+  expect(await deliver([{ ...streamEvent(401), specversion: '0.3' }])).toMatchObject({
+    status: 400,
+    text: expect.stringMatching(/^Event 0 has no specversion 1.0/),
+  });
+  const huge = { ...streamEvent(402), data: { text: 'x'.repeat(60 * 1024) } };
+  expect(await deliver([huge])).toMatchObject({ status: 413 });
+}, 60_000);
+
+test('Event Grid down: 503 with Retry-After; the retry completes it, and each event is on the queue and the topic once', async () => {
+  const batch = [streamEvent(501), streamEvent(502)];
+  grid.mode = 'unavailable';
+  try {
+    const answer = await deliver(batch);
+    expect(answer).toMatchObject({ status: 503, retryAfter: '5' });
+    expect(answer.text).toMatch(/^The events sink is unavailable \(Event Grid: /);
+  } finally {
+    grid.mode = 'up';
+  }
+  expect(await deliver(batch)).toMatchObject({ status: 200, text: 'Published 2 event(s).\n' });
+  const onQueue = await queueEvents();
+  expect(batch.map((e) => [countOf(onQueue, e.id), countOf(grid.accepted() as Event[], e.id)])).toEqual([
+    [1, 1],
+    [1, 1],
+  ]);
+}, 60_000);
+
+test('npm run simulate -- stream posts a batch the way Event Streams does, and it is published', async () => {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [join(repoRoot, 'build', 'simulate.js'), 'stream', '--events', '3', '--send-to', rig.host.baseUrl],
+    {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH, ...rig.env },
+    },
+  );
+  expect(stdout).toContain('POST /api/event-streams (3 event(s)) -> 200');
+  expect(stdout).toContain('Published 3 event(s).');
+}, 60_000);

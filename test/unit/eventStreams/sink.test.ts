@@ -1,0 +1,75 @@
+import { receiveBatch } from '../../../shared/eventStreams/sink';
+import type { EventRecords } from '../../../shared/eventStreams/publishOnce';
+import type { StreamEvent } from '../../../shared/eventStreams/batch';
+import { streamEvent } from '../../../harness/eventStreamsBatch';
+
+const CORRELATION = '0123456789abcdef0123456789abcdef';
+const freshRecords = (): EventRecords => {
+  const rows = new Map<string, string>();
+  return {
+    claim: async (id, record) =>
+      rows.has(id)
+        ? { etag: 'x', record: { done: ['q'], leaseUntil: 0 }, created: false }
+        : (rows.set(id, 'x'), { etag: 'x', record, created: true }),
+    update: async () => 'x',
+  };
+};
+
+function ports(publish: (events: StreamEvent[]) => Promise<void>) {
+  return {
+    destinations: [{ name: 'q', publish }],
+    records: freshRecords(),
+    now: Date.now,
+    leaseMs: 30_000,
+    signal: new AbortController().signal,
+  };
+}
+
+test('a genuine batch: 200, each event republished with its attributes, a shared traceparent and its sequence', async () => {
+  const published: StreamEvent[] = [];
+  const body = JSON.stringify([streamEvent(1), streamEvent(2)]);
+  const answer = await receiveBatch(
+    body,
+    CORRELATION,
+    ports(async (events) => void published.push(...events)),
+  );
+  expect(answer).toMatchObject({ status: 200, reason: 'Published 2 event(s).' });
+  expect(published.map((e) => [e.id, e.sequence])).toEqual([
+    [streamEvent(1).id, '000000'],
+    [streamEvent(2).id, '000001'],
+  ]);
+  expect(published[0]).toMatchObject(streamEvent(1));
+  expect(answer.log).toMatchObject({ outcome: 'published', correlationId: CORRELATION, types: ['com.twilio.messaging.message.delivered'] });
+  expect(JSON.stringify(answer.log)).not.toContain('4155550111');
+});
+
+test('a malformed batch: 400 with the reason, nothing published', async () => {
+  const publish = jest.fn(async () => undefined);
+  expect(await receiveBatch('{"nope"', CORRELATION, ports(publish))).toMatchObject({ status: 400 });
+  expect(publish).not.toHaveBeenCalled();
+});
+
+test('a destination that is down: 503 with the reason, so Twilio retries', async () => {
+  const answer = await receiveBatch(
+    JSON.stringify([streamEvent(1)]),
+    CORRELATION,
+    ports(async () => Promise.reject(new Error('queue unreachable'))),
+  );
+  expect(answer.status).toBe(503);
+  expect(answer.reason).toBe('The events sink is unavailable (q: Error: queue unreachable). Retry.');
+});
+
+test('events off: 503, since accepting would lose the events', async () => {
+  const answer = await receiveBatch(JSON.stringify([streamEvent(1)]), CORRELATION, { ...ports(async () => undefined), destinations: [] });
+  expect(answer.status).toBe(503);
+  expect(answer.reason).toMatch(/^Events are off/);
+});
+
+test('the deadline: a publish that hangs past the signal answers 503', async () => {
+  const controller = new AbortController();
+  const hanging = (events: StreamEvent[]) =>
+    new Promise<void>((_, reject) => controller.signal.addEventListener('abort', () => reject(new Error(`gave up on ${events.length}`))));
+  const pending = receiveBatch(JSON.stringify([streamEvent(1)]), CORRELATION, { ...ports(hanging), signal: controller.signal });
+  controller.abort();
+  expect(await pending).toMatchObject({ status: 503 });
+});
