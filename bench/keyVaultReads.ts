@@ -47,6 +47,7 @@ export async function keyVaultReads(root: string, quick: boolean) {
           ...chain.childEnv(),
           AzureWebJobsStorage: 'UseDevelopmentStorage=true',
           EVENTS_QUEUE: '',
+          ACTIVITY_TABLE: '',
           SECRETS_CACHE_TTL_SECONDS: String(scenario.ttlSeconds),
           BENCH_APP_ROOT: root,
           BENCH_AUTH_TOKEN: authToken,

@@ -26,8 +26,9 @@ let only: string[] | undefined;
 const appEnv = {
   ...process.env,
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',
-  // No storage runs for the webhook benches: events off (the outbound bench measures them).
+  // No storage runs for the webhook benches: events and inbound activity off (the outbound bench measures events).
   EVENTS_QUEUE: '',
+  ACTIVITY_TABLE: '',
   ...MOCK_TWILIO_CREDENTIALS,
   KEY_VAULT_URL: '',
   WEBHOOK_BASE_URL: '',

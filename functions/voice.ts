@@ -1,6 +1,8 @@
 import { app } from '@azure/functions';
 import { settings } from '../shared/platform/settings';
-import { answerCall } from '../shared/twiml/incomingCall';
+import { answerCall, callDecision } from '../shared/twiml/incomingCall';
+import { callOutcome, once } from '../shared/activity/activity';
+import { recordInboundActivity } from '../shared/activity/activityTable';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
 import { callReceived } from '../shared/events/inboundEvents';
 import { publishWebhookEvent } from '../shared/events/eventsIo';
@@ -13,10 +15,12 @@ import { ROUTES } from '../shared/platform/routes';
 export const voice = twimlWebhook(async ({ params, url, context }) => {
   const config = settings();
   const { twiml, route } = answerCall(params, { url, voice: config.voice });
-  await publishWebhookEvent(
-    () => callReceived(params, route, { source: config.events.source, time: new Date() }),
-    (m) => context.warn(m),
-  );
+  const event = once(() => callReceived(params, route, { source: config.events.source, time: new Date() }));
+  // The activity row before the answer: no 200 without it (docs/console.md, Inbound activity).
+  await Promise.all([
+    publishWebhookEvent(event, (m) => context.warn(m)),
+    recordInboundActivity(config.activity.table, event, () => callOutcome(callDecision(params, config.voice))),
+  ]);
   return twiml;
 });
 

@@ -6,6 +6,8 @@ import { settings } from '../shared/platform/settings';
 import { voicemailTwiml } from '../shared/twiml/voicemail';
 import { twimlWebhook } from '../shared/webhook/webhookHttp';
 import { voicemailEvent } from '../shared/events/inboundEvents';
+import { once } from '../shared/activity/activity';
+import { recordInboundActivity } from '../shared/activity/activityTable';
 import { publishWebhookEvent } from '../shared/events/eventsIo';
 import { ROUTES } from '../shared/platform/routes';
 import { invocationCorrelationId } from '../shared/outbound/correlation';
@@ -36,10 +38,11 @@ export const voicemail = twimlWebhook(async ({ params, url, context }) => {
     );
   }
   if (result.unsent) context.warn(`voicemail notification not sent: ${result.unsent}`);
-  await publishWebhookEvent(
-    () => voicemailEvent(params, { source: settings().events.source, time: new Date(), correlationId }),
-    (m) => context.warn(m),
-  );
+  const event = once(() => voicemailEvent(params, { source: settings().events.source, time: new Date(), correlationId }));
+  await Promise.all([
+    publishWebhookEvent(event, (m) => context.warn(m)),
+    recordInboundActivity(settings().activity.table, event, () => (result.unsent ? `voicemail (not sent: ${result.unsent})` : 'voicemail')),
+  ]);
   return result.twiml;
 });
 

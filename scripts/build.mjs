@@ -188,6 +188,18 @@ await Promise.all([
     legalComments: 'eof',
     logLevel: 'warning',
   }),
+  // The console's script (GET /api/console/app.js): plain DOM, no library; loaded only by the console's page.
+  build({
+    entryPoints: [join(root, 'web/console.ts')],
+    outfile: join(root, 'dist/console.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2020',
+    minify: true,
+    sourcemap: false,
+    logLevel: 'warning',
+  }),
   // npm run send / npm run schema: the outbound CLI and the JSON Schema writer.
   build({ ...common, entryPoints: [join(root, 'scripts/send.ts')], outfile: join(root, 'build/send.js') }),
   build({ ...common, entryPoints: [join(root, 'scripts/schema.ts')], outfile: join(root, 'build/schema.js') }),

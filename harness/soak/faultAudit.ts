@@ -603,3 +603,40 @@ export function auditSchedules(input: {
   if (!Number.isFinite(audit.fewestHops)) audit.fewestHops = 0;
   return audit;
 }
+
+export interface ActivityAudit {
+  /** Voicemail webhooks that answered 200 (each recording's, once or twice). */
+  answered: number;
+  /** Of their events, those with exactly one activity row. */
+  recordedOnce: number;
+  /** An answered event without its row. */
+  missing: number;
+  /** An event with more than one row. */
+  duplicated: number;
+  violations: number;
+  examples: KeyDetail[];
+}
+
+/** Every inbound event whose webhook answered 200 has exactly one activity row (the voicemails' here). */
+export function auditActivity(input: {
+  recordings: Array<{ sid: string; webhooks: number }>;
+  /** The activity table's rows: their recording SID, for a voicemail. */
+  rows: Array<{ kind: string; recordingSid?: string }>;
+}): ActivityAudit {
+  const audit: ActivityAudit = { answered: 0, recordedOnce: 0, missing: 0, duplicated: 0, violations: 0, examples: [] };
+  for (const recording of input.recordings) {
+    if (recording.webhooks === 0) continue;
+    audit.answered++;
+    const rows = input.rows.filter((r) => r.kind === 'voicemail' && r.recordingSid === recording.sid).length;
+    if (rows === 1) audit.recordedOnce++;
+    else if (rows === 0) {
+      audit.missing++;
+      pushExample(audit.examples, recording.sid, 'its voicemail webhook answered 200 and no activity row exists');
+    } else {
+      audit.duplicated++;
+      pushExample(audit.examples, recording.sid, `${rows} activity rows for one event`);
+    }
+  }
+  audit.violations = audit.missing + audit.duplicated;
+  return audit;
+}

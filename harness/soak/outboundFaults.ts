@@ -23,6 +23,7 @@ import {
 } from '../outboundRig';
 import type { Fault } from '../twilioProxy';
 import {
+  auditActivity,
   auditBatches,
   auditCancels,
   auditEvents,
@@ -31,6 +32,7 @@ import {
   auditRechecks,
   auditRecordings,
   auditSchedules,
+  type ActivityAudit,
   type Audit,
   type AuditCreate,
   type AuditMessage,
@@ -137,6 +139,7 @@ export interface FaultRunResult {
     cancels: CancelsAudit;
     batches: BatchesAudit;
     recordings: RecordingsAudit;
+    activity: ActivityAudit;
     rechecks: RechecksAudit;
     schedules: SchedulesAudit;
   };
@@ -317,7 +320,7 @@ async function auditRun(
     creates,
     lineIds: lineCorrelationIds(rig.output()),
   });
-  const { events, copies } = await readSurface(rig);
+  const { events, copies, activity } = await readSurface(rig);
   const output = rig.output();
   return {
     audit,
@@ -326,6 +329,7 @@ async function auditRun(
       cancels: auditCancels({ cancels: surface.cancels, rows, creates }),
       batches: auditBatches({ batches: surface.batches, rows, creates }),
       recordings: auditRecordings({ recordings: surface.recordings, copies, creates, opened, rows }),
+      activity: auditActivity({ recordings: surface.recordings, rows: activity }),
       rechecks: auditRechecks({
         rows,
         checks: checkEntries(output),
@@ -350,6 +354,8 @@ function surfaceProblems(surface: FaultRunResult['surface']): string[] {
   check(surface.cancels.violations, 'cancels with other than exactly one outcome');
   check(surface.batches.violations, 'batch recipients not sent exactly once (or a batch not answered in full)');
   check(surface.recordings.violations, 'recordings not copied and texted exactly once with a link that opens');
+  check(surface.activity.missing, 'inbound events answered 200 without their activity row');
+  check(surface.activity.duplicated, 'inbound events with more than one activity row');
   check(surface.rechecks.violations, 'sent rows whose status re-checks did not converge or were not bounded');
   check(surface.schedules.violations, 'long schedules not sent exactly once on time');
   for (const part of Object.values(surface)) for (const e of part.examples.slice(0, 3)) problems.push(`  ${e.key}: ${e.detail}`);
@@ -721,7 +727,7 @@ export function faultTable(result: FaultRunResult): string[] {
 }
 
 function surfaceTable(result: FaultRunResult): string[] {
-  const { events, cancels, batches, recordings, rechecks, schedules } = result.surface;
+  const { events, cancels, batches, recordings, activity, rechecks, schedules } = result.surface;
   return [
     row(
       'events',
@@ -738,6 +744,10 @@ function surfaceTable(result: FaultRunResult): string[] {
       'recordings',
       `${recordings.recordings}: ${recordings.copied} copied, ${recordings.notifiedOnce} texted once, ${recordings.linksOpened} links opened, ` +
         `${recordings.notificationsUnsent} notifications poisoned or refused, ${recordings.survivedKill} killed between copy and enqueue`,
+    ),
+    row(
+      'inbound activity',
+      `${activity.answered} voicemail events answered 200: ${activity.recordedOnce} with one row, ${activity.missing} without, ${activity.duplicated} with more`,
     ),
     row(
       'status re-checks',

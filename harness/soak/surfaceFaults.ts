@@ -2,6 +2,7 @@
 // cancels racing sends (DELETE /api/outbound/{key}), batches posted again by their producer, voicemail recordings
 // (the Record action's webhook, the copy job, its notification), schedules longer than the queue's hop, and the
 // events queue. They run in the same waves, under the same faults, as the messages of harness/soak/outboundFaults.ts.
+import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { recipientKey } from '../../shared/outbound/batch';
@@ -27,6 +28,8 @@ export async function persist(what: string, attempt: () => Promise<boolean>): Pr
   throw new Error(`${what}: still failing after a minute of retries`);
 }
 
+/** The inbound activity table the voicemail webhooks write (audited: one row per answered event). */
+export const ACTIVITY_TABLE_NAME = 'soakactivity';
 export const SURFACE_QUEUES = { events: 'soak-events', recordings: 'soak-recordings' };
 const RECORDINGS_CONTAINER = 'soakrecordings';
 const AUDIO = Buffer.from('ID3 soak voicemail audio');
@@ -41,6 +44,7 @@ export function surfaceEnv(options: { hopSeconds: number; reconcileAfterSeconds:
     EVENTS_QUEUE: SURFACE_QUEUES.events,
     RECORDINGS_QUEUE: SURFACE_QUEUES.recordings,
     RECORDINGS_CONTAINER,
+    ACTIVITY_TABLE: ACTIVITY_TABLE_NAME,
     RECORDINGS_DELETE_FROM_TWILIO: 'true',
     OUTBOUND_RECONCILE_AFTER_SECONDS: String(options.reconcileAfterSeconds),
     OUTBOUND_TEST_QUEUE_HOP_SECONDS: String(options.hopSeconds),
@@ -259,7 +263,9 @@ export async function openedLinks(rig: OutboundRig, bodies: Map<string, string>)
 }
 
 /** What the surface left behind, read once nothing runs any more. */
-export async function readSurface(rig: OutboundRig): Promise<{ events: AuditEvent[]; copies: Set<string> }> {
+export async function readSurface(
+  rig: OutboundRig,
+): Promise<{ events: AuditEvent[]; copies: Set<string>; activity: Array<{ kind: string; recordingSid?: string }> }> {
   const queues = QueueServiceClient.fromConnectionString(rig.azurite.connectionString);
   const events = (await drainTexts(queues.getQueueClient(SURFACE_QUEUES.events))).map((text) => JSON.parse(text) as AuditEvent);
   const copies = new Set<string>();
@@ -267,7 +273,14 @@ export async function readSurface(rig: OutboundRig): Promise<{ events: AuditEven
   if (await container.exists()) {
     for await (const blob of container.listBlobsFlat()) if (blob.name.endsWith('.mp3')) copies.add(blob.name.slice(0, -4));
   }
-  return { events, copies };
+  const activity: Array<{ kind: string; recordingSid?: string }> = [];
+  const table = TableClient.fromConnectionString(rig.azurite.connectionString, ACTIVITY_TABLE_NAME, { allowInsecureConnection: true });
+  try {
+    for await (const row of table.listEntities<{ kind: string; recordingSid?: string }>()) activity.push(row);
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+  }
+  return { events, copies, activity };
 }
 
 /** The app's structured log entries of one event kind, across every host the run started. */

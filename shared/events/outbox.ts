@@ -3,7 +3,7 @@
 // whoever touches the row next (the queue's redelivery, a status callback, Twilio's retry of one, the status
 // re-check) publishes what is still pending, with the same id. Pure: the ledger and the sink come in as ports.
 // The send path, which holds the row it last wrote, publishes first and writes once (publishThenUpdate).
-import type { LedgerRow, LedgerUpdate, LedgerExpectation, Transition } from '../outbound/ledger';
+import { MAX_STATUS_HISTORY, type LedgerRow, type LedgerUpdate, type LedgerExpectation, type Transition } from '../outbound/ledger';
 import { OUTBOUND_EVENT_STATUSES, outboundStatusEvent, type CloudEvent, type OutboundEventStatus } from './cloudEvent';
 
 /** Where events go: the events queue and, when configured, the Event Grid topic (shared/events/eventsIo.ts). */
@@ -51,7 +51,17 @@ export function withStatusEvent(transition: Transition, source: string): Transit
       },
       { source, time: new Date(next.updatedAt), change, correlationId: next.correlationId },
     );
-    return { ...next, eventCount: change, lastEventStatus: next.status, pendingEvents: [...(next.pendingEvents ?? []), event] };
+    const history = [
+      ...(next.statusHistory ?? []),
+      { status: next.status, at: next.updatedAt, eventId: event.id, twilioStatus: next.twilioStatus, errorCode: next.errorCode },
+    ].slice(-MAX_STATUS_HISTORY);
+    return {
+      ...next,
+      eventCount: change,
+      lastEventStatus: next.status,
+      pendingEvents: [...(next.pendingEvents ?? []), event],
+      statusHistory: history.map((h) => Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined)) as typeof h),
+    };
   };
 }
 

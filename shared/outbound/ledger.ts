@@ -80,6 +80,8 @@ export interface LedgerRow {
   lastEventStatus?: LedgerStatus;
   /** Events written with their change and not yet published (the outbox). */
   pendingEvents?: CloudEvent[];
+  /** Each status change its event announced, oldest first (at most MAX_STATUS_HISTORY): what the console shows. */
+  statusHistory?: StatusChange[];
   /** sha256 of the message the key was taken for (shared/outbound/contentHash.ts): another message under the key is refused. */
   contentHash?: string;
   /** The id of the acceptance that took effect; every log line and event of the message carries it. */
@@ -87,6 +89,18 @@ export interface LedgerRow {
   createdAt: string;
   updatedAt: string;
 }
+
+/** One announced status change: when, to what, and the event that told consumers. */
+export interface StatusChange {
+  status: LedgerStatus;
+  at: string;
+  eventId: string;
+  twilioStatus?: string;
+  errorCode?: number | string;
+}
+
+/** A row changes status a handful of times; a bound keeps a misbehaving row well inside storage's 64 KB per field. */
+export const MAX_STATUS_HISTORY = 30;
 
 export type Transition = (row: LedgerRow | undefined) => LedgerRow | undefined;
 
@@ -141,6 +155,20 @@ export function parseLedgerRow(fields: Record<string, unknown>): LedgerRow {
     if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0))
       throw fail(`${name} is not a whole number`);
   }
+  const history = fields.statusHistory;
+  if (
+    history !== undefined &&
+    (!Array.isArray(history) ||
+      history.some(
+        (h) =>
+          typeof h !== 'object' ||
+          h === null ||
+          typeof (h as StatusChange).at !== 'string' ||
+          typeof (h as StatusChange).eventId !== 'string' ||
+          !(LEDGER_STATUSES as readonly string[]).includes((h as StatusChange).status),
+      ))
+  )
+    throw fail('statusHistory is not a list of status changes');
   const pending = fields.pendingEvents;
   if (
     pending !== undefined &&

@@ -23,11 +23,12 @@ export { LedgerContentionError } from './ledger';
 type Entity = Record<string, unknown> & { partitionKey: string; rowKey: string };
 
 function toEntity(row: LedgerRow): Entity {
-  const { key, metadata, pendingEvents, ...fields } = row;
+  const { key, metadata, pendingEvents, statusHistory, ...fields } = row;
   const entity: Entity = { partitionKey: key, rowKey: ROW_KEY };
   for (const [name, value] of Object.entries(fields)) if (value !== undefined) entity[name] = value;
   if (metadata !== undefined) entity.metadata = JSON.stringify(metadata);
   if (pendingEvents !== undefined) entity.pendingEvents = JSON.stringify(pendingEvents);
+  if (statusHistory !== undefined) entity.statusHistory = JSON.stringify(statusHistory);
   return entity;
 }
 
@@ -46,6 +47,7 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): LedgerR
   for (const [name, value] of Object.entries(entity)) if (!SYSTEM_FIELDS.has(name)) row[name] = value;
   if (typeof row.metadata === 'string') row.metadata = parseJson('metadata', row.metadata);
   if (typeof row.pendingEvents === 'string') row.pendingEvents = parseJson('pendingEvents', row.pendingEvents);
+  if (typeof row.statusHistory === 'string') row.statusHistory = parseJson('statusHistory', row.statusHistory);
   return parseLedgerRow(row);
 }
 

@@ -33,19 +33,21 @@ export const ROUTES = {
   outboundBatch: 'outbound/batch',
   optOuts: 'optouts',
   optOutByAddress: 'optouts/{address}',
+  // The console page and its JSON routes (/api/console/messages, ...), one function.
+  console: 'console/{*path}',
   assistant: 'assistant',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
 
 /**
- * The routes behind App Service Authentication (Entra sign-in) when it is on: the browser phone. Every other
+ * The routes behind App Service Authentication (Entra sign-in) when it is on: the browser phone and the console. Every other
  * route is excluded from it (infra/app/authentication.bicep): Twilio cannot sign in, and its webhooks are
  * signature-checked instead; the outbound API keeps its function key.
  */
-export const SIGNED_IN_ROUTES = ['token', 'phone', 'phoneScript'] as const satisfies readonly RouteName[];
+export const SIGNED_IN_ROUTES = ['token', 'phone', 'phoneScript', 'console'] as const satisfies readonly RouteName[];
 
 /** The path of a route without parameters, e.g. `/api/status`. */
-export function routePath(route: Exclude<RouteName, 'outboundByKey' | 'optOutByAddress' | 'audio' | 'recording'>): string {
+export function routePath(route: Exclude<RouteName, 'outboundByKey' | 'optOutByAddress' | 'audio' | 'recording' | 'console'>): string {
   return `/${ROUTE_PREFIX}/${ROUTES[route]}`;
 }

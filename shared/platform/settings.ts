@@ -1,9 +1,11 @@
 // Every setting the app reads, composed from the groups each feature declares beside its code, parsed and
 // validated once. Functions call settings(); nothing else in the app reads process.env. A new setting goes into
 // its feature's group (see declareSettings.ts); a new group is added to GROUPS.
+import { activitySettings } from '../activity/activitySettings';
 import { assistantSettings } from '../assistant/assistantSettings';
 import { audioSettings } from '../audio/audioSettings';
 import { callingSettings } from '../calling/callingSettings';
+import { consoleSettings } from '../console/consoleSettings';
 import { eventsSettings } from '../events/eventsSettings';
 import { eventStreamsSettings } from '../eventStreams/eventStreamsSettings';
 import { guardsSettings } from '../guards/guardsSettings';
@@ -32,6 +34,8 @@ export const GROUPS = [
   eventStreamsSettings,
   recordingsSettings,
   callingSettings,
+  activitySettings,
+  consoleSettings,
   assistantSettings,
 ] as const;
 
@@ -66,4 +70,19 @@ export function settings(): Settings {
 /** Tests change process.env between cases; this forgets the parsed copy. */
 export function resetSettingsForTests(): void {
   cachedSettings = undefined;
+}
+
+export type SettingSource = 'app setting' | 'default' | 'not set';
+
+/** Each declared setting as this process has it: the text in effect and where it came from (the console shows it). */
+export function effectiveSettings(env: Env = process.env): Record<string, { text?: string; source: SettingSource }> {
+  const specs: Record<string, { default?: string }> = SETTINGS;
+  return Object.fromEntries(
+    Object.entries(specs).map(([name, spec]) => {
+      const text = env[name]?.trim();
+      if (text) return [name, { text, source: 'app setting' as const }];
+      if (spec.default !== undefined) return [name, { text: spec.default, source: 'default' as const }];
+      return [name, { source: 'not set' as const }];
+    }),
+  );
 }

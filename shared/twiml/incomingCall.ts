@@ -23,6 +23,17 @@ export function callRefused(params: WebhookParams, voice: Pick<VoiceSettings, 'b
   return digits !== '' && voice.blocklist.includes(digits);
 }
 
+/** What the call gets: refused, or the open (VOICE_MODE) or closed (VOICE_CLOSED_MODE) answer. */
+export function callDecision(
+  params: WebhookParams,
+  voice: VoiceSettings,
+  now?: Date,
+): { refused: boolean; open: boolean; mode: VoiceMode } {
+  const refused = callRefused(params, voice);
+  const open = !refused && (!voice.hours || isOpen(voice.hours, now ?? new Date()));
+  return { refused, open, mode: open ? voice.mode : voice.closedMode };
+}
+
 /**
  * The number's incoming-call webhook, configured by settings. A blocked caller gets <Reject> (no greeting, no
  * charge). Inside VOICE_HOURS (always, without hours) the greeting, then per VOICE_MODE nothing more (message), a
@@ -41,8 +52,7 @@ export function answerCall(
   options: { url: URL; voice: VoiceSettings; now?: Date },
 ): { twiml: string; route: CallRoute } {
   const { url, voice } = options;
-  const refused = callRefused(params, voice);
-  const open = !refused && (!voice.hours || isOpen(voice.hours, options.now ?? new Date()));
+  const { refused, open } = callDecision(params, voice, options.now);
   const menuInput = voice.mode === 'menu' || voice.closedMode === 'menu';
   const twiml = answersFor(voice)(
     url,
