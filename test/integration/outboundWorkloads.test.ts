@@ -405,7 +405,7 @@ describe('npm run send: cancel and batch', () => {
     const { outboundMessageJsonSchema } = await import('../../shared/outbound/schema');
     const schema = outboundMessageJsonSchema() as { oneOf: Array<{ properties: Record<string, unknown> }> };
     const fields = new Set(schema.oneOf.flatMap((s) => Object.keys(s.properties)));
-    const help = await send('--help').catch((e: { stderr: string }) => e);
+    const help = await send('--help');
     const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     const flags: Record<string, string> = {
       type: 'sms',
@@ -415,6 +415,6 @@ describe('npm run send: cancel and batch', () => {
       mediaUrls: '--media-url',
       messagingServiceSid: '--messaging-service',
     };
-    for (const field of fields) expect([field, help.stderr.includes(flags[field] ?? `--${kebab(field)}`)]).toEqual([field, true]);
+    for (const field of fields) expect([field, help.stdout.includes(flags[field] ?? `--${kebab(field)}`)]).toEqual([field, true]);
   });
 });

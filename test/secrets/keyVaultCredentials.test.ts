@@ -161,7 +161,14 @@ test('without the optional API key secrets the auth token is used and the 404s a
       .map((r) => r.secretName)
       .sort(),
   ).toEqual(
-    [NAMES.apiKeySecret, NAMES.apiKeySid, NAMES.secondaryAuthToken, NAMES.webhookSharedKey, NAMES.webhookSharedKeySecondary].sort(),
+    [
+      NAMES.apiKeySecret,
+      NAMES.apiKeySid,
+      NAMES.secondaryAuthToken,
+      NAMES.webhookSharedKey,
+      NAMES.webhookSharedKeySecondary,
+      NAMES.eventStreamsCredentials,
+    ].sort(),
   );
 });
 
