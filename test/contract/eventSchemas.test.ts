@@ -4,7 +4,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { EVENT_TYPES, OUTBOUND_EVENT_STATUSES, outboundStatusEvent, type CloudEvent } from '../../shared/events/cloudEvent';
+import {
+  assistantCompletedEvent,
+  assistantMessageEvent,
+  EVENT_TYPES,
+  OUTBOUND_EVENT_STATUSES,
+  outboundStatusEvent,
+  type AssistantCompletedData,
+  type CloudEvent,
+} from '../../shared/events/cloudEvent';
 import { callReceived, smsReceived, voicemailEvent } from '../../shared/events/inboundEvents';
 import { parseSettings } from '../../shared/platform/settings';
 import { answerCall } from '../../shared/twiml/incomingCall';
@@ -101,6 +109,37 @@ const cases: Array<[string, CloudEvent | undefined]> = [
   ),
 ];
 
+const ASSISTANT_OUTCOMES: Array<AssistantCompletedData['outcome']> = ['in-progress', 'transferred', 'ended', 'fallback'];
+cases.push(
+  ...[null, '+15550003333'].map((callbackNumber): [string, CloudEvent | undefined] => [
+    `twilio.assistant.message, call-back number ${callbackNumber ?? 'none'}`,
+    assistantMessageEvent(
+      { callSid: CALL_SID, from: '+15551234567', name: 'Ana', message: 'Please call me back.', callbackNumber },
+      context,
+    ),
+  ]),
+  ...ASSISTANT_OUTCOMES.map((outcome): [string, CloudEvent | undefined] => [
+    `twilio.assistant.completed, outcome ${outcome}`,
+    assistantCompletedEvent(
+      {
+        callSid: CALL_SID,
+        from: outcome === 'ended' ? null : '+15551234567',
+        outcome,
+        fallbackReason: outcome === 'fallback' ? 'timeout' : null,
+        turns: 2,
+        transcript: [
+          { role: 'caller', text: 'When are you open?', turn: 1 },
+          { role: 'assistant', text: 'From nine to five.', turn: 1 },
+        ],
+        tools: outcome === 'transferred' ? [{ turn: 2, tool: 'transfer_to_human', outcome: 'dialled' }] : [],
+        startedAt: '2030-01-01T00:00:00.000Z',
+        callStatus: 'completed',
+      },
+      context,
+    ),
+  ]),
+);
+
 test.each(cases)('%s is valid against its published schema', (_name, event) => {
   expect(problems(event)).toEqual([]);
 });
@@ -118,6 +157,9 @@ describe('twilio.call.received reports the mode that actually routed the call', 
     VOICE_MENU_OPTIONS: '{"1":"+15550001111"}',
     VOICE_CLIENT_IDENTITIES: 'alice',
     VOICEMAIL_NOTIFY: '+15550002222',
+    AZURE_OPENAI_ENDPOINT: 'https://receptionist.openai.azure.com',
+    AZURE_OPENAI_DEPLOYMENT: 'gpt-4o-mini',
+    ASSISTANT_INSTRUCTIONS: 'You answer the phone for a bakery.',
   };
   const NEW_YEAR_NOON = new Date('2030-01-01T12:00:00Z');
 
