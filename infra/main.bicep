@@ -582,6 +582,7 @@ var anonymousPaths = [
   '/api/optouts'
   '/api/optouts/*'
   '/api/assistant'
+  '/api/event-streams'
 ]
 
 module authentication 'app/authentication.bicep' = if (!empty(entraClientId)) {
