@@ -8,11 +8,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { TableClient } from '@azure/data-tables';
-import { MOCK_TWILIO_CREDENTIALS, azuriteConnectionString, startAzurite, type RunningAzurite } from '../devhost/services';
+import { MOCK_TWILIO_CREDENTIALS, startAzurite, type RunningAzurite } from '../devhost/services';
 import { appCopyWithQueues } from '../harness/appCopy';
 import { startHost } from '../harness/localHost';
 import { startFakeTwilio, type FakeTwilio } from '../harness/fakeTwilio';
-import { startCountingProxy } from '../harness/countingProxy';
+import { isMessageWork, startStorageCountingProxies } from '../harness/countingProxy';
 import { median } from '../harness/stats';
 
 interface QueueConcurrency {
@@ -181,14 +181,8 @@ async function storageRoundTripMs(azurite: RunningAzurite): Promise<number> {
  * host's empty polls are left out of the total.
  */
 async function roundTripsPerMessage(azurite: RunningAzurite, fake: FakeTwilio, count: number, appDist?: string) {
-  const ports =
-    /BlobEndpoint=http:\/\/127\.0\.0\.1:(\d+).*QueueEndpoint=http:\/\/127\.0\.0\.1:(\d+).*TableEndpoint=http:\/\/127\.0\.0\.1:(\d+)/.exec(
-      azurite.connectionString,
-    )!;
-  const [queueProxy, tableProxy] = await Promise.all([
-    startCountingProxy(Number(ports[2]), 'queue'),
-    startCountingProxy(Number(ports[3]), 'table'),
-  ]);
+  const proxies = await startStorageCountingProxies(azurite.connectionString);
+  const { queue: queueProxy, table: tableProxy } = proxies;
   try {
     await throughQueueFunction(
       azurite,
@@ -196,7 +190,7 @@ async function roundTripsPerMessage(azurite: RunningAzurite, fake: FakeTwilio, c
       { batchSize: 1, newBatchThreshold: 0 },
       count,
       {},
-      azuriteConnectionString(Number(ports[1]), queueProxy.port, tableProxy.port),
+      proxies.connectionString,
       undefined,
       appDist,
     );
@@ -205,16 +199,14 @@ async function roundTripsPerMessage(azurite: RunningAzurite, fake: FakeTwilio, c
     let total = 0;
     for (const proxy of [queueProxy, tableProxy])
       for (const [kind, n] of proxy.counts) {
-        if (/create|container|\(empty\)/.test(kind)) continue;
+        if (!isMessageWork(kind)) continue;
         kinds[kind] = Math.round((n / count) * 100) / 100;
         total += n;
       }
     const connections = queueProxy.connections() + tableProxy.connections();
     // With one message at a time, requests that overlap run in parallel: the merged intervals are the round trips
     // one after another, the part of the storage cost that adds to each message's latency.
-    const timed = [...queueProxy.requests, ...tableProxy.requests]
-      .filter((r) => !/create|container|\(empty\)/.test(r.kind))
-      .sort((a, b) => a.start - b.start);
+    const timed = [...queueProxy.requests, ...tableProxy.requests].filter((r) => isMessageWork(r.kind)).sort((a, b) => a.start - b.start);
     let sequential = 0;
     let until = -Infinity;
     for (const r of timed) {
@@ -230,7 +222,7 @@ async function roundTripsPerMessage(azurite: RunningAzurite, fake: FakeTwilio, c
       connectionsPerMessage: round(connections / count),
     };
   } finally {
-    await Promise.all([queueProxy.stop(), tableProxy.stop()]);
+    await proxies.stop();
   }
 }
 

@@ -3,8 +3,8 @@
 // outbound bench's per-message figures and bench/prices.json, the dollars per 1,000.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MOCK_TWILIO_CREDENTIALS, azuriteConnectionString, startAzurite } from '../devhost/services';
-import { startCountingProxy } from '../harness/countingProxy';
+import { MOCK_TWILIO_CREDENTIALS, startAzurite } from '../devhost/services';
+import { isMessageWork, startStorageCountingProxies } from '../harness/countingProxy';
 import { startHost } from '../harness/localHost';
 import { smsParams, twilioPost, voiceCallParams } from '../harness/twilioRequests';
 import { cpuMsOf } from './outboundThroughput';
@@ -14,16 +14,10 @@ const SIGNED_BASE = 'https://bench.example.test';
 export async function webhookUsage(quick: boolean) {
   const count = quick ? 40 : 200;
   const azurite = await startAzurite();
-  const ports =
-    /BlobEndpoint=http:\/\/127\.0\.0\.1:(\d+).*QueueEndpoint=http:\/\/127\.0\.0\.1:(\d+).*TableEndpoint=http:\/\/127\.0\.0\.1:(\d+)/.exec(
-      azurite.connectionString,
-    )!;
-  const [queueProxy, tableProxy] = await Promise.all([
-    startCountingProxy(Number(ports[2]), 'queue'),
-    startCountingProxy(Number(ports[3]), 'table'),
-  ]);
+  const proxies = await startStorageCountingProxies(azurite.connectionString);
+  const { queue: queueProxy, table: tableProxy } = proxies;
   const host = await startHost({
-    AzureWebJobsStorage: azuriteConnectionString(Number(ports[1]), queueProxy.port, tableProxy.port),
+    AzureWebJobsStorage: proxies.connectionString,
     WEBHOOK_BASE_URL: SIGNED_BASE,
     EVENTS_QUEUE: 'bench-usage-events',
     SMS_AUTO_REPLY: 'Thanks, we got your message.',
@@ -48,7 +42,7 @@ export async function webhookUsage(quick: boolean) {
       // The first request loads the function; it is not counted.
       await (await post(0)).text();
       await new Promise((r) => setTimeout(r, 200));
-      const requestsBefore = [...queueProxy.requests, ...tableProxy.requests].filter(counted).length;
+      const requestsBefore = [...queueProxy.requests, ...tableProxy.requests].filter((r) => isMessageWork(r.kind)).length;
       const cpuBefore = cpuMsOf(host.process.pid!);
       const logBefore = host.output().length;
       for (let i = 1; i <= count; i++) {
@@ -61,7 +55,7 @@ export async function webhookUsage(quick: boolean) {
         name,
         requests: count,
         storageRequestsPerWebhook: round(
-          ([...queueProxy.requests, ...tableProxy.requests].filter(counted).length - requestsBefore) / count,
+          ([...queueProxy.requests, ...tableProxy.requests].filter((r) => isMessageWork(r.kind)).length - requestsBefore) / count,
           2,
         ),
         logBytesPerWebhook: Math.round((host.output().length - logBefore) / count),
@@ -71,14 +65,9 @@ export async function webhookUsage(quick: boolean) {
     return rows;
   } finally {
     await host.stop();
-    await Promise.all([queueProxy.stop(), tableProxy.stop()]);
+    await proxies.stop();
     await azurite.stop();
   }
-}
-
-/** Storage requests a webhook or message causes: not start-up creation nor the host's empty polls. */
-function counted(request: { kind: string }): boolean {
-  return !/create|container|\(empty\)/.test(request.kind);
 }
 
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;

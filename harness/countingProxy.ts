@@ -2,6 +2,7 @@
 // can say how many storage round trips a message costs (put in front of each Azurite service). It adds a hop, so
 // it is for counting only, never for timing.
 import { createServer, request as httpRequest, type Server } from 'node:http';
+import { azuriteConnectionString } from '../devhost/services';
 
 export interface CountingProxy {
   url: string;
@@ -70,4 +71,33 @@ export async function startCountingProxy(targetPort: number, service: 'table' | 
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Counting proxies in front of Azurite's queue and table endpoints, and the connection string that sends the app
+ * through them (blob traffic goes straight to Azurite).
+ */
+export async function startStorageCountingProxies(azuriteConnection: string): Promise<{
+  queue: CountingProxy;
+  table: CountingProxy;
+  connectionString: string;
+  stop(): Promise<void>;
+}> {
+  const ports =
+    /BlobEndpoint=http:\/\/127\.0\.0\.1:(\d+).*QueueEndpoint=http:\/\/127\.0\.0\.1:(\d+).*TableEndpoint=http:\/\/127\.0\.0\.1:(\d+)/.exec(
+      azuriteConnection,
+    );
+  if (!ports) throw new Error('not an Azurite connection string on 127.0.0.1');
+  const [queue, table] = await Promise.all([startCountingProxy(Number(ports[2]), 'queue'), startCountingProxy(Number(ports[3]), 'table')]);
+  return {
+    queue,
+    table,
+    connectionString: azuriteConnectionString(Number(ports[1]), queue.port, table.port),
+    stop: async () => void (await Promise.all([queue.stop(), table.stop()])),
+  };
+}
+
+/** Whether a request is a message's own work: not start-up creation (tables, queues, containers) nor an empty poll. */
+export function isMessageWork(kind: string): boolean {
+  return !/create|container|\(empty\)/.test(kind);
 }
