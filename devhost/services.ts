@@ -113,7 +113,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     ...(options.location ? ['--location', options.location] : ['--inMemoryPersistence']),
   ];
   const child = spawn(process.execPath, args, { stdio: options.stdio ?? 'ignore' });
-  await Promise.all([blobPort, queuePort, tablePort].map((p) => waitForPort(p, 20_000, child, 'Azurite')));
+  await Promise.all([blobPort, queuePort, tablePort].map((p) => waitForPort(p, 60_000, child, 'Azurite')));
   return {
     url: `http://127.0.0.1:${queuePort}`,
     connectionString: azuriteConnectionString(blobPort, queuePort, tablePort),

@@ -40,7 +40,7 @@ export async function startHost(
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   try {
-    await waitForPort(port, 20_000, child, 'local host');
+    await waitForPort(port, 60_000, child, 'local host');
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${output}`, { cause: error });
   }
