@@ -92,8 +92,6 @@ const NOT_YET_SHELLS = new Set<string>([
   'assistant.ts',
   'audio.ts',
   'console.ts',
-  'optOut.ts',
-  'optOutList.ts',
   'phoneScript.ts',
   'sms.ts',
   'status.ts',
