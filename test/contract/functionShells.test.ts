@@ -93,7 +93,6 @@ const NOT_YET_SHELLS = new Set<string>([
   'console.ts',
   'sms.ts',
   'status.ts',
-  'token.ts',
   'voicemail.ts',
   'voicemailRecording.ts',
 ]);
