@@ -1,15 +1,18 @@
 // npm run soak: the built app under the local host, on loopback only, put through phases one after another.
 // Prints a table, writes bench/soak-results.json, and exits non-zero when a phase found a problem.
-//   npm run soak -- --duration 5 --connections 10     a quick run (the webhook load only)
+//   npm run soak -- --duration 5 --connections 10     a quick run (the webhook load and outbound stream only)
+//   npm run soak -- --duration 3600                   an hour: the host's memory line, sampled every 10 s and plotted
 //   npm run soak -- --faults                          the webhook load, then the outbound fault phase
 //   npm run soak -- --phase faults --messages 100     one phase (by a word of its name), fewer messages
 // Phases share one running app (the outbound fault phase brings its own, see harness/soak/outboundFaults.ts).
 // A new phase is a SoakPhase added to PHASES.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { leakedSecrets } from '../harness/secrets';
 import { planTurns } from '../harness/soak/faultPlan';
 import { faultMarkdownRow, faultTable, runOutboundFaults, SOAK_FAULT_SETTINGS } from '../harness/soak/outboundFaults';
+import { memoryVerdict, readSamples, samplesCsv, samplesSvg, warmUpFor, writePng } from '../harness/soak/hostSamples';
+import { startOutboundStream, type OutboundStreamResult } from '../harness/soak/outboundStream';
 import { startSoakApp, type SoakApp } from '../harness/soak/soakApp';
 import { runWebhookLoad, type LoadResult } from '../harness/soak/webhookLoad';
 import { parseToolArgs, runTool, UsageError } from '../scripts/toolCli';
@@ -21,6 +24,12 @@ interface SoakOptions {
   /** Outbound fault phase: how many messages, and the seed of its random choices. */
   messages: number;
   seed: number;
+  /** Outbound messages per second through POST /api/outbound during the webhook load. */
+  outboundRate: number;
+  /** Seconds between the host's samples of its memory and event-loop delay. */
+  sampleSeconds: number;
+  /** Where the results, samples and plot go. */
+  outDir: string;
 }
 
 interface PhaseResult {
@@ -37,14 +46,26 @@ interface SoakPhase {
   run(app: SoakApp, options: SoakOptions): Promise<PhaseResult>;
 }
 
-const LIMITS = { connections: 500, durationSeconds: 600, maxRequests: 5_000_000, messages: 2000, seed: 1_000_000 };
+const LIMITS = {
+  connections: 500,
+  durationSeconds: 86_400,
+  maxRequests: 500_000_000,
+  messages: 2000,
+  seed: 1_000_000,
+  outboundRate: 100,
+  sampleSeconds: 600,
+};
 
 const USAGE = `Usage:
   npm run soak [-- --duration S] [--connections N] [--max-requests N]     the webhook load (default 30 s, 50 connections)
+         [--outbound-rate N] [--sample-every S] [--out DIR]              with N outbound SMS a second (default 2), the
+                                                                          host sampled every S seconds (default 10)
   npm run soak -- --faults [--messages N] [--seed N]                      then the outbound fault phase (300 messages, seed 1)
   npm run soak -- --phase <webhook|faults> [options]                      one phase alone
 
-Prints a table, writes bench/soak-results.json, and exits 1 when a phase found a problem.`;
+Prints a table, writes soak-results.json, soak-samples.csv, soak-samples.jsonl and soak-memory.png to DIR
+(default bench/), and exits 1 when a phase found a problem (a wrong answer, a lost or duplicated message, a live
+heap more than 10 % off its level after the first 10 minutes, or the first half of a shorter run).`;
 
 const OPTIONS = {
   connections: { type: 'string' },
@@ -54,6 +75,9 @@ const OPTIONS = {
   seed: { type: 'string' },
   phase: { type: 'string' },
   faults: { type: 'boolean' },
+  'outbound-rate': { type: 'string' },
+  'sample-every': { type: 'string' },
+  out: { type: 'string' },
 } as const;
 
 function option(values: Record<string, unknown>, name: string, fallback: number, max: number): number {
@@ -66,12 +90,69 @@ function option(values: Record<string, unknown>, name: string, fallback: number,
 
 const webhookLoad: SoakPhase = {
   name: 'webhook load',
-  describe: (options) => `${options.connections} connections, ${options.durationSeconds} s`,
+  describe: (options) =>
+    `${options.connections} connections, ${options.durationSeconds} s, ${options.outboundRate} outbound SMS/s, host sampled every ${options.sampleSeconds} s`,
   async run(app, options) {
+    const stream = startOutboundStream(app.host.baseUrl, app.twilio, options.outboundRate);
     const load = await runWebhookLoad(app.target, options);
-    return { name: this.name, problems: loadProblems(load), figures: load, table: loadTable(load) };
+    const outbound = await stream.stop();
+    return {
+      name: this.name,
+      problems: [...loadProblems(load), ...outboundProblems(outbound)],
+      figures: { ...load, outbound },
+      table: [...loadTable(load), ...outboundTable(outbound)],
+    };
   },
 };
+
+function outboundProblems(outbound: OutboundStreamResult): string[] {
+  const problems = [];
+  if (outbound.accepted === 0) problems.push('no outbound message was accepted');
+  const refused = Object.entries(outbound.refused);
+  if (refused.length) problems.push(`outbound answers other than 202: ${refused.map(([s, n]) => `${s}: ${n}`).join(', ')}`);
+  if (outbound.lost) problems.push(`${outbound.lost} outbound messages never sent, e.g. ${outbound.examples.join(', ')}`);
+  if (outbound.duplicated) problems.push(`${outbound.duplicated} outbound messages sent more than once`);
+  return problems;
+}
+
+function outboundTable(outbound: OutboundStreamResult): string[] {
+  const row = (label: string, value: string | number) => `  ${label.padEnd(26)} ${value}`;
+  return [
+    row('outbound SMS', `${outbound.posted} posted (${outbound.ratePerSecond}/s), ${outbound.accepted} accepted`),
+    row('  sent once / lost / twice', `${outbound.sentOnce} / ${outbound.lost} / ${outbound.duplicated}`),
+  ];
+}
+
+/** The host's own samples over the whole run: the memory verdict, the CSV and the plot. */
+async function memoryCheck(options: SoakOptions, samplesFile: string, hostPid: number | undefined): Promise<PhaseResult> {
+  const samples = readSamples(samplesFile);
+  const verdict = memoryVerdict(samples, warmUpFor(options.durationSeconds));
+  const csv = join(options.outDir, 'soak-samples.csv');
+  const png = join(options.outDir, 'soak-memory.png');
+  writeFileSync(csv, samplesCsv(samples));
+  const title = `npm run soak: ${options.connections} connections, ${options.outboundRate} outbound SMS/s, ${options.durationSeconds} s, Node ${process.version}`;
+  await writePng(samplesSvg(samples, verdict, title), png);
+  const mb = (bytes: number | undefined) => (bytes === undefined ? '-' : `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`);
+  const row = (label: string, value: string | number) => `  ${label.padEnd(26)} ${value}`;
+  return {
+    name: 'host memory',
+    problems: verdict.problems,
+    figures: { ...verdict, hostPid },
+    table: [
+      row('samples', `${verdict.samples}, every ${options.sampleSeconds} s (warm-up ${verdict.warmUpSeconds} s)`),
+      row(
+        'live heap after warm-up',
+        verdict.judged
+          ? `${mb(verdict.referenceBytes)}, ${Math.round(verdict.lowest! * 1000) / 10} % to ${Math.round(verdict.highest! * 1000) / 10} %, slope ${verdict.slopeMbPerHour} MB/h`
+          : 'not judged (fewer than 6 samples after the warm-up)',
+      ),
+      row('RSS first / last / max', `${verdict.rssMb.first} / ${verdict.rssMb.last} / ${verdict.rssMb.max} MB`),
+      row('loop delay p99 median/max', `${verdict.loopDelayP99Ms.median} / ${verdict.loopDelayP99Ms.max} ms`),
+      row('samples', `${csv}, ${samplesFile}`),
+      row('plot', png),
+    ],
+  };
+}
 
 function loadProblems(load: LoadResult): string[] {
   const problems = [];
@@ -141,7 +222,7 @@ const outboundFaults: SoakPhase = {
   describe: (options) => `${options.messages} messages, seed ${options.seed}`,
   async run(_app, options) {
     const turns = planTurns(6, options.seed);
-    const hostLogFile = join(__dirname, '..', 'bench', 'soak-faults-host.log');
+    const hostLogFile = join(options.outDir, 'soak-faults-host.log');
     const result = await runOutboundFaults({
       ...SOAK_FAULT_SETTINGS,
       messages: options.messages,
@@ -175,12 +256,21 @@ async function main(args: string[]): Promise<number> {
   const options: SoakOptions = {
     connections: option(values, 'connections', 50, LIMITS.connections),
     durationSeconds: option(values, 'duration', 30, LIMITS.durationSeconds),
-    maxRequests: option(values, 'max-requests', 1_000_000, LIMITS.maxRequests),
+    maxRequests: 0,
     messages: option(values, 'messages', 300, LIMITS.messages),
     seed: option(values, 'seed', 1, LIMITS.seed),
+    outboundRate: option(values, 'outbound-rate', 2, LIMITS.outboundRate),
+    sampleSeconds: option(values, 'sample-every', 10, LIMITS.sampleSeconds),
+    outDir: resolve(typeof values.out === 'string' ? values.out : join(__dirname, '..', 'bench')),
   };
+  // A cap against a runaway run, not a limit a long soak meets: 1,000,000 for the default 30 s, more for longer.
+  options.maxRequests = option(values, 'max-requests', Math.max(1_000_000, options.durationSeconds * 20_000), LIMITS.maxRequests);
   const phases = chosenPhases(values.phase, values.faults === true);
-  const app = await startSoakApp();
+  mkdirSync(options.outDir, { recursive: true });
+  const samplesFile = join(options.outDir, 'soak-samples.jsonl');
+  rmSync(samplesFile, { force: true });
+  const sampled = phases.includes(webhookLoad);
+  const app = await startSoakApp(sampled ? { sampleFile: samplesFile, sampleIntervalMs: options.sampleSeconds * 1000 } : {});
   const results: PhaseResult[] = [];
   try {
     for (const phase of phases) {
@@ -191,12 +281,13 @@ async function main(args: string[]): Promise<number> {
   } finally {
     await app.stop();
   }
+  if (sampled) results.push(await memoryCheck(options, samplesFile, app.host.process.pid));
   for (const result of results) {
     console.log(`\n${result.name}: ${result.problems.length ? 'FAILED' : 'passed'}`);
     console.log(result.table.join('\n'));
     for (const problem of result.problems) console.log(`  ! ${problem}`);
   }
-  const file = join(__dirname, '..', 'bench', 'soak-results.json');
+  const file = join(options.outDir, 'soak-results.json');
   // A run of some phases keeps the other phases' latest figures.
   const ran = results.map(({ table: _table, ...rest }) => ({ ...rest, date: new Date().toISOString() }));
   const kept = existsSync(file)

@@ -4,6 +4,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseToolArgs, runTool, UsageError } from '../scripts/toolCli';
 import { loadApp } from './core';
+import { startHostSampler } from './hostSampler';
 import { startLocalHost, type LocalHost } from './host';
 import { useLocalSettings } from './localSettings';
 import {
@@ -213,7 +214,9 @@ async function serve(): Promise<void> {
     port: portGiven ?? Number(process.env.DEVHOST_PORT ?? localPort ?? DEFAULT_PORT),
     queueLeaseSeconds,
   });
+  const stopSampler = startHostSampler();
   const shutdown = async () => {
+    stopSampler?.();
     await host.stop();
     process.exit(0);
   };

@@ -11,7 +11,12 @@ export interface GenuineWebhook {
   /** The query of the configured URL, encoded. */
   query: string;
   params: Record<string, string>;
+  /** Registered for POST only: a GET of it never reaches the function (the host answers 404). */
+  postOnly?: boolean;
 }
+
+/** Words in every caller utterance the assistant hears here: a transcript, which no log line may hold. */
+export const CALLER_WORDS = 'zebra-crossing-5e1171e1';
 
 /** A SID of the given kind, unique per call, so relays and notifications are not deduplicated. */
 let sidCounter = 0;
@@ -47,6 +52,13 @@ export function genuineWebhooks(): GenuineWebhook[] {
       functionName: 'clientVoice',
       query: '',
       params: { ...call(), From: 'client:alice', Caller: 'client:alice', To: 'client:bob' },
+    },
+    // The assistant's first turn (VOICE_MODE=assistant): what the caller said to the greeting's speech Gather.
+    {
+      name: 'assistant',
+      query: q({ turn: '1' }),
+      params: { ...call(), CallStatus: 'in-progress', SpeechResult: `What are your opening hours? ${CALLER_WORDS}`, Confidence: '0.9' },
+      postOnly: true,
     },
   ];
 }

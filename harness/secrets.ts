@@ -8,6 +8,30 @@ export const SENTINEL_CREDENTIALS = {
 } as const;
 
 /**
+ * The credentials of the newer ways in, as recognisable: the Azure OpenAI API key the assistant sends, the Webhooks
+ * SharedKey secret and the Basic credentials Event Streams sends to /api/event-streams.
+ */
+export const SENTINEL_SURFACE_SECRETS = {
+  AZURE_OPENAI_API_KEY: 'sentinel-azure-openai-key-5e1171e1',
+  TWILIO_WEBHOOK_SHARED_KEY: 'sentinel-webhook-shared-key-5e1171e1',
+  TWILIO_EVENT_STREAMS_CREDENTIALS: 'twilio-streams:sentinel-streams-password-5e1171e1',
+} as const;
+
+/** The surface's secrets as they could leak: as is, URL-encoded, base64, and the Basic header Event Streams sends. */
+function surfaceSecretForms(): Array<{ name: string; value: string }> {
+  const password = SENTINEL_SURFACE_SECRETS.TWILIO_EVENT_STREAMS_CREDENTIALS.split(':')[1];
+  return [
+    ...Object.entries(SENTINEL_SURFACE_SECRETS).flatMap(([name, value]) => [
+      { name, value },
+      ...(encodeURIComponent(value) === value ? [] : [{ name: `${name} (URL-encoded)`, value: encodeURIComponent(value) }]),
+      // For the Basic credentials, this is the Authorization header's value.
+      { name: `${name} (base64)`, value: Buffer.from(value).toString('base64') },
+    ]),
+    { name: 'the Event Streams password', value: password },
+  ];
+}
+
+/**
  * Every form a credential could leak in: as is, URL-encoded, base64, and inside the Basic authorization header the
  * REST client sends (base64 of `user:password`), for both the auth token and the API key.
  */
@@ -31,7 +55,5 @@ export function secretForms(credentials: typeof SENTINEL_CREDENTIALS = SENTINEL_
 /** The names of the secrets found in `text` (a log, a response body, headers); [] when it is clean. */
 export function leakedSecrets(text: string): string[] {
   const lower = text.toLowerCase();
-  return secretForms()
-    .filter(({ value }) => lower.includes(value.toLowerCase()))
-    .map(({ name }) => name);
+  return [...secretForms(), ...surfaceSecretForms()].filter(({ value }) => lower.includes(value.toLowerCase())).map(({ name }) => name);
 }

@@ -35,7 +35,7 @@ Kinds:
 
 Options:
   --url BASE          the app's base URL as configured in Twilio, which is what gets signed
-                      (default: WEBHOOK_BASE_URL, else http://localhost:7071)
+                      (default: WEBHOOK_BASE_URL, else localhost at local.settings.json's Host.LocalHttpPort or 7071)
   --send-to BASE      where to send the request, when it is not --url (a proxy, or the local host behind a tunnel)
   --path PATH         path and query under BASE (default: the kind's route)
   --from NUMBER       caller or sender (default +14155550111)
@@ -99,11 +99,11 @@ async function main(args: string[]): Promise<number> {
   if (!kind) throw new UsageError(`Give the kind of request: ${SIMULATION_KINDS.join(', ')}.`);
   if (!SIMULATION_KINDS.includes(kind)) throw new UsageError(`Unknown kind "${kind}": use one of ${SIMULATION_KINDS.join(', ')}.`);
   if (positionals.length > 1) throw new UsageError(`Unexpected argument: ${positionals.slice(1).join(' ')}`);
-  useLocalSettings(process.cwd());
+  const local = useLocalSettings(process.cwd());
   const config = settings();
   const token = await authToken();
   const status = kind === 'status' && values.key ? await rowSid(values.key, values.set ?? []) : {};
-  const base = (values.url ?? config.webhookBaseUrl ?? 'http://localhost:7071').replace(/\/+$/, '');
+  const base = (values.url ?? config.webhookBaseUrl ?? `http://localhost:${local.localHttpPort ?? 7071}`).replace(/\/+$/, '');
   const request = simulatedRequest(
     kind,
     {
@@ -180,10 +180,10 @@ async function stream(values: { url?: string; 'send-to'?: string; path?: string;
   const count = Number(values.events ?? '3');
   if (!Number.isInteger(count) || count < 1 || count > 1000)
     throw new UsageError(`--events takes a whole number from 1 to 1000, got "${values.events}"`);
-  useLocalSettings(process.cwd());
+  const local = useLocalSettings(process.cwd());
   const config = settings();
   const token = await authToken();
-  const base = (values.url ?? config.webhookBaseUrl ?? 'http://localhost:7071').replace(/\/+$/, '');
+  const base = (values.url ?? config.webhookBaseUrl ?? `http://localhost:${local.localHttpPort ?? 7071}`).replace(/\/+$/, '');
   const accountSid = config.twilio.accountSid ?? MOCK_TWILIO_CREDENTIALS.TWILIO_ACCOUNT_SID;
   // Ids from the clock, so that each run is new events rather than a redelivery of the last run's.
   const first = Date.now() * 1000;

@@ -1,7 +1,8 @@
 // The app as the soak runs it: Azurite, then the built app under the local host with signature checks on
 // and known (sentinel) credentials, so the soak can also prove that none of them reaches the host's output.
 import { BlobServiceClient } from '@azure/storage-blob';
-import { freePort, startAzurite, type RunningAzurite } from '../../devhost/services';
+import { startAzurite, type RunningAzurite } from '../../devhost/services';
+import { startFakeTwilio, type FakeTwilio } from '../fakeTwilio';
 import { startHost, type RunningHost } from '../localHost';
 import { SENTINEL_CREDENTIALS } from '../secrets';
 import type { LoadTarget } from './webhookLoad';
@@ -9,6 +10,8 @@ import type { LoadTarget } from './webhookLoad';
 export interface SoakApp {
   azurite: RunningAzurite;
   host: RunningHost;
+  /** Where the app sends outbound messages: records each create's body. */
+  twilio: FakeTwilio;
   /** What the webhook load needs to sign its requests and know the right answers. */
   target: LoadTarget;
   stop(): Promise<void>;
@@ -32,10 +35,18 @@ function clock(minutes: number): string {
 /** Hold music the audio function serves from the private container: ASCII, so autocannon's text body is the file. */
 const HOLD_MUSIC_BYTES = Buffer.from(`ID3 soak hold music ${'la '.repeat(5000)}`);
 
-export async function startSoakApp(): Promise<SoakApp> {
+export interface SoakAppOptions {
+  /** The host samples its own memory and event-loop delay into this file (devhost/hostSampler.ts), with --expose-gc. */
+  sampleFile?: string;
+  sampleIntervalMs?: number;
+}
+
+export async function startSoakApp(options: SoakAppOptions = {}): Promise<SoakApp> {
   const azurite = await startAzurite();
-  // No phase sends outbound messages yet; should one, the REST client gets a loopback port nobody listens on.
-  const nowhere = `http://127.0.0.1:${await freePort()}`;
+  const twilio = await startFakeTwilio({ recordBodies: true });
+  const sampling: Record<string, string> = options.sampleFile
+    ? { DEVHOST_SAMPLE_FILE: options.sampleFile, DEVHOST_SAMPLE_INTERVAL_MS: String(options.sampleIntervalMs ?? 10_000) }
+    : {};
   let host: RunningHost;
   let audioEtag: string;
   try {
@@ -45,34 +56,40 @@ export async function startSoakApp(): Promise<SoakApp> {
       .getBlockBlobClient(HOLD_MUSIC)
       .uploadData(HOLD_MUSIC_BYTES, { blobHTTPHeaders: { blobContentType: 'audio/mpeg' } });
     audioEtag = uploaded.etag!;
-    host = await startHost({
-      AzureWebJobsStorage: azurite.connectionString,
-      ...SENTINEL_CREDENTIALS,
-      TWILIO_API_BASE_URL: nowhere,
-      TWILIO_FROM_NUMBER: '+15005550006',
-      TWILIO_VALIDATE_SIGNATURES: 'true',
-      OUTBOUND_QUEUE: 'soak-outbound',
-      OPTOUT_TABLE: 'soakoptouts',
-      VOICE_MODE: 'forward',
-      VOICE_FORWARD_TO: FORWARD_TO,
-      VOICE_HOURS: EVEN_MINUTES,
-      VOICE_CLOSED_MODE: 'queue',
-      VOICE_HOLD_MUSIC: `audio:${HOLD_MUSIC}`,
-      VOICE_BLOCKLIST: BLOCKED,
-      AUDIO_CONTAINER,
-      SMS_AUTO_REPLY: AUTO_REPLY,
-      // One sender texts thousands of times: every SMS still takes a slot from the shared count (two table
-      // requests), but the limit never bites, so each answer must carry the reply.
-      SMS_AUTO_REPLY_LIMIT: '100000000',
-      AUTO_REPLY_TABLE: 'soakautoreplies',
-    });
+    host = await startHost(
+      {
+        AzureWebJobsStorage: azurite.connectionString,
+        ...SENTINEL_CREDENTIALS,
+        TWILIO_API_BASE_URL: twilio.url,
+        TWILIO_FROM_NUMBER: '+15005550006',
+        TWILIO_VALIDATE_SIGNATURES: 'true',
+        OUTBOUND_QUEUE: 'soak-outbound',
+        OPTOUT_TABLE: 'soakoptouts',
+        VOICE_MODE: 'forward',
+        VOICE_FORWARD_TO: FORWARD_TO,
+        VOICE_HOURS: EVEN_MINUTES,
+        VOICE_CLOSED_MODE: 'queue',
+        VOICE_HOLD_MUSIC: `audio:${HOLD_MUSIC}`,
+        VOICE_BLOCKLIST: BLOCKED,
+        AUDIO_CONTAINER,
+        SMS_AUTO_REPLY: AUTO_REPLY,
+        // One sender texts thousands of times: every SMS still takes a slot from the shared count (two table
+        // requests), but the limit never bites, so each answer must carry the reply.
+        SMS_AUTO_REPLY_LIMIT: '100000000',
+        AUTO_REPLY_TABLE: 'soakautoreplies',
+        ...sampling,
+      },
+      { nodeArgs: options.sampleFile ? ['--expose-gc'] : [] },
+    );
   } catch (error) {
+    await twilio.stop();
     await azurite.stop();
     throw error;
   }
   return {
     azurite,
     host,
+    twilio,
     target: {
       baseUrl: host.baseUrl,
       authToken: SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN,
@@ -85,6 +102,7 @@ export async function startSoakApp(): Promise<SoakApp> {
     },
     async stop() {
       await host.stop();
+      await twilio.stop();
       await azurite.stop();
     },
   };

@@ -5,9 +5,13 @@
 // - After the TTL the next caller loads again. If that re-load fails while an older value exists, the
 //   older value is served (and reported) for `retryAfterFailureMs`: a short outage of the source should
 //   not stop an app that already holds working values.
-// - refresh() forces a re-load (rotation), but at most once per `minRefreshIntervalMs`; calls within that
-//   interval share the last forced load or get the cached value. Callers that can be triggered from
-//   outside (a forged webhook failing its signature check) therefore cannot amplify reads of the source.
+// - refresh() forces a re-load (rotation) and answers with a value read by a load that started after the call,
+//   so it always sees a change made before the call, whatever refreshes came before it. Forced loads start at
+//   most once per `minRefreshIntervalMs`: a refresh within the interval of the last one (or while one is in
+//   flight) waits for the next, which starts when the interval is over and serves every refresh that waited for
+//   it. Callers that can be triggered from outside (a forged webhook failing its signature check) can therefore
+//   neither amplify reads of the source beyond one per interval, nor use up the read a genuine caller needs: they
+//   can only make it wait, at most one interval plus a load.
 
 export interface RefreshingCacheOptions<T> {
   load: () => Promise<T>;
@@ -17,12 +21,20 @@ export interface RefreshingCacheOptions<T> {
   /** Called when a re-load failed and the previous value is served instead. */
   onStaleServed?: (error: unknown) => void;
   now?: () => number;
+  /** How a refresh waits for the next forced load (tests step a fake clock instead). */
+  wait?: (ms: number) => Promise<void>;
 }
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
+
 export class RefreshingCache<T> {
-  private current?: { value: T; freshUntil: number };
+  private current?: { value: T; freshUntil: number; generation: number };
   private loading?: Promise<T>;
+  /** The forced load in flight, and the one that refreshes within the interval wait for. */
+  private forced?: Promise<T>;
+  private nextForced?: Promise<T>;
   private lastForcedAt = Number.NEGATIVE_INFINITY;
+  private generations = 0;
   private readonly now: () => number;
 
   constructor(private readonly options: RefreshingCacheOptions<T>) {
@@ -35,17 +47,42 @@ export class RefreshingCache<T> {
   }
 
   refresh(): Promise<T> {
-    if (this.loading) return this.loading;
-    if (this.now() - this.lastForcedAt < this.options.minRefreshIntervalMs) return this.get();
+    // Not yet started, so it will read the source after this call.
+    if (this.nextForced) return this.nextForced;
+    // A forced load that started at this very instant read the source no earlier than this call.
+    if (this.forced && this.lastForcedAt === this.now()) return this.forced;
+    if (!this.forced && this.now() - this.lastForcedAt >= this.options.minRefreshIntervalMs) return this.startForced();
+    const inFlight = this.forced;
+    const next = (async () => {
+      await inFlight?.catch(() => undefined);
+      const waitMs = this.lastForcedAt + this.options.minRefreshIntervalMs - this.now();
+      if (waitMs > 0) await (this.options.wait ?? sleep)(waitMs);
+      this.nextForced = undefined;
+      return this.startForced();
+    })();
+    this.nextForced = next;
+    return next;
+  }
+
+  private startForced(): Promise<T> {
     this.lastForcedAt = this.now();
-    return this.load({ forced: true });
+    const forced = this.load({ forced: true });
+    this.forced = forced;
+    const settle = () => {
+      if (this.forced === forced) this.forced = undefined;
+    };
+    forced.then(settle, settle);
+    return forced;
   }
 
   private load({ forced }: { forced: boolean }): Promise<T> {
     const previous = this.current;
+    const generation = ++this.generations;
     const loading = this.options.load().then(
       (value) => {
-        this.current = { value, freshUntil: this.now() + this.options.ttlMs };
+        // A load that started earlier and ended later (a TTL load overtaken by a forced one) keeps the newer value.
+        if (!this.current || this.current.generation < generation)
+          this.current = { value, freshUntil: this.now() + this.options.ttlMs, generation };
         return value;
       },
       (error: unknown) => {

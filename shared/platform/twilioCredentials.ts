@@ -4,9 +4,12 @@
 //
 // The credentials live in a deliberate per-process cache (see refreshingCache.ts for the rules):
 // - at most one read of each secret per SECRETS_CACHE_TTL_SECONDS, shared by concurrent callers;
-// - refreshTwilioCredentials() re-reads after Twilio rejected them (rotation), at most once per
-//   FORCED_REFRESH_INTERVAL_MS, so forged webhooks failing their signature check cannot amplify Key Vault reads
-//   (the vault allows 4,000 secret GETs per 10 s, shared by everything that uses it);
+// - refreshTwilioCredentials() re-reads after Twilio rejected them (rotation) and answers with what a read
+//   started after the call found, so the first genuine webhook after a rotation passes whatever forged traffic
+//   came before it. Forced re-reads start at most once per FORCED_REFRESH_INTERVAL_MS (a caller in between waits
+//   for the next, at most that long): forged webhooks failing their signature check cost at most 12 re-reads of
+//   the 8 secrets a minute per instance, 96 secret GETs (the vault allows 4,000 per 10 s, shared by everything that
+//   uses it);
 // - prefetchTwilioCredentials() starts the first read at start-up, without blocking it.
 import { readSecret, SecretNotFoundError } from './keyVault';
 import { RefreshingCache } from './refreshingCache';
@@ -38,7 +41,7 @@ export const TWILIO_SECRET_NAMES = {
   eventStreamsCredentials: 'twilio-event-streams-credentials',
 } as const;
 
-export const FORCED_REFRESH_INTERVAL_MS = 30_000;
+export const FORCED_REFRESH_INTERVAL_MS = 5_000;
 /** After a failed re-read, the previous credentials are used this long before the next try. */
 const RETRY_AFTER_FAILURE_MS = 30_000;
 
@@ -107,16 +110,19 @@ function describeError(error: unknown): string {
 
 let cache: RefreshingCache<TwilioCredentials> | undefined;
 let clock: (() => number) | undefined;
+let waitForTests: ((ms: number) => Promise<void>) | undefined;
 
 function credentialCache(): RefreshingCache<TwilioCredentials> {
   cache ??= new RefreshingCache({
     load: loadTwilioCredentials,
     ttlMs: settings().secretsCacheTtlMs,
-    minRefreshIntervalMs: FORCED_REFRESH_INTERVAL_MS,
+    // Settings are read from memory: re-reading them costs nothing, so a refresh never waits for them.
+    minRefreshIntervalMs: settings().keyVaultUrl ? FORCED_REFRESH_INTERVAL_MS : 0,
     retryAfterFailureMs: RETRY_AFTER_FAILURE_MS,
     onStaleServed: (error) =>
       console.warn(`[secrets] Re-reading the Twilio credentials failed; using the cached ones for now. ${describeError(error)}`),
     now: clock,
+    wait: waitForTests,
   });
   return cache;
 }
@@ -128,8 +134,8 @@ export async function twilioCredentials(): Promise<TwilioCredentials> {
 
 /**
  * Called after Twilio rejected the cached credentials (401 / error 20003) or a webhook signature failed
- * against the cached auth token: re-reads the source, unless a forced re-read started less than
- * FORCED_REFRESH_INTERVAL_MS ago, in which case it returns that read's result (or the cache).
+ * against the cached auth token: re-reads the source now, or, when a forced re-read started less than
+ * FORCED_REFRESH_INTERVAL_MS ago, waits for the next one (shared by every caller waiting for it).
  */
 export async function refreshTwilioCredentials(): Promise<TwilioCredentials> {
   return credentialCache().refresh();
@@ -149,8 +155,12 @@ export function prefetchTwilioCredentials(): void {
   );
 }
 
-/** Forgets the cached credentials. Tests may pass a clock to step over the TTL and the refresh interval. */
-export function resetTwilioCredentialsForTests(options: { now?: () => number } = {}): void {
+/**
+ * Forgets the cached credentials. Tests may pass a clock to step over the TTL and the refresh interval, and the
+ * wait for the next forced re-read (stepping that clock).
+ */
+export function resetTwilioCredentialsForTests(options: { now?: () => number; wait?: (ms: number) => Promise<void> } = {}): void {
   cache = undefined;
   clock = options.now;
+  waitForTests = options.wait;
 }

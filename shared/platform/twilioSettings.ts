@@ -6,7 +6,7 @@ import { refusePlaceholders } from './settingParsers';
 import { credential, fetchedUrl, identifier, list, parser } from './settingParsers';
 
 /** user:password, as a URL's user info carries it; the message never repeats the value. */
-const basicCredentials = parser('user:password', (value, name) => {
+const basicCredentials = parser('user:password (a secret)', (value, name) => {
   const colon = value.indexOf(':');
   if (colon <= 0 || colon === value.length - 1) throw new SettingsError(name, 'must be user:password, both non-empty');
   return value;

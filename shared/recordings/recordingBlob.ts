@@ -82,3 +82,8 @@ export async function openRecordingCopy(sid: string): Promise<{ stream: Readable
 export function resetRecordingLinkKeyForTests(): void {
   linkKey = undefined;
 }
+
+/** Deletes a recording's copy (an erasure on request); false when there was none. */
+export async function deleteRecordingCopy(sid: string): Promise<boolean> {
+  return (await (await container()).getBlockBlobClient(blobName(sid)).deleteIfExists()).succeeded;
+}

@@ -146,9 +146,10 @@ export function namesAccount(request: SignedRequest, accountSid: string): boolea
 /**
  * Checks against the cached tokens (primary and secondary), and once more against freshly read ones when that
  * fails: after a rotation Twilio signs with the new token while this instance may still hold the old one. The
- * re-read is rate-limited (see twilioCredentials.ts), and only a request naming this account's SID may ask for
- * it, so forged traffic that does not know the SID can neither read the vault nor use up the re-read that the
- * first genuine request after a rotation needs.
+ * re-read is rate-limited (see twilioCredentials.ts) and only a request naming this account's SID may ask for it,
+ * so forged traffic that does not know the SID reads nothing; forged traffic that names it (the SID is not secret)
+ * costs at most one re-read per interval and cannot keep the first genuine request after a rotation from passing:
+ * that request waits for a re-read started after it arrived.
  */
 export async function verifySignature(request: SignedRequest, tokens: AuthTokens): Promise<boolean> {
   return (await checkSignature(request, tokens)).valid;

@@ -35,6 +35,7 @@ const TOOLS: Array<[string, string]> = [
   ['replay.js', 'npm run replay'],
   ['point-numbers.js', 'npm run point-numbers'],
   ['events.js', 'npm run events'],
+  ['forget-number.js', 'npm run forget-number'],
   ['schema.js', 'npm run schema'],
   ['bench.js', 'npm run bench'],
   ['soak.js', 'npm run soak'],
@@ -88,6 +89,7 @@ test('a usage error of a command names the command, without a stack trace', asyn
     tool('soak.js', ['--duration', '0']),
     tool('replay.js', ['--older-than', 'yesterday']),
     tool('bench.js', ['--only=everything']),
+    tool('forget-number.js', ['555-123-4567']),
   ]);
   expect(runs.map((r) => [r.code, r.stderr.split('\n')[0]])).toEqual([
     [2, 'Unknown kind "knock": use one of call, sms, digits, speech, dial-result, recording, status, alert.'],
@@ -95,6 +97,7 @@ test('a usage error of a command names the command, without a stack trace', asyn
     [2, '--duration must be a whole number from 1 to 600'],
     [2, '--older-than: "yesterday" is not a duration such as 90s, 15m, 2h or 7d'],
     [2, '--only takes parts among coldStart, compileCache, webhooks, usage, outbound, compare; got everything'],
+    [2, 'Not a number: the number must be in E.164 form, with its country code: + then digits, e.g. +15551234567.'],
   ]);
   for (const run of runs) expect(run.stderr).not.toMatch(/^\s+at /m);
 });

@@ -3,14 +3,18 @@
 // A valid SMS or voicemail callback really sends a message, so "nothing was sent" below means something.
 import fc from 'fast-check';
 import { TableClient } from '@azure/data-tables';
+import { QueueServiceClient } from '@azure/storage-queue';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { CLIENT_IDENTITY } from '../../shared/calling/identity';
 import { recordingLinkQuery } from '../../shared/recordings/recordingLink';
-import { hostilePrincipalHeaders } from '../../harness/principal';
-import { formParamsOf, hostileBody, hostileForm, unacceptable, type Answer } from '../../harness/hostileInput';
+import { CONSOLE_ROUTES } from '../../shared/console/consoleRoutes';
+import { ALICE, hostilePrincipalHeaders, principalHeaders } from '../../harness/principal';
+import { formParamsOf, hostileBody, hostileForm, hostileValue, unacceptable, type Answer } from '../../harness/hostileInput';
+import { streamDelivery, streamEvent, type StreamDelivery } from '../../harness/eventStreamsBatch';
+import { settledSnapshot, storageSnapshot, tableState } from '../../harness/storageSnapshot';
 import { genuineWebhooks, recordingCallback, uniqueSid, webhookUrl, type GenuineWebhook } from '../../harness/genuineWebhooks';
 import { rawGet, rawRequest } from '../../harness/rawHttp';
-import { leakedSecrets, SENTINEL_CREDENTIALS } from '../../harness/secrets';
+import { leakedSecrets, SENTINEL_CREDENTIALS, SENTINEL_SURFACE_SECRETS } from '../../harness/secrets';
 import { httpFunctions, SENTINEL_APP, startSentinelApp, type SentinelApp } from '../../harness/sentinelApp';
 import { formBody, sign, smsParams } from '../../harness/twilioRequests';
 import { waitFor } from '../../harness/waitFor';
@@ -80,7 +84,7 @@ function badVersions(webhook: GenuineWebhook): Array<{ name: string; status: num
     { name: 'replayed to another host name', status: 403, send: () => post(url.replace('127.0.0.1', 'localhost'), params, genuine) },
     {
       name: 'replayed with the parameters in the query instead',
-      status: 403,
+      status: webhook.postOnly ? 404 : 403,
       send: () => fetch(`${url}${webhook.query ? '&' : '?'}${formBody(params)}`, { headers: { 'X-Twilio-Signature': genuine } }),
     },
     {
@@ -97,10 +101,11 @@ describe('bad webhooks', () => {
     async (_, webhook) => {
       for (const bad of badVersions(webhook)) {
         const refused = await answer(await bad.send());
+        // A 404: the host's own answer to a method the function does not take, without a body.
         expect({ name: bad.name, status: refused.status, contentType: refused.contentType }).toEqual({
           name: bad.name,
           status: bad.status,
-          contentType: expect.stringMatching(/^text\/plain/),
+          contentType: bad.status === 404 ? '' : expect.stringMatching(/^text\/plain/),
         });
       }
       const accepted = await answer(
@@ -633,6 +638,293 @@ describe('the audio function over HTTP', () => {
       }),
       { numRuns: RUNS },
     );
+    expectCleanHostOutput();
+  });
+});
+
+describe('the assistant over HTTP (VOICE_MODE=assistant, the chat-completions stand-in)', () => {
+  test('a refused turn asking for a message sends nothing; the genuine one, retried by Twilio, texts it once', async () => {
+    const assistant = genuineWebhooks().find((w) => w.name === 'assistant')!;
+    const marker = `tap drips ${uniqueSid('CA').slice(-8)}`;
+    const turn: GenuineWebhook = {
+      ...assistant,
+      params: { ...assistant.params, SpeechResult: `Please take a message, my name is Ann. The ${marker}` },
+    };
+    for (const bad of badVersions(turn)) expect([403, 400, 404]).toContain((await bad.send()).status);
+    const url = webhookUrl(app.host.baseUrl, turn);
+    for (let retry = 0; retry < 2; retry++) {
+      const got = await answer(await post(url, turn.params, sign(TOKEN, url, turn.params)));
+      expect(unacceptable(got)).toBeUndefined();
+      expect(got.body).toMatch(/passed on/);
+    }
+    const texts = () =>
+      app.twilio.requests.filter(
+        (r) => r.path.endsWith('/Messages.json') && r.form.get('To') === SENTINEL_APP.notify && r.form.get('Body')?.includes(marker),
+      );
+    await waitFor(() => (texts().length ? true : undefined), { context: () => app.host.output() });
+    await new Promise((r) => setTimeout(r, 500)); // a second send would have arrived by now
+    expect(texts()).toHaveLength(1);
+    expectCleanHostOutput();
+  });
+});
+
+describe('the Event Streams sink over HTTP', () => {
+  const BASIC = SENTINEL_SURFACE_SECRETS.TWILIO_EVENT_STREAMS_CREDENTIALS;
+  const SHARED_KEY = SENTINEL_SURFACE_SECRETS.TWILIO_WEBHOOK_SHARED_KEY;
+  const sinkUrl = () => `${app.host.baseUrl}/api/event-streams`;
+  let next = 70_000;
+  const fresh = (count: number) => Array.from({ length: count }, () => streamEvent(next++));
+  const deliver = (d: StreamDelivery) => fetch(d.url, { method: 'POST', headers: d.headers, body: d.body });
+  /** Every event id on the events queue so far, with its copies (the queue is drained as it is read). */
+  const onQueue = new Map<string, number>();
+  async function queued(): Promise<Map<string, number>> {
+    const queue = QueueServiceClient.fromConnectionString(app.azurite.connectionString).getQueueClient(app.eventsQueue);
+    for (;;) {
+      const received = await queue.receiveMessages({ numberOfMessages: 32 }).catch((error: { statusCode?: number }) => {
+        if (error.statusCode === 404) return { receivedMessageItems: [] };
+        throw error;
+      });
+      const { receivedMessageItems } = received;
+      if (receivedMessageItems.length === 0) return onQueue;
+      for (const m of receivedMessageItems) {
+        const { id } = JSON.parse(m.messageText) as { id: string };
+        onQueue.set(id, (onQueue.get(id) ?? 0) + 1);
+        await queue.deleteMessage(m.messageId, m.popReceipt);
+      }
+    }
+  }
+  const records = () => tableState(app.azurite.connectionString, app.streamIdsTable);
+
+  test('Basic credentials missing or wrong (401), forged, tampered or unknown signatures (403): nothing recorded or published', async () => {
+    const events = fresh(2);
+    const genuine = () => streamDelivery(TOKEN, sinkUrl(), events, { basic: BASIC });
+    const refusals: Array<[string, number, StreamDelivery]> = [
+      ['no Basic credentials', 401, streamDelivery(TOKEN, sinkUrl(), events)],
+      ['a wrong password', 401, streamDelivery(TOKEN, sinkUrl(), events, { basic: `${BASIC.split(':')[0]}:guess` })],
+      ['signed with another token', 403, streamDelivery('another-auth-token', sinkUrl(), events, { basic: BASIC })],
+      ['a tampered body', 403, { ...genuine(), body: genuine().body.replace('DELIVERED', 'FAILED') }],
+      ['the events reordered', 403, { ...genuine(), body: JSON.stringify([...events].reverse()) }],
+      [
+        'a SharedKey signature with another secret',
+        403,
+        streamDelivery(TOKEN, sinkUrl(), events, { basic: BASIC, sharedKey: { secret: 'not-the-key', algorithm: 'HMAC_SHA256' } }),
+      ],
+      [
+        'an unknown algorithm',
+        403,
+        (() => {
+          const d = streamDelivery(TOKEN, sinkUrl(), events, { basic: BASIC, sharedKey: { secret: SHARED_KEY, algorithm: 'HMAC_SHA1' } });
+          return { ...d, headers: { ...d.headers, 'X-Twilio-Webhooks-Signature-Settings': 'key=webhooks_sharedkey_x,algorithm=HMAC_MD5' } };
+        })(),
+      ],
+    ];
+    const before = await records();
+    for (const [name, status, delivery] of refusals) {
+      const got = await answer(await deliver(delivery));
+      expect({ name, status: got.status }).toEqual({ name, status });
+      expect(unacceptable(got)).toBeUndefined();
+    }
+    expect(await records()).toEqual(before);
+    expect([...(await queued()).keys()].filter((id) => events.some((e) => e.id === id))).toEqual([]);
+    // Signed with the SharedKey (HMAC-SHA256), then redelivered: published once.
+    const shared = streamDelivery(TOKEN, sinkUrl(), events, { basic: BASIC, sharedKey: { secret: SHARED_KEY, algorithm: 'HMAC_SHA256' } });
+    expect([(await deliver(shared)).status, (await deliver(shared)).status]).toEqual([200, 200]);
+    const counts = await queued();
+    expect(events.map((e) => counts.get(e.id))).toEqual([1, 1]);
+    expectCleanHostOutput();
+  });
+
+  test('hostile JSON, signed and with the credentials, gets 200 or a clean 4xx, and a refused batch publishes and records nothing', async () => {
+    const hostileEvent = fc
+      .tuple(
+        fc.nat(),
+        fc.constantFrom('id', 'specversion', 'type', 'source', 'time', 'data', 'dataschema', 'datacontenttype', '__proto__', 'extra'),
+        fc.oneof(fc.jsonValue(), hostileValue, fc.constant(undefined)),
+      )
+      .map(([, field, value]) => {
+        const [event] = fresh(1);
+        return value === undefined ? Object.fromEntries(Object.entries(event).filter(([k]) => k !== field)) : { ...event, [field]: value };
+      });
+    const batch = fc.oneof(
+      { weight: 2, arbitrary: fc.integer({ min: 1, max: 4 }).map((n) => fresh(n)) },
+      {
+        weight: 3,
+        arbitrary: fc.array(
+          fc.oneof(
+            hostileEvent,
+            fc.constant(null).map(() => fresh(1)[0]),
+          ),
+          { minLength: 1, maxLength: 4 },
+        ),
+      },
+      fc.jsonValue(),
+      fc.constantFrom([], {}, 'null', [null]),
+    );
+    const seen = { accepted: 0, refused: 0 };
+    await fc.assert(
+      fc.asyncProperty(batch, async (events) => {
+        const ids = (Array.isArray(events) ? events : []).flatMap((e) =>
+          typeof e === 'object' && e !== null && typeof (e as { id?: unknown }).id === 'string' ? [(e as { id: string }).id] : [],
+        );
+        const before = await records();
+        const got = await answer(await deliver(streamDelivery(TOKEN, sinkUrl(), events as unknown[], { basic: BASIC })));
+        expect([200, 400, 413]).toContain(got.status);
+        expect(unacceptable({ ...got, status: got.status === 200 ? 400 : got.status })).toBeUndefined();
+        const counts = await queued();
+        if (got.status === 200) {
+          seen.accepted++;
+          expect({ answer: got.body, notOnce: ids.filter((id) => counts.get(id) !== 1).map((id) => `${id}: ${counts.get(id)}`) }).toEqual({
+            answer: got.body,
+            notOnce: [],
+          });
+        } else {
+          seen.refused++;
+          expect(await records()).toEqual(before);
+          expect(ids.filter((id) => counts.has(id))).toEqual([]);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    expect([seen.accepted > 0, seen.refused > 0]).toEqual([true, true]);
+    expectCleanHostOutput();
+  });
+});
+
+describe('the console over HTTP, with the platform authentication on', () => {
+  const ADMIN = { ...ALICE, groups: [SENTINEL_APP.consoleAdminsGroup] };
+  const STRANGER = {
+    objectId: '0f0e0d0c-0b0a-4909-8807-060504030201',
+    name: 'bob@contoso.example',
+    groups: ['11111111-2222-4333-8444-555555555555'],
+  };
+  const later = () => new Date(Date.now() + 3600_000).toISOString();
+  /** Each route with a body that would change something were it let through. */
+  const routes = () =>
+    CONSOLE_ROUTES.map(([method, path]) => {
+      const filled = path.replace('{key}', 'console-hostile-key');
+      const body =
+        path === 'send'
+          ? { type: 'sms', to: '+14155550191', body: 'from the console', sendAt: later() }
+          : path.startsWith('optouts')
+            ? { address: '+14155550192' }
+            : {};
+      return { method, path: filled, body: method === 'POST' ? JSON.stringify(body) : undefined };
+    });
+  const consoleUrl = (path: string) => `${app.host.baseUrl}/api/console${path ? `/${path}` : ''}`;
+  const snapshot = () => storageSnapshot(app.azurite.connectionString, app.storage);
+  const PHONE = /\+\d{8,15}|%2B\d{8,15}/;
+
+  beforeAll(async () => {
+    // A message the console could cancel, scheduled an hour ahead; then storage is let settle (relays of earlier tests).
+    const key = 'console-hostile-key';
+    const scheduled = { type: 'sms', to: '+14155550193', body: 'x', sendAt: later(), idempotencyKey: key };
+    expect((await fetch(`${app.host.baseUrl}/api/outbound`, { method: 'POST', body: JSON.stringify(scheduled) })).status).toBe(202);
+    await settledSnapshot(app.azurite.connectionString, app.storage);
+  });
+
+  test('every route: signed out 401, not an admin 403, cross-site or not JSON 403, with nothing read or changed', async () => {
+    const before = await snapshot();
+    const crossSite: Array<Record<string, string>> = [
+      {},
+      { Origin: 'https://evil.example', 'Content-Type': 'application/json' },
+      { 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example', 'Content-Type': 'application/json' },
+      { 'Sec-Fetch-Site': 'same-site', 'Content-Type': 'application/json' },
+      { 'Sec-Fetch-Site': 'same-origin', 'Content-Type': 'text/plain' },
+      { Origin: app.host.baseUrl, 'Content-Type': 'application/x-www-form-urlencoded' },
+    ];
+    for (const { method, path, body } of routes()) {
+      const attempts: Array<[string, number, Record<string, string>]> = [
+        ['signed out', 401, { 'Content-Type': 'application/json', Origin: app.host.baseUrl }],
+        ['not an admin', 403, { ...principalHeaders(STRANGER), 'Content-Type': 'application/json', Origin: app.host.baseUrl }],
+        ...(method === 'POST'
+          ? crossSite.map((h): [string, number, Record<string, string>] => ['cross-site', 403, { ...principalHeaders(ADMIN), ...h }])
+          : []),
+      ];
+      for (const [who, status, headers] of attempts) {
+        const response = await fetch(consoleUrl(path), { method, headers, body });
+        const text = await response.text();
+        expect({ route: `${method} ${path}`, who, status: response.status }).toEqual({ route: `${method} ${path}`, who, status });
+        expect(text).not.toMatch(PHONE);
+        expect(leakedSecrets(text)).toEqual([]);
+      }
+    }
+    expect(await snapshot()).toBe(before);
+    // The same requests from an admin on the console's page are honoured: the refusals above were the rules, not a broken route.
+    for (const { method, path, body } of routes()) {
+      const headers = { ...principalHeaders(ADMIN), 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'same-origin' };
+      const response = await fetch(consoleUrl(path), { method, headers, body });
+      expect({ route: `${method} ${path}`, ok: response.status < 300 }).toEqual({ route: `${method} ${path}`, ok: true });
+    }
+    expect(await snapshot()).not.toBe(before);
+    expectCleanHostOutput();
+  });
+
+  test('hostile principals, origins, queries and bodies on every route: never a 5xx, and a refused request changes nothing', async () => {
+    const principal = fc.oneof(hostilePrincipalHeaders, fc.constant({}), fc.constant(principalHeaders(STRANGER)), {
+      weight: 3,
+      arbitrary: fc.constant(principalHeaders(ADMIN)),
+    });
+    const browserish = fc.constantFrom<Record<string, string>>(
+      {},
+      { 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'same-origin' },
+      { 'Content-Type': 'application/json', Origin: 'https://evil.example' },
+      { 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'cross-site' },
+    );
+    const body = fc.oneof(
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      hostileValue,
+      fc
+        .record({ address: fc.oneof(hostileValue, fc.constantFrom('+14155550194', "' or 1 eq 1 or RowKey eq '")) })
+        .map((v) => JSON.stringify(v)),
+      fc
+        .record({
+          type: fc.constantFrom('sms', 'call', 'fax'),
+          to: fc.oneof(hostileValue, fc.constant('+14155550195')),
+          body: hostileValue,
+        })
+        .map((v) => JSON.stringify({ ...v, sendAt: later() })),
+    );
+    const path = fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...routes().map((r) => r.path)) },
+      hostileForm(['messages', 'activity', 'optouts'], { maxPairs: 1 }),
+      fc.constantFrom('messages/%ZZ', 'messages/..%2F..%2Fsettings', 'optouts/remove/x', 'messages/k/cancel/x', '%E0%A4%A'),
+    );
+    const query = hostileForm(['status', 'type', 'to', 'since', 'cursor', 'pageSize', 'continuationToken'], { maxPairs: 3 });
+    const statuses = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(
+        path,
+        query,
+        fc.constantFrom('GET', 'POST'),
+        principal,
+        browserish,
+        body,
+        async (p, q, method, who, headers, text) => {
+          const before = await snapshot();
+          const response = await fetch(`${consoleUrl(p)}?${q}`, {
+            method,
+            headers: { ...who, ...headers },
+            body: method === 'POST' ? text : undefined,
+          });
+          const got = await response.text();
+          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+          expect({ path: p, status: response.status < 500 }).toEqual({ path: p, status: true });
+          expect(got).not.toMatch(/\n\s+at |node_modules/);
+          expect(leakedSecrets(got)).toEqual([]);
+          if (response.status >= 400) {
+            // A refusal of who or where reads nothing; an admin's invalid input may be quoted back, or the docs' example.
+            const own = [...`${text} ${q}`.matchAll(/\+\d{8,15}/g)].map(([n]) => n);
+            const quoted = [401, 403, 431].includes(response.status) ? [] : ['+14155550100', ...own];
+            expect(quoted.reduce((rest, n) => rest.split(n).join(''), got)).not.toMatch(PHONE);
+            expect(await snapshot()).toBe(before);
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    // Both sides were reached: refusals, and an admin's requests answered.
+    expect([...statuses.keys()].some((s) => s < 300)).toBe(true);
+    expect((statuses.get(401) ?? 0) + (statuses.get(403) ?? 0)).toBeGreaterThan(0);
     expectCleanHostOutput();
   });
 });

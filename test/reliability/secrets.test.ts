@@ -1,11 +1,12 @@
 // Secrets never leak: the app runs with sentinel credentials (an auth token, an API key secret, the account SID),
 // every function is exercised, succeeding, refusing and failing, outbound sends included, and then the host's
 // whole output and every HTTP answer are searched for the sentinels in every form they could take.
-import { genuineWebhooks, uniqueSid, webhookUrl } from '../../harness/genuineWebhooks';
+import { CALLER_WORDS, genuineWebhooks, uniqueSid, webhookUrl } from '../../harness/genuineWebhooks';
+import { streamDelivery, streamEvent } from '../../harness/eventStreamsBatch';
 import { startHost } from '../../harness/localHost';
-import { leakedSecrets, SENTINEL_CREDENTIALS } from '../../harness/secrets';
+import { leakedSecrets, SENTINEL_CREDENTIALS, SENTINEL_SURFACE_SECRETS } from '../../harness/secrets';
 import { httpFunctions, SENTINEL_APP, startSentinelApp, type SentinelApp } from '../../harness/sentinelApp';
-import { sign, smsParams, twilioPost } from '../../harness/twilioRequests';
+import { sign, smsParams, twilioPost, voiceCallParams } from '../../harness/twilioRequests';
 import { ALICE, principalHeaders } from '../../harness/principal';
 import { waitFor } from '../../harness/waitFor';
 import { QueueServiceClient } from '@azure/storage-queue';
@@ -99,7 +100,8 @@ test('no credential appears in any log line or HTTP answer while every function 
     expect(await send(junk, twilioPost(TOKEN, junk, webhook.params))).toBeLessThan(500);
     expect(await send(url, { method: 'POST', body: new URLSearchParams(webhook.params) })).toBe(400);
     expect(await send(url, twilioPost('not-the-auth-token', url, webhook.params))).toBe(403);
-    expect(await send(`${url}${webhook.query ? '&' : '?'}%ZZ=%FF`, { headers: { 'X-Twilio-Signature': 'forged' } })).toBe(403);
+    const forgedGet = await send(`${url}${webhook.query ? '&' : '?'}%ZZ=%FF`, { headers: { 'X-Twilio-Signature': 'forged' } });
+    expect(forgedGet).toBe(webhook.postOnly ? 404 : 403);
   }
   // Every other HTTP function the app registers (outbound API, status callbacks, ...): unsigned junk.
   for (const fn of httpFunctions(app.host)) {
@@ -261,6 +263,88 @@ test('no credential appears in any log line or HTTP answer while every function 
   expect(found(JSON.stringify(events))).toEqual([]);
   // TWILIO_LOG_LEVEL=debug is set for this host; twilio-node's request logging must still be off.
   expect(app.host.output()).not.toContain('-- BEGIN Twilio API Request --');
+});
+
+test('the console, the assistant and the Event Streams sink: no credential, transcript or phone number in a log line or answer', async () => {
+  const base = app.host.baseUrl;
+  const before = answers.length;
+  // The console, as an admin on its page: every route, reading and changing; then as a stranger and signed out.
+  const admin = {
+    ...principalHeaders({ ...ALICE, groups: [SENTINEL_APP.consoleAdminsGroup] }),
+    'Content-Type': 'application/json',
+    'Sec-Fetch-Site': 'same-origin',
+  };
+  const later = new Date(Date.now() + 3600_000).toISOString();
+  const sent = { type: 'sms', to: '+14155550181', body: 'from the console', sendAt: later, idempotencyKey: 'secrets-console' };
+  const consoleRequests: Array<[string, string, unknown?]> = [
+    ['POST', 'send', sent],
+    ['GET', ''],
+    ['GET', 'app.js'],
+    ['GET', 'messages'],
+    ['GET', 'messages/secrets-console'],
+    ['GET', 'activity'],
+    ['POST', 'optouts', { address: '+14155550182' }],
+    ['GET', 'optouts'],
+    ['POST', 'optouts/remove', { address: '+14155550182' }],
+    ['GET', 'health'],
+    ['GET', 'settings'],
+    ['POST', 'messages/secrets-console/cancel', {}],
+  ];
+  for (const [method, path, body] of consoleRequests) {
+    const status = await send(`${base}/api/console${path ? `/${path}` : ''}`, {
+      method,
+      headers: admin,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    expect({ path, ok: status < 300 }).toEqual({ path, ok: true });
+  }
+  const stranger = principalHeaders({ objectId: '0f0e0d0c-0b0a-4909-8807-060504030201', name: 'bob@contoso.example' });
+  expect(await send(`${base}/api/console/settings`, { headers: stranger })).toBe(403);
+  expect(await send(`${base}/api/console/messages`)).toBe(401);
+
+  // A call answered by the assistant with the API key: a question, a message taken, a text to the caller, goodbye.
+  const callSid = uniqueSid('CA');
+  const call = (extra: Record<string, string>) =>
+    voiceCallParams({ AccountSid: SENTINEL_CREDENTIALS.TWILIO_ACCOUNT_SID, CallSid: callSid, ...extra });
+  const voiceUrl = `${base}/api/voice`;
+  expect(await send(voiceUrl, twilioPost(TOKEN, voiceUrl, call({})))).toBe(200);
+  const turnAnswers: string[] = [];
+  const utterances = ['What do you charge?', 'Please take a message, my name is Ann.', 'Can you text me the address?', "That's all, bye."];
+  for (const [i, said] of utterances.entries()) {
+    const url = `${base}/api/assistant?turn=${i + 1}`;
+    const response = await fetch(url, twilioPost(TOKEN, url, call({ CallStatus: 'in-progress', SpeechResult: `${said} ${CALLER_WORDS}` })));
+    expect(response.status).toBe(200);
+    turnAnswers.push(await response.text());
+  }
+  expect(app.model.requests.length).toBeGreaterThan(0);
+  expect(app.model.requests.every((r) => r.auth === 'api-key')).toBe(true);
+  // The message reached the business's number, the text the caller: the key and the words were really in use.
+  await waitFor(() => (app.twilio.requests.some((r) => r.form.get('Body')?.includes(CALLER_WORDS)) ? true : undefined), {
+    context: () => app.host.output(),
+  });
+
+  // Event Streams: a batch with the Basic credentials and a SharedKey signature, then wrong credentials and a forgery.
+  const sinkUrl = `${base}/api/event-streams`;
+  const basic = SENTINEL_SURFACE_SECRETS.TWILIO_EVENT_STREAMS_CREDENTIALS;
+  const deliver = (d: ReturnType<typeof streamDelivery>) => send(d.url, { method: 'POST', headers: d.headers, body: d.body });
+  const events = [streamEvent(80_001), streamEvent(80_002)];
+  const sharedKey = { secret: SENTINEL_SURFACE_SECRETS.TWILIO_WEBHOOK_SHARED_KEY, algorithm: 'HMAC_SHA256' as const };
+  expect(await deliver(streamDelivery(TOKEN, sinkUrl, events, { basic, sharedKey }))).toBe(200);
+  expect(await deliver(streamDelivery(TOKEN, sinkUrl, events, { basic: 'twilio-streams:wrong' }))).toBe(401);
+  expect(await deliver(streamDelivery(TOKEN, sinkUrl, events))).toBe(401);
+  expect(await deliver(streamDelivery('forged', sinkUrl, events, { basic }))).toBe(403);
+  expect(await deliver(streamDelivery(TOKEN, sinkUrl, events, { basic, sharedKey: { ...sharedKey, secret: 'forged' } }))).toBe(403);
+
+  const output = app.host.output();
+  expect(leakedSecrets(output)).toEqual([]);
+  expect(leakedSecrets([...answers.slice(before), ...turnAnswers].join('\n'))).toEqual([]);
+  // The transcript: spoken back to the caller in the turns' TwiML and texted as the message, never logged or shown elsewhere.
+  expect(output).not.toContain(CALLER_WORDS);
+  expect(answers.slice(before).join('\n')).not.toContain(CALLER_WORDS);
+  // The three functions' own log lines name no phone number.
+  const lines = output.split('\n').filter((line) => /^\[(console|assistant|eventStreams)\] /.test(line));
+  expect(lines.length).toBeGreaterThan(0);
+  expect(lines.filter((line) => /(\+|%2B)\d{8,15}/i.test(line))).toEqual([]);
 });
 
 test('a host that fails to start on a bad setting names the setting, not the credentials next to it', async () => {

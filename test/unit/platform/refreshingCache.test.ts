@@ -5,6 +5,7 @@ function setup(options: { ttlMs?: number; minRefreshIntervalMs?: number; retryAf
   let loads = 0;
   let next: () => Promise<string> = async () => `value-${loads}`;
   const stale: unknown[] = [];
+  const waits: number[] = [];
   const cache = new RefreshingCache<string>({
     load: () => {
       loads++;
@@ -15,10 +16,16 @@ function setup(options: { ttlMs?: number; minRefreshIntervalMs?: number; retryAf
     retryAfterFailureMs: options.retryAfterFailureMs ?? 200,
     onStaleServed: (error) => stale.push(error),
     now: () => now,
+    // The wait for the next forced load steps the clock.
+    wait: async (ms) => {
+      waits.push(ms);
+      now += ms;
+    },
   });
   return {
     cache,
     stale,
+    waits,
     loads: () => loads,
     advance: (ms: number) => (now += ms),
     failNext: (error: Error) => (next = () => Promise.reject(error)),
@@ -78,20 +85,57 @@ describe('RefreshingCache', () => {
     expect(await c.cache.get()).toBe('value-3');
   });
 
-  test('refresh loads even within the TTL, and calls within the interval share it or get the cache', async () => {
+  test('refresh loads at once, even within the TTL; get() does not wait for it', async () => {
     const c = setup({ ttlMs: 10_000, minRefreshIntervalMs: 500 });
     await c.cache.get();
     const release = c.holdNext();
-    const refreshes = [c.cache.refresh(), c.cache.refresh()];
-    expect(await c.cache.get()).toBe('value-1'); // get() does not wait for a refresh in flight
+    const refreshed = c.cache.refresh();
+    expect(await c.cache.get()).toBe('value-1');
     release();
-    expect(await Promise.all(refreshes)).toEqual(['value-2', 'value-2']);
+    expect(await refreshed).toBe('value-2');
     expect(await c.cache.get()).toBe('value-2');
-    c.advance(499);
+    expect(c.waits).toEqual([]);
+  });
+
+  test('a refresh within the interval waits for the next load, started when the interval is over, and all such refreshes share it', async () => {
+    const c = setup({ ttlMs: 10_000, minRefreshIntervalMs: 500 });
+    await c.cache.get();
     expect(await c.cache.refresh()).toBe('value-2');
-    expect(c.loads()).toBe(2);
+    c.advance(100);
+    // Never the value of the load before the call: the source may have changed since.
+    expect(await Promise.all([c.cache.refresh(), c.cache.refresh(), c.cache.refresh()])).toEqual(['value-3', 'value-3', 'value-3']);
+    expect(c.waits).toEqual([400]);
+    expect(c.loads()).toBe(3);
+  });
+
+  test('a refresh while a forced load is in flight waits for the next one, not for the one that started before it', async () => {
+    const c = setup({ ttlMs: 10_000, minRefreshIntervalMs: 500 });
+    await c.cache.get();
+    const release = c.holdNext();
+    const first = c.cache.refresh();
+    const atOnce = c.cache.refresh(); // same instant: the load in flight read no earlier than this call
     c.advance(1);
-    expect(await c.cache.refresh()).toBe('value-3');
+    const second = c.cache.refresh();
+    release();
+    expect(await first).toBe('value-2');
+    expect(await atOnce).toBe('value-2');
+    expect(await second).toBe('value-3');
+    expect(c.waits).toEqual([499]);
+  });
+
+  test('however many refreshes, forced loads start at most once per interval', async () => {
+    const c = setup({ ttlMs: 1_000_000, minRefreshIntervalMs: 500 });
+    await c.cache.get();
+    const started = 1_000_000;
+    for (let i = 0; i < 300; i++) {
+      c.advance(37);
+      const burst = Array.from({ length: 1 + (i % 4) }, () => c.cache.refresh());
+      if (i % 3) await Promise.all(burst);
+    }
+    await c.cache.refresh();
+    const elapsed = c.advance(0) - started;
+    expect(c.loads() - 1).toBeLessThanOrEqual(1 + Math.floor(elapsed / 500));
+    expect(c.waits.every((ms) => ms <= 500)).toBe(true);
   });
 
   test('a failed refresh is reported to its caller and keeps the previous value cached', async () => {
