@@ -21,6 +21,7 @@ export interface SoakApp {
 }
 
 const FORWARD_TO = '+14155550100';
+const FROM_NUMBER = '+15005550006';
 const AUTO_REPLY = 'Thanks {from}, we got your message.';
 const BLOCKED = '+14155550166';
 const AUDIO_CONTAINER = 'soakaudio';
@@ -65,7 +66,7 @@ export async function startSoakApp(options: SoakAppOptions = {}): Promise<SoakAp
         AzureWebJobsStorage: azurite.connectionString,
         ...SENTINEL_CREDENTIALS,
         TWILIO_API_BASE_URL: twilio.url,
-        TWILIO_FROM_NUMBER: '+15005550006',
+        TWILIO_FROM_NUMBER: FROM_NUMBER,
         TWILIO_VALIDATE_SIGNATURES: 'true',
         OUTBOUND_QUEUE: 'soak-outbound',
         OPTOUT_TABLE: 'soakoptouts',
@@ -112,6 +113,7 @@ export async function startSoakApp(options: SoakAppOptions = {}): Promise<SoakAp
       forwardTo: FORWARD_TO,
       autoReply: (from) => AUTO_REPLY.replace('{from}', from),
       blocked: BLOCKED,
+      fromNumber: FROM_NUMBER,
       isOpen: (at) => at.getUTCMinutes() % 2 === 0,
       holdMusic: { name: HOLD_MUSIC, body: HOLD_MUSIC_BYTES.toString('latin1'), etag: audioEtag },
     },

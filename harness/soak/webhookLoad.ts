@@ -15,6 +15,8 @@ export interface LoadTarget {
   autoReply: (from: string) => string;
   /** A VOICE_BLOCKLIST number: its calls get <Reject>, its SMS no reply. */
   blocked: string;
+  /** TWILIO_FROM_NUMBER: the sender outbound messages go from (and opt-outs may name). */
+  fromNumber: string;
   /** Whether VOICE_HOURS has the app open at this instant (the voice webhook's answer depends on it). */
   isOpen: (at: Date) => boolean;
   /** A file of AUDIO_CONTAINER, also VOICE_HOLD_MUSIC: its name, its bytes as latin1 text, its ETag. */
