@@ -2,7 +2,8 @@
 // HMAC-SHA1 check and returning a fixed TwiML string. Both start from already-built HttpRequest objects.
 // Requests per CPU-second of this process (its own cost, whatever else the machine runs).
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { HttpRequest, InvocationContext, type HttpHandler } from '@azure/functions';
+import { HttpRequest, InvocationContext, type FunctionOutput, type HttpHandler } from '@azure/functions';
+import type { QueueOutputWriter } from '../devhost/core';
 import { sign } from '../harness/twilioRequests';
 import { median } from '../harness/stats';
 
@@ -68,19 +69,40 @@ async function requestsPerSecond(
   return measured / ((used.user + used.system) / 1e6);
 }
 
-export async function webhookCost(handlers: Map<string, HttpHandler>, cases: WebhookCase[], authToken: string, iterations: number) {
-  const rows = [];
-  const context = new InvocationContext({ functionName: 'bench', invocationId: 'bench', logHandler: () => undefined });
+export interface RegisteredHandler {
+  handler: HttpHandler;
+  /** The outputs the entry registered for the function (the events queue, when events are on). */
+  extraOutputs: FunctionOutput[];
+}
+
+/** The queue outputs a handler set: binding name, queue and the last message, for the host's share of the cost. */
+export interface SetOutput {
+  name: string;
+  queueName: string;
+  connection: string;
+  message: string;
+}
+
+export async function webhookCost(handlers: Map<string, RegisteredHandler>, cases: WebhookCase[], authToken: string, iterations: number) {
+  const rows: Array<Record<string, unknown> & { outputs?: SetOutput[] }> = [];
   const expectOk = (result: unknown) => {
     const status = (result as { status?: number }).status;
     if (status !== 200) throw new Error(`webhook answered ${status}`);
   };
   for (const c of cases) {
-    const handler = handlers.get(c.fn ?? c.name);
-    if (!handler) {
+    const registered = handlers.get(c.fn ?? c.name);
+    if (!registered) {
       rows.push({ name: c.name, skipped: 'function not registered' });
       continue;
     }
+    const { handler, extraOutputs } = registered;
+    // As the host invokes it: with the outputs registered, which a handler sets and the host then writes.
+    const context = new InvocationContext({
+      functionName: c.fn ?? c.name,
+      invocationId: 'bench',
+      logHandler: () => undefined,
+      options: { trigger: { type: 'httpTrigger', name: 'request' }, extraInputs: [], extraOutputs },
+    });
     const url = `https://bench.example.com${c.path}`;
     // Short runs, baseline and app alternating, each app run against the baseline run just before it: on a shared
     // machine the load drifts between runs, and a paired ratio (its median over the rounds) cancels most of it.
@@ -100,17 +122,37 @@ export async function webhookCost(handlers: Map<string, HttpHandler>, cases: Web
       );
       ratios.push(app[round] / baseline[round]);
     }
-    const baselineRps = median(baseline);
-    const appRps = median(app);
-    const ratio = median(ratios);
+    const outputs: SetOutput[] = extraOutputs.flatMap((output) => {
+      const message = context.extraOutputs.get(output);
+      return typeof message === 'string'
+        ? [{ name: output.name, queueName: String(output.queueName), connection: String(output.connection), message }]
+        : [];
+    });
     rows.push({
       name: c.name,
-      baselineRps: Math.round(baselineRps),
-      appRps: Math.round(appRps),
-      ratio,
+      baselineRps: Math.round(median(baseline)),
+      appRps: Math.round(median(app)),
+      ratio: median(ratios),
       ratioMin: Math.min(...ratios),
       ratioMax: Math.max(...ratios),
+      ...(outputs.length ? { outputs } : {}),
     });
   }
   return rows;
+}
+
+/**
+ * The host's share of a webhook whose event is an output binding: the local host's CPU per queue write (the same
+ * Put Message the Functions host makes, there from its own process with the .NET SDK), measured in this process
+ * apart from the webhook's figure.
+ */
+export async function hostWriteCost(write: QueueOutputWriter, outputs: SetOutput[], count: number) {
+  const writeAll = async () => {
+    for (const output of outputs) await write(output.connection, output.queueName, output.message);
+  };
+  for (let i = 0; i < 20; i++) await writeAll();
+  const started = process.cpuUsage();
+  for (let i = 0; i < count; i++) await writeAll();
+  const used = process.cpuUsage(started);
+  return { hostWriteCpuMsPerRequest: (used.user + used.system) / 1000 / count };
 }

@@ -55,7 +55,12 @@ export interface RegisteredFunction {
 interface InvocationModel {
   getArguments(): Promise<{ context: unknown; inputs: unknown[] }>;
   invokeFunction(context: unknown, inputs: unknown[], handler: FunctionCallback): Promise<unknown>;
-  getResponse(context: unknown, result: unknown): Promise<{ returnValue?: RpcTypedData | null; outputData?: unknown[] }>;
+  getResponse(context: unknown, result: unknown): Promise<{ returnValue?: RpcTypedData | null; outputData?: RpcParameterBinding[] }>;
+}
+
+interface RpcParameterBinding {
+  name?: string | null;
+  data?: RpcTypedData | null;
 }
 
 interface ProgrammingModel {
@@ -141,8 +146,58 @@ export class FunctionRegistry {
     const { context, inputs } = await model.getArguments();
     const result = await model.invokeFunction(context, inputs, fn.callback);
     const response = await model.getResponse(context, result);
+    await this.#writeOutputs(fn, response.outputData ?? []);
     return response.returnValue;
   }
+
+  /**
+   * Where queue output bindings write (the local host sets it); without it an invocation that has a queue output
+   * fails, as the real host's would without storage.
+   */
+  queueOutputs: QueueOutputWriter | undefined;
+
+  /**
+   * The invocation's output bindings, written as the real host writes them: after the function returned and before
+   * the HTTP answer is sent (the host binds outputs inside the invocation, WorkerFunctionInvoker.InvokeCore, and the
+   * HTTP answer is written once the invocation completes, FunctionInvocationMiddleware). A write that fails fails
+   * the invocation, and the HTTP server answers 500 (ExceptionMiddleware).
+   */
+  async #writeOutputs(fn: RegisteredFunction, outputs: RpcParameterBinding[]): Promise<void> {
+    for (const { name, data } of outputs) {
+      const binding = fn.metadata.bindings[name ?? ''];
+      if (!binding || !data) continue;
+      if (binding.type !== 'queue')
+        throw new Error(`Function "${fn.metadata.name}": the local host does not write ${binding.type} output bindings`);
+      if (!this.queueOutputs) throw new Error(`Function "${fn.metadata.name}": no storage for its queue output ${name}`);
+      const queueName = resolveAppSetting(String(binding.queueName));
+      for (const message of queueMessages(data))
+        await this.queueOutputs(String(binding.connection ?? 'AzureWebJobsStorage'), queueName, message);
+    }
+  }
+}
+
+/** Sends one message to a queue of a connection, creating the queue when it is missing. */
+export type QueueOutputWriter = (connection: string, queueName: string, message: string) => Promise<void>;
+
+/** The host's `%NAME%` binding expressions: an app setting's value, and an error when it is not set. */
+function resolveAppSetting(expression: string): string {
+  return expression.replace(/%(\w+)%/g, (_, name: string) => {
+    const value = process.env[name];
+    if (!value) throw new Error(`'%${name}%' does not resolve to a value.`);
+    return value;
+  });
+}
+
+/** A queue output's value as messages: a string is one; a JSON array is one per element, as the host's collector adds them. */
+function queueMessages(data: RpcTypedData): string[] {
+  if (typeof data.string === 'string') return [data.string];
+  if (typeof data.json === 'string') {
+    const value: unknown = JSON.parse(data.json);
+    const items = Array.isArray(value) ? value : [value];
+    return items.map((item) => (typeof item === 'string' ? item : JSON.stringify(item)));
+  }
+  if (data.bytes) return [Buffer.from(data.bytes).toString('utf8')];
+  throw new Error('A queue output binding was given a value the host cannot write');
 }
 
 const TRACEPARENT = /^00-((?!0{32})[0-9a-f]{32})-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;

@@ -2,6 +2,7 @@
 // functions and drives its queue triggers from storage, following host.json.
 import type { Server } from 'node:http';
 import { loadApp, type FunctionRegistry } from './core';
+import { queueOutputWriter, queueService } from './queueOutput';
 import { readHostConfig, type HostConfig } from '../shared/platform/hostJson';
 import { createHttpServer, httpRoutes } from './httpServer';
 import { QueueListener } from './queueListener';
@@ -25,25 +26,13 @@ export interface LocalHost {
 
 const defaultLog = (line: string) => console.log(line);
 
-async function queueService(connectionSetting: string) {
-  const { QueueServiceClient } = await import('@azure/storage-queue');
-  const connectionString = process.env[connectionSetting];
-  if (connectionString) return QueueServiceClient.fromConnectionString(connectionString);
-  const serviceUri = process.env[`${connectionSetting}__queueServiceUri`];
-  if (!serviceUri)
-    throw new Error(
-      `Queue trigger connection "${connectionSetting}" is not set (neither ${connectionSetting} nor ${connectionSetting}__queueServiceUri)`,
-    );
-  const { DefaultAzureCredential } = await import('@azure/identity');
-  return new QueueServiceClient(serviceUri, new DefaultAzureCredential());
-}
-
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
   const log = options.log ?? defaultLog;
   const hostname = options.hostname ?? '127.0.0.1';
   process.env.AZURE_FUNCTIONS_ENVIRONMENT ??= 'Development';
   const config = readHostConfig(options.appRoot);
   const registry = await loadApp(options.appRoot, log);
+  registry.queueOutputs = queueOutputWriter(config.queues.messageEncoding);
 
   const server: Server = createHttpServer(registry, config.routePrefix, log);
   await new Promise<void>((resolve, reject) => {

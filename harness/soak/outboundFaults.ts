@@ -72,6 +72,19 @@ import {
   type SurfaceRecords,
 } from './surfaceFaults';
 import { sign, smsParams } from '../twilioRequests';
+import {
+  auditCalls,
+  auditStreams,
+  callMessages,
+  newCallsAndStreamsRecords,
+  planCallsAndStreams,
+  produceCalls,
+  produceStreams,
+  startAssistantModel,
+  type CallsAndStreamsRecords,
+  type CallsAudit,
+  type StreamsAudit,
+} from './callsAndStreamsFaults';
 
 /** The rig's settings the fault phase chooses (the rest is fixed: Key Vault credentials, a restartable Azurite). */
 type FaultRigSettings = Required<
@@ -142,6 +155,10 @@ export interface FaultRunResult {
     activity: ActivityAudit;
     rechecks: RechecksAudit;
     schedules: SchedulesAudit;
+    /** Calls answered by the assistant: its message and text sent once, one activity row per call. */
+    calls: CallsAudit;
+    /** Event Streams batches to /api/event-streams: each event on the events queue once. */
+    streams: StreamsAudit;
   };
   /** Twilio requests the proxy saw, by kind. */
   twilioRequests: { creates: number; lookups: number; statusFetches: number };
@@ -202,6 +219,7 @@ export const SOAK_FAULT_SETTINGS: Omit<FaultRunOptions, 'messages' | 'seed' | 't
 
 export async function runOutboundFaults(options: FaultRunOptions): Promise<FaultRunResult> {
   const log = options.log ?? (() => undefined);
+  const assistant = await startAssistantModel();
   const rig = await startOutboundRig({
     queueName: 'soak-faults',
     ledgerTable: 'soakledger',
@@ -213,12 +231,16 @@ export async function runOutboundFaults(options: FaultRunOptions): Promise<Fault
     visibilityTimeout: options.visibilityTimeout,
     maxDequeueCount: options.maxDequeueCount,
     secretsCacheTtlSeconds: options.secretsCacheTtlSeconds,
-    hostEnv: surfaceEnv(options),
+    hostEnv: { ...surfaceEnv(options), ...assistant.env },
+  }).catch(async (error: unknown) => {
+    await assistant.model.stop();
+    throw error;
   });
   try {
     return await run(rig, options, log);
   } finally {
     await rig.stop();
+    await assistant.model.stop();
   }
 }
 
@@ -303,6 +325,7 @@ async function auditRun(
   surface: SurfaceRecords,
   opened: Set<string>,
   options: FaultRunOptions,
+  callsAndStreams: CallsAndStreamsRecords,
 ): Promise<{ audit: Audit; surface: FaultRunResult['surface'] }> {
   const textKeys = new Map(messages.map((m) => [m.text, keys.get(m)!]));
   const poison = new Map<string, number>();
@@ -314,7 +337,11 @@ async function auditRun(
   const creates = auditCreates(rig);
   const rows = await ledgerRows(rig);
   const audit = auditOutbound({
-    messages: [...messages.map((m) => ({ key: keys.get(m)!, expect: m.expect })), ...surfaceMessages(surface)],
+    messages: [
+      ...messages.map((m) => ({ key: keys.get(m)!, expect: m.expect })),
+      ...surfaceMessages(surface),
+      ...callMessages(callsAndStreams, rows),
+    ],
     rows,
     poison,
     creates,
@@ -338,6 +365,8 @@ async function auditRun(
         maxChains: options.maxDequeueCount,
       }),
       schedules: auditSchedules({ schedules: surface.schedules, rows, creates, hops: hopsPerKey(output), slackMs: 1000 }),
+      calls: auditCalls({ calls: callsAndStreams.calls, creates, rows, activity }),
+      streams: auditStreams({ streams: callsAndStreams.streams, events }),
     },
   };
 }
@@ -358,6 +387,11 @@ function surfaceProblems(surface: FaultRunResult['surface']): string[] {
   check(surface.activity.duplicated, 'inbound events with more than one activity row');
   check(surface.rechecks.violations, 'sent rows whose status re-checks did not converge or were not bounded');
   check(surface.schedules.violations, 'long schedules not sent exactly once on time');
+  check(surface.calls.lost, 'assistant messages or texts the caller was told about that never reached Twilio');
+  check(surface.calls.duplicated, 'assistant messages or texts sent more than once for one call');
+  check(surface.calls.activityMissing + surface.calls.activityDuplicated, 'calls answered 200 without exactly one activity row');
+  check(surface.streams.lost, 'Event Streams events answered 200 and not on the events queue');
+  check(surface.streams.duplicated, 'Event Streams events on the events queue more than once');
   for (const part of Object.values(surface)) for (const e of part.examples.slice(0, 3)) problems.push(`  ${e.key}: ${e.detail}`);
   return problems;
 }
@@ -413,6 +447,8 @@ const slice = <T>(items: T[], turn: number, turns: number) => {
 async function run(rig: OutboundRig, options: FaultRunOptions, log: (line: string) => void): Promise<FaultRunResult> {
   const workload = planWorkload({ count: options.messages, seed: options.seed, fromNumber: FROM_NUMBER, now: new Date() });
   const plan: SurfacePlan = planSurface({ count: options.messages, seed: options.seed, longestScheduleMs: options.longestScheduleMs });
+  const callsAndStreamsPlan = planCallsAndStreams({ count: options.messages, seed: options.seed });
+  const callsAndStreams = newCallsAndStreamsRecords();
   const counts: FaultCounts = {
     twilio: Object.fromEntries(TWILIO_FAULT_KINDS.map((k) => [k, 0])) as Record<TwilioFaultKind, number>,
     twilioRefusals: 0,
@@ -428,6 +464,7 @@ async function run(rig: OutboundRig, options: FaultRunOptions, log: (line: strin
   log(
     `  and ${plan.cancels.length} cancels, ${plan.batches.length} batches, ${plan.recordings.length} recordings, ${plan.longSchedules.length} long schedules`,
   );
+  log(`  and ${callsAndStreamsPlan.calls.length} calls to the assistant, ${callsAndStreamsPlan.streams.length} Event Streams batches`);
 
   const started = Date.now();
   const producers: ProducerStats = { deliveries: 0, retries: 0, byProducer: {}, refusedByHttp: [] };
@@ -448,6 +485,8 @@ async function run(rig: OutboundRig, options: FaultRunOptions, log: (line: strin
       produceCancels(rig, slice(plan.cancels, turn, count), surface),
       produceBatches(rig, slice(plan.batches, turn, count), surface),
       produceRecordings(rig, slice(waved, turn, count), surface),
+      produceCalls(rig, slice(callsAndStreamsPlan.calls, turn, count), callsAndStreams),
+      produceStreams(rig, slice(callsAndStreamsPlan.streams, turn, count), callsAndStreams),
     ]);
     // Strike in the middle of the batch: once part of this wave has reached Twilio.
     const enough = Math.max(1, Math.floor(wave.filter((m) => m.expect === 'send').length / 4));
@@ -479,7 +518,7 @@ async function run(rig: OutboundRig, options: FaultRunOptions, log: (line: strin
   // Freeze the state: no host, nothing changes any more.
   await rig.stopHost();
   if (options.hostLogFile) writeFileSync(options.hostLogFile, rig.output());
-  const { audit, surface: surfaceAudit } = await auditRun(rig, workload.messages, keys, surface, opened, options);
+  const { audit, surface: surfaceAudit } = await auditRun(rig, workload.messages, keys, surface, opened, options, callsAndStreams);
 
   const problems = [...auditProblems(audit), ...surfaceProblems(surfaceAudit)];
   if (!drained) problems.push(`the queue did not drain within ${options.drainTimeoutMs / 1000} s of the last turn`);
@@ -727,7 +766,7 @@ export function faultTable(result: FaultRunResult): string[] {
 }
 
 function surfaceTable(result: FaultRunResult): string[] {
-  const { events, cancels, batches, recordings, activity, rechecks, schedules } = result.surface;
+  const { events, cancels, batches, recordings, activity, rechecks, schedules, calls, streams } = result.surface;
   return [
     row(
       'events',
@@ -759,6 +798,16 @@ function surfaceTable(result: FaultRunResult): string[] {
       `${schedules.schedules}: ${schedules.sentOnTime} sent once on time, ${schedules.hops} hops (fewest ${schedules.fewestHops})`,
     ),
     row('Twilio status fetches', result.twilioRequests.statusFetches),
+    row(
+      'assistant calls',
+      `${calls.calls}: messages ${calls.messagesSentOnce}/${calls.messagesConfirmed} sent once, texts ${calls.textsSentOnce}/${calls.textsConfirmed}; ` +
+        `lost ${calls.lost}, duplicated ${calls.duplicated}; activity rows ${calls.activityOnce} once, ${calls.activityMissing} missing, ${calls.activityDuplicated} twice`,
+    ),
+    row(
+      'Event Streams',
+      `${streams.batches} batches, ${streams.events} events (${streams.accepted} POSTs answered 200, ${streams.retried} retried): ` +
+        `${streams.publishedOnce} published once, lost ${streams.lost}, duplicated ${streams.duplicated}`,
+    ),
   ];
 }
 

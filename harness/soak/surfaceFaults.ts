@@ -265,7 +265,7 @@ export async function openedLinks(rig: OutboundRig, bodies: Map<string, string>)
 /** What the surface left behind, read once nothing runs any more. */
 export async function readSurface(
   rig: OutboundRig,
-): Promise<{ events: AuditEvent[]; copies: Set<string>; activity: Array<{ kind: string; recordingSid?: string }> }> {
+): Promise<{ events: AuditEvent[]; copies: Set<string>; activity: Array<{ kind: string; sid?: string; recordingSid?: string }> }> {
   const queues = QueueServiceClient.fromConnectionString(rig.azurite.connectionString);
   const events = (await drainTexts(queues.getQueueClient(SURFACE_QUEUES.events))).map((text) => JSON.parse(text) as AuditEvent);
   const copies = new Set<string>();
@@ -273,10 +273,10 @@ export async function readSurface(
   if (await container.exists()) {
     for await (const blob of container.listBlobsFlat()) if (blob.name.endsWith('.mp3')) copies.add(blob.name.slice(0, -4));
   }
-  const activity: Array<{ kind: string; recordingSid?: string }> = [];
+  const activity: Array<{ kind: string; sid?: string; recordingSid?: string }> = [];
   const table = TableClient.fromConnectionString(rig.azurite.connectionString, ACTIVITY_TABLE_NAME, { allowInsecureConnection: true });
   try {
-    for await (const row of table.listEntities<{ kind: string; recordingSid?: string }>()) activity.push(row);
+    for await (const row of table.listEntities<{ kind: string; sid?: string; recordingSid?: string }>()) activity.push(row);
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode !== 404) throw error;
   }

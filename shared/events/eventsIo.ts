@@ -1,11 +1,13 @@
 // The app's real event sink: the events queue, then the Event Grid topic when one is set. Either failing fails
 // the publish with EventsUnavailableError, so the caller keeps the events to publish again (same ids).
+import type { InvocationContext } from '@azure/functions';
 import { settings } from '../platform/settings';
 import type { CloudEvent } from './cloudEvent';
 import { publishToEventGrid, type PublishedEvent } from './eventsGrid';
 import { enqueueEvents } from './eventsQueue';
 import { EventsUnavailableError, type EventSink } from './outbox';
 import { traceIdOf } from '../outbound/correlation';
+import { EVENTS_QUEUE_OUTPUT } from './eventsOutput';
 
 export { EventsUnavailableError };
 
@@ -33,9 +35,9 @@ export function liveEventSink(): EventSink | undefined {
     queue || gridTopicEndpoint
       ? {
           source,
-          async publish(events: CloudEvent[], options: { abortSignal?: AbortSignal } = {}) {
+          async publish(events: CloudEvent[], options: { abortSignal?: AbortSignal; queueWrittenByHost?: boolean } = {}) {
             if (events.length === 0) return;
-            if (queue) {
+            if (queue && !options.queueWrittenByHost) {
               try {
                 await until(enqueueEvents(queue, events, options.abortSignal), options.abortSignal);
               } catch (error) {
@@ -91,18 +93,34 @@ export function liveEventDestinations(): EventDestination[] {
 /** How long a webhook waits for its events: Twilio gives the whole request 15 s, and storage retries take longer. */
 const WEBHOOK_PUBLISH_MS = 3000;
 
+/** The invocation's outputs, for a webhook registered with the events queue as its output binding. */
+export type EventOutputs = Pick<InvocationContext, 'options' | 'extraOutputs'>;
+
 /**
  * Publishes a webhook's event, built only when events are on: webhooks run this on every request, and with events
- * off neither the event nor its timeout timer is made. A webhook has no row to keep an event in, and the caller
- * on the line matters more: when the sink is down or slow (WEBHOOK_PUBLISH_MS) the event is logged as lost (type
- * and id, no numbers) and the webhook still answers.
+ * off neither the event nor its timeout timer is made.
+ *
+ * A webhook registered with EVENTS_QUEUE_OUTPUT (voice, sms) hands the event to the Functions host, which writes it
+ * to the events queue before it sends the answer, and answers 500 when the write fails: no 200 without its event,
+ * and no storage request in this process. Otherwise, and for the Event Grid topic, the event is published from here:
+ * a webhook has no row to keep it in, and the caller on the line matters more, so when the sink is down or slow
+ * (WEBHOOK_PUBLISH_MS) the event is logged as lost (type and id, no numbers) and the webhook still answers.
  */
-export async function publishWebhookEvent(build: () => CloudEvent | undefined, warn: (message: string) => void): Promise<void> {
+export async function publishWebhookEvent(
+  build: () => CloudEvent | undefined,
+  warn: (message: string) => void,
+  outputs?: EventOutputs,
+): Promise<void> {
   const sink = liveEventSink();
   const event = sink && build();
   if (!event) return;
+  const queueWrittenByHost = outputs?.options.extraOutputs.some((output) => output.name === EVENTS_QUEUE_OUTPUT.name) ?? false;
+  if (queueWrittenByHost) {
+    outputs!.extraOutputs.set(EVENTS_QUEUE_OUTPUT.name, JSON.stringify(event));
+    if (!settings().events.gridTopicEndpoint) return;
+  }
   try {
-    await sink.publish([event], { abortSignal: AbortSignal.timeout(WEBHOOK_PUBLISH_MS) });
+    await sink.publish([event], { abortSignal: AbortSignal.timeout(WEBHOOK_PUBLISH_MS), queueWrittenByHost });
   } catch (error) {
     if (!(error instanceof EventsUnavailableError)) throw error;
     warn(

@@ -11,7 +11,8 @@ export interface EventSink {
   /** The CloudEvents `source` of this app's events. */
   source: string;
   /** Publishes every event or throws: a caller that gets no error may forget them. */
-  publish(events: CloudEvent[], options?: { abortSignal?: AbortSignal }): Promise<void>;
+  /** queueWrittenByHost: the events queue's copy is the Functions host's to write (a webhook's output binding). */
+  publish(events: CloudEvent[], options?: { abortSignal?: AbortSignal; queueWrittenByHost?: boolean }): Promise<void>;
 }
 
 /** The sink could not take the events (queue or topic down): the caller keeps them to publish again, same ids. */

@@ -2,7 +2,8 @@
 // with the host at start from metadata the build recorded, and each function's own module (its chunk) loads on
 // the function's first invocation. When that module then calls app.http() or app.storageQueue(), this keeps the
 // handler instead of registering it a second time. Tests import function modules unbundled, with the real library.
-import type { InvocationContext } from '@azure/functions';
+import type { FunctionOutput, InvocationContext } from '@azure/functions';
+import { settings } from './settings';
 
 export * from '@azure/functions';
 
@@ -38,4 +39,23 @@ export function lazyHandler(name: string, load: () => Promise<unknown>): Handler
     });
     return loading.then((loaded) => loaded(trigger, context));
   };
+}
+
+/**
+ * Queue names a function module writes as `%SETTING%` (the host's app-setting syntax), from the settings in effect.
+ * The entry resolves them itself: the host knows no declared defaults, and cannot index a binding to a queue with no
+ * name (it would disable the whole function), so an output whose queue is set empty, its feature off, is left out.
+ */
+const SETTING_QUEUES: Record<string, () => string | undefined> = { EVENTS_QUEUE: () => settings().events.queue };
+
+/** A function's extra outputs as the entry registers them with the host (see SETTING_QUEUES). */
+export function resolvedOutputs(outputs: FunctionOutput[]): FunctionOutput[] {
+  return outputs.flatMap((output) => {
+    const setting = /^%(\w+)%$/.exec(String(output.queueName ?? ''))?.[1];
+    if (!setting) return [output];
+    const resolve = SETTING_QUEUES[setting];
+    if (!resolve) throw new Error(`The output ${output.name} names its queue by the setting ${setting}, which the entry cannot resolve`);
+    const queueName = resolve();
+    return queueName ? [{ ...output, queueName }] : [];
+  });
 }

@@ -4,6 +4,7 @@
 // and hour. VOICE_BLOCKLIST senders get no reply and no relay. No log line names the sender.
 // Pure: the tables, the queue and the event sink come in as `io`.
 import type { CloudEvent } from '../events/cloudEvent';
+import type { EventOutputs } from '../events/eventsIo';
 import { smsReceived } from '../events/inboundEvents';
 import { stopScope } from '../outbound/optOuts';
 import { outcomeLine } from '../outbound/outcomes';
@@ -18,8 +19,8 @@ export interface SmsIo {
     recordOptIn(address: string, sender: string | undefined): Promise<void>;
   };
   enqueueOutbound(message: OutboundMessage): Promise<void>;
-  /** Publishes the webhook's event, warning (not throwing) when events are down: the webhook still answers. */
-  publishEvent(build: () => CloudEvent | undefined, warn: (line: string) => void): Promise<void>;
+  /** Publishes the webhook's event (see publishWebhookEvent: through the invocation's outputs when registered). */
+  publishEvent(build: () => CloudEvent | undefined, warn: (line: string) => void, outputs?: EventOutputs): Promise<void>;
   /** Takes one of the sender's auto-reply slots this hour; false when none is left. */
   takeAutoReply(sender: string, limit: number): Promise<boolean>;
 }
@@ -40,7 +41,7 @@ export interface SmsLog {
 export async function answerSms(
   io: SmsIo,
   config: SmsConfig,
-  request: { params: WebhookParams; correlationId: () => string; now: Date },
+  request: { params: WebhookParams; correlationId: () => string; now: Date; outputs?: EventOutputs },
   log: SmsLog,
 ): Promise<string> {
   const { params, correlationId } = request;
@@ -61,6 +62,7 @@ export async function answerSms(
   await io.publishEvent(
     () => smsReceived(params, result.keyword, { source: config.eventsSource, time: request.now, correlationId: correlationId() }),
     (line) => log.warn(line),
+    request.outputs,
   );
   if (!result.replyTo) return result.twiml;
   let allowed: boolean;

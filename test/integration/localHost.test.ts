@@ -33,7 +33,10 @@ beforeAll(async () => {
   queue = service.getQueueClient('fixture-work');
   poison = service.getQueueClient('fixture-work-poison');
   await queue.create();
-  host = await startHost({ AzureWebJobsStorage: azurite.connectionString }, { appRoot: join(__dirname, '..', 'fixtures', 'queue-app') });
+  host = await startHost(
+    { AzureWebJobsStorage: azurite.connectionString, FIXTURE_OUTPUT_QUEUE: 'fixture-output' },
+    { appRoot: join(__dirname, '..', 'fixtures', 'queue-app') },
+  );
 });
 
 afterAll(async () => {
@@ -63,6 +66,24 @@ test('serves HTTP functions under the host.json route prefix with route params, 
   expect(body.query).toEqual({ a: '1,2' });
   expect((await fetch(`${host.baseUrl}/api/things/42`)).status).toBe(404);
   expect((await fetch(`${host.baseUrl}/fixture/things/42`, { method: 'DELETE' })).status).toBe(404);
+});
+
+test('a queue output binding is written before the HTTP answer, to a queue named by an app setting and created when missing', async () => {
+  const output = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient('fixture-output');
+  expect(await output.exists()).toBe(false);
+  const response = await fetch(`${host.baseUrl}/fixture/outputs/small`, { method: 'POST', body: 'the event' });
+  expect(response.status).toBe(200);
+  expect(await response.text()).toBe('answered');
+  // Read at once, with no waiting: the host wrote it before answering (host.json messageEncoding base64 here).
+  const { peekedMessageItems } = await output.peekMessages();
+  expect(peekedMessageItems.map((m) => Buffer.from(m.messageText, 'base64').toString())).toEqual(['the event']);
+});
+
+test('a queue output the service refuses fails the invocation: 500 with no body, as the host answers a failed invocation', async () => {
+  const response = await fetch(`${host.baseUrl}/fixture/outputs/big`, { method: 'POST', body: 'x' });
+  expect(response.status).toBe(500);
+  expect(await response.text()).toBe('');
+  expect(host.output()).toMatch(/withOutput/);
 });
 
 test('a path with a malformed escape is routed or not found, and a Host header that makes no URL is refused, never a 500', async () => {

@@ -14,6 +14,7 @@ import {
 import { fetchedStatus, planSurface, planTurns, planWorkload, twilioFaultPicker, TWILIO_FAULT_KINDS } from '../../harness/soak/faultPlan';
 import { OUTBOUND_EVENT_STATUSES } from '../../shared/events/cloudEvent';
 import { lineCorrelationIds } from '../../harness/soak/outboundFaults';
+import { assistantKeys, auditCalls, auditStreams, callMessages } from '../../harness/soak/callsAndStreamsFaults';
 
 function input(overrides: Partial<AuditInput>): AuditInput {
   return { messages: [{ key: 'k1', expect: 'send' }], rows: new Map(), poison: new Map(), creates: [], ...overrides };
@@ -430,5 +431,58 @@ describe('the surface plan', () => {
     expect(none).toBeGreaterThan(0.2);
     expect(none).toBeLessThan(0.5);
     expect(new Set(statuses)).toEqual(new Set(['delivered', 'undelivered', undefined]));
+  });
+});
+
+describe('the audit of the calls and Event Streams batches', () => {
+  const call = (callSid: string, confirmed = true) => ({
+    callSid,
+    greeted: true,
+    messageConfirmed: confirmed,
+    textConfirmed: confirmed,
+    turnPosts: 2,
+  });
+  const keys = (sid: string) => assistantKeys(sid);
+  const activityOf = (...sids: string[]) => sids.map((sid) => ({ kind: 'call', sid }));
+
+  test('a message and a text created once each, one activity row: nothing wrong', () => {
+    const creates = [
+      { key: keys('CA1').message, sid: 'SM1' },
+      { key: keys('CA1').text, sid: 'SM2' },
+    ];
+    const audit = auditCalls({ calls: [call('CA1')], creates, rows: new Map(), activity: activityOf('CA1') });
+    expect(audit).toMatchObject({ messagesSentOnce: 1, textsSentOnce: 1, activityOnce: 1, violations: 0 });
+  });
+
+  test('a message created twice is duplicated; one the caller was told about and never created is lost, unless the ledger says why', () => {
+    const creates = [
+      { key: keys('CA1').message, sid: 'SM1' },
+      { key: keys('CA1').message, sid: 'SM2' },
+    ];
+    const rows = new Map([[keys('CA2').text, { status: 'poisoned', reason: 'gave up' }]]);
+    const audit = auditCalls({ calls: [call('CA1'), call('CA2')], creates, rows, activity: activityOf('CA1', 'CA2') });
+    // CA1: message twice, text never; CA2: message never, text poisoned (accounted for).
+    expect(audit).toMatchObject({ duplicated: 1, lost: 2, violations: 3 });
+    // Not confirmed (the fallback answered) and never created: nothing was promised, nothing is lost.
+    expect(auditCalls({ calls: [call('CA3', false)], creates: [], rows: new Map(), activity: activityOf('CA3') }).violations).toBe(0);
+    expect(callMessages({ calls: [call('CA3', false)], streams: [] }, new Map([[keys('CA3').text, { status: 'sent' }]]))).toEqual([
+      { key: keys('CA3').text, expect: 'send' },
+    ]);
+  });
+
+  test('a call answered 200 without its activity row, or with two, is counted', () => {
+    const audit = auditCalls({
+      calls: [call('CA1', false), call('CA2', false)],
+      creates: [],
+      rows: new Map(),
+      activity: activityOf('CA2', 'CA2'),
+    });
+    expect(audit).toMatchObject({ activityMissing: 1, activityDuplicated: 1, violations: 2 });
+  });
+
+  test('an Event Streams event missing from the queue is lost, one there twice duplicated', () => {
+    const streams = [{ ids: ['EZ1', 'EZ2', 'EZ3'], accepted: 1, retried: 0 }];
+    const audit = auditStreams({ streams, events: [{ id: 'EZ1' }, { id: 'EZ3' }, { id: 'EZ3' }, { id: 'other' }] });
+    expect(audit).toMatchObject({ events: 3, publishedOnce: 1, lost: 1, duplicated: 1 });
   });
 });

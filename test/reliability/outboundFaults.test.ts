@@ -117,6 +117,27 @@ describe('the rest of the outbound surface, under the same faults', () => {
     expect({ fewestHops: Math.min(schedules.fewestHops, 1), hops: schedules.hops }).toEqual({ fewestHops: 1, hops: expect.any(Number) });
   });
 
+  test("an assistant call's message and text reach Twilio once, whatever Twilio retried, and each call has one activity row", () => {
+    const { calls } = surface();
+    expect({ violations: calls.violations, examples: calls.examples }).toEqual({ violations: 0, examples: [] });
+    expect(calls.calls).toBeGreaterThan(0);
+    // The caller was told about each (a turn the faults turned into the fallback tells nothing), and each went out once.
+    expect(calls.messagesConfirmed).toBeGreaterThan(0);
+    expect([calls.messagesSentOnce, calls.textsSentOnce]).toEqual([calls.messagesConfirmed, calls.textsConfirmed]);
+    expect(calls.activityOnce).toBe(calls.calls);
+  });
+
+  test('every Event Streams event answered 200 is on the events queue once', () => {
+    const { streams } = surface();
+    expect({ lost: streams.lost, duplicated: streams.duplicated, examples: streams.examples }).toEqual({
+      lost: 0,
+      duplicated: 0,
+      examples: [],
+    });
+    expect(streams.publishedOnce).toBe(streams.events);
+    expect(streams.events).toBeGreaterThan(0);
+  });
+
   test('nothing else went wrong', () => {
     expect(examples()).toEqual([]);
   });

@@ -1,6 +1,10 @@
-// The webhook side of publishing: a dead events queue costs a webhook a bounded wait and a log line, never the
-// caller's answer. Storage here is a port nobody listens on.
+// The webhook side of publishing: a dead events queue costs a webhook published from here a bounded wait and a log
+// line, never the caller's answer; a webhook with the events queue as its output binding leaves the write to the
+// host. Storage here is a port nobody listens on.
 import { createServer } from 'node:net';
+import { InvocationContext, type FunctionOutput } from '@azure/functions';
+import { EVENTS_QUEUE_OUTPUT } from '../../../shared/events/eventsOutput';
+import { resolvedOutputs } from '../../../shared/platform/lazyFunctions';
 import { smsReceivedEvent } from '../../../shared/events/cloudEvent';
 import { liveEventSink, publishWebhookEvent, resetEventSinkForTests } from '../../../shared/events/eventsIo';
 import { resetSettingsForTests } from '../../../shared/platform/settings';
@@ -70,4 +74,59 @@ test('with EVENTS_QUEUE empty and no Event Grid topic, events are off: no sink, 
   expect(warnings).toEqual([]);
   // Webhooks call this on every request: with events off the event is not even built.
   expect(build).not.toHaveBeenCalled();
+});
+
+/** An invocation's context as the host hands it to a webhook registered with the given outputs. */
+function invocation(extraOutputs: FunctionOutput[]): InvocationContext {
+  return new InvocationContext({
+    functionName: 'sms',
+    logHandler: () => undefined,
+    options: { trigger: { type: 'httpTrigger', name: 'request' }, extraInputs: [], extraOutputs },
+  });
+}
+
+test('a webhook registered with the events queue output hands the event to the host: no storage request from here, even with storage down', async () => {
+  const port = await deadPort();
+  env({
+    AzureWebJobsStorage: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_KEY};QueueEndpoint=http://127.0.0.1:${port}/devstoreaccount1`,
+  });
+  const context = invocation(resolvedOutputs([EVENTS_QUEUE_OUTPUT]));
+  const warnings: string[] = [];
+  await publishWebhookEvent(
+    () => event,
+    (m) => warnings.push(m),
+    context,
+  );
+  expect(JSON.parse(context.extraOutputs.get(EVENTS_QUEUE_OUTPUT.name) as string)).toEqual(event);
+  // Nothing was attempted against the dead port: the host writes the message, and fails the invocation if it cannot.
+  expect(warnings).toEqual([]);
+});
+
+test('without the output registered (a test, or a function that has none) the event is published from here', async () => {
+  const port = await deadPort();
+  env({
+    AzureWebJobsStorage: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_KEY};QueueEndpoint=http://127.0.0.1:${port}/devstoreaccount1`,
+  });
+  const context = invocation([]);
+  const warnings: string[] = [];
+  await publishWebhookEvent(
+    () => event,
+    (m) => warnings.push(m),
+    context,
+  );
+  expect(context.extraOutputs.get(EVENTS_QUEUE_OUTPUT.name)).toBeUndefined();
+  expect(JSON.parse(warnings[0])).toMatchObject({ outcome: 'not published', ids: [event.id] });
+}, 15_000);
+
+test('the entry registers the events output with the queue in effect: the default, the setting, or none when events are off', () => {
+  env({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' });
+  expect(resolvedOutputs([EVENTS_QUEUE_OUTPUT])).toEqual([{ ...EVENTS_QUEUE_OUTPUT, queueName: 'twilio-events' }]);
+  env({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', EVENTS_QUEUE: 'my-events' });
+  expect(resolvedOutputs([EVENTS_QUEUE_OUTPUT])).toEqual([{ ...EVENTS_QUEUE_OUTPUT, queueName: 'my-events' }]);
+  // The host cannot index a binding to a queue with no name (it would disable the function): left out.
+  env({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', EVENTS_QUEUE: '' });
+  expect(resolvedOutputs([EVENTS_QUEUE_OUTPUT])).toEqual([]);
+  const literal = { type: 'queue', name: 'other', queueName: 'fixed', connection: 'AzureWebJobsStorage' };
+  expect(resolvedOutputs([literal])).toEqual([literal]);
+  expect(() => resolvedOutputs([{ ...literal, queueName: '%UNKNOWN_QUEUE%' }])).toThrow(/UNKNOWN_QUEUE/);
 });
