@@ -8,6 +8,7 @@ import { MOCK_TWILIO_CREDENTIALS, startAzurite } from '../devhost/services';
 import { smsParams, voiceCallParams } from '../harness/twilioRequests';
 import { median, timeProcessRuns } from '../harness/stats';
 import { assistantBench } from './assistantTurn';
+import { featuresAtStart } from './featuresAtStart';
 import { keyVaultReads } from './keyVaultReads';
 import { compareBuilds, outboundThroughput } from './outboundThroughput';
 import { dollarsPerThousand, webhookUsage } from './usage';
@@ -16,7 +17,7 @@ import { parseToolArgs, runTool, UsageError } from '../scripts/toolCli';
 
 const root = join(__dirname, '..');
 const USAGE = `Usage:
-  npm run bench [-- --quick] [--only=coldStart,compileCache,webhooks,assistant,usage,outbound,compare]
+  npm run bench [-- --quick] [--only=coldStart,compileCache,featuresAtStart,webhooks,assistant,usage,outbound,compare]
 
 Measures every figure against a baseline in the same run, prints a table and writes bench/results.json; --quick runs
 fewer rounds, --only runs the parts named and prints them without writing the file.`;
@@ -250,6 +251,11 @@ function format(results: Record<string, any>): string {
     lines.push(
       `Compile cache on Node ${cc.node}: first /api/voice ${cc.cachedMs.toFixed(1)} ms cached against ${cc.withoutMs.toFixed(1)} ms, ${x(cc.ratio)} (${x(cc.range[0])}-${x(cc.range[1])})`,
     );
+  const fs = results.featuresAtStart;
+  if (fs)
+    lines.push(
+      `Console, assistant and Event Streams at start: first /api/voice ${fs.firstVoiceMs.toFixed(1)} ms against ${fs.firstVoiceWithoutMs.toFixed(1)} ms with their functions (${fs.leftOut.join(', ')}) left out of the entry: ${x(fs.ratio)} (${x(fs.range[0])}-${x(fs.range[1])}; goal: nothing added)`,
+    );
   const w = results.webhooks;
   lines.push('Webhook cost in process (signature check + TwiML), requests/s');
   for (const row of w.rows) {
@@ -354,6 +360,7 @@ async function main(args: string[]): Promise<number> {
     const parts: Record<string, () => unknown> = {
       coldStart,
       compileCache,
+      featuresAtStart: () => featuresAtStart(root, appEnv, quick),
       webhooks: inProcessWebhooks,
       assistant: () => assistantBench(root, appEnv, quick),
       usage: () => webhookUsage(quick),
@@ -367,6 +374,7 @@ async function main(args: string[]): Promise<number> {
   }
   results.coldStart = coldStart();
   results.compileCache = compileCache();
+  results.featuresAtStart = featuresAtStart(root, appEnv, quick);
   results.webhooks = await inProcessWebhooks();
   results.assistant = await assistantBench(root, appEnv, quick);
   results.keyVault = await keyVaultReads(root, quick);
