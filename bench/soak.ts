@@ -12,6 +12,7 @@ import { leakedSecrets } from '../harness/secrets';
 import { planTurns } from '../harness/soak/faultPlan';
 import { faultMarkdownRow, faultTable, runOutboundFaults, SOAK_FAULT_SETTINGS } from '../harness/soak/outboundFaults';
 import { memoryVerdict, readSamples, samplesCsv, samplesSvg, warmUpFor, writePng } from '../harness/soak/hostSamples';
+import { startOptOutCycles, type OptOutCyclesResult } from '../harness/soak/optOutCycles';
 import { startOutboundStream, type OutboundStreamResult } from '../harness/soak/outboundStream';
 import { startSoakApp, type SoakApp } from '../harness/soak/soakApp';
 import { runWebhookLoad, type LoadResult } from '../harness/soak/webhookLoad';
@@ -94,13 +95,18 @@ const webhookLoad: SoakPhase = {
     `${options.connections} connections, ${options.durationSeconds} s, ${options.outboundRate} outbound SMS/s, host sampled every ${options.sampleSeconds} s`,
   async run(app, options) {
     const stream = startOutboundStream(app.host.baseUrl, app.twilio, options.outboundRate);
+    const cycles = startOptOutCycles(app.host.baseUrl, app.target.fromNumber);
     const load = await runWebhookLoad(app.target, options);
-    const outbound = await stream.stop();
+    const [outbound, optOuts] = await Promise.all([stream.stop(), cycles.stop()]);
     return {
       name: this.name,
-      problems: [...loadProblems(load), ...outboundProblems(outbound)],
-      figures: { ...load, outbound },
-      table: [...loadTable(load), ...outboundTable(outbound)],
+      problems: [...loadProblems(load), ...outboundProblems(outbound), ...optOutProblems(optOuts)],
+      figures: { ...load, outbound, optOuts },
+      table: [
+        ...loadTable(load),
+        ...outboundTable(outbound),
+        `  ${'opt-out API'.padEnd(26)} ${optOuts.cycles} cycles, ${optOuts.requests} requests, ${optOuts.wrong} wrong`,
+      ],
     };
   },
 };
@@ -113,6 +119,11 @@ function outboundProblems(outbound: OutboundStreamResult): string[] {
   if (outbound.lost) problems.push(`${outbound.lost} outbound messages never sent, e.g. ${outbound.examples.join(', ')}`);
   if (outbound.duplicated) problems.push(`${outbound.duplicated} outbound messages sent more than once`);
   return problems;
+}
+
+function optOutProblems(optOuts: OptOutCyclesResult): string[] {
+  if (optOuts.cycles === 0) return ['no opt-out API cycle finished'];
+  return optOuts.wrong ? [`${optOuts.wrong} wrong opt-out API answers, e.g. ${optOuts.examples.join('; ')}`] : [];
 }
 
 function outboundTable(outbound: OutboundStreamResult): string[] {

@@ -12,6 +12,7 @@ import {
   freePort,
   isListening,
   offlineMockSettings,
+  OFFLINE_MOCK_PORT,
   startAzurite,
   startPrism,
   usesAssistantStandIn,
@@ -24,7 +25,6 @@ import { startTwilioMock } from './twilioMock';
 const appRoot = process.env.DEVHOST_APP_ROOT || join(__dirname, '..');
 const DEFAULT_PORT = 7071;
 const AZURITE_PORTS = { blobPort: 10000, queuePort: 10001, tablePort: 10002 };
-const PRISM_PORT = 4010;
 
 export const USAGE = `Usage:
   npm start                                  (node build/devhost.js start [--port N] [--mock-port N])
@@ -113,7 +113,7 @@ async function start(): Promise<void> {
   const local = useLocalSettings(appRoot, (line) => console.log(line));
   const port = portGiven ?? local.localHttpPort ?? DEFAULT_PORT;
   const offline = usesOfflineMock(process.env);
-  const mockPort = mockPortGiven ?? PRISM_PORT;
+  const mockPort = mockPortGiven ?? OFFLINE_MOCK_PORT;
   // Before anything starts or prints a banner: a second `npm start` finds the first one's ports taken.
   await ensureFree(port, 'the app', '--port');
   if (offline) await ensureFree(mockPort, 'the offline Twilio mock', '--mock-port');

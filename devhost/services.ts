@@ -1,8 +1,10 @@
 // Local stand-ins the app talks to, started from npm packages: Azurite (storage) and Stoplight Prism
-// serving Twilio's OpenAPI spec for API v2010. Used by `npm start`, the tests and the benchmarks.
+// serving Twilio's OpenAPI specs for API v2010 and Events v1. Used by `npm start`, the tests and the benchmarks.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 export interface RunningService {
@@ -123,12 +125,54 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
 }
 
 /**
- * Twilio's official OpenAPI spec for API v2010, which the offline mock (Prism) serves. No npm package publishes it
- * on its own (twilio-oai is a GitHub repository); @twilio-alpha/mcp, Twilio's MCP server, bundles it, and is a
- * devDependency for this file only. Pinned to an exact version: an alpha may move or drop this path in any release.
+ * Twilio's official OpenAPI specs, which the offline mock (Prism) serves. No npm package publishes them on their own
+ * (twilio-oai is a GitHub repository); @twilio-alpha/mcp, Twilio's MCP server, bundles them, and is a devDependency
+ * for this file only. Pinned to an exact version: an alpha may move or drop these paths in any release.
  */
-export function twilioApiSpecPath(): string {
-  return packageBin('@twilio-alpha/mcp', 'twilio-oai/spec/json/twilio_api_v2010.json');
+function twilioSpec(name: string): OpenApiDocument {
+  return JSON.parse(readFileSync(packageBin('@twilio-alpha/mcp', `twilio-oai/spec/json/${name}.json`), 'utf8')) as OpenApiDocument;
+}
+
+interface OpenApiDocument {
+  paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: FormSchema; encoding?: unknown }> } }>>;
+  components: Record<string, Record<string, unknown>>;
+}
+
+interface FormSchema {
+  properties?: Record<string, { type?: string }>;
+}
+
+/**
+ * API v2010 (api.twilio.com) and Events v1 (events.twilio.com) as one document: Prism serves one, and the app's
+ * client sends both hosts to one base URL (TWILIO_API_BASE_URL). Their paths (/2010-04-01/..., /v1/...) and
+ * component names do not collide. Events v1's array form parameters (a subscription's Types) get an encoding Prism
+ * can read: without one Prism keeps only the last of a repeated key and refuses the array; with this one it splits
+ * one comma-joined value, which is how the mock's layer passes them on (devhost/twilioMock.ts).
+ */
+export function offlineTwilioSpec(): OpenApiDocument {
+  const api = twilioSpec('twilio_api_v2010');
+  const events = twilioSpec('twilio_events_v1');
+  for (const operations of Object.values(events.paths))
+    for (const operation of Object.values(operations)) {
+      const form = operation.requestBody?.content?.['application/x-www-form-urlencoded'];
+      const arrays = Object.entries(form?.schema?.properties ?? {}).filter(([, property]) => property.type === 'array');
+      if (form && arrays.length) form.encoding = Object.fromEntries(arrays.map(([name]) => [name, { style: 'form', explode: false }]));
+    }
+  const components = { ...api.components };
+  for (const [kind, entries] of Object.entries(events.components)) components[kind] = { ...entries, ...components[kind] };
+  return { ...api, paths: { ...api.paths, ...events.paths }, components };
+}
+
+/** The merged spec as a file Prism can read, named by its content: written once, and concurrent starts are safe. */
+export function offlineTwilioSpecPath(): string {
+  const text = JSON.stringify(offlineTwilioSpec());
+  const path = join(tmpdir(), `twilio-offline-spec-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.json`);
+  if (!existsSync(path)) {
+    const partial = `${path}.${process.pid}`;
+    writeFileSync(partial, text);
+    renameSync(partial, path);
+  }
+  return path;
 }
 
 export interface PrismOptions {
@@ -144,7 +188,7 @@ export async function startPrism(options: PrismOptions = {}): Promise<RunningSer
   const log = options.logFile ? openSync(options.logFile, 'a') : undefined;
   const child = spawn(
     process.execPath,
-    [packageBin('@stoplight/prism-cli', 'dist/index.js'), 'mock', '--host', '127.0.0.1', '--port', String(port), twilioApiSpecPath()],
+    [packageBin('@stoplight/prism-cli', 'dist/index.js'), 'mock', '--host', '127.0.0.1', '--port', String(port), offlineTwilioSpecPath()],
     { stdio: log !== undefined ? ['ignore', log, log] : (options.stdio ?? 'ignore') },
   );
   if (log !== undefined) closeSync(log); // the child has its own copy
@@ -160,6 +204,21 @@ export const MOCK_TWILIO_CREDENTIALS = {
 } as const;
 
 type Env = Record<string, string | undefined>;
+
+/** Where `npm start` runs the offline mock unless --mock-port says otherwise. */
+export const OFFLINE_MOCK_PORT = 4010;
+
+/**
+ * For a tool run without Twilio credentials (doctor, event-streams): the settings `npm start` gives the app for its
+ * offline mock, pointed at the mock listening on `mockPort`, applied to `env`. Returns the mock's URL, or undefined
+ * when there are credentials and nothing was changed.
+ */
+export function useRunningOfflineMock(env: Env, mockPort: number, appPort?: number): string | undefined {
+  if (!usesOfflineMock(env)) return undefined;
+  const url = `http://127.0.0.1:${mockPort}`;
+  Object.assign(env, offlineMockSettings(env, appPort).values, { TWILIO_API_BASE_URL: url });
+  return url;
+}
 
 /** Whether `npm start` runs the offline mock for these settings: no Twilio credentials and no TWILIO_API_BASE_URL. */
 export function usesOfflineMock(env: Env): boolean {

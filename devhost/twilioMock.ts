@@ -5,6 +5,7 @@
 //   ringing), and real Twilio takes that, so array parameters go to Prism as it understands them (Key[]=a&Key[]=b).
 // - Prism has no state: each message or call created gets its own SID and echoes what was asked for, and list
 //   requests (Messages.json / Calls.json GETs, once Prism has validated them) are answered from those creates.
+//   Event Streams' sinks and subscriptions (Events v1) are kept the same way (devhost/eventStreamsMock.ts).
 // - Prism's refusal (422 with a `validation` list) becomes a Twilio-shaped error whose message names each problem,
 //   so the twilio SDK, the ledger's errorMessage and the log say what was refused instead of "Error".
 // - Twilio's magic test numbers are refused with the error Twilio's test credentials give them (+15005550002 as To:
@@ -15,13 +16,19 @@
 //   this stands in for a live account, so a message's whole life (ledger row, events) can be seen offline.
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import { EventStreamsState } from './eventStreamsMock';
 
 const ARRAY_PARAMS = ['MediaUrl', 'StatusCallbackEvent'];
+/** Events v1's array parameters, which the offline spec declares comma-joined (devhost/services.ts, offlineTwilioSpec). */
+const COMMA_JOINED_PARAMS = ['Types'];
 
 /** The form as Prism reads array parameters; everything else unchanged. */
 export function formForPrism(form: URLSearchParams): string {
   const rewritten = new URLSearchParams();
-  for (const [key, value] of form) rewritten.append(ARRAY_PARAMS.includes(key) ? `${key}[]` : key, value);
+  for (const [key, value] of form) {
+    if (!COMMA_JOINED_PARAMS.includes(key)) rewritten.append(ARRAY_PARAMS.includes(key) ? `${key}[]` : key, value);
+    else if (!rewritten.has(key)) rewritten.append(key, form.getAll(key).join(','));
+  }
   return rewritten.toString();
 }
 
@@ -160,6 +167,7 @@ export class TwilioMock {
   readonly created: CreatedResource[] = [];
   /** What a fetch of a created message or call (GET .../Messages/SM....json) answers as its status; unset: as created. */
   readonly statusOf = new Map<string, string>();
+  readonly eventStreams = new EventStreamsState();
   readonly #target: URL;
 
   constructor(prismUrl: string) {
@@ -228,7 +236,9 @@ export class TwilioMock {
             let body = raw.toString('utf8');
             const { 'content-length': _length, ...answerHeaders } = upstreamRes.headers;
             let refusal: string | undefined;
-            if (resourceKind && method === 'POST' && status === 201) body = this.#remember(resourceKind, form, body);
+            const eventStreamsAnswer = path.startsWith('/v1/') ? this.eventStreams.answer(method, path, form, status, body) : undefined;
+            if (eventStreamsAnswer !== undefined) body = eventStreamsAnswer;
+            else if (resourceKind && method === 'POST' && status === 201) body = this.#remember(resourceKind, form, body);
             else if (resourceKind && method === 'GET' && status === 200)
               body = this.#listFromCreates(resourceKind, new URL(path, 'http://x').searchParams, body);
             else if (fetchedSid && status === 200) {

@@ -7,25 +7,19 @@ import { settings } from '../shared/platform/settings';
  * Its code loads on the first job: the queue name is a setting, so this module registers at start.
  */
 export async function voicemailRecording(queueItem: unknown, context: InvocationContext): Promise<void> {
-  const [{ copyAndNotify, parseRecordingJob, recordingNotificationKey }, { linkExpiry }, { liveRecordingIo }, { invocationCorrelationId }] =
-    await Promise.all([
-      import('../shared/recordings/recordingJob'),
-      import('../shared/recordings/recordingLink'),
-      import('../shared/recordings/liveRecordingIo'),
-      import('../shared/outbound/correlation'),
-    ]);
-  const parsed = parseRecordingJob(queueItem);
-  // A job queued by an older version carries no correlation id: this invocation's stands in.
-  const job = { ...parsed, correlationId: parsed.correlationId ?? invocationCorrelationId(context.traceContext) };
+  const [{ runRecordingJob }, { linkExpiry }, { liveRecordingIo }, { lazyInvocationCorrelationId }] = await Promise.all([
+    import('../shared/recordings/recordingJob'),
+    import('../shared/recordings/recordingLink'),
+    import('../shared/recordings/liveRecordingIo'),
+    import('../shared/outbound/correlation'),
+  ]);
   const { linkTtlMs, deleteFromTwilio } = settings().recordings;
-  const { copied } = await copyAndNotify(liveRecordingIo, job, { linkTtlMs, deleteFromTwilio, linkExpiry });
-  context.log(
-    JSON.stringify({
-      event: 'voicemail-notification',
-      key: recordingNotificationKey(job.recordingSid),
-      correlationId: job.correlationId,
-      outcome: `voicemail recording ${job.recordingSid} ${copied ? 'copied' : 'already copied'}; notification queued`,
-    }),
+  await runRecordingJob(
+    liveRecordingIo,
+    queueItem,
+    { linkTtlMs, deleteFromTwilio, linkExpiry },
+    lazyInvocationCorrelationId(context.traceContext),
+    (line) => context.log(line),
   );
 }
 

@@ -214,5 +214,6 @@ await Promise.all([
   build({ ...common, entryPoints: [join(root, 'scripts/doctor.ts')], outfile: join(root, 'build/doctor.js') }),
   build({ ...common, entryPoints: [join(root, 'scripts/pointNumbers.ts')], outfile: join(root, 'build/point-numbers.js') }),
   build({ ...common, entryPoints: [join(root, 'scripts/events.ts')], outfile: join(root, 'build/events.js') }),
+  build({ ...common, entryPoints: [join(root, 'scripts/eventStreams.ts')], outfile: join(root, 'build/event-streams.js') }),
   build({ ...common, entryPoints: [join(root, 'scripts/forgetNumber.ts')], outfile: join(root, 'build/forget-number.js') }),
 ]);

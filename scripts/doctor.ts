@@ -2,7 +2,7 @@
 // Exits 1 when any check fails. It only reads: nothing is created or changed (but local.settings.json, from the
 // sample, on a fresh clone, as every tool does).
 import { useLocalSettings } from '../devhost/localSettings';
-import { offlineMockSettings, usesOfflineMock } from '../devhost/services';
+import { OFFLINE_MOCK_PORT, useRunningOfflineMock } from '../devhost/services';
 import { failed, renderChecks, type Check } from '../shared/operations/doctorReport';
 import { keyVaultChecks, message, storageChecks, twilioChecks } from '../shared/operations/doctorIo';
 import { routePath } from '../shared/platform/routes';
@@ -18,22 +18,15 @@ credentials and where TWILIO_PHONE_NUMBERS point, and prints one table with how 
 check fails. Only reads. Without Twilio credentials it checks against the offline mock \`npm start\` runs
 (--mock-port, default 4010), as the app would use it.`;
 
-/** Where the offline mock of `npm start` listens unless --mock-port says otherwise. */
-const MOCK_PORT = 4010;
-
 async function main(args: string[]): Promise<number> {
   const { values, positionals } = parseToolArgs(args, { 'mock-port': { type: 'string' } }, true);
   if (positionals.length) throw new UsageError(`Unexpected argument: ${positionals.join(' ')}`);
-  const mockPort = Number(values['mock-port'] ?? MOCK_PORT);
+  const mockPort = Number(values['mock-port'] ?? OFFLINE_MOCK_PORT);
   if (!Number.isInteger(mockPort) || mockPort < 1 || mockPort > 65535)
     throw new UsageError(`--mock-port takes a port number, got "${values['mock-port']}"`);
   const local = useLocalSettings(process.cwd());
-  let offlineMock: string | undefined;
-  if (usesOfflineMock(process.env)) {
-    // What `npm start` does without credentials: the mock's test credentials count as configured.
-    offlineMock = `http://127.0.0.1:${mockPort}`;
-    Object.assign(process.env, offlineMockSettings(process.env, local.localHttpPort).values, { TWILIO_API_BASE_URL: offlineMock });
-  }
+  // What `npm start` does without credentials: the mock's test credentials count as configured.
+  const offlineMock = useRunningOfflineMock(process.env, mockPort, local.localHttpPort);
   const checks: Check[] = [];
   let config: Settings;
   try {

@@ -4,7 +4,8 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { startAzurite, type RunningAzurite } from '../../devhost/services';
 import { startFakeTwilio, type FakeTwilio } from '../fakeTwilio';
 import { startHost, type RunningHost } from '../localHost';
-import { SENTINEL_CREDENTIALS } from '../secrets';
+import { startChatCompletionsStandIn, type RunningStandIn } from '../../devhost/chatCompletionsStandIn';
+import { SENTINEL_CREDENTIALS, SENTINEL_SURFACE_SECRETS } from '../secrets';
 import type { LoadTarget } from './webhookLoad';
 
 export interface SoakApp {
@@ -14,10 +15,13 @@ export interface SoakApp {
   twilio: FakeTwilio;
   /** What the webhook load needs to sign its requests and know the right answers. */
   target: LoadTarget;
+  /** The chat-completions stand-in the assistant's turns go to. */
+  model: RunningStandIn;
   stop(): Promise<void>;
 }
 
 const FORWARD_TO = '+14155550100';
+const FROM_NUMBER = '+15005550006';
 const AUTO_REPLY = 'Thanks {from}, we got your message.';
 const BLOCKED = '+14155550166';
 const AUDIO_CONTAINER = 'soakaudio';
@@ -44,6 +48,7 @@ export interface SoakAppOptions {
 export async function startSoakApp(options: SoakAppOptions = {}): Promise<SoakApp> {
   const azurite = await startAzurite();
   const twilio = await startFakeTwilio({ recordBodies: true });
+  const model = await startChatCompletionsStandIn();
   const sampling: Record<string, string> = options.sampleFile
     ? { DEVHOST_SAMPLE_FILE: options.sampleFile, DEVHOST_SAMPLE_INTERVAL_MS: String(options.sampleIntervalMs ?? 10_000) }
     : {};
@@ -61,11 +66,20 @@ export async function startSoakApp(options: SoakAppOptions = {}): Promise<SoakAp
         AzureWebJobsStorage: azurite.connectionString,
         ...SENTINEL_CREDENTIALS,
         TWILIO_API_BASE_URL: twilio.url,
-        TWILIO_FROM_NUMBER: '+15005550006',
+        TWILIO_FROM_NUMBER: FROM_NUMBER,
         TWILIO_VALIDATE_SIGNATURES: 'true',
         OUTBOUND_QUEUE: 'soak-outbound',
         OPTOUT_TABLE: 'soakoptouts',
-        VOICE_MODE: 'forward',
+        // Open: the assistant answers (against the stand-in); closed: the queue. Forwarding has its own case.
+        VOICE_MODE: 'assistant',
+        AZURE_OPENAI_ENDPOINT: model.url,
+        AZURE_OPENAI_DEPLOYMENT: 'receptionist',
+        AZURE_OPENAI_AUTH: 'key',
+        AZURE_OPENAI_API_KEY: SENTINEL_SURFACE_SECRETS.AZURE_OPENAI_API_KEY,
+        ASSISTANT_INSTRUCTIONS: 'You answer for Example Plumbing.',
+        ASSISTANT_TABLE: 'soakassistant',
+        // The Event Streams sink republishes to the events queue (the webhooks then publish their events too).
+        EVENTS_QUEUE: 'soak-events',
         VOICE_FORWARD_TO: FORWARD_TO,
         VOICE_HOURS: EVEN_MINUTES,
         VOICE_CLOSED_MODE: 'queue',
@@ -83,6 +97,7 @@ export async function startSoakApp(options: SoakAppOptions = {}): Promise<SoakAp
     );
   } catch (error) {
     await twilio.stop();
+    await model.stop();
     await azurite.stop();
     throw error;
   }
@@ -90,6 +105,7 @@ export async function startSoakApp(options: SoakAppOptions = {}): Promise<SoakAp
     azurite,
     host,
     twilio,
+    model,
     target: {
       baseUrl: host.baseUrl,
       authToken: SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN,
@@ -97,12 +113,14 @@ export async function startSoakApp(options: SoakAppOptions = {}): Promise<SoakAp
       forwardTo: FORWARD_TO,
       autoReply: (from) => AUTO_REPLY.replace('{from}', from),
       blocked: BLOCKED,
+      fromNumber: FROM_NUMBER,
       isOpen: (at) => at.getUTCMinutes() % 2 === 0,
       holdMusic: { name: HOLD_MUSIC, body: HOLD_MUSIC_BYTES.toString('latin1'), etag: audioEtag },
     },
     async stop() {
       await host.stop();
       await twilio.stop();
+      await model.stop();
       await azurite.stop();
     },
   };

@@ -123,6 +123,21 @@ export function activityRetentionFilter(now: Date, days: number): string {
   return `at lt '${new Date(now.getTime() - days * DAY_MS).toISOString()}'`;
 }
 
+/**
+ * The retention timer's run: deletes the rows older than `retentionDays` (they hold phone numbers) and writes one
+ * line with how many; with ACTIVITY_TABLE empty (activity not recorded), nothing.
+ */
+export async function retainActivity(
+  deleteActivity: (table: string, filter: string) => Promise<number>,
+  { table, retentionDays }: { table?: string; retentionDays: number },
+  now: Date,
+  log: (line: string) => void,
+): Promise<void> {
+  if (!table) return;
+  const deleted = await deleteActivity(table, activityRetentionFilter(now, retentionDays));
+  log(JSON.stringify({ event: 'activity-retention', retentionDays, deleted }));
+}
+
 /** The value `make` returns, made at most once and only when first asked for. */
 export function once<T>(make: () => T): () => T {
   let made: { value: T } | undefined;

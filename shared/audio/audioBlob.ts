@@ -3,18 +3,7 @@ import { azureStatusOf } from '../platform/azureErrors';
 import { settings } from '../platform/settings';
 import { containerClient } from '../platform/storageClients';
 
-/** Twilio plays files of a few MB; anything far larger is not hold music and is not held in memory. */
-export const MAX_AUDIO_BYTES = 32 * 1024 * 1024;
-
-export interface AudioFile {
-  body: Buffer;
-  etag?: string;
-  lastModified?: Date;
-}
-
-export class AudioTooLargeError extends Error {
-  override name = 'AudioTooLargeError';
-}
+import { AudioTooLargeError, MAX_AUDIO_BYTES, type AudioFile } from './audioAnswer';
 
 /** The file, or undefined when the container or the file does not exist. */
 export async function readAudio(name: string): Promise<AudioFile | undefined> {

@@ -3,6 +3,7 @@ import VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import { first, type WebhookParams } from '../webhook/params';
 import { destination, REFUSAL_WORDS, type DialPolicy, type Destination } from './dialPolicy';
 import { memoizeTwiml } from '../twiml/parts/memo';
+import type { InvocationLog } from '../webhook/responses';
 
 export interface ClientVoiceAnswer {
   twiml: string;
@@ -20,6 +21,16 @@ export function clientVoiceTwiml(params: WebhookParams, policy: DialPolicy): Cli
   }
   const outcome = destination(first(params, 'To'), policy);
   return { twiml: twimlFor(outcome), outcome };
+}
+
+/** The call's TwiML, after one log line for a refusal (warn) or a call to a number (its region, never the number). */
+export function answerClientVoice(params: WebhookParams, policy: DialPolicy, log: Pick<InvocationLog, 'log' | 'warn'>): string {
+  const { twiml, outcome } = clientVoiceTwiml(params, policy);
+  if (outcome.kind === 'refused') {
+    const region = 'region' in outcome && outcome.region ? ` (region ${outcome.region})` : '';
+    log.warn(`client-voice refused a browser call: ${outcome.refusal}${region}.`);
+  } else if (outcome.kind === 'number') log.log(`client-voice: a browser calls a number in ${outcome.region ?? 'an unknown region'}.`);
+  return twiml;
 }
 
 /** The TwiML is a function of the decision alone (a handful of refusals, the numbers and browsers called), so repeats come from memory. */

@@ -1,6 +1,8 @@
 // The browser phone's page: a shell the bundled script (web/softphone.ts, built to dist/softphone.js) fills in.
 // Pure: no I/O.
+import type { HttpResponseInit } from '@azure/functions';
 import { ROUTES, ROUTE_PREFIX } from '../platform/routes';
+import type { Authentication } from './authenticate';
 
 export const PHONE_STATES = ['signed-out', 'offline', 'registering', 'ready', 'ringing', 'in-call'] as const;
 
@@ -18,6 +20,15 @@ export const PHONE_PAGE_CSP = [
 ].join('; ');
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** GET /api/phone's answer: the phone for a signed-in user; signed out, the refusal's status and a page that says why. */
+export function phonePageAnswer(who: Authentication): HttpResponseInit {
+  return {
+    status: who.ok ? 200 : who.status,
+    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PHONE_PAGE_CSP, 'Cache-Control': 'no-store' },
+    body: phonePage(who.ok ? {} : { signedOut: who.reason, signIn: who.problem !== 'platform-auth-off' }),
+  };
+}
 
 /**
  * `signedOut`: why there is no phone; `signIn`: offer App Service's sign-in link (only where App Service

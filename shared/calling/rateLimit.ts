@@ -34,3 +34,15 @@ export class TokenRateLimiter {
     return { allowed: true };
   }
 }
+
+let instanceLimiter: TokenRateLimiter | undefined;
+
+/** This instance's limiter for POST /api/token, made on its first request with CLIENT_TOKENS_PER_MINUTE. */
+export function tokenLimiter(perMinute: number): TokenRateLimiter {
+  return (instanceLimiter ??= new TokenRateLimiter(perMinute));
+}
+
+/** Tests change CLIENT_TOKENS_PER_MINUTE between cases. */
+export function resetTokenLimiterForTests(): void {
+  instanceLimiter = undefined;
+}

@@ -65,17 +65,23 @@ export function eventRecordsTable(tableName: string, options: { windowMs: number
   };
 }
 
-/** Deletes the rows whose window has passed; returns how many. */
+/**
+ * Deletes the rows whose window has passed; returns how many. Each delete is conditional on the row's ETag as listed:
+ * a row that a request claimed again in the meantime (a late redelivery) is that request's now, and is kept.
+ */
 export async function deleteExpiredEventRecords(tableName: string, now: number): Promise<number> {
   const client = await tableClient(tableName);
   let deleted = 0;
   for await (const row of client.listEntities<Row>({
     queryOptions: { filter: `expiresAt le datetime'${new Date(now).toISOString()}'`, select: ['PartitionKey', 'RowKey'] },
   })) {
-    await client.deleteEntity(row.partitionKey, row.rowKey).catch(async (error: unknown) => {
-      if ((await azureStatusOf(error)) !== 404) throw error;
-    });
-    deleted++;
+    try {
+      await client.deleteEntity(row.partitionKey, row.rowKey, { etag: row.etag });
+      deleted++;
+    } catch (error) {
+      const status = await azureStatusOf(error);
+      if (status !== 404 && status !== 412) throw error;
+    }
   }
   return deleted;
 }

@@ -1,6 +1,6 @@
 // The Event Streams sink's settings (docs/event-streams.md). Its Basic credentials are with the Twilio credentials.
 import { declareSettings } from '../platform/declareSettings';
-import { positiveInt, tableName } from '../platform/settingParsers';
+import { ncrontab, positiveInt, tableName } from '../platform/settingParsers';
 
 export const eventStreamsSettings = declareSettings(
   'Event Streams sink',
@@ -9,7 +9,7 @@ export const eventStreamsSettings = declareSettings(
     EVENT_STREAMS_TABLE: {
       description: 'Table of the event ids /api/event-streams has published: one row per id, for the dedupe window.',
       default: 'eventstreamids',
-      deployed: false,
+      deployed: true,
       parser: tableName,
     },
     EVENT_STREAMS_DEDUPE_HOURS: {
@@ -18,8 +18,18 @@ export const eventStreamsSettings = declareSettings(
       deployed: false,
       parser: positiveInt,
     },
+    EVENT_STREAMS_RETENTION_SCHEDULE: {
+      description: 'When the eventStreamsRetention timer deletes event id rows past the dedupe window: six-field NCRONTAB, UTC.',
+      default: '0 15 * * * *',
+      deployed: false,
+      parser: ncrontab,
+    },
   },
   (values) => ({
-    eventStreams: { table: values.EVENT_STREAMS_TABLE, dedupeWindowMs: values.EVENT_STREAMS_DEDUPE_HOURS * 3_600_000 },
+    eventStreams: {
+      table: values.EVENT_STREAMS_TABLE,
+      dedupeWindowMs: values.EVENT_STREAMS_DEDUPE_HOURS * 3_600_000,
+      retentionSchedule: values.EVENT_STREAMS_RETENTION_SCHEDULE,
+    },
   }),
 );

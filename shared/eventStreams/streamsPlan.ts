@@ -44,6 +44,37 @@ export function destinationOf(sink: SinkState): string | undefined {
   return destination.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
 }
 
+/** The URL Twilio is given: the destination with the Basic credentials (user:password) in its user info, if any. */
+export function sinkUrlWithCredentials(destination: string, credentials: string | undefined): string {
+  if (!credentials) return destination;
+  const colon = credentials.indexOf(':');
+  const url = new URL(destination);
+  url.username = encodeURIComponent(credentials.slice(0, colon));
+  url.password = encodeURIComponent(credentials.slice(colon + 1));
+  return url.toString();
+}
+
+/**
+ * Why an existing sink will not send the Basic credentials the app expects, or undefined. Twilio cannot change a
+ * sink's destination, so such a sink has to be deleted and created again. Only the user name is compared: a
+ * password Twilio answers with may be masked.
+ */
+export function sinkCredentialsProblem(sink: SinkState, credentials: string | undefined): string | undefined {
+  const destination = sink.sinkConfiguration.destination;
+  if (typeof destination !== 'string') return undefined;
+  let user: string;
+  try {
+    user = decodeURIComponent(new URL(destination).username);
+  } catch {
+    return undefined;
+  }
+  const expected = credentials ? credentials.slice(0, credentials.indexOf(':')) : '';
+  if (user === expected) return undefined;
+  if (!expected)
+    return `sink ${sink.sid} sends Basic credentials the app does not hold (TWILIO_EVENT_STREAMS_CREDENTIALS is not set); the app ignores them`;
+  return `sink ${sink.sid} ${user ? `sends the user "${user}"` : 'sends no Basic credentials'}, and the app expects "${expected}": its requests get 401. Twilio cannot change a sink's destination: delete the sink (Twilio Console, Event Streams) and run this again`;
+}
+
 export const STREAMS_DESCRIPTION = 'twilio-azure-functions';
 
 /**

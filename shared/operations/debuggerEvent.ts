@@ -1,6 +1,8 @@
 // Twilio's Debugger webhook (Console > Monitor > Debugger > Webhook): one POST per error or warning on the account,
 // with Sid, AccountSid, Timestamp, Level and a JSON Payload. Read here into one structured log entry. Pure: no I/O.
+import type { HttpResponseInit } from '@azure/functions';
 import { first, type WebhookParams } from '../webhook/params';
+import { textResponse, type InvocationLog } from '../webhook/responses';
 
 export interface DebuggerEvent {
   /** The Debugger event's SID (NO...). */
@@ -82,4 +84,20 @@ export function parseDebuggerEvent(params: WebhookParams): DebuggerEvent | undef
   };
   for (const name of Object.keys(event) as Array<keyof DebuggerEvent>) if (name !== 'level') event[name] = logSafe(event[name]);
   return event;
+}
+
+/**
+ * The Debugger webhook's answer: the event as one structured line at its level (error, or warn for a warning) and
+ * 204, or 400 and a warning for a request that is not a Debugger event.
+ */
+export function answerDebuggerEvent(params: WebhookParams, log: InvocationLog): HttpResponseInit {
+  const event = parseDebuggerEvent(params);
+  if (!event) {
+    log.warn(JSON.stringify({ event: 'twilio-alert', outcome: 'ignored: not a Debugger event (no Level or Payload)' }));
+    return textResponse(400, 'Not a Twilio Debugger event.\n');
+  }
+  const entry = JSON.stringify({ event: 'twilio-alert', ...event });
+  if (event.level === 'error') log.error(entry);
+  else log.warn(entry);
+  return { status: 204 };
 }

@@ -5,7 +5,9 @@ import { queueMaxDequeueCount } from '../platform/hostJson';
 import { settings } from '../platform/settings';
 import type { StorageProfile } from '../platform/storageClients';
 import { updateLedgerRow } from './ledgerTable';
-import { isOptedOut, recordOptOut } from './optOutTable';
+import { isOptedOut, listOptOuts, optOutsOf, recordOptOut, removeOptOut } from './optOutTable';
+import type { OptOutIo } from './optOutAnswer';
+import { asRestError } from '../platform/azureErrors';
 import type { OutboundIo } from './orchestrator';
 import { enqueueOutbound, enqueueStatusCheck } from './outboundQueue';
 import { createOnTwilio, fetchFromTwilio, findOnTwilio, updateCallTwiml } from './twilioApi';
@@ -54,3 +56,12 @@ export function liveStatusCallbackIo(): StatusCallbackIo {
 export function liveAcceptIo(): AcceptIo {
   return { ...liveOutboundIo('request'), storageUnavailable: storageUnavailableResponse, newKey: randomUUID };
 }
+
+/** The opt-out management API: the opt-out table, with the request profile. */
+export const liveOptOutIo: OptOutIo = {
+  optOutsOf,
+  record: recordOptOut,
+  remove: removeOptOut,
+  list: listOptOuts,
+  fromStorage: async (error) => (await asRestError(error)) !== undefined,
+};

@@ -29,15 +29,19 @@ export async function storageUnavailableResponse(
   };
 }
 
-/** An HTTP handler that answers a storage outage with the 503 above instead of throwing it to the host (a 500). */
+/**
+ * An HTTP handler that answers a storage outage with the 503 above instead of throwing it to the host (a 500);
+ * `about` adds fields of the request to the 503's body (e.g. the key asked for).
+ */
 export function answeringStorageOutages(
   handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>,
+  about: (request: HttpRequest) => Record<string, unknown> = () => ({}),
 ): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
   return async (request, context) => {
     try {
       return await handler(request, context);
     } catch (error) {
-      const unavailable = await storageUnavailableResponse(error);
+      const unavailable = await storageUnavailableResponse(error, about(request));
       if (unavailable) return unavailable;
       throw error;
     }

@@ -5,7 +5,8 @@ import type RequestClientType from 'twilio/lib/base/RequestClient';
 import { twilioCredentials, type TwilioCredentials } from './twilioCredentials';
 import { settings } from './settings';
 
-const TWILIO_API_ORIGIN = 'https://api.twilio.com';
+/** The Twilio hosts the app calls, which TWILIO_API_BASE_URL replaces together (the offline mock serves both). */
+const TWILIO_ORIGINS = /^https:\/\/(?:api|events)\.twilio\.com(?=\/|$)/;
 export const TWILIO_REQUEST_TIMEOUT_MS = 10_000;
 
 interface CachedClient {
@@ -34,7 +35,8 @@ async function createClient(credentials: TwilioCredentials): Promise<Twilio> {
 function rebasedClientClass(RequestClient: typeof RequestClientType, baseUrl: string) {
   return class RebasedRequestClient extends RequestClient {
     override request<TData>(opts: RequestClientType.RequestOptions<TData>) {
-      if (opts.uri.startsWith(TWILIO_API_ORIGIN)) opts = { ...opts, uri: baseUrl + opts.uri.slice(TWILIO_API_ORIGIN.length) };
+      const origin = TWILIO_ORIGINS.exec(opts.uri)?.[0];
+      if (origin) opts = { ...opts, uri: baseUrl + opts.uri.slice(origin.length) };
       return super.request(opts);
     }
   };

@@ -66,7 +66,8 @@ export const twilioSettings = declareSettings(
     },
     TWILIO_API_KEY_SECRET: { description: 'Secret of TWILIO_API_KEY_SID.', deployed: false, parser: credential },
     TWILIO_API_BASE_URL: {
-      description: 'Overrides https://api.twilio.com, e.g. a local Prism mock. Leave unset in production.',
+      description:
+        'Replaces https://api.twilio.com and https://events.twilio.com (one base for both), e.g. the offline mock. Unset in production.',
       deployed: false,
       parser: fetchedUrl,
     },

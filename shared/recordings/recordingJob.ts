@@ -109,3 +109,27 @@ export async function copyAndNotify(
   await io.enqueueSms(recordingNotification(job, await io.linkFor(job.linkBase, job.recordingSid, expiresAt)));
   return { copied };
 }
+
+/**
+ * The job as the queue hands it over: parsed (InvalidRecordingJobError poisons it), copied, texted, and one log line.
+ * A job queued by an older version carries no correlation id: the invocation's (`invocationId`) stands in.
+ */
+export async function runRecordingJob(
+  io: RecordingIo,
+  queueItem: unknown,
+  options: Parameters<typeof copyAndNotify>[2],
+  invocationId: () => string,
+  log: (line: string) => void,
+): Promise<void> {
+  const parsed = parseRecordingJob(queueItem);
+  const job = { ...parsed, correlationId: parsed.correlationId ?? invocationId() };
+  const { copied } = await copyAndNotify(io, job, options);
+  log(
+    JSON.stringify({
+      event: 'voicemail-notification',
+      key: recordingNotificationKey(job.recordingSid),
+      correlationId: job.correlationId,
+      outcome: `voicemail recording ${job.recordingSid} ${copied ? 'copied' : 'already copied'}; notification queued`,
+    }),
+  );
+}

@@ -14,6 +14,7 @@ import {
   type SigningKeys,
 } from './signature';
 import { TwimlInputError } from '../twiml/parts/errors';
+import { textResponse, twimlResponse } from './responses';
 
 export interface WebhookRequest {
   /** Query parameters, then form body parameters; a repeated key keeps every value. */
@@ -28,13 +29,7 @@ export interface WebhookRequest {
 export type TwimlBuilder = (request: WebhookRequest) => string | Promise<string>;
 export type WebhookHandler = (request: WebhookRequest) => HttpResponseInit | Promise<HttpResponseInit>;
 
-export function twimlResponse(twiml: string): HttpResponseInit {
-  return { status: 200, headers: { 'Content-Type': 'text/xml; charset=utf-8' }, body: twiml };
-}
-
-export function textResponse(status: number, text: string): HttpResponseInit {
-  return { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: text };
-}
+export { textResponse, twimlResponse } from './responses';
 
 /** Method and path only: the query may hold a function key (`code=`) and callers' numbers. */
 function describe(request: HttpRequest): string {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CloudEvent } from 'cloudevents';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
+import { TableClient } from '@azure/data-tables';
 import { MOCK_TWILIO_CREDENTIALS } from '../../devhost/services';
 import { EVENT_GRID_RESOURCE, startEventGridFake, type EventGridFake } from '../../harness/eventGridFake';
 import { startManagedIdentityEndpoint, type ManagedIdentityEndpoint } from '../../harness/managedIdentityEndpoint';
@@ -15,6 +16,8 @@ import { startOutboundRig, WEBHOOK_BASE_URL, type OutboundRig } from '../../harn
 import { createTestCertificate, type TestCertificate } from '../../harness/testCertificate';
 import { LOOPBACK_DNS_PRELOAD } from '../../harness/vaultChain';
 import { streamDelivery, streamEvent, type DeliveryOptions } from '../../harness/eventStreamsBatch';
+import { waitFor } from '../../harness/waitFor';
+import { rowKeysOf } from '../../shared/eventStreams/eventRecordsTable';
 
 const TOPIC_HOST = 'twilio-streams.eastus-1.eventgrid.azure.test';
 const EVENTS_QUEUE = 'streams-it';
@@ -46,6 +49,7 @@ beforeAll(async () => {
       NODE_EXTRA_CA_CERTS: certificate.certPath,
       NODE_OPTIONS: `--require ${JSON.stringify(LOOPBACK_DNS_PRELOAD)}`,
       LOOPBACK_HOSTS: TOPIC_HOST,
+      EVENT_STREAMS_RETENTION_SCHEDULE: '*/1 * * * * *',
     },
   });
   eventsQueue = QueueServiceClient.fromConnectionString(rig.azurite.connectionString).getQueueClient(EVENTS_QUEUE);
@@ -192,4 +196,38 @@ test('npm run simulate -- stream posts a batch the way Event Streams does, and i
   );
   expect(stdout).toContain('POST /api/event-streams (3 event(s)) -> 200');
   expect(stdout).toContain('Published 3 event(s).');
+}, 60_000);
+
+test('the eventStreamsRetention timer deletes the id rows past the dedupe window and keeps the others', async () => {
+  const table = TableClient.fromConnectionString(rig.azurite.connectionString, 'eventstreamids', { allowInsecureConnection: true });
+  await table.createTable().catch(() => undefined);
+  const row = (id: string, expiresInMs: number) => ({
+    ...rowKeysOf(id),
+    eventId: id,
+    done: 'queue,eventGrid',
+    leaseUntil: 0,
+    expiresAt: new Date(Date.now() + expiresInMs),
+  });
+  const expired = ['EZretention-expired-1', 'EZretention-expired-2'];
+  await Promise.all([...expired.map((id) => table.createEntity(row(id, -60_000))), table.createEntity(row('EZretention-live', 3_600_000))]);
+  const exists = async (id: string) => {
+    const { partitionKey, rowKey } = rowKeysOf(id);
+    return table.getEntity(partitionKey, rowKey).then(
+      () => true,
+      () => false,
+    );
+  };
+  await waitFor(async () => !(await exists(expired[0])) && !(await exists(expired[1])), { context: () => rig.host.output() });
+  expect(await exists('EZretention-live')).toBe(true);
+  // The batches delivered by the other tests are within their window: their rows stay.
+  const kept: string[] = [];
+  for await (const entity of table.listEntities<{ eventId: string }>()) kept.push(entity.eventId);
+  expect(kept.length).toBeGreaterThan(1);
+  const runs = rig.host
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('{"event":"event-streams-retention"'))
+    .map((line) => JSON.parse(line.slice(line.indexOf('{"event":'))) as { table: string; deleted: number });
+  expect(runs.every((r) => r.table === 'eventstreamids')).toBe(true);
+  expect(runs.reduce((sum, r) => sum + r.deleted, 0)).toBe(expired.length);
 }, 60_000);

@@ -34,6 +34,7 @@ const TOOLS: Array<[string, string]> = [
   ['doctor.js', 'npm run doctor'],
   ['replay.js', 'npm run replay'],
   ['point-numbers.js', 'npm run point-numbers'],
+  ['event-streams.js', 'npm run event-streams'],
   ['events.js', 'npm run events'],
   ['forget-number.js', 'npm run forget-number'],
   ['schema.js', 'npm run schema'],

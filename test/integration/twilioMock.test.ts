@@ -14,11 +14,11 @@ let prism: RunningService;
 let mock: RunningTwilioMock;
 const logged: string[] = [];
 
-/** The real SDK, its requests sent to `baseUrl` instead of api.twilio.com (as shared/platform/twilioClient.ts does). */
+/** The real SDK, its requests for api.twilio.com and events.twilio.com sent to `baseUrl` (as shared/platform/twilioClient.ts does). */
 function sdkAt(baseUrl: string) {
   class Rebased extends RequestClient {
     override request<T>(opts: RequestClient.RequestOptions<T>) {
-      return super.request({ ...opts, uri: opts.uri.replace('https://api.twilio.com', baseUrl) });
+      return super.request({ ...opts, uri: opts.uri.replace(/^https:\/\/(api|events)\.twilio\.com/, baseUrl) });
     }
   }
   return twilio(sid, token, { httpClient: new Rebased() });
@@ -44,6 +44,28 @@ const call = {
 
 test('Prism alone refuses the repeated StatusCallbackEvent the SDK sends, as real Twilio does not', async () => {
   await expect(sdkAt(prism.url).calls.create(call)).rejects.toMatchObject({ status: 422 });
+});
+
+test('Events v1: a sink and a subscription with several Types are created through the mock, and listed after', async () => {
+  const subscription = {
+    description: 'x',
+    sinkSid: 'DG00000000000000000000000000000001',
+    types: [{ type: 'com.twilio.messaging.message.sent' }, { type: 'com.twilio.messaging.message.failed' }],
+  };
+  const events = sdkAt(mock.url).events.v1;
+  const sink = await events.sinks.create({
+    description: 'x',
+    sinkType: 'webhook',
+    sinkConfiguration: { destination: 'https://calls.example.test/api/event-streams', method: 'POST' },
+  });
+  const created = await events.subscriptions.create({ ...subscription, sinkSid: sink.sid });
+  expect((await events.sinks.list()).map((s) => [s.sid, s.sinkConfiguration])).toEqual([
+    [sink.sid, { destination: 'https://calls.example.test/api/event-streams', method: 'POST' }],
+  ]);
+  expect((await events.subscriptions.list()).map((s) => [s.sid, s.sinkSid])).toEqual([[created.sid, sink.sid]]);
+  expect((await events.subscriptions(created.sid).subscribedEvents.list()).map((e) => e.type)).toEqual(
+    subscription.types.map((t) => t.type),
+  );
 });
 
 test('through the mock layer the same call is created, with a SID of its own', async () => {

@@ -33,7 +33,7 @@ describe('npm run soak, short', () => {
 
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  test('answers every webhook and sends every outbound message once, and says so in the results', () => {
+  test('answers every webhook and opt-out request right and sends every outbound message once, and says so in the results', () => {
     const results = JSON.parse(readFileSync(join(out, 'soak-results.json'), 'utf8')) as { phases: Phase[] };
     const phase = (name: string) => results.phases.find((p) => p.name === name)!;
     expect(results.phases.map((p) => p.name)).toEqual(['webhook load', 'host output', 'host memory']);
@@ -42,6 +42,11 @@ describe('npm run soak, short', () => {
     const outbound = phase('webhook load').figures.outbound as Record<string, number>;
     expect(outbound.accepted).toBeGreaterThan(0);
     expect(outbound).toMatchObject({ sentOnce: outbound.accepted, lost: 0, duplicated: 0, refused: {} });
+    // The opt-out API's cycles (PUT, GET, DELETE, GET 404, a page of the list) ran beside the load, every answer right.
+    const optOuts = phase('webhook load').figures.optOuts as Record<string, number>;
+    expect(optOuts.cycles).toBeGreaterThan(0);
+    expect(optOuts.requests).toBeGreaterThanOrEqual(optOuts.cycles * 4);
+    expect(optOuts).toMatchObject({ wrong: 0, examples: [] });
     // The exit code follows the verdicts, the memory one included.
     expect(exitCode).toBe(results.phases.some((p) => p.problems.length) ? 1 : 0);
     expect(output).toContain('host memory:');

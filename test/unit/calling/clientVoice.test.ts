@@ -1,5 +1,6 @@
 // The TwiML App's voice webhook: where a browser call may go, as CLIENT_DIAL_ALLOWED says.
-import { clientVoiceTwiml } from '../../../shared/calling/clientVoiceTwiml';
+import { answerClientVoice, clientVoiceTwiml } from '../../../shared/calling/clientVoiceTwiml';
+import { recordingLog } from '../invocationLog';
 import { destination, effectiveAllowed, REFUSAL_WORDS, type DialPolicy } from '../../../shared/calling/dialPolicy';
 import { parseSettings } from '../../../shared/platform/settings';
 import { parseTwiml, verbs } from '../../../harness/twiml';
@@ -136,5 +137,34 @@ describe('calls between browsers and the rest', () => {
       expect.stringMatching(/^Say: Sorry, this line takes calls from the browser phone/),
       'Hangup',
     ]);
+  });
+});
+
+describe('the log line of each decision (the number never in it)', () => {
+  const policy = policyOf({ TWILIO_FROM_NUMBER: US_FROM });
+
+  test('a call to an allowed number: one line with its region', () => {
+    const log = recordingLog();
+    const answer = answerClientVoice(fromBrowser('+12125550123'), policy, log);
+    expect(parseTwiml(answer).children[0]?.name).toBe('Dial');
+    expect(log.lines).toEqual([{ level: 'log', line: 'client-voice: a browser calls a number in US.' }]);
+  });
+
+  test('a refused number: a warning with the refusal and its region', () => {
+    const log = recordingLog();
+    answerClientVoice(fromBrowser('+442079460000'), policy, log);
+    expect(log.lines).toEqual([{ level: 'warn', line: 'client-voice refused a browser call: not-allowed (region GB).' }]);
+  });
+
+  test('not from a browser: a warning without a region', () => {
+    const log = recordingLog();
+    answerClientVoice({ From: '+14155550100', To: '+12125550123' }, policy, log);
+    expect(log.lines).toEqual([{ level: 'warn', line: 'client-voice refused a browser call: not-from-a-browser.' }]);
+  });
+
+  test('a call to another browser: no line', () => {
+    const log = recordingLog();
+    answerClientVoice(fromBrowser('client:bob'), policy, log);
+    expect(log.lines).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { activityFromEvent, callOutcome, once, smsOutcome } from '../../../shared/activity/activity';
+import { activityFromEvent, callOutcome, once, retainActivity, smsOutcome } from '../../../shared/activity/activity';
 import { activityView } from '../../../shared/console/activityView';
 import { callReceived, smsReceived, voicemailEvent } from '../../../shared/events/inboundEvents';
 import { checkRecordingLink } from '../../../shared/recordings/recordingLink';
@@ -78,4 +78,25 @@ test('the view: newest first, and a voicemail plays through a signed link that t
   );
   expect(verdict).toBe('ok');
   expect(activityView(rows, { kind: 'call' }, { now, readAll: true }).items.map((i) => i.eventId)).toEqual(['a']);
+});
+
+describe('the retention timer', () => {
+  const NOW = new Date('2030-01-31T00:00:00.000Z');
+
+  test('deletes the rows older than ACTIVITY_RETENTION_DAYS and logs how many', async () => {
+    const asked: Array<[string, string]> = [];
+    const lines: string[] = [];
+    const remove = (table: string, filter: string) => (asked.push([table, filter]), Promise.resolve(3));
+    await retainActivity(remove, { table: 'activity', retentionDays: 30 }, NOW, (line) => lines.push(line));
+    expect(asked).toEqual([['activity', "at lt '2030-01-01T00:00:00.000Z'"]]);
+    expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual([{ event: 'activity-retention', retentionDays: 30, deleted: 3 }]);
+  });
+
+  test('with ACTIVITY_TABLE empty: nothing deleted, nothing logged', async () => {
+    const lines: string[] = [];
+    const remove = jest.fn(() => Promise.resolve(0));
+    await retainActivity(remove, { table: undefined, retentionDays: 30 }, NOW, (line) => lines.push(line));
+    expect(remove).not.toHaveBeenCalled();
+    expect(lines).toEqual([]);
+  });
 });

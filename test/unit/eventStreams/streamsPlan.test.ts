@@ -1,4 +1,11 @@
-import { describeChange, printableDestination, streamsChanges, type SinkState } from '../../../shared/eventStreams/streamsPlan';
+import {
+  describeChange,
+  printableDestination,
+  sinkCredentialsProblem,
+  sinkUrlWithCredentials,
+  streamsChanges,
+  type SinkState,
+} from '../../../shared/eventStreams/streamsPlan';
 
 const DESTINATION = 'https://calls.example.com/api/event-streams';
 const sink = (destination: string, sid = 'DG00000000000000000000000000000001'): SinkState => ({
@@ -45,4 +52,26 @@ test('a password in a destination is never printed', () => {
     'https://twilio:***@calls.example.com/api/event-streams',
   );
   expect(describeChange({ kind: 'createSink', destination: 'https://u:p4ss@h/api/event-streams', description: 'd' })).not.toContain('p4ss');
+});
+
+test('Basic credentials go into the URL Twilio is given, encoded; none leaves it as it is', () => {
+  expect(sinkUrlWithCredentials(DESTINATION, undefined)).toBe(DESTINATION);
+  expect(sinkUrlWithCredentials(DESTINATION, 'twilio:p@ss:word/1')).toBe(
+    'https://twilio:p%40ss%3Aword%2F1@calls.example.com/api/event-streams',
+  );
+});
+
+test("a sink whose Basic user is not the app's is named, with the way out; a matching one is not", () => {
+  expect(sinkCredentialsProblem(sink(DESTINATION), 'twilio:secret')).toMatch(
+    /sends no Basic credentials, and the app expects "twilio": its requests get 401.*delete the sink/,
+  );
+  expect(sinkCredentialsProblem(sink('https://other:x@calls.example.com/api/event-streams'), 'twilio:secret')).toContain(
+    'sends the user "other"',
+  );
+  expect(sinkCredentialsProblem(sink('https://twilio:***@calls.example.com/api/event-streams'), 'twilio:secret')).toBeUndefined();
+  expect(sinkCredentialsProblem(sink(DESTINATION), undefined)).toBeUndefined();
+  expect(sinkCredentialsProblem(sink('https://twilio:x@calls.example.com/api/event-streams'), undefined)).toContain(
+    'TWILIO_EVENT_STREAMS_CREDENTIALS is not set',
+  );
+  expect(sinkCredentialsProblem(sink('https://other:x@calls.example.com/api/event-streams'), 'twilio:secret')).not.toContain('secret');
 });

@@ -1,4 +1,5 @@
-import { parseDebuggerEvent } from '../../../shared/operations/debuggerEvent';
+import { answerDebuggerEvent, parseDebuggerEvent } from '../../../shared/operations/debuggerEvent';
+import { recordingLog } from '../invocationLog';
 import { paramsFromSearch } from '../../../shared/webhook/params';
 
 const params = (values: Record<string, string>) => paramsFromSearch(new URLSearchParams(values));
@@ -62,5 +63,30 @@ describe('reading a Twilio Debugger event', () => {
     const value = parseDebuggerEvent(payload(body))?.[field];
     expect(value).toBeDefined();
     expect(JSON.stringify(value).length - 2).toBeLessThanOrEqual(500);
+  });
+});
+
+describe('answering the Debugger webhook', () => {
+  test('a warning at warn level, an error at error level', () => {
+    const warning = recordingLog();
+    expect(answerDebuggerEvent(payload({ error_code: 11205 }), warning)).toEqual({ status: 204 });
+    expect(warning.at('warn').map((l) => JSON.parse(l) as unknown)).toEqual([
+      expect.objectContaining({ event: 'twilio-alert', level: 'warning', errorCode: '11205', sid: 'NO1' }),
+    ]);
+    const error = recordingLog();
+    expect(answerDebuggerEvent(params({ Sid: 'NO3', Level: 'ERROR', Payload: '{"error_code": 12100}' }), error)).toEqual({ status: 204 });
+    expect(error.at('error').map((l) => JSON.parse(l) as unknown)).toEqual([
+      expect.objectContaining({ level: 'error', errorCode: '12100' }),
+    ]);
+    expect(error.at('warn')).toEqual([]);
+  });
+
+  test('not a Debugger event: 400 and one warning', () => {
+    const log = recordingLog();
+    const answer = answerDebuggerEvent(params({ Level: 'ERROR' }), log);
+    expect(answer).toMatchObject({ status: 400, body: 'Not a Twilio Debugger event.\n' });
+    expect(log.lines).toEqual([
+      { level: 'warn', line: JSON.stringify({ event: 'twilio-alert', outcome: 'ignored: not a Debugger event (no Level or Payload)' }) },
+    ]);
   });
 });

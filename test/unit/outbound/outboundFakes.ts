@@ -9,6 +9,7 @@ import {
   type Transition,
 } from '../../../shared/outbound/ledger';
 import type { OutboundIo } from '../../../shared/outbound/orchestrator';
+import type { OptOut } from '../../../shared/outbound/optOuts';
 import { findOwnRecord, type TwilioRecord, type TwilioRequest } from '../../../shared/outbound/outboundRequest';
 import type { OutboundMessage } from '../../../shared/outbound/schema';
 import type { TwilioResource, TwilioStatus } from '../../../shared/outbound/twilioApi';
@@ -87,14 +88,63 @@ export class InMemoryOptOuts {
     return this.numbers.has(address) || senders.some((sender) => this.scoped.has(`${sender} ${address}`));
   }
 
-  async record(address: string, keyword: string, sender?: string): Promise<void> {
+  async record(address: string, keyword: string, sender?: string, source?: OptOut['source']): Promise<void> {
     await Promise.resolve();
     if (this.recordFails) throw this.recordFails;
     this.recorded.push({ address, keyword, sender });
+    this.#sources.set(`${sender ?? '*'} ${address}`, source);
     if (sender === undefined) this.numbers.set(address, keyword);
     else this.scoped.set(`${sender} ${address}`, keyword);
   }
+
+  readonly #sources = new Map<string, OptOut['source']>();
+
+  #all(): OptOut[] {
+    const row = (address: string, keyword: string, sender?: string): OptOut => ({
+      address,
+      sender,
+      keyword,
+      source: this.#sources.get(`${sender ?? '*'} ${address}`),
+      optedOutAt: OPTED_OUT_AT,
+    });
+    return [
+      ...[...this.numbers].map(([address, keyword]) => row(address, keyword)),
+      ...[...this.scoped].map(([senderAndAddress, keyword]) => {
+        const [sender, address] = senderAndAddress.split(' ');
+        return row(address, keyword, sender);
+      }),
+    ];
+  }
+
+  /** The management API's reads and removal (shared/outbound/optOutAnswer.ts' OptOutIo). */
+  async optOutsOf(address: string): Promise<OptOut[]> {
+    await Promise.resolve();
+    return this.#all().filter((o) => o.address === address);
+  }
+
+  async remove(address: string, sender: string | undefined): Promise<boolean> {
+    await Promise.resolve();
+    return sender === undefined ? this.numbers.delete(address) : this.scoped.delete(`${sender} ${address}`);
+  }
+
+  /** Pages of the whole table; a continuation token is the next row's index, as text. */
+  async list(options: { pageSize: number; continuationToken?: string }): Promise<{ items: OptOut[]; next?: string }> {
+    await Promise.resolve();
+    const start = options.continuationToken === undefined ? 0 : Number(options.continuationToken);
+    if (!Number.isInteger(start)) throw new TypeError('the table SDK cannot read this continuation token');
+    const all = this.#all();
+    const end = start + options.pageSize;
+    return { items: all.slice(start, end), next: end < all.length ? String(end) : undefined };
+  }
+
+  /** The fake's own errors are the SDK's (before any request); a test's planned error is the storage service's. */
+  async fromStorage(error: unknown): Promise<boolean> {
+    await Promise.resolve();
+    return !(error instanceof TypeError);
+  }
 }
+
+const OPTED_OUT_AT = '2030-01-01T09:00:00.000Z';
 
 export class RecordingQueue {
   readonly sent: Array<{ message: OutboundMessage; visibilityTimeoutSeconds?: number }> = [];

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resetSettingsForTests } from '../../../shared/platform/settings';
 import { resetTwilioCredentialsForTests } from '../../../shared/platform/twilioCredentials';
 import { resetTwilioClientForTests, twilioClient, TWILIO_REQUEST_TIMEOUT_MS } from '../../../shared/platform/twilioClient';
@@ -34,4 +36,30 @@ test('the client is reused while the credentials stay the same, and rebuilt when
   resetSettingsForTests();
   resetTwilioCredentialsForTests();
   expect(await twilioClient()).not.toBe(first);
+});
+
+test('TWILIO_API_BASE_URL takes the requests for api.twilio.com and events.twilio.com alike (the offline mock serves both)', async () => {
+  const paths: string[] = [];
+  const server = createServer((req, res) => {
+    paths.push(`${req.headers.host === `127.0.0.1:${port}` ? 'base' : req.headers.host} ${req.url}`);
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ sinks: [], meta: { key: 'sinks', next_page_url: null }, sid: 'AC00000000000000000000000000000000' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    process.env.TWILIO_API_BASE_URL = `http://127.0.0.1:${port}`;
+    resetSettingsForTests();
+    const client = await twilioClient();
+    await client.events.v1.sinks.list();
+    await client.api.v2010.accounts(process.env.TWILIO_ACCOUNT_SID!).fetch();
+    expect(paths).toEqual([
+      expect.stringMatching(/^base \/v1\/Sinks\b/),
+      'base /2010-04-01/Accounts/AC00000000000000000000000000000000.json',
+    ]);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
 });
