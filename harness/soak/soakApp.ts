@@ -4,7 +4,8 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { startAzurite, type RunningAzurite } from '../../devhost/services';
 import { startFakeTwilio, type FakeTwilio } from '../fakeTwilio';
 import { startHost, type RunningHost } from '../localHost';
-import { SENTINEL_CREDENTIALS } from '../secrets';
+import { startChatCompletionsStandIn, type RunningStandIn } from '../../devhost/chatCompletionsStandIn';
+import { SENTINEL_CREDENTIALS, SENTINEL_SURFACE_SECRETS } from '../secrets';
 import type { LoadTarget } from './webhookLoad';
 
 export interface SoakApp {
@@ -14,6 +15,8 @@ export interface SoakApp {
   twilio: FakeTwilio;
   /** What the webhook load needs to sign its requests and know the right answers. */
   target: LoadTarget;
+  /** The chat-completions stand-in the assistant's turns go to. */
+  model: RunningStandIn;
   stop(): Promise<void>;
 }
 
@@ -45,6 +48,7 @@ export interface SoakAppOptions {
 export async function startSoakApp(options: SoakAppOptions = {}): Promise<SoakApp> {
   const azurite = await startAzurite();
   const twilio = await startFakeTwilio({ recordBodies: true });
+  const model = await startChatCompletionsStandIn();
   const sampling: Record<string, string> = options.sampleFile
     ? { DEVHOST_SAMPLE_FILE: options.sampleFile, DEVHOST_SAMPLE_INTERVAL_MS: String(options.sampleIntervalMs ?? 10_000) }
     : {};
@@ -66,7 +70,16 @@ export async function startSoakApp(options: SoakAppOptions = {}): Promise<SoakAp
         TWILIO_VALIDATE_SIGNATURES: 'true',
         OUTBOUND_QUEUE: 'soak-outbound',
         OPTOUT_TABLE: 'soakoptouts',
-        VOICE_MODE: 'forward',
+        // Open: the assistant answers (against the stand-in); closed: the queue. Forwarding has its own case.
+        VOICE_MODE: 'assistant',
+        AZURE_OPENAI_ENDPOINT: model.url,
+        AZURE_OPENAI_DEPLOYMENT: 'receptionist',
+        AZURE_OPENAI_AUTH: 'key',
+        AZURE_OPENAI_API_KEY: SENTINEL_SURFACE_SECRETS.AZURE_OPENAI_API_KEY,
+        ASSISTANT_INSTRUCTIONS: 'You answer for Example Plumbing.',
+        ASSISTANT_TABLE: 'soakassistant',
+        // The Event Streams sink republishes to the events queue (the webhooks then publish their events too).
+        EVENTS_QUEUE: 'soak-events',
         VOICE_FORWARD_TO: FORWARD_TO,
         VOICE_HOURS: EVEN_MINUTES,
         VOICE_CLOSED_MODE: 'queue',
@@ -84,6 +97,7 @@ export async function startSoakApp(options: SoakAppOptions = {}): Promise<SoakAp
     );
   } catch (error) {
     await twilio.stop();
+    await model.stop();
     await azurite.stop();
     throw error;
   }
@@ -91,6 +105,7 @@ export async function startSoakApp(options: SoakAppOptions = {}): Promise<SoakAp
     azurite,
     host,
     twilio,
+    model,
     target: {
       baseUrl: host.baseUrl,
       authToken: SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN,
@@ -105,6 +120,7 @@ export async function startSoakApp(options: SoakAppOptions = {}): Promise<SoakAp
     async stop() {
       await host.stop();
       await twilio.stop();
+      await model.stop();
       await azurite.stop();
     },
   };

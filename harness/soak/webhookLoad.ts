@@ -3,6 +3,7 @@
 // Used by `npm run soak` (bench/soak.ts) and, CI-sized, by test/reliability/soak.test.ts.
 import autocannon from 'autocannon';
 import { parseTwiml, verbs } from '../twiml';
+import { streamDelivery, streamEvent } from '../eventStreamsBatch';
 import { sign, smsParams, voiceCallParams } from '../twilioRequests';
 
 /** What the app under load is configured with; the expected answers depend on it (see soakApp.ts). */
@@ -20,6 +21,57 @@ export interface LoadTarget {
   isOpen: (at: Date) => boolean;
   /** A file of AUDIO_CONTAINER, also VOICE_HOLD_MUSIC: its name, its bytes as latin1 text, its ETag. */
   holdMusic: { name: string; body: string; etag: string };
+}
+
+/** Counters for new call SIDs and event ids, unique across runs of the load in one process. */
+let nextCall = Date.now() * 1000;
+let nextEvent = Date.now() * 100;
+
+/**
+ * The newer ways in: the assistant's first turn of a new call each time (the chat-completions stand-in answers,
+ * the app stores the conversation), and an Event Streams batch of two new events, JSON signed with bodySHA256.
+ */
+function newSurfaceCases(target: LoadTarget, voice: Record<string, string>): LoadCase[] {
+  const signedForm = (path: string, params: Record<string, string>) => ({
+    path,
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': sign(target.authToken, `${target.baseUrl}${path}`, params),
+    },
+    body: new URLSearchParams(params).toString(),
+  });
+  const assistantTurn: LoadCase = {
+    name: 'assistant turn',
+    path: '/api/assistant?turn=1',
+    params: voice,
+    expect: [],
+    fresh: () => {
+      const callSid = `CA${(nextCall++).toString(16).padStart(32, '0')}`;
+      return signedForm('/api/assistant?turn=1', {
+        ...voice,
+        CallSid: callSid,
+        CallStatus: 'in-progress',
+        SpeechResult: 'What do you charge?',
+      });
+    },
+    check: (status, body, headers) =>
+      wrongAnswer(['Gather'], status, body, header(headers, 'content-type')) ??
+      (/local stand-in/.test(body) && /turn=2/.test(body) ? undefined : `not the model's answer with the next turn: ${body.slice(0, 120)}`),
+  };
+  const eventStreams: LoadCase = {
+    name: 'event-streams',
+    path: '/api/event-streams',
+    params: {},
+    expect: [],
+    fresh: () => {
+      const events = [streamEvent(nextEvent++), streamEvent(nextEvent++)];
+      const delivery = streamDelivery(target.authToken, `${target.baseUrl}/api/event-streams`, events);
+      const url = new URL(delivery.url);
+      return { path: `${url.pathname}${url.search}`, headers: delivery.headers, body: delivery.body };
+    },
+    check: (status, body) => (status === 200 && body === 'Published 2 event(s).\n' ? undefined : `status ${status}: ${body.slice(0, 120)}`),
+  };
+  return [assistantTurn, eventStreams];
 }
 
 export interface LoadOptions {
@@ -49,6 +101,8 @@ interface LoadCase {
   atTime?: (at: Date) => { variant: string; verbs: Verbs };
   /** Not TwiML: this check instead of the verbs. */
   check?: AnswerCheck;
+  /** A request of its own each time (a new call, new events), signed for its path: replaces path, headers and body. */
+  fresh?: () => { path: string; headers: Record<string, string>; body: string };
 }
 
 /** Senders of the auto-replied SMS: each has its own SMS_AUTO_REPLY_LIMIT row, as real senders do. */
@@ -60,14 +114,11 @@ const KEYWORD_SENDER = '+14155550142';
 function loadCases(target: LoadTarget): LoadCase[] {
   const voice: Record<string, string> = { ...voiceCallParams(), AccountSid: target.accountSid };
   const sms: Record<string, string> = { ...smsParams(), AccountSid: target.accountSid };
-  const forwardRedirect = new RegExp(
-    `^Redirect: ${literal(target.baseUrl)}/api/forward\\?PhoneNumber=${literal(encodeURIComponent(target.forwardTo))}$`,
-  );
   const queueRedirect = new RegExp(
     `^Redirect: ${literal(target.baseUrl)}/api/queue\\?Name=support&MaxWait=\\d+&Music=${literal(encodeURIComponent(`audio:${target.holdMusic.name}`))}$`,
   );
   const holdMusicUrl = `${target.baseUrl}/api/audio/${target.holdMusic.name}`;
-  // VOICE_HOURS: open, the greeting and the forward; closed, VOICE_CLOSED_MODE=queue with the audio hold music.
+  // VOICE_HOURS: open, the assistant's greeting; closed, VOICE_CLOSED_MODE=queue with the audio hold music.
   const incomingCall: LoadCase = {
     name: 'voice (business hours)',
     path: '/api/voice',
@@ -75,7 +126,8 @@ function loadCases(target: LoadTarget): LoadCase[] {
     expect: [],
     atTime: (at) =>
       target.isOpen(at)
-        ? { variant: 'open', verbs: ['Say: Thank you for calling.', forwardRedirect] }
+        ? // VOICE_MODE=assistant: the greeting inside the speech Gather whose result is the assistant's first turn.
+          { variant: 'open', verbs: ['Gather'] }
         : { variant: 'closed', verbs: ['Say: We are closed right now.', queueRedirect] },
   };
   const audioFile: AnswerCheck = (status, body, headers) => {
@@ -177,6 +229,7 @@ function loadCases(target: LoadTarget): LoadCase[] {
     },
     { name: 'sms STOP', path: '/api/sms', params: { ...sms, From: KEYWORD_SENDER, Body: 'STOP' }, expect: [] },
     { name: 'sms START', path: '/api/sms', params: { ...sms, From: KEYWORD_SENDER, Body: 'START' }, expect: [] },
+    ...newSurfaceCases(target, voice),
   ];
 }
 
@@ -269,24 +322,30 @@ export async function runWebhookLoad(target: LoadTarget, options: LoadOptions): 
     const tally = tallies.get(c.name) ?? { name: c.name, answered: 0, wrong: 0 };
     tallies.set(c.name, tally);
     const signed = (params: Record<string, string>) => sign(target.authToken, `${target.baseUrl}${c.path}`, params);
-    const { perSender, atTime } = c;
-    const setupRequest = perSender
-      ? (request: autocannon.Request, context: Record<string, unknown>) => {
-          const from = SENDERS[sent++ % SENDERS.length];
-          const params = { ...c.params, From: from };
-          context.expect = perSender(from);
-          return {
-            ...request,
-            headers: { ...request.headers, 'x-twilio-signature': signed(params) },
-            body: new URLSearchParams(params).toString(),
-          };
+    const { perSender, atTime, fresh } = c;
+    const setupRequest = fresh
+      ? (request: autocannon.Request) => {
+          const made = fresh();
+          const headers = Object.fromEntries(Object.entries(made.headers).map(([name, value]) => [name.toLowerCase(), value]));
+          return { ...request, path: made.path, headers, body: made.body };
         }
-      : atTime
+      : perSender
         ? (request: autocannon.Request, context: Record<string, unknown>) => {
-            context.sentAt = Date.now();
-            return request;
+            const from = SENDERS[sent++ % SENDERS.length];
+            const params = { ...c.params, From: from };
+            context.expect = perSender(from);
+            return {
+              ...request,
+              headers: { ...request.headers, 'x-twilio-signature': signed(params) },
+              body: new URLSearchParams(params).toString(),
+            };
           }
-        : undefined;
+        : atTime
+          ? (request: autocannon.Request, context: Record<string, unknown>) => {
+              context.sentAt = Date.now();
+              return request;
+            }
+          : undefined;
     const headers: Record<string, string> =
       c.method === 'GET'
         ? { ...c.headers }
