@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { assistantStandInSettings, startAzurite } from '../devhost/services';
-import { median, timeProcessRuns } from '../harness/stats';
+import { median, pairedRatio, timeProcessRuns } from '../harness/stats';
 
 async function startStandIn(root: string): Promise<{ url: string; stop: () => void }> {
   const child = spawn(process.execPath, [join(root, 'build', 'bench-chat-stand-in.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -45,8 +45,7 @@ export async function assistantBench(root: string, appEnv: NodeJS.ProcessEnv, qu
       ],
       runs,
     );
-    const perRound = (name: string, base: string) => samples[name].map((ms, i) => ms / samples[base][i]);
-    const range = (r: number[]) => [Math.min(...r), Math.max(...r)];
+    const toBare = pairedRatio(samples.assistant, samples.bare);
     return {
       turn: { ...turn, goal: 3 },
       coldStart: {
@@ -55,9 +54,9 @@ export async function assistantBench(root: string, appEnv: NodeJS.ProcessEnv, qu
         bareNodeMs: median(samples.bare),
         firstVoiceMs: median(samples.voice),
         firstAssistantMs: median(samples.assistant),
-        assistantToBare: median(perRound('assistant', 'bare')),
-        assistantToBareRange: range(perRound('assistant', 'bare')),
-        assistantToVoice: median(perRound('assistant', 'voice')),
+        assistantToBare: toBare.ratio,
+        assistantToBareRange: toBare.range,
+        assistantToVoice: pairedRatio(samples.assistant, samples.voice).ratio,
       },
     };
   } finally {

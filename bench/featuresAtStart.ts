@@ -4,7 +4,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, timeProcessRuns } from '../harness/stats';
+import { median, pairedRatio, timeProcessRuns } from '../harness/stats';
 
 const FEATURE_FUNCTIONS = [
   ['http', 'console'],
@@ -43,15 +43,13 @@ export function featuresAtStart(root: string, appEnv: NodeJS.ProcessEnv, quick: 
       ],
       runs,
     );
-    const ratios = samples.with.map((ms, i) => ms / samples.without[i]);
     return {
       node: process.version,
       runs,
       leftOut: FEATURE_FUNCTIONS.map(([, name]) => name),
       firstVoiceMs: median(samples.with),
       firstVoiceWithoutMs: median(samples.without),
-      ratio: median(ratios),
-      range: [Math.min(...ratios), Math.max(...ratios)],
+      ...pairedRatio(samples.with, samples.without),
     };
   } finally {
     rmSync(without, { recursive: true, force: true });

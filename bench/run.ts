@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { MOCK_TWILIO_CREDENTIALS, startAzurite } from '../devhost/services';
 import { smsParams, voiceCallParams } from '../harness/twilioRequests';
-import { median, timeProcessRuns } from '../harness/stats';
+import { median, pairedRatio, timeProcessRuns } from '../harness/stats';
 import { assistantBench } from './assistantTurn';
 import { featuresAtStart } from './featuresAtStart';
 import { keyVaultReads } from './keyVaultReads';
@@ -130,14 +130,12 @@ function compileCache() {
       runs,
       node.path,
     );
-    const perRound = samples.cached.map((ms, i) => ms / samples.without[i]);
     return {
       node: node.version,
       runs,
       withoutMs: median(samples.without),
       cachedMs: median(samples.cached),
-      ratio: median(perRound),
-      range: [Math.min(...perRound), Math.max(...perRound)],
+      ...pairedRatio(samples.cached, samples.without),
     };
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
