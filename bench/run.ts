@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { MOCK_TWILIO_CREDENTIALS, startAzurite } from '../devhost/services';
 import { smsParams, voiceCallParams } from '../harness/twilioRequests';
-import { median, timeProcessRuns } from '../harness/stats';
+import { median, pairedRatio, timeProcessRuns } from '../harness/stats';
+import { assistantBench } from './assistantTurn';
+import { featuresAtStart } from './featuresAtStart';
 import { keyVaultReads } from './keyVaultReads';
 import { compareBuilds, outboundThroughput } from './outboundThroughput';
 import { dollarsPerThousand, webhookUsage } from './usage';
@@ -15,7 +17,7 @@ import { parseToolArgs, runTool, UsageError } from '../scripts/toolCli';
 
 const root = join(__dirname, '..');
 const USAGE = `Usage:
-  npm run bench [-- --quick] [--only=coldStart,compileCache,webhooks,usage,outbound,compare]
+  npm run bench [-- --quick] [--only=coldStart,compileCache,featuresAtStart,webhooks,assistant,usage,outbound,compare]
 
 Measures every figure against a baseline in the same run, prints a table and writes bench/results.json; --quick runs
 fewer rounds, --only runs the parts named and prints them without writing the file.`;
@@ -128,14 +130,12 @@ function compileCache() {
       runs,
       node.path,
     );
-    const perRound = samples.cached.map((ms, i) => ms / samples.without[i]);
     return {
       node: node.version,
       runs,
       withoutMs: median(samples.without),
       cachedMs: median(samples.cached),
-      ratio: median(perRound),
-      range: [Math.min(...perRound), Math.max(...perRound)],
+      ...pairedRatio(samples.cached, samples.without),
     };
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
@@ -249,6 +249,11 @@ function format(results: Record<string, any>): string {
     lines.push(
       `Compile cache on Node ${cc.node}: first /api/voice ${cc.cachedMs.toFixed(1)} ms cached against ${cc.withoutMs.toFixed(1)} ms, ${x(cc.ratio)} (${x(cc.range[0])}-${x(cc.range[1])})`,
     );
+  const fs = results.featuresAtStart;
+  if (fs)
+    lines.push(
+      `Console, assistant and Event Streams at start: first /api/voice ${fs.firstVoiceMs.toFixed(1)} ms against ${fs.firstVoiceWithoutMs.toFixed(1)} ms with their functions (${fs.leftOut.join(', ')}) left out of the entry: ${x(fs.ratio)} (${x(fs.range[0])}-${x(fs.range[1])}; goal: nothing added)`,
+    );
   const w = results.webhooks;
   lines.push('Webhook cost in process (signature check + TwiML), requests/s');
   for (const row of w.rows) {
@@ -268,6 +273,17 @@ function format(results: Record<string, any>): string {
   lines.push(
     `  added: business hours ${pct(w.added.hours)}, guards ${pct(w.added.guards)} to voice; events ${pct(w.added.eventsVoice)} to voice, ${pct(w.added.eventsSms)} to sms (goal <= ${pct(w.added.goal)})`,
   );
+  const a = results.assistant;
+  if (a) {
+    lines.push('Assistant (VOICE_MODE=assistant; the local chat-completions stand-in answers at once, the model latency excluded)');
+    lines.push(
+      `  turn ${a.turn.turnCpuMs.toFixed(3)} ms CPU, voice webhook ${a.turn.voiceCpuMs.toFixed(3)} ms: ${x(a.turn.ratio)} a voice webhook (${x(a.turn.ratioRange[0])}-${x(a.turn.ratioRange[1])}; goal <= ${a.turn.goal}x)`,
+    );
+    const c = a.coldStart;
+    lines.push(
+      `  first /api/assistant ${c.firstAssistantMs.toFixed(1)} ms: ${x(c.assistantToBare)} bare node ${c.bareNodeMs.toFixed(1)} ms (${x(c.assistantToBareRange[0])}-${x(c.assistantToBareRange[1])}), ${x(c.assistantToVoice)} the first /api/voice ${c.firstVoiceMs.toFixed(1)} ms`,
+    );
+  }
   lines.push('Key Vault reads (real ManagedIdentityCredential + SecretClient against loopback fakes)');
   for (const row of results.keyVault) {
     lines.push(
@@ -342,7 +358,9 @@ async function main(args: string[]): Promise<number> {
     const parts: Record<string, () => unknown> = {
       coldStart,
       compileCache,
+      featuresAtStart: () => featuresAtStart(root, appEnv, quick),
       webhooks: inProcessWebhooks,
+      assistant: () => assistantBench(root, appEnv, quick),
       usage: () => webhookUsage(quick),
       outbound: () => outboundThroughput(quick),
       compare: () => compareBuilds(process.env.BENCH_COMPARE_APP!, quick ? 2 : 5),
@@ -354,7 +372,9 @@ async function main(args: string[]): Promise<number> {
   }
   results.coldStart = coldStart();
   results.compileCache = compileCache();
+  results.featuresAtStart = featuresAtStart(root, appEnv, quick);
   results.webhooks = await inProcessWebhooks();
+  results.assistant = await assistantBench(root, appEnv, quick);
   results.keyVault = await keyVaultReads(root, quick);
   results.outbound = await outboundThroughput(quick);
   const perWebhook = await webhookUsage(quick);

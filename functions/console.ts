@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { bundledFile } from '../shared/platform/bundledFile';
 import { ROUTES } from '../shared/platform/routes';
 import { effectiveSettings, settings, SETTINGS } from '../shared/platform/settings';
 
@@ -99,27 +99,16 @@ async function page(
 }
 
 // The build writes the console's script beside the app bundle (dist/console.js); unbundled (tests) it is in dist/.
-const SCRIPT_PATHS = [join(__dirname, 'console.js'), join(__dirname, '..', 'dist', 'console.js')];
-let scriptText: Promise<string> | undefined;
+const scriptText = bundledFile(
+  [join(__dirname, 'console.js'), join(__dirname, '..', 'dist', 'console.js')],
+  'dist/console.js is missing: run `node scripts/build.mjs`',
+);
 
 async function script(): Promise<HttpResponseInit> {
-  scriptText ??= (async () => {
-    for (const path of SCRIPT_PATHS) {
-      try {
-        return await readFile(path, 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
-    }
-    throw new Error('dist/console.js is missing: run `node scripts/build.mjs`');
-  })().catch((error: unknown) => {
-    scriptText = undefined;
-    throw error;
-  });
   return {
     status: 200,
     headers: { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' },
-    body: await scriptText,
+    body: await scriptText(),
   };
 }
 

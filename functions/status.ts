@@ -10,10 +10,9 @@ import { assistantStatusCallback } from '../shared/assistant/assistantStatusIo';
 export const status = twilioWebhook(async ({ params, url, context }) => {
   const key = url.searchParams.get('key') ?? undefined;
   const correlationId = invocationCorrelationId(context.traceContext);
-  // The number's own call status callback (no outbound key): the end of a conversation with the assistant, if any.
-  const assistantEnded = await assistantStatusCallback(params, key, correlationId, context);
-  if (assistantEnded) return assistantEnded;
-  return answerStatusCallback(liveStatusCallbackIo(), { params, key, correlationId }, context);
+  // The number's own call status callback (no outbound key) may end a conversation with the assistant.
+  const io = { ...liveStatusCallbackIo(), otherCallback: assistantStatusCallback };
+  return answerStatusCallback(io, { params, key, correlationId }, context);
 });
 
 app.http('status', { methods: ['GET', 'POST'], authLevel: 'anonymous', route: ROUTES.status, handler: status });

@@ -8,6 +8,12 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** Each round's figure against the baseline of the same round: the median ratio and its spread over the rounds. */
+export function pairedRatio(figures: number[], baselines: number[]): { ratio: number; range: [number, number] } {
+  const ratios = figures.map((value, i) => value / baselines[i]);
+  return { ratio: median(ratios), range: [Math.min(...ratios), Math.max(...ratios)] };
+}
+
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];

@@ -1,6 +1,7 @@
 // Provisions twilio-azure-functions: a Flex Consumption Function App running as one user-assigned managed
-// identity, its storage (queue, poison queue, ledger, opt-out and auto-reply tables, deployment and audio containers), a Key Vault for
-// the Twilio credentials, and Application Insights. Follows azd's conventions (azure.yaml, main.parameters.json).
+// identity, its storage (queue, poison queue, ledger, opt-out, auto-reply, activity, assistant and Event Streams
+// tables, deployment and audio containers), a Key Vault for the Twilio credentials, and Application Insights.
+// Follows azd's conventions (azure.yaml, main.parameters.json).
 targetScope = 'subscription'
 
 @minLength(1)
@@ -105,6 +106,20 @@ param optOutTableName string = 'optouts'
 @minLength(3)
 @maxLength(63)
 param autoReplyTableName string = 'autoreplies'
+
+@description('ACTIVITY_TABLE: the table of inbound calls, texts and voicemails the console shows. Empty turns the record off.')
+@maxLength(63)
+param activityTableName string = 'inboundactivity'
+
+@description('ASSISTANT_TABLE: the table of the assistant\'s conversations, one row per call.')
+@minLength(3)
+@maxLength(63)
+param assistantTableName string = 'assistantcalls'
+
+@description('EVENT_STREAMS_TABLE: the table of the event ids /api/event-streams has published, for its dedupe window.')
+@minLength(3)
+@maxLength(63)
+param eventStreamsTableName string = 'eventstreamids'
 
 @description('AUDIO_CONTAINER: private blob container of greetings and hold music, served by /api/audio/<file>.')
 @minLength(3)
@@ -334,7 +349,10 @@ module storage 'core/storage.bicep' = {
     )
     // The app identity's Storage Blob Data Owner on the account (app/rbac.bicep) covers it: no extra role.
     containerNames: [recordingsContainerName, audioContainerName]
-    tableNames: [outboundLedgerTableName, optOutTableName, autoReplyTableName]
+    tableNames: concat(
+      [outboundLedgerTableName, optOutTableName, autoReplyTableName, assistantTableName, eventStreamsTableName],
+      empty(activityTableName) ? [] : [activityTableName]
+    )
     deploymentContainerName: 'app-package'
     publicNetworkAccess: !privateNetworking
   }
@@ -505,6 +523,9 @@ module appSettings 'app/app-settings.bicep' = {
       OUTBOUND_QUEUE: outboundQueueName
       OUTBOUND_LEDGER: outboundLedgerTableName
       OPTOUT_TABLE: optOutTableName
+      ACTIVITY_TABLE: activityTableName
+      ASSISTANT_TABLE: assistantTableName
+      EVENT_STREAMS_TABLE: eventStreamsTableName
       RECORDINGS_QUEUE: recordingsQueueName
       RECORDINGS_CONTAINER: recordingsContainerName
       RECORDING_LINK_DAYS: string(recordingLinkDays)

@@ -176,6 +176,8 @@ await Promise.all([
   build({ ...common, entryPoints: [join(root, 'bench/soak.ts')], outfile: join(root, 'build/soak.js') }),
   build({ ...common, entryPoints: [join(root, 'bench/childWebhooks.ts')], outfile: join(root, 'build/bench-webhooks.js') }),
   build({ ...common, entryPoints: [join(root, 'bench/childWebhookCost.ts')], outfile: join(root, 'build/bench-webhook-cost.js') }),
+  build({ ...common, entryPoints: [join(root, 'bench/childAssistantTurn.ts')], outfile: join(root, 'build/bench-assistant-turn.js') }),
+  build({ ...common, entryPoints: [join(root, 'bench/childChatStandIn.ts')], outfile: join(root, 'build/bench-chat-stand-in.js') }),
   build({ ...common, entryPoints: [join(root, 'bench/childRawSdk.ts')], outfile: join(root, 'build/bench-raw-sdk.js') }),
   // The browser phone's script (GET /api/phone/softphone.js), with the Twilio Voice SDK, beside the app bundle.
   build({

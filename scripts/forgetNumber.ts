@@ -1,6 +1,6 @@
 // npm run forget-number: erases one phone number on request, from every store of the app that holds it (the ledger,
-// the opt-outs, the auto-reply counts, the activity table, the assistant's conversations and the voicemail
-// recordings). It shows what it found first and deletes only with --yes; the report counts per store and never
+// the opt-outs, the auto-reply counts, the activity table, the assistant's conversations, the voicemail recordings
+// and the poison queues). It shows what it found first and deletes only with --yes; the report counts per store and never
 // prints the number. The rules: shared/operations/forgetNumber.ts; what else holds personal data: docs/threat-model.md.
 import { useLocalSettings } from '../devhost/localSettings';
 import { describeCounts, forgetNumber, normaliseNumber } from '../shared/operations/forgetNumber';
@@ -13,8 +13,8 @@ const USAGE = `Usage:
   npm run forget-number -- [--yes] <number>
 
 Erases one number (E.164, e.g. +15551234567; spaces, dashes, dots and brackets are ignored) from the outbound
-ledger, the opt-outs, the auto-reply counts, the activity table, the assistant's conversations of its calls and its
-voicemail recordings. A stored address matches when it is exactly that number, or it with whatsapp: or sms: before
+ledger, the opt-outs, the auto-reply counts, the activity table, the assistant's conversations of its calls, its
+voicemail recordings and the poison queues' messages that hold it. A stored address matches when it is exactly that number, or it with whatsapp: or sms: before
 it; never by a part of its digits. Without --yes it only counts what it would delete. Ledger rows still in flight,
 poisoned or canceled are kept (the report says how many): run it again once they have settled.`;
 

@@ -5,6 +5,7 @@
 // The rest of the outbound surface runs in the same waves (./surfaceFaults.ts: cancels, batches, voicemail recordings,
 // long schedules, status re-checks) and is audited with the events queue. `npm run soak` runs it as a phase
 // (bench/soak.ts); test/reliability/outboundFaults.test.ts runs it CI-sized.
+import { startCallbackStorm, type CallbackFigures } from './callbackFaults';
 import { writeFileSync } from 'node:fs';
 import { OUTBOUND_EVENT_STATUSES } from '../../shared/events/cloudEvent';
 import { readDelivery } from '../../shared/outbound/envelope';
@@ -165,6 +166,8 @@ export interface FaultRunResult {
   /** What the app's and the host's log lines say happened. */
   log: LogFigures;
   seconds: { run: number; drain: number };
+  /** Status and AMD callbacks posted during the turns (harness/soak/callbackFaults.ts). */
+  callbacks: CallbackFigures;
   drained: boolean;
   problems: string[];
 }
@@ -474,6 +477,7 @@ async function run(rig: OutboundRig, options: FaultRunOptions, log: (line: strin
   const scheduling = produceSchedules(rig, plan.longSchedules, surface, started);
   // The first recording is kept for the kill between its copy and its notification, after the turns.
   const [killed, ...waved] = plan.recordings;
+  const callbacks = startCallbackStorm(rig, options.seed, () => successfulCreates(rig));
   const turns: TurnRecord[] = [];
   const waveSize = Math.ceil(options.messages / options.turns.length);
   for (const [turn, fault] of options.turns.entries()) {
@@ -499,6 +503,8 @@ async function run(rig: OutboundRig, options: FaultRunOptions, log: (line: strin
     await producing;
   }
   await scheduling;
+  const callbackFigures = await callbacks.stop();
+  log(`  status and AMD callbacks: ${callbackLine(callbackFigures)}`);
   if (await killBetweenCopyAndEnqueue(rig, killed, recordings, surface)) counts.killsMidRecording++;
   counts.appKills++;
   log(
@@ -547,6 +553,7 @@ async function run(rig: OutboundRig, options: FaultRunOptions, log: (line: strin
       statusFetches: rig.twilio.requests.filter((r) => r.method === 'GET' && STATUS_FETCH.test(r.path)).length,
     },
     seconds: { run: runSeconds, drain: drainSeconds },
+    callbacks: callbackFigures,
     drained,
     problems,
   };
@@ -798,6 +805,7 @@ function surfaceTable(result: FaultRunResult): string[] {
       `${schedules.schedules}: ${schedules.sentOnTime} sent once on time, ${schedules.hops} hops (fewest ${schedules.fewestHops})`,
     ),
     row('Twilio status fetches', result.twilioRequests.statusFetches),
+    row('status and AMD callbacks', callbackLine(result.callbacks)),
     row(
       'assistant calls',
       `${calls.calls}: messages ${calls.messagesSentOnce}/${calls.messagesConfirmed} sent once, texts ${calls.textsSentOnce}/${calls.textsConfirmed}; ` +
@@ -810,6 +818,13 @@ function surfaceTable(result: FaultRunResult): string[] {
         `lost ${streams.lost}, duplicated ${streams.duplicated}`,
     ),
   ];
+}
+
+function callbackLine(c: CallbackFigures): string {
+  const orders = Object.entries(c.sids)
+    .map(([order, n]) => `${n} ${order}`)
+    .join(', ');
+  return `${orders} (SIDs); ${c.posted} posted (${c.retried} retried after a refusal), ${c.amd} AMD results`;
 }
 
 /** The phase's row in the table of docs/reliability.md (Faults in the outbound path). */

@@ -9,7 +9,7 @@ export const activitySettings = declareSettings(
     ACTIVITY_TABLE: {
       description: 'Table of inbound calls, texts and voicemails (one row per event), written before each webhook answers. Empty: off.',
       default: 'inboundactivity',
-      deployed: false,
+      deployed: true,
       parser: tableName,
     },
     ACTIVITY_RETENTION_DAYS: {

@@ -98,7 +98,7 @@ export const assistantSettings = declareSettings(
     ASSISTANT_TABLE: {
       description: 'Table of the conversations, one row per call.',
       default: 'assistantcalls',
-      deployed: false,
+      deployed: true,
       parser: tableName,
     },
     ASSISTANT_RETENTION_DAYS: {

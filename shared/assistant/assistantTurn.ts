@@ -6,6 +6,8 @@
 // number in the URL) gets the answer already given, and each text goes out under a key derived from the CallSid.
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { Spoken } from '../twiml/parts/speech';
+import { TwimlInputError } from '../twiml/parts/errors';
+import { first, type WebhookParams } from '../webhook/params';
 import type { OutboundSms } from '../outbound/smsMessage';
 import type { AssistantConfig } from './assistantConfig';
 import { MAX_REPLY, MAX_SPEECH, type Conversation, type FallbackReason, type ToolRecord } from './conversation';
@@ -219,4 +221,26 @@ function withReply(state: Conversation, text: string, turn: number): Conversatio
 function failureKind(error: unknown, deadline: AbortSignal): FallbackReason {
   if (error instanceof ModelFailure) return error.kind;
   return deadline.aborted ? 'timeout' : 'unavailable';
+}
+
+const CALL_SID = /^CA[0-9a-fA-F]{32}$/;
+/** Far above ASSISTANT_MAX_TURNS' limit: anything larger is not a turn this app handed out. */
+const MAX_TURN = 1000;
+
+/**
+ * A turn's request as Twilio's speech Gather posts it (CallSid, SpeechResult, From, and the URL's `turn`), or a
+ * TwimlInputError (400) when the assistant is off or a part is not what this app handed out.
+ */
+export function readTurnRequest(
+  params: WebhookParams,
+  url: URL,
+  assistantActive: boolean,
+): { callSid: string; turn: number; speech?: string; caller?: string } {
+  if (!assistantActive) throw new TwimlInputError('The assistant is off: neither VOICE_MODE nor VOICE_CLOSED_MODE is assistant.');
+  const callSid = first(params, 'CallSid')?.trim();
+  if (!callSid || !CALL_SID.test(callSid)) throw new TwimlInputError('CallSid is missing or is not a call SID.');
+  const turnText = url.searchParams.get('turn') ?? '';
+  const turn = Number(turnText);
+  if (!/^\d{1,4}$/.test(turnText) || turn < 1 || turn > MAX_TURN) throw new TwimlInputError('turn must be a whole number from 1.');
+  return { callSid, turn, speech: first(params, 'SpeechResult'), caller: first(params, 'From')?.trim() };
 }

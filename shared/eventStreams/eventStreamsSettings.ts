@@ -9,7 +9,7 @@ export const eventStreamsSettings = declareSettings(
     EVENT_STREAMS_TABLE: {
       description: 'Table of the event ids /api/event-streams has published: one row per id, for the dedupe window.',
       default: 'eventstreamids',
-      deployed: false,
+      deployed: true,
       parser: tableName,
     },
     EVENT_STREAMS_DEDUPE_HOURS: {

@@ -2,7 +2,12 @@
 import { queueClient } from '../platform/storageClients';
 import type { PublishedEvent } from './eventsGrid';
 
+/**
+ * A caller with a deadline (a webhook, the Event Streams sink: someone waits for the answer) gets the request profile:
+ * the abort signal stops the send, but not the client's creation, which would otherwise go on retrying for half a
+ * minute after the caller gave up.
+ */
 export async function enqueueEvents(queueName: string, events: PublishedEvent[], abortSignal?: AbortSignal): Promise<void> {
-  const queue = await queueClient(queueName);
+  const queue = await queueClient(queueName, abortSignal ? 'request' : 'background');
   await Promise.all(events.map((event) => queue.sendMessage(JSON.stringify(event), { messageTimeToLive: -1, abortSignal })));
 }

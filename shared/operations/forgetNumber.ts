@@ -5,6 +5,7 @@
 // dashes, dots and brackets dropped), and a stored address matches when it is that E.164 string, or it with one of
 // the channel prefixes Twilio puts on addresses (whatsapp:+1..., sms:+1...). The console's search by "digits the
 // number contains" would also match every longer number holding those digits: right for finding, wrong for erasing.
+import { decodeQueueMessage } from '../outbound/decode';
 import { isFinal, type LedgerStatus } from '../outbound/ledger';
 
 /** The prefixes an address may carry in a store: WhatsApp recipients and senders, and Twilio's explicit SMS form. */
@@ -41,6 +42,27 @@ export function addressFilter(number: string, properties: readonly string[]): st
   return properties.flatMap((property) => addressForms(number).map((form) => `${property} eq ${quote(form)}`)).join(' or ');
 }
 
+/** Whether a queue message (JSON, or base64 of JSON) holds the number in any of its strings, however deep. */
+export function messageHoldsNumber(text: string, number: string): boolean {
+  let value: unknown;
+  try {
+    value = decodeQueueMessage(text);
+  } catch {
+    return false;
+  }
+  const holds = (node: unknown): boolean =>
+    typeof node === 'string' ? isThisNumber(node, number) : typeof node === 'object' && node !== null && Object.values(node).some(holds);
+  return holds(value);
+}
+
+/** A message received from a queue, hidden from others until it is deleted or its visibility ends. */
+export interface HeldMessage {
+  queue: string;
+  messageId: string;
+  popReceipt: string;
+  text: string;
+}
+
 /** A row found in a table: its keys and the few properties the rules read. */
 export interface FoundRow {
   partitionKey: string;
@@ -55,6 +77,11 @@ export interface ForgetIo {
   deleteRow(store: TableStore, row: FoundRow): Promise<void>;
   /** Deletes a voicemail recording's copy; false when there was none. */
   deleteRecording(recordingSid: string): Promise<boolean>;
+  /** Every message of the poison queues, each received (hidden for a short while), or none when a queue is absent. */
+  poisonMessages(): Promise<HeldMessage[]>;
+  deleteMessage(message: HeldMessage): Promise<void>;
+  /** Shows a received message to everyone again at once. */
+  releaseMessage(message: HeldMessage): Promise<void>;
   /** Which optional stores this deployment has. */
   has: { activity: boolean; conversations: boolean };
 }
@@ -63,18 +90,19 @@ export const TABLE_STORES = ['ledger', 'optOuts', 'activity', 'autoReplies', 'co
 export type TableStore = (typeof TABLE_STORES)[number];
 
 /** What the report names each store. */
-export const STORE_LABELS: Record<TableStore | 'recordings', string> = {
+export const STORE_LABELS: Record<TableStore | 'recordings' | 'poisonMessages', string> = {
   ledger: 'outbound ledger rows',
   optOuts: 'opt-outs',
   activity: 'activity rows',
   autoReplies: 'auto-reply counts',
   conversations: 'assistant conversations (transcripts)',
   recordings: 'voicemail recordings',
+  poisonMessages: 'poison queue messages',
 };
 
 /** Per store: how many rows hold the number, how many this run deleted, and how many must stay (and why). */
 export interface StoreCount {
-  store: TableStore | 'recordings';
+  store: TableStore | 'recordings' | 'poisonMessages';
   found: number;
   deleted: number;
   kept: number;
@@ -135,6 +163,14 @@ export async function forgetNumber(number: string, io: ForgetIo, options: { appl
   let recordingsDeleted = 0;
   if (options.apply) for (const sid of recordingSids) if (await io.deleteRecording(sid)) recordingsDeleted++;
   counts.push({ store: 'recordings', found: recordingSids.length, deleted: recordingsDeleted, kept: 0 });
+  // A poisoned message is sent only if someone replays it: erased, it never is (its ledger row stays poisoned).
+  const held = await io.poisonMessages();
+  const poisoned = held.filter((message) => messageHoldsNumber(message.text, number));
+  for (const message of held) {
+    if (options.apply && poisoned.includes(message)) await io.deleteMessage(message);
+    else await io.releaseMessage(message);
+  }
+  counts.push({ store: 'poisonMessages', found: poisoned.length, deleted: options.apply ? poisoned.length : 0, kept: 0 });
   await erase('ledger', ledger, (row) => ledgerRowMayGo(row.status), KEPT_LEDGER);
   await erase('optOuts', optOuts);
   if (io.has.activity) await erase('activity', activity);
@@ -144,7 +180,15 @@ export async function forgetNumber(number: string, io: ForgetIo, options: { appl
 
 /** The report, one line per store, in the order data flows; it never shows the number. */
 export function describeCounts(counts: StoreCount[], applied: boolean): string[] {
-  const order: Array<StoreCount['store']> = ['ledger', 'optOuts', 'autoReplies', 'activity', 'conversations', 'recordings'];
+  const order: Array<StoreCount['store']> = [
+    'ledger',
+    'poisonMessages',
+    'optOuts',
+    'autoReplies',
+    'activity',
+    'conversations',
+    'recordings',
+  ];
   const lines = [...counts]
     .sort((a, b) => order.indexOf(a.store) - order.indexOf(b.store))
     .map((count) => {

@@ -3,8 +3,11 @@
 import { deleteRecordingCopy } from '../recordings/recordingBlob';
 import { azureStatusOf } from '../platform/azureErrors';
 import { settings } from '../platform/settings';
-import { tableClient } from '../platform/storageClients';
-import type { FoundRow, ForgetIo, TableStore } from './forgetNumber';
+import { queueClient, tableClient } from '../platform/storageClients';
+import type { FoundRow, ForgetIo, HeldMessage, TableStore } from './forgetNumber';
+
+/** Long enough to read a poison queue through and delete its matches; then the other messages show again. */
+const HOLD_SECONDS = 60;
 
 /** The properties the rules read; the rest of a row (a transcript, a message's metadata) is never loaded. */
 const SELECT = ['PartitionKey', 'RowKey', 'status', 'sid', 'recordingSid'];
@@ -39,5 +42,23 @@ export function storageForgetIo(): ForgetIo {
       }
     },
     deleteRecording: deleteRecordingCopy,
+    async poisonMessages() {
+      const held: HeldMessage[] = [];
+      for (const queue of [`${config.outboundQueue}-poison`, `${config.recordings.queue}-poison`]) {
+        const client = await queueClient(queue, 'request');
+        for (;;) {
+          const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32, visibilityTimeout: HOLD_SECONDS });
+          if (receivedMessageItems.length === 0) break;
+          held.push(...receivedMessageItems.map((m) => ({ queue, messageId: m.messageId, popReceipt: m.popReceipt, text: m.messageText })));
+        }
+      }
+      return held;
+    },
+    async deleteMessage(message) {
+      await (await queueClient(message.queue, 'request')).deleteMessage(message.messageId, message.popReceipt);
+    },
+    async releaseMessage(message) {
+      await (await queueClient(message.queue, 'request')).updateMessage(message.messageId, message.popReceipt, undefined, 0);
+    },
   };
 }

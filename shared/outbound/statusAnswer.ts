@@ -21,6 +21,16 @@ export interface StatusCallbackIo extends Pick<OutboundIo, 'ledger' | 'events' |
     /** Switches a live call to other TwiML (Twilio's call update). */
     updateTwiml(sid: string, twiml: string): Promise<unknown>;
   };
+  /**
+   * Asked first: a callback that is another feature's (the number's own call ending a conversation with the
+   * assistant) gets that feature's answer; undefined leaves it to the outbound path.
+   */
+  otherCallback?(
+    params: WebhookParams,
+    key: string | undefined,
+    correlationId: string,
+    log: StatusLog,
+  ): Promise<HttpResponseInit | undefined>;
 }
 
 /** Where the lines go: the invocation's log. */
@@ -57,6 +67,8 @@ const line = <E extends OutcomeEvent>(event: E, about: Record<string, unknown>, 
 
 /** Applies a status callback or an AMD result to the key's row, and answers Twilio. */
 export async function answerStatusCallback(io: StatusCallbackIo, request: StatusRequest, log: StatusLog): Promise<HttpResponseInit> {
+  const answered = await io.otherCallback?.(request.params, request.key, request.correlationId, log);
+  if (answered) return answered;
   const amd = parseAmdResult(request.params);
   if (amd) return amdResult(io, amd, request, log);
   const update = parseStatusCallback(request.params);

@@ -3,6 +3,7 @@
 // queue, publishes twilio.sms.received, and answers SMS_AUTO_REPLY, at most SMS_AUTO_REPLY_LIMIT times per sender
 // and hour. VOICE_BLOCKLIST senders get no reply and no relay. No log line names the sender.
 // Pure: the tables, the queue and the event sink come in as `io`.
+import { smsOutcome, type ActivityOutcome } from '../activity/activity';
 import type { CloudEvent } from '../events/cloudEvent';
 import type { EventOutputs } from '../events/eventsIo';
 import { smsReceived } from '../events/inboundEvents';
@@ -23,6 +24,8 @@ export interface SmsIo {
   publishEvent(build: () => CloudEvent | undefined, warn: (line: string) => void, outputs?: EventOutputs): Promise<void>;
   /** Takes one of the sender's auto-reply slots this hour; false when none is left. */
   takeAutoReply(sender: string, limit: number): Promise<boolean>;
+  /** Writes the message's inbound activity row (see recordInboundActivity; nothing when activity is off). */
+  recordActivity(event: () => CloudEvent | undefined, outcome: () => ActivityOutcome): Promise<void>;
 }
 
 export interface SmsConfig {
@@ -37,15 +40,37 @@ export interface SmsLog {
   warn(line: string): void;
 }
 
-/** `correlationId`: this request's id, made when first asked for; the relay and the event carry it. */
-export async function answerSms(
-  io: SmsIo,
-  config: SmsConfig,
-  request: { params: WebhookParams; correlationId: () => string; now: Date; outputs?: EventOutputs },
-  log: SmsLog,
-): Promise<string> {
+type SmsRequest = { params: WebhookParams; correlationId: () => string; now: Date; outputs?: EventOutputs };
+
+/**
+ * `correlationId`: this request's id, made when first asked for; the relay and the event carry it. The activity
+ * row is written after the auto-reply was decided and before the answer: no 200 without it (docs/console.md).
+ */
+export async function answerSms(io: SmsIo, config: SmsConfig, request: SmsRequest, log: SmsLog): Promise<string> {
   const { params, correlationId } = request;
   const result = inboundSms(params, config.sms);
+  const twiml = await reply(io, config, request, log, result);
+  await io.recordActivity(
+    () => smsReceived(params, result.keyword, { source: config.eventsSource, time: request.now, correlationId: correlationId() }),
+    () =>
+      smsOutcome({
+        keyword: result.keyword?.kind,
+        blocked: result.blocked,
+        relayed: !!result.relay,
+        autoReplied: !!result.replyTo && twiml !== NO_REPLY_TWIML,
+      }),
+  );
+  return twiml;
+}
+
+async function reply(
+  io: SmsIo,
+  config: SmsConfig,
+  request: SmsRequest,
+  log: SmsLog,
+  result: ReturnType<typeof inboundSms>,
+): Promise<string> {
+  const { params, correlationId } = request;
   // Scoped as Twilio scopes it: to the Messaging Service or number that received the keyword (OPTOUT_SCOPE=global: every sender).
   const sender = stopScope(config.optOutScope, { to: first(params, 'To'), messagingServiceSid: first(params, 'MessagingServiceSid') });
   if (result.from && result.keyword?.kind === 'optOut') await io.optOuts.recordOptOut(result.from, result.keyword.word, sender, 'sms');

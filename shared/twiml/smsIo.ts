@@ -1,4 +1,5 @@
 // The incoming-SMS webhook's real I/O and configuration (see ./smsAnswer.ts).
+import { recordInboundActivity } from '../activity/activityTable';
 import { publishWebhookEvent } from '../events/eventsIo';
 import { takeAutoReply } from '../guards/autoReplyTable';
 import { recordOptIn, recordOptOut } from '../outbound/optOutTable';
@@ -11,6 +12,7 @@ export const liveSmsIo: SmsIo = {
   enqueueOutbound: (message) => enqueueOutbound(message),
   publishEvent: publishWebhookEvent,
   takeAutoReply: (sender, limit) => takeAutoReply(sender, limit),
+  recordActivity: (event, outcome) => recordInboundActivity(settings().activity.table, event, outcome),
 };
 
 export function liveSmsConfig(): SmsConfig {

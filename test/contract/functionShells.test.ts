@@ -86,14 +86,12 @@ describe('the rule reads branches', () => {
   });
 });
 
-/** Function files whose decisions are still to move into shared/. Each must still branch: a file moved leaves the list. */
-const NOT_YET_SHELLS = new Set<string>([
-  'assistant.ts',
-  'console.ts',
-  'sms.ts',
-  'status.ts',
-  'voicemail.ts',
-]);
+/**
+ * Function files whose decisions are still to move into shared/. Each must still branch: a file moved leaves the list.
+ * console.ts: its route table, the page and script answers, the opt-out body checks and the activity view still
+ * sit in the function (the console's JSON routes are covered through the local host in test/integration/console.test.ts).
+ */
+const NOT_YET_SHELLS = new Set<string>(['console.ts']);
 
 describe('functions/ holds shells', () => {
   it('finds the function files', () => {

@@ -1,5 +1,6 @@
 // The verb table in docs/call-handling.md runs: each row's example URL, signed as Twilio signs it, goes to the function it names
 // with the settings the row gives, and the answer must contain the row's verb.
+import { skippedRegistrations } from '../../harness/functionsTestMode';
 import { InvocationContext, type HttpHandler, type HttpResponseInit } from '@azure/functions';
 import { startAzurite, type RunningAzurite } from '../../devhost/services';
 import { forward } from '../../functions/forward';
@@ -83,4 +84,8 @@ test.each(rows.map((row) => [row.verb, row] as const))('<%s>: the example answer
   expect(response.status).toBe(200);
   const expected = verb === 'Sms' ? 'Message' : verb;
   expect(names(parseTwiml(String(response.body)))).toContain(expected);
+});
+
+test('the functions imported here register nothing outside the host: test mode says so once for each, and nothing else', () => {
+  expect(skippedRegistrations().sort()).toEqual(Object.keys(HANDLERS).sort());
 });

@@ -13,6 +13,8 @@ import {
   siteConfig,
 } from './armTemplate';
 import { evaluatorFor } from './armExpression';
+import { SETTINGS, type SettingName, type SettingSpec } from '../../shared/platform/settings';
+import { tableName } from '../../shared/platform/settingParsers';
 
 const template = loadMainTemplate();
 
@@ -160,14 +162,27 @@ describe('storage', () => {
     expect(template.parameters?.recordingsQueueName?.maxLength).toBe(63 - '-poison'.length);
   });
 
-  test('creates the ledger, opt-out and auto-reply tables from their parameters', () => {
+  test('creates every table the app writes from its parameter: ledger, opt-outs, auto-replies, assistant, Event Streams ids, and activity unless it is off', () => {
     const tables = onlyResource(template, 'Microsoft.Storage/storageAccounts/tableServices/tables');
     expect(tables.resource.name).toContain("parameters('tableNames')[copyIndex()]");
-    expect(account.deployment.passed.tableNames).toEqual([
-      "[parameters('outboundLedgerTableName')]",
-      "[parameters('optOutTableName')]",
-      "[parameters('autoReplyTableName')]",
-    ]);
+    expect(account.deployment.passed.tableNames).toBe(
+      "[concat(createArray(parameters('outboundLedgerTableName'), parameters('optOutTableName'), parameters('autoReplyTableName'), parameters('assistantTableName'), parameters('eventStreamsTableName')), if(empty(parameters('activityTableName')), createArray(), createArray(parameters('activityTableName'))))]",
+    );
+  });
+
+  test('every table-name setting the app declares is one of the tables the deployment creates, by the same parameter', () => {
+    const placed = siteConfig(template, 'appsettings');
+    const appSettings = resolve(placed.deployment, placed.resource.properties).value as Record<string, unknown>;
+    const tableSettings = (Object.entries(SETTINGS) as Array<[SettingName, SettingSpec]>)
+      .filter(([, spec]) => spec.format === tableName.format)
+      .map(([name]) => name);
+    expect(tableSettings.length).toBeGreaterThanOrEqual(6);
+    const passed = String(account.deployment.passed.tableNames);
+    for (const name of tableSettings) {
+      const setting = String(appSettings[name] ?? '');
+      expect([name, setting]).toEqual([name, expect.stringMatching(/^\[parameters\('\w+TableName'\)\]$/) as string]);
+      expect(passed).toContain(setting.slice(1, -1));
+    }
   });
 
   test('leaves room in the queue name for the -poison suffix (queue names are at most 63 characters)', () => {

@@ -289,3 +289,81 @@ describe('no change without its event', () => {
     expect(rig.twilio.created.filter((c) => c.form.get('To') === '+15550910009')).toHaveLength(1);
   }, 60_000);
 });
+
+describe('Event Grid down, failing and slow', () => {
+  test('sends and status callbacks while the topic drops connections, answers 500 or 503, or answers late: every change reaches the topic, none lost', async () => {
+    const modes: Array<{ mode: 'reset' | 'error' | 'unavailable' | 'up'; delayMs: number; status: number }> = [
+      { mode: 'reset', delayMs: 0, status: -1 }, // down: the connection dropped
+      { mode: 'error', delayMs: 0, status: 500 },
+      { mode: 'unavailable', delayMs: 0, status: 503 },
+      { mode: 'up', delayMs: 3000, status: 200 }, // slow
+    ];
+    const keys: string[] = [];
+    for (const [i, { mode, delayMs, status }] of modes.entries()) {
+      grid.mode = mode;
+      grid.delayMs = delayMs;
+      const wave = [0, 1, 2].map((j) => `ev-grid-fault-${i}-${j}`);
+      keys.push(...wave);
+      const before = grid.requests.filter((r) => r.status === status).length;
+      for (const [j, key] of wave.entries()) await enqueue({ type: 'sms', to: `+155509300${i}${j}`, body: 'hello', idempotencyKey: key });
+      // The wave's sends met the fault before the topic changes again.
+      await until(
+        () => grid.requests.filter((r) => r.status === status).length > before,
+        () => `No ${mode} answer from the topic.\nHost output:\n${rig.host.output()}`,
+      );
+    }
+    // Twilio's status callbacks while the topic answers 500: each refused one is retried, as Twilio does, until the
+    // topic is back.
+    grid.mode = 'error';
+    grid.delayMs = 0;
+    const rows = await Promise.all(keys.map((key) => rowWithStatus(key, 'sending', 'sent')));
+    const sids = await Promise.all(
+      keys.map(
+        async (key, i) =>
+          rows[i].sid ??
+          (await until(
+            async () => (await rowWithStatus(key, 'sent')).sid,
+            () => `${key}: no SID`,
+          )),
+      ),
+    );
+    const callback = (key: string, sid: string) =>
+      postWebhook(`/api/status?key=${key}`, {
+        MessageSid: sid,
+        MessageStatus: 'delivered',
+        AccountSid: MOCK_TWILIO_CREDENTIALS.TWILIO_ACCOUNT_SID,
+      });
+    const firstTry = await Promise.all(keys.map((key, i) => callback(key, sids[i])));
+    expect(firstTry.some((r) => r.status === 503)).toBe(true);
+    grid.mode = 'up';
+    await Promise.all(
+      keys.map((key, i) =>
+        until(
+          async () => (await callback(key, sids[i])).status === 204,
+          () => `${key}: the status callback was never accepted`,
+        ),
+      ),
+    );
+    // The ledger converges: every row delivered, its outbox empty; the topic holds each change (the same ids as the
+    // events queue), and nothing was sent twice.
+    for (const key of keys) {
+      const row = await until(
+        async () => {
+          const current = await rowWithStatus(key, 'delivered');
+          return current.pendingEvents === undefined ? current : undefined;
+        },
+        () => `${key}: the outbox never emptied.\nHost output:\n${rig.host.output()}`,
+      );
+      expect(row.status).toBe('delivered');
+      const onTopic = unique(await eventsFor(key, 2, gridEvents));
+      expect(onTopic.map((e) => [e.data.status, e.data.previousStatus])).toEqual([
+        ['sent', 'sending'],
+        ['delivered', 'sent'],
+      ]);
+      const onQueue = unique(await eventsFor(key, 2));
+      expect(new Set(onQueue.map((e) => e.id))).toEqual(new Set(onTopic.map((e) => e.id)));
+    }
+    for (const [i] of modes.entries())
+      for (const j of [0, 1, 2]) expect(rig.twilio.created.filter((c) => c.form.get('To') === `+155509300${i}${j}`)).toHaveLength(1);
+  }, 180_000);
+});

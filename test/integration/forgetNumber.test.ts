@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite, type RunningAzurite } from '../../devhost/services';
 import { repoRoot } from '../../harness/localHost';
 import { recordActivity } from '../../shared/activity/activityTable';
@@ -31,6 +32,8 @@ const TABLES = {
   AUTO_REPLY_TABLE: 'forgetautoreplies',
   ASSISTANT_TABLE: 'forgetassistant',
   RECORDINGS_CONTAINER: 'forgetrecordings',
+  OUTBOUND_QUEUE: 'forget-outbound',
+  RECORDINGS_QUEUE: 'forget-recordings',
 };
 const env = { ...process.env };
 let azurite: RunningAzurite;
@@ -72,6 +75,18 @@ async function keepEverything(number: string, n: number): Promise<void> {
   const conversation = newConversation(callSidOf(n), now);
   conversation.transcript.push({ role: 'caller', text: 'please call me back', turn: 1 });
   await writeConversation(TABLES.ASSISTANT_TABLE, { conversation, completed: true });
+  // What the host leaves in the poison queues: the outbound message as its producer wrote it (base64 here, as the
+  // output binding writes), and a recording job.
+  const queues = QueueServiceClient.fromConnectionString(azurite.connectionString);
+  const outboundPoison = queues.getQueueClient(`${TABLES.OUTBOUND_QUEUE}-poison`);
+  const recordingsPoison = queues.getQueueClient(`${TABLES.RECORDINGS_QUEUE}-poison`);
+  await Promise.all([outboundPoison.createIfNotExists(), recordingsPoison.createIfNotExists()]);
+  await outboundPoison.sendMessage(
+    Buffer.from(JSON.stringify({ type: 'sms', to: number, body: 'x', idempotencyKey: `poisoned-${n}` })).toString('base64'),
+  );
+  await recordingsPoison.sendMessage(
+    JSON.stringify({ type: 'voicemail-recording', recordingSid: recordingSidOf(n), notify: '+15550001111', caller: number }),
+  );
   await saveRecordingCopy(recordingSidOf(n), { bytes: Buffer.from('ID3 voicemail'), contentType: 'audio/mpeg' }, Date.now() + 86_400_000);
 }
 
@@ -90,6 +105,18 @@ async function blobs(): Promise<string[]> {
   return names.sort();
 }
 
+async function poisonTexts(): Promise<string[]> {
+  const queues = QueueServiceClient.fromConnectionString(azurite.connectionString);
+  const texts: string[] = [];
+  for (const queue of [`${TABLES.OUTBOUND_QUEUE}-poison`, `${TABLES.RECORDINGS_QUEUE}-poison`]) {
+    const { peekedMessageItems } = await queues.getQueueClient(queue).peekMessages({ numberOfMessages: 32 });
+    texts.push(
+      ...peekedMessageItems.map((m) => (m.messageText.startsWith('{') ? m.messageText : Buffer.from(m.messageText, 'base64').toString())),
+    );
+  }
+  return texts.sort();
+}
+
 async function everything(): Promise<Record<string, string[]>> {
   const tables = await Promise.all(
     (['OUTBOUND_LEDGER', 'OPTOUT_TABLE', 'ACTIVITY_TABLE', 'AUTO_REPLY_TABLE', 'ASSISTANT_TABLE'] as const).map((k) => keys(TABLES[k])),
@@ -101,6 +128,7 @@ async function everything(): Promise<Record<string, string[]>> {
     autoReplies: tables[3],
     conversations: tables[4],
     recordings: await blobs(),
+    poison: await poisonTexts(),
   };
 }
 
@@ -142,6 +170,7 @@ test('without --yes it counts per store, deletes nothing, and never prints the n
   expect(result.stdout.split('\n')).toEqual([
     'The number is held in:',
     expect.stringMatching(/^ {2}outbound ledger rows: +3 found, 2 to delete, 1 kept \(in flight/),
+    expect.stringMatching(/^ {2}poison queue messages: +2 found, 2 to delete$/),
     expect.stringMatching(/^ {2}opt-outs: +2 found, 2 to delete$/),
     expect.stringMatching(/^ {2}auto-reply counts: +1 found, 1 to delete$/),
     expect.stringMatching(/^ {2}activity rows: +3 found, 3 to delete$/),
@@ -169,7 +198,9 @@ test("with --yes only that number's rows and blobs go; the other number's stay, 
     autoReplies: ofStays(before.autoReplies),
     conversations: ofStays(before.conversations),
     recordings: ofStays(before.recordings),
+    poison: ofStays(before.poison),
   });
+  expect(after.poison).toHaveLength(2);
   // The other number still has everything.
   expect(after.optOuts).toHaveLength(2);
   expect(after.activity).toHaveLength(3);
@@ -180,5 +211,5 @@ test("with --yes only that number's rows and blobs go; the other number's stay, 
 test('run again, it finds only the send in flight', async () => {
   const result = await forget(['--yes', GONE]);
   expect(result.stdout).toMatch(/outbound ledger rows: +1 found, 0 deleted, 1 kept/);
-  expect(result.stdout.match(/ 0 found, 0 deleted/g)).toHaveLength(5);
+  expect(result.stdout.match(/ 0 found, 0 deleted/g)).toHaveLength(6);
 });

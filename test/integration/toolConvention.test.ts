@@ -95,7 +95,7 @@ test('a usage error of a command names the command, without a stack trace', asyn
   expect(runs.map((r) => [r.code, r.stderr.split('\n')[0]])).toEqual([
     [2, 'Unknown kind "knock": use one of call, sms, digits, speech, dial-result, recording, status, alert.'],
     [2, '--port takes a port number (0-65535), got "eighty"'],
-    [2, '--duration must be a whole number from 1 to 600'],
+    [2, '--duration must be a whole number from 1 to 86400'],
     [2, '--older-than: "yesterday" is not a duration such as 90s, 15m, 2h or 7d'],
     [2, '--only takes parts among coldStart, compileCache, webhooks, usage, outbound, compare; got everything'],
     [2, 'Not a number: the number must be in E.164 form, with its country code: + then digits, e.g. +15551234567.'],

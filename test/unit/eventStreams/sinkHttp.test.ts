@@ -1,5 +1,6 @@
 // The sink's gates in process, with the real @azure/functions classes: Basic credentials, size and the signature
 // variants. Events are off here, so a request that passes every gate is answered 503 by the batch step.
+import { skippedRegistrations } from '../../../harness/functionsTestMode';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { eventStreams } from '../../../functions/eventStreams';
 import { resetSettingsForTests } from '../../../shared/platform/settings';
@@ -79,4 +80,8 @@ test('a setting that is not user:password stops the request with the setting nam
   process.env.TWILIO_EVENT_STREAMS_CREDENTIALS = 'no-colon';
   resetSettingsForTests();
   await expect(post({ basic: BASIC })).rejects.toThrow(/TWILIO_EVENT_STREAMS_CREDENTIALS must be user:password/);
+});
+
+test('the sink registers nothing outside the host: test mode says so, and nothing else', () => {
+  expect(skippedRegistrations()).toEqual(['eventStreams']);
 });

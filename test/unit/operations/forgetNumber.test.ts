@@ -4,7 +4,9 @@ import {
   forgetNumber,
   isThisNumber,
   ledgerRowMayGo,
+  messageHoldsNumber,
   normaliseNumber,
+  type HeldMessage,
   type FoundRow,
   type ForgetIo,
   type TableStore,
@@ -24,9 +26,16 @@ function matches(filter: string, row: FoundRow): boolean {
   });
 }
 
-function memoryIo(tables: Partial<Record<TableStore, FoundRow[]>>, recordings: string[], has = { activity: true, conversations: true }) {
+function memoryIo(
+  tables: Partial<Record<TableStore, FoundRow[]>>,
+  recordings: string[],
+  has = { activity: true, conversations: true },
+  poison: string[] = [],
+) {
   const stores = Object.fromEntries(Object.entries(tables).map(([store, rows]) => [store, [...rows]])) as Record<TableStore, FoundRow[]>;
   const blobs = new Set(recordings);
+  const released: string[] = [];
+  let poisoned: HeldMessage[] = poison.map((text, i) => ({ queue: 'q-poison', messageId: `m${i}`, popReceipt: 'p', text }));
   const filters: string[] = [];
   const io: ForgetIo = {
     has,
@@ -40,8 +49,17 @@ function memoryIo(tables: Partial<Record<TableStore, FoundRow[]>>, recordings: s
     async deleteRecording(sid) {
       return blobs.delete(sid);
     },
+    async poisonMessages() {
+      return [...poisoned];
+    },
+    async deleteMessage(message) {
+      poisoned = poisoned.filter((m) => m.messageId !== message.messageId);
+    },
+    async releaseMessage(message) {
+      released.push(message.messageId);
+    },
   };
-  return { io, stores, blobs, filters };
+  return { io, stores, blobs, filters, released, poisoned: () => poisoned.map((m) => m.text) };
 }
 
 function world() {
@@ -77,6 +95,14 @@ function world() {
       ],
     },
     ['RE1', 'RE2'],
+    undefined,
+    [
+      JSON.stringify({ type: 'sms', to: NUMBER, body: 'x' }),
+      Buffer.from(JSON.stringify({ type: 'sms', to: `whatsapp:${NUMBER}`, body: 'x' })).toString('base64'),
+      JSON.stringify({ type: 'voicemail-recording', caller: NUMBER, notify: OTHER }),
+      JSON.stringify({ type: 'sms', to: OTHER, body: `call ${NUMBER}9` }),
+      'not json',
+    ],
   );
 }
 
@@ -104,6 +130,13 @@ test('a stored address is the number itself or it behind a channel prefix, never
   );
 });
 
+test('a queue message holds the number when any string in its JSON (or base64 JSON) is the number', () => {
+  expect(messageHoldsNumber(JSON.stringify({ a: [{ b: NUMBER }] }), NUMBER)).toBe(true);
+  expect(messageHoldsNumber(Buffer.from(JSON.stringify({ to: NUMBER })).toString('base64'), NUMBER)).toBe(true);
+  expect(messageHoldsNumber(JSON.stringify({ body: `call ${NUMBER}` }), NUMBER)).toBe(false);
+  expect(messageHoldsNumber('not json', NUMBER)).toBe(false);
+});
+
 test('the filter quotes what it is given', () => {
   expect(addressFilter("+1'", ['to'])).toBe("to eq '+1''' or to eq 'whatsapp:+1''' or to eq 'sms:+1'''");
 });
@@ -114,11 +147,12 @@ test('ledger rows go once final, except a canceled one, which still stops its qu
 });
 
 test('without apply it counts and deletes nothing', async () => {
-  const { io, stores, blobs } = world();
+  const { io, stores, blobs, released } = world();
   const before = JSON.stringify(stores);
   const counts = await forgetNumber(NUMBER, io, { apply: false });
   expect(JSON.stringify(stores)).toBe(before);
   expect(blobs.size).toBe(2);
+  expect(released).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
   expect(Object.fromEntries(counts.map((c) => [c.store, [c.found, c.deleted, c.kept]]))).toEqual({
     ledger: [5, 0, 2],
     optOuts: [2, 0, 0],
@@ -126,12 +160,15 @@ test('without apply it counts and deletes nothing', async () => {
     autoReplies: [1, 0, 0],
     conversations: [2, 0, 0],
     recordings: [1, 0, 0],
+    poisonMessages: [3, 0, 0],
   });
 });
 
 test("with apply it deletes the number's rows, its calls' conversations and its voicemails, and nothing of another number", async () => {
-  const { io, stores, blobs } = world();
+  const { io, stores, blobs, poisoned, released } = world();
   const counts = await forgetNumber(NUMBER, io, { apply: true });
+  expect(released).toEqual(['m3', 'm4']);
+  expect(poisoned()).toEqual([JSON.stringify({ type: 'sms', to: OTHER, body: `call ${NUMBER}9` }), 'not json']);
   expect(stores.ledger.map((r) => r.partitionKey)).toEqual(['c', 'd', 'f', 'g']);
   expect(stores.optOuts.map((r) => r.rowKey)).toEqual([OTHER]);
   expect(stores.activity.map((r) => r.rowKey)).toEqual(['e3']);
@@ -146,20 +183,20 @@ test("with apply it deletes the number's rows, its calls' conversations and its 
   });
   // Run again: what stayed is still found and kept, nothing else.
   const again = await forgetNumber(NUMBER, io, { apply: true });
-  expect(again.map((c) => c.deleted)).toEqual([0, 0, 0, 0, 0, 0]);
+  expect(again.map((c) => c.deleted)).toEqual([0, 0, 0, 0, 0, 0, 0]);
 });
 
 test('a deployment with activity and the assistant off reads neither table', async () => {
   const { io, filters } = memoryIo({ ledger: [], optOuts: [], autoReplies: [] }, [], { activity: false, conversations: false });
   const counts = await forgetNumber(NUMBER, io, { apply: true });
-  expect(counts.map((c) => c.store).sort()).toEqual(['autoReplies', 'ledger', 'optOuts', 'recordings']);
+  expect(counts.map((c) => c.store).sort()).toEqual(['autoReplies', 'ledger', 'optOuts', 'poisonMessages', 'recordings']);
   expect(filters).toHaveLength(3);
 });
 
 test('the report names each store and never the number', async () => {
   const { io } = world();
   const lines = describeCounts(await forgetNumber(NUMBER, io, { apply: true }), true);
-  expect(lines).toHaveLength(6);
+  expect(lines).toHaveLength(7);
   expect(lines.join('\n')).not.toMatch(/555/);
   expect(lines[0]).toMatch(/^ {2}outbound ledger rows: +5 found, 3 deleted, 2 kept \(in flight/);
 });

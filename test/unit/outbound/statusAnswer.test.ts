@@ -218,3 +218,21 @@ describe('answering-machine results', () => {
     expect(calls).toEqual([]);
   });
 });
+
+describe("another feature's callback (the assistant's call ending)", () => {
+  const ENDED = { CallSid: `CA${'1'.repeat(32)}`, CallStatus: 'completed' };
+
+  test('its answer is the answer, and the outbound path does not look at the callback', async () => {
+    const asked: Array<[string | undefined, string]> = [];
+    io.otherCallback = (_params, key, correlationId) => (asked.push([key, correlationId]), Promise.resolve({ status: 204 }));
+    expect(await answer(ENDED, undefined)).toEqual({ status: 204 });
+    expect(asked).toEqual([[undefined, OWN_ID]]);
+    expect(lines).toEqual([]);
+  });
+
+  test('not its business: the outbound path answers as without it', async () => {
+    io.otherCallback = () => Promise.resolve(undefined);
+    expect(await answer(ENDED, undefined)).toEqual({ status: 204 });
+    expect(lines).toEqual([{ level: 'log', entry: expect.objectContaining({ outcome: 'no-key' }) }]);
+  });
+});

@@ -17,6 +17,8 @@ let events: CloudEvent[];
 let replies: Map<string, number>;
 let countFails: Error | undefined;
 let eventsDown: boolean;
+let activity: Array<{ type?: string; outcome: string }>;
+let activityFails: Error | undefined;
 let lines: Array<[level: 'log' | 'warn', line: string]>;
 
 const io: SmsIo = {
@@ -34,6 +36,11 @@ const io: SmsIo = {
     if (!event) return;
     if (eventsDown) warn(JSON.stringify({ event: 'events', outcome: 'not published', ids: [event.id] }));
     else events.push(event);
+  },
+  recordActivity: async (event, outcome) => {
+    await Promise.resolve();
+    if (activityFails) throw activityFails;
+    activity.push({ type: event()?.type, outcome: outcome() });
   },
   takeAutoReply: async (sender, limit) => {
     await Promise.resolve();
@@ -53,6 +60,8 @@ beforeEach(() => {
   replies = new Map();
   countFails = undefined;
   eventsDown = false;
+  activity = [];
+  activityFails = undefined;
   lines = [];
 });
 
@@ -145,5 +154,30 @@ describe('the incoming-SMS webhook', () => {
     await answer(smsParams({ Body: 'STOP' }), settings({ forwardTo: '+14155550199', autoReply: 'x' }));
     await answer(smsParams({ From: '12345' }), settings({ autoReply: 'x' }));
     for (const [, line] of lines) expect(line).not.toContain(CALLER);
+  });
+});
+
+describe("the message's activity row, written before the answer", () => {
+  test.each([
+    ['a message auto-replied to and relayed', {}, { autoReply: 'Thanks', forwardTo: '+14155550199' }, 'auto-replied, relayed'],
+    ['a message with nothing configured', {}, {}, 'received'],
+    ['STOP (Twilio answers it, not the auto-reply)', { Body: 'STOP' }, { autoReply: 'Thanks' }, 'opted out'],
+    ['a blocked sender', {}, { autoReply: 'Thanks', blocklist: [CALLER.slice(1)] }, 'blocked'],
+  ] as Array<[string, Record<string, string>, Partial<SmsSettings>, string]>)('%s', async (_, extra, values, outcome) => {
+    await answer(smsParams(extra), settings(values));
+    expect(activity).toEqual([{ type: 'twilio.sms.received', outcome }]);
+  });
+
+  test('past the auto-reply limit the row says received, not auto-replied', async () => {
+    const limited = settings({ autoReply: 'Thanks', autoReplyLimit: 1 });
+    await answer(smsParams(), limited);
+    await answer(smsParams(), limited);
+    expect(activity.map((a) => a.outcome)).toEqual(['auto-replied', 'received']);
+  });
+
+  test('the row cannot be written: the webhook fails (no 200 without it), after the relay was queued', async () => {
+    activityFails = new Error('table down');
+    await expect(answer(smsParams(), settings({ forwardTo: '+14155550199' }))).rejects.toThrow('table down');
+    expect(queue.sent).toHaveLength(1);
   });
 });
