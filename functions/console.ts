@@ -136,26 +136,16 @@ async function message(key: string): Promise<HttpResponseInit> {
 
 /** POST /api/console/optouts {address, sender?, keyword?} and optouts/remove {address, sender?}: /api/optouts/{address}'s PUT, DELETE. */
 async function optOutChange(request: HttpRequest, context: InvocationContext, add: boolean): Promise<HttpResponseInit> {
-  let body: unknown;
-  try {
-    body = JSON.parse(await request.text());
-  } catch {
-    return json(400, { error: 'The body must be JSON: {"address": "+14155550100"}.' });
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof (body as { address?: unknown }).address !== 'string')
-    return json(400, {
-      error: 'The body needs an address: {"address": "+14155550100"}.',
-      issues: [{ path: 'address', message: 'required' }],
-    });
-  const { address, sender, ...rest } = body as { address: string; sender?: unknown };
-  const [{ optOut }, { internalRequest }] = await Promise.all([import('./optOut'), import('../shared/console/internalHttp')]);
-  if (add) {
-    const put = JSON.stringify({ ...(sender !== undefined && sender !== '' ? { sender } : {}), ...rest });
-    return optOut(internalRequest(request, { method: 'PUT', body: put, params: { address } }), context);
-  }
-  if (Object.keys(rest).length) return json(400, { error: `unknown field "${Object.keys(rest)[0]}"` });
-  if (sender !== undefined && typeof sender !== 'string') return json(400, { error: 'sender must be text' });
-  return optOut(internalRequest(request, { method: 'DELETE', params: { address }, query: sender ? { sender } : {} }), context);
+  const [{ readOptOutChange }, { optOut }, { internalRequest }] = await Promise.all([
+    import('../shared/console/optOutChange'),
+    import('./optOut'),
+    import('../shared/console/internalHttp'),
+  ]);
+  const change = readOptOutChange(await request.text(), add);
+  if (!change.ok) return json(400, { error: change.error, ...(change.issues && { issues: change.issues }) });
+  const params = { address: change.address };
+  if (change.method === 'PUT') return optOut(internalRequest(request, { method: 'PUT', body: change.body, params }), context);
+  return optOut(internalRequest(request, { method: 'DELETE', params, query: change.query }), context);
 }
 
 async function activity(request: HttpRequest): Promise<HttpResponseInit> {

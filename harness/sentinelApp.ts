@@ -11,6 +11,7 @@ import { startHost, type RunningHost } from './localHost';
 import { SENTINEL_CREDENTIALS, SENTINEL_SURFACE_SECRETS } from './secrets';
 import { startTwilioProxy, type TwilioProxy } from './twilioProxy';
 import { mediaAnswer } from './twilioMedia';
+import { assistantWithStandIn } from './assistantStandIn';
 import type { StorageNames } from './storageSnapshot';
 
 export const SENTINEL_APP = {
@@ -80,12 +81,7 @@ export async function startSentinelApp(name: string): Promise<SentinelApp> {
     RECORDINGS_CONTAINER: `${name}-recordings`,
     OPTOUT_TABLE: optOutTable,
     EVENTS_QUEUE: eventsQueue,
-    VOICE_MODE: 'assistant',
-    AZURE_OPENAI_ENDPOINT: model.url,
-    AZURE_OPENAI_DEPLOYMENT: 'receptionist',
-    AZURE_OPENAI_AUTH: 'key',
-    ASSISTANT_INSTRUCTIONS: 'You answer for Example Plumbing.',
-    ASSISTANT_TABLE: `${name}assistant`,
+    ...assistantWithStandIn(model, `${name}assistant`),
     // The stand-in hangs on 'slow': a hostile utterance with it in must not hold the suite up long.
     ASSISTANT_TURN_TIMEOUT_SECONDS: '2',
     ACTIVITY_TABLE: `${name}activity`,

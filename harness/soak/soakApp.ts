@@ -5,7 +5,8 @@ import { startAzurite, type RunningAzurite } from '../../devhost/services';
 import { startFakeTwilio, type FakeTwilio } from '../fakeTwilio';
 import { startHost, type RunningHost } from '../localHost';
 import { startChatCompletionsStandIn, type RunningStandIn } from '../../devhost/chatCompletionsStandIn';
-import { SENTINEL_CREDENTIALS, SENTINEL_SURFACE_SECRETS } from '../secrets';
+import { SENTINEL_CREDENTIALS } from '../secrets';
+import { assistantWithStandIn } from '../assistantStandIn';
 import type { LoadTarget } from './webhookLoad';
 
 export interface SoakApp {
@@ -71,13 +72,7 @@ export async function startSoakApp(options: SoakAppOptions = {}): Promise<SoakAp
         OUTBOUND_QUEUE: 'soak-outbound',
         OPTOUT_TABLE: 'soakoptouts',
         // Open: the assistant answers (against the stand-in); closed: the queue. Forwarding has its own case.
-        VOICE_MODE: 'assistant',
-        AZURE_OPENAI_ENDPOINT: model.url,
-        AZURE_OPENAI_DEPLOYMENT: 'receptionist',
-        AZURE_OPENAI_AUTH: 'key',
-        AZURE_OPENAI_API_KEY: SENTINEL_SURFACE_SECRETS.AZURE_OPENAI_API_KEY,
-        ASSISTANT_INSTRUCTIONS: 'You answer for Example Plumbing.',
-        ASSISTANT_TABLE: 'soakassistant',
+        ...assistantWithStandIn(model, 'soakassistant'),
         // The Event Streams sink republishes to the events queue (the webhooks then publish their events too).
         EVENTS_QUEUE: 'soak-events',
         VOICE_FORWARD_TO: FORWARD_TO,

@@ -480,9 +480,11 @@ describe('the audit of the calls and Event Streams batches', () => {
     expect(audit).toMatchObject({ activityMissing: 1, activityDuplicated: 1, violations: 2 });
   });
 
-  test('an Event Streams event missing from the queue is lost, one there twice duplicated', () => {
-    const streams = [{ ids: ['EZ1', 'EZ2', 'EZ3'], accepted: 1, retried: 0 }];
-    const audit = auditStreams({ streams, events: [{ id: 'EZ1' }, { id: 'EZ3' }, { id: 'EZ3' }, { id: 'other' }] });
-    expect(audit).toMatchObject({ events: 3, publishedOnce: 1, lost: 1, duplicated: 1 });
+  test('an Event Streams event missing from the queue is lost; copies under its id are redelivered, duplicated if they differ', () => {
+    const streams = [{ ids: ['EZ1', 'EZ2', 'EZ3', 'EZ4'], accepted: 1, retried: 0 }];
+    const event = (id: string, status = 'delivered') => ({ id, type: 'com.twilio.messaging.message.delivered', data: { status } });
+    const events = [event('EZ1'), event('EZ3'), event('EZ3'), event('EZ4'), event('EZ4', 'failed'), event('other')];
+    const audit = auditStreams({ streams, events });
+    expect(audit).toMatchObject({ events: 4, publishedOnce: 1, lost: 1, redelivered: 2, redeliveredCopies: 2, duplicated: 1 });
   });
 });
