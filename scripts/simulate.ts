@@ -77,6 +77,9 @@ const OPTIONS = {
  * The SID a status callback for --key carries: the one Twilio gave the message (its ledger row's), as a real callback
  * would. A made-up SID would be recorded as a second send under the key. Undefined when --set gives one.
  */
+/** How long `status --key` waits for a message that is due to get its SID. */
+const SEND_WAIT_MS = 30_000;
+
 async function rowSid(key: string, set: string[]): Promise<{ sid?: string; isCall?: boolean }> {
   if (set.some((pair) => /^(MessageSid|CallSid)=/.test(pair))) return {};
   let row;
@@ -87,6 +90,15 @@ async function rowSid(key: string, set: string[]): Promise<{ sid?: string; isCal
     return {};
   }
   if (!row) throw new UsageError(`No outbound message with key ${key} in the ledger (npm run send prints the key it used).`);
+  // Just sent with npm run send: the queue trigger takes it within seconds, so wait for its SID rather than refuse.
+  const due = !row.sendAt || Date.parse(row.sendAt) <= Date.now();
+  if (!row.sid && due && (row.status === 'accepted' || row.status === 'sending')) {
+    console.error(`Waiting up to ${SEND_WAIT_MS / 1000} s for ${key} to be sent ...`);
+    for (const until = Date.now() + SEND_WAIT_MS; !row?.sid && Date.now() < until;) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      row = (await readLedgerRow(key)) ?? row;
+    }
+  }
   if (!row.sid)
     throw new UsageError(`The message under key ${key} is ${row.status} and has no SID yet; a status callback comes only after the send.`);
   return { sid: row.sid, isCall: row.sid.startsWith('CA') };

@@ -41,13 +41,15 @@ async function stopSession(): Promise<void> {
   rmSync(appRoot, { recursive: true, force: true });
 }
 
-/** A fresh clone's app folder with its own Azurite and port, and `npm start` running in it with `env`. */
+/**
+ * A fresh clone's app folder with its own Azurite and port, and `npm start` running in it with `env`. The offline mock
+ * listens where a newcomer's does (4010), where doctor and event-streams look for it without --mock-port.
+ */
 async function startSession(key: string, env: Record<string, string>): Promise<Session> {
   await stopSession();
   const azurite = await startAzurite();
   const appRoot = mkdtempSync(join(tmpdir(), 'taf-examples-'));
   const port = await freePort();
-  const mockPort = await freePort();
   const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { main: string };
   writeFileSync(join(appRoot, 'package.json'), JSON.stringify({ name: 'examples', main: join(repoRoot, packageJson.main) }));
   copyFileSync(join(repoRoot, 'host.json'), join(appRoot, 'host.json'));
@@ -62,7 +64,7 @@ async function startSession(key: string, env: Record<string, string>): Promise<S
   // The examples that call node with require('twilio/...') run from the clone, where node_modules is.
   symlinkSync(join(repoRoot, 'node_modules'), join(appRoot, 'node_modules'));
   let output = '';
-  const host = spawn(process.execPath, [join(repoRoot, 'build', 'devhost.js'), 'start', '--mock-port', String(mockPort)], {
+  const host = spawn(process.execPath, [join(repoRoot, 'build', 'devhost.js'), 'start'], {
     cwd: appRoot,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, DEVHOST_APP_ROOT: appRoot, DEVHOST_IGNORE_FUNC: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
