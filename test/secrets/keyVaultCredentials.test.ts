@@ -80,13 +80,8 @@ afterAll(async () => {
   await chain?.stop();
 });
 
-beforeEach(() => {
-  for (const [name, value] of Object.entries(VALUES)) chain.vault.setSecret(name, value);
-  chain.vault.deleteSecret(NAMES.secondaryAuthToken);
-  chain.vault.mode = 'up';
-  chain.vault.requests.length = 0;
-  chain.identity.requests.length = 0;
-  now = Date.parse('2030-01-01T00:00:00Z');
+/** Forgets the cached credentials; the cache reads `now`, and its wait for the next forced re-read steps it. */
+function resetCredentialsOnTheFakeClock(): void {
   waited = [];
   resetTwilioCredentialsForTests({
     now: () => now,
@@ -95,6 +90,16 @@ beforeEach(() => {
       now += ms;
     },
   });
+}
+
+beforeEach(() => {
+  for (const [name, value] of Object.entries(VALUES)) chain.vault.setSecret(name, value);
+  chain.vault.deleteSecret(NAMES.secondaryAuthToken);
+  chain.vault.mode = 'up';
+  chain.vault.requests.length = 0;
+  chain.identity.requests.length = 0;
+  now = Date.parse('2030-01-01T00:00:00Z');
+  resetCredentialsOnTheFakeClock();
   // The test trusts the vault's throwaway certificate through the client's TLS options.
   resetKeyVaultForTests({ clientOptions: { tlsOptions: { ca: chain.certificate.cert } }, retry: { firstDelayMs: 20 } });
   captured = [];
@@ -243,14 +248,7 @@ test('an unreachable vault is retried with backoff, then fails with a clear mess
   resetKeyVaultForTests({ clientOptions: { tlsOptions: { ca: chain.certificate.cert } } }); // the production backoff
   await twilioCredentials(); // warm: the client holds keep-alive connections and a token
   now += TTL_SECONDS * 1000;
-  waited = [];
-  resetTwilioCredentialsForTests({
-    now: () => now,
-    wait: async (ms) => {
-      waited.push(ms);
-      now += ms;
-    },
-  }); // nothing cached to fall back on
+  resetCredentialsOnTheFakeClock(); // nothing cached to fall back on
   chain.vault.mode = 'drop-connections';
 
   const error = await failure(twilioCredentials());
