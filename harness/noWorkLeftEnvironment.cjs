@@ -5,7 +5,7 @@
 // the start must be gone within a short grace (sockets finish closing); if not, the file fails, naming it.
 const { TestEnvironment } = require('jest-environment-node');
 
-const GRACE_MS = 2000;
+const GRACE_MS = 5000;
 
 function counts(resources) {
   const byType = new Map();

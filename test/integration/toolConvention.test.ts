@@ -97,7 +97,7 @@ test('a usage error of a command names the command, without a stack trace', asyn
     [2, '--port takes a port number (0-65535), got "eighty"'],
     [2, '--duration must be a whole number from 1 to 86400'],
     [2, '--older-than: "yesterday" is not a duration such as 90s, 15m, 2h or 7d'],
-    [2, '--only takes parts among coldStart, compileCache, webhooks, usage, outbound, compare; got everything'],
+    [2, '--only takes parts among coldStart, compileCache, featuresAtStart, webhooks, assistant, usage, outbound, compare; got everything'],
     [2, 'Not a number: the number must be in E.164 form, with its country code: + then digits, e.g. +15551234567.'],
   ]);
   for (const run of runs) expect(run.stderr).not.toMatch(/^\s+at /m);
