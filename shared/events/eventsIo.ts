@@ -1,6 +1,7 @@
 // The app's real event sink: the events queue, then the Event Grid topic when one is set. Either failing fails
 // the publish with EventsUnavailableError, so the caller keeps the events to publish again (same ids).
 import type { InvocationContext } from '@azure/functions';
+import { queueJson } from '../platform/queueText';
 import { settings } from '../platform/settings';
 import type { CloudEvent } from './cloudEvent';
 import { publishToEventGrid, type PublishedEvent } from './eventsGrid';
@@ -116,7 +117,7 @@ export async function publishWebhookEvent(
   if (!event) return;
   const queueWrittenByHost = outputs?.options.extraOutputs.some((output) => output.name === EVENTS_QUEUE_OUTPUT.name) ?? false;
   if (queueWrittenByHost) {
-    outputs!.extraOutputs.set(EVENTS_QUEUE_OUTPUT.name, JSON.stringify(event));
+    outputs!.extraOutputs.set(EVENTS_QUEUE_OUTPUT.name, queueJson(event));
     if (!settings().events.gridTopicEndpoint) return;
   }
   try {

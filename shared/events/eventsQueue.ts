@@ -1,4 +1,5 @@
 // The events queue (EVENTS_QUEUE): one CloudEvent per message, as JSON text, kept until read.
+import { queueJson } from '../platform/queueText';
 import { queueClient } from '../platform/storageClients';
 import type { PublishedEvent } from './eventsGrid';
 
@@ -9,5 +10,5 @@ import type { PublishedEvent } from './eventsGrid';
  */
 export async function enqueueEvents(queueName: string, events: PublishedEvent[], abortSignal?: AbortSignal): Promise<void> {
   const queue = await queueClient(queueName, abortSignal ? 'request' : 'background');
-  await Promise.all(events.map((event) => queue.sendMessage(JSON.stringify(event), { messageTimeToLive: -1, abortSignal })));
+  await Promise.all(events.map((event) => queue.sendMessage(queueJson(event), { messageTimeToLive: -1, abortSignal })));
 }

@@ -1,5 +1,6 @@
 // Puts a message on the outbound queue. Webhooks (SMS forwarding, voicemail notification) and
 // POST /api/outbound use it; the outbound function takes it from there, exactly once.
+import { queueJson } from '../platform/queueText';
 import { settings } from '../platform/settings';
 import type { OutboundMessage } from './schema';
 import type { StatusCheckMessage } from './statusCheck';
@@ -23,7 +24,7 @@ function delaySeconds(requested: number | undefined): number | undefined {
 
 export async function enqueueOutbound(message: OutboundMessage, options: EnqueueOptions = {}): Promise<void> {
   const queue = await queueClient(settings().outboundQueue, options.profile);
-  await queue.sendMessage(JSON.stringify(message), {
+  await queue.sendMessage(queueJson(message), {
     visibilityTimeout: delaySeconds(options.visibilityTimeoutSeconds),
     messageTimeToLive: -1,
   });
@@ -32,7 +33,7 @@ export async function enqueueOutbound(message: OutboundMessage, options: Enqueue
 /** Puts a status re-check on the outbound queue, invisible for `visibilityTimeoutSeconds`. */
 export async function enqueueStatusCheck(check: StatusCheckMessage, options: EnqueueOptions): Promise<void> {
   const queue = await queueClient(settings().outboundQueue);
-  await queue.sendMessage(JSON.stringify(check), {
+  await queue.sendMessage(queueJson(check), {
     visibilityTimeout: delaySeconds(options.visibilityTimeoutSeconds),
     messageTimeToLive: -1,
   });
