@@ -70,6 +70,17 @@ const common = {
   logLevel: 'warning',
 };
 
+/** The pages' scripts (the phone's, the console's): one minified browser file each, beside the app. */
+const browserScript = {
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2020',
+  minify: true,
+  sourcemap: false,
+  logLevel: 'warning',
+};
+
 const functionsFolder = join(root, 'functions');
 /** Resolves @azure/functions, imported by a lazily loaded function module, to `target`; everyone else gets the library. */
 const functionModulesSee = (target) => ({
@@ -181,29 +192,13 @@ await Promise.all([
   build({ ...common, entryPoints: [join(root, 'bench/childRawSdk.ts')], outfile: join(root, 'build/bench-raw-sdk.js') }),
   // The browser phone's script (GET /api/phone/softphone.js), with the Twilio Voice SDK, beside the app bundle.
   build({
+    ...browserScript,
     entryPoints: [join(root, 'web/softphone.ts')],
     outfile: join(root, 'dist/softphone.js'),
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2020',
-    minify: true,
-    sourcemap: false,
     legalComments: 'eof',
-    logLevel: 'warning',
   }),
   // The console's script (GET /api/console/app.js): plain DOM, no library; loaded only by the console's page.
-  build({
-    entryPoints: [join(root, 'web/console.ts')],
-    outfile: join(root, 'dist/console.js'),
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2020',
-    minify: true,
-    sourcemap: false,
-    logLevel: 'warning',
-  }),
+  build({ ...browserScript, entryPoints: [join(root, 'web/console.ts')], outfile: join(root, 'dist/console.js') }),
   // npm run send / npm run schema: the outbound CLI and the JSON Schema writer.
   build({ ...common, entryPoints: [join(root, 'scripts/send.ts')], outfile: join(root, 'build/send.js') }),
   build({ ...common, entryPoints: [join(root, 'scripts/schema.ts')], outfile: join(root, 'build/schema.js') }),
