@@ -1,6 +1,7 @@
 // Starts the built app under the local host in a child process, as `npm start` would, and captures its log.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePort, waitForPort } from '../devhost/services';
 
@@ -10,6 +11,21 @@ export const repoRoot = findRepoRoot(__dirname);
 function findRepoRoot(start: string): string {
   for (let dir = start; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'host.json'))) return dir;
   throw new Error(`no host.json above ${start}`);
+}
+
+/** An app folder like a fresh clone: package.json pointing at the built app, host.json and the sample settings. */
+export function freshAppRoot(prefix = 'taf-start-'): string {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  writeFileSync(
+    join(root, 'package.json'),
+    JSON.stringify({
+      name: 'fresh-app',
+      main: join(repoRoot, (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { main: string }).main),
+    }),
+  );
+  copyFileSync(join(repoRoot, 'host.json'), join(root, 'host.json'));
+  copyFileSync(join(repoRoot, 'local.settings.sample.json'), join(root, 'local.settings.sample.json'));
+  return root;
 }
 
 export interface RunningHost {

@@ -2,13 +2,12 @@
 // settings its line gives) in one terminal, each command in another, from the app folder, in the order written. A
 // command works when it exits 0 and prints what its comment claims. The Azure ones are counted, not run.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, startAzurite, type RunningAzurite } from '../../devhost/services';
 import { docExamples, claimedOutput, withoutBuild, type DocExample } from '../../harness/docExamples';
 import { allDocs } from '../../harness/docPages';
-import { repoRoot } from '../../harness/localHost';
+import { freshAppRoot, repoRoot } from '../../harness/localHost';
 import { waitFor } from '../../harness/waitFor';
 
 const scripts = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
@@ -48,11 +47,8 @@ async function stopSession(): Promise<void> {
 async function startSession(key: string, env: Record<string, string>): Promise<Session> {
   await stopSession();
   const azurite = await startAzurite();
-  const appRoot = mkdtempSync(join(tmpdir(), 'taf-examples-'));
+  const appRoot = freshAppRoot('taf-examples-');
   const port = await freePort();
-  const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { main: string };
-  writeFileSync(join(appRoot, 'package.json'), JSON.stringify({ name: 'examples', main: join(repoRoot, packageJson.main) }));
-  copyFileSync(join(repoRoot, 'host.json'), join(appRoot, 'host.json'));
   // What `npm start` writes from the sample on a fresh clone, with this test's storage and port.
   const sample = JSON.parse(readFileSync(join(repoRoot, 'local.settings.sample.json'), 'utf8')) as {
     Values: Record<string, string>;

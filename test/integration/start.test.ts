@@ -1,12 +1,12 @@
 // `npm start` (devhost/cli.ts start): embedded defaults, the offline Twilio mock, and the choice of host.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { AZURITE_KEY, azuriteConnectionString, freePort, startAzurite, type RunningAzurite } from '../../devhost/services';
-import { repoRoot } from '../../harness/localHost';
+import { freshAppRoot, repoRoot } from '../../harness/localHost';
 import { waitFor } from '../../harness/waitFor';
 
 /** Ctrl+C waits at most 5 s for work in flight (devhost/cli.ts); the margin is for a loaded machine. */
@@ -19,18 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await azurite?.stop();
 });
-
-/** An app folder like a fresh clone: package.json pointing at the built app, host.json and the sample settings. */
-function freshAppRoot(): string {
-  const root = mkdtempSync(join(tmpdir(), 'taf-start-'));
-  writeFileSync(
-    join(root, 'package.json'),
-    JSON.stringify({ name: 'start-test', main: join(repoRoot, JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).main) }),
-  );
-  copyFileSync(join(repoRoot, 'host.json'), join(root, 'host.json'));
-  copyFileSync(join(repoRoot, 'local.settings.sample.json'), join(root, 'local.settings.sample.json'));
-  return root;
-}
 
 function runStart(appRoot: string, env: Record<string, string>, args: string[]): { child: ChildProcess; output: () => string } {
   let output = '';
