@@ -22,6 +22,8 @@ interface SoakOptions {
   connections: number;
   durationSeconds: number;
   maxRequests: number;
+  /** Webhook requests a second over all connections; undefined: as fast as the host answers. */
+  rate?: number;
   /** Outbound fault phase: how many messages, and the seed of its random choices. */
   messages: number;
   seed: number;
@@ -31,6 +33,8 @@ interface SoakOptions {
   sampleSeconds: number;
   /** Where the results, samples and plot go. */
   outDir: string;
+  /** Heap snapshots of the host at the warm-up's end and at the load's end. */
+  heapSnapshots: boolean;
 }
 
 interface PhaseResult {
@@ -54,13 +58,16 @@ const LIMITS = {
   messages: 2000,
   seed: 1_000_000,
   outboundRate: 100,
+  rate: 100_000,
   sampleSeconds: 600,
 };
 
 const USAGE = `Usage:
   npm run soak [-- --duration S] [--connections N] [--max-requests N]     the webhook load (default 30 s, 50 connections)
-         [--outbound-rate N] [--sample-every S] [--out DIR]              with N outbound SMS a second (default 2), the
-                                                                          host sampled every S seconds (default 10)
+         [--rate N] [--outbound-rate N] [--sample-every S] [--out DIR]   N webhooks a second (default: as fast as the host
+         [--heap-snapshots]                                               answers), N outbound SMS a second (default 2), the
+                                                                          host sampled every S seconds (default 10), and
+                                                                          its heap written at the warm-up's end and the end
   npm run soak -- --faults [--messages N] [--seed N]                      then the outbound fault phase (300 messages, seed 1)
   npm run soak -- --phase <webhook|faults> [options]                      one phase alone
 
@@ -76,7 +83,9 @@ const OPTIONS = {
   seed: { type: 'string' },
   phase: { type: 'string' },
   faults: { type: 'boolean' },
+  'heap-snapshots': { type: 'boolean' },
   'outbound-rate': { type: 'string' },
+  rate: { type: 'string' },
   'sample-every': { type: 'string' },
   out: { type: 'string' },
 } as const;
@@ -92,7 +101,7 @@ function option(values: Record<string, unknown>, name: string, fallback: number,
 const webhookLoad: SoakPhase = {
   name: 'webhook load',
   describe: (options) =>
-    `${options.connections} connections, ${options.durationSeconds} s, ${options.outboundRate} outbound SMS/s, host sampled every ${options.sampleSeconds} s`,
+    `${options.connections} connections, ${options.durationSeconds} s, ${options.rate ? `${options.rate} webhooks/s, ` : ''}${options.outboundRate} outbound SMS/s, host sampled every ${options.sampleSeconds} s`,
   async run(app, options) {
     const stream = startOutboundStream(app.host.baseUrl, app.twilio, options.outboundRate);
     const cycles = startOptOutCycles(app.host.baseUrl, app.target.fromNumber);
@@ -270,9 +279,11 @@ async function main(args: string[]): Promise<number> {
     maxRequests: 0,
     messages: option(values, 'messages', 300, LIMITS.messages),
     seed: option(values, 'seed', 1, LIMITS.seed),
+    rate: values.rate === undefined ? undefined : option(values, 'rate', 0, LIMITS.rate),
     outboundRate: option(values, 'outbound-rate', 2, LIMITS.outboundRate),
     sampleSeconds: option(values, 'sample-every', 10, LIMITS.sampleSeconds),
     outDir: resolve(typeof values.out === 'string' ? values.out : join(__dirname, '..', 'bench')),
+    heapSnapshots: values['heap-snapshots'] === true,
   };
   // A cap against a runaway run, not a limit a long soak meets: 1,000,000 for the default 30 s, more for longer.
   options.maxRequests = option(values, 'max-requests', Math.max(1_000_000, options.durationSeconds * 20_000), LIMITS.maxRequests);
@@ -281,7 +292,19 @@ async function main(args: string[]): Promise<number> {
   const samplesFile = join(options.outDir, 'soak-samples.jsonl');
   rmSync(samplesFile, { force: true });
   const sampled = phases.includes(webhookLoad);
-  const app = await startSoakApp(sampled ? { sampleFile: samplesFile, sampleIntervalMs: options.sampleSeconds * 1000 } : {});
+  const snapshotsAtMs = options.heapSnapshots
+    ? [warmUpFor(options.durationSeconds) * 1000, (options.durationSeconds - options.sampleSeconds) * 1000]
+    : [];
+  const app = await startSoakApp(
+    sampled
+      ? {
+          sampleFile: samplesFile,
+          sampleIntervalMs: options.sampleSeconds * 1000,
+          heapSnapshotsAtMs: snapshotsAtMs,
+          heapSnapshotDir: options.outDir,
+        }
+      : {},
+  );
   const results: PhaseResult[] = [];
   try {
     for (const phase of phases) {

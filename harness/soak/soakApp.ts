@@ -44,6 +44,9 @@ export interface SoakAppOptions {
   /** The host samples its own memory and event-loop delay into this file (devhost/hostSampler.ts), with --expose-gc. */
   sampleFile?: string;
   sampleIntervalMs?: number;
+  /** With sampling: the host writes a heap snapshot into heapSnapshotDir at the first sample after each time. */
+  heapSnapshotsAtMs?: number[];
+  heapSnapshotDir?: string;
 }
 
 export async function startSoakApp(options: SoakAppOptions = {}): Promise<SoakApp> {
@@ -51,7 +54,13 @@ export async function startSoakApp(options: SoakAppOptions = {}): Promise<SoakAp
   const twilio = await startFakeTwilio({ recordBodies: true });
   const model = await startChatCompletionsStandIn();
   const sampling: Record<string, string> = options.sampleFile
-    ? { DEVHOST_SAMPLE_FILE: options.sampleFile, DEVHOST_SAMPLE_INTERVAL_MS: String(options.sampleIntervalMs ?? 10_000) }
+    ? {
+        DEVHOST_SAMPLE_FILE: options.sampleFile,
+        DEVHOST_SAMPLE_INTERVAL_MS: String(options.sampleIntervalMs ?? 10_000),
+        ...(options.heapSnapshotsAtMs?.length
+          ? { DEVHOST_HEAP_SNAPSHOTS_AT_MS: options.heapSnapshotsAtMs.join(','), DEVHOST_HEAP_SNAPSHOT_DIR: options.heapSnapshotDir ?? '.' }
+          : {}),
+      }
     : {};
   let host: RunningHost;
   let audioEtag: string;

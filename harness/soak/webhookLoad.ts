@@ -79,6 +79,8 @@ export interface LoadOptions {
   durationSeconds: number;
   /** Stops earlier once this many requests were sent. */
   maxRequests: number;
+  /** Requests a second over all connections; undefined sends as fast as the host answers. */
+  rate?: number;
 }
 
 type Verbs = Array<string | RegExp>;
@@ -371,6 +373,7 @@ export async function runWebhookLoad(target: LoadTarget, options: LoadOptions): 
     connections: options.connections,
     duration: options.durationSeconds,
     maxOverallRequests: Math.max(options.maxRequests, options.connections),
+    ...(options.rate ? { overallRate: options.rate } : {}),
     timeout: 10,
     requests,
   });
