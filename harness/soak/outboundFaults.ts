@@ -394,7 +394,7 @@ function surfaceProblems(surface: FaultRunResult['surface']): string[] {
   check(surface.calls.duplicated, 'assistant messages or texts sent more than once for one call');
   check(surface.calls.activityMissing + surface.calls.activityDuplicated, 'calls answered 200 without exactly one activity row');
   check(surface.streams.lost, 'Event Streams events answered 200 and not on the events queue');
-  check(surface.streams.duplicated, 'Event Streams events on the events queue as copies that differ under one id');
+  check(surface.streams.duplicated, 'Event Streams events on the events queue more than once');
   for (const part of Object.values(surface)) for (const e of part.examples.slice(0, 3)) problems.push(`  ${e.key}: ${e.detail}`);
   return problems;
 }
@@ -814,8 +814,8 @@ function surfaceTable(result: FaultRunResult): string[] {
     row(
       'Event Streams',
       `${streams.batches} batches, ${streams.events} events (${streams.accepted} POSTs answered 200, ${streams.retried} retried): ` +
-        `${streams.publishedOnce} published once, ${streams.redelivered} more than once (${streams.redeliveredCopies} redelivered copies, same id), ` +
-        `lost ${streams.lost}, duplicated ${streams.duplicated}`,
+        `${streams.publishedOnce} published once, lost ${streams.lost}, duplicated ${streams.duplicated} ` +
+        `(${streams.copies} extra copies, ${streams.differing} of them differing)`,
     ),
   ];
 }

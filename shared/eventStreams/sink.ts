@@ -11,6 +11,8 @@ export interface SinkPorts {
   leaseMs: number;
   /** Aborts every awaited call of the request: Twilio waits 5 s for a sink. */
   signal: AbortSignal;
+  /** Bounds the publishing, which goes on after a request that reached its deadline (publishOnce.ts). */
+  publishSignal: AbortSignal;
   limits?: BatchLimits;
 }
 
@@ -20,6 +22,8 @@ export interface SinkAnswer {
   reason: string;
   /** The log line's fields. */
   log: Record<string, unknown>;
+  /** When publishing outlived the answer: the fields of the line that says how it ended. */
+  settled?: Promise<Record<string, unknown>>;
 }
 
 export const RETRY_AFTER_SECONDS = 5;
@@ -30,6 +34,7 @@ export async function receiveBatch(text: string, correlationId: string, ports: S
   const events = parsed.events.map((event, index) => republished(event, { correlationId, index }));
   const types = [...new Set(events.map((e) => e.type))];
   const base = { correlationId, events: events.length, types };
+  const ids = events.map((e) => e.id);
   if (!ports.destinations.length) {
     const reason = 'Events are off (EVENTS_QUEUE is empty and no EVENT_GRID_TOPIC_ENDPOINT): nothing to publish to.';
     return { status: 503, reason, log: { ...base, outcome: 'not published', reason } };
@@ -43,6 +48,7 @@ export async function receiveBatch(text: string, correlationId: string, ports: S
       now: ports.now,
       leaseMs: ports.leaseMs,
       signal: ports.signal,
+      publishSignal: ports.publishSignal,
     });
   } catch (error) {
     // publishOnce catches what its ports throw; this is the deadline, or a bug: either way Twilio should retry.
@@ -54,12 +60,20 @@ export async function receiveBatch(text: string, correlationId: string, ports: S
     return {
       status: 200,
       reason: `Published ${published} event(s)${duplicates ? `; ${duplicates} already published` : ''}.`,
-      log: { ...base, outcome: 'published', published, duplicates, ids: events.map((e) => e.id) },
+      log: { ...base, outcome: 'published', published, duplicates, ids },
     };
+  }
+  if (outcome.status === 'publishing') {
+    const reason = `Not published yet: ${outcome.reason}. Retry.`;
+    const settled = outcome.settled.then(
+      ({ status, ...late }) => ({ ...base, outcome: `${status} after the deadline`, ...late, ids }),
+      (error: unknown) => ({ ...base, outcome: 'unavailable after the deadline', reason: String(error), ids }),
+    );
+    return { status: 503, reason, log: { ...base, outcome: 'publishing after the deadline', reason, ids }, settled };
   }
   const reason =
     outcome.status === 'busy'
       ? `Not published yet: ${outcome.reason}. Retry.`
       : `The events sink is unavailable (${outcome.reason}). Retry.`;
-  return { status: 503, reason, log: { ...base, outcome: 'not published', reason, ids: events.map((e) => e.id) } };
+  return { status: 503, reason, log: { ...base, outcome: 'not published', reason, ids } };
 }

@@ -48,7 +48,15 @@ function setup() {
   const queue = destination('events queue');
   const grid = destination('Event Grid');
   const run = (batch: StreamEvent[], destinations: Destination[] = [queue, grid]) =>
-    publishOnce({ events: batch, destinations, records, now: () => clock, leaseMs: 30_000, signal: new AbortController().signal });
+    publishOnce({
+      events: batch,
+      destinations,
+      records,
+      now: () => clock,
+      leaseMs: 30_000,
+      signal: new AbortController().signal,
+      publishSignal: new AbortController().signal,
+    });
   return { records, queue, grid, run, tick: (ms: number) => (clock += ms) };
 }
 
@@ -121,21 +129,129 @@ test('two instances racing for one batch publish each event once', async () => {
   expect(t.queue.received.sort()).toEqual(events(1, 2, 3).map((e) => e.id));
 });
 
-test('a destination that runs out the deadline still releases the leases, so the retry is not held back', async () => {
-  const t = setup();
-  const controller = new AbortController();
-  const hanging: Destination = { name: 'Event Grid', publish: () => new Promise(() => undefined) };
+/** A destination whose sends the test settles, after the request's deadline if it likes. */
+function lateDestination(name: string) {
+  const received: string[] = [];
+  const sends: Array<{ ids: string[]; signal: AbortSignal; land: () => void; fail: (landed?: string[]) => void }> = [];
+  const d: Destination & { received: string[]; sends: typeof sends } = {
+    name,
+    received,
+    sends,
+    publish: (batch, signal) =>
+      new Promise<void>((resolve, reject) => {
+        const ids = batch.map((e) => e.id);
+        sends.push({
+          ids,
+          signal,
+          land: () => (received.push(...ids), resolve()),
+          fail: (landed = []) => {
+            received.push(...landed);
+            reject(Object.assign(new Error(`${name} timed out`), landed.length ? { landed: new Set(landed) } : {}));
+          },
+        });
+      }),
+  };
+  return d;
+}
+
+/** A request whose deadline the test reaches, while its publishing goes on. */
+async function cutOff(t: ReturnType<typeof setup>, batch: StreamEvent[], destinations: Destination[]) {
+  const deadline = new AbortController();
   const pending = publishOnce({
-    events: events(1),
-    destinations: [t.queue, hanging],
+    events: batch,
+    destinations,
     records: t.records,
     now: () => 1_000_000,
     leaseMs: 30_000,
-    signal: controller.signal,
+    signal: deadline.signal,
+    publishSignal: new AbortController().signal,
   });
   await new Promise((resolve) => setImmediate(resolve));
-  controller.abort();
+  deadline.abort();
+  return pending;
+}
+
+describe('a send cut off by the deadline that settles later', () => {
+  test('the request answers "publishing", and the send is not aborted with the request', async () => {
+    const t = setup();
+    const queue = lateDestination('events queue');
+    const outcome = await cutOff(t, events(1, 2), [queue, t.grid]);
+    expect(outcome).toMatchObject({ status: 'publishing', publishing: 2 });
+    expect(queue.sends).toHaveLength(1);
+    expect(queue.sends[0].signal.aborted).toBe(false);
+  });
+
+  test('a retry while it is still sending is answered busy and publishes nothing', async () => {
+    const t = setup();
+    const queue = lateDestination('events queue');
+    await cutOff(t, events(1, 2), [queue, t.grid]);
+    expect(await t.run(events(1, 2), [queue, t.grid])).toMatchObject({ status: 'busy' });
+    expect(queue.sends).toHaveLength(1);
+  });
+
+  test('it lands: the rows record it, and the retry after finds the events published (2xx, not sent again)', async () => {
+    const t = setup();
+    const queue = lateDestination('events queue');
+    const outcome = await cutOff(t, events(1, 2), [queue, t.grid]);
+    queue.sends[0].land();
+    expect(outcome.status === 'publishing' && (await outcome.settled)).toEqual({ status: 'published', published: 2 });
+    expect(await t.run(events(1, 2), [queue, t.grid])).toEqual({ status: 'published', published: 0, duplicates: 2 });
+    expect(queue.sends).toHaveLength(1);
+    expect(queue.received).toEqual(events(1, 2).map((e) => e.id));
+    expect(t.grid.received).toEqual(events(1, 2).map((e) => e.id));
+  });
+
+  test('it fails: the leases are given up, and the retry publishes the events', async () => {
+    const t = setup();
+    const queue = lateDestination('events queue');
+    const outcome = await cutOff(t, events(1), [queue, t.grid]);
+    queue.sends[0].fail();
+    expect(outcome.status === 'publishing' && (await outcome.settled)).toMatchObject({ status: 'unavailable' });
+    const retry = t.run(events(1), [queue, t.grid]);
+    await new Promise((resolve) => setImmediate(resolve));
+    queue.sends[1].land();
+    expect(await retry).toEqual({ status: 'published', published: 1, duplicates: 0 });
+    expect(queue.received).toEqual([events(1)[0].id]);
+  });
+
+  test('it took some of the events before failing: the retry sends only the others to that destination', async () => {
+    const t = setup();
+    const queue = lateDestination('events queue');
+    const outcome = await cutOff(t, events(1, 2), [queue, t.grid]);
+    queue.sends[0].fail([events(1)[0].id]);
+    await (outcome.status === 'publishing' && outcome.settled);
+    const retry = t.run(events(1, 2), [queue, t.grid]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(queue.sends[1].ids).toEqual([events(2)[0].id]);
+    queue.sends[1].land();
+    expect(await retry).toEqual({ status: 'published', published: 2, duplicates: 0 });
+    expect(queue.received.sort()).toEqual(
+      events(1, 2)
+        .map((e) => e.id)
+        .sort(),
+    );
+  });
+});
+
+test('the claims cut off by the deadline: 503, and the leases of the claims made are given up', async () => {
+  const t = setup();
+  const slow: EventRecords = {
+    claim: (id, record) => (id === events(2)[0].id ? new Promise(() => undefined) : t.records.claim(id, record)),
+    update: (id, etag, record) => t.records.update(id, etag, record),
+  };
+  const deadline = new AbortController();
+  const pending = publishOnce({
+    events: events(1, 2),
+    destinations: [t.queue],
+    records: slow,
+    now: () => 1_000_000,
+    leaseMs: 30_000,
+    signal: deadline.signal,
+    publishSignal: new AbortController().signal,
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  deadline.abort();
   expect(await pending).toMatchObject({ status: 'unavailable', reason: expect.stringContaining('no answer before the deadline') });
-  expect(await t.run(events(1))).toEqual({ status: 'published', published: 1, duplicates: 0 });
-  expect(t.queue.received).toEqual([events(1)[0].id]);
+  expect(t.records.rows.get(events(1)[0].id)?.record.leaseUntil).toBe(0);
+  expect(t.queue.received).toHaveLength(0);
 });

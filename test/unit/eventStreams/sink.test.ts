@@ -22,6 +22,7 @@ function ports(publish: (events: StreamEvent[]) => Promise<void>) {
     now: Date.now,
     leaseMs: 30_000,
     signal: new AbortController().signal,
+    publishSignal: new AbortController().signal,
   };
 }
 
@@ -65,11 +66,16 @@ test('events off: 503, since accepting would lose the events', async () => {
   expect(answer.reason).toMatch(/^Events are off/);
 });
 
-test('the deadline: a publish that hangs past the signal answers 503', async () => {
+test('the deadline: 503 while the publish goes on, and a second log line says how it ended', async () => {
   const controller = new AbortController();
-  const hanging = (events: StreamEvent[]) =>
-    new Promise<void>((_, reject) => controller.signal.addEventListener('abort', () => reject(new Error(`gave up on ${events.length}`))));
-  const pending = receiveBatch(JSON.stringify([streamEvent(1)]), CORRELATION, { ...ports(hanging), signal: controller.signal });
+  let land = () => undefined as void;
+  const late = () => new Promise<void>((resolve) => (land = resolve));
+  const pending = receiveBatch(JSON.stringify([streamEvent(1)]), CORRELATION, { ...ports(late), signal: controller.signal });
+  await new Promise((resolve) => setImmediate(resolve));
   controller.abort();
-  expect(await pending).toMatchObject({ status: 503 });
+  const answer = await pending;
+  expect(answer).toMatchObject({ status: 503, reason: 'Not published yet: 1 event(s) still being published after the deadline. Retry.' });
+  expect(answer.log).toMatchObject({ outcome: 'publishing after the deadline', ids: [streamEvent(1).id] });
+  land();
+  expect(await answer.settled).toMatchObject({ outcome: 'published after the deadline', published: 1, correlationId: CORRELATION });
 });
