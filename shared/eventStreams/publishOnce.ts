@@ -66,10 +66,11 @@ interface Held {
   event: StreamEvent;
   etag: string;
   done: string[];
+  leaseUntil: number;
 }
 
 /** The port's work, or a rejection once `signal` aborts, whether or not the port honours the signal. */
-function bounded<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+export function bounded<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   work.catch(() => undefined); // it may settle after the caller has moved on
   return new Promise<T>((resolve, reject) => {
     const abort = () => reject(new Error('no answer before the deadline'));
@@ -81,32 +82,62 @@ function bounded<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 
 /**
  * What releasing the leases may add to a request refused before it published (claims failed or busy), and how long
- * recording the outcome of a publish may take: its own budget, since the publish may have used up its own.
+ * one try at recording the outcome of a publish may take: its own budget, since the publish may have used up its own.
  */
 export const RELEASE_MS = 700;
 export const RECORD_MS = 5000;
+/**
+ * After a publish, a row that cannot be written (storage restarting) is tried again every RECORD_RETRY_MS until
+ * LEASE_MARGIN_MS before its lease ends: a retry that took the row over after the lease would publish again.
+ */
+export const RECORD_RETRY_MS = 1000;
+export const LEASE_MARGIN_MS = 10_000;
+
+const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
 const landedOf = (error: unknown): ReadonlySet<unknown> =>
   error instanceof Error && 'landed' in error && error.landed instanceof Set ? error.landed : new Set();
 
-const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Writes each held row (done so far, lease given up); the reason when a row could not be written. */
-async function record(held: Held[], records: EventRecords, budgetMs: number): Promise<string | undefined> {
-  const budget = AbortSignal.timeout(budgetMs);
-  try {
-    const written = await bounded(
-      Promise.all(held.map((h) => records.update(h.event.id, h.etag, { done: h.done, leaseUntil: 0 }, budget))),
-      budget,
-    );
-    return written.includes(undefined) ? 'a row changed under its lease' : undefined;
-  } catch (error) {
-    return describe(error);
+/**
+ * Writes one held row (done so far, lease given up); the reason when it could not be written. With `retryUntil`,
+ * a failed write is tried again until then; a try that failed may still have written the row, so a later try that
+ * finds the ETag changed reads the row and counts it written when it records what this one would.
+ */
+async function recordRow(h: Held, records: EventRecords, now: () => number, retryUntil = 0): Promise<string | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    const budget = AbortSignal.timeout(retryUntil ? RECORD_MS : RELEASE_MS);
+    let failure: string;
+    try {
+      const etag = await bounded(records.update(h.event.id, h.etag, { done: h.done, leaseUntil: 0 }, budget), budget);
+      if (etag) return undefined;
+      if (attempt === 0) return 'a row changed under its lease';
+      const row = await bounded(records.claim(h.event.id, { done: [], leaseUntil: 0 }, budget), budget);
+      const written = row.record.leaseUntil === 0 && h.done.every((name) => row.record.done.includes(name));
+      return written ? undefined : 'a row changed under its lease';
+    } catch (error) {
+      failure = describe(error);
+    }
+    if (now() + RECORD_RETRY_MS >= retryUntil) return failure;
+    await sleep(RECORD_RETRY_MS);
   }
 }
 
+/** Writes each held row; the first reason a row could not be written. */
+async function record(held: Held[], records: EventRecords, now: () => number, retry: boolean): Promise<string | undefined> {
+  const reasons = await Promise.all(held.map((h) => recordRow(h, records, now, retry ? h.leaseUntil - LEASE_MARGIN_MS : 0)));
+  return reasons.find((reason) => reason !== undefined);
+}
+
 /** Every destination that lacks them gets the held events; the rows then say what was done. */
-async function publishHeld(held: Held[], destinations: Destination[], records: EventRecords, signal: AbortSignal): Promise<Settled> {
+async function publishHeld(
+  held: Held[],
+  destinations: Destination[],
+  records: EventRecords,
+  now: () => number,
+  signal: AbortSignal,
+): Promise<Settled> {
   for (const destination of destinations) {
     const missing = held.filter((h) => !h.done.includes(destination.name));
     if (!missing.length) continue;
@@ -122,12 +153,12 @@ async function publishHeld(held: Held[], destinations: Destination[], records: E
       const landed = landedOf(error);
       for (const h of missing) if (landed.has(h.event.id)) h.done = [...h.done, destination.name];
       // Giving up the leases lets Twilio's retry publish what is missing at once instead of after the lease.
-      await record(held, records, RELEASE_MS);
+      await record(held, records, now, true);
       return { status: 'unavailable', reason: `${destination.name}: ${describe(error)}` };
     }
     for (const h of missing) h.done = [...h.done, destination.name];
   }
-  const failed = await record(held, records, RECORD_MS);
+  const failed = await record(held, records, now, true);
   if (failed) return { status: 'unavailable', reason: `published, but could not record it: ${failed}` };
   return { status: 'published', published: held.length };
 }
@@ -143,25 +174,25 @@ export async function publishOnce(input: PublishOnceInput): Promise<PublishOutco
     firstOfEachId.map(async (event): Promise<Held | 'duplicate' | 'busy'> => {
       const leaseUntil = now() + leaseMs;
       const claim = await bounded(records.claim(event.id, { done: [], leaseUntil }, signal), signal);
-      if (claim.created) return { event, etag: claim.etag, done: [] };
+      if (claim.created) return { event, etag: claim.etag, done: [], leaseUntil };
       if (complete(claim.record.done)) return 'duplicate';
       if (claim.record.leaseUntil > now()) return 'busy';
       const etag = await bounded(records.update(event.id, claim.etag, { done: claim.record.done, leaseUntil }, signal), signal);
-      return etag ? { event, etag, done: claim.record.done } : 'busy';
+      return etag ? { event, etag, done: claim.record.done, leaseUntil } : 'busy';
     }),
   );
   const results = claims.map((c) => (c.status === 'fulfilled' ? c.value : undefined));
   const held = results.filter((c): c is Held => typeof c === 'object');
   const failedClaim = claims.find((c): c is PromiseRejectedResult => c.status === 'rejected');
   if (failedClaim || results.includes('busy')) {
-    await record(held, records, RELEASE_MS);
+    await record(held, records, now, false);
     return failedClaim
       ? { status: 'unavailable', reason: `could not record the events' ids: ${describe(failedClaim.reason)}` }
       : { status: 'busy', reason: 'another request is publishing some of these events' };
   }
   const duplicates = input.events.length - held.length;
 
-  const publishing = publishHeld(held, destinations, records, input.publishSignal);
+  const publishing = publishHeld(held, destinations, records, now, input.publishSignal);
   let settled: Settled;
   try {
     settled = await bounded(publishing, signal);

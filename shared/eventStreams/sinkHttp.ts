@@ -33,10 +33,11 @@ export const LONGEST_QUEUE_CALL_MS = maxTries * tryTimeoutInMs + (maxTries - 1) 
  */
 export const PUBLISH_BUDGET_MS = 2 * LONGEST_QUEUE_CALL_MS;
 /**
- * A request's claim on its events: the publishing's budget, recording its outcome (RECORD_MS), and a margin for
- * clocks that differ between instances, so that publishing still going on is never taken over.
+ * A request's claim on its events, so that publishing still going on is never taken over: the publishing's budget,
+ * then at least 30 s of tries at recording its outcome (storage may be restarting), then LEASE_MARGIN_MS for clocks
+ * that differ between instances.
  */
-export const CLAIM_LEASE_MS = 60_000;
+export const CLAIM_LEASE_MS = 90_000;
 
 const log = (fields: Record<string, unknown>) => JSON.stringify({ event: 'event-streams', ...fields });
 

@@ -255,3 +255,65 @@ test('the claims cut off by the deadline: 503, and the leases of the claims made
   expect(t.records.rows.get(events(1)[0].id)?.record.leaseUntil).toBe(0);
   expect(t.queue.received).toHaveLength(0);
 });
+
+describe('recording a publish while storage restarts', () => {
+  /** Records whose writes fail `failures` times after the claims (storage restarting), then work. */
+  function flaky(t: ReturnType<typeof setup>, failures: number, onFailure = () => undefined as void): EventRecords {
+    let left = failures;
+    return {
+      claim: (id, record) => t.records.claim(id, record),
+      update: async (id, etag, record) => {
+        if (left-- > 0) {
+          onFailure();
+          throw new Error('connect ECONNREFUSED');
+        }
+        return t.records.update(id, etag, record);
+      },
+    };
+  }
+
+  const publish = (t: ReturnType<typeof setup>, records: EventRecords) =>
+    publishOnce({
+      events: events(1),
+      destinations: [t.queue],
+      records,
+      now: () => t.tick(0),
+      leaseMs: 30_000,
+      signal: new AbortController().signal,
+      publishSignal: new AbortController().signal,
+    });
+
+  test('a row that cannot be written at first is written on a later try, so the retry finds the event published', async () => {
+    const t = setup();
+    expect(await publish(t, flaky(t, 1))).toEqual({ status: 'published', published: 1, duplicates: 0 });
+    expect(await t.run(events(1), [t.queue])).toEqual({ status: 'published', published: 0, duplicates: 1 });
+    expect(t.queue.received).toHaveLength(1);
+  });
+
+  test('a try that wrote the row though it failed is recognised, not taken for another request', async () => {
+    const t = setup();
+    let written = false;
+    const records: EventRecords = {
+      claim: (id, record) => t.records.claim(id, record),
+      update: async (id, etag, record) => {
+        const result = await t.records.update(id, etag, record);
+        if (written) return result;
+        written = true;
+        throw new Error('socket hang up');
+      },
+    };
+    expect(await publish(t, records)).toEqual({ status: 'published', published: 1, duplicates: 0 });
+  });
+
+  test('the tries stop short of the lease, so that no retry has taken the row over meanwhile', async () => {
+    const t = setup();
+    // Each failed try takes 15 s of the 30 s lease: the second ends inside the last 10 s, and no third is made.
+    let tries = 0;
+    const outcome = await publish(
+      t,
+      flaky(t, 5, () => void (tries++, t.tick(15_000))),
+    );
+    expect(outcome).toMatchObject({ status: 'unavailable', reason: expect.stringContaining('could not record it') });
+    expect(tries).toBe(2);
+  });
+});
