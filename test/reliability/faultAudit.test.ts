@@ -481,11 +481,31 @@ describe('the audit of the calls and Event Streams batches', () => {
   });
 
   test('an Event Streams event missing from the queue is lost; one there more than once is duplicated, alike or not', () => {
-    const streams = [{ ids: ['EZ1', 'EZ2', 'EZ3', 'EZ4'], accepted: 1, retried: 0 }];
+    const streams = [{ ids: ['EZ1', 'EZ2', 'EZ3', 'EZ4'], accepted: 1, retried: 0, cutOff: 0 }];
     const event = (id: string, status = 'delivered') => ({ id, type: 'com.twilio.messaging.message.delivered', data: { status } });
     const events = [event('EZ1'), event('EZ3'), event('EZ3'), event('EZ4'), event('EZ4', 'failed'), event('other')];
-    const audit = auditStreams({ streams, events });
-    expect(audit).toMatchObject({ events: 4, publishedOnce: 1, lost: 1, duplicated: 2, copies: 2, differing: 1 });
+    const audit = auditStreams({ streams, events, hostOutput: '' });
+    expect(audit).toMatchObject({ events: 4, publishedOnce: 1, lost: 1, duplicated: 2, copies: 2, duplicatedAfterKill: 0, differing: 1 });
     expect(audit.examples.map((e) => e.key)).toEqual(['EZ2', 'EZ3', 'EZ4']);
+  });
+
+  test('copies of a batch the host was killed in the middle of publishing are counted apart, and only those', () => {
+    const line = (fields: object) => `[eventStreams] warning: ${JSON.stringify({ event: 'event-streams', ...fields })}`;
+    const hostOutput = [
+      // B's publish outlived its answer and never said how it ended; C's did.
+      line({ correlationId: 'b', outcome: 'publishing after the deadline', ids: ['EZb'] }),
+      line({ correlationId: 'c', outcome: 'publishing after the deadline', ids: ['EZc'] }),
+      `{"event":"event-streams","correlationId":"c","outcome":"published after the deadline","ids":["EZc"]}`,
+    ].join('\n');
+    const streams = [
+      { ids: ['EZa'], accepted: 1, retried: 2, cutOff: 1 },
+      { ids: ['EZb'], accepted: 1, retried: 1, cutOff: 0 },
+      { ids: ['EZc'], accepted: 1, retried: 1, cutOff: 0 },
+    ];
+    const event = (id: string) => ({ id, type: 'com.twilio.messaging.message.delivered', data: {} });
+    const events = ['EZa', 'EZa', 'EZb', 'EZb', 'EZc', 'EZc'].map(event);
+    const audit = auditStreams({ streams, events, hostOutput });
+    expect(audit).toMatchObject({ duplicated: 1, duplicatedAfterKill: 2, copies: 3 });
+    expect(audit.examples.map((e) => e.key)).toEqual(['EZc']);
   });
 });

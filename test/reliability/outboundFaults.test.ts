@@ -127,14 +127,15 @@ describe('the rest of the outbound surface, under the same faults', () => {
     expect(calls.activityOnce).toBe(calls.calls);
   });
 
-  test('every Event Streams event answered 200 is on the events queue once, under its own id', () => {
+  test('every Event Streams event answered 200 is on the events queue once, or again only after a kill mid-publish', () => {
     const { streams } = surface();
     expect({ lost: streams.lost, duplicated: streams.duplicated, examples: streams.examples }).toEqual({
       lost: 0,
       duplicated: 0,
       examples: [],
     });
-    expect(streams.publishedOnce).toBe(streams.events);
+    // Published again only when the host was killed mid-publish (docs/event-streams.md, the one remaining duplicate).
+    expect(streams.publishedOnce + streams.duplicatedAfterKill).toBe(streams.events);
     expect(streams.events).toBeGreaterThan(0);
   });
 
