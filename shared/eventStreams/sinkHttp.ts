@@ -12,6 +12,7 @@ import { textResponse, twilioWebhook } from '../webhook/webhookHttp';
 import { BATCH_LIMITS } from './batch';
 import { basicCredentialsMatch } from './basicAuth';
 import { eventRecordsTable } from './eventRecordsTable';
+import { oversizedBlob } from './oversizedBlob';
 import { receiveBatch, RETRY_AFTER_SECONDS } from './sink';
 
 export interface EventStreamsSinkConfig {
@@ -19,6 +20,8 @@ export interface EventStreamsSinkConfig {
   table: string;
   /** How long an id is remembered: longer than Event Streams retries (four hours). */
   dedupeWindowMs: number;
+  /** The blob container of events too large for the events queue. */
+  oversizedContainer: string;
 }
 
 /** Short of Twilio's 5 s, leaving room for releasing the leases of a refused request (RELEASE_MS) and the answer. */
@@ -57,7 +60,7 @@ async function basicRefusal(request: HttpRequest): Promise<HttpResponseInit | un
 
 export function eventStreamsSink(config: () => EventStreamsSinkConfig): HttpHandler {
   const signed = twilioWebhook(async ({ body, context }) => {
-    const { table, dedupeWindowMs } = config();
+    const { table, dedupeWindowMs, oversizedContainer } = config();
     const correlationId = invocationCorrelationId(context.traceContext);
     const signal = AbortSignal.timeout(SINK_DEADLINE_MS);
     const publishSignal = AbortSignal.timeout(PUBLISH_BUDGET_MS);
@@ -68,6 +71,7 @@ export function eventStreamsSink(config: () => EventStreamsSinkConfig): HttpHand
       leaseMs: CLAIM_LEASE_MS,
       signal,
       publishSignal,
+      oversized: oversizedBlob(oversizedContainer),
     });
     if (answer.status === 200) context.log(log(answer.log));
     else context.warn(log(answer.log));
