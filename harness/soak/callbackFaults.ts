@@ -1,8 +1,8 @@
-// Twilio's status and AMD callbacks in the fault phase: for about half the messages and calls Twilio created, the
-// callbacks a carrier would cause, posted signed to the statusCallback URL the app gave, while the turns' faults
-// strike: in order, reordered (the final status first), replayed (each twice, then the whole sequence again) or
-// dropped (none: the status re-check must find the status instead), chosen per SID from the seed. A callback refused
-// (the host killed, storage down) is retried as Twilio would. Each reports the final status the re-checks report for
+// Twilio's status and AMD callbacks in the fault phase: for about half the messages and calls Twilio created (and
+// every call placed with machine detection), the callbacks a carrier would cause, posted signed to the statusCallback
+// URL the app gave, while the turns' faults strike: in order, reordered (the final status first), replayed (each
+// twice, then the whole sequence again) or dropped (none: the status re-check must find the status instead), chosen
+// per SID from the seed. A callback refused (the host killed, storage down) is retried as Twilio would. Each reports the final status the re-checks report for
 // that SID (faultPlan.ts fetchedStatus), so the re-check audit's "the row ends with Twilio's status" holds the
 // ledger's convergence, and the events audit holds "each status change published once". A call placed with machine
 // detection that is answered gets its AMD result after `in-progress`, in the same order, replay or drop as its status
@@ -160,14 +160,16 @@ export function startCallbackStorm(
         const callback = request.form.get('StatusCallback');
         if (!sid || !callback || seen.has(sid)) continue;
         seen.add(sid);
-        if (random() >= 0.5) continue;
+        const amdCallback = request.form.get('AsyncAmdStatusCallback') ?? undefined;
+        // Half the SIDs; every call placed with machine detection, so that AMD results are posted in every order.
+        if (random() >= 0.5 && !amdCallback) continue;
         const order = ORDERS[Math.floor(random() * ORDERS.length)];
         figures.sids[order]++;
         const created: Created = {
           sid,
           kind: request.path.includes('/Calls') ? 'call' : 'sms',
           callback,
-          amdCallback: request.form.get('AsyncAmdStatusCallback') ?? undefined,
+          amdCallback,
           amdMode: request.form.get('MachineDetection') ?? undefined,
         };
         sending.push(deliver(created, order));

@@ -111,9 +111,9 @@ function validPayload(
   if (variant < 0.2) return { type, ...base, url: `/api/message?Message=${encodeURIComponent(`Call ${base.idempotencyKey}`)}` };
   if (variant < 0.3) return { type, ...base, twiml: `<Response><Say>Call ${base.idempotencyKey}</Say></Response>` };
   const say = `Your table is ready, ${base.idempotencyKey}`;
-  // Answering-machine detection on half the calls, so that the fault phase's AMD results have calls to go to.
-  if (variant < 0.55) return { type, ...base, say, machineDetection: 'Enable' };
-  if (variant < 0.8) return { type, ...base, say, machineSay: `Please call us back about ${base.idempotencyKey}` };
+  // Answering-machine detection on more than half the calls, so that the fault phase's AMD results have calls to go to.
+  if (variant < 0.6) return { type, ...base, say, machineDetection: 'Enable' };
+  if (variant < 0.85) return { type, ...base, say, machineSay: `Please call us back about ${base.idempotencyKey}` };
   return { type, ...base, say };
 }
 
