@@ -2,11 +2,12 @@
 // every call placed with machine detection), the callbacks a carrier would cause, posted signed to the statusCallback
 // URL the app gave, while the turns' faults strike: in order, reordered (the final status first), replayed (each
 // twice, then the whole sequence again) or dropped (none: the status re-check must find the status instead), chosen
-// per SID from the seed. A callback refused (the host killed, storage down) is retried as Twilio would. Each reports the final status the re-checks report for
-// that SID (faultPlan.ts fetchedStatus), so the re-check audit's "the row ends with Twilio's status" holds the
-// ledger's convergence, and the events audit holds "each status change published once". A call placed with machine
-// detection that is answered gets its AMD result after `in-progress`, in the same order, replay or drop as its status
-// callbacks; auditAmd holds that the row ends with that result and that a machine gets the machineSay message once.
+// per SID from the seed. A callback refused (the host killed, storage down) is retried as Twilio would. Each reports
+// the final status the re-checks report for that SID (faultPlan.ts fetchedStatus), so the re-check audit's "the row
+// ends with Twilio's status" holds the ledger's convergence, and the events audit holds "each status change published
+// once". A call placed with machine detection that is answered gets its AMD result after `in-progress`, in the same
+// order, replay or drop as its status callbacks; auditAmd holds that the row ends with that result and that a machine
+// gets the machineSay message once.
 import { SENTINEL_CREDENTIALS } from '../secrets';
 import { twilioPost } from '../twilioRequests';
 import type { OutboundRig } from '../outboundRig';
