@@ -29,9 +29,8 @@ export async function startAssistantModel(): Promise<{ model: RunningStandIn; en
 export interface PlannedCall {
   callSid: string;
   /**
-   * Each call from its own number. Two calls from one number, each texted the same words, can make the send path's
-   * lookup after a lost answer take the other call's text for its own (it matches by To, From and Body), so one text
-   * is never sent: found by this phase (seed 1), and left to the outbound lookup to fix.
+   * Three calls in a row come from one number, and each is texted the same words: after a lost answer the send path's
+   * lookup (by To, From and Body) finds the other calls' texts too and must take only its own.
    */
   caller: string;
   /** Twilio posts the message turn, and the text turn, a second time (its retry after a slow answer). */
@@ -50,12 +49,14 @@ export interface CallsAndStreamsPlan {
   streams: PlannedStreamBatch[];
 }
 
+const CALLS_PER_CALLER = 3;
+
 /** About one call per 25 messages and one batch (1-4 events) per 20, at least three of each; seeded. */
 export function planCallsAndStreams(options: { count: number; seed: number }): CallsAndStreamsPlan {
   const random = seededRandom(options.seed ^ 0xca11);
   const calls = Array.from({ length: Math.max(3, Math.round(options.count / 25)) }, (_, i) => ({
     callSid: `CA${(options.seed >>> 0).toString(16).padStart(8, '0')}${String(i).padStart(24, '0')}`,
-    caller: `+1415557${String(i).padStart(4, '0')}`,
+    caller: `+1415557${String(Math.floor(i / CALLS_PER_CALLER)).padStart(4, '0')}`,
     retryMessage: random() < 0.5,
     retryText: random() < 0.5,
   }));

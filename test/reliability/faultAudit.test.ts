@@ -15,6 +15,7 @@ import { fetchedStatus, planSurface, planTurns, planWorkload, twilioFaultPicker,
 import { OUTBOUND_EVENT_STATUSES } from '../../shared/events/cloudEvent';
 import { lineCorrelationIds } from '../../harness/soak/outboundFaults';
 import { assistantKeys, auditCalls, auditStreams, callMessages } from '../../harness/soak/callsAndStreamsFaults';
+import { amdResultOf, auditAmd, callbackSequence, type Created } from '../../harness/soak/callbackFaults';
 
 function input(overrides: Partial<AuditInput>): AuditInput {
   return { messages: [{ key: 'k1', expect: 'send' }], rows: new Map(), poison: new Map(), creates: [], ...overrides };
@@ -507,5 +508,77 @@ describe('the audit of the calls and Event Streams batches', () => {
     const audit = auditStreams({ streams, events, hostOutput });
     expect(audit).toMatchObject({ duplicated: 1, duplicatedAfterKill: 2, copies: 3 });
     expect(audit.examples.map((e) => e.key)).toEqual(['EZc']);
+  });
+});
+
+describe("the fault phase's AMD results", () => {
+  const sids = Array.from({ length: 200 }, (_, i) => `CA${String(i).padStart(32, '0')}`);
+  const call = (sid: string, mode?: string): Created => ({
+    sid,
+    kind: 'call',
+    callback: 'https://calls.example.test/api/status?key=k1',
+    ...(mode && { amdCallback: 'https://calls.example.test/api/status?key=k1', amdMode: mode }),
+  });
+  const answeredSid = sids.find((sid) => fetchedStatus(1, sid, 'call') === 'completed')!;
+  const unansweredSid = sids.find((sid) => fetchedStatus(1, sid, 'call') !== 'completed')!;
+
+  test('an answered call placed with machine detection gets its result after in-progress, in the order its callbacks take', () => {
+    const created = call(answeredSid, 'Enable');
+    const amd = { answeredBy: amdResultOf(1, answeredSid, 'Enable') };
+    const inOrder = [{ status: 'ringing' }, { status: 'in-progress' }, amd, { status: 'completed' }];
+    expect(callbackSequence(1, created, 'in order')).toEqual(inOrder);
+    expect(callbackSequence(1, created, 'reordered')).toEqual([...inOrder].reverse());
+    expect(callbackSequence(1, created, 'replayed')).toEqual([...inOrder.flatMap((c) => [c, c]), ...inOrder]);
+    expect(callbackSequence(1, created, 'dropped')).toEqual([]);
+  });
+
+  test('no result for a call never answered, or placed without machine detection', () => {
+    expect(callbackSequence(1, call(unansweredSid, 'Enable'), 'in order').filter((c) => 'answeredBy' in c)).toEqual([]);
+    expect(callbackSequence(1, call(answeredSid), 'in order').filter((c) => 'answeredBy' in c)).toEqual([]);
+  });
+
+  test('a machineSay call mostly meets a machine at its beep; the plan places calls of both kinds', () => {
+    const results = sids.map((sid) => amdResultOf(2, sid, 'DetectMessageEnd'));
+    expect(new Set(results)).toEqual(new Set(['machine_end_beep', 'human']));
+    expect(new Set(sids.map((sid) => amdResultOf(2, sid, 'Enable')))).toEqual(new Set(['human', 'machine_start']));
+    const calls = planWorkload({ count: 300, seed: 1, fromNumber: '+15005550006', now: new Date() }).messages.filter(
+      (m) => m.type === 'call' && m.expect === 'send',
+    );
+    const text = (m: { text: string; producer: string }) =>
+      m.producer === 'queue-base64' ? Buffer.from(m.text, 'base64').toString() : m.text;
+    expect(calls.filter((m) => text(m).includes('"machineDetection":"Enable"')).length).toBeGreaterThan(calls.length / 5);
+    expect(calls.filter((m) => text(m).includes('"machineSay"')).length).toBeGreaterThan(calls.length / 10);
+  });
+
+  test('the row must end with the result posted, and a machine at its beep on a machineSay call be given the message once', () => {
+    const given = [
+      { key: 'k1', sid: 'CA1', answeredBy: 'human', mode: 'Enable' },
+      { key: 'k2', sid: 'CA2', answeredBy: 'machine_end_beep', mode: 'DetectMessageEnd' },
+    ];
+    const rows = new Map([
+      ['k1', { answeredBy: 'human' }],
+      ['k2', { answeredBy: 'machine_end_beep' }],
+    ]);
+    expect(auditAmd({ given, rows, callUpdates: new Map([['CA2', 1]]) })).toMatchObject({
+      calls: 2,
+      recorded: 2,
+      machineMessages: 1,
+      switchedOnce: 1,
+      violations: 0,
+    });
+    const wrongRow = new Map([...rows, ['k1', { answeredBy: 'machine_start' }]]);
+    expect(auditAmd({ given, rows: wrongRow, callUpdates: new Map([['CA2', 1]]) })).toMatchObject({ recorded: 1, violations: 1 });
+    expect(auditAmd({ given, rows, callUpdates: new Map() })).toMatchObject({ switchMissing: 1, violations: 1 });
+    expect(auditAmd({ given, rows, callUpdates: new Map([['CA2', 2]]) })).toMatchObject({ switchedTwice: 1, violations: 1 });
+    expect(
+      auditAmd({
+        given,
+        rows,
+        callUpdates: new Map([
+          ['CA1', 1],
+          ['CA2', 1],
+        ]),
+      }),
+    ).toMatchObject({ switchedTwice: 1, violations: 1 });
   });
 });

@@ -127,6 +127,12 @@ describe('the rest of the outbound surface, under the same faults', () => {
     expect(calls.activityOnce).toBe(calls.calls);
   });
 
+  test('AMD results posted with the callbacks, in order, reordered, replayed, land in their rows; a machine at its beep is switched once', () => {
+    const { amd } = surface();
+    expect({ violations: amd.violations, examples: amd.examples }).toEqual({ violations: 0, examples: [] });
+    expect(amd.recorded).toBe(amd.calls);
+  });
+
   test('every Event Streams event answered 200 is on the events queue once, or again only after a kill mid-publish', () => {
     const { streams } = surface();
     expect({ lost: streams.lost, duplicated: streams.duplicated, examples: streams.examples }).toEqual({
