@@ -11,6 +11,7 @@
 import { SENTINEL_CREDENTIALS } from '../secrets';
 import { twilioPost } from '../twilioRequests';
 import type { OutboundRig } from '../outboundRig';
+import { pushExample, type KeyDetail } from './faultAudit';
 import { fetchedStatus, seededRandom, sidRoll } from './faultPlan';
 import { persist, sleep } from './surfaceFaults';
 
@@ -199,7 +200,7 @@ export interface AmdAudit {
   switchMissing: number;
   switchedTwice: number;
   violations: number;
-  examples: Array<{ key: string; detail: string }>;
+  examples: KeyDetail[];
 }
 
 /** Every AMD result given lands in its row, and a machine at its beep on a machineSay call gets the message once. */
@@ -219,9 +220,7 @@ export function auditAmd(input: {
     violations: 0,
     examples: [],
   };
-  const note = (key: string, detail: string) => {
-    if (audit.examples.length < 20) audit.examples.push({ key, detail });
-  };
+  const note = (key: string, detail: string) => pushExample(audit.examples, key, detail);
   for (const given of input.given) {
     const row = input.rows.get(given.key);
     if (row?.answeredBy === given.answeredBy) audit.recorded++;

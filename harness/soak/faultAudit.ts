@@ -192,7 +192,7 @@ export function auditProblems(audit: Audit): string[] {
 // (every `violations` must be 0) plus a few examples.
 
 const FINAL_AFTER_SENT = new Set(['delivered', 'undelivered', 'failed']);
-const pushExample = (examples: KeyDetail[], key: string, detail: string) => {
+export const pushExample = (examples: KeyDetail[], key: string, detail: string) => {
   if (examples.length < MAX_EXAMPLES) examples.push({ key, detail });
 };
 const createsFor = (creates: AuditCreate[], key: string) => creates.filter((c) => c.key === key);
