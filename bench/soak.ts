@@ -15,6 +15,7 @@ import { memoryVerdict, readSamples, samplesCsv, samplesSvg, warmUpFor, writePng
 import { startOptOutCycles, type OptOutCyclesResult } from '../harness/soak/optOutCycles';
 import { startOutboundStream, type OutboundStreamResult } from '../harness/soak/outboundStream';
 import { startSoakApp, type SoakApp } from '../harness/soak/soakApp';
+import { heapGroups, heapGrowth } from '../harness/soak/heapSnapshots';
 import { runWebhookLoad, type LoadResult } from '../harness/soak/webhookLoad';
 import { parseToolArgs, runTool, UsageError } from '../scripts/toolCli';
 
@@ -154,10 +155,12 @@ async function memoryCheck(options: SoakOptions, samplesFile: string, hostPid: n
   await writePng(samplesSvg(samples, verdict, title), png);
   const mb = (bytes: number | undefined) => (bytes === undefined ? '-' : `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`);
   const row = (label: string, value: string | number) => `  ${label.padEnd(26)} ${value}`;
+  const snapshots = samples.flatMap((s) => (s.heapSnapshot ? [s.heapSnapshot] : []));
+  const growth = snapshots.length >= 2 ? heapGrowth(heapGroups(snapshots[0]), heapGroups(snapshots[snapshots.length - 1])) : [];
   return {
     name: 'host memory',
     problems: verdict.problems,
-    figures: { ...verdict, hostPid },
+    figures: { ...verdict, hostPid, heapSnapshots: snapshots, heapGrowth: growth },
     table: [
       row('samples', `${verdict.samples}, every ${options.sampleSeconds} s (warm-up ${verdict.warmUpSeconds} s)`),
       row(
@@ -170,6 +173,13 @@ async function memoryCheck(options: SoakOptions, samplesFile: string, hostPid: n
       row('loop delay p99 median/max', `${verdict.loopDelayP99Ms.median} / ${verdict.loopDelayP99Ms.max} ms`),
       row('samples', `${csv}, ${samplesFile}`),
       row('plot', png),
+      ...(growth.length ? [row('heap growth, first to last snapshot', snapshots.join(', '))] : []),
+      ...growth.map((g) =>
+        row(
+          `  ${g.name.slice(0, 40)}`,
+          `${g.bytesDelta >= 0 ? '+' : ''}${mb(g.bytesDelta)} (${g.countDelta >= 0 ? '+' : ''}${g.countDelta} objects; ${mb(g.bytes)} in all)`,
+        ),
+      ),
     ],
   };
 }

@@ -17,9 +17,10 @@ export function appCopyWithQueues(queues: Record<string, unknown>, appDist = joi
   const hostJson = JSON.parse(readFileSync(join(repoRoot, 'host.json'), 'utf8'));
   hostJson.extensions.queues = { ...hostJson.extensions.queues, ...queues };
   writeFileSync(join(root, 'host.json'), JSON.stringify(hostJson, null, 2));
-  // An older build's entry may be dist/main.js: "main" names whichever entry the copied build has.
+  // An older build's entry may be dist/main.mjs or dist/main.js: "main" names whichever entry the copied build has.
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { main: string };
-  const main = ['dist/main.mjs', 'dist/main.js'].find((entry) => existsSync(join(appDist, entry.slice('dist/'.length)))) ?? pkg.main;
+  const main =
+    ['dist/main.cjs', 'dist/main.mjs', 'dist/main.js'].find((entry) => existsSync(join(appDist, entry.slice('dist/'.length)))) ?? pkg.main;
   writeFileSync(join(root, 'package.json'), JSON.stringify({ ...pkg, main }, null, 2));
   cpSync(appDist, join(root, 'dist'), { recursive: true });
   symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'), 'dir');

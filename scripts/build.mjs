@@ -1,4 +1,4 @@
-// Builds the app into dist/ (package.json "main" names its entry, dist/main.mjs) and the local host into build/devhost.js.
+// Builds the app into dist/ (package.json "main" names its entry, dist/main.cjs) and the local host into build/devhost.js.
 // Every file in functions/ is imported by the generated entry, so a new function needs no registration list.
 // npm packages stay external: they load from node_modules, and heavy ones only when a function first needs them.
 import { build } from 'esbuild';
@@ -157,28 +157,66 @@ writeFileSync(
   ].join('\n'),
 );
 
-await Promise.all([
-  // The app: ES modules split by esbuild, so that the entry (dist/main.mjs) holds only the registrations and what
-  // every function shares at start, and each function's own code is a chunk that loads on its first invocation.
-  build({
+/**
+ * Makes every module the app loads with import() import the entry too. esbuild puts modules in one chunk when the
+ * same entry points reach them; without this, what a start loads is reached from different sets of lazily loaded
+ * modules, and a start reads 16 chunks instead of one.
+ */
+const startFirst = {
+  name: 'start-first',
+  setup(b) {
+    b.onResolve({ filter: /^\./ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: join(args.resolveDir, args.path), namespace: 'start-first', pluginData: args } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'start-first' }, ({ pluginData }) => ({
+      contents: `import ${JSON.stringify(entryFile)};\nexport * from ${JSON.stringify(pluginData.path)};\n`,
+      resolveDir: pluginData.resolveDir,
+      loader: 'ts',
+    }));
+  },
+};
+
+/**
+ * The app: esbuild splits it as ES modules (splitting needs them) into build/app-split/, then each chunk becomes a
+ * CommonJS file in dist/ that require()s the others. The entry (dist/main.cjs) and one chunk hold the registrations
+ * and what every start needs; each function's own code is a chunk required on its first invocation. CommonJS
+ * because a start then never loads Node's ES module loader, and the Node worker requires a .cjs "main".
+ */
+async function buildApp() {
+  const split = join(root, 'build', 'app-split');
+  rmSync(split, { recursive: true, force: true });
+  await build({
     ...common,
     format: 'esm',
     splitting: true,
     supported: {},
-    minifyWhitespace: true,
-    minifySyntax: true,
     packages: undefined,
-    plugins: [packagesThroughRequire, functionModulesSee(join(root, 'shared', 'platform', 'lazyFunctions.ts'))],
+    plugins: [startFirst, packagesThroughRequire, functionModulesSee(join(root, 'shared', 'platform', 'lazyFunctions.ts'))],
     entryPoints: [{ in: entryFile, out: 'main' }],
-    outdir: join(root, 'dist'),
+    outdir: split,
     entryNames: '[name]',
     chunkNames: '[name]-[hash]',
-    outExtension: { '.js': '.mjs' },
-    // The inlined CommonJS packages (and import() of the external ones) need require, and two modules need __dirname.
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __fileURLToPath } from 'node:url'; import { dirname as __dirnameOf } from 'node:path'; const require = __createRequire(import.meta.url); const __filename = __fileURLToPath(import.meta.url); const __dirname = __dirnameOf(__filename);",
-    },
-  }),
+    outExtension: { '.js': '.cjs' },
+  });
+  await build({
+    ...common,
+    // Each chunk on its own, requiring the others; its source map follows the split's back to the sources.
+    plugins: [{ name: 'chunks-apart', setup: (b) => b.onResolve({ filter: /^\./ }, (args) => ({ path: args.path, external: true })) }],
+    entryPoints: readdirSync(split)
+      .filter((f) => f.endsWith('.cjs'))
+      .map((f) => join(split, f)),
+    loader: { '.cjs': 'js' },
+    outdir: join(root, 'dist'),
+    outExtension: { '.js': '.cjs' },
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // Warnings about the inlined packages' code, which esbuild reported as theirs in the first pass.
+    logOverride: { 'duplicate-class-member': 'silent' },
+  });
+}
+
+await Promise.all([
+  buildApp(),
   build({ ...common, entryPoints: [join(root, 'devhost/cli.ts')], outfile: join(root, 'build/devhost.js') }),
   build({ ...common, entryPoints: [join(root, 'bench/run.ts')], outfile: join(root, 'build/bench.js') }),
   build({ ...common, entryPoints: [join(root, 'bench/childLoadApp.ts')], outfile: join(root, 'build/bench-load.js') }),

@@ -100,6 +100,25 @@ export async function updateLedgerRow(
 }
 
 /**
+ * Which of `sids` a row other than `key`'s holds, as its sid or among its duplicateSids. Only a message to `to` can
+ * hold one. Table storage has no index on `to`, so this reads across the table: it runs only when a lookup after a
+ * lost Twilio answer found something, and returns a few columns of the recipient's rows.
+ */
+export async function sidsHeldElsewhere(key: string, to: string, sids: string[], profile?: StorageProfile): Promise<Set<string>> {
+  const { odata } = await import('@azure/data-tables');
+  const table = await ledgerTable(profile);
+  const wanted = new Set(sids);
+  const held = new Set<string>();
+  const rows = table.listEntities<{ sid?: string; duplicateSids?: string }>({
+    queryOptions: { filter: odata`to eq ${to} and PartitionKey ne ${key}`, select: ['sid', 'duplicateSids'] },
+  });
+  for await (const row of rows) {
+    for (const sid of [row.sid, ...(row.duplicateSids?.split(',') ?? [])]) if (sid && wanted.has(sid)) held.add(sid);
+  }
+  return held;
+}
+
+/**
  * Deletes the rows `filter` selects (see retention.ts), each by the ETag it was read with: a row that changed since
  * (a late callback) is kept for the next run. Returns how many were deleted and how many were left.
  */

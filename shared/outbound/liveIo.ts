@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { queueMaxDequeueCount } from '../platform/hostJson';
 import { settings } from '../platform/settings';
 import type { StorageProfile } from '../platform/storageClients';
-import { updateLedgerRow } from './ledgerTable';
+import { sidsHeldElsewhere, updateLedgerRow } from './ledgerTable';
 import { isOptedOut, listOptOuts, optOutsOf, recordOptOut, removeOptOut } from './optOutTable';
 import type { OptOutIo } from './optOutAnswer';
 import { asRestError } from '../platform/azureErrors';
@@ -27,7 +27,10 @@ export function liveOutboundIo(profile: StorageProfile = 'background'): Outbound
   if (cached) return cached;
   const config = settings();
   const io: OutboundIo = {
-    ledger: { update: (key, transition, options) => updateLedgerRow(key, transition, { ...options, profile }) },
+    ledger: {
+      update: (key, transition, options) => updateLedgerRow(key, transition, { ...options, profile }),
+      sidsHeldElsewhere: (key, to, sids) => sidsHeldElsewhere(key, to, sids, profile),
+    },
     optOuts: {
       isOptedOut: (address, senders) => isOptedOut(address, senders, profile),
       record: (address, keyword, sender, source) => recordOptOut(address, keyword, sender, source, profile),

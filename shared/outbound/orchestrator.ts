@@ -47,8 +47,8 @@ import {
   type Transition,
 } from './ledger';
 import type { OutboundMessage } from './schema';
-import { sayTwiml, twilioRequest, type RequestDefaults, type TwilioRequest } from './outboundRequest';
-import type { TwilioResource, TwilioStatus } from './twilioApi';
+import { pickOwnRecord, sayTwiml, twilioRequest, type RequestDefaults, type TwilioRequest } from './outboundRequest';
+import type { TwilioCandidate, TwilioResource, TwilioStatus } from './twilioApi';
 import { dueAt } from './sendingWindow';
 import { newCorrelationId } from './correlation';
 import { outcomeLine, type Decision } from './outcomes';
@@ -68,6 +68,8 @@ type StatusCheck = NonNullable<ReturnType<typeof readStatusCheck>>;
 export interface OutboundIo {
   ledger: {
     update(key: string, transition: Transition, options?: { expect?: LedgerExpectation }): Promise<LedgerUpdate>;
+    /** Which of `sids` a row other than `key`'s holds (its sid, or one of its duplicateSids); only rows to `to` can. */
+    sidsHeldElsewhere(key: string, to: string, sids: string[]): Promise<Set<string>>;
   };
   optOuts: {
     /** Whether `address` opted out of every sender or of any of `senders` (see ./optOuts.ts). */
@@ -81,7 +83,8 @@ export interface OutboundIo {
   };
   twilio: {
     create(request: TwilioRequest): Promise<TwilioResource>;
-    find(request: TwilioRequest, since: Date): Promise<TwilioResource | undefined>;
+    /** What this request could have created at or after `since` (see findOnTwilio). */
+    find(request: TwilioRequest, since: Date): Promise<TwilioCandidate[]>;
     fetch(kind: 'sms' | 'call', sid: string): Promise<TwilioStatus>;
   };
   /** Where events go; absent when events are off (EVENTS_QUEUE empty). */
@@ -190,19 +193,42 @@ function errorFields(error: unknown): { errorCode?: number | string; error: stri
 }
 
 /**
- * The Twilio resource for a claimed key: the one an earlier attempt created (looked up when `since` is given,
+ * The Twilio resource for a claimed key: the one an earlier attempt created (looked up when `firstAttemptAt` is given,
  * i.e. an earlier attempt may have reached Twilio), or a new one, unless the recipient opted out.
  */
 async function findOrCreate(
   io: OutboundIo,
+  key: string,
   request: TwilioRequest,
-  since: Date | undefined,
+  firstAttemptAt: Date | undefined,
   optedOut: Promise<boolean>,
 ): Promise<{ resource: TwilioResource; reconciled: boolean }> {
-  const found = since ? await io.twilio.find(request, since) : undefined;
+  const found = firstAttemptAt ? await findEarlierSend(io, key, request, firstAttemptAt) : undefined;
   if (found) return { resource: found, reconciled: true };
   if (await optedOut) throw new RecipientOptedOutError();
   return { resource: await io.twilio.create(request), reconciled: false };
+}
+
+/**
+ * The message or call an earlier attempt of `key` created, looked for from a minute before its first attempt. Twilio
+ * keeps no reference of ours, so another key's message to the same recipient can match too: one whose SID another
+ * row holds is that key's and never taken (else one message would be recorded twice and another look lost).
+ */
+async function findEarlierSend(
+  io: OutboundIo,
+  key: string,
+  request: TwilioRequest,
+  firstAttemptAt: Date,
+): Promise<TwilioResource | undefined> {
+  const candidates = await io.twilio.find(request, new Date(firstAttemptAt.getTime() - CLOCK_SKEW_MS));
+  if (candidates.length === 0) return undefined;
+  const held = await io.ledger.sidsHeldElsewhere(
+    key,
+    request.to,
+    candidates.map((c) => c.sid),
+  );
+  const own = pickOwnRecord(candidates, held, firstAttemptAt);
+  return own && { sid: own.sid, status: own.status };
 }
 
 /**
@@ -483,9 +509,9 @@ async function claimAndSend(attempt: Attempt, message: OutboundMessage, info: Me
   }
   // The row as this claim wrote it: the next update replaces it by ETag without reading it again.
   const held = claimed.changed && claimed.etag ? { row: claimed.row!, etag: claimed.etag } : undefined;
-  const since = outcome.lookUpFirst ? new Date(Date.parse(row.firstAttemptAt!) - CLOCK_SKEW_MS) : undefined;
+  const firstAttemptAt = outcome.lookUpFirst ? new Date(row.firstAttemptAt!) : undefined;
   return {
-    ...(await sendAndRecord(attempt, { built, optedOut, since, claimId, held, lastTry, correlationId, attempts: row.attempts })),
+    ...(await sendAndRecord(attempt, { built, optedOut, firstAttemptAt, claimId, held, lastTry, correlationId, attempts: row.attempts })),
     row,
   };
 }
@@ -493,8 +519,8 @@ async function claimAndSend(attempt: Attempt, message: OutboundMessage, info: Me
 interface Claimed {
   built: ReturnType<typeof buildRequest>;
   optedOut: Promise<boolean>;
-  /** When an earlier attempt may have reached Twilio: look its message up from here before creating one. */
-  since?: Date;
+  /** Set when an earlier attempt (the first at this time) may have reached Twilio: look its message up before creating one. */
+  firstAttemptAt?: Date;
   claimId: string;
   held?: { row: LedgerRow; etag: string };
   lastTry: boolean;
@@ -513,7 +539,7 @@ async function sendAndRecord(attempt: Attempt, claimed: Claimed): Promise<Omit<S
   try {
     if ('error' in built) throw built.error;
     request = built.request;
-    sendResult = await findOrCreate(io, request, claimed.since, claimed.optedOut);
+    sendResult = await findOrCreate(io, key, request, claimed.firstAttemptAt, claimed.optedOut);
   } catch (error) {
     const at = io.now();
     if (error instanceof InvalidMessageError || error instanceof AppNotConfiguredError) {

@@ -177,17 +177,37 @@ export interface TwilioRecord {
 }
 
 /**
- * The earliest record created at or after `since` that this request would have created. Messages match on
- * To, From (or Messaging Service) and Body (a trial account prefixes the body, hence endsWith); calls match
- * on To and From. See docs/outbound.md (The guarantee, precisely) for what this cannot tell apart.
+ * The records created at or after `since` that this request would have created. Messages match on To, From (or
+ * Messaging Service) and Body (a trial account prefixes the body, hence endsWith); calls match on To and From.
+ * See docs/outbound.md (The guarantee, precisely) for what this cannot tell apart.
  */
-export function findOwnRecord(request: TwilioRequest, records: TwilioRecord[], since: Date): TwilioRecord | undefined {
-  const matches = records.filter((record) => {
+export function matchingRecords<T extends TwilioRecord>(request: TwilioRequest, records: T[], since: Date): T[] {
+  return records.filter((record) => {
     if (record.to !== request.to || record.dateCreated.getTime() < since.getTime()) return false;
     if (request.from && record.from !== request.from) return false;
     if (request.kind === 'call') return true;
     if (!request.from && request.messagingServiceSid && record.messagingServiceSid !== request.messagingServiceSid) return false;
     return request.body === undefined || (record.body ?? '').endsWith(request.body);
   });
-  return matches.sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime())[0];
+}
+
+/**
+ * Which of the matching records an earlier attempt of this key created. Never one another ledger row holds (`heldElsewhere`):
+ * that message is the other key's. Of the rest, the earliest created in or after the second of the key's first attempt
+ * (Twilio dates to the second); failing that, the latest before it (inside the window allowed for clock skew); the lower
+ * SID on a tie, so that every attempt picks the same one whatever order Twilio lists them in.
+ */
+export function pickOwnRecord<T extends Pick<TwilioRecord, 'sid' | 'dateCreated'>>(
+  candidates: T[],
+  heldElsewhere: ReadonlySet<string>,
+  firstAttemptAt: Date,
+): T | undefined {
+  const firstSecond = Math.floor(firstAttemptAt.getTime() / 1000) * 1000;
+  const rank = (record: T) => {
+    const at = record.dateCreated.getTime();
+    return at >= firstSecond ? at - firstSecond : Number.MAX_SAFE_INTEGER / 2 + (firstSecond - at);
+  };
+  return candidates
+    .filter((record) => !heldElsewhere.has(record.sid))
+    .sort((a, b) => rank(a) - rank(b) || (a.sid < b.sid ? -1 : a.sid > b.sid ? 1 : 0))[0];
 }

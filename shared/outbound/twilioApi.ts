@@ -6,7 +6,7 @@ import { refreshTwilioCredentials } from '../platform/twilioCredentials';
 import { twilioClient } from '../platform/twilioClient';
 import { SettingsError } from '../platform/settings';
 import { AppNotConfiguredError, classifyTwilioError, TwilioAuthError } from './errors';
-import { findOwnRecord, type TwilioRecord, type TwilioRequest } from './outboundRequest';
+import { matchingRecords, type TwilioRecord, type TwilioRequest } from './outboundRequest';
 
 /** How many recent records per To/From pair a lookup reads. */
 const LOOKUP_LIMIT = 50;
@@ -14,6 +14,11 @@ const LOOKUP_LIMIT = 50;
 export interface TwilioResource {
   sid: string;
   status: string;
+}
+
+/** A message or call a lookup found: a request of ours may have created it. */
+export interface TwilioCandidate extends TwilioResource {
+  dateCreated: Date;
 }
 
 /** A Twilio failure as its class in ./errors; missing credential settings as AppNotConfiguredError. */
@@ -59,8 +64,8 @@ export function updateCallTwiml(sid: string, twiml: string): Promise<TwilioResou
   });
 }
 
-/** The message or call this request created at or after `since`, if Twilio has one. */
-export function findOnTwilio(request: TwilioRequest, since: Date): Promise<TwilioResource | undefined> {
+/** The messages or calls created at or after `since` that this request would have created (see matchingRecords). */
+export function findOnTwilio(request: TwilioRequest, since: Date): Promise<TwilioCandidate[]> {
   return withTwilio(async (client) => {
     // Filter by To/From only: Twilio's date filters work on whole days of date_sent, which a queued
     // message does not have yet. The time window is applied here instead.
@@ -85,8 +90,7 @@ export function findOnTwilio(request: TwilioRequest, since: Date): Promise<Twili
         status: c.status,
       }));
     }
-    const found = findOwnRecord(request, records, since) as (TwilioRecord & { status: string }) | undefined;
-    return found && { sid: found.sid, status: found.status };
+    return matchingRecords(request, records, since).map(({ sid, status, dateCreated }) => ({ sid, status, dateCreated }));
   });
 }
 

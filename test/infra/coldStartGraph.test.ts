@@ -1,5 +1,5 @@
-// What a cold start loads: dist/main.mjs and the chunks it imports statically. Every function's own code is a chunk
-// loaded on its first call, so the start holds only the registrations, the settings (declared beside each feature,
+// What a cold start loads: the entry (package.json "main") and the chunks it requires at load. Every function's own
+// code is a chunk loaded on its first call, so the start holds only the registrations, the settings (declared beside each feature,
 // with the pure parsers they use), the platform's start-up and the modules of the queue and timer functions, whose
 // code loads on their first message. Read from the build's source maps.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -15,7 +15,9 @@ function staticallyLoaded(entry: string): Set<string> {
     if (files.has(file)) return;
     files.add(file);
     const code = readFileSync(join(dist, file), 'utf8');
-    for (const m of code.matchAll(/(?:\bimport\s*|\bfrom\s*)"\.\/([^"]+)"/g)) walk(m[1]);
+    // At load a chunk assigns what it requires (`var import_x = require("./x.cjs")`); a chunk loaded later is required
+    // inside a function (`() => __toESM(require("./x.cjs"))`).
+    for (const m of code.matchAll(/\b\w+\s*=\s*require\("\.\/([^"]+)"\)/g)) walk(m[1]);
   };
   walk(entry);
   return files;
@@ -54,6 +56,8 @@ const SETTINGS_HELPERS = [
 function allowedAtStart(source: string): boolean {
   return (
     source === 'build/app-entry.ts' ||
+    // What the build adds and maps to no source of ours: the entry's requires and esbuild's helpers.
+    source.startsWith('build/app-split/') ||
     source.startsWith('shared/platform/') ||
     /Settings\.ts$/.test(source) ||
     SETTINGS_HELPERS.includes(source) ||
@@ -74,4 +78,11 @@ test('every HTTP function is a chunk of its own that the entry does not import a
     .filter((f) => !registersAtStart.includes(f));
   expect(http.length).toBeGreaterThan(20);
   expect(http.filter((f) => loaded.has(f))).toEqual([]);
+});
+
+test('a start reads the entry and the one chunk that holds what every start needs, not a file per shared module', () => {
+  const files = [...staticallyLoaded(main.slice('dist/'.length))];
+  // The third file is esbuild's helpers, which every chunk shares.
+  expect(files.length).toBeLessThanOrEqual(3);
+  expect(files.filter((file) => sourcesOf(new Set([file])).includes('shared/platform/settings.ts'))).toHaveLength(1);
 });

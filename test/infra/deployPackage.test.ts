@@ -114,11 +114,12 @@ test('loaded on its own, as the worker loads it, it registers every function in 
 
 test('every package the build requires or imports, on first use or at load, resolves and loads from the package folder alone', () => {
   const bundle = readdirSync(join(folder, 'dist'))
-    .filter((f) => f.endsWith('.mjs'))
+    .filter((f) => f.endsWith('.cjs'))
     .map((f) => readFileSync(join(folder, 'dist', f), 'utf8'))
     .join('\n');
   const builtins = new Set(builtinModules);
-  const specifiers = [...bundle.matchAll(/(?:require\(|import\(|\bfrom ?)"([^"]+)"/g)].map((m) => m[1]);
+  // A chunk requires a package through esbuild's require helper: `(0, import_chunk.__require)("<package>")`.
+  const specifiers = [...bundle.matchAll(/(?:require\)?\(|import\(|\bfrom ?)"([^"]+)"/g)].map((m) => m[1]);
   const required = [...new Set(specifiers)]
     .filter((s) => /^(@[\w-][\w.-]*\/)?\w[\w.-]*(\/[\w.@-]+)*$/.test(s))
     .filter((s) => !s.startsWith('node:') && !builtins.has(s) && s !== '@azure/functions-core');

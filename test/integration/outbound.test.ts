@@ -216,6 +216,23 @@ describe('Twilio errors', () => {
     },
   );
 
+  test.concurrent.each([
+    ['an SMS with the same body', '+15550410001', { type: 'sms', body: 'Your table is ready' }],
+    ['a call', '+15550410002', { type: 'call', say: 'Your table is ready' }],
+  ])("after a lost answer the retry never takes another key's message to the same number: %s", async (_name, to, content) => {
+    await enqueue({ ...content, to, idempotencyKey: `${to.slice(1)}-first` });
+    const first = await rowWithStatus(`${to.slice(1)}-first`, 'sent');
+    rig.planFaults(to, [{ kind: 'forward-then-reset' }]);
+    await enqueue({ ...content, to, idempotencyKey: `${to.slice(1)}-second` });
+    const second = await rowWithStatus(`${to.slice(1)}-second`, 'sent');
+    // Both creates reached Twilio; the second one's answer never arrived, and its retry found both.
+    const sids = creates(to).map((r) => (JSON.parse(r.responseBody) as { sid: string }).sid);
+    expect(creates(to).map((r) => r.status)).toEqual([201, 201]);
+    expect(lookups(to)).toHaveLength(1);
+    expect(first.sid).toBe(sids[0]);
+    expect(second).toMatchObject({ sid: sids[1], reconciled: true, attempts: 2 });
+  });
+
   test.concurrent(
     `a message failing every time goes to the poison queue after ${MAX_DEQUEUE_COUNT} deliveries, and the ledger says so`,
     async () => {

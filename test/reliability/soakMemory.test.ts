@@ -1,18 +1,22 @@
 // The hour-long soak's artefacts, from a short run of the same command: the host's own samples of its memory and
 // event-loop delay (taken inside the host's process, not the load generator's), the CSV, the PNG plot and the
 // verdict in the results, beside the webhook load and the outbound stream. Then the verdict's rule on its own.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../harness/localHost';
+import { heapBytes, heapGroups, heapGrowth } from '../../harness/soak/heapSnapshots';
 import { memoryVerdict, readSamples, type HostSample } from '../../harness/soak/hostSamples';
+import { startSoakApp } from '../../harness/soak/soakApp';
 
 interface Phase {
   name: string;
   problems: string[];
   figures: Record<string, unknown>;
 }
+
+const RATE = 40;
 
 describe('npm run soak, short', () => {
   let out: string;
@@ -23,7 +27,10 @@ describe('npm run soak, short', () => {
     out = mkdtempSync(join(tmpdir(), 'soak-memory-'));
     const child = spawn(
       process.execPath,
-      [join(repoRoot, 'build', 'soak.js'), '--duration', '12', '--sample-every', '1', '--connections', '4', '--out', out],
+      [
+        join(repoRoot, 'build', 'soak.js'),
+        ...['--duration', '12', '--sample-every', '1', '--connections', '4', '--rate', String(RATE), '--out', out],
+      ],
       { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -71,12 +78,83 @@ describe('npm run soak, short', () => {
     expect(csv).toHaveLength(samples.length + 1);
   });
 
+  test('--rate holds the webhook load to that many requests a second over all connections', () => {
+    const results = JSON.parse(readFileSync(join(out, 'soak-results.json'), 'utf8')) as { phases: Phase[] };
+    const load = results.phases.find((p) => p.name === 'webhook load')!.figures as { requests: number; durationSeconds: number };
+    expect(load.requests).toBeGreaterThan(0);
+    // Four connections answered as fast as the host can are hundreds a second; the rate allows 40 (and one
+    // request in flight per connection when the run ends).
+    expect(load.requests).toBeLessThanOrEqual(RATE * load.durationSeconds + 4);
+  });
+
   test('the plot is a PNG of the chart', () => {
     const png = readFileSync(join(out, 'soak-memory.png'));
     expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     // IHDR: width and height, big-endian, right after the signature and the chunk header.
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1000, 680]);
     expect(png.length).toBeGreaterThan(10_000);
+  });
+});
+
+describe('heap snapshots of the host', () => {
+  test('the soak app host writes one at the first sample after each time asked, into the folder asked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'soak-snapshots-'));
+    const sampleFile = join(dir, 'samples.jsonl');
+    const app = await startSoakApp({ sampleFile, sampleIntervalMs: 500, heapSnapshotsAtMs: [1000, 2500], heapSnapshotDir: dir });
+    try {
+      const deadline = Date.now() + 90_000;
+      while (readSamples(sampleFile).filter((s) => s.heapSnapshot).length < 2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    } finally {
+      await app.stop();
+    }
+    try {
+      const samples = readSamples(sampleFile);
+      const taken = samples.filter((s) => s.heapSnapshot);
+      expect(taken).toHaveLength(2);
+      expect(taken[0].atMs).toBeGreaterThanOrEqual(1000);
+      expect(taken[1].atMs).toBeGreaterThanOrEqual(2500);
+      // Each at the first sample after its time: the sample before it had not reached the time.
+      for (const [sample, at] of [
+        [taken[0], 1000],
+        [taken[1], 2500],
+      ] as const) {
+        expect(samples[samples.indexOf(sample) - 1]?.atMs ?? 0).toBeLessThan(at);
+        expect(sample.heapSnapshot!.startsWith(dir)).toBe(true);
+        expect(heapBytes(heapGroups(sample.heapSnapshot!))).toBeGreaterThan(1024 * 1024);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
+describe('what a heap snapshot holds', () => {
+  test('the groups that grew between two snapshots, largest first, with their counts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'heap-growth-'));
+    try {
+      // A process that keeps 20,000 objects of one class between its two snapshots.
+      const script = `
+        const { writeHeapSnapshot } = require('node:v8');
+        class KeptBetweenSnapshots { constructor(i) { this.i = i; this.label = 'kept ' + i; } }
+        writeHeapSnapshot(${JSON.stringify(join(dir, 'a.heapsnapshot'))});
+        globalThis.kept = Array.from({ length: 20000 }, (_, i) => new KeptBetweenSnapshots(i));
+        writeHeapSnapshot(${JSON.stringify(join(dir, 'b.heapsnapshot'))});`;
+      const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+      expect(run.status).toBe(0);
+      const before = heapGroups(join(dir, 'a.heapsnapshot'));
+      const after = heapGroups(join(dir, 'b.heapsnapshot'));
+      expect(heapBytes(after)).toBeGreaterThan(heapBytes(before));
+      const growth = heapGrowth(before, after, 5);
+      const kept = growth.find((g) => g.name === 'KeptBetweenSnapshots');
+      expect(kept).toMatchObject({ count: 20000, countDelta: 20000 });
+      expect(kept!.bytesDelta).toBeGreaterThanOrEqual(20000 * 16);
+      expect(growth.map((g) => g.bytesDelta)).toEqual([...growth.map((g) => g.bytesDelta)].sort((a, b) => b - a));
+      expect(growth.map((g) => g.name)).toContain('(strings)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -349,6 +349,56 @@ describe('reconciled', () => {
     expect(fake.log[0]).toMatchObject({ outcome: 'reconciled', sid });
   });
 
+  /** A row of another key to the same recipient, sent with `sid` (its REST answer arrived). */
+  const otherRow = (key: string, sid: string, fields: Partial<LedgerRow> = {}): LedgerRow => ({
+    key,
+    status: 'sent',
+    type: 'sms',
+    to: TO,
+    sid,
+    attempts: 1,
+    createdAt: at(-125_000),
+    updatedAt: at(-119_000),
+    ...fields,
+  });
+  const sameSms = { kind: 'sms', to: TO, from: FROM, body: 'Your code is 1234' } as const;
+
+  test("another key's message with the same To, From and Body is never taken: the lookup adopts this key's own", async () => {
+    fake.ledger.put(earlierAttempt('sending', -120_000, 30_000));
+    // Created first, by another key whose REST answer arrived: its row holds the SID.
+    const others = fake.twilio.recordCreated(sameSms, new Date(at(-119_800)));
+    fake.ledger.put(otherRow('k-other', others.sid));
+    const own = fake.twilio.recordCreated(sameSms, new Date(at(-119_000)));
+    await deliver(sms(), { dequeueCount: 2 });
+    expect(fake.twilio.creates).toEqual([]);
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sent', sid: own.sid, reconciled: true });
+    expect(fake.ledger.row('k-other')).toMatchObject({ sid: others.sid });
+  });
+
+  test('a SID another row holds only as a duplicate send is not taken either; with no other match the message is sent', async () => {
+    fake.ledger.put(earlierAttempt('sending', -120_000, 30_000));
+    const first = fake.twilio.recordCreated(sameSms, new Date(at(-119_800)));
+    const second = fake.twilio.recordCreated(sameSms, new Date(at(-119_500)));
+    fake.ledger.put(otherRow('k-other', first.sid, { duplicateSids: second.sid }));
+    await deliver(sms(), { dequeueCount: 2 });
+    expect(fake.twilio.creates).toHaveLength(1);
+    expect(fake.ledger.row('k-1')).toMatchObject({ status: 'sent', sid: fake.twilio.records[2].sid });
+    expect(fake.ledger.row('k-1')).not.toHaveProperty('reconciled');
+    expect(outcomes()).toEqual(['sent']);
+  });
+
+  test('among unclaimed matches the pick is fixed: the earliest made since the first attempt, the lower SID on a tie', async () => {
+    fake.ledger.put(earlierAttempt('sending', -120_000, 30_000));
+    // Inside the minute allowed for clock skew, but before this key's first attempt: another key's, most likely.
+    fake.twilio.recordCreated(sameSms, new Date(at(-125_000)));
+    const later = fake.twilio.recordCreated(sameSms, new Date(at(-110_000)));
+    const tied = [fake.twilio.recordCreated(sameSms, new Date(at(-119_000))), fake.twilio.recordCreated(sameSms, new Date(at(-119_000)))];
+    fake.twilio.records.reverse(); // Twilio lists newest first; the order it answers in must not matter
+    await deliver(sms(), { dequeueCount: 2 });
+    expect(fake.ledger.row('k-1')).toMatchObject({ sid: [tied[0].sid, tied[1].sid].sort()[0], reconciled: true });
+    expect(later.sid).not.toBe(fake.ledger.row('k-1')?.sid);
+  });
+
   test('an attempt whose lease ran out had not reached Twilio: the message is created now', async () => {
     fake.ledger.put(earlierAttempt('poisoned', -120_000, 30_000));
     await deliver(sms(), { dequeueCount: 1 });

@@ -49,6 +49,7 @@ function holdTheClaim(): { open: () => void } {
   const { ledger } = fake;
   let first = true;
   fake.io.ledger = {
+    sidsHeldElsewhere: (...args) => ledger.sidsHeldElsewhere(...args),
     update: async (key, transition, options) => {
       if (first) {
         first = false;
@@ -216,6 +217,7 @@ describe('the sent record is written once, after its event is published', () => 
     const { ledger, queue } = fake;
     let writes = 0;
     fake.io.ledger = {
+      sidsHeldElsewhere: (...args) => ledger.sidsHeldElsewhere(...args),
       update: async (key, transition, options) => {
         if (++writes === 2) {
           order.push('sent write started');
@@ -288,6 +290,7 @@ describe('a re-check that arrives before the send has written sent', () => {
     const { ledger } = fake;
     let writes = 0;
     fake.io.ledger = {
+      sidsHeldElsewhere: (...args) => ledger.sidsHeldElsewhere(...args),
       update: async (key, transition, options) => {
         if (++writes === 2) await written.opened; // the sent write, held back
         return ledger.update(key, transition, options);

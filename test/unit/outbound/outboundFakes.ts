@@ -10,9 +10,9 @@ import {
 } from '../../../shared/outbound/ledger';
 import type { OutboundIo } from '../../../shared/outbound/orchestrator';
 import type { OptOut } from '../../../shared/outbound/optOuts';
-import { findOwnRecord, type TwilioRecord, type TwilioRequest } from '../../../shared/outbound/outboundRequest';
+import { matchingRecords, type TwilioRecord, type TwilioRequest } from '../../../shared/outbound/outboundRequest';
 import type { OutboundMessage } from '../../../shared/outbound/schema';
-import type { TwilioResource, TwilioStatus } from '../../../shared/outbound/twilioApi';
+import type { TwilioCandidate, TwilioResource, TwilioStatus } from '../../../shared/outbound/twilioApi';
 import type { StatusCheckMessage } from '../../../shared/outbound/statusCheck';
 import type { CloudEvent, OutboundStatusData } from '../../../shared/events/cloudEvent';
 import { EventsUnavailableError, type EventSink } from '../../../shared/events/outbox';
@@ -70,6 +70,17 @@ export class InMemoryLedger {
 
   update(key: string, transition: Transition, options: { expect?: LedgerExpectation } = {}): Promise<LedgerUpdate> {
     return applyTransition(this.#store, key, transition, options);
+  }
+
+  /** The SIDs of `sids` that other rows to `to` hold, as shared/outbound/ledgerTable.ts answers it. */
+  async sidsHeldElsewhere(key: string, to: string, sids: string[]): Promise<Set<string>> {
+    await Promise.resolve();
+    const held = new Set<string>();
+    for (const { row } of this.#rows.values()) {
+      if (row.key === key || row.to !== to) continue;
+      for (const sid of [row.sid, ...(row.duplicateSids?.split(',') ?? [])]) if (sid && sids.includes(sid)) held.add(sid);
+    }
+    return held;
   }
 }
 
@@ -164,7 +175,7 @@ export class RecordingQueue {
 /**
  * Twilio's REST API as far as the orchestrator uses it: create answers with a new SID (or the next planned
  * error, as shared/outbound/twilioApi.ts would have classified it), and find looks through what was created
- * with the same matching rules as the real lookup (findOwnRecord).
+ * with the same matching rules as the real lookup (matchingRecords).
  */
 export class FakeTwilio {
   readonly records: Array<TwilioRecord & { status: string }> = [];
@@ -218,11 +229,10 @@ export class FakeTwilio {
     return this.statuses.get(sid) ?? { sid, status: record.status };
   }
 
-  async find(request: TwilioRequest, since: Date): Promise<TwilioResource | undefined> {
+  async find(request: TwilioRequest, since: Date): Promise<TwilioCandidate[]> {
     await Promise.resolve();
     this.finds.push({ request, since });
-    const found = findOwnRecord(request, this.records, since) as (TwilioRecord & { status: string }) | undefined;
-    return found && { sid: found.sid, status: found.status };
+    return matchingRecords(request, this.records, since).map(({ sid, status, dateCreated }) => ({ sid, status, dateCreated }));
   }
 }
 

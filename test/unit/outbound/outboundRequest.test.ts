@@ -1,7 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { AppNotConfiguredError, InvalidMessageError } from '../../../shared/outbound/errors';
 import type { OutboundMessage } from '../../../shared/outbound/schema';
-import { findOwnRecord, twilioRequest, type TwilioRecord } from '../../../shared/outbound/outboundRequest';
+import { matchingRecords, pickOwnRecord, twilioRequest, type TwilioRecord } from '../../../shared/outbound/outboundRequest';
 
 const defaults = { fromNumber: '+15005550006', webhookBaseUrl: 'https://calls.example.com' };
 const build = (message: OutboundMessage, d: object = defaults) => twilioRequest(message, { key: 'order-7', defaults: d });
@@ -80,31 +80,61 @@ describe('recognising our own send among Twilio records', () => {
   });
   const sms = build({ type: 'sms', to: '+15551234567', body: 'Hi' });
 
+  const sids = (records: TwilioRecord[]) => records.map((r) => r.sid);
+
   test('finds the message with the same To, From and Body created after the first attempt', () => {
-    expect(findOwnRecord(sms, [record({ sid: 'SM1' })], since)?.sid).toBe('SM1');
+    expect(sids(matchingRecords(sms, [record({ sid: 'SM1' })], since))).toEqual(['SM1']);
   });
 
   test('ignores older messages, other bodies and other senders', () => {
     const others = [record({ dateCreated: new Date('2029-12-31T23:59:59Z') }), record({ body: 'Bye' }), record({ from: '+15550009999' })];
-    expect(findOwnRecord(sms, others, since)).toBeUndefined();
+    expect(matchingRecords(sms, others, since)).toEqual([]);
   });
 
-  test('accepts the body with a trial-account prefix, and takes the earliest match', () => {
-    const records = [
-      record({ sid: 'SM2', dateCreated: new Date('2030-01-01T00:00:09Z') }),
-      record({ sid: 'SM1', body: 'Sent from your Twilio trial account - Hi' }),
-    ];
-    expect(findOwnRecord(sms, records, since)?.sid).toBe('SM1');
+  test('accepts the body with a trial-account prefix', () => {
+    expect(sids(matchingRecords(sms, [record({ sid: 'SM1', body: 'Sent from your Twilio trial account - Hi' })], since))).toEqual(['SM1']);
   });
 
   test('matches a Messaging Service send by the service when there is no From', () => {
     const viaService = build({ type: 'sms', to: '+15551234567', body: 'Hi' }, { ...defaults, messagingServiceSid: 'MG1' });
-    expect(findOwnRecord(viaService, [record({ from: '+15550001111', messagingServiceSid: 'MG2' })], since)).toBeUndefined();
-    expect(findOwnRecord(viaService, [record({ from: '+15550001111', messagingServiceSid: 'MG1' })], since)?.sid).toBe('SM1');
+    expect(matchingRecords(viaService, [record({ from: '+15550001111', messagingServiceSid: 'MG2' })], since)).toEqual([]);
+    expect(sids(matchingRecords(viaService, [record({ from: '+15550001111', messagingServiceSid: 'MG1' })], since))).toEqual(['SM1']);
   });
 
   test('matches a call by To and From', () => {
     const call = build({ type: 'call', to: '+15551234567', say: 'Hi' });
-    expect(findOwnRecord(call, [record({ sid: 'CA1', body: null })], since)?.sid).toBe('CA1');
+    expect(sids(matchingRecords(call, [record({ sid: 'CA1', body: null })], since))).toEqual(['CA1']);
+  });
+});
+
+describe("picking this key's own send among the matches", () => {
+  const firstAttemptAt = new Date('2030-01-01T00:01:00.400Z');
+  const created = (sid: string, iso: string) => ({ sid, dateCreated: new Date(iso) });
+  const none = new Set<string>();
+
+  test('never a SID another row holds; none left is nothing found', () => {
+    const matches = [created('SM1', '2030-01-01T00:01:01Z'), created('SM2', '2030-01-01T00:01:02Z')];
+    expect(pickOwnRecord(matches, new Set(['SM1']), firstAttemptAt)?.sid).toBe('SM2');
+    expect(pickOwnRecord(matches, new Set(['SM1', 'SM2']), firstAttemptAt)).toBeUndefined();
+    expect(pickOwnRecord([], none, firstAttemptAt)).toBeUndefined();
+  });
+
+  test('the earliest from the second of the first attempt on, before any earlier one (the skew allowance)', () => {
+    const matches = [
+      created('SM9', '2030-01-01T00:00:30Z'),
+      created('SM8', '2030-01-01T00:01:05Z'),
+      // Twilio dates to the second: this one, stamped 00:01:00, may be the first attempt's own.
+      created('SM7', '2030-01-01T00:01:00Z'),
+    ];
+    expect(pickOwnRecord(matches, none, firstAttemptAt)?.sid).toBe('SM7');
+    expect(pickOwnRecord(matches, new Set(['SM7', 'SM8']), firstAttemptAt)?.sid).toBe('SM9');
+  });
+
+  test('before the first attempt, the latest first; the lower SID on a tie, whatever the order given', () => {
+    const before = [created('SM5', '2030-01-01T00:00:10Z'), created('SM6', '2030-01-01T00:00:50Z')];
+    expect(pickOwnRecord(before, none, firstAttemptAt)?.sid).toBe('SM6');
+    const tied = [created('SMb', '2030-01-01T00:01:03Z'), created('SMa', '2030-01-01T00:01:03Z')];
+    expect(pickOwnRecord(tied, none, firstAttemptAt)?.sid).toBe('SMa');
+    expect(pickOwnRecord([...tied].reverse(), none, firstAttemptAt)?.sid).toBe('SMa');
   });
 });
