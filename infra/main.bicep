@@ -121,6 +121,11 @@ param assistantTableName string = 'assistantcalls'
 @maxLength(63)
 param eventStreamsTableName string = 'eventstreamids'
 
+@description('EVENT_STREAMS_OVERSIZED_CONTAINER: the private container of Event Streams events too large for the events queue.')
+@minLength(3)
+@maxLength(63)
+param eventStreamsOversizedContainerName string = 'eventstreams-oversized'
+
 @description('AUDIO_CONTAINER: private blob container of greetings and hold music, served by /api/audio/<file>.')
 @minLength(3)
 @maxLength(63)
@@ -348,7 +353,7 @@ module storage 'core/storage.bicep' = {
       empty(eventsQueueName) ? [] : [eventsQueueName]
     )
     // The app identity's Storage Blob Data Owner on the account (app/rbac.bicep) covers it: no extra role.
-    containerNames: [recordingsContainerName, audioContainerName]
+    containerNames: [recordingsContainerName, audioContainerName, eventStreamsOversizedContainerName]
     tableNames: concat(
       [outboundLedgerTableName, optOutTableName, autoReplyTableName, assistantTableName, eventStreamsTableName],
       empty(activityTableName) ? [] : [activityTableName]
@@ -526,6 +531,7 @@ module appSettings 'app/app-settings.bicep' = {
       ACTIVITY_TABLE: activityTableName
       ASSISTANT_TABLE: assistantTableName
       EVENT_STREAMS_TABLE: eventStreamsTableName
+      EVENT_STREAMS_OVERSIZED_CONTAINER: eventStreamsOversizedContainerName
       RECORDINGS_QUEUE: recordingsQueueName
       RECORDINGS_CONTAINER: recordingsContainerName
       RECORDING_LINK_DAYS: string(recordingLinkDays)

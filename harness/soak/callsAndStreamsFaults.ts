@@ -29,9 +29,8 @@ export async function startAssistantModel(): Promise<{ model: RunningStandIn; en
 export interface PlannedCall {
   callSid: string;
   /**
-   * Each call from its own number. Two calls from one number, each texted the same words, can make the send path's
-   * lookup after a lost answer take the other call's text for its own (it matches by To, From and Body), so one text
-   * is never sent: found by this phase (seed 1), and left to the outbound lookup to fix.
+   * Three calls in a row come from one number, and each is texted the same words: after a lost answer the send path's
+   * lookup (by To, From and Body) finds the other calls' texts too and must take only its own.
    */
   caller: string;
   /** Twilio posts the message turn, and the text turn, a second time (its retry after a slow answer). */
@@ -50,12 +49,14 @@ export interface CallsAndStreamsPlan {
   streams: PlannedStreamBatch[];
 }
 
+const CALLS_PER_CALLER = 3;
+
 /** About one call per 25 messages and one batch (1-4 events) per 20, at least three of each; seeded. */
 export function planCallsAndStreams(options: { count: number; seed: number }): CallsAndStreamsPlan {
   const random = seededRandom(options.seed ^ 0xca11);
   const calls = Array.from({ length: Math.max(3, Math.round(options.count / 25)) }, (_, i) => ({
     callSid: `CA${(options.seed >>> 0).toString(16).padStart(8, '0')}${String(i).padStart(24, '0')}`,
-    caller: `+1415557${String(i).padStart(4, '0')}`,
+    caller: `+1415557${String(Math.floor(i / CALLS_PER_CALLER)).padStart(4, '0')}`,
     retryMessage: random() < 0.5,
     retryText: random() < 0.5,
   }));
@@ -83,6 +84,8 @@ export interface StreamRecord {
   /** Requests answered 200 (a redelivery included) and the 503s before them. */
   accepted: number;
   retried: number;
+  /** Requests the host took and never answered: killed while it handled them (not refused while it was down). */
+  cutOff: number;
 }
 
 export interface CallsAndStreamsRecords {
@@ -144,16 +147,24 @@ export async function produceStreams(rig: OutboundRig, batches: PlannedStreamBat
   await Promise.all(
     batches.map(async (batch) => {
       const delivery = streamDelivery(SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN, `${WEBHOOK_BASE_URL}/api/event-streams`, batch.events);
-      const record: StreamRecord = { ids: batch.events.map((e) => e.id), accepted: 0, retried: 0 };
+      const record: StreamRecord = { ids: batch.events.map((e) => e.id), accepted: 0, retried: 0, cutOff: 0 };
       for (let time = 0; time < (batch.redelivered ? 2 : 1); time++) {
         if (time > 0) await sleep(500);
-        await persist(`streaming ${record.ids.join(',')}`, async () => {
-          const url = `${rig.host.baseUrl}${new URL(delivery.url).pathname}${new URL(delivery.url).search}`;
-          const response = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body });
-          if (response.status === 200) record.accepted++;
-          else record.retried++;
-          return response.status === 200;
-        });
+        // Twilio retries for four hours; a host killed mid-publish holds its events for the lease (60 s).
+        await persist(
+          `streaming ${record.ids.join(',')}`,
+          async () => {
+            const url = `${rig.host.baseUrl}${new URL(delivery.url).pathname}${new URL(delivery.url).search}`;
+            const response = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body }).catch((error: Error) => {
+              if ((error.cause as { code?: string } | undefined)?.code !== 'ECONNREFUSED') record.cutOff++;
+              throw error;
+            });
+            if (response.status === 200) record.accepted++;
+            else record.retried++;
+            return response.status === 200;
+          },
+          3,
+        );
       }
       records.streams.push(record);
     }),
@@ -262,21 +273,43 @@ export interface StreamsAudit {
   /** Events on the events queue: exactly once, or not at all (lost). */
   publishedOnce: number;
   lost: number;
-  /**
-   * Events on the queue more than once under their own id with the same content: at-least-once redelivery, which a
-   * consumer drops by id (as the outbound events audit counts them), and the events it happened to.
-   */
-  redeliveredCopies: number;
-  redelivered: number;
-  /** An id whose copies differ: a consumer dropping copies by id would lose one of them. */
+  /** Events on the queue more than once (the sink publishes each id once), and the copies beyond the first. */
   duplicated: number;
+  copies: number;
+  /**
+   * Events on the queue more than once whose publish the host was killed in (docs/event-streams.md, the one remaining
+   * duplicate): a request of the batch taken and never answered, or a publish that outlived its answer and never
+   * logged how it ended. Counted apart from `duplicated`, which are not explained so.
+   */
+  duplicatedAfterKill: number;
+  /** Of those, the ids whose copies differ: a consumer dropping copies by id would lose one of them. */
+  differing: number;
   examples: KeyDetail[];
+}
+
+/** The event ids of publishes that outlived their answer and never logged how they ended: the host died first. */
+export function unsettledStreamIds(hostOutput: string): Set<string> {
+  const lines = hostOutput
+    .split('\n')
+    .filter((line) => line.includes('{"event":"event-streams",'))
+    .map((line) => JSON.parse(line.slice(line.indexOf('{"event":'))) as { correlationId?: string; outcome?: string; ids?: string[] });
+  const settled = new Set(
+    lines
+      .filter((l) => l.outcome?.endsWith(' after the deadline') && l.outcome !== 'publishing after the deadline')
+      .map((l) => l.correlationId),
+  );
+  return new Set(
+    lines.filter((l) => l.outcome === 'publishing after the deadline' && !settled.has(l.correlationId)).flatMap((l) => l.ids ?? []),
+  );
 }
 
 export function auditStreams(input: {
   streams: StreamRecord[];
   events: Array<{ id: string; type?: string; data?: unknown }>;
+  /** Every line the host printed, across restarts. */
+  hostOutput: string;
 }): StreamsAudit {
+  const unsettled = unsettledStreamIds(input.hostOutput);
   const copies = new Map<string, Set<string>>();
   const count = new Map<string, number>();
   for (const event of input.events) {
@@ -290,27 +323,33 @@ export function auditStreams(input: {
     events: 0,
     publishedOnce: 0,
     lost: 0,
-    redeliveredCopies: 0,
-    redelivered: 0,
     duplicated: 0,
+    copies: 0,
+    duplicatedAfterKill: 0,
+    differing: 0,
     examples: [],
   };
   for (const batch of input.streams) {
     audit.accepted += batch.accepted;
     audit.retried += batch.retried;
+    const killedMidPublish = batch.cutOff > 0 || batch.ids.some((id) => unsettled.has(id));
     for (const id of batch.ids) {
       audit.events++;
       const onQueue = count.get(id) ?? 0;
       if (onQueue === 1) audit.publishedOnce++;
       if (onQueue === 0) audit.lost++;
-      if (onQueue > 1) {
-        audit.redelivered++;
-        audit.redeliveredCopies += onQueue - 1;
-      }
       const differ = (copies.get(id)?.size ?? 0) > 1;
-      if (differ) audit.duplicated++;
-      if ((onQueue === 0 || differ) && audit.examples.length < 20)
-        audit.examples.push({ key: id, detail: onQueue === 0 ? 'not on the events queue' : `${onQueue} copies that differ` });
+      if (onQueue > 1) {
+        audit.copies += onQueue - 1;
+        if (killedMidPublish && !differ) audit.duplicatedAfterKill++;
+        else audit.duplicated++;
+      }
+      if (differ) audit.differing++;
+      if ((onQueue === 0 || (onQueue > 1 && (differ || !killedMidPublish))) && audit.examples.length < 20)
+        audit.examples.push({
+          key: id,
+          detail: onQueue === 0 ? 'not on the events queue' : `on the events queue ${onQueue} times${differ ? ', copies that differ' : ''}`,
+        });
     }
   }
   return audit;

@@ -110,7 +110,11 @@ function validPayload(
   }
   if (variant < 0.2) return { type, ...base, url: `/api/message?Message=${encodeURIComponent(`Call ${base.idempotencyKey}`)}` };
   if (variant < 0.3) return { type, ...base, twiml: `<Response><Say>Call ${base.idempotencyKey}</Say></Response>` };
-  return { type, ...base, say: `Your table is ready, ${base.idempotencyKey}` };
+  const say = `Your table is ready, ${base.idempotencyKey}`;
+  // Answering-machine detection on more than half the calls, so that the fault phase's AMD results have calls to go to.
+  if (variant < 0.6) return { type, ...base, say, machineDetection: 'Enable' };
+  if (variant < 0.85) return { type, ...base, say, machineSay: `Please call us back about ${base.idempotencyKey}` };
+  return { type, ...base, say };
 }
 
 /** How the producer writes the message; an event without data.idempotencyKey is keyed by its event id. */
@@ -330,10 +334,15 @@ export function planSurface(options: SurfaceOptions): SurfacePlan {
  * (delivered, or undelivered), none for about a third (the carrier sends no report: the row must still stop checking).
  */
 export function fetchedStatus(seed: number, sid: string, kind: 'sms' | 'call'): string | undefined {
-  let hash = seed >>> 0;
-  for (const char of sid) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
-  const roll = seededRandom(hash)();
+  const roll = sidRoll(seed, sid);
   if (roll < 0.55) return kind === 'sms' ? 'delivered' : 'completed';
   if (roll < 0.65) return kind === 'sms' ? 'undelivered' : 'no-answer';
   return undefined;
+}
+
+/** A number in [0, 1) fixed by the seed and the SID: what happens to one message or call, decided alike wherever asked. */
+export function sidRoll(seed: number, sid: string): number {
+  let hash = seed >>> 0;
+  for (const char of sid) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
+  return seededRandom(hash)();
 }

@@ -5,7 +5,7 @@
 // The rest of the outbound surface runs in the same waves (./surfaceFaults.ts: cancels, batches, voicemail recordings,
 // long schedules, status re-checks) and is audited with the events queue. `npm run soak` runs it as a phase
 // (bench/soak.ts); test/reliability/outboundFaults.test.ts runs it CI-sized.
-import { startCallbackStorm, type CallbackFigures } from './callbackFaults';
+import { auditAmd, startCallbackStorm, type AmdAudit, type CallbackFigures } from './callbackFaults';
 import { writeFileSync } from 'node:fs';
 import { OUTBOUND_EVENT_STATUSES } from '../../shared/events/cloudEvent';
 import { readDelivery } from '../../shared/outbound/envelope';
@@ -160,6 +160,8 @@ export interface FaultRunResult {
     calls: CallsAudit;
     /** Event Streams batches to /api/event-streams: each event on the events queue once. */
     streams: StreamsAudit;
+    /** AMD results posted with the status callbacks: each row ends with its result, a machine gets machineSay once. */
+    amd: AmdAudit;
   };
   /** Twilio requests the proxy saw, by kind. */
   twilioRequests: { creates: number; lookups: number; statusFetches: number };
@@ -329,6 +331,7 @@ async function auditRun(
   opened: Set<string>,
   options: FaultRunOptions,
   callsAndStreams: CallsAndStreamsRecords,
+  callbacks: CallbackFigures,
 ): Promise<{ audit: Audit; surface: FaultRunResult['surface'] }> {
   const textKeys = new Map(messages.map((m) => [m.text, keys.get(m)!]));
   const poison = new Map<string, number>();
@@ -369,9 +372,20 @@ async function auditRun(
       }),
       schedules: auditSchedules({ schedules: surface.schedules, rows, creates, hops: hopsPerKey(output), slackMs: 1000 }),
       calls: auditCalls({ calls: callsAndStreams.calls, creates, rows, activity }),
-      streams: auditStreams({ streams: callsAndStreams.streams, events }),
+      streams: auditStreams({ streams: callsAndStreams.streams, events, hostOutput: rig.output() }),
+      amd: auditAmd({ given: callbacks.amdResults, rows, callUpdates: callUpdates(rig) }),
     },
   };
+}
+
+/** Call updates (the app switching a live call to other TwiML) Twilio received, per call SID. */
+function callUpdates(rig: OutboundRig): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of rig.twilio.requests) {
+    const sid = r.method === 'POST' && r.status < 300 ? /\/Calls\/(CA[0-9a-f]{32})\.json$/.exec(r.path)?.[1] : undefined;
+    if (sid) counts.set(sid, (counts.get(sid) ?? 0) + 1);
+  }
+  return counts;
 }
 
 /** What makes the surface's part of the phase fail. */
@@ -394,7 +408,10 @@ function surfaceProblems(surface: FaultRunResult['surface']): string[] {
   check(surface.calls.duplicated, 'assistant messages or texts sent more than once for one call');
   check(surface.calls.activityMissing + surface.calls.activityDuplicated, 'calls answered 200 without exactly one activity row');
   check(surface.streams.lost, 'Event Streams events answered 200 and not on the events queue');
-  check(surface.streams.duplicated, 'Event Streams events on the events queue as copies that differ under one id');
+  check(surface.streams.duplicated, 'Event Streams events on the events queue more than once, not from a host killed mid-publish');
+  check(surface.amd.calls - surface.amd.recorded, 'AMD results posted that the ledger row does not end with');
+  check(surface.amd.switchMissing, 'machines at their beep on a machineSay call never given the message');
+  check(surface.amd.switchedTwice, 'calls switched to the message for machines more than once, or without a machine');
   for (const part of Object.values(surface)) for (const e of part.examples.slice(0, 3)) problems.push(`  ${e.key}: ${e.detail}`);
   return problems;
 }
@@ -524,7 +541,16 @@ async function run(rig: OutboundRig, options: FaultRunOptions, log: (line: strin
   // Freeze the state: no host, nothing changes any more.
   await rig.stopHost();
   if (options.hostLogFile) writeFileSync(options.hostLogFile, rig.output());
-  const { audit, surface: surfaceAudit } = await auditRun(rig, workload.messages, keys, surface, opened, options, callsAndStreams);
+  const { audit, surface: surfaceAudit } = await auditRun(
+    rig,
+    workload.messages,
+    keys,
+    surface,
+    opened,
+    options,
+    callsAndStreams,
+    callbackFigures,
+  );
 
   const problems = [...auditProblems(audit), ...surfaceProblems(surfaceAudit)];
   if (!drained) problems.push(`the queue did not drain within ${options.drainTimeoutMs / 1000} s of the last turn`);
@@ -773,7 +799,7 @@ export function faultTable(result: FaultRunResult): string[] {
 }
 
 function surfaceTable(result: FaultRunResult): string[] {
-  const { events, cancels, batches, recordings, activity, rechecks, schedules, calls, streams } = result.surface;
+  const { events, cancels, batches, recordings, activity, rechecks, schedules, calls, streams, amd } = result.surface;
   return [
     row(
       'events',
@@ -807,6 +833,11 @@ function surfaceTable(result: FaultRunResult): string[] {
     row('Twilio status fetches', result.twilioRequests.statusFetches),
     row('status and AMD callbacks', callbackLine(result.callbacks)),
     row(
+      'AMD results',
+      `${amd.calls} calls: ${amd.recorded} rows end with theirs; machines at the beep ${amd.machineMessages}: ` +
+        `${amd.switchedOnce} given the message once, ${amd.switchMissing} never, ${amd.switchedTwice} switched twice`,
+    ),
+    row(
       'assistant calls',
       `${calls.calls}: messages ${calls.messagesSentOnce}/${calls.messagesConfirmed} sent once, texts ${calls.textsSentOnce}/${calls.textsConfirmed}; ` +
         `lost ${calls.lost}, duplicated ${calls.duplicated}; activity rows ${calls.activityOnce} once, ${calls.activityMissing} missing, ${calls.activityDuplicated} twice`,
@@ -814,8 +845,8 @@ function surfaceTable(result: FaultRunResult): string[] {
     row(
       'Event Streams',
       `${streams.batches} batches, ${streams.events} events (${streams.accepted} POSTs answered 200, ${streams.retried} retried): ` +
-        `${streams.publishedOnce} published once, ${streams.redelivered} more than once (${streams.redeliveredCopies} redelivered copies, same id), ` +
-        `lost ${streams.lost}, duplicated ${streams.duplicated}`,
+        `${streams.publishedOnce} published once, lost ${streams.lost}, duplicated ${streams.duplicated}; ` +
+        `${streams.duplicatedAfterKill} published again after the host was killed mid-publish (${streams.copies} extra copies in all)`,
     ),
   ];
 }

@@ -16,8 +16,8 @@ import type { PlannedBatch, PlannedCancel, PlannedLongSchedule, PlannedRecording
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Retries `attempt` until it returns true: a producer that keeps trying while storage or the app is down. */
-export async function persist(what: string, attempt: () => Promise<boolean>): Promise<void> {
-  for (let tries = 0; tries < 240; tries++) {
+export async function persist(what: string, attempt: () => Promise<boolean>, minutes = 1): Promise<void> {
+  for (let tries = 0; tries < 240 * minutes; tries++) {
     try {
       if (await attempt()) return;
     } catch {
@@ -25,7 +25,7 @@ export async function persist(what: string, attempt: () => Promise<boolean>): Pr
     }
     await sleep(250);
   }
-  throw new Error(`${what}: still failing after a minute of retries`);
+  throw new Error(`${what}: still failing after ${minutes} minute(s) of retries`);
 }
 
 /** The inbound activity table the voicemail webhooks write (audited: one row per answered event). */

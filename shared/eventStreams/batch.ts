@@ -27,7 +27,9 @@ export interface BatchLimits {
 export const BATCH_LIMITS: BatchLimits = { maxBodyBytes: 1024 * 1024, maxEventBytes: 48 * 1024, maxEvents: 1000 };
 
 export type BatchRefusal = { status: 400 | 413; reason: string };
-export type ParsedBatch = { events: StreamEvent[] } | BatchRefusal;
+/** An event larger than the events queue holds: its position in the batch and its size as JSON. */
+export type Oversized = { index: number; bytes: number };
+export type ParsedBatch = { events: StreamEvent[]; oversized: Oversized[] } | BatchRefusal;
 
 // CloudEvents 1.0: attribute names are lowercase letters and digits, at most 20 characters.
 const ATTRIBUTE_NAME = /^[a-z0-9]{1,20}$/;
@@ -54,6 +56,8 @@ function eventProblem(value: unknown): string | undefined {
  * The events of a sink request, or a 4xx with its reason. Every event must be a CloudEvent 1.0 (specversion, id,
  * source, type); one that is not refuses the whole request, so that Twilio's error log shows it and nothing is
  * half-published. The reason names the position and the problem, never a value (data holds phone numbers).
+ * An event larger than the events queue holds does not refuse the batch: Twilio does not retry a 4xx, so the
+ * others would be lost with it. It is listed in `oversized`, for the sink to keep aside.
  */
 export function parseBatch(text: string, limits: BatchLimits = BATCH_LIMITS): ParsedBatch {
   if (Buffer.byteLength(text) > limits.maxBodyBytes) {
@@ -68,14 +72,14 @@ export function parseBatch(text: string, limits: BatchLimits = BATCH_LIMITS): Pa
   const list = Array.isArray(parsed) ? parsed : [parsed];
   if (!list.length) return { status: 400, reason: 'The batch holds no events.' };
   if (list.length > limits.maxEvents) return { status: 413, reason: `The batch holds more than ${limits.maxEvents} events.` };
+  const oversized: Oversized[] = [];
   for (const [index, value] of list.entries()) {
     const problem = eventProblem(value);
     if (problem) return { status: 400, reason: `Event ${index} ${problem}: each must be a CloudEvent 1.0.` };
-    if (Buffer.byteLength(JSON.stringify(value)) > limits.maxEventBytes) {
-      return { status: 413, reason: `Event ${index} is larger than ${limits.maxEventBytes} bytes, more than the events queue holds.` };
-    }
+    const bytes = Buffer.byteLength(JSON.stringify(value));
+    if (bytes > limits.maxEventBytes) oversized.push({ index, bytes });
   }
-  return { events: list as StreamEvent[] };
+  return { events: list as StreamEvent[], oversized };
 }
 
 /** Positions within one sink request, as the CloudEvents `sequence` extension (a string that sorts in order). */

@@ -1,6 +1,6 @@
 // The Event Streams sink's settings (docs/event-streams.md). Its Basic credentials are with the Twilio credentials.
 import { declareSettings } from '../platform/declareSettings';
-import { ncrontab, positiveInt, tableName } from '../platform/settingParsers';
+import { containerName, ncrontab, positiveInt, tableName } from '../platform/settingParsers';
 
 export const eventStreamsSettings = declareSettings(
   'Event Streams sink',
@@ -18,6 +18,12 @@ export const eventStreamsSettings = declareSettings(
       deployed: false,
       parser: positiveInt,
     },
+    EVENT_STREAMS_OVERSIZED_CONTAINER: {
+      description: 'Private blob container where /api/event-streams keeps events too large for the events queue, whole, one blob per id.',
+      default: 'eventstreams-oversized',
+      deployed: true,
+      parser: containerName,
+    },
     EVENT_STREAMS_RETENTION_SCHEDULE: {
       description: 'When the eventStreamsRetention timer deletes event id rows past the dedupe window: six-field NCRONTAB, UTC.',
       default: '0 15 * * * *',
@@ -29,6 +35,7 @@ export const eventStreamsSettings = declareSettings(
     eventStreams: {
       table: values.EVENT_STREAMS_TABLE,
       dedupeWindowMs: values.EVENT_STREAMS_DEDUPE_HOURS * 3_600_000,
+      oversizedContainer: values.EVENT_STREAMS_OVERSIZED_CONTAINER,
       retentionSchedule: values.EVENT_STREAMS_RETENTION_SCHEDULE,
     },
   }),

@@ -6,11 +6,13 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit } from '@azure/functions';
 import { liveEventDestinations } from '../events/eventsIo';
 import { invocationCorrelationId } from '../outbound/correlation';
+import { REQUEST_QUEUE_RETRIES } from '../platform/storageClients';
 import { refreshTwilioCredentials, twilioCredentials } from '../platform/twilioCredentials';
 import { textResponse, twilioWebhook } from '../webhook/webhookHttp';
 import { BATCH_LIMITS } from './batch';
 import { basicCredentialsMatch } from './basicAuth';
 import { eventRecordsTable } from './eventRecordsTable';
+import { oversizedBlob } from './oversizedBlob';
 import { receiveBatch, RETRY_AFTER_SECONDS } from './sink';
 
 export interface EventStreamsSinkConfig {
@@ -18,12 +20,27 @@ export interface EventStreamsSinkConfig {
   table: string;
   /** How long an id is remembered: longer than Event Streams retries (four hours). */
   dedupeWindowMs: number;
+  /** The blob container of events too large for the events queue. */
+  oversizedContainer: string;
 }
 
-/** Short of Twilio's 5 s, leaving room for releasing the leases after a failure (RELEASE_MS) and the answer. */
+/** Short of Twilio's 5 s, leaving room for releasing the leases of a refused request (RELEASE_MS) and the answer. */
 export const SINK_DEADLINE_MS = 3500;
-/** A request's claim on its events: longer than SINK_DEADLINE_MS, so a live request is never taken over. */
-export const CLAIM_LEASE_MS = 30_000;
+
+/** The longest one events-queue call of the request profile takes: every try timing out, the longest delay between. */
+const { maxTries, tryTimeoutInMs, maxRetryDelayInMs } = REQUEST_QUEUE_RETRIES;
+export const LONGEST_QUEUE_CALL_MS = maxTries * tryTimeoutInMs + (maxTries - 1) * maxRetryDelayInMs;
+/**
+ * How long publishing may go on after the answer: the queue client's creation (first use) and the send, each as
+ * long as the SDK's retries can take. Event Grid's client has no per-try timeout; this bounds it too.
+ */
+export const PUBLISH_BUDGET_MS = 2 * LONGEST_QUEUE_CALL_MS;
+/**
+ * A request's claim on its events, so that publishing still going on is never taken over: the publishing's budget,
+ * then at least 30 s of tries at recording its outcome (storage may be restarting), then LEASE_MARGIN_MS for clocks
+ * that differ between instances.
+ */
+export const CLAIM_LEASE_MS = 90_000;
 
 const log = (fields: Record<string, unknown>) => JSON.stringify({ event: 'event-streams', ...fields });
 
@@ -43,18 +60,23 @@ async function basicRefusal(request: HttpRequest): Promise<HttpResponseInit | un
 
 export function eventStreamsSink(config: () => EventStreamsSinkConfig): HttpHandler {
   const signed = twilioWebhook(async ({ body, context }) => {
-    const { table, dedupeWindowMs } = config();
+    const { table, dedupeWindowMs, oversizedContainer } = config();
     const correlationId = invocationCorrelationId(context.traceContext);
     const signal = AbortSignal.timeout(SINK_DEADLINE_MS);
+    const publishSignal = AbortSignal.timeout(PUBLISH_BUDGET_MS);
     const answer = await receiveBatch(body, correlationId, {
       destinations: liveEventDestinations(),
       records: eventRecordsTable(table, { windowMs: dedupeWindowMs, now: Date.now }),
       now: Date.now,
       leaseMs: CLAIM_LEASE_MS,
       signal,
+      publishSignal,
+      oversized: oversizedBlob(oversizedContainer),
     });
     if (answer.status === 200) context.log(log(answer.log));
     else context.warn(log(answer.log));
+    // After the answer the invocation is over, and its context warns when logged to: this line goes to the console.
+    void answer.settled?.then((fields) => (fields.outcome === 'published after the deadline' ? console.info : console.warn)(log(fields)));
     const response = textResponse(answer.status, `${answer.reason}\n`);
     if (answer.status === 503) response.headers = { ...response.headers, 'Retry-After': String(RETRY_AFTER_SECONDS) };
     return response;

@@ -16,7 +16,7 @@ import { settings } from './settings';
 export type StorageProfile = 'background' | 'request';
 
 const REQUEST_RETRIES = { tables: { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 500 } };
-const REQUEST_QUEUE_RETRIES = { maxTries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 500, tryTimeoutInMs: 10_000 };
+export const REQUEST_QUEUE_RETRIES = { maxTries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 500, tryTimeoutInMs: 10_000 };
 
 const tables = new Map<string, Promise<TableClient>>();
 const queues = new Map<string, Promise<QueueClient>>();

@@ -152,6 +152,11 @@ describe('storage', () => {
     );
   });
 
+  test('creates the private container EVENT_STREAMS_OVERSIZED_CONTAINER names, and sets the setting to it', () => {
+    expect(account.deployment.passed.containerNames).toContain("[parameters('eventStreamsOversizedContainerName')]");
+    expect(template.parameters?.eventStreamsOversizedContainerName?.defaultValue).toBe('eventstreams-oversized');
+  });
+
   test('creates the voicemail recordings queue and its private container, which the app identity reaches as Blob Data Owner', () => {
     expect(account.deployment.passed.containerNames).toContain("[parameters('recordingsContainerName')]");
     const appContainers = createdResources(template, 'Microsoft.Storage/storageAccounts/blobServices/containers').filter((c) =>

@@ -15,6 +15,7 @@ import { fetchedStatus, planSurface, planTurns, planWorkload, twilioFaultPicker,
 import { OUTBOUND_EVENT_STATUSES } from '../../shared/events/cloudEvent';
 import { lineCorrelationIds } from '../../harness/soak/outboundFaults';
 import { assistantKeys, auditCalls, auditStreams, callMessages } from '../../harness/soak/callsAndStreamsFaults';
+import { amdResultOf, auditAmd, callbackSequence, type Created } from '../../harness/soak/callbackFaults';
 
 function input(overrides: Partial<AuditInput>): AuditInput {
   return { messages: [{ key: 'k1', expect: 'send' }], rows: new Map(), poison: new Map(), creates: [], ...overrides };
@@ -480,11 +481,104 @@ describe('the audit of the calls and Event Streams batches', () => {
     expect(audit).toMatchObject({ activityMissing: 1, activityDuplicated: 1, violations: 2 });
   });
 
-  test('an Event Streams event missing from the queue is lost; copies under its id are redelivered, duplicated if they differ', () => {
-    const streams = [{ ids: ['EZ1', 'EZ2', 'EZ3', 'EZ4'], accepted: 1, retried: 0 }];
+  test('an Event Streams event missing from the queue is lost; one there more than once is duplicated, alike or not', () => {
+    const streams = [{ ids: ['EZ1', 'EZ2', 'EZ3', 'EZ4'], accepted: 1, retried: 0, cutOff: 0 }];
     const event = (id: string, status = 'delivered') => ({ id, type: 'com.twilio.messaging.message.delivered', data: { status } });
     const events = [event('EZ1'), event('EZ3'), event('EZ3'), event('EZ4'), event('EZ4', 'failed'), event('other')];
-    const audit = auditStreams({ streams, events });
-    expect(audit).toMatchObject({ events: 4, publishedOnce: 1, lost: 1, redelivered: 2, redeliveredCopies: 2, duplicated: 1 });
+    const audit = auditStreams({ streams, events, hostOutput: '' });
+    expect(audit).toMatchObject({ events: 4, publishedOnce: 1, lost: 1, duplicated: 2, copies: 2, duplicatedAfterKill: 0, differing: 1 });
+    expect(audit.examples.map((e) => e.key)).toEqual(['EZ2', 'EZ3', 'EZ4']);
+  });
+
+  test('copies of a batch the host was killed in the middle of publishing are counted apart, and only those', () => {
+    const line = (fields: object) => `[eventStreams] warning: ${JSON.stringify({ event: 'event-streams', ...fields })}`;
+    const hostOutput = [
+      // B's publish outlived its answer and never said how it ended; C's did.
+      line({ correlationId: 'b', outcome: 'publishing after the deadline', ids: ['EZb'] }),
+      line({ correlationId: 'c', outcome: 'publishing after the deadline', ids: ['EZc'] }),
+      `{"event":"event-streams","correlationId":"c","outcome":"published after the deadline","ids":["EZc"]}`,
+    ].join('\n');
+    const streams = [
+      { ids: ['EZa'], accepted: 1, retried: 2, cutOff: 1 },
+      { ids: ['EZb'], accepted: 1, retried: 1, cutOff: 0 },
+      { ids: ['EZc'], accepted: 1, retried: 1, cutOff: 0 },
+    ];
+    const event = (id: string) => ({ id, type: 'com.twilio.messaging.message.delivered', data: {} });
+    const events = ['EZa', 'EZa', 'EZb', 'EZb', 'EZc', 'EZc'].map(event);
+    const audit = auditStreams({ streams, events, hostOutput });
+    expect(audit).toMatchObject({ duplicated: 1, duplicatedAfterKill: 2, copies: 3 });
+    expect(audit.examples.map((e) => e.key)).toEqual(['EZc']);
+  });
+});
+
+describe("the fault phase's AMD results", () => {
+  const sids = Array.from({ length: 200 }, (_, i) => `CA${String(i).padStart(32, '0')}`);
+  const call = (sid: string, mode?: string): Created => ({
+    sid,
+    kind: 'call',
+    callback: 'https://calls.example.test/api/status?key=k1',
+    ...(mode && { amdCallback: 'https://calls.example.test/api/status?key=k1', amdMode: mode }),
+  });
+  const answeredSid = sids.find((sid) => fetchedStatus(1, sid, 'call') === 'completed')!;
+  const unansweredSid = sids.find((sid) => fetchedStatus(1, sid, 'call') !== 'completed')!;
+
+  test('an answered call placed with machine detection gets its result after in-progress, in the order its callbacks take', () => {
+    const created = call(answeredSid, 'Enable');
+    const amd = { answeredBy: amdResultOf(1, answeredSid, 'Enable') };
+    const inOrder = [{ status: 'ringing' }, { status: 'in-progress' }, amd, { status: 'completed' }];
+    expect(callbackSequence(1, created, 'in order')).toEqual(inOrder);
+    expect(callbackSequence(1, created, 'reordered')).toEqual([...inOrder].reverse());
+    expect(callbackSequence(1, created, 'replayed')).toEqual([...inOrder.flatMap((c) => [c, c]), ...inOrder]);
+    expect(callbackSequence(1, created, 'dropped')).toEqual([]);
+  });
+
+  test('no result for a call never answered, or placed without machine detection', () => {
+    expect(callbackSequence(1, call(unansweredSid, 'Enable'), 'in order').filter((c) => 'answeredBy' in c)).toEqual([]);
+    expect(callbackSequence(1, call(answeredSid), 'in order').filter((c) => 'answeredBy' in c)).toEqual([]);
+  });
+
+  test('a machineSay call mostly meets a machine at its beep; the plan places calls of both kinds', () => {
+    const results = sids.map((sid) => amdResultOf(2, sid, 'DetectMessageEnd'));
+    expect(new Set(results)).toEqual(new Set(['machine_end_beep', 'human']));
+    expect(new Set(sids.map((sid) => amdResultOf(2, sid, 'Enable')))).toEqual(new Set(['human', 'machine_start']));
+    const calls = planWorkload({ count: 300, seed: 1, fromNumber: '+15005550006', now: new Date() }).messages.filter(
+      (m) => m.type === 'call' && m.expect === 'send',
+    );
+    const text = (m: { text: string; producer: string }) =>
+      m.producer === 'queue-base64' ? Buffer.from(m.text, 'base64').toString() : m.text;
+    expect(calls.filter((m) => text(m).includes('"machineDetection":"Enable"')).length).toBeGreaterThan(calls.length / 5);
+    expect(calls.filter((m) => text(m).includes('"machineSay"')).length).toBeGreaterThan(calls.length / 10);
+  });
+
+  test('the row must end with the result posted, and a machine at its beep on a machineSay call be given the message once', () => {
+    const given = [
+      { key: 'k1', sid: 'CA1', answeredBy: 'human', mode: 'Enable' },
+      { key: 'k2', sid: 'CA2', answeredBy: 'machine_end_beep', mode: 'DetectMessageEnd' },
+    ];
+    const rows = new Map([
+      ['k1', { answeredBy: 'human' }],
+      ['k2', { answeredBy: 'machine_end_beep' }],
+    ]);
+    expect(auditAmd({ given, rows, callUpdates: new Map([['CA2', 1]]) })).toMatchObject({
+      calls: 2,
+      recorded: 2,
+      machineMessages: 1,
+      switchedOnce: 1,
+      violations: 0,
+    });
+    const wrongRow = new Map([...rows, ['k1', { answeredBy: 'machine_start' }]]);
+    expect(auditAmd({ given, rows: wrongRow, callUpdates: new Map([['CA2', 1]]) })).toMatchObject({ recorded: 1, violations: 1 });
+    expect(auditAmd({ given, rows, callUpdates: new Map() })).toMatchObject({ switchMissing: 1, violations: 1 });
+    expect(auditAmd({ given, rows, callUpdates: new Map([['CA2', 2]]) })).toMatchObject({ switchedTwice: 1, violations: 1 });
+    expect(
+      auditAmd({
+        given,
+        rows,
+        callUpdates: new Map([
+          ['CA1', 1],
+          ['CA2', 1],
+        ]),
+      }),
+    ).toMatchObject({ switchedTwice: 1, violations: 1 });
   });
 });

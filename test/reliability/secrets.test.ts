@@ -327,9 +327,19 @@ test('the console, the assistant and the Event Streams sink: no credential, tran
   const sinkUrl = `${base}/api/event-streams`;
   const basic = SENTINEL_SURFACE_SECRETS.TWILIO_EVENT_STREAMS_CREDENTIALS;
   const deliver = (d: ReturnType<typeof streamDelivery>) => send(d.url, { method: 'POST', headers: d.headers, body: d.body });
-  const events = [streamEvent(80_001), streamEvent(80_002)];
+  // The third is too large for the events queue: kept whole in a blob, which must hold no credential either.
+  const tooLarge = { ...streamEvent(80_003), data: { to: '+14155550173', body: 'x'.repeat(50 * 1024) } };
+  const events = [streamEvent(80_001), streamEvent(80_002), tooLarge];
   const sharedKey = { secret: SENTINEL_SURFACE_SECRETS.TWILIO_WEBHOOK_SHARED_KEY, algorithm: 'HMAC_SHA256' as const };
   expect(await deliver(streamDelivery(TOKEN, sinkUrl, events, { basic, sharedKey }))).toBe(200);
+  const keptBlob = (
+    await BlobServiceClient.fromConnectionString(app.azurite.connectionString)
+      .getContainerClient('eventstreams-oversized')
+      .getBlockBlobClient(`${tooLarge.id}.json`)
+      .downloadToBuffer()
+  ).toString('utf8');
+  expect(keptBlob).toContain(tooLarge.id);
+  expect(leakedSecrets(keptBlob)).toEqual([]);
   expect(await deliver(streamDelivery(TOKEN, sinkUrl, events, { basic: 'twilio-streams:wrong' }))).toBe(401);
   expect(await deliver(streamDelivery(TOKEN, sinkUrl, events))).toBe(401);
   expect(await deliver(streamDelivery('forged', sinkUrl, events, { basic }))).toBe(403);
@@ -337,6 +347,7 @@ test('the console, the assistant and the Event Streams sink: no credential, tran
 
   const output = app.host.output();
   expect(leakedSecrets(output)).toEqual([]);
+  expect(output).not.toContain('4155550173');
   expect(leakedSecrets([...answers.slice(before), ...turnAnswers].join('\n'))).toEqual([]);
   // The transcript: spoken back to the caller in the turns' TwiML and texted as the message, never logged or shown elsewhere.
   expect(output).not.toContain(CALLER_WORDS);

@@ -7,11 +7,11 @@ const CORRELATION = '0123456789abcdef0123456789abcdef';
 describe('parseBatch', () => {
   test('a JSON array of CloudEvents is read as it came, in order', () => {
     const events = [streamEvent(1), streamEvent(2)];
-    expect(parseBatch(JSON.stringify(events))).toEqual({ events });
+    expect(parseBatch(JSON.stringify(events))).toEqual({ events, oversized: [] });
   });
 
   test('a sink that does not batch posts one object: a batch of one', () => {
-    expect(parseBatch(JSON.stringify(streamEvent(1)))).toEqual({ events: [streamEvent(1)] });
+    expect(parseBatch(JSON.stringify(streamEvent(1)))).toEqual({ events: [streamEvent(1)], oversized: [] });
   });
 
   test.each([
@@ -34,12 +34,24 @@ describe('parseBatch', () => {
     expect((result as { reason: string }).reason).toMatch(reason);
   });
 
-  test('an oversized body, too many events or one event too big for the queue: 413', () => {
+  test('an oversized body or too many events: 413', () => {
     const small = { ...BATCH_LIMITS, maxBodyBytes: 100 };
     expect(parseBatch(JSON.stringify([streamEvent(1)]), small)).toMatchObject({ status: 413 });
     expect(parseBatch(JSON.stringify([streamEvent(1), streamEvent(2)]), { ...BATCH_LIMITS, maxEvents: 1 })).toMatchObject({ status: 413 });
+  });
+
+  test('an event too big for the queue does not refuse the batch: it is listed by position and size', () => {
+    const big = { ...streamEvent(2), data: { text: 'x'.repeat(BATCH_LIMITS.maxEventBytes) } };
+    const batch = [streamEvent(1), big, streamEvent(3)];
+    expect(parseBatch(JSON.stringify(batch))).toEqual({
+      events: batch,
+      oversized: [{ index: 1, bytes: Buffer.byteLength(JSON.stringify(big)) }],
+    });
+  });
+
+  test('a batch with an oversized event and a malformed one is still refused as a whole', () => {
     const big = { ...streamEvent(1), data: { text: 'x'.repeat(BATCH_LIMITS.maxEventBytes) } };
-    expect(parseBatch(JSON.stringify([big]))).toMatchObject({ status: 413, reason: expect.stringMatching(/^Event 0 is larger/) });
+    expect(parseBatch(JSON.stringify([big, { ...streamEvent(2), id: '' }]))).toMatchObject({ status: 400 });
   });
 
   test('a reason never carries event data', () => {

@@ -1,4 +1,5 @@
-import { receiveBatch } from '../../../shared/eventStreams/sink';
+import { receiveBatch, type KeptEvent } from '../../../shared/eventStreams/sink';
+import { BATCH_LIMITS } from '../../../shared/eventStreams/batch';
 import type { EventRecords } from '../../../shared/eventStreams/publishOnce';
 import type { StreamEvent } from '../../../shared/eventStreams/batch';
 import { streamEvent } from '../../../harness/eventStreamsBatch';
@@ -22,6 +23,8 @@ function ports(publish: (events: StreamEvent[]) => Promise<void>) {
     now: Date.now,
     leaseMs: 30_000,
     signal: new AbortController().signal,
+    publishSignal: new AbortController().signal,
+    oversized: { where: 'blob container kept', keep: async () => undefined },
   };
 }
 
@@ -65,11 +68,75 @@ test('events off: 503, since accepting would lose the events', async () => {
   expect(answer.reason).toMatch(/^Events are off/);
 });
 
-test('the deadline: a publish that hangs past the signal answers 503', async () => {
+test('the deadline: 503 while the publish goes on, and a second log line says how it ended', async () => {
   const controller = new AbortController();
-  const hanging = (events: StreamEvent[]) =>
-    new Promise<void>((_, reject) => controller.signal.addEventListener('abort', () => reject(new Error(`gave up on ${events.length}`))));
-  const pending = receiveBatch(JSON.stringify([streamEvent(1)]), CORRELATION, { ...ports(hanging), signal: controller.signal });
+  let land = () => undefined as void;
+  const late = () => new Promise<void>((resolve) => (land = resolve));
+  const pending = receiveBatch(JSON.stringify([streamEvent(1)]), CORRELATION, { ...ports(late), signal: controller.signal });
+  await new Promise((resolve) => setImmediate(resolve));
   controller.abort();
-  expect(await pending).toMatchObject({ status: 503 });
+  const answer = await pending;
+  expect(answer).toMatchObject({ status: 503, reason: 'Not published yet: 1 event(s) still being published after the deadline. Retry.' });
+  expect(answer.log).toMatchObject({ outcome: 'publishing after the deadline', ids: [streamEvent(1).id] });
+  land();
+  expect(await answer.settled).toMatchObject({ outcome: 'published after the deadline', published: 1, correlationId: CORRELATION });
+});
+
+describe('an event too large for the events queue', () => {
+  const big = { ...streamEvent(2), data: { to: '+14155550111', text: 'x'.repeat(BATCH_LIMITS.maxEventBytes) } };
+  const body = JSON.stringify([streamEvent(1), big, streamEvent(3)]);
+
+  test('is kept whole with its reason; the others are published, and the answer and the log count it', async () => {
+    const published: StreamEvent[] = [];
+    const kept: KeptEvent[] = [];
+    const answer = await receiveBatch(body, CORRELATION, {
+      ...ports(async (events) => void published.push(...events)),
+      oversized: { where: 'blob container kept', keep: async (events) => void kept.push(...events) },
+    });
+    expect(answer).toMatchObject({
+      status: 200,
+      reason: 'Published 2 event(s); 1 too large for the events queue, kept whole in blob container kept.',
+    });
+    expect(published.map((e) => [e.id, e.sequence])).toEqual([
+      [streamEvent(1).id, '000000'],
+      [streamEvent(3).id, '000002'],
+    ]);
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({
+      event: { ...big, sequence: '000001' },
+      bytes: Buffer.byteLength(JSON.stringify(big)),
+      correlationId: CORRELATION,
+    });
+    expect(kept[0].reason).toMatch(/^Event 1 of the batch is \d+ bytes as JSON, more than the 49152/);
+    expect(answer.log).toMatchObject({
+      outcome: 'published',
+      keptAside: 1,
+      oversized: [{ id: big.id, type: big.type, bytes: kept[0].bytes }],
+    });
+    expect(JSON.stringify(answer.log)).not.toMatch(/4155550111|xxxx/);
+  });
+
+  test('a batch of only such events: 200, nothing to publish, each kept', async () => {
+    const kept: KeptEvent[] = [];
+    const answer = await receiveBatch(JSON.stringify([big]), CORRELATION, {
+      ...ports(async () => Promise.reject(new Error('not called'))),
+      oversized: { where: 'blob container kept', keep: async (events) => void kept.push(...events) },
+    });
+    expect(answer).toMatchObject({
+      status: 200,
+      reason: 'Published 0 event(s); 1 too large for the events queue, kept whole in blob container kept.',
+    });
+    expect(kept.map((k) => k.event.id)).toEqual([big.id]);
+  });
+
+  test('that cannot be kept: 503 before anything is published, so Twilio retries the batch', async () => {
+    const publish = jest.fn(async () => undefined);
+    const answer = await receiveBatch(body, CORRELATION, {
+      ...ports(publish),
+      oversized: { where: 'blob container kept', keep: async () => Promise.reject(new Error('blob storage down')) },
+    });
+    expect(answer).toMatchObject({ status: 503 });
+    expect(answer.reason).toBe('Could not keep 1 event(s) too large for the events queue (blob container kept): blob storage down. Retry.');
+    expect(publish).not.toHaveBeenCalled();
+  });
 });

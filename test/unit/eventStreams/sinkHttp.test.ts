@@ -85,3 +85,15 @@ test('a setting that is not user:password stops the request with the setting nam
 test('the sink registers nothing outside the host: test mode says so, and nothing else', () => {
   expect(skippedRegistrations()).toEqual(['eventStreams']);
 });
+
+test('the lease outlasts the longest publish after the answer, and that covers the queue SDK retries twice', async () => {
+  const { CLAIM_LEASE_MS, LONGEST_QUEUE_CALL_MS, PUBLISH_BUDGET_MS, SINK_DEADLINE_MS } =
+    await import('../../../shared/eventStreams/sinkHttp');
+  const { LEASE_MARGIN_MS } = await import('../../../shared/eventStreams/publishOnce');
+  // Two tries of 10 s and the delay between them (shared/platform/storageClients.ts, the request profile).
+  expect(LONGEST_QUEUE_CALL_MS).toBe(20_500);
+  expect(PUBLISH_BUDGET_MS).toBeGreaterThanOrEqual(2 * LONGEST_QUEUE_CALL_MS);
+  // What is left of the lease after the longest publish, for recording it while storage restarts.
+  expect(CLAIM_LEASE_MS - PUBLISH_BUDGET_MS - LEASE_MARGIN_MS).toBeGreaterThanOrEqual(30_000);
+  expect(SINK_DEADLINE_MS).toBeLessThan(5000);
+});
