@@ -4,6 +4,9 @@
 // the same plus the storage round trips any exactly-once sender makes per message, written by hand with no
 // framework: receive and delete the queue message (BENCH_QUEUE, filled by the parent), insert a ledger row,
 // read the opt-out table (every sender's and this sender's, in parallel, as the app does), replace the row by ETag.
+// BENCH_MODE=features: the ledger mode plus the two requests the app's features add to each message, as the app
+// makes them: the `sent` event on an events queue and the first status re-check, invisible for 15 minutes, on the
+// outbound queue, both at once before the row is replaced.
 import twilio from 'twilio';
 import RequestClient from 'twilio/lib/base/RequestClient';
 
@@ -33,11 +36,14 @@ async function sdkOnly(client: ReturnType<typeof rawClient>): Promise<void> {
   );
 }
 
-async function withLedger(client: ReturnType<typeof rawClient>, setUp: () => void): Promise<void> {
+async function withLedger(client: ReturnType<typeof rawClient>, setUp: () => void, features: boolean): Promise<void> {
   const { QueueClient } = await import('@azure/storage-queue');
   const { TableClient } = await import('@azure/data-tables');
+  const { randomUUID } = await import('node:crypto');
   const connection = process.env.BENCH_CONNECTION!;
   const queue = new QueueClient(connection, process.env.BENCH_QUEUE!);
+  const events = features ? new QueueClient(connection, `${process.env.BENCH_QUEUE!}-events`) : undefined;
+  await events?.create();
   const ledger = TableClient.fromConnectionString(connection, process.env.BENCH_LEDGER!, { allowInsecureConnection: true });
   const optOuts = TableClient.fromConnectionString(connection, `${process.env.BENCH_LEDGER!}optouts`, { allowInsecureConnection: true });
   await Promise.all([ledger.createTable(), optOuts.createTable()]);
@@ -51,6 +57,35 @@ async function withLedger(client: ReturnType<typeof rawClient>, setUp: () => voi
       optOuts.getEntity(`sender:${from}`, to).catch(() => undefined),
     ]);
     const sent = await client.messages.create({ to, from, body });
+    if (events) {
+      const event = {
+        specversion: '1.0',
+        id: `outbound-${key}/2-sent`,
+        source: '/twilio-azure-functions',
+        type: 'com.twilio.outbound.status',
+        time: new Date().toISOString(),
+        subject: key,
+        datacontenttype: 'application/json',
+        correlationid: randomUUID(),
+        data: {
+          key,
+          type: 'sms',
+          status: 'sent',
+          previousStatus: 'sending',
+          sid: sent.sid,
+          twilioStatus: sent.status,
+          errorCode: null,
+          errorMessage: null,
+          reason: null,
+          answeredBy: null,
+          metadata: null,
+        },
+      };
+      await Promise.all([
+        events.sendMessage(JSON.stringify(event), { messageTimeToLive: -1 }),
+        queue.sendMessage(JSON.stringify({ statusCheck: { key, check: 1 } }), { visibilityTimeout: 900, messageTimeToLive: -1 }),
+      ]);
+    }
     await ledger.updateEntity({ partitionKey: key, rowKey: '', status: 'sent', sid: sent.sid }, 'Replace', { etag: claimed.etag });
     await queue.deleteMessage(message.messageId, message.popReceipt);
     done++;
@@ -72,7 +107,8 @@ async function main(): Promise<void> {
   const client = rawClient();
   let cpu = process.cpuUsage();
   const setUp = () => (cpu = process.cpuUsage());
-  if (process.env.BENCH_MODE === 'ledger') await withLedger(client, setUp);
+  if (process.env.BENCH_MODE === 'ledger' || process.env.BENCH_MODE === 'features')
+    await withLedger(client, setUp, process.env.BENCH_MODE === 'features');
   else await sdkOnly(client);
   const used = process.cpuUsage(cpu);
   process.stdout.write(`${JSON.stringify({ cpuMsPerMessage: (used.user + used.system) / 1000 / count })}\n`);

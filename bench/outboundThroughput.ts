@@ -130,7 +130,8 @@ async function throughRawSdk(
   fake: FakeTwilio,
   concurrency: number,
   count: number,
-  ledger?: { azurite: RunningAzurite },
+  ledger?: { azurite: RunningAzurite; features?: boolean },
+  cpuProfileDir?: string,
 ): Promise<Measured> {
   run++;
   const env: Record<string, string> = {
@@ -139,7 +140,7 @@ async function throughRawSdk(
     BENCH_TWILIO_URL: fake.url,
     BENCH_COUNT: String(count),
     BENCH_CONCURRENCY: String(concurrency),
-    BENCH_MODE: ledger ? 'ledger' : 'sdk',
+    BENCH_MODE: ledger?.features ? 'features' : ledger ? 'ledger' : 'sdk',
   };
   if (ledger) {
     const queue = `bench-raw-${run}`;
@@ -151,7 +152,11 @@ async function throughRawSdk(
     Object.assign(env, { BENCH_CONNECTION: ledger.azurite.connectionString, BENCH_QUEUE: queue, BENCH_LEDGER: `benchrawledger${run}` });
   }
   const before = fake.creates.length;
-  const child = spawn(process.execPath, [join(root, 'build', 'bench-raw-sdk.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const profiling = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
+  const child = spawn(process.execPath, [...profiling, join(root, 'build', 'bench-raw-sdk.js')], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -372,16 +377,34 @@ export async function compareBuilds(otherDist: string, rounds: number) {
     const queues = (JSON.parse(readFileSync(join(root, 'host.json'), 'utf8')) as { extensions: { queues: QueueConcurrency } }).extensions
       .queues;
     const deployed = { batchSize: queues.batchSize, newBatchThreshold: queues.newBatchThreshold };
-    const samples = { thisMs: [] as number[], otherMs: [] as number[], thisCpu: [] as number[], otherCpu: [] as number[] };
+    const samples = {
+      thisMs: [] as number[],
+      otherMs: [] as number[],
+      thisCpu: [] as number[],
+      otherCpu: [] as number[],
+      floorCpu: [] as number[],
+      floorWithFeaturesCpu: [] as number[],
+    };
     for (let i = 0; i < rounds; i++) {
-      for (const [build, appDist] of [
+      // Both hand-written floors (childRawSdk.ts, ledger and features modes) run in every round, so that each
+      // build's ratio to them comes from runs side by side. BENCH_HOST_CPU_PROF=<dir>: every run below writes a
+      // profile to <dir>/floor, <dir>/floorWithFeatures, <dir>/this or <dir>/other.
+      const floorProfile = (name: string) => process.env.BENCH_HOST_CPU_PROF && join(process.env.BENCH_HOST_CPU_PROF, name);
+      const concurrency = deployed.batchSize + deployed.newBatchThreshold;
+      samples.floorCpu.push((await throughRawSdk(fake, concurrency, 300, { azurite }, floorProfile('floor'))).cpuMsPerMessage);
+      const withFeatures = await throughRawSdk(fake, concurrency, 300, { azurite, features: true }, floorProfile('floorWithFeatures'));
+      samples.floorWithFeaturesCpu.push(withFeatures.cpuMsPerMessage);
+      const builds = [
         ['this', undefined],
         ['other', otherDist],
-      ] as const) {
+      ] as const;
+      // Each build goes first every other round: a run late in a round meets an Azurite holding more rows.
+      for (const [build, appDist] of i % 2 ? [...builds].reverse() : builds) {
         fake.latencyMs = 50;
         const latency = await throughQueueFunction(azurite, fake, one, 40, {}, azurite.connectionString, undefined, appDist);
         fake.latencyMs = 0;
-        const cpu = await throughQueueFunction(azurite, fake, deployed, 300, {}, azurite.connectionString, undefined, appDist);
+        const profile = process.env.BENCH_HOST_CPU_PROF && join(process.env.BENCH_HOST_CPU_PROF, build);
+        const cpu = await throughQueueFunction(azurite, fake, deployed, 300, {}, azurite.connectionString, profile, appDist);
         samples[`${build}Ms`].push(latency.medianGapMs);
         samples[`${build}Cpu`].push(cpu.cpuMsPerMessage);
       }
@@ -393,7 +416,22 @@ export async function compareBuilds(otherDist: string, rounds: number) {
         other: await roundTripsPerMessage(azurite, fake, 30, otherDist),
       },
       msPerMessageAtConcurrency1: { this: round(median(samples.thisMs)), other: round(median(samples.otherMs)) },
-      cpuMsPerMessage: { this: round(median(samples.thisCpu), 3), other: round(median(samples.otherCpu), 3) },
+      cpuMsPerMessage: {
+        this: round(median(samples.thisCpu), 3),
+        other: round(median(samples.otherCpu), 3),
+        floor: round(median(samples.floorCpu), 3),
+        floorWithFeatures: round(median(samples.floorWithFeaturesCpu), 3),
+      },
+      // Each round's ratio to that round's floor, then the median of them.
+      ratioToFloor: {
+        this: round(median(samples.thisCpu.map((cpu, i) => cpu / samples.floorCpu[i]))),
+        other: round(median(samples.otherCpu.map((cpu, i) => cpu / samples.floorCpu[i]))),
+      },
+      // The same against the floor that also publishes the event and queues the re-check (eight requests, as the app).
+      ratioToFloorWithFeatures: {
+        this: round(median(samples.thisCpu.map((cpu, i) => cpu / samples.floorWithFeaturesCpu[i]))),
+        other: round(median(samples.otherCpu.map((cpu, i) => cpu / samples.floorWithFeaturesCpu[i]))),
+      },
       samples,
     };
   } finally {

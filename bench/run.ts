@@ -363,7 +363,7 @@ async function main(args: string[]): Promise<number> {
       assistant: () => assistantBench(root, appEnv, quick),
       usage: () => webhookUsage(quick),
       outbound: () => outboundThroughput(quick),
-      compare: () => compareBuilds(process.env.BENCH_COMPARE_APP!, quick ? 2 : 5),
+      compare: () => compareBuilds(process.env.BENCH_COMPARE_APP!, Number(process.env.BENCH_COMPARE_ROUNDS) || (quick ? 2 : 5)),
     };
     const unknown = only.filter((part) => !(part in parts));
     if (unknown.length) throw new UsageError(`--only takes parts among ${Object.keys(parts).join(', ')}; got ${unknown.join(', ')}`);

@@ -14,7 +14,8 @@ import { faultMarkdownRow, faultTable, runOutboundFaults, SOAK_FAULT_SETTINGS } 
 import { memoryVerdict, readSamples, samplesCsv, samplesSvg, warmUpFor, writePng } from '../harness/soak/hostSamples';
 import { startOptOutCycles, type OptOutCyclesResult } from '../harness/soak/optOutCycles';
 import { startOutboundStream, type OutboundStreamResult } from '../harness/soak/outboundStream';
-import { startSoakApp, type SoakApp } from '../harness/soak/soakApp';
+import { startEventsSubscriber } from '../harness/soak/eventsSubscriber';
+import { SOAK_EVENTS_QUEUE, startSoakApp, type SoakApp } from '../harness/soak/soakApp';
 import { heapGroups, heapGrowth } from '../harness/soak/heapSnapshots';
 import { runWebhookLoad, type LoadResult } from '../harness/soak/webhookLoad';
 import { parseToolArgs, runTool, UsageError } from '../scripts/toolCli';
@@ -106,16 +107,23 @@ const webhookLoad: SoakPhase = {
   async run(app, options) {
     const stream = startOutboundStream(app.host.baseUrl, app.twilio, options.outboundRate);
     const cycles = startOptOutCycles(app.host.baseUrl, app.target.fromNumber);
+    const subscriber = startEventsSubscriber(app.azurite.connectionString, SOAK_EVENTS_QUEUE);
     const load = await runWebhookLoad(app.target, options);
     const [outbound, optOuts] = await Promise.all([stream.stop(), cycles.stop()]);
+    const events = await subscriber.stop();
+    const eventProblems = [
+      ...(events.consumed ? [] : ['the events subscriber received no event']),
+      ...(events.notEvents ? [`${events.notEvents} messages on the events queue were not events`] : []),
+    ];
     return {
       name: this.name,
-      problems: [...loadProblems(load), ...outboundProblems(outbound), ...optOutProblems(optOuts)],
-      figures: { ...load, outbound, optOuts },
+      problems: [...loadProblems(load), ...outboundProblems(outbound), ...optOutProblems(optOuts), ...eventProblems],
+      figures: { ...load, outbound, optOuts, events },
       table: [
         ...loadTable(load),
         ...outboundTable(outbound),
         `  ${'opt-out API'.padEnd(26)} ${optOuts.cycles} cycles, ${optOuts.requests} requests, ${optOuts.wrong} wrong`,
+        `  ${'events subscriber'.padEnd(26)} ${events.consumed} taken off the events queue, ${events.notEvents} not events`,
       ],
     };
   },

@@ -21,6 +21,9 @@ export interface SoakApp {
   stop(): Promise<void>;
 }
 
+/** Where the webhooks and the Event Streams sink publish; the soak's subscriber empties it. */
+export const SOAK_EVENTS_QUEUE = 'soak-events';
+
 const FORWARD_TO = '+14155550100';
 const FROM_NUMBER = '+15005550006';
 const AUTO_REPLY = 'Thanks {from}, we got your message.';
@@ -83,7 +86,7 @@ export async function startSoakApp(options: SoakAppOptions = {}): Promise<SoakAp
         // Open: the assistant answers (against the stand-in); closed: the queue. Forwarding has its own case.
         ...assistantWithStandIn(model, 'soakassistant'),
         // The Event Streams sink republishes to the events queue (the webhooks then publish their events too).
-        EVENTS_QUEUE: 'soak-events',
+        EVENTS_QUEUE: SOAK_EVENTS_QUEUE,
         VOICE_FORWARD_TO: FORWARD_TO,
         VOICE_HOURS: EVEN_MINUTES,
         VOICE_CLOSED_MODE: 'queue',
