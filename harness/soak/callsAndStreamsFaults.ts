@@ -150,7 +150,7 @@ export async function produceStreams(rig: OutboundRig, batches: PlannedStreamBat
       const record: StreamRecord = { ids: batch.events.map((e) => e.id), accepted: 0, retried: 0, cutOff: 0 };
       for (let time = 0; time < (batch.redelivered ? 2 : 1); time++) {
         if (time > 0) await sleep(500);
-        // Twilio retries for four hours; a host killed mid-publish holds its events for the lease (60 s).
+        // Twilio retries for four hours; a host killed mid-publish holds its events for the lease (90 s).
         await persist(
           `streaming ${record.ids.join(',')}`,
           async () => {
@@ -277,30 +277,39 @@ export interface StreamsAudit {
   duplicated: number;
   copies: number;
   /**
-   * Events on the queue more than once whose publish the host was killed in (docs/event-streams.md, the one remaining
-   * duplicate): a request of the batch taken and never answered, or a publish that outlived its answer and never
-   * logged how it ended. Counted apart from `duplicated`, which are not explained so.
+   * Events on the queue more than once where the sink could not know whether its first publish landed
+   * (docs/event-streams.md, the remaining duplicates): the host was killed mid-publish (a request of the batch taken
+   * and never answered, or a publish that outlived its answer and never logged how it ended), or a send to the events
+   * queue failed on a dropped or refused connection while storage restarted (a dropped try may have landed, and the
+   * storage SDK's second try or Twilio's retry sends it again). Counted apart from `duplicated`, not explained so.
    */
-  duplicatedAfterKill: number;
+  duplicatedUnknowable: number;
   /** Of those, the ids whose copies differ: a consumer dropping copies by id would lose one of them. */
   differing: number;
   examples: KeyDetail[];
 }
 
-/** The event ids of publishes that outlived their answer and never logged how they ended: the host died first. */
-export function unsettledStreamIds(hostOutput: string): Set<string> {
+/**
+ * The event ids whose publish may have landed unknown to the sink: publishes that outlived their answer and never
+ * logged how they ended (the host died first), and events-queue sends that failed on a connection error.
+ */
+export function unknowableStreamIds(hostOutput: string): Set<string> {
   const lines = hostOutput
     .split('\n')
     .filter((line) => line.includes('{"event":"event-streams",'))
-    .map((line) => JSON.parse(line.slice(line.indexOf('{"event":'))) as { correlationId?: string; outcome?: string; ids?: string[] });
+    .map(
+      (line) =>
+        JSON.parse(line.slice(line.indexOf('{"event":'))) as { correlationId?: string; outcome?: string; reason?: string; ids?: string[] },
+    );
   const settled = new Set(
     lines
       .filter((l) => l.outcome?.endsWith(' after the deadline') && l.outcome !== 'publishing after the deadline')
       .map((l) => l.correlationId),
   );
-  return new Set(
-    lines.filter((l) => l.outcome === 'publishing after the deadline' && !settled.has(l.correlationId)).flatMap((l) => l.ids ?? []),
-  );
+  const unsettled = (l: (typeof lines)[number]) => l.outcome === 'publishing after the deadline' && !settled.has(l.correlationId);
+  const droppedSend = (l: (typeof lines)[number]) =>
+    /events queue: .*(ECONNREFUSED|ECONNRESET|socket hang up|other side closed)/.test(l.reason ?? '');
+  return new Set(lines.filter((l) => unsettled(l) || droppedSend(l)).flatMap((l) => l.ids ?? []));
 }
 
 export function auditStreams(input: {
@@ -309,7 +318,7 @@ export function auditStreams(input: {
   /** Every line the host printed, across restarts. */
   hostOutput: string;
 }): StreamsAudit {
-  const unsettled = unsettledStreamIds(input.hostOutput);
+  const unknowable = unknowableStreamIds(input.hostOutput);
   const copies = new Map<string, Set<string>>();
   const count = new Map<string, number>();
   for (const event of input.events) {
@@ -325,14 +334,14 @@ export function auditStreams(input: {
     lost: 0,
     duplicated: 0,
     copies: 0,
-    duplicatedAfterKill: 0,
+    duplicatedUnknowable: 0,
     differing: 0,
     examples: [],
   };
   for (const batch of input.streams) {
     audit.accepted += batch.accepted;
     audit.retried += batch.retried;
-    const killedMidPublish = batch.cutOff > 0 || batch.ids.some((id) => unsettled.has(id));
+    const unknown = batch.cutOff > 0 || batch.ids.some((id) => unknowable.has(id));
     for (const id of batch.ids) {
       audit.events++;
       const onQueue = count.get(id) ?? 0;
@@ -341,11 +350,11 @@ export function auditStreams(input: {
       const differ = (copies.get(id)?.size ?? 0) > 1;
       if (onQueue > 1) {
         audit.copies += onQueue - 1;
-        if (killedMidPublish && !differ) audit.duplicatedAfterKill++;
+        if (unknown && !differ) audit.duplicatedUnknowable++;
         else audit.duplicated++;
       }
       if (differ) audit.differing++;
-      if ((onQueue === 0 || (onQueue > 1 && (differ || !killedMidPublish))) && audit.examples.length < 20)
+      if ((onQueue === 0 || (onQueue > 1 && (differ || !unknown))) && audit.examples.length < 20)
         audit.examples.push({
           key: id,
           detail: onQueue === 0 ? 'not on the events queue' : `on the events queue ${onQueue} times${differ ? ', copies that differ' : ''}`,

@@ -9,8 +9,9 @@
 // - The request's deadline (Twilio waits 5 s) ends the wait, not the publishing: a send cut off at the deadline may
 //   still land, so the request answers 503 and keeps its leases while the send goes on, and the rows say what
 //   happened once it has. A retry meanwhile finds the lease live and is answered 503 too.
-// What it cannot rule out: a process that dies after a destination took the events but before the rows say so
-// leaves its lease to expire, and the retry that takes it over publishes them again, with the same ids.
+// What it cannot rule out is a send that landed unknown to it: a process that dies after a destination took the
+// events but before the rows say so leaves its lease to expire, and the retry that takes it over publishes them
+// again; a connection storage drops after taking a message fails the send, and the retry sends it again. Same ids.
 // Pure: the rows and the destinations are ports.
 import type { StreamEvent } from './batch';
 

@@ -486,28 +486,43 @@ describe('the audit of the calls and Event Streams batches', () => {
     const event = (id: string, status = 'delivered') => ({ id, type: 'com.twilio.messaging.message.delivered', data: { status } });
     const events = [event('EZ1'), event('EZ3'), event('EZ3'), event('EZ4'), event('EZ4', 'failed'), event('other')];
     const audit = auditStreams({ streams, events, hostOutput: '' });
-    expect(audit).toMatchObject({ events: 4, publishedOnce: 1, lost: 1, duplicated: 2, copies: 2, duplicatedAfterKill: 0, differing: 1 });
+    expect(audit).toMatchObject({ events: 4, publishedOnce: 1, lost: 1, duplicated: 2, copies: 2, duplicatedUnknowable: 0, differing: 1 });
     expect(audit.examples.map((e) => e.key)).toEqual(['EZ2', 'EZ3', 'EZ4']);
   });
 
-  test('copies of a batch the host was killed in the middle of publishing are counted apart, and only those', () => {
+  test('copies of a batch the host was killed in the middle of publishing, or whose queue send was dropped, are counted apart, and only those', () => {
     const line = (fields: object) => `[eventStreams] warning: ${JSON.stringify({ event: 'event-streams', ...fields })}`;
     const hostOutput = [
       // B's publish outlived its answer and never said how it ended; C's did.
       line({ correlationId: 'b', outcome: 'publishing after the deadline', ids: ['EZb'] }),
       line({ correlationId: 'c', outcome: 'publishing after the deadline', ids: ['EZc'] }),
       `{"event":"event-streams","correlationId":"c","outcome":"published after the deadline","ids":["EZc"]}`,
+      // D's queue send failed on a refused connection (its first try may have landed); E's on a 503.
+      line({
+        correlationId: 'd',
+        outcome: 'unavailable after the deadline',
+        reason: 'events queue: RestError: connect ECONNREFUSED 127.0.0.1:1',
+        ids: ['EZd'],
+      }),
+      line({
+        correlationId: 'e',
+        outcome: 'not published',
+        reason: 'The events sink is unavailable (events queue: RestError: Server busy). Retry.',
+        ids: ['EZe'],
+      }),
     ].join('\n');
     const streams = [
       { ids: ['EZa'], accepted: 1, retried: 2, cutOff: 1 },
       { ids: ['EZb'], accepted: 1, retried: 1, cutOff: 0 },
       { ids: ['EZc'], accepted: 1, retried: 1, cutOff: 0 },
+      { ids: ['EZd'], accepted: 1, retried: 1, cutOff: 0 },
+      { ids: ['EZe'], accepted: 1, retried: 1, cutOff: 0 },
     ];
     const event = (id: string) => ({ id, type: 'com.twilio.messaging.message.delivered', data: {} });
-    const events = ['EZa', 'EZa', 'EZb', 'EZb', 'EZc', 'EZc'].map(event);
+    const events = ['EZa', 'EZa', 'EZb', 'EZb', 'EZc', 'EZc', 'EZd', 'EZd', 'EZe', 'EZe'].map(event);
     const audit = auditStreams({ streams, events, hostOutput });
-    expect(audit).toMatchObject({ duplicated: 1, duplicatedAfterKill: 2, copies: 3 });
-    expect(audit.examples.map((e) => e.key)).toEqual(['EZc']);
+    expect(audit).toMatchObject({ duplicated: 2, duplicatedUnknowable: 3, copies: 5 });
+    expect(audit.examples.map((e) => e.key)).toEqual(['EZc', 'EZe']);
   });
 });
 
