@@ -429,6 +429,28 @@ export function released(update: { claimId: string; now: Date; code?: number | s
   };
 }
 
+/** Why the poison sweep marked a row: see poisonedByHost. */
+export const hostPoisonedReason = (deliveries: number) =>
+  `the Functions host moved it to the poison queue after ${deliveries} deliveries; the last did not finish`;
+
+/**
+ * The host moved the key's message to the poison queue without running its last delivery (a prefetched message
+ * whose process died: its dequeue count rose without a run), so no attempt marked the row. Any row not final and
+ * not yet `poisoned` becomes `poisoned`; its lease ends now at the latest, so that a replay may claim it (after a
+ * look-up on Twilio, as for any uncertain row). The claim stays: an attempt that does still hold it may record its end.
+ */
+export function poisonedByHost(update: { deliveries: number; now: Date }): Transition {
+  return (row) => {
+    if (!row || isFinal(row.status) || row.status === 'poisoned') return undefined;
+    const leaseEnds = Math.min(Date.parse(row.leaseUntil ?? '') || Infinity, update.now.getTime());
+    return change(
+      row,
+      { status: 'poisoned', reason: hostPoisonedReason(update.deliveries), leaseUntil: new Date(leaseEnds).toISOString() },
+      update.now,
+    );
+  };
+}
+
 /**
  * Cancel a message that has not been sent. Only an `accepted` row can be canceled: once an attempt has
  * claimed the row the send may already have reached Twilio. Applied by ETag like the claim, so of a cancel and a

@@ -49,6 +49,13 @@ export const outboundSettings = declareSettings(
       deployed: false,
       parser: ncrontab,
     },
+    OUTBOUND_POISON_SWEEP_SCHEDULE: {
+      description:
+        'When the poisonSweep timer marks `poisoned` the rows whose message the host moved to the poison queue unrun. NCRONTAB, UTC.',
+      default: '0 */5 * * * *',
+      deployed: false,
+      parser: ncrontab,
+    },
     TWILIO_MAX_CONCURRENCY: {
       description: 'Most Twilio REST requests in flight across all outbound instances. Bicep derives the queue batch settings from it.',
       default: '80',
@@ -78,6 +85,7 @@ export const outboundSettings = declareSettings(
     outboundTestQueueHopSeconds: values.OUTBOUND_TEST_QUEUE_HOP_SECONDS,
     ledgerRetentionDays: values.OUTBOUND_LEDGER_RETENTION_DAYS,
     ledgerRetentionSchedule: values.OUTBOUND_LEDGER_RETENTION_SCHEDULE,
+    poisonSweepSchedule: values.OUTBOUND_POISON_SWEEP_SCHEDULE,
     twilioMaxConcurrency: values.TWILIO_MAX_CONCURRENCY,
     outboundMaxInstances: values.OUTBOUND_MAX_INSTANCES,
     optOutTable: values.OPTOUT_TABLE,
