@@ -109,6 +109,8 @@ export interface FaultRunOptions extends FaultRigSettings {
   hopSeconds: number;
   /** OUTBOUND_RECONCILE_AFTER_SECONDS: sent rows (no callbacks here) have their status re-checked this soon. */
   reconcileAfterSeconds: number;
+  /** OUTBOUND_POISON_SWEEP_SCHEDULE: a host kill can poison a message unrun; the sweep marks its row within the drain. */
+  poisonSweepSchedule: string;
   /** The longest schedule: due this long after the run starts, across the turns' faults. */
   longestScheduleMs: number;
   log?: (line: string) => void;
@@ -219,6 +221,7 @@ export const SOAK_FAULT_SETTINGS: Omit<FaultRunOptions, 'messages' | 'seed' | 't
   secretsCacheTtlSeconds: 3,
   hopSeconds: 4,
   reconcileAfterSeconds: 1,
+  poisonSweepSchedule: '*/2 * * * * *',
   longestScheduleMs: 90_000,
 };
 
@@ -236,7 +239,7 @@ export async function runOutboundFaults(options: FaultRunOptions): Promise<Fault
     visibilityTimeout: options.visibilityTimeout,
     maxDequeueCount: options.maxDequeueCount,
     secretsCacheTtlSeconds: options.secretsCacheTtlSeconds,
-    hostEnv: { ...surfaceEnv(options), ...assistant.env },
+    hostEnv: { ...surfaceEnv(options), OUTBOUND_POISON_SWEEP_SCHEDULE: options.poisonSweepSchedule, ...assistant.env },
   }).catch(async (error: unknown) => {
     await assistant.model.stop();
     throw error;

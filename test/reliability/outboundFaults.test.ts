@@ -23,6 +23,7 @@ beforeAll(async () => {
     secretsCacheTtlSeconds: 2,
     hopSeconds: 2,
     reconcileAfterSeconds: 1,
+    poisonSweepSchedule: '*/2 * * * * *',
     // Due in 20 and 30 s: past the turns, so that their hops meet the faults and then a queue quiet enough to pick them up early.
     longestScheduleMs: 30_000,
     ...(process.env.FAULTS_HOST_LOG ? { hostLogFile: process.env.FAULTS_HOST_LOG } : {}),
