@@ -19,6 +19,7 @@ export interface AuditRow {
   reconciled?: unknown;
   attempts?: unknown;
   correlationId?: unknown;
+  to?: unknown;
 }
 
 /** A create Twilio answered 201 to, whether or not the app heard the answer. */
@@ -66,6 +67,12 @@ export interface Audit {
   poisonedAfterTwilioCreated: number;
   /** Found on Twilio after a lost answer rather than sent again. */
   reconciled: number;
+  /**
+   * Pairs of keys with the same recipient and text where, after a lost answer, one key's lookup took its twin's
+   * message and the twin then sent its own: two identical messages for two keys, each row a different one of them.
+   * The recipient gets what was asked; by key it would read as one lost and one sent twice (docs/outbound.md).
+   */
+  twinsSwapped: number;
   /** An outcome the message cannot have: e.g. an invalid one sent, a valid one rejected. */
   unexpected: number;
   /** failed without an error code or message, rejected without a reason. */
@@ -105,6 +112,7 @@ export function auditOutbound(input: AuditInput): Audit {
     poisonUnrecorded: 0,
     poisonedAfterTwilioCreated: 0,
     reconciled: 0,
+    twinsSwapped: 0,
     unexpected: 0,
     withoutReason: 0,
     unknownCreates: 0,
@@ -120,10 +128,14 @@ export function auditOutbound(input: AuditInput): Audit {
     if (!create.key || !planned.has(create.key)) audit.unknownCreates++;
     if (create.key) createsByKey.set(create.key, [...(createsByKey.get(create.key) ?? []), create]);
   }
+  const swapped = twinSwaps(input, createsByKey);
+  audit.twinsSwapped = swapped.size / 2;
+  for (const [key, twin] of swapped) if (key < twin) note(key, `swapped with its twin ${twin}: same recipient and text, one message each`);
 
   for (const message of input.messages) {
     const row = input.rows.get(message.key);
-    const creates = createsByKey.get(message.key) ?? [];
+    // A swapped twin's message is the one its row holds, whichever key Twilio's callback URL names.
+    const creates = swapped.has(message.key) ? input.creates.filter((c) => c.sid === row?.sid) : (createsByKey.get(message.key) ?? []);
     const described = `row ${JSON.stringify(row?.status ?? null)}, ${creates.length} create(s) at Twilio${input.poison.has(message.key) ? ', in poison' : ''}`;
     let outcome = place(row, input.poison.has(message.key));
     if (SENT.has(outcome) && creates.length === 0) {
@@ -169,6 +181,36 @@ export function auditOutbound(input: AuditInput): Audit {
     }
   }
   return audit;
+}
+
+/**
+ * Keys A and B (each mapped to the other) where A's row holds one of B's two creates and A has none, B's row holds
+ * the other, both rows name the same recipient and both creates carry the same text (or none, for calls).
+ */
+function twinSwaps(input: AuditInput, createsByKey: Map<string, AuditCreate[]>): Map<string, string> {
+  const owner = new Map(input.creates.flatMap((c) => (c.key ? [[c.sid, c.key] as const] : [])));
+  const swapped = new Map<string, string>();
+  for (const { key } of input.messages) {
+    const row = input.rows.get(key);
+    if ((createsByKey.get(key) ?? []).length || typeof row?.sid !== 'string' || !SENT.has(String(row.status))) continue;
+    const twin = owner.get(row.sid);
+    const twinRow = twin === undefined ? undefined : input.rows.get(twin);
+    const twinCreates = twin === undefined ? [] : (createsByKey.get(twin) ?? []);
+    const isTwin =
+      twin !== undefined &&
+      twin !== key &&
+      !swapped.has(twin) &&
+      typeof row.to === 'string' &&
+      twinRow?.to === row.to &&
+      SENT.has(String(twinRow.status)) &&
+      twinCreates.length === 2 &&
+      twinCreates[0].body === twinCreates[1].body &&
+      typeof twinRow.sid === 'string' &&
+      twinRow.sid !== row.sid &&
+      twinCreates.some((c) => c.sid === twinRow.sid);
+    if (isTwin) swapped.set(key, twin).set(twin, key);
+  }
+  return swapped;
 }
 
 /** What makes the phase fail: every count here must be 0. */

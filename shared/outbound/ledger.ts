@@ -71,6 +71,8 @@ export interface LedgerRow {
   machineDetectionDuration?: string;
   /** The TwiML a call switches to when a machine answers (from machineSay). */
   machineTwiml?: string;
+  /** When the call was switched to machineTwiml: a later AMD callback does not switch it again. */
+  machineMessageAt?: string;
   canceledAt?: string;
   /** Status checks made on Twilio for a row that heard no final status (see statusCheck.ts). */
   statusChecks?: number;
@@ -128,6 +130,7 @@ const STRING_FIELDS = [
   'answeredBy',
   'machineDetectionDuration',
   'machineTwiml',
+  'machineMessageAt',
   'canceledAt',
   'contentHash',
   'lastEventStatus',
@@ -469,6 +472,14 @@ export function answered(update: { sid: string; answeredBy: string; duration?: s
   return (row) => {
     if (!row || (row.sid && row.sid !== update.sid) || row.answeredBy === update.answeredBy) return undefined;
     return change(row, { answeredBy: update.answeredBy, machineDetectionDuration: update.duration }, update.now);
+  };
+}
+
+/** The call this row placed now plays the message for machines. */
+export function machineMessagePlaying(update: { sid: string; now: Date }): Transition {
+  return (row) => {
+    if (!row || row.sid !== update.sid || row.machineMessageAt) return undefined;
+    return change(row, { machineMessageAt: update.now.toISOString() }, update.now);
   };
 }
 

@@ -8,7 +8,7 @@ import type { HttpResponseInit } from '@azure/functions';
 import { EventsUnavailableError, updateWithEvents } from '../events/outbox';
 import type { WebhookParams } from '../webhook/params';
 import { IDEMPOTENCY_KEY } from './fields';
-import { answered, callback, type LedgerRow, type LedgerUpdate, type Transition } from './ledger';
+import { answered, callback, machineMessagePlaying, type LedgerRow, type LedgerUpdate, type Transition } from './ledger';
 import type { OutboundIo } from './orchestrator';
 import { visibilityDelaySeconds } from './orchestrator';
 import { outcomeLine, type Decision, type OutcomeEvent } from './outcomes';
@@ -116,8 +116,10 @@ export async function answerStatusCallback(io: StatusCallbackIo, request: Status
 
 /**
  * The asynchronous answering-machine detection result. AnsweredBy lands in the ledger row and its event; when a machine
- * answered a call sent with machineSay, the call switches to the message left for machines (once: a repeated
- * callback finds the row already says so).
+ * answered a call sent with machineSay, the call switches to the message left for machines, and the row records
+ * that it did. The switch follows the row, not the callback: a repeated callback finds it recorded and does
+ * nothing, and one that finds the result recorded but no switch (the process died between the two, or the
+ * update failed) switches the call then.
  */
 async function amdResult(io: StatusCallbackIo, amd: AmdResult, request: StatusRequest, log: StatusLog): Promise<HttpResponseInit> {
   const { key } = request;
@@ -135,10 +137,14 @@ async function amdResult(io: StatusCallbackIo, amd: AmdResult, request: StatusRe
   }
   const result = applied.update;
   if (!result.row) return logged(log, line('amd', entry, { outcome: 'no-row', detail: 'no ledger row for this key' }));
-  if (!result.changed) return logged(log, line('amd', entry, { outcome: 'ignored', detail: 'already recorded, or another call' }));
-  if (!amd.machineAtBeep || !result.row.machineTwiml) return logged(log, line('amd', entry, { outcome: 'recorded' }));
+  const row = result.row;
+  const switchDue =
+    amd.machineAtBeep && !!row.machineTwiml && row.sid === amd.sid && row.answeredBy === amd.answeredBy && !row.machineMessageAt;
+  if (!switchDue && !result.changed)
+    return logged(log, line('amd', entry, { outcome: 'ignored', detail: 'already recorded, or another call' }));
+  if (!switchDue || !row.machineTwiml) return logged(log, line('amd', entry, { outcome: 'recorded' }));
   try {
-    await io.calls.updateTwiml(amd.sid, result.row.machineTwiml);
+    await io.calls.updateTwiml(amd.sid, row.machineTwiml);
   } catch (error) {
     const failure = {
       outcome: 'machine-message-failed',
@@ -149,6 +155,8 @@ async function amdResult(io: StatusCallbackIo, amd: AmdResult, request: StatusRe
     log.warn(line('amd', entry, failure));
     return NO_CONTENT;
   }
+  // Not recorded (storage or events down): a repeated callback would switch the call again; the message restarts.
+  await applyWithEvents(io, key, machineMessagePlaying({ sid: amd.sid, now: io.now() }), request.correlationId).catch(() => undefined);
   return logged(log, line('amd', entry, { outcome: 'machine-message-playing', detail: 'recorded; the message for machines is playing' }));
 }
 

@@ -41,6 +41,47 @@ describe('the fault audit', () => {
     expect(audit.misattributed).toBe(1);
   });
 
+  describe('twins: two keys, one recipient, one text', () => {
+    const twins = (overrides: { toB?: string; bodies?: [string, string]; bSid?: string } = {}): AuditInput =>
+      input({
+        messages: [
+          { key: 'kA', expect: 'send' },
+          { key: 'kB', expect: 'send' },
+        ],
+        rows: new Map([
+          ['kA', { status: 'sent', sid: 'SM1', to: '+14155550001' }],
+          ['kB', { status: 'sent', sid: overrides.bSid ?? 'SM2', to: overrides.toB ?? '+14155550001' }],
+        ]),
+        // A's create never reached Twilio; A's lookup took B's first message, and B sent its own again.
+        creates: [
+          { key: 'kB', sid: 'SM1', body: overrides.bodies?.[0] ?? 'Your code is 1' },
+          { key: 'kB', sid: 'SM2', body: overrides.bodies?.[1] ?? 'Your code is 1' },
+        ],
+      });
+
+    test('one holding the message the other sent first, the other its second, is a swap: nothing lost or doubled', () => {
+      const audit = auditOutbound(twins());
+      expect(audit).toMatchObject({ twinsSwapped: 1, lost: 0, duplicated: 0, misattributed: 0, outcomes: { sent: 2 } });
+      expect(auditProblems(audit)).toEqual([]);
+    });
+
+    test('to another recipient, with other texts, or both rows on one SID, it stays lost and sent twice', () => {
+      for (const variant of [
+        { toB: '+14155550002' },
+        { bodies: ['Your code is 1', 'Your code is 2'] as [string, string] },
+        { bSid: 'SM1' },
+      ]) {
+        const audit = auditOutbound(twins(variant));
+        expect({ variant, swapped: audit.twinsSwapped, lost: audit.lost, duplicated: audit.duplicated }).toEqual({
+          variant,
+          swapped: 0,
+          lost: 1,
+          duplicated: 1,
+        });
+      }
+    });
+  });
+
   test("a message whose log lines name two correlation ids, or not its row's, has its path split", () => {
     const sent = {
       rows: new Map([['k1', { status: 'sent', sid: 'SM1', correlationId: 'a'.repeat(32) }]]),

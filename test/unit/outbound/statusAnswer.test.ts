@@ -200,6 +200,20 @@ describe('answering-machine results', () => {
     ]);
   });
 
+  test('a result recorded without its switch (the process died, or the update failed) is switched by the next callback, once', async () => {
+    const sid = await sentMessage(call('amd-6', { machineSay: 'Sorry we missed you' }));
+    callUpdateFails = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    expect(await answer(amd(sid, 'machine_end_beep'), 'amd-6')).toEqual({ status: 204 });
+    expect(fake.ledger.row('amd-6')).toMatchObject({ answeredBy: 'machine_end_beep' });
+    expect(fake.ledger.row('amd-6')?.machineMessageAt).toBeUndefined();
+    callUpdateFails = undefined;
+    expect(await answer(amd(sid, 'machine_end_beep'), 'amd-6')).toEqual({ status: 204 });
+    expect(await answer(amd(sid, 'machine_end_beep'), 'amd-6')).toEqual({ status: 204 });
+    expect(calls).toEqual([{ sid, twiml: expect.stringContaining('<Say>Sorry we missed you</Say>') }]);
+    expect(fake.ledger.row('amd-6')?.machineMessageAt).toEqual(expect.any(String));
+    expect(lines.map((l) => l.entry.outcome)).toEqual(['machine-message-failed', 'machine-message-playing', 'ignored']);
+  });
+
   test('no-row and no-key', async () => {
     expect(await answer(amd('CA1', 'human'), 'nobody')).toEqual({ status: 204 });
     expect(await answer(amd('CA1', 'human'), undefined)).toEqual({ status: 204 });
