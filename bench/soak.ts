@@ -159,7 +159,7 @@ async function memoryCheck(options: SoakOptions, samplesFile: string, hostPid: n
   const csv = join(options.outDir, 'soak-samples.csv');
   const png = join(options.outDir, 'soak-memory.png');
   writeFileSync(csv, samplesCsv(samples));
-  const title = `npm run soak: ${options.connections} connections, ${options.outboundRate} outbound SMS/s, ${options.durationSeconds} s, Node ${process.version}`;
+  const title = `npm run soak: ${options.connections} connections, ${options.rate ? `${options.rate} webhooks/s, ` : ''}${options.outboundRate} outbound SMS/s, ${options.durationSeconds} s, Node ${process.version}`;
   await writePng(samplesSvg(samples, verdict, title), png);
   const mb = (bytes: number | undefined) => (bytes === undefined ? '-' : `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`);
   const row = (label: string, value: string | number) => `  ${label.padEnd(26)} ${value}`;
