@@ -117,9 +117,8 @@ export async function answerStatusCallback(io: StatusCallbackIo, request: Status
 /**
  * The asynchronous answering-machine detection result. AnsweredBy lands in the ledger row and its event; when a machine
  * answered a call sent with machineSay, the call switches to the message left for machines, and the row records
- * that it did. The switch follows the row, not the callback: a repeated callback finds it recorded and does
- * nothing, and one that finds the result recorded but no switch (the process died between the two, or the
- * update failed) switches the call then.
+ * that it does before it does: of callbacks arriving together only the one whose write marks the row switches, and
+ * one that finds the result recorded but no mark (the process died between the two writes) switches the call then.
  */
 async function amdResult(io: StatusCallbackIo, amd: AmdResult, request: StatusRequest, log: StatusLog): Promise<HttpResponseInit> {
   const { key } = request;
@@ -143,6 +142,8 @@ async function amdResult(io: StatusCallbackIo, amd: AmdResult, request: StatusRe
   if (!switchDue && !result.changed)
     return logged(log, line('amd', entry, { outcome: 'ignored', detail: 'already recorded, or another call' }));
   if (!switchDue || !row.machineTwiml) return logged(log, line('amd', entry, { outcome: 'recorded' }));
+  const claimed = await applyWithEvents(io, key, machineMessagePlaying({ sid: amd.sid, now: io.now() }), request.correlationId);
+  if (!claimed.update?.changed) return logged(log, line('amd', entry, { outcome: 'ignored', detail: 'already recorded, or another call' }));
   try {
     await io.calls.updateTwiml(amd.sid, row.machineTwiml);
   } catch (error) {
@@ -155,8 +156,6 @@ async function amdResult(io: StatusCallbackIo, amd: AmdResult, request: StatusRe
     log.warn(line('amd', entry, failure));
     return NO_CONTENT;
   }
-  // Not recorded (storage or events down): a repeated callback would switch the call again; the message restarts.
-  await applyWithEvents(io, key, machineMessagePlaying({ sid: amd.sid, now: io.now() }), request.correlationId).catch(() => undefined);
   return logged(log, line('amd', entry, { outcome: 'machine-message-playing', detail: 'recorded; the message for machines is playing' }));
 }
 

@@ -1,5 +1,6 @@
 // Every outcome of the status webhook (message and call status callbacks, answering-machine results), decided by
 // answerStatusCallback against the in-memory I/O of the send path (./outboundFakes.ts).
+import { answered } from '../../../shared/outbound/ledger';
 import { deliverOutbound } from '../../../shared/outbound/orchestrator';
 import { answerStatusCallback, type StatusCallbackIo } from '../../../shared/outbound/statusAnswer';
 import { fakeOutbound, type FakeOutbound } from './outboundFakes';
@@ -200,18 +201,23 @@ describe('answering-machine results', () => {
     ]);
   });
 
-  test('a result recorded without its switch (the process died, or the update failed) is switched by the next callback, once', async () => {
+  test('a result recorded without its switch (the process died between the two writes) is switched by the next callback, once', async () => {
     const sid = await sentMessage(call('amd-6', { machineSay: 'Sorry we missed you' }));
-    callUpdateFails = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-    expect(await answer(amd(sid, 'machine_end_beep'), 'amd-6')).toEqual({ status: 204 });
-    expect(fake.ledger.row('amd-6')).toMatchObject({ answeredBy: 'machine_end_beep' });
+    await io.ledger.update('amd-6', answered({ sid, answeredBy: 'machine_end_beep', now: new Date() }));
     expect(fake.ledger.row('amd-6')?.machineMessageAt).toBeUndefined();
-    callUpdateFails = undefined;
     expect(await answer(amd(sid, 'machine_end_beep'), 'amd-6')).toEqual({ status: 204 });
     expect(await answer(amd(sid, 'machine_end_beep'), 'amd-6')).toEqual({ status: 204 });
     expect(calls).toEqual([{ sid, twiml: expect.stringContaining('<Say>Sorry we missed you</Say>') }]);
     expect(fake.ledger.row('amd-6')?.machineMessageAt).toEqual(expect.any(String));
-    expect(lines.map((l) => l.entry.outcome)).toEqual(['machine-message-failed', 'machine-message-playing', 'ignored']);
+    expect(lines.map((l) => l.entry.outcome)).toEqual(['machine-message-playing', 'ignored']);
+  });
+
+  test('the same result twice at once switches the call once', async () => {
+    const sid = await sentMessage(call('amd-7', { machineSay: 'Sorry we missed you' }));
+    const answers = await Promise.all([answer(amd(sid, 'machine_end_beep'), 'amd-7'), answer(amd(sid, 'machine_end_beep'), 'amd-7')]);
+    expect(answers).toEqual([{ status: 204 }, { status: 204 }]);
+    expect(calls).toHaveLength(1);
+    expect(lines.map((l) => l.entry.outcome).sort()).toEqual(['ignored', 'machine-message-playing']);
   });
 
   test('no-row and no-key', async () => {
