@@ -483,6 +483,14 @@ export function machineMessagePlaying(update: { sid: string; now: Date }): Trans
   };
 }
 
+/** The switch marked at `at` did not happen (Twilio could not be reached): a later callback may claim it again. */
+export function machineMessageReleased(update: { sid: string; at: string; now: Date }): Transition {
+  return (row) => {
+    if (!row || row.sid !== update.sid || row.machineMessageAt !== update.at) return undefined;
+    return change(row, { machineMessageAt: undefined }, update.now);
+  };
+}
+
 // Twilio statuses, in the order they happen, and what each means for the ledger.
 const MESSAGE_STATUSES: Record<string, [LedgerStatus, number]> = {
   accepted: ['sent', 0],

@@ -1,4 +1,4 @@
-// The outbound poison queue, as the poison sweep reads it: every message received and left there.
+// The outbound poison queue, as the poison sweep reads it: peeked, never changed.
 import { queueMaxDequeueCount } from '../platform/hostJson';
 import { settings } from '../platform/settings';
 import { queueClient } from '../platform/storageClients';
@@ -7,20 +7,14 @@ import { updateLedgerRow } from './ledgerTable';
 import type { PoisonSweepIo } from './poisonSweep';
 
 /**
- * Long enough to read the queue through (a received message is hidden meanwhile, so each is read once), short
- * enough that `npm run replay` and the console see every message again soon after. Nothing is deleted.
+ * The oldest 32 messages of <OUTBOUND_QUEUE>-poison, peeked: nothing is hidden, moved or deleted, so `npm run replay`,
+ * the console and anyone auditing the queue see every message at every moment. A queue holding more than 32 is
+ * swept only as far as its first 32 (the queue service peeks no further); none when the queue is absent.
  */
-const HOLD_SECONDS = 30;
-
-/** The text of every message of <OUTBOUND_QUEUE>-poison; none when the queue is empty or absent (it is created). */
 export async function receivePoisonMessages(): Promise<string[]> {
   const client = await queueClient(`${settings().outboundQueue}-poison`);
-  const texts: string[] = [];
-  for (;;) {
-    const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32, visibilityTimeout: HOLD_SECONDS });
-    if (receivedMessageItems.length === 0) return texts;
-    texts.push(...receivedMessageItems.map((m) => m.messageText));
-  }
+  const { peekedMessageItems } = await client.peekMessages({ numberOfMessages: 32 });
+  return peekedMessageItems.map((m) => m.messageText);
 }
 
 export function livePoisonSweepIo(): PoisonSweepIo {

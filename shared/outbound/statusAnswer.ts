@@ -7,8 +7,17 @@
 import type { HttpResponseInit } from '@azure/functions';
 import { EventsUnavailableError, updateWithEvents } from '../events/outbox';
 import type { WebhookParams } from '../webhook/params';
+import { TwilioTransientError } from './errors';
 import { IDEMPOTENCY_KEY } from './fields';
-import { answered, callback, machineMessagePlaying, type LedgerRow, type LedgerUpdate, type Transition } from './ledger';
+import {
+  answered,
+  callback,
+  machineMessagePlaying,
+  machineMessageReleased,
+  type LedgerRow,
+  type LedgerUpdate,
+  type Transition,
+} from './ledger';
 import type { OutboundIo } from './orchestrator';
 import { visibilityDelaySeconds } from './orchestrator';
 import { outcomeLine, type Decision, type OutcomeEvent } from './outcomes';
@@ -50,6 +59,12 @@ export interface StatusRequest {
 const NO_CONTENT: HttpResponseInit = { status: 204 };
 
 /** The change is in the row's outbox: Twilio's retry of this callback publishes it. */
+const SWITCH_NOT_DONE: HttpResponseInit = {
+  status: 503,
+  headers: { 'Retry-After': '5' },
+  body: 'The call could not be switched yet. Retry.',
+};
+
 export const EVENTS_UNAVAILABLE: HttpResponseInit = {
   status: 503,
   headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' },
@@ -147,14 +162,21 @@ async function amdResult(io: StatusCallbackIo, amd: AmdResult, request: StatusRe
   try {
     await io.calls.updateTwiml(amd.sid, row.machineTwiml);
   } catch (error) {
+    const transient = error instanceof TwilioTransientError;
+    if (transient) {
+      const at = claimed.update.row?.machineMessageAt ?? '';
+      await applyWithEvents(io, key, machineMessageReleased({ sid: amd.sid, at, now: io.now() }), request.correlationId);
+    }
     const failure = {
       outcome: 'machine-message-failed',
-      detail: 'recorded; could not switch the call to the message for machines',
+      detail: transient
+        ? 'recorded; Twilio could not be reached to switch the call: 503, the retry switches it'
+        : 'recorded; could not switch the call to the message for machines',
       error: (error as Error).name,
       errorCode: (error as { code?: unknown }).code,
     } as const;
     log.warn(line('amd', entry, failure));
-    return NO_CONTENT;
+    return transient ? SWITCH_NOT_DONE : NO_CONTENT;
   }
   return logged(log, line('amd', entry, { outcome: 'machine-message-playing', detail: 'recorded; the message for machines is playing' }));
 }

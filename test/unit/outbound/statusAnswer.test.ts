@@ -1,6 +1,7 @@
 // Every outcome of the status webhook (message and call status callbacks, answering-machine results), decided by
 // answerStatusCallback against the in-memory I/O of the send path (./outboundFakes.ts).
 import { answered } from '../../../shared/outbound/ledger';
+import { TwilioTransientError } from '../../../shared/outbound/errors';
 import { deliverOutbound } from '../../../shared/outbound/orchestrator';
 import { answerStatusCallback, type StatusCallbackIo } from '../../../shared/outbound/statusAnswer';
 import { fakeOutbound, type FakeOutbound } from './outboundFakes';
@@ -218,6 +219,18 @@ describe('answering-machine results', () => {
     expect(answers).toEqual([{ status: 204 }, { status: 204 }]);
     expect(calls).toHaveLength(1);
     expect(lines.map((l) => l.entry.outcome).sort()).toEqual(['ignored', 'machine-message-playing']);
+  });
+
+  test('a switch Twilio could not be reached for answers 503, and the retry switches the call, once', async () => {
+    const sid = await sentMessage(call('amd-8', { machineSay: 'Sorry we missed you' }));
+    callUpdateFails = new TwilioTransientError({ status: 500, message: 'injected fault', mayHaveReachedTwilio: true });
+    expect((await answer(amd(sid, 'machine_end_beep'), 'amd-8')).status).toBe(503);
+    expect(fake.ledger.row('amd-8')?.machineMessageAt).toBeUndefined();
+    callUpdateFails = undefined;
+    expect(await answer(amd(sid, 'machine_end_beep'), 'amd-8')).toEqual({ status: 204 });
+    expect(await answer(amd(sid, 'machine_end_beep'), 'amd-8')).toEqual({ status: 204 });
+    expect(calls).toHaveLength(1);
+    expect(lines.map((l) => l.entry.outcome)).toEqual(['machine-message-failed', 'machine-message-playing', 'ignored']);
   });
 
   test('no-row and no-key', async () => {
