@@ -59,12 +59,6 @@ export interface StatusRequest {
 const NO_CONTENT: HttpResponseInit = { status: 204 };
 
 /** The change is in the row's outbox: Twilio's retry of this callback publishes it. */
-const SWITCH_NOT_DONE: HttpResponseInit = {
-  status: 503,
-  headers: { 'Retry-After': '5' },
-  body: 'The call could not be switched yet. Retry.',
-};
-
 export const EVENTS_UNAVAILABLE: HttpResponseInit = {
   status: 503,
   headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' },
@@ -154,11 +148,11 @@ async function amdResult(io: StatusCallbackIo, amd: AmdResult, request: StatusRe
   const row = result.row;
   const switchDue =
     amd.machineAtBeep && !!row.machineTwiml && row.sid === amd.sid && row.answeredBy === amd.answeredBy && !row.machineMessageAt;
-  if (!switchDue && !result.changed)
-    return logged(log, line('amd', entry, { outcome: 'ignored', detail: 'already recorded, or another call' }));
+  const ignored = () => logged(log, line('amd', entry, { outcome: 'ignored', detail: 'already recorded, or another call' }));
+  if (!switchDue && !result.changed) return ignored();
   if (!switchDue || !row.machineTwiml) return logged(log, line('amd', entry, { outcome: 'recorded' }));
   const claimed = await applyWithEvents(io, key, machineMessagePlaying({ sid: amd.sid, now: io.now() }), request.correlationId);
-  if (!claimed.update?.changed) return logged(log, line('amd', entry, { outcome: 'ignored', detail: 'already recorded, or another call' }));
+  if (!claimed.update?.changed) return ignored();
   try {
     await io.calls.updateTwiml(amd.sid, row.machineTwiml);
   } catch (error) {
@@ -180,6 +174,13 @@ async function amdResult(io: StatusCallbackIo, amd: AmdResult, request: StatusRe
   }
   return logged(log, line('amd', entry, { outcome: 'machine-message-playing', detail: 'recorded; the message for machines is playing' }));
 }
+
+/** The machine message's mark was released: the retry of this callback switches the call. */
+const SWITCH_NOT_DONE: HttpResponseInit = {
+  status: 503,
+  headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' },
+  body: 'The call could not be switched yet. Retry.',
+};
 
 function logged(log: StatusLog, text: string): HttpResponseInit {
   log.log(text);
