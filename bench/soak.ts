@@ -11,13 +11,15 @@ import { join, resolve } from 'node:path';
 import { leakedSecrets } from '../harness/secrets';
 import { planTurns } from '../harness/soak/faultPlan';
 import { faultMarkdownRow, faultTable, runOutboundFaults, SOAK_FAULT_SETTINGS } from '../harness/soak/outboundFaults';
-import { memoryVerdict, readSamples, samplesCsv, samplesSvg, warmUpFor, writePng } from '../harness/soak/hostSamples';
+import { memoryVerdict, readSamples, samplesCsv, samplesSvg, warmUpFor, writePng, type LoadPanels } from '../harness/soak/hostSamples';
 import { startOptOutCycles, type OptOutCyclesResult } from '../harness/soak/optOutCycles';
 import { startOutboundStream, type OutboundStreamResult } from '../harness/soak/outboundStream';
-import { startEventsSubscriber } from '../harness/soak/eventsSubscriber';
+import { startEventsSubscriber, type EventsSubscriberResult } from '../harness/soak/eventsSubscriber';
+import { meanCores, startCpuSampler, type CpuSample } from '../harness/soak/processCpu';
+import { startSinkRetries, type SinkRetryFigures } from '../harness/soak/sinkRetries';
 import { SOAK_EVENTS_QUEUE, startSoakApp, type SoakApp } from '../harness/soak/soakApp';
 import { heapGroups, heapGrowth } from '../harness/soak/heapSnapshots';
-import { runWebhookLoad, type LoadResult } from '../harness/soak/webhookLoad';
+import { runWebhookLoad, type LoadResult, type MinuteLatency } from '../harness/soak/webhookLoad';
 import { parseToolArgs, runTool, UsageError } from '../scripts/toolCli';
 
 interface SoakOptions {
@@ -105,29 +107,84 @@ const webhookLoad: SoakPhase = {
   describe: (options) =>
     `${options.connections} connections, ${options.durationSeconds} s, ${options.rate ? `${options.rate} webhooks/s, ` : ''}${options.outboundRate} outbound SMS/s, host sampled every ${options.sampleSeconds} s`,
   async run(app, options) {
+    const cpu = startCpuSampler(
+      { host: app.host.process.pid!, azurite: app.azurite.process.pid!, 'load and stand-ins': process.pid },
+      options.sampleSeconds * 1000,
+    );
     const stream = startOutboundStream(app.host.baseUrl, app.twilio, options.outboundRate);
     const cycles = startOptOutCycles(app.host.baseUrl, app.target.fromNumber);
     const subscriber = startEventsSubscriber(app.azurite.connectionString, SOAK_EVENTS_QUEUE);
-    const load = await runWebhookLoad(app.target, options);
-    const [outbound, optOuts] = await Promise.all([stream.stop(), cycles.stop()]);
-    const events = await subscriber.stop();
-    const eventProblems = [
-      ...(events.consumed ? [] : ['the events subscriber received no event']),
-      ...(events.notEvents ? [`${events.notEvents} messages on the events queue were not events`] : []),
-    ];
+    const retries = startSinkRetries(app.host.baseUrl);
+    const load = await runWebhookLoad(app.target, { ...options, sinkRetries: retries });
+    const [sink, outbound, optOuts] = await Promise.all([retries.drain(120_000), stream.stop(), cycles.stop()]);
+    const events = await subscriber.stop(retries.ids());
+    const cpuSamples = cpu.stop();
     return {
       name: this.name,
-      problems: [...loadProblems(load), ...outboundProblems(outbound), ...optOutProblems(optOuts), ...eventProblems],
-      figures: { ...load, outbound, optOuts, events },
+      problems: [...loadProblems(load), ...outboundProblems(outbound), ...optOutProblems(optOuts), ...eventProblems(events, sink)],
+      figures: { ...load, outbound, optOuts, events, sinkRetries: sink, cpu: { meanCores: meanCores(cpuSamples), samples: cpuSamples } },
       table: [
         ...loadTable(load),
         ...outboundTable(outbound),
         `  ${'opt-out API'.padEnd(26)} ${optOuts.cycles} cycles, ${optOuts.requests} requests, ${optOuts.wrong} wrong`,
         `  ${'events subscriber'.padEnd(26)} ${events.consumed} taken off the events queue, ${events.notEvents} not events`,
+        ...sinkTable(sink, events),
+        ...cpuTable(cpuSamples, load.latencyByMinute),
       ],
     };
   },
 };
+
+function eventProblems(events: EventsSubscriberResult, sink: SinkRetryFigures): string[] {
+  const problems = [];
+  if (!events.consumed) problems.push('the events subscriber received no event');
+  if (events.notEvents) problems.push(`${events.notEvents} messages on the events queue were not events`);
+  if (sink.refused)
+    problems.push(`${sink.refused} Event Streams batches refused with a status Twilio does not retry: ${sink.examples.join('; ')}`);
+  if (sink.stillFailing)
+    problems.push(`${sink.stillFailing} Event Streams batches without a 200 after the retries: ${sink.examples.join('; ')}`);
+  const once = events.sinkEvents;
+  if (once?.lost) problems.push(`${once.lost} Event Streams events never reached the events queue: ${once.examples.join('; ')}`);
+  if (once?.duplicated)
+    problems.push(`${once.duplicated} Event Streams events reached the events queue more than once: ${once.examples.join('; ')}`);
+  return problems;
+}
+
+function sinkTable(sink: SinkRetryFigures, events: EventsSubscriberResult): string[] {
+  const row = (label: string, value: string | number) => `  ${label.padEnd(26)} ${value}`;
+  const reasons = Object.entries(sink.failedTries).map(([reason, n]) => `${reason}: ${n}`);
+  const once = events.sinkEvents;
+  return [
+    row('Event Streams batches', `${sink.batches} (${sink.events} events), ${sink.firstTry} passed first time`),
+    row(
+      '  retried as Twilio does',
+      `${sink.retried} batches, ${sink.retries} retries${reasons.length ? ` (failed tries: ${reasons.join(', ')})` : ''}`,
+    ),
+    ...(once ? [row('  on the queue once / lost / twice', `${once.once} / ${once.lost} / ${once.duplicated}`)] : []),
+  ];
+}
+
+/** The mean share of a core each process used, and how the latency moved from the first to the last ten minutes. */
+function cpuTable(samples: CpuSample[], minutes: MinuteLatency[]): string[] {
+  const row = (label: string, value: string | number) => `  ${label.padEnd(26)} ${value}`;
+  const span = (list: MinuteLatency[]) =>
+    list.length ? `p50 ${median(list.map((m) => m.p50))} ms, p99 ${median(list.map((m) => m.p99))} ms` : '-';
+  return [
+    row(
+      'CPU, cores (mean)',
+      Object.entries(meanCores(samples))
+        .map(([name, cores]) => `${name} ${cores}`)
+        .join(', '),
+    ),
+    row('latency, first 10 min', span(minutes.slice(0, 10))),
+    row('latency, last 10 min', span(minutes.slice(-10))),
+  ];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
 
 function outboundProblems(outbound: OutboundStreamResult): string[] {
   const problems = [];
@@ -153,14 +210,14 @@ function outboundTable(outbound: OutboundStreamResult): string[] {
 }
 
 /** The host's own samples over the whole run: the memory verdict, the CSV and the plot. */
-async function memoryCheck(options: SoakOptions, samplesFile: string, hostPid: number | undefined): Promise<PhaseResult> {
+async function memoryCheck(options: SoakOptions, samplesFile: string, hostPid: number | undefined, load: LoadPanels): Promise<PhaseResult> {
   const samples = readSamples(samplesFile);
   const verdict = memoryVerdict(samples, warmUpFor(options.durationSeconds));
   const csv = join(options.outDir, 'soak-samples.csv');
   const png = join(options.outDir, 'soak-memory.png');
   writeFileSync(csv, samplesCsv(samples));
   const title = `npm run soak: ${options.connections} connections, ${options.rate ? `${options.rate} webhooks/s, ` : ''}${options.outboundRate} outbound SMS/s, ${options.durationSeconds} s, Node ${process.version}`;
-  await writePng(samplesSvg(samples, verdict, title), png);
+  await writePng(samplesSvg(samples, verdict, title, load), png);
   const mb = (bytes: number | undefined) => (bytes === undefined ? '-' : `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`);
   const row = (label: string, value: string | number) => `  ${label.padEnd(26)} ${value}`;
   const snapshots = samples.flatMap((s) => (s.heapSnapshot ? [s.heapSnapshot] : []));
@@ -196,7 +253,8 @@ function loadProblems(load: LoadResult): string[] {
   const problems = [];
   if (load.requests === 0) problems.push('no request was answered');
   if (load.wrongAnswers) problems.push(`${load.wrongAnswers} wrong answers, e.g. ${load.wrongExamples.join('; ')}`);
-  if (load.status5xx) problems.push(`${load.status5xx} answers with a 5xx status`);
+  const unretried5xx = load.status5xx - load.status5xxRetried;
+  if (unretried5xx) problems.push(`${unretried5xx} answers with a 5xx status`);
   if (load.errors) problems.push(`${load.errors} requests without an answer (${load.timeouts} timeouts)`);
   return problems;
 }
@@ -217,7 +275,7 @@ function loadTable(load: LoadResult): string[] {
         .map(([status, count]) => `${status}: ${count}`)
         .join(', '),
     ),
-    row('5xx', load.status5xx),
+    row('5xx', `${load.status5xx}${load.status5xxRetried ? ` (${load.status5xxRetried} from the Event Streams sink, retried)` : ''}`),
     row('wrong answers', load.wrongAnswers),
     row('errors (no answer)', `${load.errors} (timeouts ${load.timeouts})`),
     ...load.endpoints.map((e) =>
@@ -330,10 +388,18 @@ async function main(args: string[]): Promise<number> {
       results.push(await phase.run(app, options));
     }
     results.push(hostOutputCheck(app));
+    // The host's whole output beside the results, to find out what happened to a message the verdict names.
+    writeFileSync(join(options.outDir, 'soak-host.log'), app.host.output());
   } finally {
     await app.stop();
   }
-  if (sampled) results.push(await memoryCheck(options, samplesFile, app.host.process.pid));
+  if (sampled) {
+    const load = results.find((r) => r.name === webhookLoad.name)?.figures as
+      { latencyByMinute?: MinuteLatency[]; cpu?: { samples: CpuSample[] } } | undefined;
+    results.push(
+      await memoryCheck(options, samplesFile, app.host.process.pid, { latency: load?.latencyByMinute, cpu: load?.cpu?.samples }),
+    );
+  }
   for (const result of results) {
     console.log(`\n${result.name}: ${result.problems.length ? 'FAILED' : 'passed'}`);
     console.log(result.table.join('\n'));

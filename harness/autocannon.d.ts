@@ -20,6 +20,8 @@ declare module 'autocannon' {
       maxOverallRequests?: number;
       /** Seconds to wait for a response. */
       timeout?: number;
+      /** Requests a second over all connections. */
+      overallRate?: number;
       requests?: Request[];
     }
 
@@ -49,8 +51,13 @@ declare module 'autocannon' {
       '5xx': number;
       statusCodeStats?: Record<string, { count: number }>;
     }
+
+    /** The running load: awaited for its result; 'response' gives each answer's latency in ms. */
+    interface Instance extends PromiseLike<Result> {
+      on(event: 'response', listener: (client: unknown, status: number, bytes: number, responseTimeMs: number) => void): Instance;
+    }
   }
 
-  function autocannon(options: autocannon.Options): Promise<autocannon.Result>;
+  function autocannon(options: autocannon.Options): autocannon.Instance;
   export = autocannon;
 }

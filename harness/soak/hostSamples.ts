@@ -106,15 +106,31 @@ interface Series {
   label: string;
   color: string;
   values: number[];
+  /** When each value was taken, if not at the memory samples' times. */
+  seconds?: number[];
 }
 
-/** Two panels over time: memory (RSS, heap used, live heap, with the ±band after the warm-up) and loop delay. */
-export function samplesSvg(samples: HostSample[], verdict: MemoryVerdict, title: string): string {
+/** What the load saw beside the host's samples, each on its own panel. */
+export interface LoadPanels {
+  /** Per minute of the load: p50 and p99 latency. */
+  latency?: Array<{ minute: number; p50: number; p99: number }>;
+  /** Per sample: the share of a core each process used. */
+  cpu?: Array<{ atSeconds: number; cores: Record<string, number> }>;
+}
+
+const CPU_COLORS = ['#c33', '#36c', '#183', '#999', '#a50'];
+
+/**
+ * Panels over time: memory (RSS, heap used, live heap, with the ±band after the warm-up) and loop delay; with the
+ * load's figures, also its latency per minute and each process's CPU.
+ */
+export function samplesSvg(samples: HostSample[], verdict: MemoryVerdict, title: string, load: LoadPanels = {}): string {
   const seconds = samples.map((s) => s.atMs / 1000);
   const maxX = Math.max(1, ...seconds);
   const plotWidth = WIDTH - PANEL.left - PANEL.right;
-  const x = (t: number) => PANEL.left + (t / maxX) * plotWidth;
-  const height = PANEL.top + 2 * PANEL.height + PANEL.gap + 50;
+  const x = (t: number) => PANEL.left + (Math.min(t, maxX) / maxX) * plotWidth;
+  const panels = 2 + (load.latency?.length ? 1 : 0) + (load.cpu?.length ? 1 : 0);
+  const height = PANEL.top + panels * PANEL.height + (panels - 1) * PANEL.gap + 50;
   const parts: string[] = [];
   const panel = (top: number, unit: string, series: Series[], band?: [number, number]) => {
     const maxY = Math.max(1, ...series.flatMap((s) => s.values), ...(band ?? [])) * 1.1;
@@ -137,7 +153,7 @@ export function samplesSvg(samples: HostSample[], verdict: MemoryVerdict, title:
         `<rect x="${x(verdict.warmUpSeconds)}" y="${y(band[1])}" width="${x(maxX) - x(verdict.warmUpSeconds)}" height="${y(band[0]) - y(band[1])}" fill="#2a7" fill-opacity="0.25"/>`,
       );
     series.forEach((s, i) => {
-      const points = s.values.map((v, j) => `${round(x(seconds[j]), 1)},${round(y(v), 1)}`).join(' ');
+      const points = s.values.map((v, j) => `${round(x((s.seconds ?? seconds)[j]), 1)},${round(y(v), 1)}`).join(' ');
       parts.push(`<polyline points="${points}" fill="none" stroke="${s.color}" stroke-width="1.5"/>`);
       parts.push(
         `<line x1="${WIDTH - PANEL.right + 15}" x2="${WIDTH - PANEL.right + 35}" y1="${top + 15 + i * 20}" y2="${top + 15 + i * 20}" stroke="${s.color}" stroke-width="3"/>`,
@@ -164,9 +180,33 @@ export function samplesSvg(samples: HostSample[], verdict: MemoryVerdict, title:
     { label: 'p99', color: '#a50', values: samples.map((s) => s.loopDelayMs.p99) },
     { label: 'mean', color: '#666', values: samples.map((s) => s.loopDelayMs.mean) },
   ]);
+  let lastTop = delayTop;
+  if (load.latency?.length) {
+    lastTop += PANEL.height + PANEL.gap;
+    const at = load.latency.map((m) => m.minute * 60 + 30);
+    panel(lastTop, 'webhook latency, ms', [
+      { label: 'p99 per minute', color: '#a50', values: load.latency.map((m) => m.p99), seconds: at },
+      { label: 'p50 per minute', color: '#666', values: load.latency.map((m) => m.p50), seconds: at },
+    ]);
+  }
+  if (load.cpu?.length) {
+    lastTop += PANEL.height + PANEL.gap;
+    const at = load.cpu.map((c) => c.atSeconds);
+    const names = Object.keys(load.cpu[0].cores);
+    panel(
+      lastTop,
+      'CPU, cores',
+      names.map((name, i) => ({
+        label: name,
+        color: CPU_COLORS[i % CPU_COLORS.length],
+        values: load.cpu!.map((c) => c.cores[name] ?? 0),
+        seconds: at,
+      })),
+    );
+  }
   for (let i = 0; i <= 5; i++) {
     const t = (maxX * i) / 5;
-    parts.push(`<text x="${x(t)}" y="${delayTop + PANEL.height + 18}" text-anchor="middle">${round(t / 60)} min</text>`);
+    parts.push(`<text x="${x(t)}" y="${lastTop + PANEL.height + 18}" text-anchor="middle">${round(t / 60)} min</text>`);
   }
   const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   return [

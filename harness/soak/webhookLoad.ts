@@ -5,6 +5,7 @@ import autocannon from 'autocannon';
 import { parseTwiml, verbs } from '../twiml';
 import { streamDelivery, streamEvent } from '../eventStreamsBatch';
 import { sign, smsParams, voiceCallParams } from '../twilioRequests';
+import type { SinkRetries } from './sinkRetries';
 
 /** What the app under load is configured with; the expected answers depend on it (see soakApp.ts). */
 export interface LoadTarget {
@@ -31,7 +32,7 @@ let nextEvent = Date.now() * 100;
  * The newer ways in: the assistant's first turn of a new call each time (the chat-completions stand-in answers,
  * the app stores the conversation), and an Event Streams batch of two new events, JSON signed with bodySHA256.
  */
-function newSurfaceCases(target: LoadTarget, voice: Record<string, string>): LoadCase[] {
+function newSurfaceCases(target: LoadTarget, voice: Record<string, string>, retries?: SinkRetries): LoadCase[] {
   const signedForm = (path: string, params: Record<string, string>) => ({
     path,
     headers: {
@@ -63,13 +64,22 @@ function newSurfaceCases(target: LoadTarget, voice: Record<string, string>): Loa
     path: '/api/event-streams',
     params: {},
     expect: [],
-    fresh: () => {
+    fresh: (context) => {
       const events = [streamEvent(nextEvent++), streamEvent(nextEvent++)];
       const delivery = streamDelivery(target.authToken, `${target.baseUrl}/api/event-streams`, events);
       const url = new URL(delivery.url);
-      return { path: `${url.pathname}${url.search}`, headers: delivery.headers, body: delivery.body };
+      const request = { path: `${url.pathname}${url.search}`, headers: delivery.headers, body: delivery.body };
+      if (retries) context.sinkToken = retries.sent({ ...request, ids: events.map((e) => e.id) });
+      return request;
     },
-    check: (status, body) => (status === 200 && body === 'Published 2 event(s).\n' ? undefined : `status ${status}: ${body.slice(0, 120)}`),
+    retriedOn5xx: retries !== undefined,
+    // With retries (the soak), a 503 or a slow answer is retried as Event Streams does; without, only a 200 is right.
+    check: (status, body, _headers, context) =>
+      retries
+        ? retries.answered(context.sinkToken as number, status, body)
+        : status === 200 && body === 'Published 2 event(s).\n'
+          ? undefined
+          : `status ${status}: ${body.slice(0, 120)}`,
   };
   return [assistantTurn, eventStreams];
 }
@@ -81,12 +91,19 @@ export interface LoadOptions {
   maxRequests: number;
   /** Requests a second over all connections; undefined sends as fast as the host answers. */
   rate?: number;
+  /** Event Streams batches that fail are retried here, as Twilio retries them (the soak); otherwise each must pass first time. */
+  sinkRetries?: SinkRetries;
 }
 
 type Verbs = Array<string | RegExp>;
 
 /** Why an answer that is not TwiML is wrong, or undefined. */
-type AnswerCheck = (status: number, body: string, headers: Record<string, string | string[]>) => string | undefined;
+type AnswerCheck = (
+  status: number,
+  body: string,
+  headers: Record<string, string | string[]>,
+  context: Record<string, unknown>,
+) => string | undefined;
 
 /** One kind of request in the mix, and the verbs its TwiML must have (a RegExp matches one verb line). */
 interface LoadCase {
@@ -103,8 +120,10 @@ interface LoadCase {
   atTime?: (at: Date) => { variant: string; verbs: Verbs };
   /** Not TwiML: this check instead of the verbs. */
   check?: AnswerCheck;
+  /** The sender retries a 5xx answer (Event Streams does), so it is counted apart. */
+  retriedOn5xx?: boolean;
   /** A request of its own each time (a new call, new events), signed for its path: replaces path, headers and body. */
-  fresh?: () => { path: string; headers: Record<string, string>; body: string };
+  fresh?: (context: Record<string, unknown>) => { path: string; headers: Record<string, string>; body: string };
 }
 
 /** Senders of the auto-replied SMS: each has its own SMS_AUTO_REPLY_LIMIT row, as real senders do. */
@@ -113,7 +132,7 @@ const SENDERS = Array.from({ length: 1000 }, (_, i) => `+1415556${String(i).padS
 const KEYWORD_SENDER = '+14155550142';
 
 /** The mix: an incoming call and SMS twice as often as the twimlets, plus STOP/START, which write to storage. */
-function loadCases(target: LoadTarget): LoadCase[] {
+function loadCases(target: LoadTarget, retries?: SinkRetries): LoadCase[] {
   const voice: Record<string, string> = { ...voiceCallParams(), AccountSid: target.accountSid };
   const sms: Record<string, string> = { ...smsParams(), AccountSid: target.accountSid };
   const queueRedirect = new RegExp(
@@ -231,7 +250,7 @@ function loadCases(target: LoadTarget): LoadCase[] {
     },
     { name: 'sms STOP', path: '/api/sms', params: { ...sms, From: KEYWORD_SENDER, Body: 'STOP' }, expect: [] },
     { name: 'sms START', path: '/api/sms', params: { ...sms, From: KEYWORD_SENDER, Body: 'START' }, expect: [] },
-    ...newSurfaceCases(target, voice),
+    ...newSurfaceCases(target, voice, retries),
   ];
 }
 
@@ -263,6 +282,29 @@ export function wrongAnswer(
   return matches ? undefined : `verbs ${JSON.stringify(got)}`;
 }
 
+export interface MinuteLatency {
+  minute: number;
+  answered: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+function percentiles(times: number[]): { p50: number; p90: number; p99: number; max: number } {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[sorted.length - 1] ?? 0 };
+}
+
+/** Percentiles of each minute's latencies (ms), from the load's start. */
+export function minuteLatencies(byMinute: number[][]): MinuteLatency[] {
+  return byMinute.flatMap((times, minute) => {
+    if (!times?.length) return [];
+    const { p50, p99, max } = percentiles(times);
+    return [{ minute, answered: times.length, p50, p99, max }];
+  });
+}
+
 export interface EndpointTally {
   name: string;
   answered: number;
@@ -283,6 +325,10 @@ export interface LoadResult {
   timeouts: number;
   statusCounts: Record<string, number>;
   status5xx: number;
+  /** Of those, answers to a sender that retries them (the Event Streams sink's 503s, when the load retries). */
+  status5xxRetried: number;
+  /** The latency of the answers in each minute of the load. */
+  latencyByMinute: MinuteLatency[];
   /** Answers that were not the right TwiML, whatever their status. */
   wrongAnswers: number;
   endpoints: EndpointTally[];
@@ -320,14 +366,15 @@ export async function runWebhookLoad(target: LoadTarget, options: LoadOptions): 
   const wrongExamples: string[] = [];
   const statusCounts: Record<string, number> = {};
   let sent = 0;
-  const requests: autocannon.Request[] = loadCases(target).map((c) => {
+  let status5xxRetried = 0;
+  const requests: autocannon.Request[] = loadCases(target, options.sinkRetries).map((c) => {
     const tally = tallies.get(c.name) ?? { name: c.name, answered: 0, wrong: 0 };
     tallies.set(c.name, tally);
     const signed = (params: Record<string, string>) => sign(target.authToken, `${target.baseUrl}${c.path}`, params);
     const { perSender, atTime, fresh } = c;
     const setupRequest = fresh
-      ? (request: autocannon.Request) => {
-          const made = fresh();
+      ? (request: autocannon.Request, context: Record<string, unknown>) => {
+          const made = fresh(context);
           const headers = Object.fromEntries(Object.entries(made.headers).map(([name, value]) => [name.toLowerCase(), value]));
           return { ...request, path: made.path, headers, body: made.body };
         }
@@ -361,13 +408,18 @@ export async function runWebhookLoad(target: LoadTarget, options: LoadOptions): 
       onResponse: (status, body, context, responseHeaders) => {
         tally.answered++;
         statusCounts[status] = (statusCounts[status] ?? 0) + 1;
-        const problem = c.check ? c.check(status, body, responseHeaders) : twimlProblem(c, status, body, responseHeaders, context, tally);
+        if (status >= 500 && c.retriedOn5xx) status5xxRetried++;
+        const problem = c.check
+          ? c.check(status, body, responseHeaders, context)
+          : twimlProblem(c, status, body, responseHeaders, context, tally);
         if (!problem) return;
         tally.wrong++;
         if (wrongExamples.length < 5) wrongExamples.push(`${c.name}: ${problem}`);
       },
     };
   });
+  const startedAt = Date.now();
+  const byMinute: number[][] = [];
   const result = await autocannon({
     url: target.baseUrl,
     connections: options.connections,
@@ -376,6 +428,9 @@ export async function runWebhookLoad(target: LoadTarget, options: LoadOptions): 
     ...(options.rate ? { overallRate: options.rate } : {}),
     timeout: 10,
     requests,
+  }).on('response', (_client, _status, _bytes, responseTimeMs) => {
+    const minute = Math.floor((Date.now() - startedAt) / 60_000);
+    (byMinute[minute] ??= []).push(Math.round(responseTimeMs));
   });
   const endpoints = [...tallies.values()];
   const answered = endpoints.reduce((sum, e) => sum + e.answered, 0);
@@ -384,11 +439,15 @@ export async function runWebhookLoad(target: LoadTarget, options: LoadOptions): 
     durationSeconds: result.duration,
     requests: answered,
     requestsPerSecond: Math.round(answered / result.duration),
-    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+    // From each answer's own time. autocannon's histogram is not used: at a fixed rate it adds coordinated-omission
+    // samples at an expected interval of ceil(1 / rate) = 1 ms, so one 1.5 s answer becomes 1,500 samples.
+    latencyMs: percentiles(byMinute.flat()),
     errors: result.errors,
     timeouts: result.timeouts,
     statusCounts,
     status5xx: Object.entries(statusCounts).reduce((sum, [status, count]) => sum + (Number(status) >= 500 ? count : 0), 0),
+    status5xxRetried,
+    latencyByMinute: minuteLatencies(byMinute),
     wrongAnswers: endpoints.reduce((sum, e) => sum + e.wrong, 0),
     endpoints,
     wrongExamples,
