@@ -266,6 +266,8 @@ export async function outboundThroughput(quick: boolean) {
 
     const baseline = await throughRawSdk(fake, concurrency, count);
     const withLedger = await throughRawSdk(fake, concurrency, count, { azurite });
+    // The same floor plus the two requests the app's features add (the `sent` event, the status re-check): 8, as the app.
+    const withFeatures = await throughRawSdk(fake, concurrency, count, { azurite, features: true });
     // BENCH_HOST_CPU_PROF=<dir>: this run's host writes a CPU profile there (node --cpu-prof), to see where its time goes.
     const profile = process.env.BENCH_HOST_CPU_PROF;
     const app = await throughQueueFunction(azurite, fake, defaults, count, {}, azurite.connectionString, profile);
@@ -291,6 +293,8 @@ export async function outboundThroughput(quick: boolean) {
       ratio: app.cpuMsPerMessage / baseline.cpuMsPerMessage,
       rawWithLedgerCpuMsPerMessage: round(withLedger.cpuMsPerMessage, 3),
       ratioToRawWithLedger: app.cpuMsPerMessage / withLedger.cpuMsPerMessage,
+      rawWithFeaturesCpuMsPerMessage: round(withFeatures.cpuMsPerMessage, 3),
+      ratioToRawWithFeatures: app.cpuMsPerMessage / withFeatures.cpuMsPerMessage,
       goal: 2,
     };
     const features = {

@@ -30,6 +30,9 @@ function buildRequests(url: string, params: Record<string, string>, authToken: s
   );
 }
 
+/** A traceparent as the Functions host passes one to each invocation (RpcTraceContext). */
+const HOST_TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
 const FIXED_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello</Say></Response>';
 
 /** The baseline: what a hand-written handler with no framework around it would do (single-valued parameters only). */
@@ -96,12 +99,14 @@ export async function webhookCost(handlers: Map<string, RegisteredHandler>, case
       continue;
     }
     const { handler, extraOutputs } = registered;
-    // As the host invokes it: with the outputs registered, which a handler sets and the host then writes.
+    // As the host invokes it: with the outputs registered, which a handler sets and the host then writes, and the
+    // invocation's trace context (the Functions host always gives one; its trace id is the request's correlation id).
     const context = new InvocationContext({
       functionName: c.fn ?? c.name,
       invocationId: 'bench',
       logHandler: () => undefined,
       options: { trigger: { type: 'httpTrigger', name: 'request' }, extraInputs: [], extraOutputs },
+      traceContext: { traceParent: HOST_TRACEPARENT, traceState: '', attributes: {} },
     });
     const url = `https://bench.example.com${c.path}`;
     // Short runs, baseline and app alternating, each app run against the baseline run just before it: on a shared

@@ -222,6 +222,7 @@ await Promise.all([
   build({ ...common, entryPoints: [join(root, 'bench/childLoadApp.ts')], outfile: join(root, 'build/bench-load.js') }),
   build({ ...common, entryPoints: [join(root, 'bench/childFloor.ts')], outfile: join(root, 'build/bench-floor.js') }),
   build({ ...common, entryPoints: [join(root, 'bench/childFirstResponse.ts')], outfile: join(root, 'build/bench-first.js') }),
+  build({ ...common, entryPoints: [join(root, 'bench/childFirstResponseFloor.ts')], outfile: join(root, 'build/bench-first-floor.js') }),
   build({ ...common, entryPoints: [join(root, 'bench/soak.ts')], outfile: join(root, 'build/soak.js') }),
   build({ ...common, entryPoints: [join(root, 'bench/childWebhooks.ts')], outfile: join(root, 'build/bench-webhooks.js') }),
   build({ ...common, entryPoints: [join(root, 'bench/childWebhookCost.ts')], outfile: join(root, 'build/bench-webhook-cost.js') }),
