@@ -42,17 +42,35 @@ export function addressFilter(number: string, properties: readonly string[]): st
   return properties.flatMap((property) => addressForms(number).map((form) => `${property} eq ${quote(form)}`)).join(' or ');
 }
 
+/** Whether a JSON value holds the number in any of its strings, however deep. */
+function holdsNumber(node: unknown, number: string): boolean {
+  return typeof node === 'string'
+    ? isThisNumber(node, number)
+    : typeof node === 'object' && node !== null && Object.values(node).some((child) => holdsNumber(child, number));
+}
+
 /** Whether a queue message (JSON, or base64 of JSON) holds the number in any of its strings, however deep. */
 export function messageHoldsNumber(text: string, number: string): boolean {
-  let value: unknown;
   try {
-    value = decodeQueueMessage(text);
+    return holdsNumber(decodeQueueMessage(text), number);
   } catch {
     return false;
   }
-  const holds = (node: unknown): boolean =>
-    typeof node === 'string' ? isThisNumber(node, number) : typeof node === 'object' && node !== null && Object.values(node).some(holds);
-  return holds(value);
+}
+
+/** Whether a kept Event Streams event's blob (JSON: the event and why it was kept) holds the number anywhere. */
+export function blobHoldsNumber(text: string, number: string): boolean {
+  try {
+    return holdsNumber(JSON.parse(text), number);
+  } catch {
+    return false;
+  }
+}
+
+/** A blob of the container of Event Streams events too large for the events queue. */
+export interface KeptEventBlob {
+  name: string;
+  text: string;
 }
 
 /** A message received from a queue, hidden from others until it is deleted or its visibility ends. */
@@ -82,6 +100,9 @@ export interface ForgetIo {
   deleteMessage(message: HeldMessage): Promise<void>;
   /** Shows a received message to everyone again at once. */
   releaseMessage(message: HeldMessage): Promise<void>;
+  /** Every blob of EVENT_STREAMS_OVERSIZED_CONTAINER (events too large for the queue), or none without the container. */
+  keptEvents(): Promise<KeptEventBlob[]>;
+  deleteKeptEvent(blob: KeptEventBlob): Promise<void>;
   /** Which optional stores this deployment has. */
   has: { activity: boolean; conversations: boolean };
 }
@@ -90,7 +111,7 @@ export const TABLE_STORES = ['ledger', 'optOuts', 'activity', 'autoReplies', 'co
 export type TableStore = (typeof TABLE_STORES)[number];
 
 /** What the report names each store. */
-export const STORE_LABELS: Record<TableStore | 'recordings' | 'poisonMessages', string> = {
+export const STORE_LABELS: Record<TableStore | 'recordings' | 'poisonMessages' | 'keptEvents', string> = {
   ledger: 'outbound ledger rows',
   optOuts: 'opt-outs',
   activity: 'activity rows',
@@ -98,11 +119,12 @@ export const STORE_LABELS: Record<TableStore | 'recordings' | 'poisonMessages', 
   conversations: 'assistant conversations (transcripts)',
   recordings: 'voicemail recordings',
   poisonMessages: 'poison queue messages',
+  keptEvents: 'Event Streams events kept aside',
 };
 
 /** Per store: how many rows hold the number, how many this run deleted, and how many must stay (and why). */
 export interface StoreCount {
-  store: TableStore | 'recordings' | 'poisonMessages';
+  store: TableStore | 'recordings' | 'poisonMessages' | 'keptEvents';
   found: number;
   deleted: number;
   kept: number;
@@ -171,6 +193,10 @@ export async function forgetNumber(number: string, io: ForgetIo, options: { appl
     else await io.releaseMessage(message);
   }
   counts.push({ store: 'poisonMessages', found: poisoned.length, deleted: options.apply ? poisoned.length : 0, kept: 0 });
+  // An event too large for the queue, kept whole: Twilio's numbers are in its data (to, from, ...).
+  const keptEvents = (await io.keptEvents()).filter((blob) => blobHoldsNumber(blob.text, number));
+  if (options.apply) for (const blob of keptEvents) await io.deleteKeptEvent(blob);
+  counts.push({ store: 'keptEvents', found: keptEvents.length, deleted: options.apply ? keptEvents.length : 0, kept: 0 });
   await erase('ledger', ledger, (row) => ledgerRowMayGo(row.status), KEPT_LEDGER);
   await erase('optOuts', optOuts);
   if (io.has.activity) await erase('activity', activity);
@@ -183,6 +209,7 @@ export function describeCounts(counts: StoreCount[], applied: boolean): string[]
   const order: Array<StoreCount['store']> = [
     'ledger',
     'poisonMessages',
+    'keptEvents',
     'optOuts',
     'autoReplies',
     'activity',

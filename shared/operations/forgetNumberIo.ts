@@ -3,8 +3,8 @@
 import { deleteRecordingCopy } from '../recordings/recordingBlob';
 import { azureStatusOf } from '../platform/azureErrors';
 import { settings } from '../platform/settings';
-import { queueClient, tableClient } from '../platform/storageClients';
-import type { FoundRow, ForgetIo, HeldMessage, TableStore } from './forgetNumber';
+import { blobContainer, queueClient, tableClient } from '../platform/storageClients';
+import type { FoundRow, ForgetIo, HeldMessage, KeptEventBlob, TableStore } from './forgetNumber';
 
 /** Long enough to read a poison queue through and delete its matches; then the other messages show again. */
 const HOLD_SECONDS = 60;
@@ -59,6 +59,16 @@ export function storageForgetIo(): ForgetIo {
     },
     async releaseMessage(message) {
       await (await queueClient(message.queue, 'request')).updateMessage(message.messageId, message.popReceipt, undefined, 0);
+    },
+    async keptEvents() {
+      const container = await blobContainer(config.eventStreams.oversizedContainer, 'request');
+      const kept: KeptEventBlob[] = [];
+      for await (const blob of container.listBlobsFlat())
+        kept.push({ name: blob.name, text: (await container.getBlockBlobClient(blob.name).downloadToBuffer()).toString('utf8') });
+      return kept;
+    },
+    async deleteKeptEvent(blob) {
+      await (await blobContainer(config.eventStreams.oversizedContainer, 'request')).getBlockBlobClient(blob.name).deleteIfExists();
     },
   };
 }

@@ -12,6 +12,8 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite, type RunningAzurite } from '../../devhost/services';
 import { repoRoot } from '../../harness/localHost';
 import { recordActivity } from '../../shared/activity/activityTable';
+import { exampleStreamEvent } from '../../shared/eventStreams/exampleEvents';
+import { oversizedBlob } from '../../shared/eventStreams/oversizedBlob';
 import { newConversation } from '../../shared/assistant/conversation';
 import { writeConversation } from '../../shared/assistant/conversationTable';
 import { takeAutoReply } from '../../shared/guards/autoReplyTable';
@@ -34,6 +36,7 @@ const TABLES = {
   RECORDINGS_CONTAINER: 'forgetrecordings',
   OUTBOUND_QUEUE: 'forget-outbound',
   RECORDINGS_QUEUE: 'forget-recordings',
+  EVENT_STREAMS_OVERSIZED_CONTAINER: 'forgetkeptevents',
 };
 const env = { ...process.env };
 let azurite: RunningAzurite;
@@ -88,6 +91,12 @@ async function keepEverything(number: string, n: number): Promise<void> {
     JSON.stringify({ type: 'voicemail-recording', recordingSid: recordingSidOf(n), notify: '+15550001111', caller: number }),
   );
   await saveRecordingCopy(recordingSidOf(n), { bytes: Buffer.from('ID3 voicemail'), contentType: 'audio/mpeg' }, Date.now() + 86_400_000);
+  // An Event Streams event too large for the events queue, kept whole by the sink's own writer.
+  const event = exampleStreamEvent(n, 'AC00000000000000000000000000000000', { data: { to: number, body: 'x'.repeat(60_000) } });
+  await oversizedBlob(TABLES.EVENT_STREAMS_OVERSIZED_CONTAINER).keep(
+    [{ event, bytes: 60_100, reason: 'over 48 KiB', correlationId: 'c'.repeat(32) }],
+    AbortSignal.timeout(10_000),
+  );
 }
 
 async function keys(table: string): Promise<string[]> {
@@ -98,8 +107,8 @@ async function keys(table: string): Promise<string[]> {
   return found.sort();
 }
 
-async function blobs(): Promise<string[]> {
-  const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(TABLES.RECORDINGS_CONTAINER);
+async function blobs(containerName: string = TABLES.RECORDINGS_CONTAINER): Promise<string[]> {
+  const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(containerName);
   const names: string[] = [];
   for await (const blob of container.listBlobsFlat()) names.push(blob.name);
   return names.sort();
@@ -129,6 +138,7 @@ async function everything(): Promise<Record<string, string[]>> {
     conversations: tables[4],
     recordings: await blobs(),
     poison: await poisonTexts(),
+    keptEvents: await blobs(TABLES.EVENT_STREAMS_OVERSIZED_CONTAINER),
   };
 }
 
@@ -171,6 +181,7 @@ test('without --yes it counts per store, deletes nothing, and never prints the n
     'The number is held in:',
     expect.stringMatching(/^ {2}outbound ledger rows: +3 found, 2 to delete, 1 kept \(in flight/),
     expect.stringMatching(/^ {2}poison queue messages: +2 found, 2 to delete$/),
+    expect.stringMatching(/^ {2}Event Streams events kept aside: +1 found, 1 to delete$/),
     expect.stringMatching(/^ {2}opt-outs: +2 found, 2 to delete$/),
     expect.stringMatching(/^ {2}auto-reply counts: +1 found, 1 to delete$/),
     expect.stringMatching(/^ {2}activity rows: +3 found, 3 to delete$/),
@@ -199,7 +210,9 @@ test("with --yes only that number's rows and blobs go; the other number's stay, 
     conversations: ofStays(before.conversations),
     recordings: ofStays(before.recordings),
     poison: ofStays(before.poison),
+    keptEvents: [`EZ${(2).toString(16).padStart(32, '0')}.json`],
   });
+  expect(before.keptEvents).toHaveLength(2);
   expect(after.poison).toHaveLength(2);
   // The other number still has everything.
   expect(after.optOuts).toHaveLength(2);
@@ -211,5 +224,5 @@ test("with --yes only that number's rows and blobs go; the other number's stay, 
 test('run again, it finds only the send in flight', async () => {
   const result = await forget(['--yes', GONE]);
   expect(result.stdout).toMatch(/outbound ledger rows: +1 found, 0 deleted, 1 kept/);
-  expect(result.stdout.match(/ 0 found, 0 deleted/g)).toHaveLength(6);
+  expect(result.stdout.match(/ 0 found, 0 deleted/g)).toHaveLength(7);
 });

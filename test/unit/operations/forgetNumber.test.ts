@@ -4,6 +4,7 @@ import {
   forgetNumber,
   isThisNumber,
   ledgerRowMayGo,
+  blobHoldsNumber,
   messageHoldsNumber,
   normaliseNumber,
   type HeldMessage,
@@ -31,10 +32,12 @@ function memoryIo(
   recordings: string[],
   has = { activity: true, conversations: true },
   poison: string[] = [],
+  kept: Record<string, string> = {},
 ) {
   const stores = Object.fromEntries(Object.entries(tables).map(([store, rows]) => [store, [...rows]])) as Record<TableStore, FoundRow[]>;
   const blobs = new Set(recordings);
   const released: string[] = [];
+  const keptEvents = new Map(Object.entries(kept));
   let poisoned: HeldMessage[] = poison.map((text, i) => ({ queue: 'q-poison', messageId: `m${i}`, popReceipt: 'p', text }));
   const filters: string[] = [];
   const io: ForgetIo = {
@@ -58,8 +61,14 @@ function memoryIo(
     async releaseMessage(message) {
       released.push(message.messageId);
     },
+    async keptEvents() {
+      return [...keptEvents].map(([name, text]) => ({ name, text }));
+    },
+    async deleteKeptEvent(blob) {
+      keptEvents.delete(blob.name);
+    },
   };
-  return { io, stores, blobs, filters, released, poisoned: () => poisoned.map((m) => m.text) };
+  return { io, stores, blobs, filters, released, poisoned: () => poisoned.map((m) => m.text), keptEvents };
 }
 
 function world() {
@@ -103,7 +112,24 @@ function world() {
       JSON.stringify({ type: 'sms', to: OTHER, body: `call ${NUMBER}9` }),
       'not json',
     ],
+    {
+      'EZ1.json': keptEvent({ to: NUMBER, from: OTHER }),
+      'EZ2.json': keptEvent({ recipients: [{ address: `whatsapp:${NUMBER}` }] }),
+      'EZ3.json': keptEvent({ to: OTHER, body: `call ${NUMBER}` }),
+      'EZ4.json': 'not json',
+    },
   );
+}
+
+/** An event kept aside by the Event Streams sink, as its blob holds it (oversizedBlobBody). */
+function keptEvent(data: Record<string, unknown>): string {
+  return JSON.stringify({
+    reason: 'over 48 KiB',
+    bytes: 50_000,
+    correlationId: 'c'.repeat(32),
+    keptAt: '2026-12-06T10:00:00Z',
+    event: { id: 'EZ', data },
+  });
 }
 
 describe('normaliseNumber', () => {
@@ -137,6 +163,12 @@ test('a queue message holds the number when any string in its JSON (or base64 JS
   expect(messageHoldsNumber('not json', NUMBER)).toBe(false);
 });
 
+test("a kept event's blob holds the number when any string in its JSON is the number", () => {
+  expect(blobHoldsNumber(keptEvent({ messages: [{ from: `sms:${NUMBER}` }] }), NUMBER)).toBe(true);
+  expect(blobHoldsNumber(keptEvent({ body: `call ${NUMBER}` }), NUMBER)).toBe(false);
+  expect(blobHoldsNumber('{"truncated', NUMBER)).toBe(false);
+});
+
 test('the filter quotes what it is given', () => {
   expect(addressFilter("+1'", ['to'])).toBe("to eq '+1''' or to eq 'whatsapp:+1''' or to eq 'sms:+1'''");
 });
@@ -161,12 +193,14 @@ test('without apply it counts and deletes nothing', async () => {
     conversations: [2, 0, 0],
     recordings: [1, 0, 0],
     poisonMessages: [3, 0, 0],
+    keptEvents: [2, 0, 0],
   });
 });
 
 test("with apply it deletes the number's rows, its calls' conversations and its voicemails, and nothing of another number", async () => {
-  const { io, stores, blobs, poisoned, released } = world();
+  const { io, stores, blobs, poisoned, released, keptEvents } = world();
   const counts = await forgetNumber(NUMBER, io, { apply: true });
+  expect([...keptEvents.keys()]).toEqual(['EZ3.json', 'EZ4.json']);
   expect(released).toEqual(['m3', 'm4']);
   expect(poisoned()).toEqual([JSON.stringify({ type: 'sms', to: OTHER, body: `call ${NUMBER}9` }), 'not json']);
   expect(stores.ledger.map((r) => r.partitionKey)).toEqual(['c', 'd', 'f', 'g']);
@@ -183,20 +217,20 @@ test("with apply it deletes the number's rows, its calls' conversations and its 
   });
   // Run again: what stayed is still found and kept, nothing else.
   const again = await forgetNumber(NUMBER, io, { apply: true });
-  expect(again.map((c) => c.deleted)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+  expect(again.map((c) => c.deleted)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
 });
 
 test('a deployment with activity and the assistant off reads neither table', async () => {
   const { io, filters } = memoryIo({ ledger: [], optOuts: [], autoReplies: [] }, [], { activity: false, conversations: false });
   const counts = await forgetNumber(NUMBER, io, { apply: true });
-  expect(counts.map((c) => c.store).sort()).toEqual(['autoReplies', 'ledger', 'optOuts', 'poisonMessages', 'recordings']);
+  expect(counts.map((c) => c.store).sort()).toEqual(['autoReplies', 'keptEvents', 'ledger', 'optOuts', 'poisonMessages', 'recordings']);
   expect(filters).toHaveLength(3);
 });
 
 test('the report names each store and never the number', async () => {
   const { io } = world();
   const lines = describeCounts(await forgetNumber(NUMBER, io, { apply: true }), true);
-  expect(lines).toHaveLength(7);
+  expect(lines).toHaveLength(8);
   expect(lines.join('\n')).not.toMatch(/555/);
   expect(lines[0]).toMatch(/^ {2}outbound ledger rows: +5 found, 3 deleted, 2 kept \(in flight/);
 });
