@@ -45,58 +45,56 @@ export const FORCED_REFRESH_INTERVAL_MS = 5_000;
 /** After a failed re-read, the previous credentials are used this long before the next try. */
 const RETRY_AFTER_FAILURE_MS = 30_000;
 
+type CredentialField = keyof typeof TWILIO_SECRET_NAMES;
+type CredentialValues = Partial<Record<CredentialField, string>>;
+const CREDENTIAL_FIELDS = Object.keys(TWILIO_SECRET_NAMES) as CredentialField[];
+const REQUIRED: ReadonlySet<CredentialField> = new Set(['accountSid', 'authToken']);
+
+/** The credentials in one source's values; `missing` says, in that source's terms, which one is missing. */
+function credentialsFrom(
+  values: CredentialValues,
+  missing: (field: 'accountSid' | 'authToken' | 'apiKeySecret') => Error,
+): TwilioCredentials {
+  const { accountSid, authToken, apiKeySid, apiKeySecret, ...optional } = values;
+  if (!accountSid) throw missing('accountSid');
+  if (!authToken) throw missing('authToken');
+  if (apiKeySid && !apiKeySecret) throw missing('apiKeySecret');
+  return { accountSid, authToken, ...optional, apiKeySid, apiKeySecret: apiKeySid ? apiKeySecret : undefined };
+}
+
+const SETTING_OF = { accountSid: 'TWILIO_ACCOUNT_SID', authToken: 'TWILIO_AUTH_TOKEN', apiKeySecret: 'TWILIO_API_KEY_SECRET' } as const;
+
 function fromSettings(): TwilioCredentials {
   const twilio = settings().twilio;
-  const { accountSid, authToken, secondaryAuthToken, apiKeySid, apiKeySecret } = twilio;
-  const { webhookSharedKey, webhookSharedKeySecondary, eventStreamsCredentials } = twilio;
-  if (!accountSid)
-    throw new SettingsError('TWILIO_ACCOUNT_SID', 'is missing: set it, or set KEY_VAULT_URL to read credentials from Key Vault');
-  if (!authToken)
-    throw new SettingsError('TWILIO_AUTH_TOKEN', 'is missing: set it, or set KEY_VAULT_URL to read credentials from Key Vault');
-  if (apiKeySid && !apiKeySecret) throw new SettingsError('TWILIO_API_KEY_SECRET', 'is missing while TWILIO_API_KEY_SID is set');
-  return {
-    accountSid,
-    authToken,
-    secondaryAuthToken,
-    webhookSharedKey,
-    webhookSharedKeySecondary,
-    eventStreamsCredentials,
-    apiKeySid,
-    apiKeySecret: apiKeySid ? apiKeySecret : undefined,
-  };
+  const values = Object.fromEntries(CREDENTIAL_FIELDS.map((field) => [field, twilio[field]])) as CredentialValues;
+  return credentialsFrom(values, (field) =>
+    field === 'apiKeySecret'
+      ? new SettingsError(SETTING_OF[field], 'is missing while TWILIO_API_KEY_SID is set')
+      : new SettingsError(SETTING_OF[field], 'is missing: set it, or set KEY_VAULT_URL to read credentials from Key Vault'),
+  );
 }
 
 async function fromKeyVault(vaultUrl: string): Promise<TwilioCredentials> {
   const names = TWILIO_SECRET_NAMES;
   // allSettled: when one read fails, the others still finish within this load, so no retries outlive it.
-  const results = await Promise.allSettled([
-    readSecret(vaultUrl, names.accountSid),
-    readSecret(vaultUrl, names.authToken),
-    readSecret(vaultUrl, names.apiKeySid, { optional: true }),
-    readSecret(vaultUrl, names.apiKeySecret, { optional: true }),
-    readSecret(vaultUrl, names.secondaryAuthToken, { optional: true }),
-    readSecret(vaultUrl, names.webhookSharedKey, { optional: true }),
-    readSecret(vaultUrl, names.webhookSharedKeySecondary, { optional: true }),
-    readSecret(vaultUrl, names.eventStreamsCredentials, { optional: true }),
-  ]);
+  const results = await Promise.allSettled(
+    CREDENTIAL_FIELDS.map((field) => readSecret(vaultUrl, names[field], { optional: !REQUIRED.has(field) })),
+  );
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
-  const values = results.map((r) => (r as PromiseFulfilledResult<string | undefined>).value);
-  const [accountSid, authToken, apiKeySid, apiKeySecret, secondaryAuthToken] = values;
-  const [webhookSharedKey, webhookSharedKeySecondary, eventStreamsCredentials] = values.slice(5);
-  if (apiKeySid && !apiKeySecret) {
-    throw new SecretNotFoundError({ vaultUrl, secretName: names.apiKeySecret, detail: ` (needed because ${names.apiKeySid} is set)` });
-  }
-  return {
-    accountSid: accountSid!,
-    authToken: authToken!,
-    secondaryAuthToken,
-    webhookSharedKey,
-    webhookSharedKeySecondary,
-    eventStreamsCredentials,
-    apiKeySid,
-    apiKeySecret: apiKeySid ? apiKeySecret : undefined,
-  };
+  const values = Object.fromEntries(
+    CREDENTIAL_FIELDS.map((field, i) => [field, (results[i] as PromiseFulfilledResult<string | undefined>).value]),
+  ) as CredentialValues;
+  // A required secret that is absent already failed its read; only the API key's secret is left to check.
+  return credentialsFrom(
+    values,
+    (field) =>
+      new SecretNotFoundError({
+        vaultUrl,
+        secretName: names[field],
+        detail: field === 'apiKeySecret' ? ` (needed because ${names.apiKeySid} is set)` : '',
+      }),
+  );
 }
 
 async function loadTwilioCredentials(): Promise<TwilioCredentials> {
