@@ -13,6 +13,20 @@ export const message = (error: unknown) => (error instanceof Error ? error.messa
 /** Enough of a SID to tell accounts apart in a table that may be pasted into a ticket. */
 const masked = (sid: string) => `${sid.slice(0, 2)}…${sid.slice(-4)}`;
 
+/** One store's check: `exists` asks storage; a store it lacks gets `missing`, a failed question FAIL with `unreachableFix`. */
+async function existenceCheck(
+  check: string,
+  exists: () => Promise<boolean>,
+  missing: Omit<Check, 'check'>,
+  unreachableFix: string,
+): Promise<Check> {
+  try {
+    return (await exists()) ? { check, result: 'ok', detail: 'exists' } : { check, ...missing };
+  } catch (error) {
+    return { check, result: 'FAIL', detail: `storage unreachable: ${message(error)}`, fix: unreachableFix };
+  }
+}
+
 export async function storageChecks(config: Settings): Promise<Check[]> {
   const [{ QueueServiceClient }, { TableServiceClient, odata }] = await Promise.all([
     import('@azure/storage-queue'),
@@ -31,60 +45,44 @@ export async function storageChecks(config: Settings): Promise<Check[]> {
         })
       : new TableServiceClient(storage.tableServiceUri, await azureCredential(), { retryOptions: { maxRetries: 1 } });
   const where = storage.kind === 'connectionString' ? 'the storage in AzureWebJobsStorage' : storage.queueServiceUri;
+  const missing = {
+    result: 'FAIL',
+    detail: `not in ${where}`,
+    fix: 'Provision it (azd provision), or start the app locally (npm start creates what is missing).',
+  } as const;
+  const poison = `${config.outboundQueue}-poison`;
+  const poisonMissing =
+    storage.kind === 'connectionString'
+      ? ({ result: 'ok', detail: 'none yet: the local host creates it when a message is first poisoned' } as const)
+      : ({ result: 'warn', detail: `not in ${where}`, fix: 'azd provision creates it.' } as const);
+  const queueUnreachable = "Start Azurite (npm start) or check AzureWebJobsStorage and the identity's Storage Queue Data roles.";
+  const tableUnreachable = "Start Azurite (npm start) or check the identity's Storage Table Data Contributor role.";
   const checks: Check[] = [];
-  for (const name of [config.outboundQueue, `${config.outboundQueue}-poison`]) {
-    try {
-      const exists = await queues.getQueueClient(name).exists({ abortSignal: AbortSignal.timeout(10_000) });
-      checks.push(
-        exists
-          ? { check: `queue ${name}`, result: 'ok', detail: 'exists' }
-          : name.endsWith('-poison')
-            ? storage.kind === 'connectionString'
-              ? { check: `queue ${name}`, result: 'ok', detail: 'none yet: the local host creates it when a message is first poisoned' }
-              : { check: `queue ${name}`, result: 'warn', detail: `not in ${where}`, fix: 'azd provision creates it.' }
-            : {
-                check: `queue ${name}`,
-                result: 'FAIL',
-                detail: `not in ${where}`,
-                fix: 'Provision it (azd provision), or start the app locally (npm start creates what is missing).',
-              },
-      );
-    } catch (error) {
-      checks.push({
-        check: `queue ${name}`,
-        result: 'FAIL',
-        detail: `storage unreachable: ${message(error)}`,
-        fix: "Start Azurite (npm start) or check AzureWebJobsStorage and the identity's Storage Queue Data roles.",
-      });
-    }
-  }
-  for (const name of [config.outboundLedger, config.optOutTable]) {
-    try {
-      const found = [];
-      for await (const table of tables.listTables({
-        queryOptions: { filter: odata`TableName eq ${name}` },
-        abortSignal: AbortSignal.timeout(10_000),
-      }))
-        found.push(table);
-      checks.push(
-        found.length
-          ? { check: `table ${name}`, result: 'ok', detail: 'exists' }
-          : {
-              check: `table ${name}`,
-              result: 'FAIL',
-              detail: `not in ${where}`,
-              fix: 'Provision it (azd provision), or start the app locally (npm start creates what is missing).',
-            },
-      );
-    } catch (error) {
-      checks.push({
-        check: `table ${name}`,
-        result: 'FAIL',
-        detail: `storage unreachable: ${message(error)}`,
-        fix: "Start Azurite (npm start) or check the identity's Storage Table Data Contributor role.",
-      });
-    }
-  }
+  for (const name of [config.outboundQueue, poison])
+    checks.push(
+      await existenceCheck(
+        `queue ${name}`,
+        () => queues.getQueueClient(name).exists({ abortSignal: AbortSignal.timeout(10_000) }),
+        name === poison ? poisonMissing : missing,
+        queueUnreachable,
+      ),
+    );
+  for (const name of [config.outboundLedger, config.optOutTable])
+    checks.push(
+      await existenceCheck(
+        `table ${name}`,
+        async () => {
+          for await (const _table of tables.listTables({
+            queryOptions: { filter: odata`TableName eq ${name}` },
+            abortSignal: AbortSignal.timeout(10_000),
+          }))
+            return true;
+          return false;
+        },
+        missing,
+        tableUnreachable,
+      ),
+    );
   return checks;
 }
 

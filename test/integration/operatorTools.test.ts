@@ -320,6 +320,16 @@ describe('npm run doctor and npm run point-numbers, against Prism and Azurite', 
     expect((result as { code?: number }).code).toBe(1);
   }, 60_000);
 
+  test('doctor fails a queue or table the storage lacks, and takes a local poison queue not made yet as fine', async () => {
+    numberState = pointedHere();
+    const result = await cli('doctor.js', [], { ...env, OUTBOUND_QUEUE: 'doctor-missing', OUTBOUND_LEDGER: 'doctormissing' });
+    const table = result.stdout.replace(/\s+/g, ' ');
+    expect(table).toMatch(/queue doctor-missing FAIL not in the storage in AzureWebJobsStorage Provision it \(azd provision\)/);
+    expect(table).toMatch(/queue doctor-missing-poison ok none yet: the local host creates it/);
+    expect(table).toMatch(/table doctormissing FAIL not in the storage in AzureWebJobsStorage/);
+    expect((result as { code?: number }).code).toBe(1);
+  });
+
   test("doctor without Twilio credentials checks against the offline mock, says so, and counts the mock's credentials", async () => {
     const offline = { TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '', TWILIO_API_BASE_URL: '', KEY_VAULT_URL: '' };
     const mockPort = new URL(rig.env.TWILIO_API_BASE_URL).port;
