@@ -2,24 +2,16 @@
 // Pure: no I/O.
 import type { HttpResponseInit } from '@azure/functions';
 import { ROUTES, ROUTE_PREFIX } from '../platform/routes';
+import { escapeHtml as escape, pageCsp } from '../platform/htmlPage';
 import type { Authentication } from './authenticate';
 
 export const PHONE_STATES = ['signed-out', 'offline', 'registering', 'ready', 'ringing', 'in-call'] as const;
 
-/** Only this origin's script and styles; the Voice SDK talks to Twilio over https and wss, and plays its sounds from there. */
-export const PHONE_PAGE_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self' https://*.twilio.com wss://*.twilio.com",
-  "media-src 'self' blob: https://*.twilio.com",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** The Voice SDK talks to Twilio over https and wss, and plays its sounds from there. */
+export const PHONE_PAGE_CSP = pageCsp({
+  connect: ['https://*.twilio.com', 'wss://*.twilio.com'],
+  media: ['blob:', 'https://*.twilio.com'],
+});
 
 /** GET /api/phone's answer: the phone for a signed-in user; signed out, the refusal's status and a page that says why. */
 export function phonePageAnswer(who: Authentication): HttpResponseInit {

@@ -1,23 +1,12 @@
 // The console's page: a shell that the bundled script (web/console.ts, built to dist/console.js) fills in from the
 // JSON routes under /api/console/. A refused visitor gets the same page with the reason and no script. Pure.
+import { escapeHtml as escape, pageCsp } from '../platform/htmlPage';
 import { ROUTE_PREFIX } from '../platform/routes';
 
 export const CONSOLE_PATH = `/${ROUTE_PREFIX}/console`;
 
 /** Only this origin: its script, its JSON routes and its recordings. */
-export const CONSOLE_PAGE_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "media-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const CONSOLE_PAGE_CSP = pageCsp({ connect: [], media: [] });
 
 export interface ConsolePageOptions {
   /** Who is signed in, as the page greets them. */
