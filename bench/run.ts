@@ -293,6 +293,9 @@ function format(results: Record<string, any>): string {
     lines.push(
       `  turn ${a.turn.turnCpuMs.toFixed(3)} ms CPU, voice webhook ${a.turn.voiceCpuMs.toFixed(3)} ms: ${x(a.turn.ratio)} a voice webhook (${x(a.turn.ratioRange[0])}-${x(a.turn.ratioRange[1])}; goal <= ${a.turn.goal}x)`,
     );
+    lines.push(
+      `  a hand-written turn with the same three requests ${a.turn.floorCpuMs.toFixed(3)} ms CPU (${x(a.turn.floorToVoice)} a voice webhook); the app's turn ${x(a.turn.ratioToFloor)} of it (${x(a.turn.ratioToFloorRange[0])}-${x(a.turn.ratioToFloorRange[1])})`,
+    );
     const c = a.coldStart;
     lines.push(
       `  first /api/assistant ${c.firstAssistantMs.toFixed(1)} ms: ${x(c.assistantToBare)} bare node ${c.bareNodeMs.toFixed(1)} ms (${x(c.assistantToBareRange[0])}-${x(c.assistantToBareRange[1])}), ${x(c.assistantToVoice)} the first /api/voice ${c.firstVoiceMs.toFixed(1)} ms`,

@@ -108,6 +108,14 @@ export function table(results) {
       `${x(a.turn.ratio)}${range(a.turn.ratioRange)}`,
       `≤ ${a.turn.goal}×`,
     );
+    if (a.turn.floorCpuMs !== undefined)
+      row(
+        'Assistant turn against a hand-written turn making the same three requests (a table read, the model, a table write)',
+        `${cpu(a.turn.turnCpuMs)} CPU`,
+        `hand-written: ${cpu(a.turn.floorCpuMs)} (${x(a.turn.floorToVoice)} a \`voice\` webhook)`,
+        `${x(a.turn.ratioToFloor)}${range(a.turn.ratioToFloorRange)}`,
+        '',
+      );
     const c = a.coldStart;
     row(
       `First \`/api/assistant\` response, Node ${c.node} (median of ${c.runs})`,
