@@ -26,6 +26,7 @@ const PURE_PLATFORM_FILES = new Set([
   'shared/platform/refreshingCache.ts',
   'shared/platform/declareSettings.ts',
   'shared/platform/settingParsers.ts',
+  'shared/platform/htmlPage.ts',
 ]);
 
 /** twilio's pure corners: TwiML builders, webhook signature validation and access tokens. The rest is the REST client. */

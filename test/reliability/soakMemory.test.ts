@@ -54,6 +54,17 @@ describe('npm run soak, short', () => {
     expect(optOuts.cycles).toBeGreaterThan(0);
     expect(optOuts.requests).toBeGreaterThanOrEqual(optOuts.cycles * 4);
     expect(optOuts).toMatchObject({ wrong: 0, examples: [] });
+    // Every Event Streams event the load sent reached the events queue once; latency and CPU were attributed.
+    const figures = phase('webhook load').figures as {
+      events: { sinkEvents: Record<string, number> };
+      latencyByMinute: unknown[];
+      cpu: { meanCores: Record<string, number> };
+    };
+    expect(figures.events.sinkEvents.sent).toBeGreaterThan(0);
+    expect(figures.events.sinkEvents).toMatchObject({ once: figures.events.sinkEvents.sent, lost: 0, duplicated: 0 });
+    expect(figures.latencyByMinute.length).toBeGreaterThan(0);
+    expect(Object.keys(figures.cpu.meanCores).sort()).toEqual(['azurite', 'host', 'load and stand-ins', 'machine']);
+    expect(figures.cpu.meanCores.host).toBeGreaterThan(0);
     // The exit code follows the verdicts, the memory one included.
     expect(exitCode).toBe(results.phases.some((p) => p.problems.length) ? 1 : 0);
     expect(output).toContain('host memory:');
@@ -91,7 +102,8 @@ describe('npm run soak, short', () => {
     const png = readFileSync(join(out, 'soak-memory.png'));
     expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     // IHDR: width and height, big-endian, right after the signature and the chunk header.
-    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1000, 680]);
+    // Four panels: memory, loop delay, the latency per minute and each process's CPU.
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1000, 1320]);
     expect(png.length).toBeGreaterThan(10_000);
   });
 });
