@@ -1,7 +1,7 @@
 // The checks npm run doctor makes that need no local files, so that the app runs them too (the console's Health):
 // storage, Key Vault, the Twilio credentials and each number's webhook URLs. They only read.
 import { type Check } from './doctorReport';
-import { desiredNumberWebhooks, numberWebhookChanges, signatureWouldPass } from './numberConfig';
+import { desiredNumberWebhooks, isPlaceholderHost, numberWebhookChanges, signatureWouldPass } from './numberConfig';
 import { findNumber } from './phoneNumbersApi';
 import type { Settings } from '../platform/settings';
 import { readSecret } from '../platform/keyVault';
@@ -181,7 +181,16 @@ async function numberChecks(config: Settings): Promise<Check[]> {
       },
     ];
   const desired = desiredNumberWebhooks(base, config.twilio.fallbackUrl);
-  const checks: Check[] = [];
+  const checks: Check[] = isPlaceholderHost(base)
+    ? [
+        {
+          check: 'WEBHOOK_BASE_URL',
+          result: 'warn',
+          detail: `${base} is a documentation or test domain (RFC 2606): Twilio cannot reach it`,
+          fix: "Set WEBHOOK_BASE_URL to the app's public base URL: after azd up, AZURE_FUNCTION_APP_URL, or your own domain.",
+        },
+      ]
+    : [];
   for (const entry of config.twilio.phoneNumbers) {
     const found = await findNumber(entry);
     if ('problem' in found) {

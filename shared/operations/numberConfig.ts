@@ -83,3 +83,24 @@ export function signatureWouldPass(configuredUrl: string | undefined, webhookBas
 export function numberSelector(value: string): { phoneNumber: string } | { sid: string } {
   return /^PN[0-9a-fA-F]{32}$/.test(value) ? { sid: value } : { phoneNumber: value };
 }
+
+/** Domains reserved for documentation and tests (RFC 2606, RFC 6761): no public DNS answers for them. */
+const EXAMPLE_DOMAINS = ['example.com', 'example.net', 'example.org'];
+const RESERVED_TLDS = ['example', 'test', 'invalid'];
+
+/**
+ * Whether a base URL's host is a documentation or test placeholder, which Twilio cannot reach: a number pointed at it
+ * gets no answer. Loopback and private hosts are not placeholders (a tunnel or the local host may use them).
+ */
+export function isPlaceholderHost(baseUrl: string): boolean {
+  let host: string;
+  try {
+    host = new URL(baseUrl).hostname.toLowerCase().replace(/\.$/, '');
+  } catch {
+    return false;
+  }
+  return (
+    EXAMPLE_DOMAINS.some((domain) => host === domain || host.endsWith(`.${domain}`)) ||
+    RESERVED_TLDS.some((tld) => host === tld || host.endsWith(`.${tld}`))
+  );
+}

@@ -1,6 +1,7 @@
 import {
   DEFAULT_FALLBACK_URL,
   desiredNumberWebhooks,
+  isPlaceholderHost,
   numberSelector,
   numberWebhookChanges,
   signatureWouldPass,
@@ -59,4 +60,28 @@ describe("doctor's table", () => {
     expect(lines[3]).toMatch(/^queue q\s+FAIL\s+a a a .*start it$/);
     expect(lines.length).toBeGreaterThan(5);
   });
+});
+
+test('documentation and test domains are placeholders Twilio cannot reach; real, loopback and tunnel hosts are not', () => {
+  const placeholders = [
+    'https://example.com',
+    'https://calls.example.com/',
+    'https://CALLS.EXAMPLE.ORG',
+    'https://calls.example.net.',
+    'https://calls.example.test',
+    'https://app.example',
+    'https://x.invalid/api',
+  ];
+  const reachable = [
+    'https://func-abc.azurewebsites.net',
+    'https://calls.contoso.com',
+    'https://example.com.contoso.net',
+    'https://notexample.com',
+    'http://localhost:7071',
+    'http://127.0.0.1:7071',
+    'https://abc.ngrok.app',
+    'not a url',
+  ];
+  expect(placeholders.filter((url) => !isPlaceholderHost(url))).toEqual([]);
+  expect(reachable.filter(isPlaceholderHost)).toEqual([]);
 });
