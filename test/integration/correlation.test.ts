@@ -8,6 +8,7 @@ import { MOCK_TWILIO_CREDENTIALS } from '../../devhost/services';
 import { outboundHelpers, startOutboundRig, WEBHOOK_BASE_URL, type OutboundRig } from '../../harness/outboundRig';
 import { smsParams, twilioPost } from '../../harness/twilioRequests';
 import { waitFor } from '../../harness/waitFor';
+import { takeJsonMessages } from '../../harness/queueMessages';
 
 const TOKEN = MOCK_TWILIO_CREDENTIALS.TWILIO_AUTH_TOKEN;
 const EVENTS_QUEUE = 'events-corr';
@@ -48,14 +49,7 @@ const seen: Event[] = [];
 async function eventsFor(subject: string, statuses: string[]): Promise<Event[]> {
   return waitFor(
     async () => {
-      for (;;) {
-        const { receivedMessageItems } = await eventsQueue.receiveMessages({ numberOfMessages: 32 });
-        if (receivedMessageItems.length === 0) break;
-        for (const m of receivedMessageItems) {
-          seen.push(JSON.parse(m.messageText) as Event);
-          await eventsQueue.deleteMessage(m.messageId, m.popReceipt);
-        }
-      }
+      seen.push(...(await takeJsonMessages<Event>(eventsQueue)));
       const mine = seen.filter((e) => e.subject === subject);
       return statuses.every((s) => mine.some((e) => e.data.status === s)) ? mine : undefined;
     },

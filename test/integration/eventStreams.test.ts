@@ -19,6 +19,7 @@ import { LOOPBACK_DNS_PRELOAD } from '../../harness/vaultChain';
 import { streamDelivery, streamEvent, type DeliveryOptions } from '../../harness/eventStreamsBatch';
 import { waitFor } from '../../harness/waitFor';
 import { rowKeysOf } from '../../shared/eventStreams/eventRecordsTable';
+import { takeJsonMessages } from '../../harness/queueMessages';
 
 const TOPIC_HOST = 'twilio-streams.eastus-1.eventgrid.azure.test';
 const EVENTS_QUEUE = 'streams-it';
@@ -67,14 +68,8 @@ type Event = Record<string, unknown> & { id: string };
 const queued: Event[] = [];
 
 async function queueEvents(): Promise<Event[]> {
-  for (;;) {
-    const { receivedMessageItems } = await eventsQueue.receiveMessages({ numberOfMessages: 32 });
-    if (receivedMessageItems.length === 0) return queued;
-    for (const m of receivedMessageItems) {
-      queued.push(JSON.parse(m.messageText) as Event);
-      await eventsQueue.deleteMessage(m.messageId, m.popReceipt);
-    }
-  }
+  queued.push(...(await takeJsonMessages<Event>(eventsQueue)));
+  return queued;
 }
 
 const countOf = (events: Event[], id: string) => events.filter((e) => e.id === id).length;

@@ -16,6 +16,7 @@ const until = <T>(probe: () => T | undefined | false | Promise<T | undefined | f
 import { createTestCertificate, type TestCertificate } from '../../harness/testCertificate';
 import { LOOPBACK_DNS_PRELOAD } from '../../harness/vaultChain';
 import { smsParams, twilioPost, voiceCallParams } from '../../harness/twilioRequests';
+import { takeJsonMessages } from '../../harness/queueMessages';
 
 const TOPIC_HOST = 'twilio-events.eastus-1.eventgrid.azure.test';
 const EVENTS_QUEUE = 'events-it';
@@ -68,14 +69,8 @@ const queued: Event[] = [];
 
 /** Every event on the events queue so far (read and deleted, kept here in order). */
 async function queueEvents(): Promise<Event[]> {
-  for (;;) {
-    const { receivedMessageItems } = await eventsQueue.receiveMessages({ numberOfMessages: 32 });
-    if (receivedMessageItems.length === 0) return queued;
-    for (const m of receivedMessageItems) {
-      queued.push(JSON.parse(m.messageText) as Event);
-      await eventsQueue.deleteMessage(m.messageId, m.popReceipt);
-    }
-  }
+  queued.push(...(await takeJsonMessages<Event>(eventsQueue)));
+  return queued;
 }
 
 const unique = (events: Event[]) => events.filter((e, i) => events.findIndex((f) => f.id === e.id) === i);

@@ -5,6 +5,7 @@ import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { startOutboundRig, type OutboundRig } from '../../harness/outboundRig';
 import { waitFor } from '../../harness/waitFor';
 import type { LedgerRow } from '../../shared/outbound/ledger';
+import { takeJsonMessages } from '../../harness/queueMessages';
 
 const EVENTS_QUEUE = 'events-poison-sweep';
 let rig: OutboundRig;
@@ -30,14 +31,8 @@ interface Event {
 
 const received: Event[] = [];
 async function readEvents(): Promise<Event[]> {
-  for (;;) {
-    const { receivedMessageItems } = await eventsQueue.receiveMessages({ numberOfMessages: 32 });
-    if (receivedMessageItems.length === 0) return received;
-    for (const m of receivedMessageItems) {
-      received.push(JSON.parse(m.messageText) as Event);
-      await eventsQueue.deleteMessage(m.messageId, m.popReceipt);
-    }
-  }
+  received.push(...(await takeJsonMessages<Event>(eventsQueue)));
+  return received;
 }
 
 const sweeps = () =>

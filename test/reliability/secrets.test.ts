@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { repoRoot } from '../../harness/localHost';
+import { takeJsonMessages } from '../../harness/queueMessages';
 
 const TOKEN = SENTINEL_CREDENTIALS.TWILIO_AUTH_TOKEN;
 let app: SentinelApp;
@@ -41,15 +42,7 @@ const TWILIO_RESOURCE_PATH = /https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/
 
 async function drainEvents(): Promise<Array<{ type: string }>> {
   const queue = QueueServiceClient.fromConnectionString(app.azurite.connectionString).getQueueClient(app.eventsQueue);
-  const events: Array<{ type: string }> = [];
-  for (;;) {
-    const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
-    if (receivedMessageItems.length === 0) return events;
-    for (const m of receivedMessageItems) {
-      events.push(JSON.parse(m.messageText) as { type: string });
-      await queue.deleteMessage(m.messageId, m.popReceipt);
-    }
-  }
+  return takeJsonMessages<{ type: string }>(queue);
 }
 
 /** A phone number as text or inside a URL: + (or %2B) and 8 to 15 digits. SIDs are hex and carry no +. */
