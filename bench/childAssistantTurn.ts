@@ -2,10 +2,10 @@
 // (another process, answering at once, so the model's latency is out) and Azurite. This process's CPU per request for
 // an assistant turn, for the voice webhook that answers the same call, and for a hand-written turn making the same
 // three requests (the floor), alternating in rounds; prints JSON.
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { HttpRequest, InvocationContext, type HttpHandler } from '@azure/functions';
 import { sign, voiceCallParams } from '../harness/twilioRequests';
 import { median } from '../harness/stats';
+import { signedParams } from './handWrittenWebhook';
 import { loadBuiltApp, registeredFunction } from './inProcess';
 
 const token = process.env.TWILIO_AUTH_TOKEN!;
@@ -59,13 +59,8 @@ async function handWrittenTurn(): Promise<HttpHandler> {
     deployment,
   });
   return async (request) => {
-    const params = Object.fromEntries(new URLSearchParams(await request.text()));
-    const signed = Object.keys(params)
-      .sort()
-      .reduce((data, key) => data + key + params[key], request.url);
-    const expected = Buffer.from(createHmac('sha1', token).update(signed).digest('base64'));
-    const given = Buffer.from(request.headers.get('x-twilio-signature') ?? '');
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { status: 403 };
+    const params = await signedParams(request, token);
+    if (!params) return { status: 403 };
     const earlier = await table.getEntity<{ state: string }>(params.CallSid, 'conversation').catch(() => undefined);
     const history = earlier ? (JSON.parse(earlier.state) as Array<{ role: 'user' | 'assistant'; content: string }>).slice(1) : [];
     const messages = [

@@ -3,24 +3,18 @@
 // registered as the app registers) whose first function is a hand-written webhook: it reads the body, checks the
 // HMAC-SHA1 signature with node:crypto and answers fixed TwiML. It answers one signed webhook through the same
 // invocation path as childFirstResponse.ts, so the app's first response against it is what the app itself adds.
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { HttpRequest } from '@azure/functions';
 import { FunctionRegistry } from '../devhost/core';
 import { sign, voiceCallParams } from '../harness/twilioRequests';
+import { FIXED_TWIML, signedParams } from './handWrittenWebhook';
 import { postForm } from './inProcess';
 
-const TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello</Say></Response>';
 const authToken = process.env.TWILIO_AUTH_TOKEN!;
 
 async function handWritten(request: HttpRequest) {
-  const params = Object.fromEntries(new URLSearchParams(await request.text()));
-  const signed = Object.keys(params)
-    .sort()
-    .reduce((data, key) => data + key + params[key], request.url);
-  const expected = Buffer.from(createHmac('sha1', authToken).update(signed).digest('base64'));
-  const given = Buffer.from(request.headers.get('x-twilio-signature') ?? '');
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { status: 403 };
-  return { status: 200, headers: { 'Content-Type': 'text/xml' }, body: TWIML };
+  return (await signedParams(request, authToken))
+    ? { status: 200, headers: { 'Content-Type': 'text/xml' }, body: FIXED_TWIML }
+    : { status: 403 };
 }
 
 async function main(): Promise<void> {

@@ -1,11 +1,11 @@
 // Webhook cost in process: signature check plus TwiML per request, against raw Node doing the same
 // HMAC-SHA1 check and returning a fixed TwiML string. Both start from already-built HttpRequest objects.
 // Requests per CPU-second of this process (its own cost, whatever else the machine runs).
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { HttpRequest, InvocationContext, type FunctionOutput, type HttpHandler } from '@azure/functions';
 import type { QueueOutputWriter } from '../devhost/core';
 import { sign } from '../harness/twilioRequests';
 import { median } from '../harness/stats';
+import { FIXED_TWIML, signedParams } from './handWrittenWebhook';
 
 export interface WebhookCase {
   /** The row's name; also the function's unless `fn` is given. */
@@ -33,27 +33,12 @@ function buildRequests(url: string, params: Record<string, string>, authToken: s
 /** A traceparent as the Functions host passes one to each invocation (RpcTraceContext). */
 const HOST_TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
-const FIXED_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello</Say></Response>';
-
-/** The baseline: what a hand-written handler with no framework around it would do (single-valued parameters only). */
+/** The baseline: what a hand-written handler with no framework around it would do. */
 function rawNodeHandler(authToken: string) {
-  const signature = (url: string, params: Record<string, string>) =>
-    createHmac('sha1', authToken)
-      .update(
-        Object.keys(params)
-          .sort()
-          .reduce((acc, key) => acc + key + params[key], url),
-      )
-      .digest('base64');
-  return async (request: HttpRequest) => {
-    const body = await request.text();
-    const params: Record<string, string> = {};
-    for (const [key, value] of new URLSearchParams(body)) params[key] = value;
-    const expected = Buffer.from(signature(request.url, params));
-    const given = Buffer.from(request.headers.get('x-twilio-signature') ?? '');
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { status: 403 };
-    return { status: 200, headers: { 'Content-Type': 'text/xml' }, body: FIXED_TWIML };
-  };
+  return async (request: HttpRequest) =>
+    (await signedParams(request, authToken))
+      ? { status: 200, headers: { 'Content-Type': 'text/xml' }, body: FIXED_TWIML }
+      : { status: 403 };
 }
 
 async function requestsPerSecond(
