@@ -37,6 +37,7 @@ export function treeTicks(roots: Record<string, number>): Record<string, number>
   const table = parentsAndTicks();
   const children = new Map<number, number[]>();
   for (const [pid, { parent }] of table) children.set(parent, [...(children.get(parent) ?? []), pid]);
+  const rootPids = new Set(Object.values(roots));
   const ticks: Record<string, number> = {};
   for (const [name, root] of Object.entries(roots)) {
     let total = 0;
@@ -44,7 +45,7 @@ export function treeTicks(roots: Record<string, number>): Record<string, number>
     while (stack.length) {
       const pid = stack.pop()!;
       total += table.get(pid)?.ticks ?? 0;
-      stack.push(...(children.get(pid) ?? []).filter((child) => !Object.values(roots).includes(child)));
+      stack.push(...(children.get(pid) ?? []).filter((child) => !rootPids.has(child)));
     }
     ticks[name] = total;
   }
